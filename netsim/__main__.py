@@ -1,0 +1,9 @@
+"""``python -m netsim`` runs the command line."""
+
+from __future__ import annotations
+
+import sys
+
+from netsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,304 @@
+"""YAML -> :class:`~netsim.model.scenario.Scenario`, with ``--set`` overrides.
+
+Like the topology loader, it collects every problem before raising one
+:class:`~netsim.errors.InputError`. The scenario's ``topology:`` path is relative to the
+scenario file. Overrides (``--set traffic.api.rate=2000000/day``) are applied to the parsed
+YAML before validation; list items are addressed by their ``name`` or by index, and a
+``topology.`` prefix reaches into the topology file (``topology.links.vpn-aws-gcp.capacity``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from netsim.errors import InputError, ModelError, UsageError
+from netsim.model.dist import parse_duration_dist, parse_size_dist
+from netsim.model.load_topology import _enum, _int, _name, _nonneg, _positive, _str_list
+from netsim.model.load_topology import read_topology
+from netsim.model.scenario import (Failure, FailureMode, Mesh, Profile, RetryPolicy, Scenario,
+                                   Slo, TargetKind, TrafficClass, TrafficKind, Transfer)
+from netsim.model.source import Document, KeyPath, Reader, load_yaml
+from netsim.model.units import parse_bitrate, parse_duration, parse_event_rate, parse_size
+from netsim.model.units import parse_volume_rate
+
+TOP_KEYS = ("name", "description", "topology", "duration", "warmup", "seed", "traffic",
+            "failures", "slos", "mesh")
+TRAFFIC_KEYS = ("name", "kind", "from", "to", "rate", "profile", "request_size",
+                "response_size", "size", "server_time", "timeout", "retries", "volume",
+                "transfers", "transfer_size", "max_rate", "start", "stop", "description")
+FAILURE_KEYS = ("link", "node", "group", "at", "duration", "mode", "repeat", "every", "random")
+SLO_KEYS = ("name", "class", "metric", "quantile", "max", "min")
+METRICS = {"latency": parse_duration, "failover_gap": parse_duration,
+           "success_ratio": float, "throughput": parse_bitrate}
+RETRY_KEYS = ("attempts", "per_try_timeout", "backoff")
+
+
+def _ratio(value: object) -> float:
+    number = float(value)  # type: ignore[arg-type]
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"must be between 0 and 1, got {value!r}")
+    return number
+
+
+def _retries(r: Reader, raw: Any, path: KeyPath) -> RetryPolicy:
+    m = r.mapping(raw, path, RETRY_KEYS)
+    attempts = r.get(m, path, "attempts", _int, 1) or 1
+    if attempts < 1:
+        r.error((*path, "attempts"), "must be at least 1")
+    return RetryPolicy(attempts=attempts,
+                       per_try_timeout=r.get(m, path, "per_try_timeout", _positive(parse_duration)),
+                       backoff=r.get(m, path, "backoff", _nonneg(parse_duration), 0.025) or 0.0)
+
+
+def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClass | None:
+    m = r.mapping(raw, path, TRAFFIC_KEYS)
+    if not m:
+        return None
+    name = r.get(m, path, "name", _name, required=True) or "unnamed"
+    kind = r.get(m, path, "kind", _enum(TrafficKind), required=True) or TrafficKind.ONE_WAY
+    src = r.get(m, path, "from", str, required=True) or "?"
+    dsts = r.get(m, path, "to", _str_list, required=True) or ()
+    for key, names in (("from", (src,)), ("to", dsts)):
+        for node in names:
+            if node != "?" and node not in nodes:
+                r.error((*path, key), f"unknown node {node!r}")
+    if src in dsts:
+        r.error((*path, "to"), "a class cannot send to its own source")
+    fields: dict[str, Any] = {}
+    if kind is TrafficKind.BULK:
+        if "volume" in m and "transfers" in m:
+            r.error((*path, "volume"), "give either volume or transfers, not both")
+        if "volume" not in m and "transfers" not in m:
+            r.error((*path, "volume"), "a bulk class needs volume (e.g. 10TB/month) or transfers")
+        fields["volume_rate"] = r.get(m, path, "volume", parse_volume_rate, 0.0) or 0.0
+        fields["max_rate"] = r.get(m, path, "max_rate", _positive(parse_bitrate), 10e9) or 10e9
+        fields["transfer_size"] = r.get(m, path, "transfer_size", _positive(parse_size))
+        transfers = []
+        raw_t = m.get("transfers") or []
+        if not isinstance(raw_t, list):
+            r.error((*path, "transfers"), "expected a list of {at, size}")
+            raw_t = []
+        for j, item in enumerate(raw_t):
+            tp = (*path, "transfers", j)
+            t = r.mapping(item, tp, ("at", "size"))
+            transfers.append(Transfer(r.get(t, tp, "at", _nonneg(parse_duration), 0.0) or 0.0,
+                                      r.get(t, tp, "size", _positive(parse_size), required=True)
+                                      or 1.0))
+        fields["transfers"] = tuple(transfers)
+        for bad in ("rate", "request_size", "response_size", "size", "server_time", "retries"):
+            if bad in m:
+                r.error((*path, bad), "not used by a bulk class")
+    else:
+        fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0,
+                               required=True) or 1.0
+        if kind is TrafficKind.REQUEST_RESPONSE:
+            fields["request_size"] = r.get(m, path, "request_size", parse_size_dist,
+                                           required=True)
+            fields["response_size"] = r.get(m, path, "response_size", parse_size_dist,
+                                            required=True)
+            fields["server_time"] = r.get(m, path, "server_time", parse_duration_dist)
+            if "retries" in m:
+                fields["retries"] = _retries(r, m["retries"], (*path, "retries"))
+            if "size" in m:
+                r.error((*path, "size"), "request-response classes use request_size/response_size")
+        else:
+            fields["size"] = r.get(m, path, "size", parse_size_dist, required=True)
+        for bad in ("volume", "transfers", "max_rate", "transfer_size"):
+            if bad in m:
+                r.error((*path, bad), "only bulk classes take this key")
+        fields["timeout"] = r.get(m, path, "timeout", _positive(parse_duration), 2.0)
+    if m.get("profile") is not None:
+        p = r.mapping(m["profile"], (*path, "profile"), ("kind", "peak_to_mean", "peak_at"))
+        pp = (*path, "profile")
+        if p.get("kind", "diurnal") != "diurnal":
+            r.error((*pp, "kind"), "unknown profile kind (expected diurnal)")
+        peak = r.get(p, pp, "peak_to_mean", float, 2.0) or 2.0
+        if peak < 1.0:
+            r.error((*pp, "peak_to_mean"), "must be at least 1")
+        fields["profile"] = Profile(peak, r.get(p, pp, "peak_at", parse_duration, 50400.0)
+                                    or 0.0)
+    fields["start"] = r.get(m, path, "start", _nonneg(parse_duration), 0.0) or 0.0
+    fields["stop"] = r.get(m, path, "stop", _positive(parse_duration))
+    fields = {k: v for k, v in fields.items() if v is not None}
+    return TrafficClass(name=name, kind=kind, src=src, dsts=dsts, **fields)
+
+
+def _failures(r: Reader, raw: Any, names: dict[str, set[str]]) -> tuple[list[Failure], bool]:
+    out: list[Failure] = []
+    random_on = False
+    if not isinstance(raw, list):
+        r.error(("failures",), "expected a list")
+        return out, False
+    for i, item in enumerate(raw):
+        path: KeyPath = ("failures", i)
+        m = r.mapping(item, path, FAILURE_KEYS)
+        if m.get("random") is not None:
+            random_on = m["random"] is True
+            if set(m) - {"random"}:
+                r.error(path, "a {random: true} entry takes no other keys")
+            continue
+        targets = [k for k in ("link", "node", "group") if k in m]
+        if len(targets) != 1:
+            r.error(path, "name exactly one of link, node, group (or random: true)")
+            continue
+        target = TargetKind(targets[0])
+        name = str(m[target.value])
+        if name not in names[target.value]:
+            r.error((*path, target.value), f"unknown {target.value} {name!r}")
+        mode, loss = FailureMode.DOWN, 0.0
+        raw_mode = str(m.get("mode", "down"))
+        if raw_mode.startswith("loss:"):
+            mode = FailureMode.LOSS
+            try:
+                loss = _ratio(raw_mode.partition(":")[2])
+            except ValueError:
+                r.error((*path, "mode"), f"bad loss probability in {raw_mode!r}")
+        elif raw_mode in ("down", "blackhole"):
+            mode = FailureMode(raw_mode)
+        else:
+            r.error((*path, "mode"), f"unknown mode {raw_mode!r} (down, blackhole, loss:P)")
+        at = r.get(m, path, "at", _nonneg(parse_duration), 0.0, required=True) or 0.0
+        duration = r.get(m, path, "duration", _positive(parse_duration))
+        repeat = r.get(m, path, "repeat", _int, 1) or 1
+        every = r.get(m, path, "every", _positive(parse_duration))
+        if repeat > 1 and (every is None or duration is None or every <= duration):
+            r.error((*path, "every"), "repeat needs a duration and an 'every' longer than it")
+            repeat = 1
+        for k in range(max(repeat, 1)):
+            out.append(Failure(target, name, at + k * (every or 0.0), duration, mode, loss))
+    return out, random_on
+
+
+def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
+    m = r.mapping(raw, path, SLO_KEYS)
+    if not m:
+        return None
+    metric = r.get(m, path, "metric", str, required=True) or "latency"
+    if metric not in METRICS:
+        r.error((*path, "metric"), f"unknown metric {metric!r} (expected {', '.join(METRICS)})")
+        return None
+    cls = r.get(m, path, "class", str)
+    if cls is not None and cls not in classes:
+        r.error((*path, "class"), f"unknown traffic class {cls!r}")
+    if metric != "failover_gap" and cls is None:
+        r.error((*path, "class"), f"a {metric} SLO needs a traffic class")
+    quantile = r.get(m, path, "quantile", _ratio)
+    if metric == "latency" and quantile is None:
+        r.error((*path, "quantile"), "a latency SLO needs a quantile (e.g. 0.95)")
+    parse = METRICS[metric]
+    slo = Slo(name=r.get(m, path, "name", str, required=True) or metric, metric=metric,
+              traffic_class=cls, quantile=quantile,
+              max=r.get(m, path, "max", parse), min=r.get(m, path, "min", parse))
+    if slo.max is None and slo.min is None:
+        r.error(path, "an SLO needs max or min")
+    return slo
+
+
+def apply_overrides(doc: Document, overrides: list[tuple[str, Any]]) -> None:
+    """Set dotted keys in ``doc.data`` in place; raise UsageError for paths that do not exist."""
+    for key, value in overrides:
+        parts = key.split(".")
+        node: Any = doc.data
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            if isinstance(node, list):
+                match = [item for item in node if isinstance(item, dict) and item.get("name") == part]
+                if match:
+                    index = node.index(match[0])
+                elif part.isdigit() and int(part) < len(node):
+                    index = int(part)
+                else:
+                    raise UsageError(f"--set {key}: no item named {part!r}")
+                if last:
+                    node[index] = value
+                node = node[index]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                elif part not in node:
+                    raise UsageError(f"--set {key}: {part!r} is not in {doc.path}")
+                else:
+                    node = node[part]
+            else:
+                raise UsageError(f"--set {key}: {part!r} is below a plain value")
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"traffic.api.rate=2000000/day"`` -> ``("traffic.api.rate", "2000000/day")``."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--set expects KEY=VALUE, got {text!r}")
+    return key.strip(), yaml.safe_load(raw) if raw.strip() else ""
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Load and validate a scenario and its topology; every problem is reported at once."""
+    doc = load_yaml(path)
+    parsed = [parse_override(o) for o in overrides]
+    apply_overrides(doc, [(k, v) for k, v in parsed if not k.startswith("topology.")])
+    r = Reader(doc)
+    top = r.mapping(doc.data, (), TOP_KEYS)
+    topo_ref = r.get(top, (), "topology", str, required=True)
+    topology = None
+    errors: list[ModelError] = []
+    if topo_ref is not None:
+        topo_path = (Path(path).parent / topo_ref)
+        try:
+            topo_doc = load_yaml(topo_path, label=str(topo_path))
+            apply_overrides(topo_doc, [(k[len("topology."):], v) for k, v in parsed
+                                       if k.startswith("topology.")])
+            topology = read_topology(topo_doc)
+        except InputError as exc:
+            if any(e.message == "file not found" for e in exc.errors):
+                r.error(("topology",), f"topology file not found: {topo_path}")
+            else:
+                errors.extend(exc.errors)
+    nodes = set(topology.node_names) if topology else set()
+    names = {"link": {x.name for x in topology.links} if topology else set(),
+             "node": nodes, "group": {g.name for g in topology.groups} if topology else set()}
+    if topology is None:
+        names = {k: _Anything() for k in names}
+        nodes = _Anything()
+    classes: list[TrafficClass] = []
+    raw_traffic = top.get("traffic") or []
+    if not isinstance(raw_traffic, list):
+        r.error(("traffic",), "expected a list of traffic classes")
+        raw_traffic = []
+    for i, raw in enumerate(raw_traffic):
+        cls = _traffic(r, raw, ("traffic", i), nodes)
+        if cls is not None:
+            if cls.name in {c.name for c in classes}:
+                r.error(("traffic", i, "name"), f"duplicate traffic class {cls.name!r}")
+            classes.append(cls)
+    failures, random_on = _failures(r, top.get("failures") or [], names)
+    slos = [s for i, raw in enumerate(top.get("slos") or [])
+            if (s := _slo(r, raw, ("slos", i), {c.name for c in classes})) is not None]
+    mesh_raw = r.mapping(top.get("mesh"), ("mesh",), ("sidecar_latency", "retries"))
+    mesh = Mesh(sidecar_latency=r.get(mesh_raw, ("mesh",), "sidecar_latency", parse_duration_dist),
+                retries=_retries(r, mesh_raw.get("retries"), ("mesh", "retries")))
+    duration = r.get(top, (), "duration", _positive(parse_duration), 60.0, required=True) or 60.0
+    warmup = r.get(top, (), "warmup", _nonneg(parse_duration), 0.0) or 0.0
+    if warmup >= duration:
+        r.error(("warmup",), "warmup must be shorter than the duration")
+    for i, f in enumerate(failures):
+        if f.at >= duration:
+            r.error(("failures",), f"failure {i} on {f.name} starts after the run ends")
+    seed = r.get(top, (), "seed", _int, 1) or 0
+    r.errors.extend(errors)
+    r.raise_if_errors()
+    assert topology is not None
+    return Scenario(name=r.get(top, (), "name", _name, required=True) or "unnamed",
+                    topology=topology, duration=duration, warmup=warmup, seed=seed,
+                    traffic=tuple(classes), failures=tuple(failures), random_failures=random_on,
+                    slos=tuple(slos), mesh=mesh, description=str(top.get("description") or ""),
+                    source=str(path))
+
+
+class _Anything(set[str]):
+    """Stands in for the name sets when the topology could not be read (no cascading errors)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True

@@ -1,0 +1,154 @@
+"""The topology model: nodes, links and shared-risk groups as frozen dataclasses.
+
+These are pure descriptions (architecture section 3): no simpy, subprocess or I/O.
+:func:`netsim.model.load.load_topology` builds them from YAML; the simulator
+(:func:`netsim.sim.engine.build_simulation`) and the lab (:func:`netsim.lab.plan.plan_lab`)
+are built *from* them. All quantities are SI floats: seconds, bit/s, bytes, USD.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from netsim.model.dist import Dist
+
+
+class Role(enum.Enum):
+    CLOUD = "cloud"
+    EXCHANGE = "exchange"
+    INTERNET = "internet"
+    ROUTER = "router"
+
+
+class LinkKind(enum.Enum):
+    INTERCONNECT = "interconnect"
+    VPN = "vpn"
+    INTERNET = "internet"
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    monthly: float = 0.0
+    per_gb: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    name: str
+    role: Role | None = None
+    provider: str | None = None
+    region: str | None = None
+    asn: int | None = None
+    prefixes: tuple[str, ...] = ()
+    mtbf: float | None = None
+    mttr: Dist | None = None
+    cost: Cost = field(default_factory=lambda: Cost())
+
+
+@dataclass(frozen=True, slots=True)
+class Bfd:
+    interval: float
+    multiplier: int
+
+    @property
+    def detection(self) -> float:
+        return self.interval * self.multiplier
+
+
+@dataclass(frozen=True, slots=True)
+class Bgp:
+    keepalive: float
+    hold: float
+    reestablish: float
+
+
+@dataclass(frozen=True, slots=True)
+class Dpd:
+    delay: float
+    timeout: float
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    name: str
+    kind: LinkKind
+    endpoints: tuple[str, str]
+    capacity: float                      # bit/s per direction
+    delay: Dist                          # one-way, seconds, sampled per packet
+    convergence: Dist                    # detection -> forwarding on the new path
+    preference: int
+    bgp: Bgp
+    buffer: float | None = None          # bytes per direction
+    mtbf: float | None = None
+    mttr: Dist | None = None
+    bfd: Bfd | None = None
+    dpd: Dpd | None = None
+    overhead: float = 0.0                # bytes added to every packet
+    underlay: tuple[str, ...] = ()
+    cost: Cost = field(default_factory=Cost)
+
+    def other(self, node: str) -> str:
+        a, b = self.endpoints
+        return b if node == a else a
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A shared-risk group: one failure event fails every member link and node."""
+
+    name: str
+    links: tuple[str, ...]
+    nodes: tuple[str, ...] = ()
+    mtbf: float | None = None
+    mttr: Dist | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    name: str
+    nodes: tuple[Node, ...]
+    links: tuple[Link, ...]
+    groups: tuple[Group, ...] = ()
+    description: str = ""
+    source: str = ""                     # the file it was loaded from, for messages
+
+    def node(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise KeyError(name)
+
+    def link(self, name: str) -> Link:
+        for link in self.links:
+            if link.name == name:
+                return link
+        raise KeyError(name)
+
+    def group(self, name: str) -> Group:
+        for group in self.groups:
+            if group.name == name:
+                return group
+        raise KeyError(name)
+
+    @property
+    def node_names(self) -> tuple[str, ...]:
+        return tuple(n.name for n in self.nodes)
+
+    @property
+    def underlay_links(self) -> frozenset[str]:
+        """Links that only carry VPN tunnels; they are not part of the routed overlay."""
+        return frozenset(u for link in self.links for u in link.underlay)
+
+    @property
+    def routed_links(self) -> tuple[Link, ...]:
+        underlay = self.underlay_links
+        return tuple(link for link in self.links if link.name not in underlay)
+
+    def endpoints_of(self) -> tuple[str, ...]:
+        """The nodes traffic and availability are reported for: role cloud, else all."""
+        clouds = tuple(n.name for n in self.nodes if n.role is Role.CLOUD)
+        return clouds or self.node_names
+
+    def links_of(self, node: str) -> tuple[Link, ...]:
+        return tuple(link for link in self.links if node in link.endpoints)
