@@ -1,0 +1,161 @@
+"""Random draws that do not depend on the network: arrivals, transfers, random failures.
+
+Everything here is drawn up front from its own seeded stream (one
+``numpy.random.SeedSequence`` child per purpose), so adding a failure to a scenario does not
+change the arrivals (common random numbers), and the same seed gives the same draws.
+
+Examples
+--------
+>>> import numpy as np
+>>> t = poisson_times(np.random.default_rng(1), 100.0, None, 0.0, 10.0)
+>>> 900 < len(t) < 1100 and bool(np.all(np.diff(t) >= 0))
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.optimize
+import scipy.special
+
+from netsim.model.dist import Dist
+from netsim.model.scenario import (Failure, FailureMode, Profile, Scenario, TargetKind,
+                                   TrafficClass, TrafficKind)
+from netsim.model.topology import LinkKind
+
+DAY = 86400.0
+STREAMS = ("arrivals", "sizes", "delays", "failures", "loss", "control", "mesh")
+
+
+def streams(seed: int) -> dict[str, np.random.Generator]:
+    """One independent generator per purpose, all derived from ``seed``."""
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children,
+                                                                       strict=True)}
+
+
+def class_rng(seed: int, purpose: str, index: int) -> np.random.Generator:
+    """A generator for one traffic class (or link), stable whatever else the scenario holds."""
+    key = sum(ord(c) * 131**i for i, c in enumerate(purpose)) % (2**31)
+    return np.random.default_rng(np.random.SeedSequence([seed, key, index]))
+
+
+def _kappa(peak_to_mean: float) -> float:
+    """``k`` with ``exp(k) / I0(k) == peak_to_mean`` (the von Mises shape of the profile)."""
+    if peak_to_mean <= 1.0 + 1e-12:
+        return 0.0
+    return float(scipy.optimize.brentq(
+        lambda k: -np.log(scipy.special.i0e(k)) - np.log(peak_to_mean), 1e-12, 1e4))
+
+
+def profile_factor(profile: Profile | None, t: np.ndarray) -> np.ndarray:
+    """Rate multiplier at times ``t``: mean 1 over a day, ``peak_to_mean`` at ``peak_at``."""
+    if profile is None:
+        return np.ones_like(t)
+    k = _kappa(profile.peak_to_mean)
+    phase = 2 * np.pi * (t - profile.peak_at) / DAY
+    return np.exp(k * (np.cos(phase) - 1.0)) / scipy.special.i0e(k)
+
+
+def poisson_times(rng: np.random.Generator, rate: float, profile: Profile | None,
+                  start: float, stop: float) -> np.ndarray:
+    """Arrival times of a (possibly time-varying) Poisson process on ``[start, stop)``."""
+    if rate <= 0 or stop <= start:
+        return np.empty(0)
+    peak = rate * (profile.peak_to_mean if profile else 1.0)
+    n = rng.poisson(peak * (stop - start))
+    times = np.sort(rng.uniform(start, stop, n))
+    if profile is not None:
+        keep = rng.uniform(0, 1, n) * profile.peak_to_mean < profile_factor(profile, times)
+        times = times[keep]
+    return times
+
+
+@dataclass(frozen=True, slots=True)
+class BulkFlow:
+    """One fluid transfer (or a continuous stream when ``size`` is infinite)."""
+
+    cls: str
+    src: str
+    dst: str
+    start: float
+    size: float          # bytes; inf for a stream that runs until ``stop``
+    demand: float        # bit/s
+    elastic: bool        # TCP-like: fills buffers when held below its demand
+    stop: float
+
+
+def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
+    """Every bulk transfer of the scenario, sorted by start time."""
+    flows: list[BulkFlow] = []
+    for i, cls in enumerate(scenario.traffic):
+        if cls.kind is not TrafficKind.BULK:
+            continue
+        stop = min(cls.stop if cls.stop is not None else scenario.duration, scenario.duration)
+        rng = class_rng(seed, "bulk", i)
+        for dst in cls.dsts:
+            share = 1.0 / len(cls.dsts)
+            for tr in cls.transfers:
+                if cls.start <= tr.at < stop:
+                    flows.append(BulkFlow(cls.name, cls.src, dst, tr.at, tr.size * share,
+                                          cls.max_rate, True, stop))
+            if cls.volume_rate <= 0:
+                continue
+            if cls.transfer_size is None:
+                flows.append(BulkFlow(cls.name, cls.src, dst, cls.start, float("inf"),
+                                      min(cls.volume_rate * 8 * share, cls.max_rate), False, stop))
+            else:
+                rate = cls.volume_rate * share / cls.transfer_size
+                for t in poisson_times(rng, rate, cls.profile, cls.start, stop):
+                    flows.append(BulkFlow(cls.name, cls.src, dst, float(t), cls.transfer_size,
+                                          cls.max_rate, True, stop))
+    return sorted(flows, key=lambda f: (f.start, f.cls, f.dst))
+
+
+def _renewal(rng: np.random.Generator, mtbf: float, mttr: Dist, horizon: float
+             ) -> list[tuple[float, float]]:
+    """(start, duration) of failures of an alternating up/down process over ``horizon``."""
+    out = []
+    t = rng.exponential(mtbf)
+    while t < horizon:
+        repair = max(mttr.sample_one(rng), 1e-3)
+        out.append((float(t), float(repair)))
+        t += repair + rng.exponential(mtbf)
+    return out
+
+
+def random_failures(scenario: Scenario, seed: int, horizon: float | None = None
+                    ) -> list[Failure]:
+    """Failures drawn from every mtbf/mttr in the topology (links, nodes, groups).
+
+    Interconnect and VPN failures are blackholes (a provider-side fault: the ends keep
+    carrier and must detect it by BFD, hold timer or DPD); internet access and node failures
+    are carrier losses. Each element has its own stream, so adding one changes no other.
+    """
+    topo = scenario.topology
+    horizon = scenario.duration if horizon is None else horizon
+    out: list[Failure] = []
+    default_mttr = Dist.constant(4 * 3600.0)
+    for i, link in enumerate(topo.links):
+        if link.mtbf:
+            mode = FailureMode.DOWN if link.kind is LinkKind.INTERNET else FailureMode.BLACKHOLE
+            for at, dur in _renewal(class_rng(seed, "fail-link", i), link.mtbf,
+                                    link.mttr or default_mttr, horizon):
+                out.append(Failure(TargetKind.LINK, link.name, at, dur, mode))
+    for i, node in enumerate(topo.nodes):
+        if node.mtbf:
+            for at, dur in _renewal(class_rng(seed, "fail-node", i), node.mtbf,
+                                    node.mttr or default_mttr, horizon):
+                out.append(Failure(TargetKind.NODE, node.name, at, dur, FailureMode.DOWN))
+    for i, group in enumerate(topo.groups):
+        if group.mtbf:
+            for at, dur in _renewal(class_rng(seed, "fail-group", i), group.mtbf,
+                                    group.mttr or default_mttr, horizon):
+                out.append(Failure(TargetKind.GROUP, group.name, at, dur, FailureMode.DOWN))
+    return sorted(out, key=lambda f: (f.at, f.name))
+
+
+def packet_classes(scenario: Scenario) -> list[tuple[int, TrafficClass]]:
+    return [(i, c) for i, c in enumerate(scenario.traffic) if c.kind is not TrafficKind.BULK]

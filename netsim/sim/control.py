@@ -1,0 +1,253 @@
+"""The control plane as simpy processes: failures, detection, convergence, restoration.
+
+Failures (scripted and random) impair links; a node failure impairs all its links, a group
+failure all its members, and a VPN whose underlay link is impaired is blackholed. Each
+link's data-plane state is the worst active impairment. The control plane then follows
+architecture section 4: carrier loss is detected at once; a blackhole by BFD
+(``interval x multiplier``), else BGP hold-timer expiry (``hold - U(0, keepalive)``), else
+DPD, whichever is first; ``loss:p`` is never detected. ``convergence`` after detection the
+routes move; after repair a detected link is used again only once its session
+re-establishes (``bgp.reestablish``), make-before-break.
+
+The output is a :class:`ControlTimeline`: step functions of time for every link's
+data-plane state, the route table and the bulk (fluid) load per link direction, plus trace
+events. Packets never influence the control plane, so the data plane is computed from this
+timeline afterwards, by the exact or the fast engine.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
+from netsim.model.topology import Link, LinkKind, Topology
+from netsim.sim.routing import Path, RouteTable
+from netsim.sim.trace import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
+
+# Data-plane modes, ordered by severity.
+M_OK, M_LOSS, M_BLACKHOLE, M_DOWN = 0, 1, 2, 3
+MODE_NAMES = {M_OK: "up", M_LOSS: "loss", M_BLACKHOLE: "blackhole", M_DOWN: "down"}
+_MODE = {FailureMode.DOWN: M_DOWN, FailureMode.BLACKHOLE: M_BLACKHOLE, FailureMode.LOSS: M_LOSS}
+
+
+@dataclass(frozen=True, slots=True)
+class Impairment:
+    failure: int         # index of the failure instance
+    mode: int
+    loss: float
+    reason: int          # loss reason recorded for packets it drops
+
+
+@dataclass
+class StepFunction:
+    """Values that change at given times; ``at(t)`` is the value in force at ``t``."""
+
+    times: list[float] = field(default_factory=lambda: [0.0])
+    values: list[Any] = field(default_factory=lambda: [None])
+
+    def set(self, t: float, value: Any) -> None:
+        if self.times[-1] == t:
+            self.values[-1] = value
+        else:
+            self.times.append(t)
+            self.values.append(value)
+
+    def at(self, t: float) -> Any:
+        return self.values[bisect.bisect_right(self.times, t) - 1]
+
+
+@dataclass
+class ControlTimeline:
+    link_state: dict[str, StepFunction]          # value: (mode, loss_p, reason)
+    routes: StepFunction                         # value: {(src, dst): Path | None}
+    bulk: dict[tuple[str, int], StepFunction]    # value: (bit/s of bulk, saturated)
+    events: list[TraceEvent]
+    failovers: list[dict[str, Any]]
+    transfers: list[dict[str, Any]]
+    bulk_bytes: dict[str, float]                 # per link, bytes carried by bulk flows
+
+
+@dataclass
+class _LinkCtl:
+    link: Link
+    impairments: list[Impairment] = field(default_factory=list)
+    mode: int = M_OK
+    known_down: bool = False
+    in_routing_down: bool = False
+    token: int = 0
+    detect_at: float = math.inf
+
+
+class ControlPlane:
+    """Runs failures and the control plane on a simpy environment; see the module doc."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, failures: list[Failure],
+                 rng: np.random.Generator, pairs: tuple[tuple[str, str], ...]) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.topo: Topology = scenario.topology
+        self.failures = failures
+        self.rng = rng
+        self.ctl = {link.name: _LinkCtl(link) for link in self.topo.links}
+        self.table = RouteTable(self.topo, pairs)
+        self.routing_down: set[str] = set()
+        self.events: list[TraceEvent] = []
+        self.link_state = {name: StepFunction(values=[(M_OK, 0.0, 0)]) for name in self.ctl}
+        self.routes = StepFunction(values=[self.table.routes(frozenset())])
+        self.failovers: list[dict[str, Any]] = []
+        self.listeners: list[Any] = []            # called after every route or state change
+        self._underlay_users: dict[str, list[str]] = {}
+        for link in self.topo.links:
+            for u in link.underlay:
+                self._underlay_users.setdefault(u, []).append(link.name)
+
+    # ---- failures -------------------------------------------------------------------
+    def start(self) -> None:
+        for index, failure in enumerate(self.failures):
+            self.env.process(self._failure(index, failure))
+
+    def _targets(self, failure: Failure) -> list[tuple[str, int]]:
+        """(link, reason) pairs a failure impairs directly."""
+        if failure.target is TargetKind.LINK:
+            reason = R_DOWN if failure.mode is FailureMode.DOWN else R_BLACKHOLE
+            return [(failure.name, reason)]
+        if failure.target is TargetKind.NODE:
+            return [(link.name, R_NODE) for link in self.topo.links_of(failure.name)]
+        group = self.topo.group(failure.name)
+        reason = R_DOWN if failure.mode is FailureMode.DOWN else R_BLACKHOLE
+        out = [(name, reason) for name in group.links]
+        for node in group.nodes:
+            out += [(link.name, R_NODE) for link in self.topo.links_of(node)]
+        return out
+
+    def _failure(self, index: int, failure: Failure) -> Any:
+        yield self.env.timeout(failure.at)
+        mode = _MODE[failure.mode]
+        direct = self._targets(failure)
+        touched: list[tuple[str, Impairment]] = []
+        for name, reason in direct:
+            touched.append((name, Impairment(index, mode, failure.loss, reason)))
+            for vpn in self._underlay_users.get(name, ()):
+                # The tunnel keeps its interface up: to the routers it is a blackhole.
+                under_mode = M_LOSS if mode == M_LOSS else M_BLACKHOLE
+                touched.append((vpn, Impairment(index, under_mode, failure.loss, R_BLACKHOLE)))
+        self.events.append(TraceEvent(self.env.now, "failure", failure.name, {
+            "id": index, "target": failure.target.value, "mode": failure.mode.value,
+            "loss": failure.loss, "duration": failure.duration,
+            "links": sorted({n for n, _ in touched})}))
+        record = {"id": index, "subject": failure.name, "target": failure.target.value,
+                  "mode": failure.mode.value if failure.mode is not FailureMode.LOSS
+                  else f"loss:{failure.loss:g}",
+                  "failed_at_s": self.env.now, "detected_at_s": None, "switched_at_s": None,
+                  "repaired_at_s": None, "restored_at_s": None,
+                  "links": sorted({n for n, _ in touched}), "detection": None}
+        self.failovers.append(record)
+        for name, imp in touched:
+            self.ctl[name].impairments.append(imp)
+            self._changed(name)
+        if failure.duration is None:
+            return
+        yield self.env.timeout(failure.duration)
+        record["repaired_at_s"] = self.env.now
+        self.events.append(TraceEvent(self.env.now, "repair", failure.name, {"id": index}))
+        for name, imp in touched:
+            self.ctl[name].impairments.remove(imp)
+            self._changed(name)
+
+    # ---- per-link state machine ----------------------------------------------------
+    def _changed(self, name: str) -> None:
+        c = self.ctl[name]
+        worst = max(c.impairments, key=lambda i: (i.mode, i.loss), default=None)
+        mode = worst.mode if worst else M_OK
+        state = (mode, worst.loss if worst else 0.0, worst.reason if worst else 0)
+        if state != self.link_state[name].values[-1]:
+            self.link_state[name].set(self.env.now, state)
+            self.events.append(TraceEvent(self.env.now, "link_state", name,
+                                          {"mode": MODE_NAMES[mode], "loss": state[1]}))
+        broken = mode >= M_BLACKHOLE
+        c.mode = mode
+        if broken and not c.known_down:
+            delay, method = self._detection(c.link, mode)
+            if self.env.now + delay < c.detect_at:
+                c.token += 1
+                c.detect_at = self.env.now + delay
+                self.env.process(self._detect(name, c.token, delay, method))
+        elif not broken:
+            c.detect_at = math.inf
+            c.token += 1
+            if c.known_down:
+                self.env.process(self._reestablish(name, c.token))
+        self._notify()
+
+    def _detection(self, link: Link, mode: int) -> tuple[float, str]:
+        if mode == M_DOWN:
+            return 0.0, "carrier"
+        options = [(link.bgp.hold - self.rng.uniform(0, link.bgp.keepalive), "hold")]
+        if link.bfd is not None:
+            options.append((link.bfd.detection, "bfd"))
+        if link.dpd is not None and link.kind is LinkKind.VPN:
+            options.append((link.dpd.timeout, "dpd"))
+        return min(options)
+
+    def _detect(self, name: str, token: int, delay: float, method: str) -> Any:
+        yield self.env.timeout(delay)
+        c = self.ctl[name]
+        if c.token != token:
+            return
+        c.known_down = True
+        c.detect_at = math.inf
+        ids = sorted({i.failure for i in c.impairments})
+        self.events.append(TraceEvent(self.env.now, "detected", name,
+                                      {"method": method, "failures": ids}))
+        for i in ids:
+            rec = self.failovers[i]
+            if rec["detected_at_s"] is None:
+                rec["detected_at_s"], rec["detection"] = self.env.now, method
+        yield self.env.timeout(c.link.convergence.sample_one(self.rng))
+        if not c.known_down:
+            return
+        c.in_routing_down = True
+        self.routing_down.add(name)
+        self._reroute(name, "switched")
+        for i in ids:
+            rec = self.failovers[i]
+            rec["switched_at_s"] = max(rec["switched_at_s"] or 0.0, self.env.now)
+
+    def _reestablish(self, name: str, token: int) -> Any:
+        c = self.ctl[name]
+        yield self.env.timeout(c.link.bgp.reestablish)
+        if c.token != token:
+            return
+        c.known_down = False
+        if c.in_routing_down:
+            c.in_routing_down = False
+            self.routing_down.discard(name)
+            self._reroute(name, "restored")
+        for rec in self.failovers:
+            if name in rec["links"] and rec["repaired_at_s"] is not None:
+                rec["restored_at_s"] = max(rec["restored_at_s"] or 0.0, self.env.now)
+
+    def _reroute(self, name: str, kind: str) -> None:
+        before = self.routes.values[-1]
+        after = self.table.routes(frozenset(self.routing_down))
+        self.routes.set(self.env.now, after)
+        moved = {f"{s}>{d}": list(after[(s, d)] or ()) for (s, d) in after
+                 if after[(s, d)] != before.get((s, d))}
+        self.events.append(TraceEvent(self.env.now, kind, name, {"routes": moved}))
+        self._notify()
+
+    def _notify(self) -> None:
+        for listener in self.listeners:
+            listener()
+
+    def current_routes(self) -> dict[tuple[str, str], Path | None]:
+        return self.routes.values[-1]  # type: ignore[no-any-return]
+
+    def link_mode(self, name: str) -> tuple[int, float, int]:
+        return self.link_state[name].values[-1]  # type: ignore[no-any-return]

@@ -1,0 +1,228 @@
+"""The exact data plane: every packet hop is a simpy event, in global time order.
+
+Packets follow the route in force when they leave their source (routes change only at the
+control plane's ``switched`` / ``restored`` instants). At each hop the link's data-plane
+state at that instant decides: a blackholed or down link drops the packet (it was sent
+onto a failed link before the switch), ``loss:p`` drops it with probability p, otherwise
+it queues FIFO (:class:`netsim.sim.links.Direction`) and flies for a sampled delay.
+
+Request-response classes model the Istio mesh: one sidecar sample per traversal (client
+out, server in, server out, client in) and a retry policy: an attempt not answered within
+``per_try_timeout`` is retried after ``backoff`` while attempts remain and the request's
+overall ``timeout`` has not passed. Every attempt is one row of the Trace's attempts table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import simpy
+
+from netsim.model.scenario import RetryPolicy, Scenario, TrafficClass, TrafficKind
+from netsim.sim.arrivals import class_rng, poisson_times
+from netsim.sim.control import M_BLACKHOLE, StepFunction
+from netsim.sim.links import Direction
+from netsim.sim.routing import Path, directed_hops
+from netsim.sim.trace import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT, Trace
+
+Done = Callable[[float, int, int], None]   # (time, status, reason)
+
+
+class _Sampler:
+    """Block-wise draws from a Dist on one stream (fast per-packet sampling)."""
+
+    def __init__(self, dist: Any, rng: np.random.Generator) -> None:
+        self.dist, self.rng, self.block, self.pos = dist, rng, np.empty(0), 0
+
+    def __call__(self) -> float:
+        if self.pos >= len(self.block):
+            self.block = self.dist.sample(self.rng, 4096)
+            self.pos = 0
+        self.pos += 1
+        return float(self.block[self.pos - 1])
+
+
+class ExactDataPlane:
+    """Per-packet simulation of a scenario's packet traffic over a control timeline."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, seed: int, trace: Trace,
+                 routes: StepFunction, link_state: dict[str, StepFunction],
+                 bulk: dict[tuple[str, int], StepFunction]) -> None:
+        self.env, self.scenario, self.seed, self.trace = env, scenario, seed, trace
+        self.topo = scenario.topology
+        self.routes = routes
+        self.link_state = link_state
+        self.dirs: dict[tuple[str, int], Direction] = {}
+        for i, link in enumerate(self.topo.links):
+            for d in (0, 1):
+                self.dirs[(link.name, d)] = Direction(link, 2 * i + d, bulk[(link.name, d)], seed)
+        self.loss_rng = class_rng(seed, "loss", 0)
+        self.path_ids: dict[Path, int] = {p: i for i, p in enumerate(trace.paths)}
+        self.hop_cache: dict[tuple[str, Path], list[Direction]] = {}
+        self.node_index = {n: i for i, n in enumerate(trace.nodes)}
+
+    # ---- packets --------------------------------------------------------------------
+    def _hops(self, src: str, path: Path) -> list[Direction]:
+        key = (src, path)
+        hops = self.hop_cache.get(key)
+        if hops is None:
+            hops = [self.dirs[h] for h in directed_hops(self.topo, src, path)]
+            self.hop_cache[key] = hops
+        return hops
+
+    def _path_id(self, path: Path) -> int:
+        if path not in self.path_ids:
+            self.path_ids[path] = len(self.trace.paths)
+            self.trace.paths.append(path)
+        return self.path_ids[path]
+
+    def send(self, hops: list[Direction], i: int, size: float, done: Done) -> None:
+        """Packet arrives at hop ``i`` now; forward it or report its fate to ``done``."""
+        t = self.env.now
+        if i == len(hops):
+            done(t, OK, 0)
+            return
+        hop = hops[i]
+        mode, loss, reason = self.link_state[hop.link.name].at(t)
+        if mode >= M_BLACKHOLE:
+            done(t, LOST, reason)
+            return
+        u = self.loss_rng.random()
+        if loss > 0.0 and u < loss:
+            done(t, LOST, R_LOSS)
+            return
+        depart = hop.admit(t, size, u if loss == 0.0 else self.loss_rng.random())
+        if depart is None:
+            done(t, LOST, R_BUFFER)
+            return
+        self._at(depart + hop.delay() - t, self.send, hops, i + 1, size, done)
+
+    def _at(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
+        ev = self.env.timeout(delay)
+        ev.callbacks.append(lambda _e: fn(*args))
+
+    # ---- traffic --------------------------------------------------------------------
+    def start(self) -> None:
+        for ci, cls in enumerate(self.scenario.traffic):
+            if cls.kind is TrafficKind.BULK:
+                continue
+            stop = min(cls.stop if cls.stop is not None else self.scenario.duration,
+                       self.scenario.duration)
+            for di, dst in enumerate(cls.dsts):
+                rng = class_rng(self.seed, "arrivals:" + cls.name, di)
+                times = poisson_times(rng, cls.rate / len(cls.dsts), cls.profile, cls.start, stop)
+                self.env.process(self._source(ci, cls, dst, di, times))
+
+    def _source(self, ci: int, cls: TrafficClass, dst: str, di: int, times: np.ndarray) -> Any:
+        rng = class_rng(self.seed, "sizes:" + cls.name, di)
+        mesh = self.scenario.mesh
+        side = _Sampler(mesh.sidecar_latency, class_rng(self.seed, "mesh:" + cls.name, di)) \
+            if mesh.sidecar_latency is not None else (lambda: 0.0)
+        if cls.kind is TrafficKind.REQUEST_RESPONSE:
+            req, resp = _Sampler(cls.request_size, rng), _Sampler(cls.response_size, rng)
+            server = _Sampler(cls.server_time, class_rng(self.seed, "server:" + cls.name, di))
+            policy = cls.retries or mesh.retries
+        else:
+            size = _Sampler(cls.size, rng)
+        env = self.env
+        for n, t in enumerate(times):
+            yield env.timeout(t - env.now)
+            if cls.kind is TrafficKind.REQUEST_RESPONSE:
+                _Request(self, ci, cls, dst, n, float(t), policy, req, resp, server, side).attempt(0)
+            else:
+                self._datagram(ci, cls, dst, n, size(), side)
+
+    def _datagram(self, ci: int, cls: TrafficClass, dst: str, n: int, size: float,
+                  side: Callable[[], float]) -> None:
+        t0 = self.env.now
+        path = self.routes.at(t0).get((cls.src, dst))
+        row = self.trace.attempts.append(
+            cls=ci, dst=self.node_index[dst], req=n, attempt=0, t_send=t0, t_done=np.nan,
+            status=LOST, reason=R_NO_ROUTE, path=self._path_id(path) if path else -1, bytes=size)
+        if not path:
+            return
+        attempts = self.trace.attempts
+
+        def received() -> None:
+            t = self.env.now
+            attempts.set(row, "t_done", t)
+            attempts.set(row, "status", OK if t <= t0 + cls.timeout else LATE)
+            attempts.set(row, "reason", 0 if t <= t0 + cls.timeout else R_TIMEOUT)
+
+        def done(t: float, status: int, reason: int) -> None:
+            if status == OK:
+                self._at(side(), received)
+            else:
+                attempts.set(row, "reason", reason)
+
+        self._at(side(), self.send, self._hops(cls.src, path), 0, size, done)
+
+
+class _Request:
+    """One request-response exchange with its retries (see the module docstring)."""
+
+    __slots__ = ("ci", "cls", "dp", "dst", "n", "policy", "req", "resp", "server", "side",
+                 "succeeded", "t0")
+
+    def __init__(self, dp: ExactDataPlane, ci: int, cls: TrafficClass, dst: str, n: int,
+                 t0: float, policy: RetryPolicy, req: _Sampler, resp: _Sampler,
+                 server: _Sampler, side: Callable[[], float]) -> None:
+        self.dp, self.ci, self.cls, self.dst, self.n, self.t0 = dp, ci, cls, dst, n, t0
+        self.policy, self.req, self.resp, self.server, self.side = policy, req, resp, server, side
+        self.succeeded = False
+
+    def attempt(self, k: int) -> None:
+        dp, cls = self.dp, self.cls
+        now = dp.env.now
+        deadline = self.t0 + cls.timeout
+        if self.succeeded or now >= deadline:
+            return
+        per_try = self.policy.per_try_timeout
+        try_deadline = min(deadline, now + per_try) if per_try else deadline
+        path = dp.routes.at(now).get((cls.src, self.dst))
+        req_size, resp_size = self.req(), self.resp()
+        attempts = dp.trace.attempts
+        row = attempts.append(
+            cls=self.ci, dst=dp.node_index[self.dst], req=self.n, attempt=k, t_send=now,
+            t_done=np.nan, status=LOST, reason=R_NO_ROUTE if not path else R_TIMEOUT,
+            path=dp._path_id(path) if path else -1, bytes=req_size + resp_size)
+        if per_try and k + 1 < self.policy.attempts:
+            dp._at(per_try + self.policy.backoff, self.attempt, k + 1)
+        if not path:
+            return
+
+        def lost(t: float, status: int, reason: int) -> None:
+            attempts.set(row, "reason", reason)
+
+        def response_done(t: float, status: int, reason: int) -> None:
+            if status != OK:
+                lost(t, status, reason)
+                return
+            dp._at(self.side(), finish)
+
+        def finish() -> None:
+            t = dp.env.now
+            attempts.set(row, "t_done", t)
+            if t <= try_deadline and not self.succeeded:
+                self.succeeded = True
+                attempts.set(row, "status", OK)
+                attempts.set(row, "reason", 0)
+            else:
+                attempts.set(row, "status", LATE)
+
+        def request_done(t: float, status: int, reason: int) -> None:
+            if status != OK:
+                lost(t, status, reason)
+                return
+            dp._at(self.side() + self.server(), respond)
+
+        def respond() -> None:
+            back = dp.routes.at(dp.env.now).get((self.dst, cls.src))
+            if not back:
+                lost(dp.env.now, LOST, R_NO_ROUTE)
+                return
+            dp.send(dp._hops(self.dst, back), 0, resp_size, response_done)
+
+        dp._at(self.side(), dp.send, dp._hops(cls.src, path), 0, req_size, request_done)
