@@ -19,6 +19,7 @@ from netsim.sim.arrivals import bulk_flows, class_rng, random_failures
 from netsim.sim.bulk import BulkController
 from netsim.sim.control import ControlPlane, ControlTimeline
 from netsim.sim.exact import ExactDataPlane
+from netsim.sim.links import bulk_bins
 from netsim.sim.trace import Trace
 
 Progress = Callable[[float, float], None]   # (simulated seconds done, total)
@@ -62,6 +63,7 @@ class Simulation:
 
     scenario: Scenario
     seed: int
+    engine: str = "exact"
 
     def run(self, progress: Progress | None = None, chunks: int = 200) -> Trace:
         started = time.perf_counter()
@@ -71,7 +73,7 @@ class Simulation:
         control, bulk = run_control(scenario, seed, failures, env)
         trace = new_trace(scenario, seed)
         data = ExactDataPlane(env, scenario, seed, trace, control.routes, control.link_state,
-                              bulk.bulk)
+                              bulk.bulk, trace.bin_s)
         data.start()
         for k in range(1, chunks + 1):
             env.run(until=scenario.duration * k / chunks)
@@ -87,10 +89,22 @@ class Simulation:
         return trace
 
 
+MAX_BINS = 20000
+
+
+def bin_width(duration: float) -> float:
+    """1 s bins, widened so that a long run keeps at most MAX_BINS per link direction."""
+    width = 1.0
+    while duration / width > MAX_BINS:
+        width *= 2
+    return width
+
+
 def new_trace(scenario: Scenario, seed: int) -> Trace:
     return Trace(scenario=scenario.name, engine="sim", seed=seed, duration=scenario.duration,
                  warmup=scenario.warmup, classes=[c.name for c in scenario.traffic],
-                 nodes=list(scenario.topology.node_names), paths=[])
+                 nodes=list(scenario.topology.node_names), paths=[],
+                 bin_s=bin_width(scenario.duration))
 
 
 def finish_trace(trace: Trace, timeline: ControlTimeline, dirs: dict[tuple[str, int], object]
@@ -99,9 +113,12 @@ def finish_trace(trace: Trace, timeline: ControlTimeline, dirs: dict[tuple[str, 
     trace.events = sorted(trace.events + timeline.events, key=lambda e: e.time)
     trace.transfers = timeline.transfers
     trace.meta["failovers"] = timeline.failovers
-    for (name, _d), direction in dirs.items():
+    for (name, d), direction in dirs.items():
         trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + float(
             getattr(direction, "bytes", 0.0))
+        packet = np.asarray(getattr(direction, "bins", np.zeros(0)))
+        series = packet + bulk_bins(timeline.bulk[(name, d)], len(packet), trace.bin_s)
+        trace.link_series[f"{name}:{d}"] = series
     for name, extra in timeline.bulk_bytes.items():
         trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + extra
     trace.meta["link_down_s"] = _down_seconds(timeline, trace.duration)
@@ -119,9 +136,10 @@ def _down_seconds(timeline: ControlTimeline, duration: float) -> dict[str, float
     return out
 
 
-def build_simulation(scenario: Scenario, seed: int | None = None) -> Simulation:
+def build_simulation(scenario: Scenario, seed: int | None = None, engine: str = "exact"
+                     ) -> Simulation:
     """The bridge from the model to the engine (STYLE habit 2)."""
-    return Simulation(scenario, scenario.seed if seed is None else int(seed))
+    return Simulation(scenario, scenario.seed if seed is None else int(seed), engine)
 
 
 def run_scenario(scenario: Scenario, seed: int | None = None,

@@ -30,6 +30,10 @@ from netsim.sim.trace import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIM
 Done = Callable[[float, int, int], None]   # (time, status, reason)
 
 
+def n_bins(duration: float, bin_s: float) -> int:
+    return int(np.ceil(duration / bin_s))
+
+
 class _Sampler:
     """Block-wise draws from a Dist on one stream (fast per-packet sampling)."""
 
@@ -49,7 +53,7 @@ class ExactDataPlane:
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, seed: int, trace: Trace,
                  routes: StepFunction, link_state: dict[str, StepFunction],
-                 bulk: dict[tuple[str, int], StepFunction]) -> None:
+                 bulk: dict[tuple[str, int], StepFunction], bin_s: float = 1.0) -> None:
         self.env, self.scenario, self.seed, self.trace = env, scenario, seed, trace
         self.topo = scenario.topology
         self.routes = routes
@@ -57,7 +61,8 @@ class ExactDataPlane:
         self.dirs: dict[tuple[str, int], Direction] = {}
         for i, link in enumerate(self.topo.links):
             for d in (0, 1):
-                self.dirs[(link.name, d)] = Direction(link, 2 * i + d, bulk[(link.name, d)], seed)
+                self.dirs[(link.name, d)] = Direction(link, 2 * i + d, bulk[(link.name, d)], seed,
+                                                      n_bins(scenario.duration, bin_s), bin_s)
         self.loss_rng = class_rng(seed, "loss", 0)
         self.path_ids: dict[Path, int] = {p: i for i, p in enumerate(trace.paths)}
         self.hop_cache: dict[tuple[str, Path], list[Direction]] = {}

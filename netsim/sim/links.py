@@ -27,10 +27,11 @@ DEFAULT_STANDING_S = 0.010   # standing queue of a saturated direction without a
 class Direction:
     """One direction of a link: FIFO state, delay samples and byte counters."""
 
-    __slots__ = ("_block", "_delay", "_pos", "_rng", "buffer", "bulk", "bytes", "cap",
-                 "index", "link", "overhead", "t_last", "v_last")
+    __slots__ = ("_block", "_delay", "_inv_bin", "_pos", "_rng", "bins", "buffer", "bulk",
+                 "bytes", "cap", "index", "link", "overhead", "t_last", "v_last")
 
-    def __init__(self, link: Link, index: int, bulk: StepFunction, seed: int) -> None:
+    def __init__(self, link: Link, index: int, bulk: StepFunction, seed: int,
+                 n_bins: int = 1, bin_s: float = 1.0) -> None:
         self.link = link
         self.index = index
         self.cap = link.capacity
@@ -40,6 +41,8 @@ class Direction:
         self.v_last = 0.0
         self.t_last = 0.0
         self.bytes = 0.0
+        self.bins = np.zeros(n_bins)
+        self._inv_bin = 1.0 / bin_s
         self._delay = link.delay
         self._rng = class_rng(seed, "delay:" + link.name, index)
         self._block = np.empty(0)
@@ -88,4 +91,17 @@ class Direction:
         self.v_last = v + service
         self.t_last = t
         self.bytes += wire
+        k = int(t * self._inv_bin)
+        if k < len(self.bins):
+            self.bins[k] += wire
         return t + standing + v + service
+
+
+def bulk_bins(step: StepFunction, n_bins: int, bin_s: float) -> np.ndarray:
+    """Bytes per bin carried by the bulk rate step function (bit/s) of a direction."""
+    edges = np.arange(n_bins + 1) * bin_s
+    times = np.asarray([*step.times, edges[-1]])
+    rates = np.asarray([v[0] for v in step.values]) / 8
+    cum = np.concatenate([[0.0], np.cumsum(rates * np.diff(np.minimum(times, edges[-1])))])
+    at_edges = np.interp(edges, np.minimum(times, edges[-1]), cum)
+    return np.diff(at_edges)

@@ -1,0 +1,163 @@
+"""``summary.json`` (architecture section 6): a pure function of a Trace and its Scenario.
+
+:func:`summarize` computes per-class counts and latency percentiles with confidence
+intervals, SLO verdicts, failovers (gaps measured from the data plane), per-link volumes
+and utilisation, and cost. The simulator and the lab share it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import netsim
+from netsim.analysis.failover import failover_records
+from netsim.analysis.requests import Requests, request_table
+from netsim.analysis.stats import quantile_ci, wilson
+from netsim.model.scenario import Scenario, Slo, TrafficKind
+from netsim.model.units import DAYS_PER_MONTH
+from netsim.sim.trace import REASONS, Trace
+
+MONTH_S = DAYS_PER_MONTH * 86400.0
+
+
+def _r(x: float, digits: int = 3) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), digits)
+
+
+def class_stats(req: Requests, ci: int, trace: Trace) -> dict[str, Any]:
+    mask = req.cls == ci
+    ok = req.ok[mask]
+    lat = req.latency[mask][ok] * 1e3
+    sent, delivered = int(mask.sum()), int(ok.sum())
+    out: dict[str, Any] = {"sent": sent, "delivered": delivered, "lost": sent - delivered,
+                           "success_ratio": _r(delivered / sent, 6) if sent else None,
+                           "success_ratio_ci": [_r(x, 6) for x in wilson(delivered, sent)]}
+    if len(lat):
+        stats: dict[str, Any] = {"mean": _r(lat.mean()), "max": _r(lat.max())}
+        for q in (50, 95, 99):
+            point, (lo, hi) = quantile_ci(lat, q / 100)
+            stats[f"p{q}"] = _r(point)
+            stats[f"p{q}_ci"] = [_r(lo), _r(hi)]
+        out["latency_ms"] = stats
+    else:
+        out["latency_ms"] = None
+    out["retried"] = int((req.attempts[mask] > 1).sum())
+    a = trace.attempts
+    rows = (a["cls"] == ci) & (a["t_send"] >= trace.warmup) & (a["status"] == 1)
+    reasons = np.bincount(a["reason"][rows], minlength=len(REASONS))
+    out["lost_by_reason"] = {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i}
+    return out
+
+
+def bulk_stats(trace: Trace, name: str) -> dict[str, Any]:
+    rows = [t for t in trace.transfers if t["class"] == name]
+    delivered = sum(t["delivered_bytes"] for t in rows)
+    done = [t["duration_s"] for t in rows if t["duration_s"] is not None]
+    span = max(trace.duration, 1e-9)
+    return {"transfers": len(rows), "completed": len(done), "delivered_bytes": delivered,
+            "throughput_mbps": _r(delivered * 8 / span / 1e6),
+            "transfer_s": {"mean": _r(float(np.mean(done))), "max": _r(max(done))} if done
+            else None}
+
+
+def evaluate_slo(slo: Slo, traffic: dict[str, Any], failovers: list[dict[str, Any]],
+                 req: Requests, classes: list[str]) -> dict[str, Any]:
+    """One SLO verdict: target, measured value, its CI, pass, and a sentence."""
+    measured: float | None = None
+    ci: list[float | None] = [None, None]
+    unit = ""
+    if slo.metric == "latency":
+        ci_index = classes.index(slo.traffic_class or "")
+        mask = (req.cls == ci_index) & req.ok
+        lat = req.latency[mask] * 1e3
+        unit = "ms"
+        if len(lat):
+            point, (lo, hi) = quantile_ci(lat, slo.quantile or 0.95)
+            measured, ci = point, [_r(lo), _r(hi)]
+    elif slo.metric == "success_ratio":
+        stats = traffic[slo.traffic_class or ""]
+        measured = stats.get("success_ratio")
+        ci = stats.get("success_ratio_ci", ci)
+    elif slo.metric == "failover_gap":
+        unit = "s"
+        gaps = [f["gap_s"] for f in failovers]
+        measured = max(gaps) if gaps else 0.0
+    elif slo.metric == "throughput":
+        unit = "Mbps"
+        measured = traffic[slo.traffic_class or ""].get("throughput_mbps")
+    scale = {"ms": 1e3, "Mbps": 1e-6}.get(unit, 1.0)
+    target_max = None if slo.max is None else slo.max * scale
+    target_min = None if slo.min is None else slo.min * scale
+    ok = measured is not None and (target_max is None or measured <= target_max) and (
+        target_min is None or measured >= target_min)
+    target = target_max if target_max is not None else target_min
+    return {"name": slo.name, "metric": slo.metric, "class": slo.traffic_class,
+            "quantile": slo.quantile, "target": _r(target, 6),
+            "bound": "max" if target_max is not None else "min",
+            "measured": _r(measured, 6) if measured is not None else None, "ci": ci,
+            "unit": unit, "pass": bool(ok),
+            "text": _sentence(slo, measured, target, unit, ok)}
+
+
+def _sentence(slo: Slo, measured: float | None, target: float | None, unit: str,
+              ok: bool) -> str:
+    if measured is None:
+        return f"{slo.name}: no data to judge (no successful traffic)"
+    what = {"latency": f"P{(slo.quantile or 0) * 100:g} latency of {slo.traffic_class}",
+            "success_ratio": f"success ratio of {slo.traffic_class}",
+            "failover_gap": "longest failover gap",
+            "throughput": f"throughput of {slo.traffic_class}"}[slo.metric]
+    rel = "at most" if slo.max is not None else "at least"
+    return (f"{what} is {measured:.6g}{(' ' + unit) if unit else ''}; the target is {rel} "
+            f"{target:.6g}{(' ' + unit) if unit else ''}: {'met' if ok else 'VIOLATED'}")
+
+
+def link_stats(trace: Trace, scenario: Scenario) -> dict[str, Any]:
+    out = {}
+    span = max(trace.duration, 1e-9)
+    down = trace.meta.get("link_down_s", {})
+    for link in scenario.topology.links:
+        volume = trace.link_bytes.get(link.name, 0.0)
+        out[link.name] = {"bytes": _r(volume, 1), "utilization_mean":
+                          _r(volume * 8 / (2 * link.capacity * span), 6),
+                          "down_s": _r(down.get(link.name, 0.0), 3)}
+    return out
+
+
+def cost(trace: Trace, scenario: Scenario) -> dict[str, Any]:
+    """Monthly fixed fees plus per-GB charges extrapolated from the run's volumes to a month."""
+    topo = scenario.topology
+    fixed = sum(x.cost.monthly for x in topo.links) + sum(n.cost.monthly for n in topo.nodes)
+    span = max(trace.duration, 1e-9)
+    per_gb = {link.name: trace.link_bytes.get(link.name, 0.0) / 1e9 * link.cost.per_gb
+              for link in topo.links}
+    month = sum(per_gb.values()) * MONTH_S / span
+    return {"monthly_usd": _r(fixed, 2), "per_gb_usd": _r(month, 2),
+            "total_monthly_usd": _r(fixed + month, 2),
+            "run_per_gb_usd": _r(sum(per_gb.values()), 4)}
+
+
+def summarize(trace: Trace, scenario: Scenario) -> dict[str, Any]:
+    """The summary.json document of one run."""
+    req = request_table(trace)
+    traffic: dict[str, Any] = {}
+    for ci, cls in enumerate(scenario.traffic):
+        if cls.kind is TrafficKind.BULK:
+            traffic[cls.name] = {"kind": cls.kind.value, **bulk_stats(trace, cls.name)}
+        else:
+            traffic[cls.name] = {"kind": cls.kind.value, **class_stats(req, ci, trace)}
+    failovers = failover_records(trace)
+    slos = [evaluate_slo(s, traffic, failovers, req, trace.classes) for s in scenario.slos]
+    return {
+        "scenario": trace.scenario, "engine": trace.engine, "seed": trace.seed,
+        "topology": scenario.topology.name,
+        "duration_s": trace.duration, "warmup_s": trace.warmup, "wall_s": round(trace.wall_s, 3),
+        "netsim_version": netsim.__version__,
+        "traffic": traffic, "slos": slos, "pass": all(s["pass"] for s in slos),
+        "failovers": failovers, "links": link_stats(trace, scenario),
+        "cost": cost(trace, scenario), **({"lab": trace.meta["lab"]} if "lab" in trace.meta
+                                          else {}),
+    }

@@ -1,0 +1,87 @@
+"""Readable terminal output: summaries as rich tables, and progress bars for long runs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, total: float, enabled: bool = True) -> Iterator[Any]:
+    """Yield ``update(done, total)``; a no-op when disabled."""
+    if not enabled:
+        yield lambda done, total: None
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done, total_: bar.update(task, completed=done, total=total_)
+
+
+def _ci(stats: dict[str, Any], key: str) -> str:
+    value, ci = stats.get(key), stats.get(f"{key}_ci")
+    if value is None:
+        return "-"
+    return f"{value:.1f} [{ci[0]:.1f}, {ci[1]:.1f}]" if ci and None not in ci else f"{value:.1f}"
+
+
+def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
+    """The summary of one run as tables: traffic classes, SLO verdicts, failovers."""
+    console = console or Console()
+    console.print(f"[bold]{summary['scenario']}[/] on {summary.get('topology', '?')} "
+                  f"({summary['engine']}, seed {summary['seed']}, "
+                  f"{summary['duration_s']:g} s simulated in {summary['wall_s']:.1f} s)")
+    t = Table(title="Traffic (latency in ms, 95% CI in brackets)")
+    for col in ("class", "sent", "delivered", "success", "p50", "p95", "p99", "max"):
+        t.add_column(col, justify="left" if col == "class" else "right")
+    for name, s in summary["traffic"].items():
+        if s.get("kind") == "bulk":
+            t.add_row(name, f"{s['transfers']} transfers", f"{s['completed']} done",
+                      f"{s['throughput_mbps']} Mbit/s", "", "", "", "")
+            continue
+        lat = s.get("latency_ms") or {}
+        t.add_row(name, str(s["sent"]), str(s["delivered"]),
+                  f"{s['success_ratio']:.5f}" if s["success_ratio"] is not None else "-",
+                  _ci(lat, "p50"), _ci(lat, "p95"), _ci(lat, "p99"),
+                  f"{lat['max']:.1f}" if lat else "-")
+    console.print(t)
+    if summary["slos"]:
+        t = Table(title="SLOs")
+        for col in ("SLO", "target", "measured", "95% CI", "verdict"):
+            t.add_column(col)
+        for s in summary["slos"]:
+            bound = "<=" if s["bound"] == "max" else ">="
+            ci = s.get("ci") or [None, None]
+            t.add_row(s["name"], f"{bound} {s['target']:g} {s['unit']}",
+                      "-" if s["measured"] is None else f"{s['measured']:.6g} {s['unit']}",
+                      "-" if None in ci else f"[{ci[0]:.6g}, {ci[1]:.6g}]",
+                      "[green]pass[/]" if s["pass"] else "[red]FAIL[/]")
+        console.print(t)
+    if summary["failovers"]:
+        t = Table(title="Failovers (seconds from the failure)")
+        for col in ("subject", "mode", "at", "detected", "switched", "restored", "gap",
+                    "lost"):
+            t.add_column(col)
+        for f in summary["failovers"][:30]:
+            at = f["failed_at_s"]
+
+            def rel(key: str, f: dict[str, Any] = f, at: float = at) -> str:
+                return "-" if f.get(key) is None else f"+{f[key] - at:.2f}"
+            t.add_row(f["subject"], f["mode"], f"{at:.1f}", rel("detected_at_s"),
+                      rel("switched_at_s"), rel("restored_at_s"), f"{f['gap_s']:.2f}",
+                      str(f["lost"]))
+        if len(summary["failovers"]) > 30:
+            t.caption = f"... and {len(summary['failovers']) - 30} more in summary.json"
+        console.print(t)
+    verdict = "[green]all SLOs met[/]" if summary["pass"] else "[red]SLO violated[/]"
+    console.print(verdict)
