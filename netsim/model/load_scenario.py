@@ -24,8 +24,8 @@ from netsim.model.source import Document, KeyPath, Reader, load_yaml
 from netsim.model.units import parse_bitrate, parse_duration, parse_event_rate, parse_size
 from netsim.model.units import parse_volume_rate
 
-TOP_KEYS = ("name", "description", "topology", "duration", "warmup", "seed", "traffic",
-            "failures", "slos", "mesh")
+TOP_KEYS = ("name", "description", "topology", "topology_overrides", "duration", "warmup",
+            "seed", "traffic", "failures", "slos", "mesh")
 TRAFFIC_KEYS = ("name", "kind", "from", "to", "rate", "profile", "request_size",
                 "response_size", "size", "server_time", "timeout", "retries", "volume",
                 "transfers", "transfer_size", "max_rate", "start", "stop", "description")
@@ -248,6 +248,12 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
         topo_path = (Path(path).parent / topo_ref)
         try:
             topo_doc = load_yaml(topo_path, label=str(topo_path))
+            local = r.mapping(top.get("topology_overrides"), ("topology_overrides",),
+                              tuple(top.get("topology_overrides") or {}))
+            try:
+                apply_overrides(topo_doc, list(local.items()))
+            except UsageError as exc:
+                r.error(("topology_overrides",), str(exc).replace("--set ", ""))
             apply_overrides(topo_doc, [(k[len("topology."):], v) for k, v in parsed
                                        if k.startswith("topology.")])
             topology = read_topology(topo_doc)
