@@ -32,21 +32,27 @@ def affected_flows(trace: Trace, links: set[str], at: float) -> set[tuple[int, i
 
 def measure_gap(trace: Trace, flows: set[tuple[int, int]], at: float,
                 until: float | None = None) -> tuple[float, int]:
-    """(gap seconds, packets lost in it) for ``flows`` after a failure at ``at``."""
-    if not flows:
-        return 0.0, 0
+    """(gap seconds, packets lost in it) after a failure at ``at``: the longest gap of any
+    of ``flows`` and the losses of all of them."""
     a = trace.attempts
     t = a["t_send"]
     sel = t >= at
     if until is not None:
         sel &= t < until
     key = a["cls"].astype(np.int64) * 65536 + a["dst"].astype(np.int64)
-    wanted = np.array([c * 65536 + d for c, d in flows], dtype=np.int64)
-    sel &= np.isin(key, wanted)
-    times = t[sel]
+    worst, lost_total = 0.0, 0
+    for c, d in sorted(flows):
+        gap, lost = _flow_gap(t[sel & (key == c * 65536 + d)],
+                              a["status"][sel & (key == c * 65536 + d)], at)
+        worst, lost_total = max(worst, gap), lost_total + lost
+    return worst, lost_total
+
+
+def _flow_gap(times: np.ndarray, status: np.ndarray, at: float) -> tuple[float, int]:
+    """The loss run of one flow starting at the failure (see the module docstring)."""
     order = np.argsort(times, kind="stable")
     times = times[order]
-    lost = (a["status"][sel] == LOST)[order]
+    lost = (status == LOST)[order]
     if len(times) == 0 or not lost.any():
         return 0.0, 0
     delivered = np.flatnonzero(~lost)

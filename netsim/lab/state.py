@@ -79,6 +79,7 @@ class LabState:
     links: list[LinkRecord] = field(default_factory=list)
     processes: list[ProcRecord] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # created outside the lab dir
+    mounts: list[str] = field(default_factory=list)  # mount points the lab made
     faults: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -106,6 +107,11 @@ class LabState:
     def add_path(self, path: Path) -> None:
         if str(path) not in self.paths:
             self.paths.append(str(path))
+            self.save()
+
+    def add_mount(self, target: Path) -> None:
+        if str(target) not in self.mounts:
+            self.mounts.append(str(target))
             self.save()
 
     def add_link(self, record: LinkRecord) -> None:

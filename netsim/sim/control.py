@@ -102,6 +102,7 @@ class ControlPlane:
         self.routes = StepFunction(values=[self.table.routes(frozenset())])
         self.failovers: list[dict[str, Any]] = []
         self.listeners: list[Any] = []            # called after every route or state change
+        self.underlay = self.topo.underlay_links
         self._underlay_users: dict[str, list[str]] = {}
         for link in self.topo.links:
             for u in link.underlay:
@@ -209,6 +210,8 @@ class ControlPlane:
             rec = self.failovers[i]
             if rec["detected_at_s"] is None:
                 rec["detected_at_s"], rec["detection"] = self.env.now, method
+        if name in self.underlay:
+            return      # carries only tunnels: nothing to reroute (the tunnels have their own)
         yield self.env.timeout(c.link.convergence.sample_one(self.rng))
         if not c.known_down:
             return

@@ -1,0 +1,128 @@
+"""The plug-in point for routing and VPN daemons run on lab nodes.
+
+A :class:`Daemon` subclass knows one piece of software: whether a node runs it (from the
+node's binds), which files it installs, how to check its configuration *before* starting it,
+how to start and configure it, what of it is not up yet, and how to stop it. Subclasses are
+listed in the explicit registry ``netsim.lab.daemons.DAEMONS``; ``DEPENDS`` orders start-up
+on a node (strongSwan before FRR, so that ``ipsec0`` exists when zebra reads its config).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from netsim.lab import linux
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from netsim.lab.clab import ClabNode, ClabTopology
+    from netsim.lab.state import LabState, ProcRecord
+
+STOP_GRACE_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class NodeContext:
+    """Where a daemon of one node lives: its node, namespace, lab state and directory."""
+
+    topology: ClabTopology
+    node: ClabNode
+    state: LabState
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def namespace(self) -> str:
+        return self.topology.namespace(self.node.name)
+
+    @property
+    def directory(self) -> Path:
+        """The node's directory inside the lab directory (created by ``install``)."""
+        return self.state.node_dir(self.node.name)
+
+
+class Daemon(ABC):
+    """One piece of software on one node, from config check to readiness."""
+
+    NAME: ClassVar[str]
+    DEPENDS: ClassVar[tuple[type[Daemon], ...]] = ()
+
+    def __init__(self, ctx: NodeContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    @abstractmethod
+    def wanted(cls, node: ClabNode) -> bool:
+        """True if ``node`` runs this daemon (decided from its binds)."""
+
+    @abstractmethod
+    def install(self) -> None:
+        """Put the node's configuration where the daemon reads it (journaled)."""
+
+    @abstractmethod
+    def check(self) -> list[str]:
+        """Problems in the installed configuration, found without starting anything."""
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start the daemon's processes (journaled in the lab state)."""
+
+    def configure(self) -> None:  # noqa: B027 - optional hook
+        """Load configuration into the running daemon, if that is a separate step."""
+
+    @abstractmethod
+    def pending(self) -> list[str]:
+        """What is not up yet, one readable item each; empty when the daemon is ready."""
+
+    def processes(self) -> list[ProcRecord]:
+        """This daemon's journaled processes (named ``<NAME>.<program>``)."""
+        return [
+            p
+            for p in self.ctx.state.processes_of(self.ctx.name)
+            if p.name.partition(".")[0] == self.NAME
+        ]
+
+    def dead(self) -> list[str]:
+        """Processes of this daemon that have exited although nobody stopped them."""
+        return [
+            f"{self.ctx.name}: {p.name.partition('.')[2] or p.name} exited "
+            f"(log: {self.ctx.state.directory / 'logs' / f'{p.node}.{p.name}.log'})"
+            for p in self.processes()
+            if not p.alive()
+        ]
+
+    def stop(self) -> list[str]:
+        """End this daemon's processes by pid (TERM, then KILL); return what was ended."""
+        records = self.processes()
+        ended = stop_processes(records)
+        state = self.ctx.state
+        state.processes = [p for p in state.processes if p not in records]
+        state.save()
+        return ended
+
+
+def stop_processes(records: list[ProcRecord], grace: float = STOP_GRACE_S) -> list[str]:
+    """TERM every live record, wait up to ``grace`` seconds, KILL the rest; by pid only."""
+    ended = []
+    for record in records:
+        if record.pid and linux.signal_pid(record.pid, record.start, signal.SIGTERM):
+            ended.append(f"{record.node}/{record.name}[{record.pid}]")
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        for record in records:
+            linux.reap(record.pid)
+        if not any(r.alive() for r in records):
+            break
+        time.sleep(0.05)
+    for record in records:
+        if record.alive():
+            linux.signal_pid(record.pid, record.start, signal.SIGKILL)
+            linux.reap(record.pid)
+    return ended

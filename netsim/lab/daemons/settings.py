@@ -1,0 +1,104 @@
+"""A reader for strongSwan's settings syntax (``strongswan.conf``, ``swanctl.conf``).
+
+strongSwan has no offline check for its configuration files, so the lab reads them itself
+before starting charon: sections ``name {`` ... ``}``, ``key = value`` lines, ``#`` comments
+and quoted values. :func:`parse_settings` returns nested dicts and raises
+:class:`SettingsError` with the line of the first syntax error. ``include`` lines are kept as
+keys (the lab's files do not use them).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SECTION = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\s*:\s*[A-Za-z0-9_.\-, ]+)?\s*\{$")
+_KEY = re.compile(r"^([A-Za-z0-9_.\-]+)\s*=\s*(.*)$")
+_INCLUDE = re.compile(r"^include\s+\S+")
+
+
+class SettingsError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+def _strip_comment(line: str) -> str:
+    quoted = False
+    for i, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted:
+            return line[:i]
+    return line
+
+
+def _statements(text: str) -> list[tuple[int, str]]:
+    """Split into (line, statement); braces on a line become statements of their own."""
+    out = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _strip_comment(raw).strip()
+        while line:
+            if line.startswith("}"):
+                out.append((number, "}"))
+                line = line[1:].strip()
+                continue
+            key = _KEY.match(line)
+            if key:  # a value runs to the end of the line, or to a closing brace
+                value = key.group(2)
+                if '"' not in value and "}" in value:
+                    value, _, rest = value.partition("}")
+                    out.append((number, f"{key.group(1)} = {value.strip()}"))
+                    line = "}" + rest
+                    continue
+                out.append((number, line))
+                break
+            if "{" in line:
+                head, _, rest = line.partition("{")
+                out.append((number, head.strip() + " {"))
+                line = rest.strip()
+                continue
+            out.append((number, line))
+            break
+    return out
+
+
+def parse_settings(text: str) -> dict[str, Any]:
+    """Parse strongSwan settings text into nested dicts (values are strings)."""
+    root: dict[str, Any] = {}
+    stack: list[tuple[int, dict[str, Any]]] = [(0, root)]
+    for number, statement in _statements(text):
+        current = stack[-1][1]
+        if statement == "}":
+            if len(stack) == 1:
+                raise SettingsError(number, "'}' without an open section")
+            stack.pop()
+            continue
+        section = _SECTION.match(statement)
+        if section:
+            child = current.setdefault(section.group(1), {})
+            if not isinstance(child, dict):
+                raise SettingsError(number, f"{section.group(1)} is both a value and a section")
+            stack.append((number, child))
+            continue
+        key = _KEY.match(statement)
+        if key:
+            current[key.group(1)] = key.group(2).strip().strip('"')
+            continue
+        if _INCLUDE.match(statement):
+            current[statement] = ""
+            continue
+        raise SettingsError(number, f"expected 'key = value' or 'name {{', got {statement!r}")
+    if len(stack) > 1:
+        raise SettingsError(stack[-1][0], "section is never closed")
+    return root
+
+
+def lookup(settings: dict[str, Any], dotted: str, default: str = "") -> str:
+    """A value by dotted path (``charon.plugins.vici.socket``), or ``default``."""
+    node: Any = settings
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node if isinstance(node, str) else default
