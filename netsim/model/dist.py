@@ -98,7 +98,10 @@ def parse_dist(value: object, parse_unit: Callable[[object], float],
     Raises :class:`UnitError` with a message fit for users on any problem.
     """
     if not isinstance(value, dict):
-        return Dist.constant(parse_unit(value))
+        constant = parse_unit(value)
+        if nonnegative and constant < 0:
+            raise UnitError(f"must not be negative, got {value!r}")
+        return Dist.constant(constant)
     if "dist" not in value:
         raise UnitError("a distribution needs 'dist: <scipy.stats name>'")
     name = value["dist"]
