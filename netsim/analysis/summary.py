@@ -52,12 +52,31 @@ def class_stats(req: Requests, ci: int, trace: Trace) -> dict[str, Any]:
     return out
 
 
+def _active_span(rows: list[dict[str, Any]], end: float) -> float:
+    """Seconds during which at least one of the transfers was running."""
+    spans = sorted((t["start_s"], t["finish_s"] if t["finish_s"] is not None else end)
+                   for t in rows)
+    total, cur_start, cur_end = 0.0, None, None
+    for start, finish in spans:
+        if cur_end is None or start > cur_end:
+            if cur_end is not None and cur_start is not None:
+                total += cur_end - cur_start
+            cur_start, cur_end = start, finish
+        else:
+            cur_end = max(cur_end, finish)
+    if cur_end is not None and cur_start is not None:
+        total += cur_end - cur_start
+    return total
+
+
 def bulk_stats(trace: Trace, name: str) -> dict[str, Any]:
+    """Transfers of a bulk class; throughput is over the time any of them was running."""
     rows = [t for t in trace.transfers if t["class"] == name]
     delivered = sum(t["delivered_bytes"] for t in rows)
     done = [t["duration_s"] for t in rows if t["duration_s"] is not None]
-    span = max(trace.duration, 1e-9)
+    span = max(_active_span(rows, trace.duration), 1e-9)
     return {"transfers": len(rows), "completed": len(done), "delivered_bytes": delivered,
+            "active_s": _r(span if rows else 0.0),
             "throughput_mbps": _r(delivered * 8 / span / 1e6),
             "transfer_s": {"mean": _r(float(np.mean(done))), "max": _r(max(done))} if done
             else None}

@@ -41,7 +41,7 @@ def choose_mode(params: LinkParams, netem_ok: bool) -> LinkMode:
     """How to build a link with these parameters on this kernel."""
     if not params.impaired:
         return LinkMode.VETH
-    if netem_ok and (params.delay is None or params.delay.dist in ("const", "norm")):
+    if netem_ok and (params.delay is None or params.delay.name in ("constant", "norm")):
         return LinkMode.NETEM
     return LinkMode.RELAY
 
@@ -51,7 +51,7 @@ def netem_args(params: LinkParams) -> list[str]:
     args = []
     if params.delay is not None:
         values = dict(params.delay.params)
-        if params.delay.dist == "const":
+        if params.delay.is_constant:
             args += ["delay", f"{values['value'] * 1e6:.0f}us"]
         else:
             args += ["delay", f"{values['loc'] * 1e6:.0f}us", f"{values['scale'] * 1e6:.0f}us",

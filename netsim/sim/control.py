@@ -233,8 +233,9 @@ class ControlPlane:
             self.routing_down.discard(name)
             self._reroute(name, "restored")
         for rec in self.failovers:
-            if name in rec["links"] and rec["repaired_at_s"] is not None:
-                rec["restored_at_s"] = max(rec["restored_at_s"] or 0.0, self.env.now)
+            if (name in rec["links"] and rec["repaired_at_s"] is not None
+                    and rec["restored_at_s"] is None):
+                rec["restored_at_s"] = self.env.now
 
     def _reroute(self, name: str, kind: str) -> None:
         before = self.routes.values[-1]

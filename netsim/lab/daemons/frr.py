@@ -43,9 +43,10 @@ def vtysh(node: str, *commands: str, check: bool = True) -> str:
 def vtysh_json(node: str, command: str) -> Any:
     """A ``show ... json`` command's output, parsed ({} if the daemon gave nothing)."""
     text = vtysh(node, command, check=False).strip()
-    start = text.find("{") if text.find("{") >= 0 else text.find("[")
-    if start < 0:
+    starts = [i for i in (text.find("{"), text.find("[")) if i >= 0]
+    if not starts:
         return {}
+    start = min(starts)
     try:
         return json.loads(text[start:])
     except ValueError:
@@ -120,6 +121,9 @@ class Frr(Daemon):
         return [f"{self.ctx.name}: frr.conf does not pass vtysh --dryrun: {detail}"]
 
     def start(self) -> None:
+        # A restart after a node failure must not mistake old sockets for new ones.
+        for stale in self.run_dir.iterdir():
+            stale.unlink(missing_ok=True)
         for program in self.programs():
             argv = [str(FRR_BIN / program), "-N", self.ctx.name, "-P", "0", "--log", "stdout"]
             if program == "zebra":

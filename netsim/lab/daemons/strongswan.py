@@ -131,6 +131,8 @@ class StrongSwan(Daemon):
         return problems
 
     def start(self) -> None:
+        for stale in self.run_dir.iterdir():  # pid file and sockets of an earlier run
+            stale.unlink(missing_ok=True)
         netns.spawn(
             self.ctx.state,
             self.ctx.name,

@@ -1,0 +1,177 @@
+"""Vectorised building blocks of the fast data plane: FIFO queues, drain clocks and draws.
+
+A link direction of the exact engine (:class:`netsim.sim.links.Direction`) is a fluid FIFO:
+its unfinished work drains at ``1 - m/C`` while an unsaturated bulk rate ``m`` crosses it
+(at 1 while saturated), an arrival waits for the work ahead of it, a saturated direction
+adds a standing queue ``u * buffer`` and a packet that would overflow ``buffer`` is dropped
+without adding work. Here the same queue is computed for a whole array of arrivals at once:
+
+* :class:`DrainClock` maps wall time to *virtual* time ``tau(t)``, the integral of the drain
+  rate, so that the work drains at unit rate in virtual time;
+* :func:`fifo` is Lindley's recursion in closed form, ``W_n = Z_n - min(min_k Z_k, c)``
+  with ``Z_n = (service before n) - tau_n`` (a cumulative sum and a running minimum), and
+  resolves buffer drops *exactly* by iterating the drop set to its fixed point (the map
+  from a drop set to the drops it implies is antitone, so the iterates bracket the causal
+  solution and agree with it once two successive ones are equal);
+* :func:`transform` turns standard normal draws into samples of a :class:`Dist`.
+
+Examples
+--------
+M/D/1 by hand: three packets of 1 s service arriving at 0, 0.5 and 4 s.
+
+>>> import numpy as np
+>>> wait, dropped = fifo(np.array([0.0, 0.5, 4.0]), np.ones(3), np.zeros(3),
+...                      np.array([0.0, 0.5, 4.0]), np.zeros(3))
+>>> wait.tolist(), dropped.tolist()
+([1.0, 1.5, 1.0], [False, False, False])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.special
+
+from netsim.model.dist import Dist
+
+MAX_DROP_ROUNDS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class DrainClock:
+    """Piecewise-linear virtual time of one direction: ``tau(t)``, and saturation at ``t``.
+
+    ``times`` are the bulk step function's change times (the first is 0), ``rates`` the
+    drain rate in force from each, ``saturated`` whether the direction was saturated then.
+    """
+
+    times: np.ndarray
+    rates: np.ndarray
+    saturated: np.ndarray
+    taus: np.ndarray            # tau at each of ``times``
+
+    @staticmethod
+    def from_steps(times: list[float], values: list[tuple[float, bool]], capacity: float
+                   ) -> DrainClock:
+        t = np.asarray(times, dtype=float)
+        sat = np.asarray([bool(v[1]) for v in values])
+        # A saturating elastic flow backs off for packets: its effect is the standing
+        # queue, so only unsaturated fluid slows the drain (as in links.Direction.backlog).
+        rates = np.where(sat, 1.0, 1.0 - np.asarray([v[0] for v in values]) / capacity)
+        taus = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(t))]) + t[0]
+        return DrainClock(t, rates, sat, taus)
+
+    @property
+    def trivial(self) -> bool:
+        """True when ``tau(t) == t`` and nothing is ever saturated."""
+        return bool(np.all(self.rates == 1.0) and not self.saturated.any())
+
+    def tau(self, t: np.ndarray) -> np.ndarray:
+        if self.trivial:
+            return t
+        i = np.searchsorted(self.times, t, side="right") - 1
+        return self.taus[i] + self.rates[i] * (t - self.times[i])
+
+    def saturated_at(self, t: np.ndarray) -> np.ndarray:
+        if not self.saturated.any():
+            return np.zeros(len(t), dtype=bool)
+        return self.saturated[np.searchsorted(self.times, t, side="right") - 1]
+
+
+def fifo(t: np.ndarray, service: np.ndarray, standing: np.ndarray, tau: np.ndarray,
+         wire: np.ndarray, buffer_s: float = np.inf, v0: float = 0.0, tau0: float = -np.inf
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """Sojourn (standing + queueing + service) and drop flags of arrivals sorted by ``t``.
+
+    ``service`` is per packet (seconds at full rate, ``wire * 8 / C``), ``wire`` the same
+    for the buffer test (``-inf`` for a packet whose admission is already decided, e.g. one
+    carried over from the previous window), ``tau`` the virtual
+    arrival times, ``buffer_s`` the buffer in seconds at full rate, ``(v0, tau0)`` the
+    work left by earlier packets at virtual time ``tau0``. A packet is dropped when its
+    queue plus standing queue plus its own size would exceed the buffer
+    (``links.Direction.admit``); a dropped packet adds no work.
+    """
+    n = len(t)
+    if n == 0:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    floor = -v0 - tau0 if np.isfinite(tau0) else np.inf
+    s = service
+    dropped = np.zeros(n, dtype=bool)
+    for _ in range(MAX_DROP_ROUNDS):
+        z = np.empty(n)
+        z[0] = 0.0
+        np.cumsum(s[:-1], out=z[1:])
+        z -= tau
+        queue = z - np.minimum(np.minimum.accumulate(z), floor)
+        if not np.isfinite(buffer_s):
+            break
+        new = queue + standing + wire > buffer_s * (1 + 1e-12)
+        if np.array_equal(new, dropped):
+            break
+        dropped = new
+        s = np.where(dropped, 0.0, service)
+    else:   # pragma: no cover - pathological overload: resolve sequentially
+        queue, dropped = _fifo_loop(service, standing, tau, wire, buffer_s, v0, tau0)
+    return standing + queue + service, dropped
+
+
+def _fifo_loop(service: np.ndarray, standing: np.ndarray, tau: np.ndarray, wire: np.ndarray,
+               buffer_s: float, v0: float, tau0: float) -> tuple[np.ndarray, np.ndarray]:
+    """The same recursion one packet at a time (fallback, and the reference in tests)."""
+    n = len(tau)
+    queue, dropped = np.zeros(n), np.zeros(n, dtype=bool)
+    v, last = v0, tau0 if np.isfinite(tau0) else (tau[0] if n else 0.0)
+    for i in range(n):
+        v = max(v - (tau[i] - last), 0.0)
+        last = tau[i]
+        queue[i] = v
+        if v + standing[i] + wire[i] > buffer_s * (1 + 1e-12):
+            dropped[i] = True
+        else:
+            v += service[i]
+    return queue, dropped
+
+
+def fifo_end(tau: np.ndarray, service: np.ndarray, sojourn: np.ndarray, standing: np.ndarray,
+             dropped: np.ndarray, v0: float, tau0: float) -> tuple[float, float]:
+    """The work left just after the last admitted arrival: ``(v, tau)`` to carry on."""
+    kept = np.flatnonzero(~dropped)
+    if len(kept) == 0:
+        return v0, tau0
+    i = int(kept[-1])
+    return float(sojourn[i] - standing[i]), float(tau[i])
+
+
+def transform(dist: Dist, z: np.ndarray) -> np.ndarray:
+    """Samples of ``dist`` from standard normal draws ``z`` (one sample per draw).
+
+    Constants, ``norm`` and ``lognorm`` are closed-form; any other scipy distribution goes
+    through its quantile function, ``ppf(Phi(z))``. Negative samples of a delay, possible
+    only with probability below 1e-9 (the loader rejects more), are clipped to 0 where the
+    exact engine redraws them.
+    """
+    p = dict(dist.params)
+    if dist.is_constant:
+        return np.full(z.shape, p["value"])
+    loc, scale = p.get("loc", 0.0), p.get("scale", 1.0)
+    if dist.name == "norm":
+        out = loc + scale * z
+    elif dist.name == "lognorm":
+        out = loc + scale * np.exp(p["s"] * z)
+    else:
+        out = np.asarray(dist.frozen().ppf(scipy.special.ndtr(z)), dtype=float)
+    return np.maximum(out, 0.0)
+
+
+def sample(dist: Dist, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` samples of ``dist`` through :func:`transform` (one normal draw each)."""
+    if dist.is_constant:
+        return np.full(n, dist.params[0][1])
+    return transform(dist, rng.standard_normal(n))
+
+
+def stream(seed: int, purpose: str, *index: int) -> np.random.Generator:
+    """An explicit seeded stream for one purpose and index tuple (e.g. class, window)."""
+    key = sum(ord(c) * 131**i for i, c in enumerate(purpose)) % (2**31)
+    return np.random.default_rng(np.random.SeedSequence([seed, key, *index]))

@@ -1,0 +1,17 @@
+"""Property-based testing of failover: strategies, invariants, a state machine, profiles.
+
+``from netsim.testing import strategies`` gives hypothesis strategies for failure
+schedules, traffic mixes and random hub-and-spoke topologies; :mod:`~netsim.testing.invariants`
+and :mod:`~netsim.testing.metamorphic` hold the properties as named functions that raise
+AssertionError; :mod:`~netsim.testing.oracle` judges route tables and reachability maps
+(the hook a live-lab test reuses); :mod:`~netsim.testing.bounds` is the one place where the
+detection and convergence bounds are computed; :mod:`~netsim.testing.machine` drives the
+control plane with fail / restore / advance rules; :mod:`~netsim.testing.profiles`
+registers the ``ci`` and ``nightly`` hypothesis profiles. See docs/property-testing.md.
+"""
+
+from __future__ import annotations
+
+from netsim.testing import bounds, invariants, metamorphic, oracle
+
+__all__ = ["bounds", "invariants", "metamorphic", "oracle"]

@@ -1,0 +1,203 @@
+"""What the model promises about timing, computed from the topology alone.
+
+This is the one place that turns architecture section 4 into numbers a test can hold the
+simulator (or the lab) to:
+
+- :func:`detection_bound` / :func:`detection_floor`: the latest / earliest time after an
+  impairment starts at which the two ends can learn of it (carrier at once; BFD
+  ``interval x multiplier``; BGP hold timer ``hold - U(0, keepalive)``; DPD ``timeout`` on a
+  VPN; ``loss:p`` never);
+- :func:`failover_bound`: detection plus convergence, per link and mode;
+- :func:`settle_bound`: after the last change, how long until every route must be the
+  preferred surviving one (the largest failover bound or BGP re-establishment);
+- :func:`failure_effects`: which links a failure of a link, node or group impairs and in
+  which mode (a VPN whose underlay fails is blackholed);
+- :func:`worst_case_gap`: for simultaneous failures, how long a pair can lose traffic if
+  every detection takes as long as it may.
+
+Everything here is written from the architecture, not from :mod:`netsim.sim.control`, so
+it can serve as an oracle for it.
+
+Examples
+--------
+>>> from netsim.model import load_topology
+>>> topo = load_topology("topologies/megaport-hub.yaml")
+>>> round(failover_bound(topo.link("aws-mcr"), "blackhole"), 3)  # BFD 0.3 s x 3 + 1 s
+1.9
+>>> failover_bound(topo.link("vpn-aws-gcp"), "blackhole")   # min(hold 30, DPD 30) + 2 s
+32.0
+>>> sorted(failure_effects(topo, "link", "aws-inet", "down").items())
+[('aws-inet', 'down'), ('vpn-aws-azure', 'blackhole'), ('vpn-aws-gcp', 'blackhole')]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+from netsim.model.scenario import FailureMode, TargetKind
+from netsim.model.topology import Link, LinkKind, Topology
+from netsim.sim.routing import Path, best_path
+
+#: Quantile used as the "worst case" of a random convergence time (a constant is exact).
+CONVERGENCE_QUANTILE = 1.0 - 1e-9
+#: Slack for float arithmetic when comparing simulated instants with bounds.
+EPS = 1e-6
+
+SEVERITY = {"up": 0, "loss": 1, "blackhole": 2, "down": 3}
+BROKEN = frozenset({"blackhole", "down"})
+
+
+def _mode(mode: FailureMode | str) -> str:
+    return mode.value if isinstance(mode, FailureMode) else str(mode).partition(":")[0]
+
+
+def detection_bound(link: Link, mode: FailureMode | str) -> float:
+    """Latest time after an impairment of ``mode`` starts at which it is detected."""
+    m = _mode(mode)
+    if m == "down":
+        return 0.0
+    if m == "loss":
+        return math.inf
+    options = [link.bgp.hold]
+    if link.bfd is not None:
+        options.append(link.bfd.interval * link.bfd.multiplier)
+    if link.dpd is not None and link.kind is LinkKind.VPN:
+        options.append(link.dpd.timeout)
+    return min(options)
+
+
+def detection_floor(link: Link, mode: FailureMode | str) -> float:
+    """Earliest time after an impairment of ``mode`` starts at which it can be detected."""
+    m = _mode(mode)
+    if m == "down":
+        return 0.0
+    if m == "loss":
+        return math.inf
+    options = [link.bgp.hold - link.bgp.keepalive]
+    if link.bfd is not None:
+        options.append(link.bfd.interval * link.bfd.multiplier)
+    if link.dpd is not None and link.kind is LinkKind.VPN:
+        options.append(link.dpd.timeout)
+    return max(0.0, min(options))
+
+
+def detection_method(link: Link, mode: FailureMode | str) -> str:
+    """The mechanism that bounds detection: carrier, bfd, hold, dpd or never."""
+    m = _mode(mode)
+    if m == "down":
+        return "carrier"
+    if m == "loss":
+        return "never"
+    options = [(link.bgp.hold, "hold")]
+    if link.bfd is not None:
+        options.append((link.bfd.interval * link.bfd.multiplier, "bfd"))
+    if link.dpd is not None and link.kind is LinkKind.VPN:
+        options.append((link.dpd.timeout, "dpd"))
+    return min(options)[1]
+
+
+def convergence_bound(link: Link) -> float:
+    """Latest convergence time (its constant, or a 1 - 1e-9 quantile of its distribution)."""
+    return link.convergence.ppf(CONVERGENCE_QUANTILE)
+
+
+def failover_bound(link: Link, mode: FailureMode | str) -> float:
+    """Detection plus convergence: the longest a route may keep using the impaired link."""
+    return detection_bound(link, mode) + convergence_bound(link)
+
+
+def settle_bound(topology: Topology) -> float:
+    """After the last change, the time by which every route is the preferred surviving one.
+
+    Only routed links count (an underlay link is never in a route). Restoration waits for
+    ``bgp.reestablish``, so that is a lower limit.
+    """
+    worst = 0.0
+    for link in topology.routed_links:
+        worst = max(worst, failover_bound(link, "blackhole"), link.bgp.reestablish)
+    return worst
+
+
+def failure_effects(topology: Topology, target: TargetKind | str, name: str,
+                    mode: FailureMode | str) -> dict[str, str]:
+    """``{link: mode}`` for every link a failure impairs (the most severe mode per link).
+
+    A node failure impairs all its links; a group all its member links and the links of its
+    member nodes; a VPN whose underlay link is impaired is blackholed (``loss`` stays loss).
+    """
+    kind = target.value if isinstance(target, TargetKind) else str(target)
+    m = _mode(mode)
+    if kind == "link":
+        direct = [name]
+    elif kind == "node":
+        direct = [link.name for link in topology.links if name in link.endpoints]
+    elif kind == "group":
+        group = topology.group(name)
+        direct = list(group.links)
+        for node in group.nodes:
+            direct += [link.name for link in topology.links if node in link.endpoints]
+    else:
+        raise ValueError(f"unknown failure target {kind!r}")
+    out: dict[str, str] = {}
+
+    def put(link_name: str, link_mode: str) -> None:
+        if SEVERITY[link_mode] > SEVERITY.get(out.get(link_name, "up"), 0):
+            out[link_name] = link_mode
+
+    for link_name in direct:
+        put(link_name, m)
+    for link in topology.links:
+        if set(link.underlay) & set(direct):
+            put(link.name, "loss" if m == "loss" else "blackhole")
+    return out
+
+
+def merge_effects(effects: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    """The union of several failures' effects, keeping the most severe mode per link."""
+    out: dict[str, str] = {}
+    for effect in effects:
+        for name, mode in effect.items():
+            if SEVERITY[mode] > SEVERITY.get(out.get(name, "up"), 0):
+                out[name] = mode
+    return out
+
+
+def broken_links(effects: Mapping[str, str]) -> frozenset[str]:
+    """Links of ``effects`` that stop forwarding (blackhole or down; loss still forwards)."""
+    return frozenset(name for name, mode in effects.items() if mode in BROKEN)
+
+
+def worst_case_gap(topology: Topology, src: str, dst: str, effects: Mapping[str, str]
+                   ) -> tuple[float, Path | None]:
+    """(seconds ``src -> dst`` loses traffic, the path it ends on) if ``effects`` start at once.
+
+    Each broken link leaves the routes at its :func:`failover_bound`; the route in force is
+    the preferred one avoiding the links that have left. The gap ends at the first instant
+    that route has no broken link; it is ``inf`` if none is left (a partition). A pair whose
+    preferred path has no broken link has no gap.
+    """
+    broken = broken_links(effects)
+    route = best_path(topology, src, dst, frozenset())
+    if route is None:
+        return math.inf, None
+    if not broken.intersection(route):
+        return 0.0, route
+    leave: dict[float, set[str]] = {}
+    for name in broken - topology.underlay_links:
+        t = failover_bound(topology.link(name), effects[name])
+        leave.setdefault(t, set()).add(name)
+    gone: set[str] = set()
+    for t in sorted(leave):
+        gone |= leave[t]
+        route = best_path(topology, src, dst, frozenset(gone))
+        if route is not None and not broken.intersection(route):
+            return t, route
+    return math.inf, None
+
+
+__all__ = [
+    "BROKEN", "CONVERGENCE_QUANTILE", "EPS", "SEVERITY", "broken_links", "convergence_bound",
+    "detection_bound", "detection_floor", "detection_method", "failover_bound",
+    "failure_effects", "merge_effects", "settle_bound", "worst_case_gap",
+]

@@ -1,0 +1,144 @@
+"""Every shipped scenario runs, and its verdicts and failover figures are as expected.
+
+Scenarios are examples and tests at once (STYLE habit 14). Long ones are shortened with
+``--set``-style overrides; the expected figures come from architecture section 4 (detection
++ convergence) and from the topology's own numbers, not from earlier runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netsim.model import load_scenario
+from tests.helpers import run
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def simulate(name: str, *overrides: str) -> tuple[Any, dict[str, Any]]:
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml", list(overrides))
+    return run(scenario)
+
+
+def verdicts(summary: dict[str, Any]) -> dict[str, bool]:
+    return {s["name"]: s["pass"] for s in summary["slos"]}
+
+
+def test_every_scenario_file_has_a_test() -> None:
+    tested = {"baseline", "interconnect-blackhole", "interconnect-blackhole-no-bfd",
+              "interconnect-cut", "mcr-outage", "vpn-only-staging",
+              "replication-during-failover", "flapping-interconnect", "random-failures-month",
+              "dr-failover"}
+    shipped = {p.stem for p in SCENARIOS.glob("*.yaml") if not p.stem.startswith("lab-")}
+    assert shipped == tested
+
+
+def test_baseline_meets_every_slo_with_no_failover() -> None:
+    _, summary = simulate("baseline", "duration=2h")
+    assert summary["pass"]
+    assert summary["failovers"] == []
+    api = summary["traffic"]["api-aws-gcp"]["latency_ms"]
+    # RTT over the MCR: 2 x (0.5 + 10.1) ms + ~5 ms server + ~2.7 ms sidecars + queueing
+    assert 26.0 < api["p50"] < 32.0
+    assert summary["traffic"]["api-aws-azure"]["latency_ms"]["p50"] < 15.0
+    assert summary["links"]["vpn-aws-gcp"]["bytes"] == 0.0       # the fallback stays idle
+
+
+def test_interconnect_blackhole_with_bfd() -> None:
+    _, summary = simulate("interconnect-blackhole")
+    (f,) = summary["failovers"]
+    assert f["detection"] == "bfd"
+    assert f["gap_s"] == pytest.approx(1.9, abs=0.05)
+    assert verdicts(summary) == {"api-p95": True, "api-availability": True, "failover": True}
+
+
+def test_interconnect_blackhole_without_bfd_waits_for_hold() -> None:
+    _, summary = simulate("interconnect-blackhole-no-bfd")
+    (f,) = summary["failovers"]
+    assert f["detection"] == "hold"
+    assert 7.0 <= f["gap_s"] <= 10.0
+    assert not verdicts(summary)["failover"]
+    # Istio's 3 tries x 1 s cannot bridge a 7-10 s gap: some requests fail
+    assert summary["traffic"]["api"]["success_ratio"] < 0.999
+
+
+def test_interconnect_cut_gap_is_convergence() -> None:
+    _, summary = simulate("interconnect-cut")
+    (f,) = summary["failovers"]
+    assert f["detection"] == "carrier"
+    assert f["gap_s"] == pytest.approx(1.0, abs=0.05)
+    assert summary["pass"]
+
+
+def test_mcr_outage_moves_every_pair_onto_the_vpn_mesh() -> None:
+    trace, summary = simulate("mcr-outage", "duration=8m")
+    (f,) = summary["failovers"]
+    assert f["subject"] == "megaport-mcr"
+    # The last switch is GCP's, whose default BFD is 1 s x 5 (+1 s convergence).
+    assert f["model_gap_s"] == pytest.approx(6.0)
+    routes: dict[str, list[str]] = {}
+    for event in trace.events_of("switched"):
+        routes.update(event.attrs["routes"])
+    assert routes["aws>gcp"] == ["vpn-aws-gcp"]
+    assert routes["aws>azure"] == ["vpn-aws-azure"]
+    assert routes["gcp>azure"] == ["vpn-gcp-azure"]
+    assert summary["links"]["vpn-gcp-azure"]["bytes"] > 0
+    assert f["gap_s"] == pytest.approx(1.9, abs=0.1)   # withdrawals reach GCP with AWS's BFD
+    assert summary["traffic"]["api"]["latency_ms"]["p95"] > 40.0  # internet VPN latency
+
+
+def test_vpn_only_staging_misses_production_latency() -> None:
+    _, summary = simulate("vpn-only-staging")
+    v = verdicts(summary)
+    assert not v["api-p95"]                        # saturated by the replication burst
+    repl = summary["traffic"]["replication"]
+    assert repl["throughput_mbps"] == pytest.approx(1250, rel=0.01)   # the VPN's capacity
+    assert repl["completed"] == 1
+
+
+def test_replication_moves_onto_the_vpn_and_hurts_api_latency() -> None:
+    _, summary = simulate("replication-during-failover")
+    (f,) = summary["failovers"]
+    assert f["gap_s"] == pytest.approx(1.9, abs=0.05)
+    assert not verdicts(summary)["api-p95"]
+    assert summary["links"]["vpn-aws-gcp"]["utilization_mean"] > 0.1
+    # before the failure the 500 GB transfer ran at its 5 Gbps cap, during it at the VPN's
+    repl = summary["traffic"]["replication"]
+    assert 1250 < repl["throughput_mbps"] < 5000
+
+
+def test_flapping_interconnect_loses_about_a_second_per_flap() -> None:
+    _, summary = simulate("flapping-interconnect")
+    flaps = summary["failovers"]
+    assert len(flaps) == 10
+    for f in flaps:
+        assert f["detection"] == "carrier"
+        assert f["gap_s"] == pytest.approx(1.0, abs=0.05)
+        assert f["restored_at_s"] == pytest.approx(f["failed_at_s"] + 2 + 5)
+
+
+def test_random_failures_month_draws_the_seeded_failures() -> None:
+    overrides = ["duration=9d", *(f"traffic.{c}.rate=0.2/s" for c in (
+        "aws-gcp", "gcp-aws", "aws-azure", "azure-aws", "gcp-azure", "azure-gcp"))]
+    _, summary = simulate("random-failures-month", *overrides)
+    subjects = [(f["subject"], f["mode"]) for f in summary["failovers"]]
+    assert ("gcp-mcr", "blackhole") in subjects
+    gcp = next(f for f in summary["failovers"] if f["subject"] == "gcp-mcr")
+    assert gcp["detection"] == "bfd"
+    assert gcp["model_gap_s"] == pytest.approx(6.0)          # GCP BFD 1 s x 5 + 1 s
+    assert 1.0 <= gcp["gap_s"] <= 11.0                        # probes every 5 s on average
+    assert summary["links"]["gcp-mcr"]["down_s"] == pytest.approx(184.0 * 60, rel=0.01)
+
+
+def test_dr_failover_moves_load_between_the_remaining_clouds() -> None:
+    trace, summary = simulate("dr-failover")
+    (f,) = summary["failovers"]
+    assert f["subject"] == "aws" and f["target"] == "node"
+    assert f["restored_at_s"] is None                          # the region stays lost
+    v = verdicts(summary)
+    assert v["dr-api-p95"] and v["dr-api-availability"] and v["dr-sync-throughput"]
+    assert summary["traffic"]["dr-sync"]["throughput_mbps"] == pytest.approx(5000, rel=0.01)
+    assert summary["links"]["aws-mcr"]["down_s"] == pytest.approx(15 * 60)
