@@ -125,12 +125,18 @@ def load_clab(path: str | Path) -> ClabTopology:
     data, positions = read_yaml(path)
     file = str(path)
     errors = schema_errors(data, positions, file)
-    if errors or not isinstance(data, dict):
+    if not isinstance(data, dict):
         raise InputError(errors or [ModelError(file, 0, "", "not a containerlab topology")])
     reader = _Reader(path, positions)
-    topology = reader.topology(data)
-    if reader.errors:
-        raise InputError(reader.errors)
+    try:
+        topology = reader.topology(data)
+    except (TypeError, AttributeError, KeyError, ValueError):
+        if not errors:
+            raise
+        # The schema errors already explain why the file cannot be read further.
+    problems = list(dict.fromkeys(errors + reader.errors))
+    if problems:
+        raise InputError(problems)
     return topology
 
 
@@ -206,7 +212,7 @@ class _Reader:
             return Bind(Path(), "")
         source = (self.path.parent / parts[0]).resolve()
         if not source.exists():
-            self.error(key, f"bind source {parts[0]!r} does not exist ({source})")
+            self.error(key, f"bind source {parts[0]!r} does not exist next to this file")
         return Bind(source, parts[1], len(parts) == 3 and "ro" in parts[2].split(","))
 
     def exec_argv(self, node_key: KeyPath, index: int, command: Any) -> tuple[str, ...]:

@@ -72,8 +72,9 @@ def deploy(
     keep_on_failure: bool = False,
 ) -> LabState:
     """Deploy the lab of a containerlab file and wait until it is fully up."""
-    require_environment()
+    require_environment(("ip", "tc"))
     topology = load_clab(path)
+    require_environment(needed_tools(topology))
     check_configs(topology)
     state = begin(topology)
     try:
@@ -100,6 +101,13 @@ def node_daemons(topology: ClabTopology, state: LabState) -> dict[str, list[Daem
         name: daemons_for(NodeContext(topology, node, state))
         for name, node in topology.nodes.items()
     }
+
+
+def needed_tools(topology: ClabTopology) -> tuple[str, ...]:
+    """The host programs the daemons of ``topology`` need."""
+    scratch = LabState(topology.name, str(topology.path))
+    daemons = [d for ds in node_daemons(topology, scratch).values() for d in ds]
+    return tuple(sorted({tool for d in daemons for tool in d.TOOLS}))
 
 
 def check_configs(topology: ClabTopology) -> None:

@@ -18,6 +18,7 @@ that enter the node's namespace before exec and carry the lab's process tag.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import struct
@@ -26,7 +27,6 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +37,7 @@ from netsim.lab.state import process_tag
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
 MAGIC = b"NSPROBE1"
 HEADER = struct.Struct("!8sQq")  # magic, sequence number, send time (ns, CLOCK_REALTIME)
@@ -58,11 +59,13 @@ class ProbeResult:
     @property
     def delay(self) -> np.ndarray:
         """One-way delay of each datagram in seconds (NaN when lost)."""
-        return self.t_recv - self.t_send
+        delay: np.ndarray = self.t_recv - self.t_send
+        return delay
 
     @property
     def lost(self) -> np.ndarray:
-        return np.isnan(self.t_recv)
+        lost: np.ndarray = np.isnan(self.t_recv)
+        return lost
 
     def loss_runs(self) -> list[tuple[float, float, int]]:
         """Runs of consecutive lost datagrams: (first lost send time, gap seconds, count).
@@ -211,10 +214,8 @@ def _send(args: argparse.Namespace) -> None:
             time.sleep(wait if wait > 0.002 else 0)
         now = time.time_ns()
         struct.pack_into("!q", packet, offset, now)
-        try:
+        with contextlib.suppress(OSError):  # no route right now: lost, as on a real host
             sock.sendto(packet, (args.dst, 0))
-        except OSError:
-            pass  # no route right now: the datagram is lost, as on a real host
         t_send[seq] = now / 1e9
     np.savez(args.out + ".send.npz", seq=np.arange(count), t_send=t_send)
 

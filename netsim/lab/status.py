@@ -194,7 +194,8 @@ def trace_path(topology: ClabTopology, src: str, dst: str, owners: dict[str, str
     """Follow ``ip route get`` from ``src`` towards ``dst`` node by node."""
     src_addr, dst_addr = host_address(topology, src), host_address(topology, dst)
     node, iif = src, None
-    nodes, via = [src], []
+    nodes: list[str] = [src]
+    via: list[str] = []
     for _ in range(MAX_HOPS):
         if node == dst:
             return Path(src, dst, tuple(nodes), tuple(via), True)

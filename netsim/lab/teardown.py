@@ -17,6 +17,7 @@ Processes are only ever signalled by pid, never looked up by name. Running it tw
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -72,7 +73,8 @@ def _sweep(state: LabState) -> list[str]:
         for namespace in state.namespaces.values()
         if (ino := linux.netns_inode(linux.netns_path(namespace))) is not None
     }
-    pids = set(linux.processes_in_netns(inodes)) | set(linux.processes_tagged(process_tag(state.lab)))
+    pids = set(linux.processes_in_netns(inodes))
+    pids |= set(linux.processes_tagged(process_tag(state.lab)))
     pids.discard(os.getpid())
     records = []
     for pid in sorted(pids):
@@ -104,8 +106,6 @@ def _remove_mount(target: Path) -> list[str]:
     if not os.path.ismount(target) or any(target.iterdir()):
         return []
     netns.run(["umount", str(target)], check=False)
-    try:
+    with contextlib.suppress(OSError):
         target.rmdir()
-    except OSError:
-        pass
     return [f"mount {target}"]

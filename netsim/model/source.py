@@ -40,6 +40,7 @@ class Document:
     path: str
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    errors: list[ModelError] = field(default_factory=list)   # found while parsing
 
     def line(self, path: KeyPath) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -98,8 +99,7 @@ def parse_yaml(text: str, label: str) -> Document:
         raise InputError([ModelError(label, line, "", f"not valid YAML: {problem}")]) from None
     finally:
         loader.dispose()
-    if errors:
-        raise InputError(errors)
+    doc.errors = errors      # reported with the checks of the content (Reader)
     return doc
 
 
@@ -114,6 +114,9 @@ class Reader:
 
     doc: Document
     errors: list[ModelError] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.errors.extend(self.doc.errors)
 
     def error(self, path: KeyPath, message: str) -> None:
         self.errors.append(ModelError(self.doc.path, self.doc.line(path), format_path(path),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from netsim.errors import UsageError
 from netsim.model.scenario import Failure, Scenario
 from netsim.sim.arrivals import bulk_flows, class_rng, random_failures
 from netsim.sim.bulk import BulkController
@@ -23,6 +24,7 @@ from netsim.sim.links import bulk_bins
 from netsim.sim.trace import Trace
 
 Progress = Callable[[float, float], None]   # (simulated seconds done, total)
+ENGINES = ("exact", "fast")
 
 
 def all_pairs(scenario: Scenario) -> tuple[tuple[str, str], ...]:
@@ -66,6 +68,10 @@ class Simulation:
     engine: str = "exact"
 
     def run(self, progress: Progress | None = None, chunks: int = 200) -> Trace:
+        if self.engine == "fast":
+            from netsim.sim.fast import run_fast
+
+            return run_fast(self.scenario, self.seed, progress)
         started = time.perf_counter()
         scenario, seed = self.scenario, self.seed
         failures = failure_schedule(scenario, seed)
@@ -138,7 +144,13 @@ def _down_seconds(timeline: ControlTimeline, duration: float) -> dict[str, float
 
 def build_simulation(scenario: Scenario, seed: int | None = None, engine: str = "exact"
                      ) -> Simulation:
-    """The bridge from the model to the engine (STYLE habit 2)."""
+    """The bridge from the model to the engine (STYLE habit 2).
+
+    ``engine`` selects the data plane: ``exact`` (every packet hop a simpy event) or
+    ``fast`` (vectorised, :mod:`netsim.sim.fast`); the control plane is the same.
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} (expected {', '.join(ENGINES)})")
     return Simulation(scenario, scenario.seed if seed is None else int(seed), engine)
 
 

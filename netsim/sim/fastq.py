@@ -92,7 +92,16 @@ def fifo(t: np.ndarray, service: np.ndarray, standing: np.ndarray, tau: np.ndarr
     queue plus standing queue plus its own size would exceed the buffer
     (``links.Direction.admit``); a dropped packet adds no work.
     """
-    n = len(t)
+    queue, dropped = fifo_queue(service, standing, tau, wire, buffer_s, v0, tau0)
+    return standing + queue + service, dropped
+
+
+def fifo_queue(service: np.ndarray, standing: np.ndarray, tau: np.ndarray, wire: np.ndarray,
+               buffer_s: float = np.inf, v0: float = 0.0, tau0: float = -np.inf
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The work each arrival finds ahead of it (exactly 0 when the queue is empty) and the
+    drop flags: the core of :func:`fifo`."""
+    n = len(tau)
     if n == 0:
         return np.zeros(0), np.zeros(0, dtype=bool)
     floor = -v0 - tau0 if np.isfinite(tau0) else np.inf
@@ -113,7 +122,7 @@ def fifo(t: np.ndarray, service: np.ndarray, standing: np.ndarray, tau: np.ndarr
         s = np.where(dropped, 0.0, service)
     else:   # pragma: no cover - pathological overload: resolve sequentially
         queue, dropped = _fifo_loop(service, standing, tau, wire, buffer_s, v0, tau0)
-    return standing + queue + service, dropped
+    return queue, dropped
 
 
 def _fifo_loop(service: np.ndarray, standing: np.ndarray, tau: np.ndarray, wire: np.ndarray,
@@ -131,16 +140,6 @@ def _fifo_loop(service: np.ndarray, standing: np.ndarray, tau: np.ndarray, wire:
         else:
             v += service[i]
     return queue, dropped
-
-
-def fifo_end(tau: np.ndarray, service: np.ndarray, sojourn: np.ndarray, standing: np.ndarray,
-             dropped: np.ndarray, v0: float, tau0: float) -> tuple[float, float]:
-    """The work left just after the last admitted arrival: ``(v, tau)`` to carry on."""
-    kept = np.flatnonzero(~dropped)
-    if len(kept) == 0:
-        return v0, tau0
-    i = int(kept[-1])
-    return float(sojourn[i] - standing[i]), float(tau[i])
 
 
 def transform(dist: Dist, z: np.ndarray) -> np.ndarray:

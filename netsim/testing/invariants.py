@@ -280,19 +280,19 @@ def check_failover_gaps(trace: Trace, scenario: Scenario) -> None:
         if not isolated:
             continue
         eff = bounds.failure_effects(topo, rec["target"], rec["subject"], rec["mode"])
-        links = [topo.link(n) for n, m in eff.items() if m in bounds.BROKEN
-                 and n not in topo.underlay_links]
-        if not links or rec["detected_at_s"] is None:
+        # detection: the first of its links (underlay ones included) to be detected
+        hit = [(topo.link(n), m) for n, m in eff.items() if m in bounds.BROKEN]
+        if not hit or rec["detected_at_s"] is None:
             continue
-        modes = [eff[x.name] for x in links]
-        floor = min(bounds.detection_floor(x, m) for x, m in zip(links, modes, strict=True))
-        ceil = min(bounds.detection_bound(x, m) for x, m in zip(links, modes, strict=True))
+        floor = min(bounds.detection_floor(x, m) for x, m in hit)
+        ceil = min(bounds.detection_bound(x, m) for x, m in hit)
         took = rec["detected_at_s"] - at
         if not floor - bounds.EPS <= took <= ceil + bounds.EPS:
             problems.append(f"{rec['subject']} ({rec['mode']}) at {at:g}s: detected after "
                             f"{took:.3f}s, outside [{floor:.3f}, {ceil:.3f}]s")
-        if rec["switched_at_s"] is not None and rec["repaired_at_s"] is None:
-            worst = max(bounds.failover_bound(x, m) for x, m in zip(links, modes, strict=True))
+        routed = [(x, m) for x, m in hit if x.name not in topo.underlay_links]
+        if routed and rec["switched_at_s"] is not None and rec["repaired_at_s"] is None:
+            worst = max(bounds.failover_bound(x, m) for x, m in routed)
             if rec["switched_at_s"] - at > worst + bounds.EPS:
                 problems.append(f"{rec['subject']} ({rec['mode']}) at {at:g}s: switched after "
                                 f"{rec['switched_at_s'] - at:.3f}s > bound {worst:.3f}s")

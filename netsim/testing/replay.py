@@ -68,23 +68,18 @@ class Replay:
         for e in trace.events:
             if e.kind == "link_state" and e.subject in replay.modes:
                 times, values = replay.modes[e.subject]
-                mode = str(e.attrs.get("mode", "up"))
-                if times[-1] == e.time:
-                    values[-1] = mode
-                else:
-                    times.append(e.time)
-                    values.append(mode)
+                # appended even at an equal time: the last value of an instant wins, and
+                # a change at t=0 still counts as a change
+                times.append(e.time)
+                values.append(str(e.attrs.get("mode", "up")))
             elif e.kind in ("switched", "restored"):
                 moved = e.attrs.get("routes", {})
                 table = dict(table)
                 for key, path in moved.items():
                     src, _, dst = key.partition(">")
                     table[(src, dst)] = tuple(path) if path else None
-                if replay.route_times[-1] == e.time:
-                    replay.route_tables[-1] = table
-                else:
-                    replay.route_times.append(e.time)
-                    replay.route_tables.append(table)
+                replay.route_times.append(e.time)
+                replay.route_tables.append(table)
             elif e.kind == "failure":
                 raw.append((e.time, e.attrs, e.subject))
             elif e.kind == "repair":

@@ -53,6 +53,8 @@ class Daemon(ABC):
 
     NAME: ClassVar[str]
     DEPENDS: ClassVar[tuple[type[Daemon], ...]] = ()
+    #: Programs the daemon needs on the host (checked before a deploy).
+    TOOLS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: NodeContext) -> None:
         self.ctx = ctx

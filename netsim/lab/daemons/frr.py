@@ -68,6 +68,7 @@ class Frr(Daemon):
 
     NAME: ClassVar[str] = "frr"
     DEPENDS = (StrongSwan,)
+    TOOLS = ("vtysh", str(FRR_BIN / "zebra"))
 
     @classmethod
     def wanted(cls, node: Any) -> bool:

@@ -45,14 +45,16 @@ def _statements(text: str) -> list[tuple[int, str]]:
                 continue
             key = _KEY.match(line)
             if key:  # a value runs to the end of the line, or to a closing brace
-                value = key.group(2)
-                if '"' not in value and "}" in value:
-                    value, _, rest = value.partition("}")
-                    out.append((number, f"{key.group(1)} = {value.strip()}"))
-                    line = "}" + rest
-                    continue
-                out.append((number, line))
-                break
+                rest = key.group(2)
+                if rest.startswith('"') and '"' in rest[1:]:
+                    end = rest.index('"', 1) + 1
+                    value, remainder = rest[:end], rest[end:]
+                else:
+                    value, brace, remainder = rest.partition("}")
+                    remainder = brace + remainder
+                out.append((number, f"{key.group(1)} = {value.strip()}"))
+                line = remainder.strip()
+                continue
             if "{" in line:
                 head, _, rest = line.partition("{")
                 out.append((number, head.strip() + " {"))

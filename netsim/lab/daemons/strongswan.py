@@ -33,6 +33,7 @@ class StrongSwan(Daemon):
     """charon + swanctl for one node."""
 
     NAME: ClassVar[str] = "strongswan"
+    TOOLS = ("swanctl", str(CHARON))
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)

@@ -1,0 +1,289 @@
+"""The topology as a graph: single points of failure and closed-form availability.
+
+Pure functions of a :class:`~netsim.model.topology.Topology` (no simulation). The routed
+overlay (interconnects, VPN tunnels, routed internet links; never the underlay that only
+carries tunnels) becomes a :class:`networkx.MultiGraph`; its *primary layer* is the set of
+links with the highest preference, i.e. the path BGP uses while nothing has failed.
+
+Two views of a single point of failure are given. :func:`graph_spofs` is the
+graph-theoretic one (networkx bridges and articulation points of a layer).
+:func:`pair_spofs` is the failure-model one: the *components* (a link, a node, a
+shared-risk group, each with its own mtbf/mttr) whose failure alone disconnects a pair of
+clouds, with the knock-on effects of the model (a node fails its links, a group its members,
+an underlay link every tunnel over it).
+
+Availability assumes independent components, each an alternating renewal process with
+steady-state availability ``mtbf / (mtbf + E[mttr])``. :func:`pair_availability` is exact
+under that assumption (pivotal decomposition, which reduces to the series/parallel formulas
+whenever the structure is series/parallel); :func:`path_availability` is the series figure of
+one path.
+
+Examples
+--------
+>>> from netsim.model import load_topology
+>>> topo = load_topology("topologies/megaport-hub.yaml")
+>>> graph_spofs(topo, layer="primary").articulation_points
+('mcr',)
+>>> [c.name for c in pair_spofs(topo, "aws", "gcp", layer="primary")]
+['aws-mcr', 'gcp-mcr', 'mcr', 'megaport-mcr']
+>>> pair_spofs(topo, "aws", "gcp")
+()
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+
+from netsim.model.topology import Topology
+
+DEFAULT_MTTR_S = 4 * 3600.0        # as the simulator's random failures (sim/arrivals.py)
+MINUTES_PER_YEAR = 365.25 * 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """Something that fails as one: a link, a node or a shared-risk group."""
+
+    name: str
+    kind: str                        # "link" | "node" | "group"
+    availability: float              # steady state; 1.0 if it has no mtbf
+    links: frozenset[str]            # routed links it takes down when it fails
+
+
+@dataclass(frozen=True, slots=True)
+class Spofs:
+    layer: str
+    bridges: tuple[str, ...]          # link names
+    articulation_points: tuple[str, ...]
+
+
+def series(*availabilities: float) -> float:
+    """Availability of elements that must all be up.
+
+    >>> round(series(0.9999, 0.9999, 0.9999), 6)
+    0.9997
+    """
+    return math.prod(availabilities)
+
+
+def parallel(*availabilities: float) -> float:
+    """Availability of elements of which one is enough.
+
+    >>> round(parallel(0.99, 0.99), 6)
+    0.9999
+    """
+    return 1.0 - math.prod(1.0 - a for a in availabilities)
+
+
+def steady_state(mtbf: float | None, mttr_mean: float) -> float:
+    """``mtbf / (mtbf + mttr)``; 1.0 for a component that never fails.
+
+    >>> round(steady_state(8760 * 3600.0, 4 * 3600.0), 6)
+    0.999544
+    """
+    if not mtbf:
+        return 1.0
+    return mtbf / (mtbf + mttr_mean)
+
+
+def downtime_minutes_per_year(availability: float) -> float:
+    """Minutes per year a component of this availability is down.
+
+    >>> round(downtime_minutes_per_year(0.9999), 1)
+    52.6
+    """
+    return (1.0 - availability) * MINUTES_PER_YEAR
+
+
+def primary_preference(topology: Topology) -> int:
+    return max((link.preference for link in topology.routed_links), default=0)
+
+
+def layer_links(topology: Topology, layer: str = "overlay") -> tuple[str, ...]:
+    """Routed link names of a layer: ``overlay`` (all routed) or ``primary`` (top preference)."""
+    links = topology.routed_links
+    if layer == "primary":
+        top = primary_preference(topology)
+        links = tuple(link for link in links if link.preference == top)
+    elif layer != "overlay":
+        raise ValueError(f"unknown layer {layer!r} (overlay | primary)")
+    return tuple(link.name for link in links)
+
+
+def routed_graph(topology: Topology, layer: str = "overlay") -> nx.MultiGraph:
+    """A MultiGraph of the layer: nodes carry ``role``, edges ``key=name``, ``kind``,
+    ``capacity``, ``preference``."""
+    g = nx.MultiGraph(name=topology.name)
+    for node in topology.nodes:
+        g.add_node(node.name, role=node.role.value if node.role else None)
+    for name in layer_links(topology, layer):
+        link = topology.link(name)
+        g.add_edge(*link.endpoints, key=name, kind=link.kind.value, capacity=link.capacity,
+                   preference=link.preference)
+    return g
+
+
+def graph_spofs(topology: Topology, layer: str = "primary") -> Spofs:
+    """Bridges and articulation points of a layer, among the nodes it actually connects.
+
+    Parallel links between the same two nodes are never bridges.
+    """
+    g = routed_graph(topology, layer)
+    g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
+    simple = nx.Graph(g)
+    bridges = sorted(key for a, b in nx.bridges(simple) for key in g[a][b]
+                     if g.number_of_edges(a, b) == 1)
+    points = sorted(nx.articulation_points(simple))
+    return Spofs(layer, tuple(bridges), tuple(points))
+
+
+def components(topology: Topology) -> tuple[Component, ...]:
+    """Every element that can fail, with what it takes down (underlay -> tunnels)."""
+    users: dict[str, set[str]] = {}
+    for link in topology.links:
+        for u in link.underlay:
+            users.setdefault(u, set()).add(link.name)
+
+    def effect(links: set[str]) -> frozenset[str]:
+        out = set(links)
+        for name in links:
+            out |= users.get(name, set())
+        return frozenset(out)
+
+    out = []
+    for link in topology.links:
+        mttr = link.mttr.mean() if link.mttr else DEFAULT_MTTR_S
+        out.append(Component(link.name, "link", steady_state(link.mtbf, mttr),
+                             effect({link.name})))
+    for node in topology.nodes:
+        mttr = node.mttr.mean() if node.mttr else DEFAULT_MTTR_S
+        out.append(Component(node.name, "node", steady_state(node.mtbf, mttr),
+                             effect({x.name for x in topology.links_of(node.name)})))
+    for group in topology.groups:
+        mttr = group.mttr.mean() if group.mttr else DEFAULT_MTTR_S
+        members = set(group.links)
+        for n in group.nodes:
+            members |= {x.name for x in topology.links_of(n)}
+        out.append(Component(group.name, "group", steady_state(group.mtbf, mttr),
+                             effect(members)))
+    return tuple(out)
+
+
+def connected(topology: Topology, a: str, b: str, dead: frozenset[str],
+              links: tuple[str, ...] | None = None) -> bool:
+    """Whether some path of live routed links joins ``a`` and ``b``."""
+    g = nx.Graph()
+    g.add_nodes_from((a, b))
+    for name in links if links is not None else layer_links(topology):
+        if name not in dead:
+            g.add_edge(*topology.link(name).endpoints)
+    return nx.has_path(g, a, b)
+
+
+def pair_spofs(topology: Topology, a: str, b: str, layer: str = "overlay"
+               ) -> tuple[Component, ...]:
+    """Components whose failure alone disconnects ``a`` from ``b`` within ``layer``.
+
+    Every component counts here, whether or not it has an mtbf (it can still fail), except
+    the two endpoints themselves.
+    """
+    links = layer_links(topology, layer)
+    if not connected(topology, a, b, frozenset(), links):
+        return ()
+    return tuple(sorted((c for c in components(topology)
+                         if not (c.kind == "node" and c.name in (a, b))
+                         and not connected(topology, a, b, c.links, links)),
+                        key=lambda c: c.name))
+
+
+def pair_availability(topology: Topology, a: str, b: str, layer: str = "overlay") -> float:
+    """Probability that ``a`` and ``b`` are joined by live links of ``layer``, with every
+    component independent (exact, by pivotal decomposition).
+
+    >>> from netsim.model import load_topology
+    >>> topo = load_topology("topologies/megaport-hub.yaml")
+    >>> primary = pair_availability(topo, "aws", "gcp", layer="primary")
+    >>> path = path_availability(topo, ("aws-mcr", "gcp-mcr"), "aws")
+    >>> abs(primary - path) < 1e-12
+    True
+    >>> pair_availability(topo, "aws", "gcp") > primary
+    True
+    """
+    links = layer_links(topology, layer)
+    relevant = [c for c in components(topology)
+                if c.availability < 1.0 and c.links.intersection(links)]
+
+    def solve(dead: frozenset[str], rest: list[Component]) -> float:
+        if not connected(topology, a, b, dead, links):
+            return 0.0
+        if not rest:
+            return 1.0
+        worst = dead.union(*(c.links for c in rest))
+        if connected(topology, a, b, worst, links):
+            return 1.0
+        c, tail = rest[0], rest[1:]
+        return (c.availability * solve(dead, tail)
+                + (1.0 - c.availability) * solve(dead | c.links, tail))
+
+    return solve(frozenset(), relevant)
+
+
+def path_components(topology: Topology, path: tuple[str, ...], src: str
+                    ) -> tuple[Component, ...]:
+    """The components a path depends on: its links, their underlay, the shared-risk groups
+    and the nodes (with an mtbf) along it; in path order, each once."""
+    nodes = [src]
+    for name in path:
+        nodes.append(topology.link(name).other(nodes[-1]))
+    out: dict[str, Component] = {}
+    for c in components(topology):
+        if c.kind == "node" and c.name in nodes and c.availability < 1.0:
+            out[c.name] = c
+        elif c.kind != "node" and c.links.intersection(path):
+            out[c.name] = c
+    return tuple(sorted(out.values(), key=lambda c: _order(c, path)))
+
+
+def _order(c: Component, path: tuple[str, ...]) -> tuple[int, str]:
+    hits = [i for i, name in enumerate(path) if name in c.links]
+    return (min(hits) if hits else len(path), c.name)
+
+
+def path_availability(topology: Topology, path: tuple[str, ...], src: str) -> float:
+    """Series availability of one path (:func:`path_components`)."""
+    return series(*(c.availability for c in path_components(topology, path, src)))
+
+
+def cloud_pairs(topology: Topology) -> list[tuple[str, str]]:
+    """Unordered pairs of the nodes availability is reported for (role cloud, else all)."""
+    return list(itertools.combinations(topology.endpoints_of(), 2))
+
+
+def closed_form(topology: Topology) -> dict[str, object]:
+    """Closed-form availability per cloud pair in the shape of ``netsim availability --json``
+    (``simulated`` and ``ci`` are None: no Monte Carlo here).
+
+    >>> from netsim.model import load_topology
+    >>> doc = closed_form(load_topology("topologies/megaport-hub.yaml"))
+    >>> [(p["a"], p["b"]) for p in doc["pairs"]]
+    [('aws', 'gcp'), ('aws', 'azure'), ('gcp', 'azure')]
+    """
+    pairs = []
+    for a, b in cloud_pairs(topology):
+        avail = pair_availability(topology, a, b)
+        down = downtime_minutes_per_year(avail)
+        pairs.append({"a": a, "b": b, "simulated": None, "ci": None, "closed_form": avail,
+                      "downtime_min_per_year": {"mean": down, "p50": None, "p95": None}})
+    return {"years": 0, "pairs": pairs}
+
+
+__all__ = [
+    "Component", "Spofs", "closed_form", "cloud_pairs", "components", "connected",
+    "downtime_minutes_per_year", "graph_spofs", "layer_links", "pair_availability",
+    "pair_spofs", "parallel", "path_availability", "path_components", "primary_preference",
+    "routed_graph", "series", "steady_state",
+]

@@ -1,0 +1,428 @@
+"""The network as arrays for the fast engine: directions, legs, link states, delays, queues.
+
+:class:`FastNet` is built once from a scenario and its :class:`ControlTimeline`. It knows
+every link direction (capacity, overhead, buffer, drain clock), every *leg* a packet can
+take (a route from a source under one route table, as a padded array of direction ids),
+the link data-plane states as sorted arrays, and how to turn normal draws into per-link
+delays. :meth:`FastNet.walk` moves an array of packets hop by hop along their legs given
+the sojourn of every queue traversal from the previous round, and :meth:`FastNet.queues`
+recomputes those sojourns from the traversals with :func:`netsim.sim.fastq.fifo`, carrying
+the queue state (work left, and traversals past the window's end) between windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from netsim.model.scenario import Scenario
+from netsim.sim.control import M_BLACKHOLE, ControlTimeline
+from netsim.sim.fastq import DrainClock, fifo_queue, transform
+from netsim.sim.links import DEFAULT_STANDING_S
+from netsim.sim.routing import Path, directed_hops
+from netsim.sim.trace import R_BUFFER, R_LOSS, Trace
+
+TOLERANCE_S = 1e-12     # sojourn changes below this do not trigger another round
+LOCAL_SPAN = 64         # positions: changes closer than this are re-solved together
+MAX_LOCAL = 2000        # more changes than this in a direction: re-solve it whole
+
+
+class Slots:
+    """Queue traversals of one window, persistent across fixed-point rounds.
+
+    Slot ``((k * n + r) * 2 + leg) * H + h`` is hop ``h`` of leg ``leg`` (request,
+    response) of wave ``k`` of request ``r``. ``d`` is the direction traversed (-1: none),
+    ``t`` the arrival, ``svc`` the service time, ``u`` the standing-queue phase, ``soj`` the
+    sojourn from the last queue solve (NaN: never solved) and ``drop`` its buffer verdict.
+    ``orders[d]`` lists the slots of direction ``d`` sorted by arrival.
+    """
+
+    def __init__(self, block: int, n_dirs: int) -> None:
+        self.block = block
+        self.waves = 1
+        self.d = np.full(block, -1, np.int16)
+        self.t = np.empty(block)
+        self.svc = np.empty(block)
+        self.u = np.empty(block)
+        self.soj = np.full(block, np.nan)
+        self.queue = np.full(block, np.nan)
+        self.drop = np.zeros(block, dtype=bool)
+        self.fresh = np.zeros(block, dtype=bool)
+        self.orders: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(n_dirs)]
+
+    def grow(self, waves: int) -> None:
+        """Make room for ``waves`` waves of attempts."""
+        extra = (waves - self.waves) * self.block
+        if extra <= 0:
+            return
+        self.d = np.concatenate([self.d, np.full(extra, -1, np.int16)])
+        self.t = np.concatenate([self.t, np.zeros(extra)])
+        self.svc = np.concatenate([self.svc, np.zeros(extra)])
+        self.u = np.concatenate([self.u, np.zeros(extra)])
+        self.soj = np.concatenate([self.soj, np.full(extra, np.nan)])
+        self.queue = np.concatenate([self.queue, np.full(extra, np.nan)])
+        self.drop = np.concatenate([self.drop, np.zeros(extra, dtype=bool)])
+        self.fresh = np.concatenate([self.fresh, np.zeros(extra, dtype=bool)])
+        self.waves = waves
+
+    def build_orders(self) -> None:
+        used = np.flatnonzero(self.d >= 0)
+        by_dir = used[np.argsort(self.d[used], kind="stable")]
+        bounds = np.searchsorted(self.d[by_dir], np.arange(len(self.orders) + 1))
+        for k in range(len(self.orders)):
+            seg = by_dir[bounds[k]:bounds[k + 1]]
+            self.orders[k] = seg[np.argsort(self.t[seg], kind="stable")]
+
+    def clear(self, slots: np.ndarray) -> dict[int, np.ndarray]:
+        """Forget the traversals in ``slots``; per direction, the arrival times removed."""
+        dirs = self.d[slots]
+        used = slots[dirs >= 0]
+        removed = {int(k): self.t[used[dirs[dirs >= 0] == k]]
+                   for k in np.unique(dirs[dirs >= 0])}
+        gone = np.zeros(len(self.d), dtype=bool)
+        gone[used] = True
+        for k in removed:
+            self.orders[k] = self.orders[k][~gone[self.orders[k]]]
+        self.d[slots] = -1
+        return removed
+
+    def insert(self, slots: np.ndarray) -> dict[int, np.ndarray]:
+        """Add the (re-walked) traversals in ``slots`` to their directions' orders; per
+        direction, their positions in the order (they stay ``fresh`` until re-solved)."""
+        slots = slots[self.d[slots] >= 0]
+        self.fresh[slots] = True
+        touched = {}
+        for k in np.unique(self.d[slots]).tolist():
+            new = slots[self.d[slots] == k]
+            new = new[np.argsort(self.t[new], kind="stable")]
+            cur = self.orders[k]
+            pos = np.searchsorted(self.t[cur], self.t[new], side="right")
+            self.orders[k] = np.insert(cur, pos, new)
+            touched[k] = pos + np.arange(len(new))     # their positions in the new order
+        return touched
+
+
+@dataclass
+class _Carry:
+    v: float = 0.0                 # work left after the last admitted arrival (s)
+    tau: float = -np.inf           # at this virtual time
+    ghost_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ghost_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+class FastNet:
+    """Directions, legs and link states of one scenario run; see the module docstring."""
+
+    def __init__(self, scenario: Scenario, timeline: ControlTimeline, trace: Trace) -> None:
+        topo = scenario.topology
+        self.topo = topo
+        self.trace = trace
+        links = topo.links
+        self.link_index = {link.name: i for i, link in enumerate(links)}
+        self.names = [(link.name, d) for link in links for d in (0, 1)]
+        self.cap = np.repeat([link.capacity for link in links], 2).astype(float)
+        self.overhead = np.repeat([link.overhead for link in links], 2).astype(float)
+        buffer = np.repeat([np.inf if link.buffer is None else link.buffer for link in links], 2)
+        self.buffer_s = buffer * 8 / self.cap
+        self.standing_s = np.where(np.isfinite(buffer), self.buffer_s, DEFAULT_STANDING_S)
+        self.clocks = [DrainClock.from_steps(timeline.bulk[n].times, timeline.bulk[n].values,
+                                             topo.link(n[0]).capacity) for n in self.names]
+        self.carry = [_Carry() for _ in self.names]
+        self._delays(links)
+        self.states: dict[int, tuple[np.ndarray, ...]] = {}
+        for i, link in enumerate(links):
+            step = timeline.link_state[link.name]
+            if len(step.times) > 1 or step.values[0][0] != 0:
+                vals = step.values
+                self.states[i] = (np.asarray(step.times, float),
+                                  np.array([v[0] for v in vals], np.int8),
+                                  np.array([v[1] for v in vals], float),
+                                  np.array([v[2] for v in vals], np.int8))
+        self._legs(timeline)
+
+    # ---- setup ----------------------------------------------------------------------
+    def _delays(self, links: tuple) -> None:
+        """Per link: ``loc + scale * (exp(s z) if lognormal else z)``; others via ppf."""
+        self.d_loc = np.zeros(len(links))
+        self.d_scale = np.zeros(len(links))
+        self.d_s = np.zeros(len(links))
+        self.d_log = np.zeros(len(links), dtype=bool)
+        self.d_generic: dict[int, object] = {}
+        for i, link in enumerate(links):
+            dist, p = link.delay, dict(link.delay.params)
+            if dist.is_constant:
+                self.d_loc[i] = p["value"]
+            elif dist.name in ("norm", "lognorm"):
+                self.d_loc[i], self.d_scale[i] = p.get("loc", 0.0), p.get("scale", 1.0)
+                self.d_log[i] = dist.name == "lognorm"
+                self.d_s[i] = p.get("s", 0.0)
+            else:
+                self.d_generic[i] = dist
+
+    def _legs(self, timeline: ControlTimeline) -> None:
+        nodes = {n: i for i, n in enumerate(self.trace.nodes)}
+        self.n_nodes = len(nodes)
+        self.route_times = np.asarray(timeline.routes.times, float)
+        tables = timeline.routes.values
+        self.leg_of = np.full((len(tables), self.n_nodes ** 2), -1, np.int32)
+        keys: dict[tuple[str, Path], int] = {}
+        dirs: list[list[int]] = []
+        path_ids: list[int] = []
+        known = {p: i for i, p in enumerate(self.trace.paths)}
+        for e, table in enumerate(tables):
+            for (s, d), path in sorted(table.items()):
+                if not path:
+                    continue
+                if (s, path) not in keys:
+                    keys[(s, path)] = len(dirs)
+                    dirs.append([2 * self.link_index[name] + k
+                                 for name, k in directed_hops(self.topo, s, path)])
+                    if path not in known:
+                        known[path] = len(self.trace.paths)
+                        self.trace.paths.append(path)
+                    path_ids.append(known[path])
+                self.leg_of[e, nodes[s] * self.n_nodes + nodes[d]] = keys[(s, path)]
+        self.H = max((len(x) for x in dirs), default=1)
+        self.leg_dirs = np.full((max(len(dirs), 1), self.H), -1, np.int64)
+        for i, x in enumerate(dirs):
+            self.leg_dirs[i, :len(x)] = x
+        self.leg_len = np.array([len(x) for x in dirs] or [0], np.int64)
+        self.leg_path = np.array(path_ids or [-1], np.int16)
+
+    # ---- lookups --------------------------------------------------------------------
+    def leg(self, t: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """Leg id of the route in force at ``t`` from ``src`` to ``dst`` (-1: no route)."""
+        epoch = np.searchsorted(self.route_times, t, side="right") - 1
+        return self.leg_of[epoch, src * self.n_nodes + dst]
+
+    def state(self, link: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, ...]:
+        mode = np.zeros(len(t), np.int8)
+        loss = np.zeros(len(t))
+        reason = np.zeros(len(t), np.int8)
+        for i, (times, modes, losses, reasons) in self.states.items():
+            m = link == i
+            if m.any():
+                j = np.searchsorted(times, t[m], side="right") - 1
+                mode[m], loss[m], reason[m] = modes[j], losses[j], reasons[j]
+        return mode, loss, reason
+
+    def delay(self, d: np.ndarray, z: np.ndarray) -> np.ndarray:
+        link = d >> 1
+        s = self.d_s[link]
+        x = np.where(self.d_log[link], np.exp(s * z), z) if self.d_log.any() else z
+        out = np.maximum(self.d_loc[link] + self.d_scale[link] * x, 0.0)
+        for i, dist in self.d_generic.items():
+            m = link == i
+            if m.any():
+                out[m] = transform(dist, z[m])  # type: ignore[arg-type]
+        return out
+
+    # ---- moving packets -------------------------------------------------------------
+    def walk(self, t: np.ndarray, leg: np.ndarray, size: np.ndarray, dslot: np.ndarray,
+             wslot: np.ndarray, z: np.ndarray, u: np.ndarray, slots: Slots
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Move packets starting at ``t`` along ``leg``; (arrival, alive, loss reason).
+
+        ``dslot + h`` indexes the draws ``z`` (delay) and ``u`` (loss, standing phase) of
+        hop ``h``; ``wslot + h`` the traversal in ``slots``, whose sojourn and drop verdict
+        from the last queue solve are used (before any solve: the service time alone).
+        """
+        t = t.copy()
+        alive = np.ones(len(t), dtype=bool)
+        reason = np.zeros(len(t), np.int8)
+        length = self.leg_len[leg]
+        for h in range(self.H):
+            i = np.flatnonzero(alive & (length > h)) if h else np.arange(len(t))
+            if len(i) == 0:
+                break
+            d = self.leg_dirs[leg[i], h]
+            th = t[i]
+            uh = u[dslot[i] + h]
+            if self.states:
+                mode, loss, why = self.state(d >> 1, th)
+                dead = mode >= M_BLACKHOLE
+                lossy = ~dead & (loss > 0) & (uh < loss)
+                gone = dead | lossy
+                if gone.any():
+                    reason[i[dead]] = why[dead]
+                    reason[i[lossy]] = R_LOSS
+                    alive[i[gone]] = False
+                keep = ~gone
+                # The part of u above the loss probability is a fresh uniform.
+                uh = np.where(loss > 0, (uh - loss) / np.maximum(1 - loss, 1e-300), uh)[keep]
+                i, d, th = i[keep], d[keep], th[keep]
+            service = (size[i] + self.overhead[d]) * 8 / self.cap[d]
+            slot = wslot[i] + h
+            slots.d[slot], slots.t[slot], slots.svc[slot], slots.u[slot] = d, th, service, uh
+            w = slots.soj[slot]
+            w = np.where(np.isnan(w), service, w)
+            drop = slots.drop[slot]
+            if drop.any():
+                reason[i[drop]] = R_BUFFER
+                alive[i[drop]] = False
+            t[i] = th + w + self.delay(d, z[dslot[i] + h])
+        return t, alive, reason
+
+    def solve(self, slots: Slots) -> np.ndarray:
+        """Solve every direction's queue; the slots whose sojourn or verdict changed from the
+        value the walk used."""
+        return np.concatenate([self._store(slots, slots.orders[k], self._fifo(k, slots,
+                                                                               slots.orders[k]))
+                               for k in range(len(self.names))])
+
+    def resolve(self, slots: Slots, added: dict[int, np.ndarray],
+                removed: dict[int, np.ndarray]) -> np.ndarray:
+        """Re-solve the queues after traversals were added and removed; changed slots.
+
+        Only the busy periods around each change are recomputed: the system is empty at
+        an arrival whose stored queue is 0, so the recursion restarts there, and it ends
+        at the first arrival after the change that finds the system empty both before and
+        after it (from there on nothing differs).
+        """
+        changed = [np.zeros(0, np.int64)]
+        for k in sorted(set(added) | set(removed)):
+            o = slots.orders[k]
+            tt = slots.t[o]
+            pos = added.get(k, np.zeros(0, np.int64))
+            gone = np.searchsorted(tt, removed.get(k, np.zeros(0)), "left")
+            ghost_end = self.carry[k].ghost_t.max() if len(self.carry[k].ghost_t) else -np.inf
+            done, settled, got = self._quick(k, slots, o, pos, gone, ghost_end)
+            changed.append(got)
+            marks = np.unique(np.concatenate([pos[~done], gone[~settled]]))
+            marks = marks[marks < len(o)]
+            if len(marks) > MAX_LOCAL:
+                changed.append(self._store(slots, o, self._fifo(k, slots, o)))
+                continue
+            cuts = np.flatnonzero(np.diff(marks) > LOCAL_SPAN) + 1
+            for group in np.split(marks, cuts):
+                if len(group):
+                    got = self._local(k, slots, o, int(group[0]), int(group[-1]), ghost_end)
+                    if got is None:
+                        changed.append(self._store(slots, o, self._fifo(k, slots, o)))
+                        break
+                    changed.append(got)
+        slots.fresh[:] = False
+        return np.concatenate(changed)
+
+    def _quick(self, k: int, slots: Slots, o: np.ndarray, pos: np.ndarray, gone: np.ndarray,
+               ghost_end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The common case, vectorised: an added arrival that finds the system empty and
+        leaves it before the next arrival, which found it empty too, changes nothing but
+        itself; a removed one changes nothing if the arrival after it found it empty.
+        Returns which added positions and which removals were settled here, and the
+        slots that changed; the others are left to :meth:`_local`."""
+        n = len(o)
+        after = o[np.minimum(gone, n - 1)]
+        settled = (gone >= n) | (~slots.fresh[after] & (slots.queue[after] == 0))
+        if len(pos) == 0:
+            return np.zeros(0, dtype=bool), settled, np.zeros(0, np.int64)
+        clock = self.clocks[k]
+        here = o[pos]
+        t_here = slots.t[here]
+        ok = (pos >= 1) & (t_here > ghost_end)
+        prev = o[np.maximum(pos - 1, 0)]
+        ok &= ~slots.fresh[prev] & ~np.isnan(slots.queue[prev])
+        tau_here = clock.tau(t_here)
+        dep_prev = clock.tau(slots.t[prev]) + slots.queue[prev] + np.where(
+            slots.drop[prev], 0.0, slots.svc[prev])
+        ok &= dep_prev <= tau_here
+        nxt = o[np.minimum(pos + 1, n - 1)]
+        last = pos + 1 >= n
+        ok &= last | (~slots.fresh[nxt] & (slots.queue[nxt] == 0)
+                      & (tau_here + slots.svc[here] <= clock.tau(slots.t[nxt])))
+        sel = here[ok]
+        standing = np.where(clock.saturated_at(slots.t[sel]),
+                            slots.u[sel] * self.standing_s[k], 0.0)
+        svc = slots.svc[sel]
+        drop = standing + svc > self.buffer_s[k] * (1 + 1e-12)
+        got = self._store(slots, sel, (standing + svc, drop, np.zeros(len(sel))))
+        settled |= (gone < n) & np.isin(after, sel)
+        slots.fresh[sel] = False
+        return ok, settled, got
+
+    def _local(self, k: int, slots: Slots, o: np.ndarray, p0: int, p1: int,
+               ghost_end: float) -> np.ndarray | None:
+        """Recompute positions around ``[p0, p1]`` of direction ``k`` (None: do it all)."""
+        lo = max(p0 - LOCAL_SPAN, 0)
+        back = o[lo:p0]
+        empty = np.flatnonzero((slots.queue[back] == 0) & ~slots.fresh[back]
+                               & ~slots.drop[back])
+        if len(empty) == 0:
+            return None
+        j = lo + int(empty[-1])
+        if slots.t[o[j]] <= ghost_end:
+            return None
+        span = LOCAL_SPAN
+        while True:
+            end = min(len(o), p1 + span)
+            seg = o[j:end]
+            soj, drop, queue = self._fifo(k, slots, seg, fresh_start=True)[:3]
+            after = np.arange(j, end) > p1
+            calm = np.flatnonzero(after & (queue == 0) & (slots.queue[seg] == 0)
+                                  & ~slots.fresh[seg] & ~drop)
+            if len(calm) or end == len(o):
+                stop = int(calm[0]) if len(calm) else len(seg)
+                return self._store(slots, seg[:stop], (soj[:stop], drop[:stop], queue[:stop]))
+            span *= 4
+
+    @staticmethod
+    def _store(slots: Slots, o: np.ndarray, result: tuple[np.ndarray, ...]) -> np.ndarray:
+        soj, drop, queue = result[:3]
+        used = slots.soj[o]
+        used = np.where(np.isnan(used), slots.svc[o], used)
+        diff = (np.abs(soj - used) > TOLERANCE_S) | (drop != slots.drop[o])
+        slots.soj[o], slots.drop[o], slots.queue[o] = soj, drop, queue
+        return o[diff]
+
+    def _fifo(self, k: int, slots: Slots, o: np.ndarray, fresh_start: bool = False
+              ) -> tuple[np.ndarray, ...]:
+        """Sojourn, drops and queue of the traversals ``o`` of direction ``k``, after the
+        previous window's ghosts and carried work (unless ``fresh_start``: empty system)."""
+        carry = _Carry() if fresh_start else self.carry[k]
+        tt, ss, uu = slots.t[o], slots.svc[o], slots.u[o]
+        wire = ss
+        ghost = np.zeros(len(o), dtype=bool)
+        if len(carry.ghost_t):
+            pos = np.searchsorted(tt, carry.ghost_t, side="right")
+            tt = np.insert(tt, pos, carry.ghost_t)
+            ss = np.insert(ss, pos, carry.ghost_s)
+            wire = np.insert(wire, pos, -np.inf)   # their admission is already decided
+            uu = np.insert(uu, pos, 0.0)
+            ghost = np.insert(ghost, pos, True)
+        if len(tt) == 0:
+            empty = np.zeros(0)
+            return empty, np.zeros(0, dtype=bool), empty, (tt, ss, tt, ss, ghost, tt)
+        clock = self.clocks[k]
+        tau = clock.tau(tt)
+        ref = tau[0]          # subtract a reference: precision over a year of tau
+        standing = np.where(clock.saturated_at(tt), uu * self.standing_s[k], 0.0)
+        standing[ghost] = 0.0
+        queue, drop = fifo_queue(ss, standing, tau - ref, wire, self.buffer_s[k], carry.v,
+                                 carry.tau - ref)
+        soj = standing + queue + ss
+        mine = ~ghost
+        return soj[mine], drop[mine], queue[mine], (tt, ss, soj, standing, drop, tau)
+
+    def advance(self, slots: Slots, boundary: float) -> None:
+        """Carry every direction's queue state past ``boundary`` into the next window: the
+        work left after the last admitted arrival before it, and the arrivals after it."""
+        for k, carry in enumerate(self.carry):
+            o = slots.orders[k]
+            if len(o) == 0 and len(carry.ghost_t) == 0:
+                continue
+            tt = np.concatenate([carry.ghost_t, slots.t[o]])
+            ss = np.concatenate([carry.ghost_s, np.where(slots.drop[o], 0.0, slots.svc[o])])
+            work = np.concatenate([np.full(len(carry.ghost_t), np.nan),
+                                   np.where(slots.drop[o], np.nan, slots.queue[o] + slots.svc[o])])
+            order = np.argsort(tt, kind="stable")
+            tt, ss, work = tt[order], ss[order], work[order]
+            cut = int(np.searchsorted(tt, boundary, side="left"))
+            # The last admitted arrival before the boundary whose work is known (ghosts,
+            # already carried, were folded into the queue of the arrivals after them).
+            known = np.flatnonzero(~np.isnan(work[:cut]))
+            v, tau = carry.v, carry.tau
+            if len(known):
+                i = int(known[-1])
+                v, tau = float(work[i]), float(self.clocks[k].tau(tt[i:i + 1])[0])
+            self.carry[k] = _Carry(v, tau, tt[cut:], ss[cut:])
