@@ -28,11 +28,8 @@ def progress_bar(label: str, total: float, enabled: bool = True) -> Iterator[Any
         yield lambda done, total_: bar.update(task, completed=done, total=total_)
 
 
-def _ci(stats: dict[str, Any], key: str) -> str:
-    value, ci = stats.get(key), stats.get(f"{key}_ci")
-    if value is None:
-        return "-"
-    return f"{value:.1f} [{ci[0]:.1f}, {ci[1]:.1f}]" if ci and None not in ci else f"{value:.1f}"
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
@@ -41,19 +38,24 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
     console.print(f"[bold]{summary['scenario']}[/] on {summary.get('topology', '?')} "
                   f"({summary['engine']}, seed {summary['seed']}, "
                   f"{summary['duration_s']:g} s simulated in {summary['wall_s']:.1f} s)")
-    t = Table(title="Traffic (latency in ms, 95% CI in brackets)")
-    for col in ("class", "sent", "delivered", "success", "p50", "p95", "p99", "max"):
-        t.add_column(col, justify="left" if col == "class" else "right")
+    t = Table(title="Traffic (latency in ms)")
+    for col in ("class", "sent", "success", "p50", "p95", "p95 95% CI", "p99", "max"):
+        t.add_column(col, justify="left" if col == "class" else "right",
+                     no_wrap=col == "class")
     for name, s in summary["traffic"].items():
         if s.get("kind") == "bulk":
-            t.add_row(name, f"{s['transfers']} transfers", f"{s['completed']} done",
-                      f"{s['throughput_mbps']} Mbit/s", "", "", "", "")
+            active = s.get("active_s") or 0.0
+            t.add_row(name, f"{s['transfers']} xfer", f"{s['completed']} done",
+                      f"{s['throughput_mbps'] or 0:.0f}", "Mbit/s", f"over {active:.0f} s",
+                      "", "")
             continue
         lat = s.get("latency_ms") or {}
-        t.add_row(name, str(s["sent"]), str(s["delivered"]),
+        ci = lat.get("p95_ci") or [None, None]
+        t.add_row(name, str(s["sent"]),
                   f"{s['success_ratio']:.5f}" if s["success_ratio"] is not None else "-",
-                  _ci(lat, "p50"), _ci(lat, "p95"), _ci(lat, "p99"),
-                  f"{lat['max']:.1f}" if lat else "-")
+                  _num(lat.get("p50")), _num(lat.get("p95")),
+                  "-" if None in ci else f"{ci[0]:.1f}-{ci[1]:.1f}",
+                  _num(lat.get("p99")), _num(lat.get("max")))
     console.print(t)
     if summary["slos"]:
         t = Table(title="SLOs")
