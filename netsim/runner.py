@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsim.analysis.summary import summarize
 from netsim.console import print_summary, progress_bar
 from netsim.errors import EXIT_OK, EXIT_VIOLATED
 from netsim.model.load_scenario import load_scenario
-from netsim.model.scenario import Scenario
 from netsim.results import write_run
 from netsim.sim.engine import build_simulation
-from netsim.sim.trace import Trace
+
+if TYPE_CHECKING:
+    from netsim.model.scenario import Scenario
+    from netsim.sim.trace import Trace
 
 
 def simulate(scenario: Scenario, seed: int | None = None, engine: str = "exact",

@@ -7,12 +7,15 @@ otherwise.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netsim.errors import EXIT_OK, InputError, ModelError
 from netsim.model.load_scenario import load_scenario
 from netsim.model.load_topology import read_topology
 from netsim.model.source import load_yaml
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def validate_file(path: Path) -> str:

@@ -43,7 +43,8 @@ def test_violated_slo_exits_1_and_says_which(tmp_path: Path, capsys: pytest.Capt
                    "duration=4m", "--set", "slos.api-p95.max=20ms"])
     assert status == 1
     out = capsys.readouterr().out
-    assert "api-p95" in out and "FAIL" in out
+    assert "api-p95" in out
+    assert "FAIL" in out
 
 
 def test_set_overrides_rate_and_seed(tmp_path: Path) -> None:

@@ -134,11 +134,14 @@ def test_random_failures_month_draws_the_seeded_failures() -> None:
 
 
 def test_dr_failover_moves_load_between_the_remaining_clouds() -> None:
-    trace, summary = simulate("dr-failover")
+    _trace, summary = simulate("dr-failover")
     (f,) = summary["failovers"]
-    assert f["subject"] == "aws" and f["target"] == "node"
+    assert f["subject"] == "aws"
+    assert f["target"] == "node"
     assert f["restored_at_s"] is None                          # the region stays lost
     v = verdicts(summary)
-    assert v["dr-api-p95"] and v["dr-api-availability"] and v["dr-sync-throughput"]
+    assert v["dr-api-p95"]
+    assert v["dr-api-availability"]
+    assert v["dr-sync-throughput"]
     assert summary["traffic"]["dr-sync"]["throughput_mbps"] == pytest.approx(5000, rel=0.01)
     assert summary["links"]["aws-mcr"]["down_s"] == pytest.approx(15 * 60)

@@ -58,11 +58,10 @@ def _flow_gap(times: np.ndarray, status: np.ndarray, at: float) -> tuple[float, 
     delivered = np.flatnonzero(~lost)
     first_lost = int(np.argmax(lost))
     after = delivered[delivered > first_lost]
-    if first_lost > 0 and not lost[:first_lost].all():
-        # Something got through right after the failure: only count a run that starts
-        # within one packet of it (e.g. ``loss:p`` drops isolated packets, not a gap).
-        if times[first_lost] - at > 2 * _spacing(times):
-            return 0.0, int(lost.sum())
+    # If something got through right after the failure, only a run that starts within a
+    # packet or two of it counts (``loss:p`` drops isolated packets: that is not a gap).
+    if first_lost > 0 and times[first_lost] - at > 2 * _spacing(times):
+        return 0.0, int(lost.sum())
     if len(after) == 0:
         return float(times[-1] - at), int(lost[first_lost:].sum())
     end = int(after[0])

@@ -35,10 +35,12 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from netsim.model.topology import Topology
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
 
 DEFAULT_MTTR_S = 4 * 3600.0        # as the simulator's random failures (sim/arrivals.py)
 MINUTES_PER_YEAR = 365.25 * 24 * 60
@@ -241,9 +243,7 @@ def path_components(topology: Topology, path: tuple[str, ...], src: str
         nodes.append(topology.link(name).other(nodes[-1]))
     out: dict[str, Component] = {}
     for c in components(topology):
-        if c.kind == "node" and c.name in nodes and c.availability < 1.0:
-            out[c.name] = c
-        elif c.kind != "node" and c.links.intersection(path):
+        if (c.kind == "node" and c.name in nodes and c.availability < 1.0) or (c.kind != "node" and c.links.intersection(path)):
             out[c.name] = c
     return tuple(sorted(out.values(), key=lambda c: _order(c, path)))
 

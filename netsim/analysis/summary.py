@@ -3,6 +3,12 @@
 :func:`summarize` computes per-class counts and latency percentiles with confidence
 intervals, SLO verdicts, failovers (gaps measured from the data plane), per-link volumes
 and utilisation, and cost. The simulator and the lab share it.
+
+When a long run kept attempt rows only around failures (``trace.meta["rows"] ==
+"failures"``, see :mod:`netsim.sim.fast`), the per-class counts and latency quantiles come
+from the run's mergeable sketches instead (:class:`netsim.sim.sketch.SketchSet`, quantiles
+within 0.1 % of the exact order statistics), with the same keys; failover gaps are still
+measured from the rows, which cover every failure.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from netsim.analysis.requests import Requests, request_table
 from netsim.analysis.stats import quantile_ci, wilson
 from netsim.model.scenario import Scenario, Slo, TrafficKind
 from netsim.model.units import DAYS_PER_MONTH
+from netsim.sim.sketch import SketchSet
 from netsim.sim.trace import REASONS, Trace
 
 MONTH_S = DAYS_PER_MONTH * 86400.0
@@ -48,6 +55,37 @@ def class_stats(req: Requests, ci: int, trace: Trace) -> dict[str, Any]:
     a = trace.attempts
     rows = (a["cls"] == ci) & (a["t_send"] >= trace.warmup) & (a["status"] == 1)
     reasons = np.bincount(a["reason"][rows], minlength=len(REASONS))
+    out["lost_by_reason"] = {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i}
+    return out
+
+
+def sketch_set(trace: Trace) -> SketchSet | None:
+    """The run's sketches when its rows are incomplete (else None: use the rows)."""
+    if trace.meta.get("rows", "all") == "all" or "sketches" not in trace.meta:
+        return None
+    return SketchSet.from_json(trace.meta["sketches"])
+
+
+def sketch_class_stats(sk: SketchSet, ci: int) -> dict[str, Any]:
+    """:func:`class_stats` from sketches and counters (after the warmup: buckets 1..)."""
+    sent = int(sk.count["sent"][ci, 1:].sum())
+    delivered = int(sk.count["delivered"][ci, 1:].sum())
+    out: dict[str, Any] = {"sent": sent, "delivered": delivered, "lost": sent - delivered,
+                           "success_ratio": _r(delivered / sent, 6) if sent else None,
+                           "success_ratio_ci": [_r(x, 6) for x in wilson(delivered, sent)]}
+    merged = sk.merged(ci)
+    if merged.n:
+        stats: dict[str, Any] = {"mean": _r(sk.lat_sum[ci, 1:].sum() / delivered * 1e3),
+                                 "max": _r(sk.lat_max[ci, 1:].max() * 1e3)}
+        for q in (50, 95, 99):
+            point, (lo, hi) = merged.quantile_ci(q / 100)
+            stats[f"p{q}"] = _r(point * 1e3)
+            stats[f"p{q}_ci"] = [_r(lo * 1e3), _r(hi * 1e3)]
+        out["latency_ms"] = stats
+    else:
+        out["latency_ms"] = None
+    out["retried"] = int(sk.count["retried"][ci, 1:].sum())
+    reasons = sk.lost[ci, 1:].sum(axis=0)
     out["lost_by_reason"] = {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i}
     return out
 
@@ -83,12 +121,19 @@ def bulk_stats(trace: Trace, name: str) -> dict[str, Any]:
 
 
 def evaluate_slo(slo: Slo, traffic: dict[str, Any], failovers: list[dict[str, Any]],
-                 req: Requests, classes: list[str]) -> dict[str, Any]:
+                 req: Requests, classes: list[str], sketches: SketchSet | None = None
+                 ) -> dict[str, Any]:
     """One SLO verdict: target, measured value, its CI, pass, and a sentence."""
     measured: float | None = None
     ci: list[float | None] = [None, None]
     unit = ""
-    if slo.metric == "latency":
+    if slo.metric == "latency" and sketches is not None:
+        unit = "ms"
+        merged = sketches.merged(classes.index(slo.traffic_class or ""))
+        if merged.n:
+            point, (lo, hi) = merged.quantile_ci(slo.quantile or 0.95)
+            measured, ci = point * 1e3, [_r(lo * 1e3), _r(hi * 1e3)]
+    elif slo.metric == "latency":
         ci_index = classes.index(slo.traffic_class or "")
         mask = (req.cls == ci_index) & req.ok
         lat = req.latency[mask] * 1e3
@@ -161,20 +206,27 @@ def cost(trace: Trace, scenario: Scenario) -> dict[str, Any]:
 
 def summarize(trace: Trace, scenario: Scenario) -> dict[str, Any]:
     """The summary.json document of one run."""
+    sketches = sketch_set(trace)
     req = request_table(trace)
     traffic: dict[str, Any] = {}
     for ci, cls in enumerate(scenario.traffic):
         if cls.kind is TrafficKind.BULK:
             traffic[cls.name] = {"kind": cls.kind.value, **bulk_stats(trace, cls.name)}
+        elif sketches is not None:
+            traffic[cls.name] = {"kind": cls.kind.value, **sketch_class_stats(sketches, ci)}
         else:
             traffic[cls.name] = {"kind": cls.kind.value, **class_stats(req, ci, trace)}
     failovers = failover_records(trace)
-    slos = [evaluate_slo(s, traffic, failovers, req, trace.classes) for s in scenario.slos]
+    slos = [evaluate_slo(s, traffic, failovers, req, trace.classes, sketches)
+            for s in scenario.slos]
+    plane = ({"data_plane": trace.meta["data_plane"],
+              "statistics": "rows" if sketches is None else "sketches"}
+             if "data_plane" in trace.meta else {})
     return {
         "scenario": trace.scenario, "engine": trace.engine, "seed": trace.seed,
         "topology": scenario.topology.name,
         "duration_s": trace.duration, "warmup_s": trace.warmup, "wall_s": round(trace.wall_s, 3),
-        "netsim_version": netsim.__version__,
+        "netsim_version": netsim.__version__, **plane,
         "traffic": traffic, "slos": slos, "pass": all(s["pass"] for s in slos),
         "failovers": failovers, "links": link_stats(trace, scenario),
         "cost": cost(trace, scenario), **({"lab": trace.meta["lab"]} if "lab" in trace.meta

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from netsim.errors import InputError, ModelError
-from netsim.lab.clab_schema import KeyPath, Positions, format_key, read_yaml, schema_errors
+from netsim.lab.clab_schema import read_clab_yaml, schema_errors
 from netsim.lab.params import LinkParams, parse_link_params
+from netsim.model.source import Document, KeyPath, format_path
 
 #: Keys containerlab accepts on each link form (the schema is looser for extended links).
 BRIEF_LINK_KEYS = frozenset({"endpoints", "mtu", "vars", "ipv4", "ipv6"})
@@ -122,14 +123,13 @@ class ClabTopology:
 def load_clab(path: str | Path) -> ClabTopology:
     """Read and check a containerlab file; raise InputError listing every problem."""
     path = Path(path)
-    data, positions = read_yaml(path)
-    file = str(path)
-    errors = schema_errors(data, positions, file)
-    if not isinstance(data, dict):
-        raise InputError(errors or [ModelError(file, 0, "", "not a containerlab topology")])
-    reader = _Reader(path, positions)
+    doc = read_clab_yaml(path)
+    errors = doc.errors + schema_errors(doc)
+    if not isinstance(doc.data, dict):
+        raise InputError(errors or [ModelError(doc.path, 0, "", "not a containerlab topology")])
+    reader = _Reader(path, doc)
     try:
-        topology = reader.topology(data)
+        topology = reader.topology(doc.data)
     except (TypeError, AttributeError, KeyError, ValueError):
         if not errors:
             raise
@@ -143,15 +143,13 @@ def load_clab(path: str | Path) -> ClabTopology:
 class _Reader:
     """Builds the typed topology while collecting every problem it meets."""
 
-    def __init__(self, path: Path, positions: Positions) -> None:
+    def __init__(self, path: Path, doc: Document) -> None:
         self.path = path
-        self.positions = positions
+        self.doc = doc
         self.errors: list[ModelError] = []
 
     def error(self, key: KeyPath, message: str) -> None:
-        self.errors.append(
-            ModelError(str(self.path), self.positions.line(key), format_key(key), message)
-        )
+        self.errors.append(ModelError(self.doc.path, self.doc.line(key), format_path(key), message))
 
     def topology(self, data: dict[str, Any]) -> ClabTopology:
         topo = data.get("topology") or {}

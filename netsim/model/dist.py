@@ -16,14 +16,16 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.stats
 
 from netsim.model.units import UnitError, parse_duration, parse_size
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 UNIT_PARAMS = ("loc", "scale")
 # Above this probability of a negative draw, a non-negative quantity is an input error.

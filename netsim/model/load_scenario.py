@@ -16,13 +16,36 @@ import yaml
 
 from netsim.errors import InputError, ModelError, UsageError
 from netsim.model.dist import parse_duration_dist, parse_size_dist
-from netsim.model.load_topology import _enum, _int, _name, _nonneg, _positive, _str_list
-from netsim.model.load_topology import read_topology
-from netsim.model.scenario import (Failure, FailureMode, Mesh, Profile, RetryPolicy, Scenario,
-                                   Slo, TargetKind, TrafficClass, TrafficKind, Transfer)
+from netsim.model.load_topology import (
+    _enum,
+    _int,
+    _name,
+    _nonneg,
+    _positive,
+    _str_list,
+    read_topology,
+)
+from netsim.model.scenario import (
+    Failure,
+    FailureMode,
+    Mesh,
+    Profile,
+    RetryPolicy,
+    Scenario,
+    Slo,
+    TargetKind,
+    TrafficClass,
+    TrafficKind,
+    Transfer,
+)
 from netsim.model.source import Document, KeyPath, Reader, load_yaml
-from netsim.model.units import parse_bitrate, parse_duration, parse_event_rate, parse_size
-from netsim.model.units import parse_volume_rate
+from netsim.model.units import (
+    parse_bitrate,
+    parse_duration,
+    parse_event_rate,
+    parse_size,
+    parse_volume_rate,
+)
 
 TOP_KEYS = ("name", "description", "topology", "topology_overrides", "duration", "warmup",
             "seed", "traffic", "failures", "slos", "mesh")
@@ -205,7 +228,8 @@ def apply_overrides(doc: Document, overrides: list[tuple[str, Any]]) -> None:
         for depth, part in enumerate(parts):
             last = depth == len(parts) - 1
             if isinstance(node, list):
-                match = [item for item in node if isinstance(item, dict) and item.get("name") == part]
+                match = [item for item in node
+                         if isinstance(item, dict) and item.get("name") == part]
                 if match:
                     index = node.index(match[0])
                 elif part.isdigit() and int(part) < len(node):

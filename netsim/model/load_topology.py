@@ -10,13 +10,15 @@ objects downstream are complete.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import Dist, parse_duration_dist, parse_size_dist
 from netsim.model.source import Document, KeyPath, Reader, load_yaml
 from netsim.model.topology import Bfd, Bgp, Cost, Dpd, Group, Link, LinkKind, Node, Role, Topology
 from netsim.model.units import parse_bitrate, parse_duration, parse_money, parse_size
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOP_KEYS = ("name", "description", "nodes", "links", "groups")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netsim.model.dist import Dist
-from netsim.model.topology import Topology
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
 
 
 class TrafficKind(enum.Enum):
@@ -72,7 +75,7 @@ class TrafficClass:
     kind: TrafficKind
     src: str
     dsts: tuple[str, ...]
-    rate: float = 0.0                    # events/s over all destinations (request-response, one-way)
+    rate: float = 0.0                    # events/s over all destinations (not bulk)
     profile: Profile | None = None
     request_size: Dist = Dist.constant(1000.0)
     response_size: Dist = Dist.constant(1000.0)

@@ -8,15 +8,17 @@ collects :class:`~netsim.errors.ModelError` items instead of raising on the firs
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from netsim.errors import InputError, ModelError
 from netsim.model.units import UnitError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 T = TypeVar("T")
 KeyPath = tuple[str | int, ...]
@@ -68,7 +70,8 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, doc: Docum
             out[key] = _convert(loader, value_node, sub, doc, errors)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(loader, item, (*path, i), doc, errors) for i, item in enumerate(node.value)]
+        return [_convert(loader, item, (*path, i), doc, errors)
+                for i, item in enumerate(node.value)]
     return loader.construct_object(node)
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from netsim.model.dist import Dist
+if TYPE_CHECKING:
+    from netsim.model.dist import Dist
 
 
 class Role(enum.Enum):

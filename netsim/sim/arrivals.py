@@ -21,8 +21,15 @@ import scipy.optimize
 import scipy.special
 
 from netsim.model.dist import Dist
-from netsim.model.scenario import (Failure, FailureMode, Profile, Scenario, TargetKind,
-                                   TrafficClass, TrafficKind)
+from netsim.model.scenario import (
+    Failure,
+    FailureMode,
+    Profile,
+    Scenario,
+    TargetKind,
+    TrafficClass,
+    TrafficKind,
+)
 from netsim.model.topology import LinkKind
 
 DAY = 86400.0

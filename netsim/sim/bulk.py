@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
-import simpy
+from typing import TYPE_CHECKING, Any
 
 from netsim.model.scenario import Scenario, TrafficKind
-from netsim.sim.arrivals import BulkFlow
 from netsim.sim.control import M_BLACKHOLE, ControlPlane, StepFunction
 from netsim.sim.fluid import Direction, max_min_fair
 from netsim.sim.routing import Path, directed_hops
 from netsim.sim.trace import TraceEvent
+
+if TYPE_CHECKING:
+    import simpy
+
+    from netsim.sim.arrivals import BulkFlow
 
 MSS_BITS = 1448 * 8
 

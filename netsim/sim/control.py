@@ -20,15 +20,16 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-import simpy
+from typing import TYPE_CHECKING, Any
 
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.model.topology import Link, LinkKind, Topology
 from netsim.sim.routing import Path, RouteTable
 from netsim.sim.trace import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
+
+if TYPE_CHECKING:
+    import numpy as np
+    import simpy
 
 # Data-plane modes, ordered by severity.
 M_OK, M_LOSS, M_BLACKHOLE, M_DOWN = 0, 1, 2, 3
@@ -173,6 +174,10 @@ class ControlPlane:
                                           {"mode": MODE_NAMES[mode], "loss": state[1]}))
         broken = mode >= M_BLACKHOLE
         c.mode = mode
+        if broken and c.known_down:
+            # Broken again before its BGP session re-established: cancel the pending
+            # re-establishment, or the link is restored while broken and never re-detected.
+            c.token += 1
         if broken and not c.known_down:
             delay, method = self._detection(c.link, mode)
             if self.env.now + delay < c.detect_at:

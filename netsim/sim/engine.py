@@ -10,18 +10,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
 from netsim.errors import UsageError
-from netsim.model.scenario import Failure, Scenario
 from netsim.sim.arrivals import bulk_flows, class_rng, random_failures
 from netsim.sim.bulk import BulkController
 from netsim.sim.control import ControlPlane, ControlTimeline
 from netsim.sim.exact import ExactDataPlane
 from netsim.sim.links import bulk_bins
 from netsim.sim.trace import Trace
+
+if TYPE_CHECKING:
+    from netsim.model.scenario import Failure, Scenario
 
 Progress = Callable[[float, float], None]   # (simulated seconds done, total)
 ENGINES = ("exact", "fast")

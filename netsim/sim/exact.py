@@ -15,10 +15,9 @@ overall ``timeout`` has not passed. Every attempt is one row of the Trace's atte
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
 
 from netsim.model.scenario import RetryPolicy, Scenario, TrafficClass, TrafficKind
 from netsim.sim.arrivals import class_rng, poisson_times
@@ -26,6 +25,9 @@ from netsim.sim.control import M_BLACKHOLE, StepFunction
 from netsim.sim.links import Direction
 from netsim.sim.routing import Path, directed_hops
 from netsim.sim.trace import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT, Trace
+
+if TYPE_CHECKING:
+    import simpy
 
 Done = Callable[[float, int, int], None]   # (time, status, reason)
 
@@ -135,7 +137,8 @@ class ExactDataPlane:
         for n, t in enumerate(times):
             yield env.timeout(t - env.now)
             if cls.kind is TrafficKind.REQUEST_RESPONSE:
-                _Request(self, ci, cls, dst, n, float(t), policy, req, resp, server, side).attempt(0)
+                _Request(self, ci, cls, dst, n, float(t), policy, req, resp, server,
+                         side).attempt(0)
             else:
                 self._datagram(ci, cls, dst, n, size(), side)
 

@@ -386,8 +386,13 @@ class _Counter:
 def run_fast(scenario: Scenario, seed: int, progress: Progress | None = None,
              rows: str = "auto") -> Trace:
     """Control plane (simpy, as for the exact engine), then the fast data plane."""
-    from netsim.sim.engine import (failure_schedule, finish_trace, new_trace, run_control,
-                                   timeline_of)
+    from netsim.sim.engine import (
+        failure_schedule,
+        finish_trace,
+        new_trace,
+        run_control,
+        timeline_of,
+    )
 
     started = time.perf_counter()
     control, bulk = run_control(scenario, seed, failure_schedule(scenario, seed))

@@ -13,15 +13,18 @@ the queue state (work left, and traversals past the window's end) between window
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.model.scenario import Scenario
 from netsim.sim.control import M_BLACKHOLE, ControlTimeline
 from netsim.sim.fastq import DrainClock, fifo_queue, transform
 from netsim.sim.links import DEFAULT_STANDING_S
 from netsim.sim.routing import Path, directed_hops
 from netsim.sim.trace import R_BUFFER, R_LOSS, Trace
+
+if TYPE_CHECKING:
+    from netsim.model.scenario import Scenario
 
 TOLERANCE_S = 1e-12     # sojourn changes below this do not trigger another round
 LOCAL_SPAN = 64         # positions: changes closer than this are re-solved together

@@ -29,11 +29,13 @@ M/D/1 by hand: three packets of 1 s service arriving at 0, 0.5 and 4 s.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.special
 
-from netsim.model.dist import Dist
+if TYPE_CHECKING:
+    from netsim.model.dist import Dist
 
 MAX_DROP_ROUNDS = 64
 

@@ -13,12 +13,15 @@ Then one-way ``delay`` is sampled per packet.
 from __future__ import annotations
 
 import bisect
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.model.topology import Link
 from netsim.sim.arrivals import class_rng
-from netsim.sim.control import StepFunction
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Link
+    from netsim.sim.control import StepFunction
 
 BLOCK = 4096
 DEFAULT_STANDING_S = 0.010   # standing queue of a saturated direction without a buffer

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from netsim.model.topology import Link, Topology
+if TYPE_CHECKING:
+    from netsim.model.topology import Link, Topology
 
 Path = tuple[str, ...]   # link names from source to destination
 

@@ -10,8 +10,14 @@ import pytest
 from netsim.errors import InputError, UsageError
 from netsim.model import LinkKind, load_scenario, load_topology
 from netsim.model.dist import parse_duration_dist
-from netsim.model.units import (UnitError, parse_bitrate, parse_duration, parse_event_rate,
-                                parse_size, parse_volume_rate)
+from netsim.model.units import (
+    UnitError,
+    parse_bitrate,
+    parse_duration,
+    parse_event_rate,
+    parse_size,
+    parse_volume_rate,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,11 +59,14 @@ def test_megaport_hub_loads_with_cited_defaults() -> None:
     aws = topo.link("aws-mcr")
     assert aws.kind is LinkKind.INTERCONNECT
     assert aws.capacity == 10e9
-    assert aws.bfd is not None and aws.bfd.detection == pytest.approx(0.9)
+    assert aws.bfd is not None
+    assert aws.bfd.detection == pytest.approx(0.9)
     assert (aws.bgp.keepalive, aws.bgp.hold) == (30.0, 90.0)
     vpn = topo.link("vpn-aws-gcp")
-    assert vpn.overhead == 62 and vpn.preference == 50
-    assert vpn.dpd is not None and vpn.dpd.timeout == 30.0
+    assert vpn.overhead == 62
+    assert vpn.preference == 50
+    assert vpn.dpd is not None
+    assert vpn.dpd.timeout == 30.0
     assert topo.underlay_links == {"aws-inet", "gcp-inet", "azure-inet"}
     assert topo.group("megaport-mcr").links == ("aws-mcr", "gcp-mcr", "azure-mcr")
     assert topo.endpoints_of() == ("aws", "gcp", "azure")
@@ -79,7 +88,8 @@ def test_every_shipped_default_is_cited() -> None:
 
 def test_scenario_overrides_and_topology_overrides(tmp_path: Path) -> None:
     s = load_scenario(ROOT / "scenarios" / "interconnect-blackhole-no-bfd.yaml",
-                      ["traffic.api.rate=2000000/day", "topology.links.vpn-aws-gcp.capacity=2.5Gbps"])
+                      ["traffic.api.rate=2000000/day",
+                       "topology.links.vpn-aws-gcp.capacity=2.5Gbps"])
     assert s.topology.link("aws-mcr").bfd is None                  # topology_overrides
     assert s.topology.link("aws-mcr").bgp.hold == 9.0
     assert s.traffic_class("api").rate == pytest.approx(2e6 / 86400)

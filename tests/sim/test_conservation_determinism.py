@@ -43,7 +43,7 @@ def test_every_attempt_is_delivered_or_lost_with_a_reason(blackhole: tuple) -> N
 
 
 def test_sent_matches_the_poisson_rate(blackhole: tuple) -> None:
-    scenario, (trace, summary) = blackhole
+    scenario, (_trace, summary) = blackhole
     span = scenario.duration - scenario.warmup
     for name, rate in (("api", 40.0), ("probes", 100.0)):
         expected = rate * span

@@ -3,13 +3,16 @@ checks the same numbers against real FRR and strongSwan in tests/lab)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from netsim.sim.trace import LOST, OK, R_BLACKHOLE, R_DOWN
 from tests.helpers import pair_scenario, run
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BFD = "bfd: {interval: 300ms, multiplier: 3}\n    convergence: 1s"
 NO_BFD = "bgp: {keepalive: 3s, hold: 9s}\n    convergence: 1s"

@@ -12,7 +12,7 @@ mesh: each message's latency is its sojourn time in a FIFO queue served at ``cap
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -20,6 +20,9 @@ import pytest
 from netsim.model import load_scenario
 from netsim.sim.engine import build_simulation
 from netsim.sim.trace import OK
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MU = 1000.0          # messages per second: 1000 B at 8 Mbit/s
 CAPACITY = "8Mbps"

@@ -54,5 +54,6 @@ def test_max_min_fair_respects_demands_and_capacity() -> None:
     # b and c share M fairly at 4.5 each (b is not limited by L's remaining 6)
     assert alloc.rates["b"] == pytest.approx(4.5)
     assert alloc.rates["c"] == pytest.approx(4.5)
-    assert ("M", 0) in alloc.saturated and ("L", 0) not in alloc.saturated
+    assert ("M", 0) in alloc.saturated
+    assert ("L", 0) not in alloc.saturated
     assert alloc.load[("L", 0)] == pytest.approx(6.5)
