@@ -30,7 +30,7 @@ from netsim.sim.trace import REASONS, Trace
 MONTH_S = DAYS_PER_MONTH * 86400.0
 
 
-def _r(x: float, digits: int = 3) -> float | None:
+def _r(x: float | None, digits: int = 3) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
 

@@ -211,7 +211,7 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
     quantile = r.get(m, path, "quantile", _ratio)
     if metric == "latency" and quantile is None:
         r.error((*path, "quantile"), "a latency SLO needs a quantile (e.g. 0.95)")
-    parse = METRICS[metric]
+    parse: Any = METRICS[metric]
     slo = Slo(name=r.get(m, path, "name", str, required=True) or metric, metric=metric,
               traffic_class=cls, quantile=quantile,
               max=r.get(m, path, "max", parse), min=r.get(m, path, "min", parse))

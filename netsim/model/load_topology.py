@@ -61,6 +61,10 @@ def _nonneg(parse: Any) -> Any:
     return check
 
 
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
 def _int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"expected an integer, got {value!r}")
@@ -126,10 +130,10 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
     bgp_raw = r.mapping(m.get("bgp"), (*path, "bgp"), ("keepalive", "hold", "reestablish"))
     bp = (*path, "bgp")
     bgp = Bgp(
-        keepalive=r.get(bgp_raw, bp, "keepalive", _positive(parse_duration), d["keepalive"]),
-        hold=r.get(bgp_raw, bp, "hold", _positive(parse_duration), d["hold"]),
-        reestablish=r.get(bgp_raw, bp, "reestablish", _nonneg(parse_duration),
-                          DEFAULT_REESTABLISH),
+        keepalive=r.get(bgp_raw, bp, "keepalive", _positive(parse_duration)) or d["keepalive"],
+        hold=r.get(bgp_raw, bp, "hold", _positive(parse_duration)) or d["hold"],
+        reestablish=_or(r.get(bgp_raw, bp, "reestablish", _nonneg(parse_duration)),
+                        DEFAULT_REESTABLISH),
     )
     if bgp.hold < bgp.keepalive:
         r.error((*bp, "hold"), "hold time must not be shorter than the keepalive interval")
@@ -218,7 +222,7 @@ def read_topology(doc: Document) -> Topology:
     for group_name, raw in raw_groups.items():
         path: KeyPath = ("groups", group_name)
         g = r.mapping(raw, path, GROUP_KEYS)
-        members = r.get(g, path, "members", _str_list, (), required=True) or ()
+        members: tuple[str, ...] = r.get(g, path, "members", _str_list, required=True) or ()
         groups.append(Group(
             name=group_name,
             links=tuple(x for x in members if x in link_set or x not in raw_nodes),

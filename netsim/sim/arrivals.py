@@ -63,7 +63,7 @@ def profile_factor(profile: Profile | None, t: np.ndarray) -> np.ndarray:
         return np.ones_like(t)
     k = _kappa(profile.peak_to_mean)
     phase = 2 * np.pi * (t - profile.peak_at) / DAY
-    return np.exp(k * (np.cos(phase) - 1.0)) / scipy.special.i0e(k)
+    return np.asarray(np.exp(k * (np.cos(phase) - 1.0)) / scipy.special.i0e(k))
 
 
 def poisson_times(rng: np.random.Generator, rate: float, profile: Profile | None,

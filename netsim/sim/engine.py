@@ -8,7 +8,7 @@ collect everything into one :class:`~netsim.sim.trace.Trace`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -116,7 +116,7 @@ def new_trace(scenario: Scenario, seed: int) -> Trace:
                  bin_s=bin_width(scenario.duration))
 
 
-def finish_trace(trace: Trace, timeline: ControlTimeline, dirs: dict[tuple[str, int], object]
+def finish_trace(trace: Trace, timeline: ControlTimeline, dirs: Mapping[tuple[str, int], object]
                  ) -> None:
     """Copy the control timeline and link counters into the trace."""
     trace.events = sorted(trace.events + timeline.events, key=lambda e: e.time)

@@ -54,7 +54,8 @@ class Columns:
     def __init__(self, schema: dict[str, type], capacity: int = 1024) -> None:
         self.schema = schema
         self.n = 0
-        self._cols = {name: np.empty(capacity, dtype=dt) for name, dt in schema.items()}
+        self._cols: dict[str, np.ndarray] = {name: np.empty(capacity, dtype=dt)
+                                             for name, dt in schema.items()}
 
     def _grow(self, need: int) -> None:
         size = max(need, 2 * len(next(iter(self._cols.values()))))
