@@ -10,4 +10,9 @@ from collections.abc import Callable
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
-EXTENSIONS: tuple[Register, ...] = ()
+from netsim.analysis.availability import register as _availability  # noqa: E402
+from netsim.sweep import register as _sweep  # noqa: E402
+from netsim.report.cli import register as _report  # noqa: E402
+from netsim.check import register as _check  # noqa: E402
+
+EXTENSIONS: tuple[Register, ...] = (_availability, _sweep, _report, _check)

@@ -183,7 +183,7 @@ def connected(topology: Topology, a: str, b: str, dead: frozenset[str],
     for name in links if links is not None else layer_links(topology):
         if name not in dead:
             g.add_edge(*topology.link(name).endpoints)
-    return nx.has_path(g, a, b)
+    return bool(nx.has_path(g, a, b))
 
 
 def pair_spofs(topology: Topology, a: str, b: str, layer: str = "overlay"
@@ -243,7 +243,9 @@ def path_components(topology: Topology, path: tuple[str, ...], src: str
         nodes.append(topology.link(name).other(nodes[-1]))
     out: dict[str, Component] = {}
     for c in components(topology):
-        if (c.kind == "node" and c.name in nodes and c.availability < 1.0) or (c.kind != "node" and c.links.intersection(path)):
+        on_path = (c.name in nodes and c.availability < 1.0 if c.kind == "node"
+                   else bool(c.links.intersection(path)))
+        if on_path:
             out[c.name] = c
     return tuple(sorted(out.values(), key=lambda c: _order(c, path)))
 

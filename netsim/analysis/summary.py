@@ -23,6 +23,7 @@ from netsim.analysis.failover import failover_records
 from netsim.analysis.requests import Requests, request_table
 from netsim.analysis.stats import quantile_ci, wilson
 from netsim.model.scenario import Scenario, Slo, TrafficKind
+from netsim.model.topology import Role, Topology
 from netsim.model.units import DAYS_PER_MONTH
 from netsim.sim.sketch import SketchSet
 from netsim.sim.trace import REASONS, Trace
@@ -191,13 +192,31 @@ def link_stats(trace: Trace, scenario: Scenario) -> dict[str, Any]:
     return out
 
 
+def billed_bytes(trace: Trace, topology: Topology) -> dict[str, float]:
+    """Bytes per link that per-GB prices apply to: those *leaving a cloud* (egress is billed
+    by the sender), per direction from ``link_series``. Links between non-cloud nodes, and
+    traces without per-direction series (some lab runs), count both directions."""
+    clouds = {n.name for n in topology.nodes if n.role is Role.CLOUD}
+    out = {}
+    for link in topology.links:
+        if f"{link.name}:0" not in trace.link_series:
+            out[link.name] = float(trace.link_bytes.get(link.name, 0.0))
+            continue
+        total = 0.0
+        for d in (0, 1):
+            if link.endpoints[d] in clouds or not clouds.intersection(link.endpoints):
+                total += float(np.sum(trace.link_series[f"{link.name}:{d}"]))
+        out[link.name] = total
+    return out
+
+
 def cost(trace: Trace, scenario: Scenario) -> dict[str, Any]:
-    """Monthly fixed fees plus per-GB charges extrapolated from the run's volumes to a month."""
+    """Monthly fixed fees plus per-GB egress charges extrapolated from the run to a month."""
     topo = scenario.topology
     fixed = sum(x.cost.monthly for x in topo.links) + sum(n.cost.monthly for n in topo.nodes)
     span = max(trace.duration, 1e-9)
-    per_gb = {link.name: trace.link_bytes.get(link.name, 0.0) / 1e9 * link.cost.per_gb
-              for link in topo.links}
+    billed = billed_bytes(trace, topo)
+    per_gb = {link.name: billed[link.name] / 1e9 * link.cost.per_gb for link in topo.links}
     month = sum(per_gb.values()) * MONTH_S / span
     return {"monthly_usd": _r(fixed, 2), "per_gb_usd": _r(month, 2),
             "total_monthly_usd": _r(fixed + month, 2),

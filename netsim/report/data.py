@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsim.errors import InputError, ModelError
 from netsim.model.load_topology import load_topology
-from netsim.model.topology import Topology
 from netsim.results import load_summary, load_trace
-from netsim.sim.trace import Trace
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
+    from netsim.sim.trace import Trace
 
 SOURCE_TREE = Path(__file__).resolve().parent.parent.parent
 

@@ -7,16 +7,20 @@ end of the run when neither happened). Everything else after the warmup is *norm
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from netsim.analysis.requests import request_table
-from netsim.report.style import BAD_COLOUR, OK_COLOUR, SIM_COLOUR, new_figure
-from netsim.sim.trace import Trace
+from netsim.report.style import BAD_COLOUR, OK_COLOUR, SIM_COLOUR, new_figure, plain_log_ticks
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from matplotlib.figure import Figure
+
+    from netsim.sim.trace import Trace
 
 CDF_POINTS = 600
 
@@ -102,11 +106,12 @@ def plot_latency_cdfs(trace: Trace, slos: Mapping[str, tuple[float, float]] | No
                        label=f"SLO: P{q * 100:g} ≤ {target:g} ms")
             ax.axhline(q, color="#999999", ls=":", lw=0.8)
         ax.set_xscale("log")
+        plain_log_ticks(ax.xaxis)
         ax.set_ylim(0, 1.01)
         ax.set_title(split.name, fontsize=9)
         ax.set_xlabel("latency (ms, log)", fontsize=8)
         ax.set_ylabel("fraction of requests", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=7)
         ax.grid(True, which="both", alpha=0.25)
         ax.legend(fontsize=6.5, loc="lower right")
     for ax in axes[len(splits):]:

@@ -11,15 +11,18 @@ clouds apart even with every fallback. Every artist has a ``gid`` (``node:<name>
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from netsim.analysis.graph import cloud_pairs, graph_spofs, pair_spofs
 from netsim.model.topology import LinkKind, Role, Topology
 from netsim.report.style import KIND_COLOURS, ROLE_COLOURS, SPOF_COLOUR, fmt_bps, new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def layout(topology: Topology) -> dict[str, tuple[float, float]]:

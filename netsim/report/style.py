@@ -7,8 +7,14 @@ saved by :mod:`netsim.report.render`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.axis import Axis
 
 KIND_COLOURS = {"interconnect": "#1f5fa8", "vpn": "#d9822b", "internet": "#7a7a7a"}
 ROLE_COLOURS = {"cloud": "#2a9d8f", "exchange": "#6a4c93", "internet": "#9e9e9e",
@@ -51,3 +57,9 @@ def fmt_usd(usd: float) -> str:
 
 def path_label(path: tuple[str, ...] | list[str]) -> str:
     return " › ".join(path) if path else "no route"
+
+
+def plain_log_ticks(axis: Axis) -> None:
+    """Plain numbers (20, 50, 100) on a log axis instead of 2×10¹."""
+    axis.set_major_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1.3, 0.5)))
+    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1.3, 0.5)))

@@ -128,7 +128,7 @@ class BulkController:
         while pending or active:
             now = self.env.now
             self._advance(now)
-            for a in [a for a in active if a.remaining <= 1e-6 or now >= a.flow.stop]:
+            for a in [a for a in active if self._done(a) or now >= a.flow.stop]:
                 active.remove(a)
                 self._finish(a, now)
             while pending and pending[0][1].start <= now:
@@ -146,6 +146,11 @@ class BulkController:
                 return
             self._wake = self.env.event()
             yield self.env.any_of([self.env.timeout(max(min(horizon) - now, 0.0)), self._wake])
+
+    @staticmethod
+    def _done(a: _Active) -> bool:
+        """Finished, or so nearly that its finish time would round to now."""
+        return a.remaining <= 1e-6 or (a.rate > 0 and a.remaining * 8 / a.rate < 1e-9)
 
     def _advance(self, now: float) -> None:
         dt = now - self._last
@@ -165,7 +170,7 @@ class BulkController:
         self._active.clear()
 
     def _finish(self, a: _Active, now: float) -> None:
-        done = a.remaining <= 1e-6
+        done = self._done(a)
         self.transfers.append({
             "class": a.flow.cls, "src": a.flow.src, "dst": a.flow.dst,
             "start_s": a.flow.start,

@@ -1,0 +1,113 @@
+"""Monthly cost of a design from its topology's cost fields and a run's simulated volumes.
+
+Fixed charges are every link's and node's ``cost.monthly``. Per-GB charges apply to the
+bytes that *leave a cloud* on a link (egress is billed by the sender: AWS DX data transfer
+out, VPN and internet egress), counted per direction from ``Trace.link_series`` and scaled
+from the run's length to a month. The *load* is the inter-cloud volume the run delivered
+(answered requests and datagrams, bulk bytes), scaled the same way; its cost as plain
+internet egress at the ADR's $0.08-$0.12/GB gives the ADR's comparison, and the break-even
+volume is where ``fixed + effective_per_gb * V`` equals ``price * V``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from netsim.analysis.summary import billed_bytes
+from netsim.model.units import DAYS_PER_MONTH
+from netsim.report.adr import ADR_003
+from netsim.sim.trace import OK, Trace
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
+
+MONTH_S = DAYS_PER_MONTH * 86400.0
+
+
+@dataclass(frozen=True)
+class CostModel:
+    design: str
+    fixed: dict[str, float]              # element -> USD/month
+    per_gb: dict[str, float]             # link -> USD/month
+    billed_gb_month: dict[str, float]    # link -> GB/month billed
+    load_gb_month: float                 # delivered inter-cloud volume per month
+    kinds: dict[str, str]                # element -> interconnect | vpn | internet | <role>
+    egress_prices: tuple[float, float] = ADR_003.egress_usd_per_gb
+
+    @property
+    def fixed_total(self) -> float:
+        return sum(self.fixed.values())
+
+    @property
+    def per_gb_total(self) -> float:
+        return sum(self.per_gb.values())
+
+    @property
+    def total(self) -> float:
+        return self.fixed_total + self.per_gb_total
+
+    @property
+    def effective_per_gb(self) -> float:
+        """Per-GB charges per GB of load (a hub path may bill a byte more than once)."""
+        return self.per_gb_total / self.load_gb_month if self.load_gb_month else 0.0
+
+    def egress_cost(self, price: float) -> float:
+        return self.load_gb_month * price
+
+    def break_even_gb(self, price: float) -> float | None:
+        """Monthly volume above which the design is cheaper than egress at ``price``."""
+        margin = price - self.effective_per_gb
+        return self.fixed_total / margin if margin > 0 else None
+
+    def as_dict(self) -> dict[str, Any]:
+        lo, hi = self.egress_prices
+        return {"design": self.design, "fixed_monthly_usd": self.fixed_total,
+                "per_gb_monthly_usd": self.per_gb_total, "total_monthly_usd": self.total,
+                "load_tb_month": self.load_gb_month / 1000,
+                "effective_usd_per_gb": self.effective_per_gb,
+                "egress_monthly_usd": [self.egress_cost(lo), self.egress_cost(hi)],
+                "break_even_tb_month": [None if (v := self.break_even_gb(p)) is None
+                                        else v / 1000 for p in (lo, hi)],
+                "fixed": self.fixed, "per_gb": self.per_gb}
+
+
+def _billed_bytes(trace: Trace | None, topology: Topology, summary: dict[str, Any] | None
+                  ) -> dict[str, float]:
+    if trace is None:
+        # Summary only: both directions of every link.
+        return {link.name: float((summary or {}).get("links", {}).get(link.name, {})
+                                 .get("bytes") or 0.0) for link in topology.links}
+    return billed_bytes(trace, topology)
+
+
+def delivered_bytes(trace: Trace | None, summary: dict[str, Any] | None) -> float:
+    """Bytes the run delivered between clouds: answered attempts plus bulk transfers."""
+    if trace is not None:
+        a = trace.attempts
+        packets = float(a["bytes"][a["status"] == OK].sum())
+        return packets + sum(float(t.get("delivered_bytes") or 0.0) for t in trace.transfers)
+    total = 0.0
+    for cls in (summary or {}).get("traffic", {}).values():
+        total += float(cls.get("delivered_bytes") or 0.0)
+    return total
+
+
+def cost_model(topology: Topology, trace: Trace | None, summary: dict[str, Any] | None = None,
+               duration_s: float | None = None, design: str | None = None) -> CostModel:
+    """The :class:`CostModel` of one run of ``topology``."""
+    duration = duration_s or (trace.duration if trace else float((summary or {})["duration_s"]))
+    scale = MONTH_S / max(duration, 1e-9)
+    fixed = {x.name: x.cost.monthly for x in topology.links if x.cost.monthly}
+    fixed.update({n.name: n.cost.monthly for n in topology.nodes if n.cost.monthly})
+    billed = _billed_bytes(trace, topology, summary)
+    billed_gb = {name: b / 1e9 * scale for name, b in billed.items() if b}
+    per_gb = {name: gb * topology.link(name).cost.per_gb for name, gb in billed_gb.items()
+              if topology.link(name).cost.per_gb}
+    load = delivered_bytes(trace, summary) / 1e9 * scale
+    kinds = {x.name: x.kind.value for x in topology.links}
+    kinds.update({n.name: n.role.value if n.role else "node" for n in topology.nodes})
+    return CostModel(design or topology.name, fixed, per_gb, billed_gb, load, kinds)
+
+
+__all__ = ["MONTH_S", "CostModel", "cost_model", "delivered_bytes"]

@@ -1,0 +1,127 @@
+"""Availability per cloud pair: Monte Carlo against the closed forms and the ADR's claim.
+
+:func:`availability_data` gathers, per pair of clouds, the Monte Carlo figure of
+:mod:`netsim.analysis.availability` (mean, CI, downtime per simulated year), the closed form
+of the whole design (every fallback included), the series availability of the primary path
+alone (the interconnects through the hub, from the topology's own mtbf/mttr), and what that
+same path would give if each of its elements met the ADR's 99.99%. The figure shows all of
+them as downtime in minutes per year (log scale), with the ADR's 99.99% as a line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from netsim.analysis.graph import (
+    cloud_pairs,
+    downtime_minutes_per_year,
+    pair_availability,
+    path_components,
+    series,
+)
+from netsim.report.adr import ADR_003, AdrClaims
+from netsim.report.style import BAD_COLOUR, KIND_COLOURS, SIM_COLOUR, new_figure
+from netsim.sim.routing import best_path
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from netsim.model.topology import Topology
+
+FLOOR_MIN = 0.01         # downtime below this is drawn on the floor of the log axis
+
+
+def _monte_carlo(topology: Topology, years: int, seed: int) -> dict[tuple[str, str], Any]:
+    """Per pair: (simulated, ci, closed_form, downtime per year) from the availability
+    module; empty when it is not installed (the figure then shows the closed forms only)."""
+    try:
+        from netsim.analysis.availability import simulate_pairs
+    except ImportError:
+        return {}
+    return {(p.a, p.b): (p.simulated, p.ci, p.closed_form, np.asarray(p.downtime_min))
+            for p in simulate_pairs(topology, years, seed)}
+
+
+def availability_data(topology: Topology, years: int = 2000, seed: int = 1,
+                      claims: AdrClaims = ADR_003) -> dict[str, Any]:
+    """The ``netsim availability --json`` shape, each pair extended with ``primary``
+    (series availability of the preferred path), ``primary_elements``, ``claimed_series``
+    (the same path with every element at the ADR's figure) and ``per_year`` downtime."""
+    mc = _monte_carlo(topology, years, seed)
+    pairs = []
+    for a, b in cloud_pairs(topology):
+        full = pair_availability(topology, a, b)
+        path = best_path(topology, a, b, frozenset())
+        elements = path_components(topology, path, a) if path else ()
+        primary = series(*(c.availability for c in elements)) if path else 0.0
+        sim, ci, closed, per_year = mc.get((a, b), (None, None, None, None))
+        down = None if per_year is None else per_year
+        pairs.append({
+            "a": a, "b": b, "simulated": sim, "ci": None if ci is None else list(ci),
+            "closed_form": closed if closed is not None else full,
+            "closed_form_graph": full,
+            "downtime_min_per_year": {
+                "mean": float(down.mean()) if down is not None
+                else downtime_minutes_per_year(full),
+                "p50": float(np.percentile(down, 50)) if down is not None else None,
+                "p95": float(np.percentile(down, 95)) if down is not None else None},
+            "primary_path": list(path or ()), "primary": primary,
+            "primary_elements": [c.name for c in elements],
+            "claimed_series": claims.link_availability ** len(elements),
+            "per_year": None if down is None else down.tolist()})
+    return {"years": years if mc else 0, "seed": seed, "topology": topology.name,
+            "pairs": pairs}
+
+
+def plot_availability(data: dict[str, Any], claims: AdrClaims = ADR_003) -> Figure:
+    """Downtime per year per pair (log); see the module docstring."""
+    pairs = data["pairs"]
+    fig = new_figure(9.0, 5.6)
+    ax = fig.add_subplot()
+    x = np.arange(len(pairs))
+    per_year = [p["per_year"] for p in pairs]
+    if any(v is not None for v in per_year):
+        boxes = [np.maximum(np.asarray(v if v is not None else [np.nan]), FLOOR_MIN)
+                 for v in per_year]
+        bp = ax.boxplot(boxes, positions=x, widths=0.35, whis=(5, 95), showfliers=False,
+                        patch_artist=True)
+        for patch in bp["boxes"]:
+            patch.set(facecolor="#dce6f2", edgecolor=SIM_COLOUR)
+            patch.set_gid("avail:mc")
+        ax.scatter(x, [max(p["downtime_min_per_year"]["mean"], FLOOR_MIN) for p in pairs],
+                   color=SIM_COLOUR, marker="o", zorder=4, s=30,
+                   label=f"Monte Carlo mean ({data['years']} years; box: p25-p75, "
+                         "whiskers p5-p95)", gid="avail:mc-mean")
+    full = [max(downtime_minutes_per_year(p["closed_form"]), FLOOR_MIN) for p in pairs]
+    ax.scatter(x + 0.25, full, marker="D", color="#2e7d32", zorder=4, s=30,
+               label="closed form, whole design (fallbacks included)", gid="avail:closed")
+    prim = [max(downtime_minutes_per_year(p["primary"]), FLOOR_MIN) for p in pairs]
+    ax.scatter(x - 0.25, prim, marker="s", color=KIND_COLOURS["interconnect"], zorder=4, s=30,
+               label="preferred path alone, in series (topology's mtbf/mttr)",
+               gid="avail:primary")
+    claimed = [downtime_minutes_per_year(p["claimed_series"]) for p in pairs]
+    ax.scatter(x - 0.25, claimed, marker="_", color=BAD_COLOUR, s=300, zorder=4,
+               label=f"preferred path in series with every element at "
+                     f"{claims.link_availability:.2%}", gid="avail:claimed-series")
+    ax.axhline(downtime_minutes_per_year(claims.link_availability), color=BAD_COLOUR, ls="--",
+               lw=1, label=f"ADR claim {claims.link_availability:.2%} "
+                           f"({downtime_minutes_per_year(claims.link_availability):.1f} min/yr)")
+    for i, p in enumerate(pairs):
+        ax.annotate(" › ".join(p["primary_elements"]), (i - 0.25, prim[i]), fontsize=6,
+                    xytext=(0, 6), textcoords="offset points", ha="center")
+    ax.set_xticks(x, [f"{p['a']} ↔ {p['b']}" for p in pairs], fontsize=8)
+    ax.set_yscale("log")
+    top = max([*prim, *claimed, *full, 1.0])
+    ax.set_ylim(FLOOR_MIN * 0.7, top * 8)
+    ax.set_ylabel(f"downtime (minutes per year, log; ≤ {FLOOR_MIN:g} at the bottom)",
+                  fontsize=8)
+    ax.grid(True, axis="y", which="both", alpha=0.25)
+    ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2,
+              frameon=False)
+    ax.set_title(f"Availability per cloud pair: {data['topology']}", fontsize=10)
+    return fig
+
+
+__all__ = ["availability_data", "plot_availability"]
