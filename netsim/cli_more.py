@@ -1,6 +1,7 @@
 """The verbs beyond ``validate`` and ``run``, each registered explicitly (STYLE habit 6).
 
-Every entry is a function that adds its sub-command to the argparse sub-parsers.
+Every entry is a function that adds its sub-command(s) to the argparse sub-parsers; the
+modules they live in import their heavy dependencies only when a verb runs.
 """
 
 from __future__ import annotations
@@ -8,11 +9,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from netsim.analysis.availability import register as _availability
+from netsim.check import register as _check
+from netsim.lab.commands import add_lab_commands as _lab
+from netsim.report.cli import register as _report
+from netsim.sweep import register as _sweep
+
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
-from netsim.analysis.availability import register as _availability  # noqa: E402
-from netsim.sweep import register as _sweep  # noqa: E402
-from netsim.report.cli import register as _report  # noqa: E402
-from netsim.check import register as _check  # noqa: E402
-
-EXTENSIONS: tuple[Register, ...] = (_availability, _sweep, _report, _check)
+EXTENSIONS: tuple[Register, ...] = (_report, _availability, _check, _sweep, _lab)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsim.analysis.summary import summarize
 from netsim.model import Scenario, load_scenario
 from netsim.sim.engine import build_simulation
-from netsim.sim.trace import Trace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from netsim.sim.trace import Trace
 
 # A two-cloud design: a preferred interconnect and a VPN fallback, nothing else.
 PAIR_TOPOLOGY = """

@@ -86,7 +86,10 @@ def test_mcr_outage_moves_every_pair_onto_the_vpn_mesh() -> None:
     assert routes["aws>azure"] == ["vpn-aws-azure"]
     assert routes["gcp>azure"] == ["vpn-gcp-azure"]
     assert summary["links"]["vpn-gcp-azure"]["bytes"] > 0
-    assert f["gap_s"] == pytest.approx(1.9, abs=0.1)   # withdrawals reach GCP with AWS's BFD
+    # Nothing reaches GCP through the blackholed MCR: traffic from gcp is lost until its own
+    # BFD fires (5 s) and its routes converge (1 s). The real lab agrees (tests/lab).
+    assert f["gap_s"] == pytest.approx(6.0, abs=0.1)
+    assert not verdicts(summary)["failover"]
     assert summary["traffic"]["api"]["latency_ms"]["p95"] > 40.0  # internet VPN latency
 
 

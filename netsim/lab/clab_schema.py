@@ -1,12 +1,13 @@
 """Containerlab topology files: reading them with line numbers, and the schema check.
 
-:func:`read_yaml` parses a file into plain Python data plus a map from each key path
-(``("topology", "links", 1, "vars")``) to its 1-based line, so every problem can be reported as
-``file:line: key: message``. :func:`schema_errors` checks the data against containerlab's own
-JSON schema (shipped in ``schema/``; Python's ``re`` cannot compile its ``[\\p{N}\\p{L}]``
-classes, which are replaced by the equivalent ``[^\\W_]`` in memory). The schema checks links
-with ``anyOf``; a failing link is re-checked against the one link form it is written in, so the
-message names the actual problem instead of "not valid under any of the given schemas".
+:func:`read_clab_yaml` parses a file with the model's YAML reader
+(:func:`netsim.model.source.parse_yaml`, which keeps the line of every key path) after
+expanding ``${VAR}`` references as containerlab does. :func:`schema_errors` checks the data
+against containerlab's own JSON schema (shipped in ``schema/``; Python's ``re`` cannot compile
+its ``[\\p{N}\\p{L}]`` classes, which are replaced by the equivalent ``[^\\W_]`` in memory).
+The schema checks links with ``anyOf``; a failing link is re-checked against the one link form
+it is written in, so the message names the actual problem instead of "not valid under any of
+the given schemas".
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import jsonschema
 
 from netsim.errors import InputError, ModelError
 from netsim.model.source import Document, KeyPath, format_path, parse_yaml
+
 SCHEMA_ENV = "NETSIM_CLAB_SCHEMA"
 #: Containerlab expands ``${VAR}`` and ``${VAR:=default}`` before it parses a file.
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^}]*))?\}")

@@ -8,10 +8,12 @@
                                                          | flap:DOWN/UP/COUNT
     netsim lab restore TARGET [--lab NAME]              TARGET may be "all"
     netsim lab destroy [NAME]
+    netsim lab export TOPOLOGY [--out DIR]
+    netsim lab run SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE ...]
 
 Each handler returns an exit status (0 on success); errors are raised as
 :class:`~netsim.errors.NetsimError` for ``cli.main`` to print: bad input 2, environment or
-lab problems 3. ``lab export`` and ``lab run`` are separate functions in this module.
+lab problems 3; ``lab run`` exits 1 when an SLO is violated.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import re
 import time
 from pathlib import Path
 
-from netsim.errors import EXIT_OK
+from netsim.errors import EXIT_OK, EXIT_VIOLATED
 from netsim.lab import runner
 from netsim.lab.deploy import DEPLOY_TIMEOUT_S, load_lab, require_environment
 from netsim.lab.faults import flap
@@ -77,6 +79,32 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from netsim.lab.render import export
+
+    written = export(args.topology, args.out)
+    print(f"wrote {written[0]} and {len(written) - 1} node config file(s)")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from netsim.analysis.summary import summarize
+    from netsim.console import print_summary
+    from netsim.lab.live import playable, run_live
+    from netsim.model.load_scenario import load_scenario
+    from netsim.results import write_run
+
+    scenario = load_scenario(args.scenario, args.set)
+    require_environment(("ip", "tc", "vtysh", "swanctl"))
+    out = args.out or Path("results") / f"{scenario.name}-lab"
+    trace = run_live(scenario, out, args.seed)
+    summary = summarize(trace, playable(scenario)[0])
+    write_run(out, trace, summary)
+    print_summary(summary)
+    print(f"results in {out}/ (summary.json, attempts.parquet, timeline.jsonl; lab files in lab/)")
+    return EXIT_OK if summary["pass"] else EXIT_VIOLATED
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -119,4 +147,18 @@ def add_lab_commands(subparsers: argparse._SubParsersAction) -> None:  # type: i
     p = verbs.add_parser("destroy", help="remove everything a lab created")
     p.add_argument("name", nargs="?", metavar="NAME")
     p.set_defaults(handler=cmd_destroy)
+
+    p = verbs.add_parser("export", help="write a containerlab file + configs for a topology")
+    p.add_argument("topology", type=Path, metavar="TOPOLOGY")
+    p.add_argument("--out", type=Path, default=Path("topologies"),
+                   help="directory for <name>.clab.yml and <name>/ (default topologies/)")
+    p.set_defaults(handler=cmd_export)
+
+    p = verbs.add_parser("run", help="deploy, play a scenario in real time, collect, destroy")
+    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("--out", type=Path, help="output directory (default results/<scenario>-lab/)")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario key by dotted path")
+    p.set_defaults(handler=cmd_run)
 

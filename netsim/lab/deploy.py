@@ -187,14 +187,20 @@ def configure_daemons(daemons: list[Daemon]) -> None:
 
 
 def wait_ready(daemons: list[Daemon], deadline: float, timeout: float) -> None:
-    """Poll until nothing is pending; LabError naming what did not come up in time."""
+    """Poll until nothing is pending and routing stopped changing between two polls.
+
+    LabError naming what did not come up if that takes longer than the deadline.
+    """
+    previous = None
     while True:
         dead = [item for d in daemons for item in d.dead()]
         if dead:
             raise LabError("lab processes exited during deploy:\n  " + "\n  ".join(dead))
         pending = [item for d in daemons for item in d.pending()]
-        if not pending:
+        fingerprint = [d.fingerprint() for d in daemons]
+        if not pending and fingerprint == previous:
             return
+        previous = None if pending else fingerprint
         if time.monotonic() > deadline:
             raise LabError(
                 f"lab not up after {timeout:.0f} s; still pending:\n  " + "\n  ".join(pending)

@@ -78,6 +78,12 @@ def _ends(topology: ClabTopology, link_name: str) -> list[list[str]]:
     return [[topology.namespace(e.node), e.interface] for e in link.endpoints]
 
 
+def _set_links(ends: list[list[str]], state: str) -> None:
+    """Set every (namespace, interface) up or down at once."""
+    netns.run_all([(["ip", "-n", ns, "link", "set", "dev", ifname, state], None)
+                   for ns, ifname in ends])
+
+
 def _table(link: str, what: str) -> str:
     return "netsim_" + re.sub(r"[^A-Za-z0-9_]", "_", f"{link}_{what}")
 
@@ -86,22 +92,22 @@ def fail_link(topology: ClabTopology, state: LabState, link: str, mode: str) -> 
     """Inject ``mode`` on ``link``; return the changes made."""
     check_mode(mode)
     ends = _ends(topology, link)
+    start = time.time()  # the fault takes effect from the first end on
     if mode == "down":
-        for namespace, ifname in ends:
-            netns.ip(namespace, "link", "set", "dev", ifname, "down")
-        return [Change("link-down", link, mode, time.time(), {"ends": ends})]
+        _set_links(ends, "down")
+        return [Change("link-down", link, mode, start, {"ends": ends})]
     if mode == "blackhole" or mode.startswith("loss:"):
         what = "blackhole" if mode == "blackhole" else "loss"
         table = _table(link, what)
         for namespace, ifname in ends:
             netns.nft(namespace, _ruleset(table, ifname, mode))
-        return [Change("nft", link, mode, time.time(), {"ends": ends, "table": table})]
+        return [Change("nft", link, mode, start, {"ends": ends, "table": table})]
     extra = parse_duration(mode.partition("+")[2])
     record = state.link(link)
     if record.mode == "relay" and record.control:
         before = relay.control(record.control, {"op": "stats"})["state"]
         relay.control(record.control, {"op": "set", "extra_delay": before["extra_delay"] + extra})
-        return [Change("relay", link, mode, time.time(),
+        return [Change("relay", link, mode, start,
                        {"control": record.control, "extra_delay": before["extra_delay"]})]
     if record.mode == "netem":
         params = topology.link(link).params
@@ -110,7 +116,7 @@ def fail_link(topology: ClabTopology, state: LabState, link: str, mode: str) -> 
             args = netem_args(params)
             args[args.index("delay") + 1] = f"{(base + extra) * 1e6:.0f}us"
             netns.run(["tc", "qdisc", "change", "dev", ifname, "root", "netem", *args], namespace)
-        return [Change("netem", link, mode, time.time(), {"ends": ends})]
+        return [Change("netem", link, mode, start, {"ends": ends})]
     raise LabError(f"link {link} is a plain veth pair: delay faults need netem or a relay link")
 
 
@@ -140,9 +146,9 @@ def fail_node(topology: ClabTopology, state: LabState, node: str) -> list[Change
         for end in link.endpoints
         if end.node == node
     ]
-    for ns, ifname in ends:
-        netns.ip(ns, "link", "set", "dev", ifname, "down")
-    changes = [Change("link-down", node, "down", time.time(), {"ends": ends})]
+    start = time.time()
+    _set_links(ends, "down")
+    changes = [Change("link-down", node, "down", start, {"ends": ends})]
     stopped = []
     for daemon in daemons_for(NodeContext(topology, topology.nodes[node], state)):
         stopped += daemon.stop()
@@ -155,8 +161,7 @@ def undo(topology: ClabTopology, state: LabState, changes: list[Change]) -> list
     done = []
     for change in reversed(changes):
         if change.kind == "link-down":
-            for namespace, ifname in change.details["ends"]:
-                netns.ip(namespace, "link", "set", "dev", ifname, "up")
+            _set_links(change.details["ends"], "up")
         elif change.kind == "nft":
             for namespace, _ in change.details["ends"]:
                 netns.nft_delete_table(namespace, "netdev", change.details["table"])

@@ -10,6 +10,7 @@ output to a log file in the lab directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from pathlib import Path
@@ -178,12 +179,35 @@ def netem_available(netns: str) -> bool:
 
 
 def nft(netns: str, ruleset: str) -> None:
-    """Load an nftables ruleset (text) into the namespace."""
-    run(["nft", "-f", "-"], netns, input=ruleset)
+    """Load an nftables ruleset (text) into the namespace (libnftables, else ``nft -f -``)."""
+    try:
+        with linux.in_netns(netns):
+            error = linux.nft_run(ruleset)
+    except FileNotFoundError:
+        run(["nft", "-f", "-"], netns, input=ruleset)
+        return
+    if error:
+        raise LabError(f"nftables in {netns}: {error.strip()}")
 
 
 def nft_delete_table(netns: str, family: str, table: str) -> None:
-    run(["nft", "delete", "table", family, table], netns, check=False)
+    with contextlib.suppress(LabError):
+        nft(netns, f"delete table {family} {table}\n")
+
+
+def run_all(commands: Sequence[tuple[Sequence[str], str | None]]) -> None:
+    """Run short commands (argv, namespace) at the same time; LabError if any fails."""
+    procs = [(argv, ns, subprocess.Popen(list(argv), stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True,
+                                         preexec_fn=_enter(ns, None)))
+             for argv, ns in commands]
+    failed = []
+    for argv, ns, proc in procs:
+        _, err = proc.communicate(timeout=COMMAND_TIMEOUT_S)
+        if proc.returncode != 0:
+            failed.append(f"{' '.join(argv)} (in {ns}): {err.strip()}")
+    if failed:
+        raise LabError("; ".join(failed))
 
 
 def delete_namespace(namespace: str) -> None:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import select
 import socket
 import struct
 import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,9 +42,10 @@ if TYPE_CHECKING:
 
 MAGIC = b"NSPROBE1"
 HEADER = struct.Struct("!8sQq")  # magic, sequence number, send time (ns, CLOCK_REALTIME)
-DEFAULT_PORT = 47000
+DEFAULT_PORT = 0  # the receiver picks a free port, so streams to one host do not collide
 SO_TIMESTAMPNS = 35
 READY_S = 20.0
+IN_FLIGHT_S = 1.0  # after the last datagram is sent, before the receiver stops
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ def _spawn(namespace: str, lab: str, args: Sequence[str]) -> subprocess.Popen[st
     env = {**os.environ, key: value}
     return subprocess.Popen(
         [sys.executable, "-m", "netsim.lab.probes", *args],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -107,12 +110,14 @@ def _spawn(namespace: str, lab: str, args: Sequence[str]) -> subprocess.Popen[st
     )
 
 
-def _await_line(proc: subprocess.Popen[str], what: str) -> None:
+def _await_line(proc: subprocess.Popen[str], what: str) -> str:
+    """Wait for ``ready [detail]`` from a helper; return the detail."""
     assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if line != "ready":
+    word, _, detail = proc.stdout.readline().strip().partition(" ")
+    if word != "ready":
         _, err = proc.communicate(timeout=READY_S)
-        raise LabError(f"{what} did not start: {line} {err.strip()}")
+        raise LabError(f"{what} did not start: {word} {detail} {err.strip()}")
+    return detail
 
 
 def run_probes(
@@ -143,11 +148,23 @@ class ProbeRun:
     receiver: subprocess.Popen[str]
     out: Path
     duration: float
-    t_start: float = field(default_factory=time.time)
+
+    def go(self) -> None:
+        """Release a sender started with ``hold=True``: it starts sending now."""
+        assert self.sender.stdin is not None
+        self.sender.stdin.write("go\n")
+        self.sender.stdin.flush()
 
     def wait(self) -> ProbeResult:
+        """Wait for the sender, give datagrams in flight ``IN_FLIGHT_S``, stop the receiver."""
         budget = self.duration + READY_S
         for proc in (self.sender, self.receiver):
+            if proc is self.receiver:
+                time.sleep(IN_FLIGHT_S)
+                with contextlib.suppress(OSError):
+                    assert proc.stdin is not None
+                    proc.stdin.write("stop\n")
+                    proc.stdin.flush()
             try:
                 _, err = proc.communicate(timeout=budget)
             except subprocess.TimeoutExpired:
@@ -175,17 +192,23 @@ def start_probes(
     port: int = DEFAULT_PORT,
     workdir: Path,
     names: tuple[str, str] = ("src", "dst"),
+    hold: bool = False,
 ) -> ProbeRun:
-    """Start a receiver and a sender in the background; ``.wait()`` returns the result."""
+    """Start a receiver and a sender in the background; ``.wait()`` returns the result.
+
+    With ``hold`` the sender waits for :meth:`ProbeRun.go`, so that several streams can
+    start at one moment.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / f"probes-{names[0]}-{names[1]}-{time.time_ns()}"
-    grace = 3.0
+    # The receiver runs until wait() stops it; its duration is only a safety limit.
+    grace = READY_S
     receiver = _spawn(dst_ns, lab, ["recv", "--port", str(port), "--out", str(out),
-                                    "--duration", str(duration + grace)])
-    _await_line(receiver, f"probe receiver in {dst_ns}")
+                                    "--duration", str(duration + 2 * grace)])
+    port = int(_await_line(receiver, f"probe receiver in {dst_ns}"))
     sender = _spawn(src_ns, lab, ["send", "--dst", dst_addr, "--port", str(port), "--out",
                                   str(out), "--rate", str(rate), "--duration", str(duration),
-                                  "--size", str(size)])
+                                  "--size", str(size), *(["--hold"] if hold else [])])
     _await_line(sender, f"probe sender in {src_ns}")
     return ProbeRun(names, sender, receiver, out, duration + grace)
 
@@ -207,6 +230,8 @@ def _send(args: argparse.Namespace) -> None:
     offset = 28 + 16  # IP + UDP headers, then magic and sequence number
     t_send = np.zeros(count)
     print("ready", flush=True)
+    if args.hold:
+        sys.stdin.readline()
     start = time.perf_counter() + 0.05
     for seq, packet in enumerate(packets):
         due = start + seq / args.rate
@@ -225,16 +250,18 @@ def _recv(args: argparse.Namespace) -> None:
     sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sock.bind(("0.0.0.0", args.port))
-    sock.settimeout(0.2)
+    port = sock.getsockname()[1]
     seqs: list[int] = []
     recv: list[float] = []
-    print("ready", flush=True)
+    print(f"ready {port}", flush=True)
     end = time.monotonic() + args.duration
     while time.monotonic() < end:
-        try:
-            data, ancillary, _, _ = sock.recvmsg(2048, 64)
-        except TimeoutError:
+        readable, _, _ = select.select([sock, sys.stdin], [], [], 0.2)
+        if sys.stdin in readable:
+            break  # "stop" (or the parent went away)
+        if sock not in readable:
             continue
+        data, ancillary, _, _ = sock.recvmsg(2048, 64)
         if len(data) < HEADER.size or not data.startswith(MAGIC):
             continue
         _, seq, _ = HEADER.unpack_from(data)
@@ -325,6 +352,7 @@ def main(argv: list[str] | None = None) -> None:
     send.add_argument("--dst", required=True)
     send.add_argument("--size", type=int, default=200)
     send.add_argument("--rate", type=float, default=100.0)
+    send.add_argument("--hold", action="store_true", help="start on a line on stdin")
     recv = sub.add_parser("recv")
     cap = sub.add_parser("capture")
     cap.add_argument("--iface", required=True)

@@ -155,6 +155,12 @@ class Lab:
     def fail_node(self, node: str) -> list[Change]:
         return _record(self.state, _faults.fail_node(self.topology, self.state, node))
 
+    def fail(self, targets: list[tuple[str, str]]) -> list[Change]:
+        """Fail several (link or node, mode) targets at once, then record them together."""
+        changes = [c for target, mode in targets
+                   for c in _fail(self.topology, self.state, target, mode)]
+        return _record(self.state, changes)
+
     def restore(self, changes: list[Change] | None = None) -> list[str]:
         """Undo ``changes`` (default: every recorded fault)."""
         if changes is None:

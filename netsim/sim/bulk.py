@@ -128,7 +128,7 @@ class BulkController:
         while pending or active:
             now = self.env.now
             self._advance(now)
-            for a in [a for a in active if self._done(a) or now >= a.flow.stop]:
+            for a in [a for a in active if self._done_at(a, now) or now >= a.flow.stop]:
                 active.remove(a)
                 self._finish(a, now)
             while pending and pending[0][1].start <= now:
@@ -152,6 +152,10 @@ class BulkController:
         """Finished, or so nearly that its finish time would round to now."""
         return a.remaining <= 1e-6 or (a.rate > 0 and a.remaining * 8 / a.rate < 1e-9)
 
+    def _done_at(self, a: _Active, now: float) -> bool:
+        """Also done when its finish time is not representable after ``now`` (long runs)."""
+        return self._done(a) or (a.rate > 0 and now + a.remaining * 8 / a.rate <= now)
+
     def _advance(self, now: float) -> None:
         dt = now - self._last
         for a in self._active:
@@ -170,7 +174,7 @@ class BulkController:
         self._active.clear()
 
     def _finish(self, a: _Active, now: float) -> None:
-        done = self._done(a)
+        done = self._done_at(a, now)
         self.transfers.append({
             "class": a.flow.cls, "src": a.flow.src, "dst": a.flow.dst,
             "start_s": a.flow.start,

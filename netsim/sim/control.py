@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.model.topology import Link, LinkKind, Topology
+from netsim.sim.arrivals import class_rng
 from netsim.sim.routing import Path, RouteTable
 from netsim.sim.trace import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
 
@@ -89,12 +90,12 @@ class ControlPlane:
     """Runs failures and the control plane on a simpy environment; see the module doc."""
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, failures: list[Failure],
-                 rng: np.random.Generator, pairs: tuple[tuple[str, str], ...]) -> None:
+                 seed: int, pairs: tuple[tuple[str, str], ...]) -> None:
         self.env = env
         self.scenario = scenario
         self.topo: Topology = scenario.topology
         self.failures = failures
-        self.rng = rng
+        self.seed = seed
         self.ctl = {link.name: _LinkCtl(link) for link in self.topo.links}
         self.table = RouteTable(self.topo, pairs)
         self.routing_down: set[str] = set()
@@ -172,6 +173,7 @@ class ControlPlane:
             self.link_state[name].set(self.env.now, state)
             self.events.append(TraceEvent(self.env.now, "link_state", name,
                                           {"mode": MODE_NAMES[mode], "loss": state[1]}))
+        was_broken = c.mode >= M_BLACKHOLE
         broken = mode >= M_BLACKHOLE
         c.mode = mode
         if broken and c.known_down:
@@ -184,17 +186,27 @@ class ControlPlane:
                 c.token += 1
                 c.detect_at = self.env.now + delay
                 self.env.process(self._detect(name, c.token, delay, method))
-        elif not broken:
+        elif was_broken and not broken:
+            # Only a repair (broken -> forwarding) starts re-establishment; a loss:p
+            # change on a forwarding link must not restart a pending one.
             c.detect_at = math.inf
             c.token += 1
             if c.known_down:
                 self.env.process(self._reestablish(name, c.token))
+            elif self.routing_down:
+                self._reroute(name, "propagated")     # held-back withdrawals get through
         self._notify()
+
+    def _rng(self, purpose: str, link: Link) -> np.random.Generator:
+        """A stream for one draw, keyed by (seed, purpose, link, now): what one failure
+        draws never shifts another's draws (common random numbers across schedules)."""
+        return class_rng(self.seed, f"{purpose}:{link.name}", round(self.env.now * 1e6))
 
     def _detection(self, link: Link, mode: int) -> tuple[float, str]:
         if mode == M_DOWN:
             return 0.0, "carrier"
-        options = [(link.bgp.hold - self.rng.uniform(0, link.bgp.keepalive), "hold")]
+        jitter = self._rng("hold", link).uniform(0, link.bgp.keepalive)
+        options = [(link.bgp.hold - jitter, "hold")]
         if link.bfd is not None:
             options.append((link.bfd.detection, "bfd"))
         if link.dpd is not None and link.kind is LinkKind.VPN:
@@ -217,7 +229,7 @@ class ControlPlane:
                 rec["detected_at_s"], rec["detection"] = self.env.now, method
         if name in self.underlay:
             return      # carries only tunnels: nothing to reroute (the tunnels have their own)
-        yield self.env.timeout(c.link.convergence.sample_one(self.rng))
+        yield self.env.timeout(c.link.convergence.sample_one(self._rng("converge", c.link)))
         if not c.known_down:
             return
         c.in_routing_down = True
@@ -242,13 +254,49 @@ class ControlPlane:
                     and rec["restored_at_s"] is None):
                 rec["restored_at_s"] = self.env.now
 
+    def _learns(self, src: str, path: Path | None) -> bool:
+        """Whether ``src`` now knows that its ``path`` is gone.
+
+        BGP is path-vector: a withdrawal travels back from the router that detected the
+        failure, over sessions that still forward. Walking the path from ``src``, the first
+        link known down tells ``src`` (its upstream end withdraws, and everything before it
+        forwards); a broken but not yet detected link first means nothing gets through.
+        """
+        if path is None:
+            return True
+        for name in path:
+            if name in self.routing_down:
+                return True
+            if self.ctl[name].mode >= M_BLACKHOLE:
+                return False
+        return False
+
     def _reroute(self, name: str, kind: str) -> None:
+        """Move the pairs that learn of the change now to their best path.
+
+        ``switched``: pairs whose path crossed a link now known down, if the withdrawal
+        reaches their source; ``restored``: also every pair with a clean path (a better
+        path appears, make-before-break); ``propagated``: withdrawals held back by a broken
+        link get through after its repair.
+        """
         before = self.routes.values[-1]
-        after = self.table.routes(frozenset(self.routing_down))
-        self.routes.set(self.env.now, after)
+        # A new path never uses a link whose session is known down, converged or not.
+        known = {n for n, c in self.ctl.items() if c.known_down}
+        best = self.table.routes(frozenset(self.routing_down | known))
+        after = {}
+        for pair, path in before.items():
+            clean = path is not None and not self.routing_down.intersection(path)
+            if (kind == "restored" and clean) or (not clean and self._learns(pair[0], path)):
+                after[pair] = best[pair]
+            else:
+                after[pair] = path
         moved = {f"{s}>{d}": list(after[(s, d)] or ()) for (s, d) in after
                  if after[(s, d)] != before.get((s, d))}
-        self.events.append(TraceEvent(self.env.now, kind, name, {"routes": moved}))
+        if kind == "propagated" and not moved:
+            return
+        self.routes.set(self.env.now, after)
+        self.events.append(TraceEvent(self.env.now, "switched" if kind == "propagated" else kind,
+                                      name, {"routes": moved}))
         self._notify()
 
     def _notify(self) -> None:

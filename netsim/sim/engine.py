@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from netsim.errors import UsageError
-from netsim.sim.arrivals import bulk_flows, class_rng, random_failures
+from netsim.sim.arrivals import bulk_flows, random_failures
 from netsim.sim.bulk import BulkController
 from netsim.sim.control import ControlPlane, ControlTimeline
 from netsim.sim.exact import ExactDataPlane
@@ -48,7 +48,7 @@ def run_control(scenario: Scenario, seed: int, failures: list[Failure],
                 env: simpy.Environment | None = None) -> tuple[ControlPlane, BulkController]:
     """Set up the control plane and bulk flows on ``env`` (not yet run)."""
     env = env or simpy.Environment()
-    control = ControlPlane(env, scenario, failures, class_rng(seed, "control", 0),
+    control = ControlPlane(env, scenario, failures, seed,
                            all_pairs(scenario))
     bulk = BulkController(env, scenario, bulk_flows(scenario, seed), control)
     control.start()

@@ -149,6 +149,7 @@ class ExactDataPlane:
         row = self.trace.attempts.append(
             cls=ci, dst=self.node_index[dst], req=n, attempt=0, t_send=t0, t_done=np.nan,
             status=LOST, reason=R_NO_ROUTE, path=self._path_id(path) if path else -1, bytes=size)
+        out_side, in_side = side(), side()       # drawn up front: common random numbers
         if not path:
             return
         attempts = self.trace.attempts
@@ -161,24 +162,29 @@ class ExactDataPlane:
 
         def done(t: float, status: int, reason: int) -> None:
             if status == OK:
-                self._at(side(), received)
+                self._at(in_side, received)
             else:
                 attempts.set(row, "reason", reason)
 
-        self._at(side(), self.send, self._hops(cls.src, path), 0, size, done)
+        self._at(out_side, self.send, self._hops(cls.src, path), 0, size, done)
 
 
 class _Request:
     """One request-response exchange with its retries (see the module docstring)."""
 
-    __slots__ = ("ci", "cls", "dp", "dst", "n", "policy", "req", "resp", "server", "side",
-                 "succeeded", "t0")
+    __slots__ = ("ci", "cls", "dp", "dst", "n", "policy", "req_size", "resp_size", "server",
+                 "sides", "succeeded", "t0")
 
     def __init__(self, dp: ExactDataPlane, ci: int, cls: TrafficClass, dst: str, n: int,
                  t0: float, policy: RetryPolicy, req: _Sampler, resp: _Sampler,
                  server: _Sampler, side: Callable[[], float]) -> None:
         self.dp, self.ci, self.cls, self.dst, self.n, self.t0 = dp, ci, cls, dst, n, t0
-        self.policy, self.req, self.resp, self.server, self.side = policy, req, resp, server, side
+        self.policy = policy
+        # Every random value of the request is drawn once, up front, and reused by its
+        # retries (a retry resends the same request): the class's streams advance the same
+        # way whatever fails, so schedules can be compared with common random numbers.
+        self.req_size, self.resp_size, self.server = req(), resp(), server()
+        self.sides = (side(), side(), side(), side())   # client out, server in/out, client in
         self.succeeded = False
 
     def attempt(self, k: int) -> None:
@@ -190,7 +196,7 @@ class _Request:
         per_try = self.policy.per_try_timeout
         try_deadline = min(deadline, now + per_try) if per_try else deadline
         path = dp.routes.at(now).get((cls.src, self.dst))
-        req_size, resp_size = self.req(), self.resp()
+        req_size, resp_size = self.req_size, self.resp_size
         attempts = dp.trace.attempts
         row = attempts.append(
             cls=self.ci, dst=dp.node_index[self.dst], req=self.n, attempt=k, t_send=now,
@@ -208,7 +214,7 @@ class _Request:
             if status != OK:
                 lost(t, status, reason)
                 return
-            dp._at(self.side(), finish)
+            dp._at(self.sides[3], finish)
 
         def finish() -> None:
             t = dp.env.now
@@ -224,7 +230,7 @@ class _Request:
             if status != OK:
                 lost(t, status, reason)
                 return
-            dp._at(self.side() + self.server(), respond)
+            dp._at(self.sides[1] + self.server + self.sides[2], respond)
 
         def respond() -> None:
             back = dp.routes.at(dp.env.now).get((self.dst, cls.src))
@@ -233,4 +239,4 @@ class _Request:
                 return
             dp.send(dp._hops(self.dst, back), 0, resp_size, response_done)
 
-        dp._at(self.side(), dp.send, dp._hops(cls.src, path), 0, req_size, request_done)
+        dp._at(self.sides[0], dp.send, dp._hops(cls.src, path), 0, req_size, request_done)

@@ -37,12 +37,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from netsim.model.scenario import Scenario, TrafficKind
-from netsim.sim.arrivals import poisson_times
-from netsim.sim.fastnet import FastNet, Slots
-from netsim.sim.fastq import sample, stream
+from netsim.sim.fastload import Load, Requests
+from netsim.sim.fastnet import FastNet
+from netsim.sim.fastq import stream_key
+from netsim.sim.fastslots import Slots
 from netsim.sim.sketch import SketchSet
 from netsim.sim.trace import LATE, LOST, OK, R_NO_ROUTE, R_TIMEOUT, Trace
+
+if TYPE_CHECKING:
+    from netsim.model.scenario import Scenario
 
 if TYPE_CHECKING:
     from netsim.sim.control import ControlTimeline
@@ -55,60 +58,16 @@ ROW_LIMIT = 6_000_000        # expected attempts above which only rows around fa
 ROW_MARGIN_S = 30.0
 
 
-@dataclass(frozen=True, slots=True)
-class Flow:
-    """One (class, destination) stream of packets or requests."""
-
-    ci: int
-    di: int
-    src: int
-    dst: int
-    rate: float
-    rr: bool
-    attempts: int
-    per_try: float          # inf: no per-try timeout (then a single attempt)
-    backoff: float
-    timeout: float
-
-
-@dataclass
-class Requests:
-    """The requests (or datagrams) first sent in one window, flattened over flows."""
-
-    flow: np.ndarray
-    req: np.ndarray
-    t0: np.ndarray
-    bounds: np.ndarray      # request index where each flow's segment starts (len flows + 1)
-
-    @property
-    def n(self) -> int:
-        return len(self.t0)
-
-
 class FastDataPlane:
     """Computes the packet traffic of a scenario over a control timeline; see the module doc."""
 
     def __init__(self, scenario: Scenario, seed: int, trace: Trace, timeline: ControlTimeline,
-                 rows: str = "auto") -> None:
+                 rows: str = "auto", window_attempts: int = WINDOW_ATTEMPTS) -> None:
         self.scenario, self.seed, self.trace = scenario, seed, trace
+        self.window_attempts = window_attempts
         self.net = FastNet(scenario, timeline, trace)
-        nodes = {n: i for i, n in enumerate(trace.nodes)}
-        mesh = scenario.mesh
-        self.flows: list[Flow] = []
-        for ci, cls in enumerate(scenario.traffic):
-            if cls.kind is TrafficKind.BULK:
-                continue
-            rr = cls.kind is TrafficKind.REQUEST_RESPONSE
-            policy = cls.retries or mesh.retries
-            per_try = policy.per_try_timeout if rr and policy.per_try_timeout else np.inf
-            for di, dst in enumerate(cls.dsts):
-                self.flows.append(Flow(ci, di, nodes[cls.src], nodes[dst],
-                                       cls.rate / len(cls.dsts), rr,
-                                       policy.attempts if np.isfinite(per_try) else 1,
-                                       per_try, policy.backoff, cls.timeout))
-        self.attr = {name: np.array([getattr(f, name) for f in self.flows] or [0])
-                     for name in Flow.__slots__}
-        self.next_req = [0] * len(self.flows)
+        self.load = Load(scenario, seed, trace.nodes)
+        self.flows, self.attr = self.load.flows, self.load.attr
         self.H = self.net.H
         self.sketches = SketchSet(trace.classes, SketchSet.buckets(scenario.duration,
                                                                    scenario.warmup))
@@ -119,17 +78,9 @@ class FastDataPlane:
         self.rounds: list[int] = []
 
     # ---- policy ---------------------------------------------------------------------
-    def expected_attempts(self) -> float:
-        dur = self.scenario.duration
-        out = 0.0
-        for f in self.flows:
-            cls = self.scenario.traffic[f.ci]
-            out += f.rate * max(min(cls.stop or dur, dur) - cls.start, 0.0)
-        return out
-
     def _row_policy(self, rows: str, timeline: ControlTimeline) -> str:
         if rows == "auto":
-            rows = "all" if self.expected_attempts() <= ROW_LIMIT else "failures"
+            rows = "all" if self.load.expected_attempts() <= ROW_LIMIT else "failures"
         if rows not in ("all", "failures"):
             raise ValueError(f"rows must be auto, all or failures, not {rows!r}")
         spans = []
@@ -144,14 +95,14 @@ class FastDataPlane:
                 merged[-1][1] = max(merged[-1][1], hi)
             else:
                 merged.append([lo, hi])
-        self.row_spans = np.array(merged or [(-1.0, -1.0)], dtype=float)
+        self.row_spans = np.array(merged or [[-1.0, -1.0]], dtype=float)
         return rows
 
     # ---- windows --------------------------------------------------------------------
     def windows(self) -> np.ndarray:
         dur = self.scenario.duration
         rate = sum(f.rate for f in self.flows) or 1.0
-        width = min(max(WINDOW_ATTEMPTS / rate, MIN_WINDOW_S), MAX_WINDOW_S, dur)
+        width = min(max(self.window_attempts / rate, MIN_WINDOW_S), MAX_WINDOW_S, dur)
         return np.append(np.arange(0.0, dur, width), dur)
 
     def run(self, progress: Progress | None = None) -> None:
@@ -161,100 +112,69 @@ class FastDataPlane:
             if progress is not None:
                 progress(float(edges[w + 1]), self.scenario.duration)
 
-    def _requests(self, w: int, t_lo: float, t_hi: float) -> Requests:
-        parts, bounds = [], [0]
-        for i, f in enumerate(self.flows):
-            cls = self.scenario.traffic[f.ci]
-            stop = min(cls.stop if cls.stop is not None else self.scenario.duration,
-                       self.scenario.duration)
-            times = poisson_times(stream(self.seed, "fast-arrivals", f.ci, f.di, w), f.rate,
-                                  cls.profile, max(t_lo, cls.start), min(t_hi, stop))
-            parts.append(times)
-            bounds.append(bounds[-1] + len(times))
-        t0 = np.concatenate(parts) if parts else np.zeros(0)
-        flow = np.repeat(np.arange(len(self.flows)), np.diff(bounds))
-        req = np.empty(len(t0), np.int64)
-        for i in range(len(self.flows)):
-            n = bounds[i + 1] - bounds[i]
-            req[bounds[i]:bounds[i + 1]] = np.arange(self.next_req[i], self.next_req[i] + n)
-            self.next_req[i] += n
-        return Requests(flow, req, t0, np.asarray(bounds))
-
-    def _draws(self, rq: Requests, w: int, k: int) -> dict[str, np.ndarray]:
-        """Sizes, server times, sidecars and per-hop normals/uniforms of wave ``k``."""
-        n, h = rq.n, self.H
-        out = {"size0": np.zeros(n), "size1": np.zeros(n), "server": np.zeros(n),
-               "side": np.zeros((n, 3)), "z": np.zeros((n, 2, h)), "u": np.zeros((n, 2, h))}
-        side = self.scenario.mesh.sidecar_latency
-        for i, f in enumerate(self.flows):
-            a, b = int(rq.bounds[i]), int(rq.bounds[i + 1])
-            if a == b:
-                continue
-            cls, m = self.scenario.traffic[f.ci], b - a
-            rng = stream(self.seed, "fast-draws", f.ci, f.di, w, k)
-            legs = 2 if f.rr else 1
-            if f.rr:
-                out["size0"][a:b] = sample(cls.request_size, rng, m)
-                out["size1"][a:b] = sample(cls.response_size, rng, m)
-                out["server"][a:b] = sample(cls.server_time, rng, m)
-            else:
-                out["size0"][a:b] = sample(cls.size, rng, m)
-            if side is not None:
-                out["side"][a:b, :legs + 1] = sample(side, rng, m * (legs + 1)).reshape(m, -1)
-            out["z"][a:b, :legs] = rng.standard_normal((m, legs, h))
-            out["u"][a:b, :legs] = rng.random((m, legs, h))
-        out["z"] = out["z"].reshape(-1)
-        out["u"] = out["u"].reshape(-1)
-        return out
-
     # ---- one wave of attempts ------------------------------------------------------
     def _wave(self, rq: Requests, dr: dict[str, np.ndarray], k: int, m: np.ndarray,
               slots: Slots) -> dict[str, Any]:
         """Walk wave ``k`` of the requests ``m``: their attempts' fates and traversals."""
         net, h, n = self.net, self.H, rq.n
-        fl = rq.flow[m]
+        full = len(m) == n                      # wave 0 of round 1: skip the gathers
+
+        def take(x: np.ndarray) -> np.ndarray:
+            return x if full else x[m]
+
+        fl = take(rq.flow)
         a = self.attr
-        t0 = rq.t0[m]
-        ts = t0 + k * (a["per_try"][fl] + a["backoff"][fl]) if k else t0
-        rr = a["rr"][fl].astype(bool)
+        t0 = take(rq.t0)
+        per_try = a["per_try"][fl]
+        pause = per_try + a["backoff"][fl]
+        ts = t0 + k * pause if k else t0
+        rr = a["rr"][fl]
         src, dst = a["src"][fl], a["dst"][fl]
         deadline = t0 + a["timeout"][fl]
-        try_deadline = np.minimum(deadline, ts + a["per_try"][fl])
         leg0 = net.leg(ts, src, dst)
         status = np.full(len(m), LOST, np.int8)
-        reason = np.where(leg0 < 0, R_NO_ROUTE, np.where(rr, R_TIMEOUT, R_NO_ROUTE)
-                          ).astype(np.int8)
+        reason = np.where(rr & (leg0 >= 0), R_TIMEOUT, R_NO_ROUTE).astype(np.int8)
         t_done = np.full(len(m), np.nan)
-        wbase = (k * n + m) * 2 * h
-        dbase = m * 2 * h
-        i = np.flatnonzero(leg0 >= 0)
-        arr, alive, why = net.walk(ts[i] + dr["side"][m[i], 0], leg0[i], dr["size0"][m[i]],
-                                   dbase[i], wbase[i], dr["z"], dr["u"], slots)
-        reason[i[~alive]] = why[~alive]
-        ok_i, arr = i[alive], arr[alive]
-        one_way = ~rr[ok_i]
-        j, tj = ok_i[one_way], arr[one_way] + dr["side"][m[ok_i[one_way]], 1]
-        t_done[j] = tj
-        late = tj > deadline[j]
-        status[j] = np.where(late, LATE, OK)
-        reason[j] = np.where(late, R_TIMEOUT, 0)
-        j, tj = ok_i[~one_way], arr[~one_way]
-        t_resp = tj + dr["side"][m[j], 1] + dr["server"][m[j]]
-        leg1 = net.leg(t_resp, dst[j], src[j])
-        reason[j[leg1 < 0]] = R_NO_ROUTE
-        j, t_resp, leg1 = j[leg1 >= 0], t_resp[leg1 >= 0], leg1[leg1 >= 0]
-        arr, alive, why = net.walk(t_resp, leg1, dr["size1"][m[j]], dbase[j] + h, wbase[j] + h,
-                                   dr["z"], dr["u"], slots)
-        reason[j[~alive]] = why[~alive]
-        j, tj = j[alive], arr[alive] + dr["side"][m[j[alive]], 2]
-        t_done[j] = tj
-        on_time = tj <= try_deadline[j]
-        status[j] = np.where(on_time, OK, LATE)
-        reason[j[on_time]] = 0
-        path = np.where(leg0 >= 0, net.leg_path[np.maximum(leg0, 0)], -1).astype(np.int16)
-        nxt = ts + a["per_try"][fl] + a["backoff"][fl]
-        retry = (status != OK) & (k + 1 < a["attempts"][fl]) & (nxt < deadline)
-        size = np.where(rr, dr["size0"][m] + dr["size1"][m], dr["size0"][m])
+        dbase = m * (2 * h)
+        wbase = dbase + k * n * 2 * h
+        routed = leg0 >= 0
+        i = np.arange(len(m)) if routed.all() else np.flatnonzero(routed)
+        mi = m[i]
+        arr, alive, why = net.walk(ts[i] + dr["side0"][mi], leg0[i], dr["size0"][mi],
+                                   dbase[i], wbase[i], dr["z"], slots)
+        if not alive.all():
+            reason[i[~alive]] = why[~alive]
+            i, arr = i[alive], arr[alive]
+        one_way = ~rr[i]
+        if one_way.any():
+            j = i[one_way]
+            tj = arr[one_way] + dr["side1"][m[j]]
+            t_done[j] = tj
+            late = tj > deadline[j]
+            status[j] = np.where(late, LATE, OK)
+            reason[j] = np.where(late, R_TIMEOUT, 0)
+            i, arr = i[~one_way], arr[~one_way]
+        if len(i):
+            mi = m[i]
+            t_resp = arr + dr["side1"][mi] + dr["server"][mi] + dr["side2"][mi]
+            leg1 = net.leg(t_resp, dst[i], src[i])
+            if (leg1 < 0).any():
+                reason[i[leg1 < 0]] = R_NO_ROUTE
+                ok = leg1 >= 0
+                i, t_resp, leg1 = i[ok], t_resp[ok], leg1[ok]
+            arr, alive, why = net.walk(t_resp, leg1, dr["size1"][m[i]], dbase[i] + h,
+                                       wbase[i] + h, dr["z"], slots)
+            reason[i[~alive]] = why[~alive]
+            i = i[alive]
+            tj = arr[alive] + dr["side3"][m[i]]
+            t_done[i] = tj
+            on_time = tj <= np.minimum(deadline[i], ts[i] + per_try[i])
+            status[i] = np.where(on_time, OK, LATE)
+            reason[i[on_time]] = 0
+        path = net.leg_path[np.maximum(leg0, 0)]
+        path[leg0 < 0] = -1
+        retry = (status != OK) & (k + 1 < a["attempts"][fl]) & (ts + pause < deadline)
+        size = np.where(rr, take(dr["size0"]) + take(dr["size1"]), take(dr["size0"]))
         return {"m": m, "t_send": ts, "t_done": t_done, "status": status, "reason": reason,
                 "path": path, "bytes": size, "retry": m[retry]}
 
@@ -267,15 +187,25 @@ class FastDataPlane:
         m, k, touched = reqs, 0, []
         while len(m):
             if k not in draws:
-                draws[k] = self._draws(rq, w, k)
+                fresh = self.load.draws(rq, w, k, self.H)
+                # A retry resends the same request: it keeps the sizes, server time and
+                # sidecar samples of the first attempt (as the exact engine does); only its
+                # hop delays are new.
+                draws[k] = fresh if k == 0 else {**draws[0], "z": fresh["z"]}
+                slots.keys.append(stream_key(self.seed, "fast-uniform", w, k))
                 slots.grow(k + 1)
             if len(waves) <= k:
                 waves.append(_results(rq.n))
             out = self._wave(rq, draws[k], k, m, slots)
             res = waves[k]
-            for name in _RESULT_FIELDS:
-                res[name][m] = out[name]
-            res["present"][m] = True
+            if len(m) == rq.n:          # everyone (wave 0, round 1): no scatter needed
+                res.update({name: out[name] for name in _RESULT_FIELDS})
+                res["t_send"] = res["t_send"].copy()       # may alias the window's t0
+                res["present"][:] = True
+            else:
+                for name in _RESULT_FIELDS:
+                    res[name][m] = out[name]
+                res["present"][m] = True
             touched.append(((k * rq.n + m) * per)[:, None] + hops)
             m, k = out["retry"], k + 1
         return np.concatenate(touched).reshape(-1)
@@ -289,8 +219,9 @@ class FastDataPlane:
         those. It stops when no sojourn changes (exact fixed point).
         """
         per = 2 * self.H
-        slots = Slots(rq.n * per, len(self.net.names))
-        draws: dict[int, dict[str, np.ndarray]] = {0: self._draws(rq, w, 0)}
+        slots = Slots(rq.n * per, len(self.net.names),
+                      [stream_key(self.seed, "fast-uniform", w, 0)])
+        draws: dict[int, dict[str, np.ndarray]] = {0: self.load.draws(rq, w, 0, self.H)}
         waves: list[dict[str, np.ndarray]] = []
         self._walk(rq, w, np.arange(rq.n), slots, draws, waves)
         slots.build_orders()
@@ -301,17 +232,29 @@ class FastDataPlane:
             reqs = np.unique((changed % slots.block) // per)
             mine = ((np.arange(slots.waves)[:, None] * rq.n + reqs) * per)[..., None]
             old = (mine + np.arange(per)).reshape(-1)
-            removed = slots.clear(old)
+            old_d, old_t = slots.d[old].copy(), slots.t[old].copy()
+            slots.d[old] = -1
             for res in waves:
                 res["present"][reqs] = False
             new = self._walk(rq, w, reqs, slots, draws, waves)
-            changed = self.net.resolve(slots, slots.insert(new), removed)
+            # Only traversals that moved (other arrival or direction) change the queues.
+            cand = np.union1d(old, new)
+            at = np.searchsorted(old, cand).clip(max=len(old) - 1)
+            known = old[at] == cand
+            before_d = np.where(known, old_d[at], -1)
+            before_t = np.where(known, old_t[at], np.nan)
+            same = (before_d == slots.d[cand]) & (before_t == slots.t[cand])
+            gone = cand[(before_d >= 0) & ~same]
+            removed = slots.remove(gone, before_d[(before_d >= 0) & ~same],
+                                   before_t[(before_d >= 0) & ~same])
+            added = cand[(slots.d[cand] >= 0) & ~same]
+            changed = self.net.resolve(slots, slots.insert(added), removed)
         self.rounds.append(rounds)
         return waves, slots
 
     # ---- results --------------------------------------------------------------------
     def _window(self, w: int, t_lo: float, t_hi: float) -> None:
-        rq = self._requests(w, t_lo, t_hi)
+        rq = self.load.requests(w, t_lo, t_hi)
         waves, slots = self._solve(rq, w)
         self.net.advance(slots, t_hi)
         self._count_bytes(slots)
@@ -348,17 +291,19 @@ class FastDataPlane:
             bytes=res["bytes"][m])
 
     def _count_bytes(self, slots: Slots) -> None:
-        keep = np.flatnonzero((slots.d >= 0) & ~slots.drop)
-        if len(keep) == 0:
-            return
-        d = slots.d[keep].astype(np.int64)
-        wire = slots.svc[keep] * self.net.cap[d] / 8
-        self.bytes += np.bincount(d, weights=wire, minlength=len(self.bytes))
+        """Bytes admitted per direction, in total and per time bin of arrival."""
         n_bins = self.bins.shape[1]
-        b = (slots.t[keep] / self.trace.bin_s).astype(np.int64)
-        inside = b < n_bins
-        self.bins += np.bincount(d[inside] * n_bins + b[inside], weights=wire[inside],
-                                 minlength=self.bins.size).reshape(self.bins.shape)
+        for k, o in enumerate(slots.orders):
+            keep = o[~slots.drop[o]]
+            if len(keep) == 0:
+                continue
+            wire = slots.svc[keep] * (self.net.cap[k] / 8)
+            self.bytes[k] += wire.sum()
+            b = (slots.t[keep] / self.trace.bin_s).astype(np.int64)
+            inside = b < n_bins       # sorted by time: a prefix
+            lo = int(b[0]) if inside.any() else 0
+            part = np.bincount(b[inside] - lo, weights=wire[inside])
+            self.bins[k, lo:lo + len(part)] += part
 
     def counters(self) -> dict[tuple[str, int], Any]:
         """Per direction, an object with ``bytes`` and ``bins`` (for ``finish_trace``)."""
@@ -384,8 +329,16 @@ class _Counter:
 
 
 def run_fast(scenario: Scenario, seed: int, progress: Progress | None = None,
-             rows: str = "auto") -> Trace:
-    """Control plane (simpy, as for the exact engine), then the fast data plane."""
+             rows: str = "auto", window_attempts: int = WINDOW_ATTEMPTS,
+             local_resolve: bool = True, check_boundaries: bool = False) -> Trace:
+    """Control plane (simpy, as for the exact engine), then the fast data plane.
+
+    ``rows``: ``all`` keeps every attempt row, ``failures`` only those around failures,
+    ``auto`` all unless the run expects more than ``ROW_LIMIT`` attempts. The other two
+    options exist for tests and benchmarks: the window size, whether later fixed-point
+    rounds re-solve queues locally (the default) or whole (the reference), and whether to
+    measure the window-boundary approximation (``meta["fast"]["boundary"]``).
+    """
     from netsim.sim.engine import (
         failure_schedule,
         finish_trace,
@@ -403,7 +356,9 @@ def run_fast(scenario: Scenario, seed: int, progress: Progress | None = None,
     env.run(until=scenario.duration + tail + 1.0)
     timeline = timeline_of(control, bulk)
     trace = new_trace(scenario, seed)
-    plane = FastDataPlane(scenario, seed, trace, timeline, rows)
+    plane = FastDataPlane(scenario, seed, trace, timeline, rows, window_attempts)
+    plane.net.local_resolve = local_resolve
+    plane.net.check_boundaries = check_boundaries
     plane.run(progress)
     finish_trace(trace, timeline, plane.counters())
     trace.meta["data_plane"] = "fast"
@@ -411,6 +366,7 @@ def run_fast(scenario: Scenario, seed: int, progress: Progress | None = None,
     trace.meta["sketches"] = plane.sketches.to_json()
     trace.meta["fast"] = {"windows": len(plane.rounds), "rounds_max": max(plane.rounds,
                                                                           default=0),
-                          "unconverged_windows": sum(r >= MAX_ROUNDS for r in plane.rounds)}
+                          "unconverged_windows": sum(r >= MAX_ROUNDS for r in plane.rounds),
+                          **({"boundary": plane.net.boundary} if check_boundaries else {})}
     trace.wall_s = time.perf_counter() - started
     return trace

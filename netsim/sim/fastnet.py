@@ -17,11 +17,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.sim.control import M_BLACKHOLE, ControlTimeline
+from netsim.sim.control import M_BLACKHOLE
 from netsim.sim.fastq import DrainClock, fifo_queue, transform
 from netsim.sim.links import DEFAULT_STANDING_S
 from netsim.sim.routing import Path, directed_hops
-from netsim.sim.trace import R_BUFFER, R_LOSS, Trace
+from netsim.sim.trace import R_BUFFER, R_LOSS
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Link
+    from netsim.sim.control import ControlTimeline
+    from netsim.sim.fastslots import Slots
+    from netsim.sim.trace import Trace
 
 if TYPE_CHECKING:
     from netsim.model.scenario import Scenario
@@ -31,87 +37,13 @@ LOCAL_SPAN = 64         # positions: changes closer than this are re-solved toge
 MAX_LOCAL = 2000        # more changes than this in a direction: re-solve it whole
 
 
-class Slots:
-    """Queue traversals of one window, persistent across fixed-point rounds.
-
-    Slot ``((k * n + r) * 2 + leg) * H + h`` is hop ``h`` of leg ``leg`` (request,
-    response) of wave ``k`` of request ``r``. ``d`` is the direction traversed (-1: none),
-    ``t`` the arrival, ``svc`` the service time, ``u`` the standing-queue phase, ``soj`` the
-    sojourn from the last queue solve (NaN: never solved) and ``drop`` its buffer verdict.
-    ``orders[d]`` lists the slots of direction ``d`` sorted by arrival.
-    """
-
-    def __init__(self, block: int, n_dirs: int) -> None:
-        self.block = block
-        self.waves = 1
-        self.d = np.full(block, -1, np.int16)
-        self.t = np.empty(block)
-        self.svc = np.empty(block)
-        self.u = np.empty(block)
-        self.soj = np.full(block, np.nan)
-        self.queue = np.full(block, np.nan)
-        self.drop = np.zeros(block, dtype=bool)
-        self.fresh = np.zeros(block, dtype=bool)
-        self.orders: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(n_dirs)]
-
-    def grow(self, waves: int) -> None:
-        """Make room for ``waves`` waves of attempts."""
-        extra = (waves - self.waves) * self.block
-        if extra <= 0:
-            return
-        self.d = np.concatenate([self.d, np.full(extra, -1, np.int16)])
-        self.t = np.concatenate([self.t, np.zeros(extra)])
-        self.svc = np.concatenate([self.svc, np.zeros(extra)])
-        self.u = np.concatenate([self.u, np.zeros(extra)])
-        self.soj = np.concatenate([self.soj, np.full(extra, np.nan)])
-        self.queue = np.concatenate([self.queue, np.full(extra, np.nan)])
-        self.drop = np.concatenate([self.drop, np.zeros(extra, dtype=bool)])
-        self.fresh = np.concatenate([self.fresh, np.zeros(extra, dtype=bool)])
-        self.waves = waves
-
-    def build_orders(self) -> None:
-        used = np.flatnonzero(self.d >= 0)
-        by_dir = used[np.argsort(self.d[used], kind="stable")]
-        bounds = np.searchsorted(self.d[by_dir], np.arange(len(self.orders) + 1))
-        for k in range(len(self.orders)):
-            seg = by_dir[bounds[k]:bounds[k + 1]]
-            self.orders[k] = seg[np.argsort(self.t[seg], kind="stable")]
-
-    def clear(self, slots: np.ndarray) -> dict[int, np.ndarray]:
-        """Forget the traversals in ``slots``; per direction, the arrival times removed."""
-        dirs = self.d[slots]
-        used = slots[dirs >= 0]
-        removed = {int(k): self.t[used[dirs[dirs >= 0] == k]]
-                   for k in np.unique(dirs[dirs >= 0])}
-        gone = np.zeros(len(self.d), dtype=bool)
-        gone[used] = True
-        for k in removed:
-            self.orders[k] = self.orders[k][~gone[self.orders[k]]]
-        self.d[slots] = -1
-        return removed
-
-    def insert(self, slots: np.ndarray) -> dict[int, np.ndarray]:
-        """Add the (re-walked) traversals in ``slots`` to their directions' orders; per
-        direction, their positions in the order (they stay ``fresh`` until re-solved)."""
-        slots = slots[self.d[slots] >= 0]
-        self.fresh[slots] = True
-        touched = {}
-        for k in np.unique(self.d[slots]).tolist():
-            new = slots[self.d[slots] == k]
-            new = new[np.argsort(self.t[new], kind="stable")]
-            cur = self.orders[k]
-            pos = np.searchsorted(self.t[cur], self.t[new], side="right")
-            self.orders[k] = np.insert(cur, pos, new)
-            touched[k] = pos + np.arange(len(new))     # their positions in the new order
-        return touched
-
-
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Carry:
     v: float = 0.0                 # work left after the last admitted arrival (s)
     tau: float = -np.inf           # at this virtual time
     ghost_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ghost_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ghost_q: np.ndarray = field(default_factory=lambda: np.zeros(0))   # their queue
 
 
 class FastNet:
@@ -125,6 +57,7 @@ class FastNet:
         self.link_index = {link.name: i for i, link in enumerate(links)}
         self.names = [(link.name, d) for link in links for d in (0, 1)]
         self.cap = np.repeat([link.capacity for link in links], 2).astype(float)
+        self.inv_rate = 8.0 / self.cap      # seconds per byte
         self.overhead = np.repeat([link.overhead for link in links], 2).astype(float)
         buffer = np.repeat([np.inf if link.buffer is None else link.buffer for link in links], 2)
         self.buffer_s = buffer * 8 / self.cap
@@ -132,6 +65,9 @@ class FastNet:
         self.clocks = [DrainClock.from_steps(timeline.bulk[n].times, timeline.bulk[n].values,
                                              topo.link(n[0]).capacity) for n in self.names]
         self.carry = [_Carry() for _ in self.names]
+        self.local_resolve = True       # False: re-solve whole directions (the reference)
+        self.check_boundaries = False   # True: measure the window-boundary approximation
+        self.boundary = {"ghosts": 0, "changed": 0, "max_error_s": 0.0}
         self._delays(links)
         self.states: dict[int, tuple[np.ndarray, ...]] = {}
         for i, link in enumerate(links):
@@ -145,7 +81,7 @@ class FastNet:
         self._legs(timeline)
 
     # ---- setup ----------------------------------------------------------------------
-    def _delays(self, links: tuple) -> None:
+    def _delays(self, links: tuple[Link, ...]) -> None:
         """Per link: ``loc + scale * (exp(s z) if lognormal else z)``; others via ppf."""
         self.d_loc = np.zeros(len(links))
         self.d_scale = np.zeros(len(links))
@@ -197,7 +133,7 @@ class FastNet:
     def leg(self, t: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         """Leg id of the route in force at ``t`` from ``src`` to ``dst`` (-1: no route)."""
         epoch = np.searchsorted(self.route_times, t, side="right") - 1
-        return self.leg_of[epoch, src * self.n_nodes + dst]
+        return np.asarray(self.leg_of[epoch, src * self.n_nodes + dst])
 
     def state(self, link: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, ...]:
         mode = np.zeros(len(t), np.int8)
@@ -211,65 +147,81 @@ class FastNet:
         return mode, loss, reason
 
     def delay(self, d: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """One-way delay samples of direction ``d`` from normal draws ``z``."""
         link = d >> 1
-        s = self.d_s[link]
-        x = np.where(self.d_log[link], np.exp(s * z), z) if self.d_log.any() else z
+        x = z
+        if self.d_log.any():
+            log = self.d_log[link]
+            if log.any():
+                x = z.copy()
+                x[log] = np.exp(self.d_s[link[log]] * z[log])
         out = np.maximum(self.d_loc[link] + self.d_scale[link] * x, 0.0)
         for i, dist in self.d_generic.items():
             m = link == i
             if m.any():
                 out[m] = transform(dist, z[m])  # type: ignore[arg-type]
-        return out
+        return np.asarray(out)
 
     # ---- moving packets -------------------------------------------------------------
     def walk(self, t: np.ndarray, leg: np.ndarray, size: np.ndarray, dslot: np.ndarray,
-             wslot: np.ndarray, z: np.ndarray, u: np.ndarray, slots: Slots
+             wslot: np.ndarray, z: np.ndarray, slots: Slots
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Move packets starting at ``t`` along ``leg``; (arrival, alive, loss reason).
 
-        ``dslot + h`` indexes the draws ``z`` (delay) and ``u`` (loss, standing phase) of
-        hop ``h``; ``wslot + h`` the traversal in ``slots``, whose sojourn and drop verdict
+        ``dslot + h`` indexes the normal draws ``z`` (delay) of hop ``h``; ``wslot + h`` the
+        traversal in ``slots``, whose sojourn and drop verdict
         from the last queue solve are used (before any solve: the service time alone).
         """
         t = t.copy()
-        alive = np.ones(len(t), dtype=bool)
-        reason = np.zeros(len(t), np.int8)
+        n = len(t)
+        alive = np.ones(n, dtype=bool)
+        reason = np.zeros(n, np.int8)
         length = self.leg_len[leg]
+        everyone = np.arange(n)
         for h in range(self.H):
-            i = np.flatnonzero(alive & (length > h)) if h else np.arange(len(t))
+            go = alive & (length > h)
+            full = bool(go.all())        # the common case: no gathers needed
+            i = everyone if full else np.flatnonzero(go)
             if len(i) == 0:
                 break
-            d = self.leg_dirs[leg[i], h]
-            th = t[i]
-            uh = u[dslot[i] + h]
+            d = self.leg_dirs[leg, h] if full else self.leg_dirs[leg[i], h]
+            th = t if full else t[i]
             if self.states:
                 mode, loss, why = self.state(d >> 1, th)
                 dead = mode >= M_BLACKHOLE
-                lossy = ~dead & (loss > 0) & (uh < loss)
+                lossy = ~dead & (loss > 0)
+                if lossy.any():
+                    lossy[lossy] = slots.uniform(wslot[i[lossy]] + h) < loss[lossy]
                 gone = dead | lossy
                 if gone.any():
                     reason[i[dead]] = why[dead]
                     reason[i[lossy]] = R_LOSS
                     alive[i[gone]] = False
-                keep = ~gone
-                # The part of u above the loss probability is a fresh uniform.
-                uh = np.where(loss > 0, (uh - loss) / np.maximum(1 - loss, 1e-300), uh)[keep]
-                i, d, th = i[keep], d[keep], th[keep]
-            service = (size[i] + self.overhead[d]) * 8 / self.cap[d]
-            slot = wslot[i] + h
-            slots.d[slot], slots.t[slot], slots.svc[slot], slots.u[slot] = d, th, service, uh
-            w = slots.soj[slot]
-            w = np.where(np.isnan(w), service, w)
-            drop = slots.drop[slot]
-            if drop.any():
-                reason[i[drop]] = R_BUFFER
-                alive[i[drop]] = False
-            t[i] = th + w + self.delay(d, z[dslot[i] + h])
+                    keep = ~gone
+                    i, d, th, full = i[keep], d[keep], th[keep], False
+            sz, ws, ds = (size, wslot, dslot) if full else (size[i], wslot[i], dslot[i])
+            service = (sz + self.overhead[d]) * self.inv_rate[d]
+            slot = ws + h
+            slots.d[slot], slots.t[slot], slots.svc[slot] = d, th, service
+            w = service
+            if slots.solved:
+                w = slots.soj[slot]
+                w = np.where(np.isnan(w), service, w)
+                drop = slots.drop[slot]
+                if drop.any():
+                    reason[i[drop]] = R_BUFFER
+                    alive[i[drop]] = False
+            arrive = th + w + self.delay(d, z[ds + h])
+            if full:
+                t = arrive
+            else:
+                t[i] = arrive
         return t, alive, reason
 
     def solve(self, slots: Slots) -> np.ndarray:
         """Solve every direction's queue; the slots whose sojourn or verdict changed from the
         value the walk used."""
+        slots.solved = True
         return np.concatenate([self._store(slots, slots.orders[k], self._fifo(k, slots,
                                                                                slots.orders[k]))
                                for k in range(len(self.names))])
@@ -290,6 +242,9 @@ class FastNet:
             pos = added.get(k, np.zeros(0, np.int64))
             gone = np.searchsorted(tt, removed.get(k, np.zeros(0)), "left")
             ghost_end = self.carry[k].ghost_t.max() if len(self.carry[k].ghost_t) else -np.inf
+            if not self.local_resolve:
+                changed.append(self._store(slots, o, self._fifo(k, slots, o)))
+                continue
             done, settled, got = self._quick(k, slots, o, pos, gone, ghost_end)
             changed.append(got)
             marks = np.unique(np.concatenate([pos[~done], gone[~settled]]))
@@ -300,11 +255,12 @@ class FastNet:
             cuts = np.flatnonzero(np.diff(marks) > LOCAL_SPAN) + 1
             for group in np.split(marks, cuts):
                 if len(group):
-                    got = self._local(k, slots, o, int(group[0]), int(group[-1]), ghost_end)
-                    if got is None:
+                    local = self._local(k, slots, o, int(group[0]), int(group[-1]),
+                                        ghost_end)
+                    if local is None:
                         changed.append(self._store(slots, o, self._fifo(k, slots, o)))
                         break
-                    changed.append(got)
+                    changed.append(local)
         slots.fresh[:] = False
         return np.concatenate(changed)
 
@@ -335,8 +291,7 @@ class FastNet:
         ok &= last | (~slots.fresh[nxt] & (slots.queue[nxt] == 0)
                       & (tau_here + slots.svc[here] <= clock.tau(slots.t[nxt])))
         sel = here[ok]
-        standing = np.where(clock.saturated_at(slots.t[sel]),
-                            slots.u[sel] * self.standing_s[k], 0.0)
+        standing = self._standing(k, slots, sel, slots.t[sel])
         svc = slots.svc[sel]
         drop = standing + svc > self.buffer_s[k] * (1 + 1e-12)
         got = self._store(slots, sel, (standing + svc, drop, np.zeros(len(sel))))
@@ -360,7 +315,7 @@ class FastNet:
         while True:
             end = min(len(o), p1 + span)
             seg = o[j:end]
-            soj, drop, queue = self._fifo(k, slots, seg, fresh_start=True)[:3]
+            soj, drop, queue = self._fifo(k, slots, seg, fresh_start=True)
             after = np.arange(j, end) > p1
             calm = np.flatnonzero(after & (queue == 0) & (slots.queue[seg] == 0)
                                   & ~slots.fresh[seg] & ~drop)
@@ -370,20 +325,22 @@ class FastNet:
             span *= 4
 
     @staticmethod
-    def _store(slots: Slots, o: np.ndarray, result: tuple[np.ndarray, ...]) -> np.ndarray:
-        soj, drop, queue = result[:3]
+    def _store(slots: Slots, o: np.ndarray, result: tuple[np.ndarray, np.ndarray, np.ndarray]
+               ) -> np.ndarray:
+        soj, drop, queue = result
         used = slots.soj[o]
         used = np.where(np.isnan(used), slots.svc[o], used)
         diff = (np.abs(soj - used) > TOLERANCE_S) | (drop != slots.drop[o])
         slots.soj[o], slots.drop[o], slots.queue[o] = soj, drop, queue
-        return o[diff]
+        return np.asarray(o[diff])
 
     def _fifo(self, k: int, slots: Slots, o: np.ndarray, fresh_start: bool = False
-              ) -> tuple[np.ndarray, ...]:
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sojourn, drops and queue of the traversals ``o`` of direction ``k``, after the
         previous window's ghosts and carried work (unless ``fresh_start``: empty system)."""
         carry = _Carry() if fresh_start else self.carry[k]
-        tt, ss, uu = slots.t[o], slots.svc[o], slots.u[o]
+        tt, ss = slots.t[o], slots.svc[o]
+        standing = self._standing(k, slots, o, tt)
         wire = ss
         ghost = np.zeros(len(o), dtype=bool)
         if len(carry.ghost_t):
@@ -391,21 +348,27 @@ class FastNet:
             tt = np.insert(tt, pos, carry.ghost_t)
             ss = np.insert(ss, pos, carry.ghost_s)
             wire = np.insert(wire, pos, -np.inf)   # their admission is already decided
-            uu = np.insert(uu, pos, 0.0)
+            standing = np.insert(standing, pos, 0.0)
             ghost = np.insert(ghost, pos, True)
         if len(tt) == 0:
             empty = np.zeros(0)
-            return empty, np.zeros(0, dtype=bool), empty, (tt, ss, tt, ss, ghost, tt)
+            return empty, np.zeros(0, dtype=bool), empty
         clock = self.clocks[k]
         tau = clock.tau(tt)
         ref = tau[0]          # subtract a reference: precision over a year of tau
-        standing = np.where(clock.saturated_at(tt), uu * self.standing_s[k], 0.0)
-        standing[ghost] = 0.0
         queue, drop = fifo_queue(ss, standing, tau - ref, wire, self.buffer_s[k], carry.v,
                                  carry.tau - ref)
         soj = standing + queue + ss
         mine = ~ghost
-        return soj[mine], drop[mine], queue[mine], (tt, ss, soj, standing, drop, tau)
+        return soj[mine], drop[mine], queue[mine]
+
+    def _standing(self, k: int, slots: Slots, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods)."""
+        out = np.zeros(len(o))
+        sat = self.clocks[k].saturated_at(t)
+        if sat.any():
+            out[sat] = slots.uniform(o[sat], 1) * self.standing_s[k]
+        return out
 
     def advance(self, slots: Slots, boundary: float) -> None:
         """Carry every direction's queue state past ``boundary`` into the next window: the
@@ -414,18 +377,38 @@ class FastNet:
             o = slots.orders[k]
             if len(o) == 0 and len(carry.ghost_t) == 0:
                 continue
-            tt = np.concatenate([carry.ghost_t, slots.t[o]])
-            ss = np.concatenate([carry.ghost_s, np.where(slots.drop[o], 0.0, slots.svc[o])])
-            work = np.concatenate([np.full(len(carry.ghost_t), np.nan),
-                                   np.where(slots.drop[o], np.nan, slots.queue[o] + slots.svc[o])])
-            order = np.argsort(tt, kind="stable")
-            tt, ss, work = tt[order], ss[order], work[order]
+            if self.check_boundaries and len(carry.ghost_t):
+                self._check_ghosts(k, slots, o)
+            # Ghosts are the first seconds of this window: never past its end.
+            tt = slots.t[o]
             cut = int(np.searchsorted(tt, boundary, side="left"))
-            # The last admitted arrival before the boundary whose work is known (ghosts,
-            # already carried, were folded into the queue of the arrivals after them).
-            known = np.flatnonzero(~np.isnan(work[:cut]))
             v, tau = carry.v, carry.tau
-            if len(known):
-                i = int(known[-1])
-                v, tau = float(work[i]), float(self.clocks[k].tau(tt[i:i + 1])[0])
-            self.carry[k] = _Carry(v, tau, tt[cut:], ss[cut:])
+            kept = np.flatnonzero(~slots.drop[o[:cut]])
+            if len(kept):
+                i = o[kept[-1]]
+                v = float(slots.queue[i] + slots.svc[i])
+                tau = float(self.clocks[k].tau(slots.t[i:i + 1])[0])
+            after = o[cut:]
+            tt, ss = tt[cut:], np.where(slots.drop[after], 0.0, slots.svc[after])
+            self.carry[k] = _Carry(v, tau, tt, ss, slots.queue[after])
+
+    def _check_ghosts(self, k: int, slots: Slots, o: np.ndarray) -> None:
+        """How wrong were the queues committed for the previous window's late traversals
+        (ghosts), now that this window's earlier arrivals are known? Recompute the merged
+        FIFO and compare (diagnostic for docs/fast-engine.md and the benchmarks)."""
+        carry = self.carry[k]
+        tt, ss = slots.t[o], slots.svc[o]
+        pos = np.searchsorted(tt, carry.ghost_t, side="right")
+        ghost = np.insert(np.zeros(len(o), dtype=bool), pos, True)
+        tt = np.insert(tt, pos, carry.ghost_t)
+        ss = np.insert(ss, pos, carry.ghost_s)
+        standing = np.insert(self._standing(k, slots, o, slots.t[o]), pos, 0.0)
+        tau = self.clocks[k].tau(tt)
+        queue, _ = fifo_queue(ss, standing, tau - tau[0], np.full(len(tt), -np.inf),
+                              self.buffer_s[k], carry.v, carry.tau - tau[0])
+        err = np.abs(queue[ghost] - carry.ghost_q)
+        err = err[np.isfinite(err)]
+        self.boundary["ghosts"] += len(carry.ghost_t)
+        self.boundary["changed"] += int((err > TOLERANCE_S).sum())
+        self.boundary["max_error_s"] = max(self.boundary["max_error_s"],
+                                           float(err.max()) if len(err) else 0.0)

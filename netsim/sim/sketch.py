@@ -46,7 +46,7 @@ def keys_of(values: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
     """Bucket keys of positive values (ddsketch ``LogarithmicMapping.key``, vectorised)."""
     _, mult = _mapping(alpha)
     v = np.maximum(np.asarray(values, dtype=float), MIN_VALUE)
-    return np.ceil(np.log2(v) * mult).astype(np.int64)
+    return np.asarray(np.ceil(np.log2(v) * mult), dtype=np.int64)
 
 
 def value_of(keys: np.ndarray | int, alpha: float = ALPHA) -> np.ndarray:
@@ -154,7 +154,8 @@ class SketchSet:
         width = 3600.0
         while (duration - warmup) / width > max_buckets:
             width *= 2
-        inner = np.arange(warmup, duration, width)[1:] if duration > warmup else []
+        inner: list[float] = (np.arange(warmup, duration, width)[1:].tolist()
+                              if duration > warmup else [])
         return np.array([0.0, warmup, *inner, np.inf])
 
     def _bucket(self, t: np.ndarray) -> np.ndarray:
@@ -173,16 +174,15 @@ class SketchSet:
         lat = latency[ok]
         self.lat_sum += np.bincount(flat[ok], weights=lat, minlength=size).reshape(shape)
         if len(lat):
-            np.maximum.at(self.lat_max.reshape(-1), flat[ok], lat)
+            f = flat[ok]
             keys = keys_of(lat, self.alpha)
-            order = np.lexsort((keys, flat[ok]))
-            f, k = flat[ok][order], keys[order]
-            starts = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
-            ends = np.r_[starts[1:], len(f)]
-            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-                c, bb = divmod(int(f[s]), shape[1])
-                kk = k[s:e]
-                self.sketches[c][bb].add_counts(int(kk[0]), np.bincount(kk - kk[0]))
+            for group in np.unique(f).tolist():      # a few (class, bucket) per call
+                sel = f == group
+                kk = keys[sel]
+                c, bb = divmod(group, shape[1])
+                self.lat_max[c, bb] = max(self.lat_max[c, bb], float(lat[sel].max()))
+                lo = int(kk.min())
+                self.sketches[c][bb].add_counts(lo, np.bincount(kk - lo))
 
     def add_losses(self, cls: np.ndarray, t_send: np.ndarray, reason: np.ndarray) -> None:
         np.add.at(self.lost, (cls.astype(np.int64), self._bucket(t_send),

@@ -7,11 +7,13 @@ AssertionError; :mod:`~netsim.testing.oracle` judges route tables and reachabili
 (the hook a live-lab test reuses); :mod:`~netsim.testing.bounds` is the one place where the
 detection and convergence bounds are computed; :mod:`~netsim.testing.machine` drives the
 control plane with fail / restore / advance rules; :mod:`~netsim.testing.profiles`
-registers the ``ci`` and ``nightly`` hypothesis profiles. See docs/property-testing.md.
+registers the ``ci`` and ``nightly`` hypothesis profiles; :mod:`~netsim.testing.replay`
+reads a Trace back as step functions; :mod:`~netsim.testing.search` enumerates (or searches)
+combinations of failures for ``netsim check``. See docs/property-testing.md.
 """
 
 from __future__ import annotations
 
-from netsim.testing import bounds, invariants, metamorphic, oracle
+from netsim.testing import bounds, invariants, metamorphic, oracle, strategies
 
-__all__ = ["bounds", "invariants", "metamorphic", "oracle"]
+__all__ = ["bounds", "invariants", "metamorphic", "oracle", "strategies"]

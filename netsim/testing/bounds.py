@@ -33,11 +33,14 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from netsim.model.scenario import FailureMode, TargetKind
 from netsim.model.topology import Link, LinkKind, Topology
 from netsim.sim.routing import Path, best_path
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 #: Quantile used as the "worst case" of a random convergence time (a constant is exact).
 CONVERGENCE_QUANTILE = 1.0 - 1e-9
@@ -172,9 +175,11 @@ def worst_case_gap(topology: Topology, src: str, dst: str, effects: Mapping[str,
                    ) -> tuple[float, Path | None]:
     """(seconds ``src -> dst`` loses traffic, the path it ends on) if ``effects`` start at once.
 
-    Each broken link leaves the routes at its :func:`failover_bound`; the route in force is
-    the preferred one avoiding the links that have left. The gap ends at the first instant
-    that route has no broken link; it is ``inf`` if none is left (a partition). A pair whose
+    Each broken link leaves the routes at its :func:`failover_bound`, but BGP is
+    path-vector: ``src`` hears of it only if it is the first broken link on its path (the
+    withdrawal travels back over links that forward). When ``src`` moves, it takes the
+    preferred path avoiding every link detected so far. The gap ends at the first instant
+    its route has no broken link; it is ``inf`` if none is left (a partition). A pair whose
     preferred path has no broken link has no gap.
     """
     broken = broken_links(effects)
@@ -183,14 +188,15 @@ def worst_case_gap(topology: Topology, src: str, dst: str, effects: Mapping[str,
         return math.inf, None
     if not broken.intersection(route):
         return 0.0, route
-    leave: dict[float, set[str]] = {}
-    for name in broken - topology.underlay_links:
-        t = failover_bound(topology.link(name), effects[name])
-        leave.setdefault(t, set()).add(name)
-    gone: set[str] = set()
-    for t in sorted(leave):
-        gone |= leave[t]
-        route = best_path(topology, src, dst, frozenset(gone))
+    names = broken - topology.underlay_links
+    leave = {n: failover_bound(topology.link(n), effects[n]) for n in names}
+    detect = {n: detection_bound(topology.link(n), effects[n]) for n in names}
+    for t in sorted(set(leave.values())):
+        gone = {n for n, at in leave.items() if at <= t}
+        first = next((n for n in route or () if n in broken), None)
+        if route is None or first in gone:
+            known = gone | {n for n, at in detect.items() if at <= t}
+            route = best_path(topology, src, dst, frozenset(known))
         if route is not None and not broken.intersection(route):
             return t, route
     return math.inf, None

@@ -29,16 +29,31 @@ the same seed gives the same trace, and adding a failure never increases deliver
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.model.scenario import Scenario
-from netsim.sim.trace import LATE, LOST, OK, R_BLACKHOLE, R_DOWN, R_NO_ROUTE, R_NODE
-from netsim.sim.trace import R_TIMEOUT, REASONS, Trace
+from netsim.sim.trace import (
+    LATE,
+    LOST,
+    OK,
+    R_BLACKHOLE,
+    R_DOWN,
+    R_NO_ROUTE,
+    R_NODE,
+    R_TIMEOUT,
+    REASONS,
+    Trace,
+)
 from netsim.testing import bounds
 from netsim.testing.oracle import MAX_SHOWN, Pair, preferred_rank, route_problems
 from netsim.testing.replay import Replay
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from netsim.model.scenario import Scenario
 
 FAILURE_REASONS = (R_DOWN, R_BLACKHOLE, R_NODE, R_NO_ROUTE)
 
@@ -204,18 +219,28 @@ def check_settled_routes(trace: Trace, scenario: Scenario, settle: float | None 
 
 
 # ---- failover gaps -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Window:
+    id: int
+    at: float
+    own_end: float        # at + min(duration, failover bound)
+    influence: float      # at + duration + re-establishment: out of the routes until then
+    effects: dict[str, str]
+
+
 def failure_windows(replay: Replay, scenario: Scenario, pairs: set[Pair]
                     ) -> dict[int, tuple[float, bool]]:
     """For each non-loss failure: (latest end of the gap it may cause, isolated?).
 
     A failure on its own ends its gap by ``at + min(duration, bound)``, where the bound is
-    the largest :func:`bounds.failover_bound` of the routed links it breaks. Failures whose
-    windows overlap form a cluster that may end no earlier than its last member (traffic
+    the largest :func:`bounds.failover_bound` of the routed links it breaks; it keeps its
+    links out of the routes until ``repair + bgp.reestablish``. Failures whose influence
+    overlaps form a cluster whose gaps may last until its last member's own end (traffic
     can be moved onto a link another failure broke and not yet detected). A cluster that
     leaves a traffic pair without any path lasts until its repairs are re-established.
     """
     topo = scenario.topology
-    items = []
+    items: list[_Window] = []
     for f in replay.failures:
         if f.mode == "loss":
             continue
@@ -225,23 +250,23 @@ def failure_windows(replay: Replay, scenario: Scenario, pairs: set[Pair]
                      if m in bounds.BROKEN), default=0.0)
         dur = math.inf if f.repaired_at is None else f.repaired_at - f.at
         reest = max((topo.link(n).bgp.reestablish for n in routed), default=0.0)
-        items.append([f.at, f.at + min(dur, bound), f.at + dur + reest, eff, f.id])
-    items.sort(key=lambda x: x[0])
-    clusters: list[list[list[object]]] = []
+        items.append(_Window(f.id, f.at, f.at + min(dur, bound), f.at + dur + reest, eff))
+    items.sort(key=lambda w: w.at)
+    clusters: list[list[_Window]] = []
     for item in items:
-        if clusters and item[0] <= max(x[1] for x in clusters[-1]):  # type: ignore[type-var]
+        if clusters and item.at <= max(w.influence for w in clusters[-1]):
             clusters[-1].append(item)
         else:
             clusters.append([item])
     out: dict[int, tuple[float, bool]] = {}
     for cluster in clusters:
-        broken = bounds.broken_links(bounds.merge_effects(x[3] for x in cluster))  # type: ignore[misc]
+        broken = bounds.broken_links(bounds.merge_effects(w.effects for w in cluster))
         partitioned = any(preferred_rank(topo, s, d, broken) is None
                           and preferred_rank(topo, s, d, frozenset()) is not None
                           for s, d in pairs)
-        end = max(float(x[2 if partitioned else 1]) for x in cluster)  # type: ignore[arg-type]
-        for x in cluster:
-            out[int(x[4])] = (end, len(cluster) == 1 and not partitioned)  # type: ignore[call-overload]
+        end = max(w.influence if partitioned else w.own_end for w in cluster)
+        for w in cluster:
+            out[w.id] = (end, len(cluster) == 1 and not partitioned)
     return out
 
 
@@ -323,7 +348,7 @@ def check_restoration(trace: Trace, scenario: Scenario) -> None:
     for name in {link.name for link in topo.routed_links}:
         for start, end in replay.broken_intervals(name):
             due = end + topo.link(name).bgp.reestablish
-            if due > trace.duration or any(s < due and e > end
+            if due > trace.duration or any(s <= due + bounds.EPS and e > end
                                            for s, e in replay.broken_intervals(name)):
                 continue
             if any(start <= t < due for t, n in switched if n == name) and not any(

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netsim.analysis.requests import request_table
 from netsim.model.scenario import Failure, FailureMode, Scenario
 from netsim.sim.engine import build_simulation
-from netsim.sim.trace import Trace
 from netsim.testing import bounds
+
+if TYPE_CHECKING:
+    from netsim.sim.trace import Trace
 
 
 def check_same_trace(a: Trace, b: Trace) -> None:

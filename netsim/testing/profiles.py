@@ -29,23 +29,22 @@ DEFAULT = "ci"
 #: max_examples of each profile; tests that need fewer scale from these (see :func:`scaled`).
 EXAMPLES = {"dev": 5, "ci": 20, "nightly": 400}
 
-_COMMON = {
-    "deadline": None,
-    "print_blob": True,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
-}
+_SLOW_OK = (HealthCheck.too_slow, HealthCheck.data_too_large)
 
 
 def register_profiles() -> None:
     """Register ``dev``, ``ci`` and ``nightly`` (idempotent)."""
     settings.register_profile("dev", max_examples=EXAMPLES["dev"], derandomize=True,
-                              database=None, **_COMMON)
+                              database=None, stateful_step_count=30, deadline=None,
+                              print_blob=True, suppress_health_check=_SLOW_OK)
     settings.register_profile("ci", max_examples=EXAMPLES["ci"], derandomize=True,
-                              database=None, **_COMMON)
+                              database=None, stateful_step_count=50, deadline=None,
+                              print_blob=True, suppress_health_check=_SLOW_OK)
     settings.register_profile(
         "nightly", max_examples=EXAMPLES["nightly"], derandomize=False,
         database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
-        stateful_step_count=50, **_COMMON)
+        stateful_step_count=100, deadline=None, print_blob=True,
+        suppress_health_check=_SLOW_OK)
 
 
 def load_profile(name: str | None = None) -> str:
@@ -61,7 +60,7 @@ def load_profile(name: str | None = None) -> str:
 
 def scaled(fraction: float) -> int:
     """``fraction`` of the current profile's max_examples, at least 1 (for costly tests)."""
-    return max(1, int(settings.default.max_examples * fraction))
+    return max(1, int(settings().max_examples * fraction))
 
 
 __all__ = ["DEFAULT", "ENV", "EXAMPLES", "load_profile", "register_profiles", "scaled"]

@@ -14,11 +14,14 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from netsim.model.topology import Topology
 from netsim.sim.routing import Path, best_path
-from netsim.sim.trace import Trace
 from netsim.testing.bounds import BROKEN
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
+    from netsim.sim.trace import Trace
 
 Pair = tuple[str, str]
 Routes = dict[Pair, Path | None]

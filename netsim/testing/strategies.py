@@ -15,7 +15,9 @@ counterexamples read like a hand-written scenario.
   partial or no VPN mesh, optional internet underlay, random BFD / BGP / DPD timers),
   validated by the topology loader;
 - :func:`scenarios` -- a topology (or a strategy of them), a schedule and a traffic mix,
-  with a duration long enough for the network to settle after the last failure.
+  with a duration long enough for the network to settle after the last failure;
+- :func:`fault_sequences` -- a few faults without times, for engines that apply them one
+  after another in real time (the live lab).
 
 Example (copy into your own test suite, pointing at your own topology)::
 
@@ -34,7 +36,7 @@ Example (copy into your own test suite, pointing at your own topology)::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import yaml
 from hypothesis import note
@@ -42,11 +44,23 @@ from hypothesis import strategies as st
 
 from netsim.model.dist import Dist
 from netsim.model.load_topology import read_topology
-from netsim.model.scenario import (Failure, FailureMode, RetryPolicy, Scenario, TargetKind,
-                                   TrafficClass, TrafficKind, Transfer)
+from netsim.model.scenario import (
+    Failure,
+    FailureMode,
+    RetryPolicy,
+    Scenario,
+    TargetKind,
+    TrafficClass,
+    TrafficKind,
+    Transfer,
+)
 from netsim.model.source import parse_yaml
-from netsim.model.topology import Topology
 from netsim.testing.bounds import settle_bound
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from netsim.model.topology import Topology
 
 MODES = ("down", "blackhole", "loss")
 TARGETS = ("link", "node", "group")
@@ -124,7 +138,7 @@ def flapping(draw: st.DrawFn, topology: Topology, *, horizon: float = 60.0,
 
 
 @st.composite
-def _back_to_back(draw: st.DrawFn, topology: Topology, **kw: object) -> tuple[Failure, ...]:
+def _back_to_back(draw: st.DrawFn, /, topology: Topology, **kw: object) -> tuple[Failure, ...]:
     first = draw(failures(topology, **kw))  # type: ignore[arg-type]
     second = draw(failures(topology, **kw))  # type: ignore[arg-type]
     if first.duration is None:
@@ -134,7 +148,7 @@ def _back_to_back(draw: st.DrawFn, topology: Topology, **kw: object) -> tuple[Fa
 
 
 @st.composite
-def _overlapping(draw: st.DrawFn, topology: Topology, **kw: object) -> tuple[Failure, ...]:
+def _overlapping(draw: st.DrawFn, /, topology: Topology, **kw: object) -> tuple[Failure, ...]:
     first = draw(failures(topology, **kw))  # type: ignore[arg-type]
     second = draw(failures(topology, **kw))  # type: ignore[arg-type]
     span = first.duration if first.duration is not None else 30.0
@@ -201,6 +215,18 @@ def traffic_mixes(draw: st.DrawFn, topology: Topology, *, max_classes: int = 2,
             server_time=Dist.constant(draw(st.integers(0, 10)) / 1000),
             timeout=float(draw(st.integers(2, 5))), retries=retries))
     return tuple(out)
+
+
+@st.composite
+def fault_sequences(draw: st.DrawFn, topology: Topology, *, max_faults: int = 3,
+                    modes: Sequence[str] = ("down", "blackhole"),
+                    targets: Sequence[str] = ("link", "node"),
+                    exclude_nodes: Sequence[str] = ()) -> tuple[tuple[Element, str], ...]:
+    """Short sequences of distinct ``((target, name), mode)`` faults with no times: for an
+    engine that applies faults one after another in real time (the lab's chaos test)."""
+    chosen = draw(st.lists(st.sampled_from(elements(topology, targets, exclude_nodes)),
+                           min_size=1, max_size=max_faults, unique=True))
+    return tuple((e, draw(st.sampled_from(tuple(modes)))) for e in chosen)
 
 
 def _ms(value: int) -> str:
@@ -312,5 +338,5 @@ def scenarios(draw: st.DrawFn, topology: Topology | st.SearchStrategy[Topology],
                     traffic=classes, failures=fails)
 
 
-__all__ = ["MODES", "TARGETS", "elements", "failures", "flapping", "hub_and_spoke",
-           "hub_and_spoke_yaml", "scenarios", "schedules", "traffic_mixes"]
+__all__ = ["MODES", "TARGETS", "elements", "failures", "fault_sequences", "flapping",
+           "hub_and_spoke", "hub_and_spoke_yaml", "scenarios", "schedules", "traffic_mixes"]

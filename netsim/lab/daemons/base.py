@@ -83,6 +83,10 @@ class Daemon(ABC):
     def pending(self) -> list[str]:
         """What is not up yet, one readable item each; empty when the daemon is ready."""
 
+    def fingerprint(self) -> str:
+        """A summary of the daemon's routing state; ready means it also stopped changing."""
+        return ""
+
     def processes(self) -> list[ProcRecord]:
         """This daemon's journaled processes (named ``<NAME>.<program>``)."""
         return [

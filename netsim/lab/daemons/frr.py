@@ -150,10 +150,21 @@ class Frr(Daemon):
             detail = (result.stdout + result.stderr).strip().replace("\n", "; ")
             raise LabError(f"{self.ctx.name}: vtysh -b could not apply frr.conf: {detail}")
 
+    def _summary(self) -> dict[str, Any]:
+        summary: dict[str, Any] = vtysh_json(self.ctx.name, "show bgp summary json")
+        return summary
+
+    def fingerprint(self) -> str:
+        if "bgpd" not in self.programs():
+            return ""
+        peers = (self._summary().get("ipv4Unicast") or {}).get("peers") or {}
+        return repr(sorted((a, p.get("state"), p.get("pfxRcd"), p.get("pfxSnt"))
+                           for a, p in peers.items()))
+
     def pending(self) -> list[str]:
         if "bgpd" not in self.programs():
             return []
-        summary = vtysh_json(self.ctx.name, "show bgp summary json")
+        summary = self._summary()
         peers = (summary.get("ipv4Unicast") or {}).get("peers") or {}
         if not summary:
             return [f"{self.ctx.name}: bgpd does not answer"]

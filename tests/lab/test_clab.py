@@ -1,0 +1,169 @@
+"""Unit tests of the containerlab reader and validator (no root needed)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from netsim.errors import InputError
+from netsim.lab.clab import load_clab
+from netsim.lab.clab_schema import expand_env, load_schema, read_clab_yaml
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+FIXTURE = ROOT / "topologies" / "adr003.clab.yml"
+SHARED_SCHEMA = ROOT.parent / "shared" / "containerlab" / "clab.schema.json"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "lab.clab.yml"
+    path.write_text(text)
+    return path
+
+
+def errors_of(path: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_clab(path)
+    return [str(e) for e in info.value.errors]
+
+
+def test_fixture_reads_nodes_links_and_params() -> None:
+    topo = load_clab(FIXTURE)
+    assert topo.name == "adr003"
+    assert set(topo.nodes) == {"aws", "gcp", "azure", "mcr", "inet",
+                               "host-aws", "host-gcp", "host-azure"}
+    assert topo.namespace("aws") == "clab-adr003-aws"
+    link = topo.link("gcp-mcr")
+    assert (str(link.a), str(link.b)) == ("gcp:eth1", "mcr:eth2")
+    assert link.a.ipv4 == "172.16.0.5/30"
+    assert link.params.mean_delay() == pytest.approx(0.010)
+    assert link.params.rate_bps == 10e9
+    assert link.params.vars["bfd"] == {"interval": "300ms", "multiplier": 3}
+    assert not topo.link("aws-host").params.impaired
+    assert topo.nodes["aws"].bind_for("/etc/frr/frr.conf") is not None
+    assert topo.nodes["inet"].sysctls == {"net.ipv4.ip_forward": "1"}
+    assert topo.nodes["host-aws"].exec == (("ip", "route", "add", "default", "via", "10.10.1.1"),)
+
+
+def test_fixture_is_valid_against_the_unpatched_schema_semantics() -> None:
+    """The shipped schema is containerlab's, byte for byte."""
+    shipped = ROOT / "netsim" / "lab" / "schema" / "clab.schema.json"
+    if SHARED_SCHEMA.exists():
+        assert shipped.read_bytes() == SHARED_SCHEMA.read_bytes()
+    data = yaml.safe_load(FIXTURE.read_text())
+    jsonschema.Draft7Validator(load_schema()).validate(data)
+
+
+def test_schema_patterns_compile_with_re() -> None:
+    text = json.dumps(load_schema())
+    assert r"\p{N}" not in text
+    for pattern in re.findall(r'"pattern": "((?:[^"\\]|\\.)*)"', text):
+        re.compile(json.loads(f'"{pattern}"'))
+
+
+def test_bad_file_reports_every_problem_golden(update_golden: bool) -> None:
+    bad = HERE / "data" / "bad.clab.yml"
+    got = "\n".join(errors_of(bad)).replace(str(HERE), "<tests/lab>") + "\n"
+    golden = HERE / "golden" / "bad.clab.errors.txt"
+    if update_golden:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(got)
+    assert got == golden.read_text()
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: x\ntopology:\n  nodes: [a\n")
+    (message,) = errors_of(path)
+    assert message.startswith(f"{path}:4: not valid YAML")
+
+
+def test_brief_link_needs_node_colon_interface(tmp_path: Path) -> None:
+    path = write(tmp_path, """name: x
+topology:
+  nodes: {a: {kind: linux}, b: {kind: linux}}
+  links:
+    - endpoints: ["a:eth1", "b"]
+""")
+    messages = errors_of(path)
+    assert any(":5: topology.links[0].endpoints[1]" in m for m in messages), messages
+
+
+def test_interface_used_twice_and_long_names(tmp_path: Path) -> None:
+    path = write(tmp_path, """name: x
+topology:
+  nodes: {a: {kind: linux}, b: {kind: linux}}
+  links:
+    - endpoints: ["a:eth1", "b:eth1"]
+    - endpoints: ["a:eth1", "b:averyveryverylongname"]
+""")
+    messages = errors_of(path)
+    assert any("interface a:eth1 is already used" in m for m in messages)
+    assert any("longer than 15" in m for m in messages)
+
+
+def test_defaults_kinds_and_groups_resolve_like_containerlab(tmp_path: Path) -> None:
+    path = write(tmp_path, """name: x
+topology:
+  defaults: {kind: linux, env: {A: "1"}, labels: {site: dflt}}
+  kinds:
+    linux: {image: alpine:3, env: {B: "2"}}
+  groups:
+    edge: {labels: {site: edge}}
+  nodes:
+    a: {group: edge, env: {A: "9"}}
+    b: {}
+  links:
+    - endpoints: ["a:eth1", "b:eth1"]
+""")
+    topo = load_clab(path)
+    assert topo.nodes["a"].kind == "linux"
+    assert topo.nodes["a"].image == "alpine:3"
+    assert topo.nodes["a"].env == {"A": "9", "B": "2"}
+    assert topo.nodes["a"].labels == {"site": "edge"}
+    assert topo.nodes["b"].labels == {"site": "dflt"}
+
+
+def test_prefix_controls_namespace_names(tmp_path: Path) -> None:
+    base = "topology:\n  nodes: {a: {kind: linux}}\n"
+    assert load_clab(write(tmp_path, "name: x\n" + base)).namespace("a") == "clab-x-a"
+    assert load_clab(write(tmp_path, "name: x\nprefix: lab\n" + base)).namespace("a") == "lab-x-a"
+    assert load_clab(write(tmp_path, "name: x\nprefix: ''\n" + base)).namespace("a") == "a"
+    assert load_clab(write(tmp_path, "name: x\nprefix: __lab-name\n" + base)).namespace(
+        "a") == "x-a"
+
+
+def test_env_expansion_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABNAME", "fromenv")
+    assert expand_env("name: ${LABNAME}\nx: ${UNSET_VAR_XYZ:=dflt}") == "name: fromenv\nx: dflt"
+
+
+def test_read_yaml_records_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: x\ntopology:\n  links:\n    - endpoints: [a, b]\n")
+    doc = read_clab_yaml(path)
+    assert doc.data["topology"]["links"][0]["endpoints"] == ["a", "b"]
+    assert doc.line(("topology", "links", 0, "endpoints")) == 4
+    assert doc.line(("topology", "links", 0, "endpoints", 7)) == 4
+    assert doc.line(("nothing",)) == 1
+
+
+def test_missing_file_and_duplicate_keys(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.clab.yml"
+    assert errors_of(missing) == [f"{missing}: file not found"]
+    path = write(tmp_path, "name: x\nname: y\ntopology: {nodes: {a: {kind: linux}}}\n")
+    assert errors_of(path) == [f"{path}:2: name: duplicate key"]
+
+
+def test_non_veth_links_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, """name: x
+topology:
+  nodes: {a: {kind: linux}}
+  links:
+    - type: dummy
+      endpoint: {node: a, interface: eth1}
+""")
+    assert any("link type 'dummy' is not supported" in m for m in errors_of(path))

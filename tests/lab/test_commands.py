@@ -1,0 +1,108 @@
+"""The ``netsim lab`` verbs through ``netsim.cli.main``: exit statuses and a tiny live lab."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+import netsim.cli_more
+from netsim.cli import main
+from netsim.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_OK
+from netsim.lab import destroy
+from netsim.lab.commands import add_lab_commands
+from netsim.lab.probes import run_probes
+from tests.lab.conftest import TINY
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wire ``lab`` into the command line the way cli_more.EXTENSIONS will."""
+    monkeypatch.setattr(netsim.cli_more, "EXTENSIONS", (add_lab_commands,))
+
+
+@pytest.mark.usefixtures("cli")
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["lab", "deploy"])
+    assert info.value.code == EXIT_INPUT
+    with pytest.raises(SystemExit) as info:
+        main(["lab", "fail", "x"])
+    assert info.value.code == EXIT_INPUT
+    assert "--mode" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to an unprivileged user")
+def test_non_root_gets_exit_3_with_what_to_do(tmp_path: Path) -> None:
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if subprocess.run([*drop, sys.executable, "-c", "import netsim"], cwd=ROOT,
+                      capture_output=True, check=False).returncode != 0:
+        pytest.skip("the unprivileged user cannot run this Python environment")
+    script = ("import sys, netsim.cli_more as m; from netsim.lab.commands import "
+              "add_lab_commands as a; m.EXTENSIONS = (a,); from netsim.cli import main; "
+              "sys.exit(main(sys.argv[1:]))")
+    result = subprocess.run(
+        [*drop, sys.executable, "-c", script, "lab", "deploy", str(TINY)],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HOME": str(tmp_path)},
+        check=False)
+    assert result.returncode == EXIT_ENVIRONMENT, result.stderr
+    assert "needs root" in result.stderr
+    assert "apt-get install frr strongswan-charon" in result.stderr
+
+
+@pytest.fixture
+def tiny(lab_root: Path) -> Iterator[str]:
+    yield "tiny"
+    destroy("tiny")
+
+
+def probe_delay(lab_root: Path) -> tuple[float, float]:
+    """Mean one-way delay h1 -> h2 and the lost fraction."""
+    result = run_probes("tiny", "clab-tiny-h1", "clab-tiny-h2", "10.0.2.10", rate=100,
+                        duration=1.5, workdir=lab_root / "probes")
+    return float(np.nanmean(result.delay)), float(result.lost.mean())
+
+
+@pytest.mark.lab
+@pytest.mark.usefixtures("cli")
+def test_tiny_lab_through_the_command_line(tiny: str, lab_root: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lab", "deploy", str(TINY)]) == EXIT_OK
+    assert main(["lab", "deploy", str(TINY)]) == EXIT_ENVIRONMENT  # already deployed
+    capsys.readouterr()
+    assert main(["lab", "status", "--json"]) == EXIT_OK
+    status = json.loads(capsys.readouterr().out)
+    assert [p["nodes"] for p in status["paths"]] == [["h1", "r1", "h2"], ["h2", "r1", "h1"]]
+
+    delay, lost = probe_delay(lab_root)
+    assert delay == pytest.approx(0.005, abs=0.001)
+    assert lost == 0
+    assert main(["lab", "fail", "h1-r1", "--mode", "delay:+20ms"]) == EXIT_OK
+    assert probe_delay(lab_root)[0] == pytest.approx(0.025, abs=0.0015)
+    assert main(["lab", "fail", "h1-r1", "--mode", "loss:0.5"]) == EXIT_OK
+    assert 0.3 < probe_delay(lab_root)[1] < 0.7
+    assert main(["lab", "restore", "h1-r1"]) == EXIT_OK
+    delay, lost = probe_delay(lab_root)
+    assert delay == pytest.approx(0.005, abs=0.001)
+    assert lost == 0
+
+    assert main(["lab", "fail", "h2-r1", "--mode", "delay:+1ms"]) == EXIT_ENVIRONMENT
+    assert main(["lab", "fail", "nosuch", "--mode", "down"]) == EXIT_INPUT
+    assert main(["lab", "fail", "h1-r1", "--mode", "sideways"]) == EXIT_INPUT
+    assert main(["lab", "restore", "h1-r1"]) == EXIT_INPUT  # nothing recorded any more
+    assert main(["lab", "fail", "h2-r1", "--mode", "flap:0.2/0.2/2"]) == EXIT_OK
+    assert main(["lab", "destroy"]) == EXIT_OK
+    assert main(["lab", "destroy", "tiny"]) == EXIT_OK
+    assert "nothing to remove" in capsys.readouterr().out
+    assert main(["lab", "status", "tiny"]) == EXIT_ENVIRONMENT

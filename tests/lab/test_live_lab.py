@@ -1,0 +1,154 @@
+"""Live acceptance of the ADR-003 lab: real FRR, charon and relays in namespaces (root).
+
+One deployment serves the whole module; every fault test restores what it broke and waits
+until traffic is back on the interconnects, so the tests do not depend on their order.
+Timing limits are the acceptance criteria (BFD 300 ms x 3 blackhole < 2 s, carrier loss
+< 1 s); measurements are printed (``pytest -s``) for the record.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+from netsim.lab.probes import ProbeRun, classify_capture, start_capture
+
+if TYPE_CHECKING:
+    from netsim.lab import Lab
+
+pytestmark = pytest.mark.lab
+
+PAIRS = [("host-aws", "host-gcp"), ("host-aws", "host-azure"), ("host-gcp", "host-azure")]
+CONVERGE_S = 45.0
+
+
+def wait_for_paths(lab: Lab, vpn: bool, timeout: float = CONVERGE_S) -> None:
+    """Until every host pair is routed over VPNs (``vpn``) or over the interconnects."""
+    deadline = time.monotonic() + timeout
+    while True:
+        paths = lab.status().paths
+        if all(p.complete and p.uses_vpn == vpn for p in paths):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"paths did not settle (vpn={vpn}): {paths}")
+        time.sleep(0.5)
+
+
+def both_ways(lab: Lab, a: str, b: str, duration: float) -> list[ProbeRun]:
+    """Probe streams a -> b and b -> a at 200/s that start sending at the same moment."""
+    runs = [lab.start_probe(a, b, rate=200, duration=duration, hold=True),
+            lab.start_probe(b, a, rate=200, duration=duration, hold=True)]
+    for run in runs:
+        run.go()
+    return runs
+
+
+def expected_one_way(lab: Lab, src: str, dst: str) -> float:
+    """Sum of the mean delays of the links on the current path from src to dst."""
+    path = lab.status().path(src, dst)
+    total = 0.0
+    for hop, via in zip(path.nodes, path.via, strict=False):
+        if via.startswith("vpn"):
+            # A tunnel runs over both edges' internet links.
+            nxt = path.nodes[path.nodes.index(hop) + 1]
+            total += lab.topology.link(f"{hop}-inet").params.mean_delay()
+            total += lab.topology.link(f"{nxt}-inet").params.mean_delay()
+        else:
+            total += lab.topology.link(via).params.mean_delay()
+    return total
+
+
+def test_deploy_under_60s_with_every_session_and_sa_up(adr003: Lab) -> None:
+    print(f"\ndeploy took {adr003.deploy_seconds:.1f} s")
+    assert adr003.deploy_seconds < 60
+    status = adr003.status()
+    assert len(status.bgp) == 12
+    assert all(s.state == "Established" for s in status.bgp), status.bgp
+    assert len(status.sas) == 6
+    assert all(sa.installed for sa in status.sas), status.sas
+    assert len(status.bfd) == 6
+    assert all(b.status == "up" for b in status.bfd), status.bfd
+    assert all(p.complete and not p.uses_vpn and "mcr" in p.nodes for p in status.paths)
+
+
+def test_rtt_between_clouds_matches_link_delays(adr003: Lab) -> None:
+    for a, b in PAIRS:
+        there = adr003.start_probe(a, b, rate=50, duration=3)
+        back = adr003.start_probe(b, a, rate=50, duration=3)
+        forth_result, back_result = there.wait(), back.wait()
+        rtt = float(np.nanmean(forth_result.delay) + np.nanmean(back_result.delay))
+        expected = expected_one_way(adr003, a, b) + expected_one_way(adr003, b, a)
+        print(f"\n{a} <-> {b}: RTT {rtt * 1e3:.2f} ms, links say {expected * 1e3:.2f} ms")
+        assert forth_result.lost.sum() == 0
+        assert back_result.lost.sum() == 0
+        assert abs(rtt - expected) <= max(0.1 * expected, 1e-3)
+
+
+def test_blackhole_with_bfd_fails_over_to_vpn_in_under_2s(adr003: Lab) -> None:
+    wait_for_paths(adr003, vpn=False)
+    runs = both_ways(adr003, "host-aws", "host-gcp", duration=9)
+    time.sleep(2.0)
+    changes = adr003.fail_link("aws-mcr", "blackhole")
+    failed_at = changes[0].at
+    time.sleep(3.0)  # failover done; probes now ride the VPN
+    pcap = adr003.state.directory / "capture" / "inet.pcap"
+    capture = start_capture(adr003.name, adr003.namespace("inet"), ["eth1", "eth2", "eth3"],
+                            2.0, pcap)
+    capture.wait(timeout=30)
+    results = [run.wait() for run in runs]
+    path = adr003.status().path("host-aws", "host-gcp")
+    adr003.restore(changes)
+    for result in results:
+        gap = result.max_gap(after=failed_at - 0.1)
+        late = result.t_send > failed_at + 2.5
+        print(f"\nblackhole {result.src}->{result.dst}: gap {gap:.3f} s, "
+              f"{int(result.lost.sum())} lost, VPN delay "
+              f"{np.nanmean(result.delay[late]) * 1e3:.2f} ms")
+        assert 0 < gap < 2.0
+        assert late.sum() > 100
+        assert not result.lost[late].any()  # probes arrive over the VPN
+    assert path.uses_vpn
+    report = classify_capture(pcap, [adr003.address(h) for h in
+                                     ("host-aws", "host-gcp", "host-azure")])
+    print(f"capture on inet: {report.counts}")
+    assert report.counts.get("esp-in-udp", 0) >= 400  # 2 s of 200/s, seen on two ports
+    assert report.only_ike_and_esp, report.leaks
+    wait_for_paths(adr003, vpn=False)
+
+
+def test_carrier_loss_fails_over_in_under_1s(adr003: Lab) -> None:
+    wait_for_paths(adr003, vpn=False)
+    runs = both_ways(adr003, "host-aws", "host-azure", duration=6)
+    time.sleep(2.0)
+    changes = adr003.fail_link("aws-mcr", "down")
+    results = [run.wait() for run in runs]
+    adr003.restore(changes)
+    for result in results:
+        gap = result.max_gap(after=changes[0].at - 0.1)
+        print(f"\ncarrier loss {result.src}->{result.dst}: gap {gap:.3f} s")
+        assert gap < 1.0
+        assert not result.lost[result.t_send > changes[0].at + 1.0].any()
+    wait_for_paths(adr003, vpn=False)
+
+
+def test_mcr_failure_moves_every_pair_to_vpn_and_restore_brings_it_back(adr003: Lab) -> None:
+    wait_for_paths(adr003, vpn=False)
+    changes = adr003.fail_node("mcr")
+    try:
+        wait_for_paths(adr003, vpn=True, timeout=10)
+        for a, b in itertools.permutations(["host-aws", "host-gcp", "host-azure"], 2):
+            assert adr003.status().path(a, b).via[1] == "vpn:ipsec0"
+        result = adr003.probe("host-gcp", "host-azure", rate=50, duration=1)
+        assert result.lost.sum() == 0
+    finally:
+        adr003.restore(changes)
+    adr003.wait_ready(timeout=CONVERGE_S)
+    wait_for_paths(adr003, vpn=False)
+    result = adr003.probe("host-gcp", "host-azure", rate=50, duration=1)
+    assert result.lost.sum() == 0
+    interconnect = expected_one_way(adr003, "host-gcp", "host-azure")
+    assert abs(float(np.nanmean(result.delay)) - interconnect) < max(0.1 * interconnect, 1e-3)
