@@ -221,33 +221,46 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
 
 
 def apply_overrides(doc: Document, overrides: list[tuple[str, Any]]) -> None:
-    """Set dotted keys in ``doc.data`` in place; raise UsageError for paths that do not exist."""
+    """Set dotted keys in ``doc.data`` in place; raise UsageError for paths that do not exist.
+
+    List items are addressed by ``name`` or index, and ``*`` means every item
+    (``links.*.convergence``) or, in a mapping, every entry (``nodes.*.mtbf``).
+    """
     for key, value in overrides:
-        parts = key.split(".")
-        node: Any = doc.data
-        for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
-            if isinstance(node, list):
-                match = [item for item in node
-                         if isinstance(item, dict) and item.get("name") == part]
-                if match:
-                    index = node.index(match[0])
-                elif part.isdigit() and int(part) < len(node):
-                    index = int(part)
-                else:
-                    raise UsageError(f"--set {key}: no item named {part!r}")
-                if last:
-                    node[index] = value
-                node = node[index]
-            elif isinstance(node, dict):
-                if last:
-                    node[part] = value
-                elif part not in node:
-                    raise UsageError(f"--set {key}: {part!r} is not in {doc.path}")
-                else:
-                    node = node[part]
+        _set(doc, key, key.split("."), doc.data, value)
+
+
+def _set(doc: Document, key: str, parts: list[str], node: Any, value: Any) -> None:
+    part, rest = parts[0], parts[1:]
+    if isinstance(node, list):
+        if part == "*":
+            indices = list(range(len(node)))
+        else:
+            match = [i for i, item in enumerate(node)
+                     if isinstance(item, dict) and item.get("name") == part]
+            if match:
+                indices = match[:1]
+            elif part.isdigit() and int(part) < len(node):
+                indices = [int(part)]
             else:
-                raise UsageError(f"--set {key}: {part!r} is below a plain value")
+                raise UsageError(f"--set {key}: no item named {part!r}")
+    elif isinstance(node, dict):
+        if part == "*":
+            indices = list(node)
+        elif rest and part not in node:
+            raise UsageError(f"--set {key}: {part!r} is not in {doc.path}")
+        else:
+            indices = [part]
+    else:
+        raise UsageError(f"--set {key}: {part!r} is below a plain value")
+    for index in indices:
+        if not rest:
+            node[index] = value
+        elif node[index] is None and isinstance(node, dict):
+            node[index] = {}
+            _set(doc, key, rest, node[index], value)
+        else:
+            _set(doc, key, rest, node[index], value)
 
 
 def parse_override(text: str) -> tuple[str, Any]:
