@@ -27,10 +27,15 @@ apt_install() {
     echo "setup: installing Debian packages:$missing"
     # Keep package scripts from starting daemons in the host namespace: the lab starts
     # its own, per namespace.
-    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+        own_policy=1
+    fi
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
-    as_root rm -f /usr/sbin/policy-rc.d
+    [ "$own_policy" = 1 ] && as_root rm -f /usr/sbin/policy-rc.d
+    return 0
 }
 
 if ! command -v "$PY" >/dev/null 2>&1 || ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
