@@ -232,6 +232,7 @@ def apply_overrides(doc: Document, overrides: list[tuple[str, Any]]) -> None:
 
 def _set(doc: Document, key: str, parts: list[str], node: Any, value: Any) -> None:
     part, rest = parts[0], parts[1:]
+    indices: list[Any]
     if isinstance(node, list):
         if part == "*":
             indices = list(range(len(node)))
