@@ -196,6 +196,11 @@ def _check_refs(r: Reader, topo: Topology, doc: Document) -> None:
 def read_topology(doc: Document) -> Topology:
     """Build a Topology from a parsed document, raising InputError listing every problem."""
     r = Reader(doc)
+    if isinstance(doc.data, dict) and ("traffic" in doc.data or "topology" in doc.data):
+        r.error(("topology" if "topology" in doc.data else "traffic",),
+                "this is a scenario file; a topology was expected (the scenario names its "
+                f"topology: {doc.data.get('topology', '?')})")
+        r.raise_if_errors()
     top = r.mapping(doc.data, (), TOP_KEYS)
     name = r.get(top, (), "name", _name, required=True) or "unnamed"
     nodes: list[Node] = []

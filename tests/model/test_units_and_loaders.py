@@ -108,3 +108,11 @@ def test_duplicate_keys_and_names_are_errors(tmp_path: Path) -> None:
     messages = [str(e) for e in exc.value.errors]
     assert any("duplicate key" in m and ":4:" in m for m in messages)
     assert any("duplicate link name 'x'" in m for m in messages)
+
+
+def test_a_scenario_where_a_topology_is_expected_says_so() -> None:
+    with pytest.raises(InputError) as exc:
+        load_topology(ROOT / "scenarios" / "baseline.yaml")
+    (error,) = exc.value.errors
+    assert "this is a scenario file; a topology was expected" in error.message
+    assert error.line == 7
