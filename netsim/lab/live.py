@@ -5,8 +5,8 @@ The scenario's topology is exported (:func:`~netsim.lab.plan.plan_lab`,
 traffic classes become probe streams between the cloud hosts and its scripted failures are
 injected at their times and restored after their durations. The result is a
 :class:`~netsim.sim.trace.Trace` with ``engine="lab"``: one attempt row per datagram (its
-path is the lab's forwarding path, sampled before every failure and mapped to model link
-names) and the same ``failure``/``repair`` events and failover records as the simulator
+path is the lab's forwarding path, sampled every second and just before every failure, and
+mapped to model link names) and the same ``failure``/``repair`` events and failover records as the simulator
 writes, so :func:`netsim.analysis.summary.summarize` judges both alike.
 
 What the lab cannot play is left out of the summary and named in ``meta["lab"]``:
@@ -17,6 +17,7 @@ request-response and bulk classes, random failures, and probe rates above
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from netsim.lab import linux
 from netsim.lab.plan import plan_lab
 from netsim.lab.render import render_lab, write_files
 from netsim.lab.runner import Lab
+from netsim.lab.status import host_paths
 from netsim.model.scenario import FailureMode, TargetKind, TrafficKind
 from netsim.sim.trace import LOST, OK, R_BLACKHOLE, R_DOWN, R_LOSS, R_NO_ROUTE, R_NONE, Trace
 
@@ -113,13 +115,44 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
         t0 = time.time() + 0.05  # senders send their first datagram 50 ms after go
         for run in runs:
             run.go()
-        snapshots, records, events = _play(lab, scenario, t0)
+        sampler = PathSampler(lab, topology, t0)
+        sampler.start()
+        try:
+            snapshots, records, events = _play(lab, scenario, t0)
+        finally:
+            sampler.stop()
+        snapshots = sorted(snapshots + sampler.snapshots, key=lambda s: s[0])
         results = [run.wait() for run in runs]
     trace = _trace(scenario, seed, streams, results, t0, snapshots, events)
     trace.meta["failovers"] = records
     trace.meta["lab"] = note
     trace.wall_s = time.monotonic() - started
     return trace
+
+
+class PathSampler(threading.Thread):
+    """Samples the lab's forwarding paths every ``SAMPLE_S`` while a scenario plays, so that
+    each probe can be labelled with the path in force when it was sent (to within one
+    sampling period)."""
+
+    SAMPLE_S = 1.0
+
+    def __init__(self, lab: Lab, topology: Topology, t0: float) -> None:
+        super().__init__(name="netsim-path-sampler", daemon=True)
+        self.lab, self.topology, self.t0 = lab, topology, t0
+        self.snapshots: list[tuple[float, dict[tuple[str, str], tuple[str, ...]]]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.SAMPLE_S):
+            at = time.time() - self.t0
+            paths = {(p.src, p.dst): model_path(self.topology, p.nodes, p.via)
+                     for p in host_paths(self.lab.topology)}
+            self.snapshots.append((at, paths))
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
 
 
 def _streams(scenario: Scenario) -> list[tuple[int, str, str, float, int]]:
