@@ -6,8 +6,8 @@ traffic classes become probe streams between the cloud hosts and its scripted fa
 injected at their times and restored after their durations. The result is a
 :class:`~netsim.sim.trace.Trace` with ``engine="lab"``: one attempt row per datagram (its
 path is the lab's forwarding path, sampled every second and just before every failure, and
-mapped to model link names) and the same ``failure``/``repair`` events and failover records as the simulator
-writes, so :func:`netsim.analysis.summary.summarize` judges both alike.
+mapped to model link names) and the same ``failure``/``repair`` events and failover records
+as the simulator writes, so :func:`netsim.analysis.summary.summarize` judges both alike.
 
 What the lab cannot play is left out of the summary and named in ``meta["lab"]``:
 request-response and bulk classes, random failures, and probe rates above
