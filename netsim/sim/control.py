@@ -81,7 +81,6 @@ class _LinkCtl:
     impairments: list[Impairment] = field(default_factory=list)
     mode: int = M_OK
     known_down: bool = False
-    in_routing_down: bool = False
     token: int = 0
     detect_at: float = math.inf
 
@@ -232,7 +231,6 @@ class ControlPlane:
         yield self.env.timeout(c.link.convergence.sample_one(self._rng("converge", c.link)))
         if not c.known_down:
             return
-        c.in_routing_down = True
         self.routing_down.add(name)
         self._reroute(name, "switched")
         for i in ids:
@@ -245,8 +243,7 @@ class ControlPlane:
         if c.token != token:
             return
         c.known_down = False
-        if c.in_routing_down:
-            c.in_routing_down = False
+        if name in self.routing_down:
             self.routing_down.discard(name)
             self._reroute(name, "restored")
         for rec in self.failovers:

@@ -22,7 +22,7 @@ import numpy as np
 from netsim.model.scenario import RetryPolicy, Scenario, TrafficClass, TrafficKind
 from netsim.sim.arrivals import class_rng, poisson_times
 from netsim.sim.control import M_BLACKHOLE, StepFunction
-from netsim.sim.links import Direction
+from netsim.sim.links import BlockSampler, Direction
 from netsim.sim.routing import Path, directed_hops
 from netsim.sim.trace import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT, Trace
 
@@ -34,20 +34,6 @@ Done = Callable[[float, int, int], None]   # (time, status, reason)
 
 def n_bins(duration: float, bin_s: float) -> int:
     return int(np.ceil(duration / bin_s))
-
-
-class _Sampler:
-    """Block-wise draws from a Dist on one stream (fast per-packet sampling)."""
-
-    def __init__(self, dist: Any, rng: np.random.Generator) -> None:
-        self.dist, self.rng, self.block, self.pos = dist, rng, np.empty(0), 0
-
-    def __call__(self) -> float:
-        if self.pos >= len(self.block):
-            self.block = self.dist.sample(self.rng, 4096)
-            self.pos = 0
-        self.pos += 1
-        return float(self.block[self.pos - 1])
 
 
 class ExactDataPlane:
@@ -125,14 +111,14 @@ class ExactDataPlane:
     def _source(self, ci: int, cls: TrafficClass, dst: str, di: int, times: np.ndarray) -> Any:
         rng = class_rng(self.seed, "sizes:" + cls.name, di)
         mesh = self.scenario.mesh
-        side = _Sampler(mesh.sidecar_latency, class_rng(self.seed, "mesh:" + cls.name, di)) \
+        side = BlockSampler(mesh.sidecar_latency, class_rng(self.seed, "mesh:" + cls.name, di)) \
             if mesh.sidecar_latency is not None else (lambda: 0.0)
         if cls.kind is TrafficKind.REQUEST_RESPONSE:
-            req, resp = _Sampler(cls.request_size, rng), _Sampler(cls.response_size, rng)
-            server = _Sampler(cls.server_time, class_rng(self.seed, "server:" + cls.name, di))
+            req, resp = BlockSampler(cls.request_size, rng), BlockSampler(cls.response_size, rng)
+            server = BlockSampler(cls.server_time, class_rng(self.seed, "server:" + cls.name, di))
             policy = cls.retries or mesh.retries
         else:
-            size = _Sampler(cls.size, rng)
+            size = BlockSampler(cls.size, rng)
         env = self.env
         for n, t in enumerate(times):
             yield env.timeout(t - env.now)
@@ -176,8 +162,8 @@ class _Request:
                  "sides", "succeeded", "t0")
 
     def __init__(self, dp: ExactDataPlane, ci: int, cls: TrafficClass, dst: str, n: int,
-                 t0: float, policy: RetryPolicy, req: _Sampler, resp: _Sampler,
-                 server: _Sampler, side: Callable[[], float]) -> None:
+                 t0: float, policy: RetryPolicy, req: BlockSampler, resp: BlockSampler,
+                 server: BlockSampler, side: Callable[[], float]) -> None:
         self.dp, self.ci, self.cls, self.dst, self.n, self.t0 = dp, ci, cls, dst, n, t0
         self.policy = policy
         # Every random value of the request is drawn once, up front, and reused by its

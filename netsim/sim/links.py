@@ -20,6 +20,7 @@ import numpy as np
 from netsim.sim.arrivals import class_rng
 
 if TYPE_CHECKING:
+    from netsim.model.dist import Dist
     from netsim.model.topology import Link
     from netsim.sim.control import StepFunction
 
@@ -27,11 +28,27 @@ BLOCK = 4096
 DEFAULT_STANDING_S = 0.010   # standing queue of a saturated direction without a buffer
 
 
+class BlockSampler:
+    """Draws from a Dist on one stream, taken ``BLOCK`` at a time (cheap per packet)."""
+
+    __slots__ = ("block", "dist", "pos", "rng")
+
+    def __init__(self, dist: Dist, rng: np.random.Generator) -> None:
+        self.dist, self.rng, self.block, self.pos = dist, rng, np.empty(0), 0
+
+    def __call__(self) -> float:
+        if self.pos >= len(self.block):
+            self.block = self.dist.sample(self.rng, BLOCK)
+            self.pos = 0
+        self.pos += 1
+        return float(self.block[self.pos - 1])
+
+
 class Direction:
     """One direction of a link: FIFO state, delay samples and byte counters."""
 
-    __slots__ = ("_block", "_delay", "_inv_bin", "_pos", "_rng", "bins", "buffer", "bulk",
-                 "bytes", "cap", "index", "link", "overhead", "t_last", "v_last")
+    __slots__ = ("_inv_bin", "bins", "buffer", "bulk", "bytes", "cap", "delay", "index",
+                 "link", "overhead", "t_last", "v_last")
 
     def __init__(self, link: Link, index: int, bulk: StepFunction, seed: int,
                  n_bins: int = 1, bin_s: float = 1.0) -> None:
@@ -46,18 +63,8 @@ class Direction:
         self.bytes = 0.0
         self.bins = np.zeros(n_bins)
         self._inv_bin = 1.0 / bin_s
-        self._delay = link.delay
-        self._rng = class_rng(seed, "delay:" + link.name, index)
-        self._block = np.empty(0)
-        self._pos = 0
-
-    def delay(self) -> float:
-        if self._pos >= len(self._block):
-            self._block = self._delay.sample(self._rng, BLOCK)
-            self._pos = 0
-        value = self._block[self._pos]
-        self._pos += 1
-        return float(value)
+        # one-way delay, sampled per packet: ``direction.delay()``
+        self.delay = BlockSampler(link.delay, class_rng(seed, "delay:" + link.name, index))
 
     def backlog(self, t: float) -> float:
         """Unfinished work (seconds) at ``t``, draining at ``1 - m/C`` piecewise."""
