@@ -2,7 +2,7 @@
 
 Two engines over one model: a discrete-event simulator (:mod:`netsim.sim`) and an emulation
 lab of real FRR and strongSwan in network namespaces (:mod:`netsim.lab`). Both produce a
-:class:`~netsim.sim.trace.Trace`; analysis (:mod:`netsim.analysis`) and reports
+:class:`~netsim.trace.core.Trace`; analysis (:mod:`netsim.analysis`) and reports
 (:mod:`netsim.report`) are pure functions of it.
 """
 

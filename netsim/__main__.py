@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from netsim.cli import main
+from netsim.cli.main import main
 
 sys.exit(main())

@@ -30,7 +30,7 @@ import numpy as np
 
 from netsim.errors import EXIT_OK, EnvironmentProblem, UsageError
 from netsim.model.load_scenario import load_scenario
-from netsim.results import atomic_write, dumps
+from netsim.trace.files import atomic_write, dumps
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -237,7 +237,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_sweep(args: Any) -> int:
-    from netsim.console import progress_bar
+    from netsim.cli.console import progress_bar
 
     grid = parse_grid(args.grid)
     if args.workers is not None and args.workers < 1:

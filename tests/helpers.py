@@ -11,7 +11,7 @@ from netsim.sim.engine import build_simulation
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from netsim.sim.trace import Trace
+    from netsim.trace.core import Trace
 
 # A two-cloud design: a preferred interconnect and a VPN fallback, nothing else.
 PAIR_TOPOLOGY = """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from netsim.cli import main
+from netsim.cli.main import main
 
 CASES = Path(__file__).parent / "golden" / "errors"
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from netsim.cli import main
+from netsim.cli.main import main
 from netsim.errors import UsageError
 from netsim.sweep import grid_points, parse_grid, plan_sweep, replication_seeds, run_sweep
 

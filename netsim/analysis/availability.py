@@ -50,7 +50,7 @@ import scipy.stats
 
 from netsim.model.dist import Dist
 from netsim.model.topology import Link, LinkKind, Topology
-from netsim.sim.fastq import stream
+from netsim.sim.fast.queue import stream
 from netsim.sim.routing import best_path
 
 YEAR_S = 365 * 86400.0

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from netsim.sim.trace import LOST, Trace
+from netsim.trace.core import LOST, Trace
 
 LOOKBACK_S = 5.0
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsim.sim.trace import OK, Trace
+from netsim.trace.core import OK, Trace
 
 
 @dataclass(frozen=True)

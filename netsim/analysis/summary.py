@@ -5,8 +5,8 @@ intervals, SLO verdicts, failovers (gaps measured from the data plane), per-link
 and utilisation, and cost. The simulator and the lab share it.
 
 When a long run kept attempt rows only around failures (``trace.meta["rows"] ==
-"failures"``, see :mod:`netsim.sim.fast`), the per-class counts and latency quantiles come
-from the run's mergeable sketches instead (:class:`netsim.sim.sketch.SketchSet`, quantiles
+"failures"``, see :mod:`netsim.sim.fast.plane`), the per-class counts and latency quantiles come
+from the run's mergeable sketches instead (:class:`netsim.trace.sketch.SketchSet`, quantiles
 within 0.1 % of the exact order statistics), with the same keys; failover gaps are still
 measured from the rows, which cover every failure.
 """
@@ -25,8 +25,8 @@ from netsim.analysis.stats import quantile_ci, wilson
 from netsim.model.scenario import Scenario, Slo, TrafficKind
 from netsim.model.topology import Role, Topology
 from netsim.model.units import DAYS_PER_MONTH
-from netsim.sim.sketch import SketchSet
-from netsim.sim.trace import REASONS, Trace
+from netsim.trace.core import REASONS, Trace
+from netsim.trace.sketch import SketchSet
 
 MONTH_S = DAYS_PER_MONTH * 86400.0
 

@@ -1,7 +1,7 @@
 """The model: pure, frozen descriptions of topologies and scenarios, and their loaders.
 
 Nothing here runs anything; engines are built *from* these objects
-(:func:`netsim.sim.build_simulation`, :func:`netsim.lab.plan.plan_lab`).
+(:func:`netsim.sim.build_simulation`, :func:`netsim.lab.clab.plan.plan_lab`).
 """
 
 from __future__ import annotations

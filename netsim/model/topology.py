@@ -2,7 +2,7 @@
 
 These are pure descriptions (architecture section 3): no simpy, subprocess or I/O.
 :func:`netsim.model.load.load_topology` builds them from YAML; the simulator
-(:func:`netsim.sim.engine.build_simulation`) and the lab (:func:`netsim.lab.plan.plan_lab`)
+(:func:`netsim.sim.engine.build_simulation`) and the lab (:func:`netsim.lab.clab.plan.plan_lab`)
 are built *from* them. All quantities are SI floats: seconds, bit/s, bytes, USD.
 """
 

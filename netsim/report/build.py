@@ -35,7 +35,7 @@ from netsim.report.render import (
     write_figures,
     write_html,
 )
-from netsim.results import dumps
+from netsim.trace.files import dumps
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from netsim.analysis.summary import billed_bytes
 from netsim.model.units import DAYS_PER_MONTH
 from netsim.report.adr import ADR_003
-from netsim.sim.trace import OK, Trace
+from netsim.trace.core import OK, Trace
 
 if TYPE_CHECKING:
     from netsim.model.topology import Topology

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from netsim.errors import InputError, ModelError
 from netsim.model.load_topology import load_topology
-from netsim.results import load_summary, load_trace
+from netsim.trace.files import load_summary, load_trace
 
 if TYPE_CHECKING:
     from netsim.model.topology import Topology
-    from netsim.sim.trace import Trace
+    from netsim.trace.core import Trace
 
 SOURCE_TREE = Path(__file__).resolve().parent.parent.parent
 

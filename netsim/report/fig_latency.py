@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from matplotlib.figure import Figure
 
-    from netsim.sim.trace import Trace
+    from netsim.trace.core import Trace
 
 CDF_POINTS = 600
 

@@ -18,7 +18,7 @@ from netsim.report.style import KIND_COLOURS, fmt_bps, new_figure
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from netsim.sim.trace import Trace
+    from netsim.trace.core import Trace
 
 
 @dataclass(frozen=True)

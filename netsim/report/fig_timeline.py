@@ -18,7 +18,7 @@ import numpy as np
 
 from netsim.analysis.failover import affected_flows
 from netsim.report.style import MARK_STYLES, new_figure, path_label, plain_log_ticks
-from netsim.sim.trace import LOST, OK, Trace
+from netsim.trace.core import LOST, OK, Trace
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

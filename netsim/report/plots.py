@@ -1,7 +1,7 @@
 """Every figure function of the report, for notebooks::
 
     from netsim.report.plots import plot_latency_cdfs, plot_failure_timeline
-    from netsim.results import load_trace
+    from netsim.trace.files import load_trace
     trace = load_trace("results/interconnect-blackhole")
     plot_latency_cdfs(trace)
 """

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import markupsafe
 
-from netsim.results import atomic_write
+from netsim.trace.files import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -82,7 +82,7 @@ def write_figures(figures: list[Rendered], directory: Path) -> list[Path]:
 
 
 def publish(path: Path, data: bytes) -> Path:
-    """:func:`~netsim.results.atomic_write`, then readable by all: a report is for sharing
+    """:func:`~netsim.trace.files.atomic_write`, then readable by all: a report is for sharing
     (the temporary file it renames is private, 0600)."""
     atomic_write(path, data)
     path.chmod(0o644)

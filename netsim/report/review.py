@@ -18,14 +18,14 @@ from typing import Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from netsim.analysis.summary import summarize
-from netsim.console import stderr_console
+from netsim.cli.console import stderr_console
 from netsim.report.alternatives import DesignRow, design_row
 from netsim.report.build import Report, build_report, write_report
 from netsim.report.data import SOURCE_TREE, Run
 from netsim.report.fig_availability import availability_data
 from netsim.report.plan import Planned, ReviewPlan, plan_review, topology_of_text
-from netsim.results import atomic_write, write_run
 from netsim.sim.engine import build_simulation
+from netsim.trace.files import atomic_write, write_run
 
 Update = Callable[[float, float], None]
 

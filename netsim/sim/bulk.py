@@ -17,7 +17,7 @@ from netsim.model.scenario import Scenario, TrafficKind
 from netsim.sim.control import M_BLACKHOLE, ControlPlane, StepFunction
 from netsim.sim.fluid import Direction, max_min_fair
 from netsim.sim.routing import Path, directed_hops
-from netsim.sim.trace import TraceEvent
+from netsim.trace.core import TraceEvent
 
 if TYPE_CHECKING:
     import simpy

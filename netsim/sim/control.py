@@ -26,7 +26,7 @@ from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.model.topology import Link, LinkKind, Topology
 from netsim.sim.arrivals import class_rng
 from netsim.sim.routing import Path, RouteTable
-from netsim.sim.trace import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
+from netsim.trace.core import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
 
 if TYPE_CHECKING:
     import numpy as np

@@ -2,7 +2,7 @@
 
 The pipeline is visible in :meth:`Simulation.run`: draw failures, run the control plane
 and the fluid bulk flows (simpy), then the data plane (exact per-packet simpy events), and
-collect everything into one :class:`~netsim.sim.trace.Trace`.
+collect everything into one :class:`~netsim.trace.core.Trace`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from netsim.sim.bulk import BulkController
 from netsim.sim.control import ControlPlane, ControlTimeline
 from netsim.sim.exact import ExactDataPlane
 from netsim.sim.links import bulk_bins
-from netsim.sim.trace import Trace
+from netsim.trace.core import Trace
 
 if TYPE_CHECKING:
     from netsim.model.scenario import Failure, Scenario
@@ -72,7 +72,7 @@ class Simulation:
 
     def run(self, progress: Progress | None = None, chunks: int = 200) -> Trace:
         if self.engine == "fast":
-            from netsim.sim.fast import run_fast
+            from netsim.sim.fast.plane import run_fast
 
             return run_fast(self.scenario, self.seed, progress)
         started = time.perf_counter()
@@ -150,7 +150,7 @@ def build_simulation(scenario: Scenario, seed: int | None = None, engine: str = 
     """The bridge from the model to the engine (STYLE habit 2).
 
     ``engine`` selects the data plane: ``exact`` (every packet hop a simpy event) or
-    ``fast`` (vectorised, :mod:`netsim.sim.fast`); the control plane is the same.
+    ``fast`` (vectorised, :mod:`netsim.sim.fast.plane`); the control plane is the same.
     """
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r} (expected {', '.join(ENGINES)})")

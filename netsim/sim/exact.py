@@ -24,7 +24,7 @@ from netsim.sim.arrivals import class_rng, poisson_times
 from netsim.sim.control import M_BLACKHOLE, StepFunction
 from netsim.sim.links import BlockSampler, Direction
 from netsim.sim.routing import Path, directed_hops
-from netsim.sim.trace import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT, Trace
+from netsim.trace.core import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT, Trace
 
 if TYPE_CHECKING:
     import simpy

@@ -31,10 +31,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from netsim.model.scenario import Failure, FailureMode, Scenario
 from netsim.sim.engine import run_control, timeline_of
-from netsim.sim.trace import Trace, TraceEvent
-from netsim.testing import bounds, invariants
-from netsim.testing.replay import Replay
 from netsim.testing.strategies import elements
+from netsim.trace.core import Trace, TraceEvent
+from netsim.verify import bounds, invariants
+from netsim.verify.replay import Replay
 
 if TYPE_CHECKING:
     from netsim.model.topology import Topology

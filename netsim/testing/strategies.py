@@ -24,8 +24,8 @@ Example (copy into your own test suite, pointing at your own topology)::
     from hypothesis import given
     from netsim.model import load_topology
     from netsim.sim.engine import build_simulation
-    from netsim.testing import invariants, strategies
-
+    from netsim.verify import invariants
+    from netsim.testing import strategies
     TOPOLOGY = load_topology("topologies/megaport-hub.yaml")
 
     @given(strategies.scenarios(TOPOLOGY))
@@ -55,7 +55,7 @@ from netsim.model.scenario import (
     Transfer,
 )
 from netsim.model.source import parse_yaml
-from netsim.testing.bounds import settle_bound
+from netsim.verify.bounds import settle_bound
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from netsim.analysis.availability import YEAR_S, closed_form, elements, path_sets, simulate_pairs
-from netsim.cli import main
+from netsim.cli.main import main
 from netsim.model.dist import Dist
 from netsim.model.topology import Bfd, Bgp, Group, Link, LinkKind, Node, Role, Topology
 

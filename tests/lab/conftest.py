@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from netsim.lab import Lab, destroy, linux
-from netsim.lab.state import ROOT_ENV
+from netsim.lab import Lab, destroy
+from netsim.lab.host import linux
+from netsim.lab.host.state import ROOT_ENV
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -63,7 +64,7 @@ def snapshot(lab_root: Path) -> dict[str, list[str]]:
         except OSError:
             continue
         if any(word in cmdline for word in ("/usr/lib/frr/", "/usr/lib/ipsec/charon",
-                                            "netsim.lab.relay", "netsim.lab.probes")):
+                                            "netsim.lab.host.relay", "netsim.lab.live.probes")):
             lab_procs.append(f"{entry.name} {cmdline}")
     files = []
     for directory in WATCHED_DIRS:

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from netsim.errors import InputError
-from netsim.lab.clab import load_clab
-from netsim.lab.clab_schema import expand_env, load_schema, read_clab_yaml
+from netsim.lab.clab.read import load_clab
+from netsim.lab.clab.schema import expand_env, load_schema, read_clab_yaml
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -52,7 +52,7 @@ def test_fixture_reads_nodes_links_and_params() -> None:
 
 def test_fixture_is_valid_against_the_unpatched_schema_semantics() -> None:
     """The shipped schema is containerlab's, byte for byte."""
-    shipped = ROOT / "netsim" / "lab" / "schema" / "clab.schema.json"
+    shipped = ROOT / "netsim" / "lab" / "clab" / "upstream" / "clab.schema.json"
     if SHARED_SCHEMA.exists():
         assert shipped.read_bytes() == SHARED_SCHEMA.read_bytes()
     data = yaml.safe_load(FIXTURE.read_text())

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 import netsim.cli_more
-from netsim.cli import main
+from netsim.cli.lab import add_lab_commands
+from netsim.cli.main import main
 from netsim.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_OK
 from netsim.lab import destroy
-from netsim.lab.commands import add_lab_commands
-from netsim.lab.probes import run_probes
+from netsim.lab.live.probes import run_probes
 from tests.lab.conftest import TINY
 
 if TYPE_CHECKING:
@@ -49,8 +49,8 @@ def test_non_root_gets_exit_3_with_what_to_do(tmp_path: Path) -> None:
     if subprocess.run([*drop, sys.executable, "-c", "import netsim"], cwd=ROOT,
                       capture_output=True, check=False).returncode != 0:
         pytest.skip("the unprivileged user cannot run this Python environment")
-    script = ("import sys, netsim.cli_more as m; from netsim.lab.commands import "
-              "add_lab_commands as a; m.EXTENSIONS = (a,); from netsim.cli import main; "
+    script = ("import sys, netsim.cli_more as m; from netsim.cli.lab import "
+              "add_lab_commands as a; m.EXTENSIONS = (a,); from netsim.cli.main import main; "
               "sys.exit(main(sys.argv[1:]))")
     result = subprocess.run(
         [*drop, sys.executable, "-c", script, "lab", "deploy", str(TINY)],

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from netsim.errors import InputError
-from netsim.lab.clab import load_clab
-from netsim.lab.plan import fit_underlay_delays, plan_lab
-from netsim.lab.render import duration, export, render_lab
+from netsim.lab.clab.plan import fit_underlay_delays, plan_lab
+from netsim.lab.clab.read import load_clab
+from netsim.lab.clab.render import duration, export, render_lab
 from netsim.model import load_topology
 
 HERE = Path(__file__).resolve().parent

@@ -2,7 +2,7 @@
 them to real FRR and strongSwan, and the model's reachability and routing invariants are
 checked on what the lab does after the convergence bound (issue 4, item 5).
 
-The oracle is :mod:`netsim.testing.oracle` (an independent networkx reference of the
+The oracle is :mod:`netsim.verify.oracle` (an independent networkx reference of the
 routing semantics): every pair the surviving graph connects must get probes through, and
 the lab's forwarding path must be the model's most preferred surviving path. Faults are
 drawn from the interconnects and the MCR (their BFD timers bound the wait to seconds;
@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netsim.lab import Lab, destroy
-from netsim.lab.live import model_path
+from netsim.lab.live.play import model_path
 from netsim.model import load_topology
 from netsim.model.scenario import TargetKind
-from netsim.testing import bounds, oracle
+from netsim.verify import bounds, oracle
 from tests.lab.conftest import ROOT
 
 if TYPE_CHECKING:

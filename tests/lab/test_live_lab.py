@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from netsim.lab.probes import ProbeRun, classify_capture, start_capture
+from netsim.lab.live.probes import ProbeRun, classify_capture, start_capture
 
 if TYPE_CHECKING:
     from netsim.lab import Lab

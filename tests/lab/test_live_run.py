@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from netsim.cli import main
+from netsim.cli.main import main
 from netsim.errors import EXIT_OK, EXIT_VIOLATED
-from netsim.results import load_trace
+from netsim.trace.files import load_trace
 from tests.lab.conftest import ROOT
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from netsim.lab import Lab, destroy
-from netsim.lab.state import STATE_FILE
+from netsim.lab.host.state import STATE_FILE
 from tests.lab.conftest import ADR003, snapshot
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.lab
 
-DEPLOYER = "import sys; from netsim.lab.deploy import deploy; deploy(sys.argv[1])"
+DEPLOYER = "import sys; from netsim.lab.live.deploy import deploy; deploy(sys.argv[1])"
 
 
 def settle(lab_root: Path, before: dict[str, list[str]], timeout: float = 10.0) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netsim.lab.params import LinkParams, dist_from_json, dist_to_json, parse_link_params
+from netsim.lab.clab.params import LinkParams, dist_from_json, dist_to_json, parse_link_params
 
 
 def test_constant_delay_jitter_loss_rate_buffer() -> None:

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 
 from netsim.errors import UsageError
+from netsim.lab.clab.params import LinkParams, parse_link_params
 from netsim.lab.daemons import DAEMONS, start_order
 from netsim.lab.daemons.frr import Frr, read_daemons_file
 from netsim.lab.daemons.settings import SettingsError, lookup, parse_settings
 from netsim.lab.daemons.strongswan import StrongSwan
-from netsim.lab.faults import _ruleset, check_mode
-from netsim.lab.links import LinkMode, choose_mode, link_seed, netem_args
-from netsim.lab.params import LinkParams, parse_link_params
-from netsim.lab.probes import MAGIC, ProbeResult, classify_capture
-from netsim.lab.relay import Direction
+from netsim.lab.host.links import LinkMode, choose_mode, link_seed, netem_args
+from netsim.lab.host.relay import Direction
+from netsim.lab.live.faults import _ruleset, check_mode
+from netsim.lab.live.probes import MAGIC, ProbeResult, classify_capture
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -8,7 +8,7 @@ import json
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from netsim.cli import main
+from netsim.cli.main import main
 from netsim.report.build import SECTIONS
 
 from .conftest import ROOT

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from netsim.model import load_scenario
-from netsim.results import dumps
-from netsim.sim.trace import LATE, LOST, OK
+from netsim.trace.core import LATE, LOST, OK
+from netsim.trace.files import dumps
 from tests.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from netsim.sim.trace import LOST, OK, R_BLACKHOLE, R_DOWN
+from netsim.trace.core import LOST, OK, R_BLACKHOLE, R_DOWN
 from tests.helpers import pair_scenario, run
 
 if TYPE_CHECKING:

@@ -23,10 +23,10 @@ from netsim.analysis.summary import summarize
 from netsim.model import load_scenario, load_topology
 from netsim.sim.control import StepFunction
 from netsim.sim.engine import build_simulation
-from netsim.sim.fast import run_fast
-from netsim.sim.fastq import DrainClock, fifo
+from netsim.sim.fast.plane import run_fast
+from netsim.sim.fast.queue import DrainClock, fifo
 from netsim.sim.links import Direction
-from netsim.sim.trace import ATTEMPT_COLUMNS, OK
+from netsim.trace.core import ATTEMPT_COLUMNS, OK
 
 if TYPE_CHECKING:
     from netsim.model.scenario import Scenario

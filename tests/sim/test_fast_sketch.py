@@ -12,7 +12,7 @@ import pytest
 from ddsketch.mapping import LogarithmicMapping
 
 from netsim.analysis.stats import quantile_ci
-from netsim.sim.sketch import ALPHA, LatencySketch, SketchSet, keys_of, value_of
+from netsim.trace.sketch import ALPHA, LatencySketch, SketchSet, keys_of, value_of
 
 
 def test_keys_are_ddsketch_keys() -> None:

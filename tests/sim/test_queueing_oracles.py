@@ -19,7 +19,7 @@ import pytest
 
 from netsim.model import load_scenario
 from netsim.sim.engine import build_simulation
-from netsim.sim.trace import OK
+from netsim.trace.core import OK
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -2,7 +2,7 @@
 
 Each test draws scenarios (schedules of link / node / group failures, down / blackhole /
 loss, overlapping, back-to-back and flapping; traffic mixes; random hub-and-spoke
-topologies) and checks every invariant of :mod:`netsim.testing.invariants` on the trace.
+topologies) and checks every invariant of :mod:`netsim.verify.invariants` on the trace.
 The number of examples comes from the hypothesis profile (tests/testing/conftest.py).
 """
 
@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from netsim.model import load_topology
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.sim.engine import build_simulation
-from netsim.testing import bounds, invariants, metamorphic, strategies
+from netsim.testing import strategies
 from netsim.testing.profiles import scaled
+from netsim.verify import bounds, invariants, metamorphic
 
 MEGAPORT = load_topology("topologies/megaport-hub.yaml")
 DUAL = load_topology("topologies/dual-mcr.yaml")

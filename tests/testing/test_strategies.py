@@ -12,7 +12,8 @@ from netsim.model.load_topology import read_topology
 from netsim.model.scenario import FailureMode, Scenario, TargetKind, TrafficKind
 from netsim.model.source import parse_yaml
 from netsim.model.topology import LinkKind, Role, Topology
-from netsim.testing import bounds, strategies
+from netsim.testing import strategies
+from netsim.verify import bounds
 
 HUB = load_topology("topologies/megaport-hub.yaml")
 

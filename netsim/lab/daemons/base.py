@@ -15,13 +15,13 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from netsim.lab import linux
+from netsim.lab.host import linux
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from netsim.lab.clab import ClabNode, ClabTopology
-    from netsim.lab.state import LabState, ProcRecord
+    from netsim.lab.clab.read import ClabNode, ClabTopology
+    from netsim.lab.host.state import LabState, ProcRecord
 
 STOP_GRACE_S = 3.0
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from netsim.errors import LabError
-from netsim.lab import netns
 from netsim.lab.daemons.base import Daemon
 from netsim.lab.daemons.strongswan import StrongSwan
+from netsim.lab.host import netns
 
 FRR_BIN = Path("/usr/lib/frr")
 ETC_FRR = Path("/etc/frr")

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from netsim.errors import LabError
-from netsim.lab import netns
 from netsim.lab.daemons.base import Daemon
 from netsim.lab.daemons.settings import SettingsError, lookup, parse_settings
+from netsim.lab.host import netns
 
 CHARON = Path("/usr/lib/ipsec/charon")
 DEFAULT_VICI = "unix:///var/run/charon.vici"

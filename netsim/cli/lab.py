@@ -1,0 +1,164 @@
+"""``netsim lab ...`` sub-commands, added to the main parser by :func:`add_lab_commands`.
+
+::
+
+    netsim lab deploy CLAB_FILE [--timeout S] [--seed N] [--keep-on-failure]
+    netsim lab status [NAME] [--json]
+    netsim lab fail TARGET --mode MODE [--lab NAME]     down | blackhole | loss:P | delay:+X
+                                                         | flap:DOWN/UP/COUNT
+    netsim lab restore TARGET [--lab NAME]              TARGET may be "all"
+    netsim lab destroy [NAME]
+    netsim lab export TOPOLOGY [--out DIR]
+    netsim lab run SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE ...]
+
+Each handler returns an exit status (0 on success); errors are raised as
+:class:`~netsim.errors.NetsimError` for ``cli.main`` to print: bad input 2, environment or
+lab problems 3; ``lab run`` exits 1 when an SLO is violated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from pathlib import Path
+
+from netsim.errors import EXIT_OK, EXIT_VIOLATED
+from netsim.lab.live import lab as runner
+from netsim.lab.live.deploy import DEPLOY_TIMEOUT_S, load_lab, require_environment
+from netsim.lab.live.faults import flap
+
+_FLAP = re.compile(r"^flap:([0-9.]+)/([0-9.]+)/([0-9]+)$")
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    start = time.monotonic()
+    state = runner.deploy(args.clab_file, timeout=args.timeout, seed=args.seed,
+                          keep_on_failure=args.keep_on_failure)
+    print(f"lab {state.lab} is up ({time.monotonic() - start:.1f} s): "
+          f"{len(state.namespaces)} nodes, {len(state.links)} links; "
+          f"state in {state.directory}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    require_environment(("ip",))
+    report = runner.status(runner.resolve_name(args.name))
+    print(report.to_json() if args.json else report.format())
+    return EXIT_OK
+
+
+def cmd_fail(args: argparse.Namespace) -> int:
+    require_environment(("ip",))
+    name = runner.resolve_name(args.lab)
+    match = _FLAP.match(args.mode)
+    if match:
+        topology, state = load_lab(name)
+        down, up, count = float(match.group(1)), float(match.group(2)), int(match.group(3))
+        for failed, restored in flap(topology, state, args.target, down_s=down, up_s=up,
+                                     count=count):
+            print(f"{args.target}: down at {failed:.3f}, up at {restored:.3f}")
+        return EXIT_OK
+    for change in runner.fail(name, args.target, args.mode):
+        print(f"{change.target}: {change.mode} ({change.kind}) at {change.at:.3f}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    require_environment(("ip",))
+    for line in runner.restore(runner.resolve_name(args.lab), args.target):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_destroy(args: argparse.Namespace) -> int:
+    name = runner.resolve_name(args.name)
+    removed = runner.destroy(name)
+    print(f"lab {name}: removed {len(removed)} item(s)" if removed else
+          f"lab {name}: nothing to remove")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from netsim.lab.clab.render import export
+
+    written = export(args.topology, args.out)
+    print(f"wrote {written[0]} and {len(written) - 1} node config file(s)")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from netsim.analysis.summary import summarize
+    from netsim.cli.console import print_summary
+    from netsim.lab.live.play import playable, run_live
+    from netsim.model.load_scenario import load_scenario
+    from netsim.trace.files import write_run
+
+    scenario = load_scenario(args.scenario, args.set)
+    require_environment(("ip", "tc", "vtysh", "swanctl"))
+    out = args.out or Path("results") / f"{scenario.name}-lab"
+    trace = run_live(scenario, out, args.seed)
+    summary = summarize(trace, playable(scenario)[0])
+    write_run(out, trace, summary)
+    print_summary(summary)
+    print(f"results in {out}/ (summary.json, attempts.parquet, timeline.jsonl; lab files in lab/)")
+    return EXIT_OK if summary["pass"] else EXIT_VIOLATED
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def add_lab_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``lab`` and its sub-commands to the top-level sub-parsers."""
+    lab = subparsers.add_parser("lab", help="emulation lab: FRR + strongSwan in namespaces")
+    verbs = lab.add_subparsers(dest="lab_verb", required=True,
+                               parser_class=type(lab))
+
+    p = verbs.add_parser("deploy", help="deploy a containerlab file without Docker")
+    p.add_argument("clab_file", type=Path, metavar="CLAB_FILE")
+    p.add_argument("--timeout", type=_positive, default=DEPLOY_TIMEOUT_S,
+                   help=f"seconds to wait for BGP and IPsec (default {DEPLOY_TIMEOUT_S:.0f})")
+    p.add_argument("--seed", type=int, default=0, help="seed of the link delay/loss samples")
+    p.add_argument("--keep-on-failure", action="store_true",
+                   help="leave a lab that did not come up in place for inspection")
+    p.set_defaults(handler=cmd_deploy)
+
+    p = verbs.add_parser("status", help="nodes, BGP, BFD, IPsec SAs and paths of a lab")
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_status)
+
+    p = verbs.add_parser("fail", help="inject a fault on a link or node")
+    p.add_argument("target", metavar="TARGET", help="a link name (vars.name) or a node name")
+    p.add_argument("--mode", required=True,
+                   help="down | blackhole | loss:P | delay:+X | flap:DOWN/UP/COUNT")
+    p.add_argument("--lab", metavar="NAME")
+    p.set_defaults(handler=cmd_fail)
+
+    p = verbs.add_parser("restore", help="undo the faults on a link or node (or all)")
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--lab", metavar="NAME")
+    p.set_defaults(handler=cmd_restore)
+
+    p = verbs.add_parser("destroy", help="remove everything a lab created")
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.set_defaults(handler=cmd_destroy)
+
+    p = verbs.add_parser("export", help="write a containerlab file + configs for a topology")
+    p.add_argument("topology", type=Path, metavar="TOPOLOGY")
+    p.add_argument("--out", type=Path, default=Path("topologies"),
+                   help="directory for <name>.clab.yml and <name>/ (default topologies/)")
+    p.set_defaults(handler=cmd_export)
+
+    p = verbs.add_parser("run", help="deploy, play a scenario in real time, collect, destroy")
+    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("--out", type=Path, help="output directory (default results/<scenario>-lab/)")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario key by dotted path")
+    p.set_defaults(handler=cmd_run)
+

@@ -1,0 +1,111 @@
+"""Containerlab topology files: reading them with line numbers, and the schema check.
+
+:func:`read_clab_yaml` parses a file with the model's YAML reader
+(:func:`netsim.model.source.parse_yaml`, which keeps the line of every key path) after
+expanding ``${VAR}`` references as containerlab does. :func:`schema_errors` checks the data
+against containerlab's own JSON schema (shipped in ``upstream/``; Python's ``re`` cannot compile
+its ``[\\p{N}\\p{L}]`` classes, which are replaced by the equivalent ``[^\\W_]`` in memory).
+The schema checks links with ``anyOf``; a failing link is re-checked against the one link form
+it is written in, so the message names the actual problem instead of "not valid under any of
+the given schemas".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from netsim.errors import InputError, ModelError
+from netsim.model.source import Document, KeyPath, format_path, parse_yaml
+
+SCHEMA_ENV = "NETSIM_CLAB_SCHEMA"
+#: Containerlab expands ``${VAR}`` and ``${VAR:=default}`` before it parses a file.
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^}]*))?\}")
+_LINK_FORMS = {
+    None: "link-config-short",
+    "veth": "link-type-veth",
+    "mgmt-net": "link-type-mgmt-net",
+    "macvlan": "link-type-macvlan",
+    "host": "link-type-host",
+    "vxlan": "link-type-vxlan",
+    "vxlan-stitch": "link-type-vxlan-stitched",
+    "dummy": "link-type-dummy",
+}
+
+
+def expand_env(text: str) -> str:
+    """Expand ``${VAR}``/``${VAR:=default}`` the way containerlab does before parsing."""
+
+    def value(match: re.Match[str]) -> str:
+        return os.environ.get(match.group(1), match.group(2) or "")
+
+    return _ENV_REF.sub(value, text)
+
+
+def read_clab_yaml(path: Path) -> Document:
+    """Read a containerlab file (environment references expanded) with its line numbers."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([ModelError(str(path), 0, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([ModelError(str(path), 0, "", f"cannot read: {exc}")]) from None
+    return parse_yaml(expand_env(text), str(path))
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    """Containerlab's schema with its ``\\p{..}`` classes made readable by ``re``."""
+    override = os.environ.get(SCHEMA_ENV)
+    if override:
+        text = Path(override).read_text()
+    else:
+        text = resources.files("netsim.lab.clab").joinpath("upstream/clab.schema.json").read_text()
+    # In JSON text the class is written with escaped backslashes.
+    schema: dict[str, Any] = json.loads(text.replace(r"[\\p{N}\\p{L}]", r"[^\\W_]"))
+    return schema
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(schema)
+
+
+def schema_errors(doc: Document) -> list[ModelError]:
+    """Every schema violation of the document as a located :class:`ModelError`."""
+    schema = load_schema()
+    errors: list[ModelError] = []
+    for error in _validator(schema).iter_errors(doc.data):
+        path: KeyPath = tuple(error.absolute_path)
+        if (
+            error.validator == "anyOf"
+            and len(path) == 3
+            and path[:2] == ("topology", "links")
+            and isinstance(error.instance, dict)
+        ):
+            errors.extend(_link_errors(schema, error.instance, path, doc))
+            continue
+        errors.append(ModelError(doc.path, doc.line(path), format_path(path), error.message))
+    return errors
+
+
+def _link_errors(
+    schema: dict[str, Any], link: dict[str, Any], path: KeyPath, doc: Document
+) -> list[ModelError]:
+    form = _LINK_FORMS.get(link.get("type"))
+    if form is None:
+        key = (*path, "type")
+        return [ModelError(doc.path, doc.line(key), format_path(key),
+                           f"unknown link type {link.get('type')!r}")]
+    sub = {"definitions": schema["definitions"], **schema["definitions"][form]}
+    out = []
+    for error in _validator(sub).iter_errors(link):
+        full: KeyPath = (*path, *error.absolute_path)
+        out.append(ModelError(doc.path, doc.line(full), format_path(full), error.message))
+    return out or [ModelError(doc.path, doc.line(path), format_path(path), "not a valid link")]

@@ -1,0 +1,191 @@
+"""The lab's entry points: the :class:`Lab` context manager and plain functions.
+
+``with Lab("topologies/adr003.clab.yml") as lab:`` deploys (and waits until every BGP
+session and SA is up), and ``__exit__`` always destroys, whatever happened inside. The same
+operations exist as plain functions on a lab *name*, for the command line and for scripts
+that span processes: :func:`deploy`, :func:`destroy`, :func:`status`, :func:`fail`,
+:func:`restore`. Faults made through either are kept in the lab state so a later
+``restore`` (even from another process) can undo them.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from netsim.errors import LabError, UsageError
+from netsim.lab.host.state import LabState, known_labs
+from netsim.lab.host.teardown import destroy as _destroy
+from netsim.lab.live import deploy as _deploy
+from netsim.lab.live import faults as _faults
+from netsim.lab.live.deploy import load_lab, require_environment
+from netsim.lab.live.faults import Change
+from netsim.lab.live.probes import ProbeResult, run_probes, start_probes
+from netsim.lab.live.status import LabStatus, host_address, lab_status
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from netsim.lab.clab.read import ClabTopology
+    from netsim.lab.live.probes import ProbeRun
+
+
+def deploy(path: str | Path, **options: Any) -> LabState:
+    """Deploy a containerlab file; see :func:`netsim.lab.live.deploy.deploy`."""
+    return _deploy.deploy(path, **options)
+
+
+def destroy(name: str) -> list[str]:
+    """Remove everything lab ``name`` created (idempotent); return what was removed."""
+    require_environment(("ip",))
+    return _destroy(name)
+
+
+def status(name: str) -> LabStatus:
+    topology, state = load_lab(name)
+    return lab_status(topology, state)
+
+
+def fail(name: str, target: str, mode: str = "down") -> list[Change]:
+    """Fail a link (any mode) or a node (``down``) of lab ``name``; journaled for restore."""
+    topology, state = load_lab(name)
+    return _record(state, _fail(topology, state, target, mode))
+
+
+def restore(name: str, target: str = "all") -> list[str]:
+    """Undo the recorded faults on ``target`` (a link or node name, or ``all``)."""
+    topology, state = load_lab(name)
+    return _restore(topology, state, target)
+
+
+def resolve_name(name: str | None) -> str:
+    """``name``, or the only deployed lab; UsageError if that is ambiguous."""
+    if name:
+        return name
+    labs = known_labs()
+    if len(labs) == 1:
+        return labs[0]
+    if not labs:
+        raise LabError("no lab is deployed")
+    raise UsageError(f"several labs are deployed ({', '.join(labs)}): name one")
+
+
+def _fail(topology: ClabTopology, state: LabState, target: str, mode: str) -> list[Change]:
+    if target in topology.nodes:
+        if mode != "down":
+            raise UsageError(f"a node can only fail with mode down, not {mode!r}")
+        return _faults.fail_node(topology, state, target)
+    return _faults.fail_link(topology, state, target, mode)
+
+
+def _record(state: LabState, changes: list[Change]) -> list[Change]:
+    state.faults += [c.to_json() for c in changes]
+    state.save()
+    return changes
+
+
+def _restore(topology: ClabTopology, state: LabState, target: str) -> list[str]:
+    chosen = [c for c in state.faults if target in ("all", c["target"])]
+    if not chosen:
+        raise UsageError(f"no fault recorded on {target!r} in lab {state.lab}")
+    done = _faults.undo(topology, state, [Change.from_json(c) for c in chosen])
+    state.faults = [c for c in state.faults if c not in chosen]
+    state.save()
+    return done
+
+
+class Lab:
+    """A deployed lab for the duration of a ``with`` block; always destroyed on exit."""
+
+    def __init__(self, clab_file: str | Path, *, seed: int = 0,
+                 timeout: float = _deploy.DEPLOY_TIMEOUT_S) -> None:
+        self.clab_file = Path(clab_file)
+        self.seed = seed
+        self.timeout = timeout
+        self.deploy_seconds = 0.0
+        self._topology: ClabTopology | None = None
+        self._state: LabState | None = None
+
+    def __enter__(self) -> Lab:
+        start = time.monotonic()
+        try:
+            self._state = _deploy.deploy(self.clab_file, seed=self.seed, timeout=self.timeout)
+        except BaseException:
+            self._state = None
+            raise
+        self.deploy_seconds = time.monotonic() - start
+        self._topology, self._state = load_lab(self._state.lab)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._state is not None:
+            _destroy(self._state.lab)
+            self._state = None
+
+    @property
+    def topology(self) -> ClabTopology:
+        if self._topology is None:
+            raise LabError("the lab is not deployed")
+        return self._topology
+
+    @property
+    def state(self) -> LabState:
+        if self._state is None:
+            raise LabError("the lab is not deployed")
+        return self._state
+
+    @property
+    def name(self) -> str:
+        return self.topology.name
+
+    def namespace(self, node: str) -> str:
+        return self.topology.namespace(node)
+
+    def address(self, node: str) -> str:
+        return host_address(self.topology, node)
+
+    def status(self) -> LabStatus:
+        return lab_status(self.topology, self.state)
+
+    def fail_link(self, link: str, mode: str = "down") -> list[Change]:
+        return _record(self.state, _faults.fail_link(self.topology, self.state, link, mode))
+
+    def fail_node(self, node: str) -> list[Change]:
+        return _record(self.state, _faults.fail_node(self.topology, self.state, node))
+
+    def fail(self, targets: list[tuple[str, str]]) -> list[Change]:
+        """Fail several (link or node, mode) targets at once, then record them together."""
+        changes = [c for target, mode in targets
+                   for c in _fail(self.topology, self.state, target, mode)]
+        return _record(self.state, changes)
+
+    def restore(self, changes: list[Change] | None = None) -> list[str]:
+        """Undo ``changes`` (default: every recorded fault)."""
+        if changes is None:
+            return _restore(self.topology, self.state, "all") if self.state.faults else []
+        done = _faults.undo(self.topology, self.state, changes)
+        undone = [c.to_json() for c in changes]
+        self.state.faults = [c for c in self.state.faults if c not in undone]
+        self.state.save()
+        return done
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Block until every BGP session is Established and every SA installed again."""
+        daemons = [d for ds in _deploy.node_daemons(self.topology, self.state).values()
+                   for d in ds]
+        _deploy.wait_ready(daemons, time.monotonic() + timeout, timeout)
+
+    def _probe_args(self, src: str, dst: str) -> dict[str, Any]:
+        return {"lab": self.name, "src_ns": self.namespace(src), "dst_ns": self.namespace(dst),
+                "dst_addr": self.address(dst), "workdir": self.state.directory / "probes",
+                "names": (src, dst)}
+
+    def probe(self, src: str, dst: str, **options: Any) -> ProbeResult:
+        """Run probes from host ``src`` to host ``dst`` (blocking)."""
+        return run_probes(**self._probe_args(src, dst), **options)
+
+    def start_probe(self, src: str, dst: str, **options: Any) -> ProbeRun:
+        """Start probes in the background; ``.wait()`` on the result collects them."""
+        return start_probes(**self._probe_args(src, dst), **options)

@@ -1,0 +1,221 @@
+"""What a live lab looks like right now: nodes, BGP, BFD, IPsec SAs and forwarding paths.
+
+:func:`lab_status` asks the real daemons (``vtysh -N <node> -c 'show bgp summary json'``,
+``show bfd peers json``, ``swanctl --list-sas``) and the kernels (``ip -j route get`` hop by
+hop between every pair of cloud hosts, i.e. nodes labelled ``netsim-role: host``) and returns
+one frozen :class:`LabStatus`, printable as text or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from netsim.lab.daemons import NodeContext, daemons_for
+from netsim.lab.daemons.frr import Frr, vtysh_json
+from netsim.lab.daemons.strongswan import StrongSwan
+from netsim.lab.host import linux, netns
+
+if TYPE_CHECKING:
+    from netsim.lab.clab.read import ClabTopology
+    from netsim.lab.host.state import LabState
+
+MAX_HOPS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatus:
+    name: str
+    namespace: str
+    exists: bool
+    processes: dict[str, bool]  # program -> alive
+
+
+@dataclass(frozen=True, slots=True)
+class BgpSession:
+    node: str
+    peer: str
+    description: str
+    remote_as: int
+    state: str
+    prefixes_received: int
+
+
+@dataclass(frozen=True, slots=True)
+class BfdPeer:
+    node: str
+    peer: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class IpsecSa:
+    node: str
+    name: str
+    installed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """The forwarding path from one host to another: nodes and the interface left by."""
+
+    src: str
+    dst: str
+    nodes: tuple[str, ...]
+    via: tuple[str, ...]  # link name (or "vpn:<iface>") taken out of each node but the last
+    complete: bool
+
+    @property
+    def uses_vpn(self) -> bool:
+        return any(v.startswith("vpn") for v in self.via)
+
+
+@dataclass(frozen=True, slots=True)
+class LabStatus:
+    lab: str
+    phase: str
+    nodes: tuple[NodeStatus, ...]
+    bgp: tuple[BgpSession, ...]
+    bfd: tuple[BfdPeer, ...]
+    sas: tuple[IpsecSa, ...]
+    paths: tuple[Path, ...]
+    faults: tuple[str, ...]
+
+    def path(self, src: str, dst: str) -> Path:
+        return next(p for p in self.paths if (p.src, p.dst) == (src, dst))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    def format(self) -> str:
+        lines = [f"lab {self.lab}: {self.phase}"]
+        for node in self.nodes:
+            procs = " ".join(f"{k}{'' if up else '(DOWN)'}" for k, up in node.processes.items())
+            lines.append(f"  node {node.name:<12} {'up' if node.exists else 'MISSING'}  {procs}")
+        for s in self.bgp:
+            lines.append(f"  bgp  {s.node:<6} {s.peer:<15} {s.description:<14} {s.state}")
+        for b in self.bfd:
+            lines.append(f"  bfd  {b.node:<6} {b.peer:<15} {b.status}")
+        for sa in self.sas:
+            lines.append(f"  sa   {sa.node:<6} {sa.name:<15} "
+                         f"{'INSTALLED' if sa.installed else 'missing'}")
+        for p in self.paths:
+            hops = " > ".join(p.nodes) + ("" if p.complete else " > ?")
+            lines.append(f"  path {p.src} -> {p.dst}: {hops}  [{', '.join(p.via)}]")
+        lines += [f"  fault {f}" for f in self.faults]
+        return "\n".join(lines)
+
+
+def lab_status(topology: ClabTopology, state: LabState) -> LabStatus:
+    """Query every node of a deployed lab."""
+    nodes, bgp, bfd, sas = [], [], [], []
+    for name, node in topology.nodes.items():
+        namespace = topology.namespace(name)
+        procs = {p.name: p.alive() for p in state.processes_of(name)}
+        nodes.append(NodeStatus(name, namespace, linux.netns_path(namespace).exists(), procs))
+        for daemon in daemons_for(NodeContext(topology, node, state)):
+            if isinstance(daemon, Frr) and not daemon.dead():
+                bgp += _bgp(name)
+                bfd += _bfd(name)
+            elif isinstance(daemon, StrongSwan) and not daemon.dead():
+                installed = daemon.installed()
+                sas += [IpsecSa(name, c, c in installed) for c in sorted(daemon.children())]
+    faults = tuple(f"{f['target']}: {f['mode']} ({f['kind']})" for f in state.faults)
+    return LabStatus(state.lab, state.phase, tuple(nodes), tuple(bgp), tuple(bfd), tuple(sas),
+                     tuple(host_paths(topology)), faults)
+
+
+def _bgp(node: str) -> list[BgpSession]:
+    peers = (vtysh_json(node, "show bgp summary json").get("ipv4Unicast") or {}).get("peers")
+    return [
+        BgpSession(node, addr, str(p.get("desc", "")), int(p.get("remoteAs", 0)),
+                   str(p.get("state")), int(p.get("pfxRcd", 0)))
+        for addr, p in (peers or {}).items()
+    ]
+
+
+def _bfd(node: str) -> list[BfdPeer]:
+    peers = vtysh_json(node, "show bfd peers json")
+    return [BfdPeer(node, str(p.get("peer")), str(p.get("status"))) for p in peers or []]
+
+
+def hosts(topology: ClabTopology) -> list[str]:
+    """The lab's traffic endpoints: nodes labelled ``netsim-role: host``."""
+    return [n for n, node in topology.nodes.items() if node.role == "host"]
+
+
+def host_address(topology: ClabTopology, node: str) -> str:
+    """The first IPv4 address a link gives ``node`` (without prefix length)."""
+    for link in topology.links_of(node):
+        for end in link.endpoints:
+            if end.node == node and end.ipv4:
+                return end.ipv4.split("/")[0]
+    raise KeyError(f"{node} has no IPv4 address on any link")
+
+
+def _owners(topology: ClabTopology) -> dict[str, str]:
+    """Every IPv4 address configured in the lab -> the node that has it."""
+    owners = {}
+    for name in topology.nodes:
+        out = netns.ip(topology.namespace(name), "-j", "addr", check=False).stdout
+        for iface in json.loads(out or "[]"):
+            for addr in iface.get("addr_info", []):
+                if addr.get("family") == "inet":
+                    owners[addr["local"]] = name
+    return owners
+
+
+def _link_names(topology: ClabTopology) -> dict[tuple[str, str], tuple[str, str]]:
+    """(node, ifname) -> (link name, (node, ifname) at the other end)."""
+    out: dict[tuple[str, str], Any] = {}
+    for link in topology.links:
+        a, b = link.endpoints
+        out[(a.node, a.interface)] = (link.name, (b.node, b.interface))
+        out[(b.node, b.interface)] = (link.name, (a.node, a.interface))
+    return out
+
+
+def host_paths(topology: ClabTopology) -> list[Path]:
+    """The current forwarding path between every ordered pair of hosts."""
+    owners = _owners(topology)
+    links = _link_names(topology)
+    endpoints = hosts(topology)
+    return [
+        trace_path(topology, src, dst, owners, links)
+        for src in endpoints
+        for dst in endpoints
+        if src != dst
+    ]
+
+
+def trace_path(topology: ClabTopology, src: str, dst: str, owners: dict[str, str],
+               links: dict[tuple[str, str], Any]) -> Path:
+    """Follow ``ip route get`` from ``src`` towards ``dst`` node by node."""
+    src_addr, dst_addr = host_address(topology, src), host_address(topology, dst)
+    node, iif = src, None
+    nodes: list[str] = [src]
+    via: list[str] = []
+    for _ in range(MAX_HOPS):
+        if node == dst:
+            return Path(src, dst, tuple(nodes), tuple(via), True)
+        args = ["-j", "route", "get", dst_addr]
+        if iif is not None:
+            args += ["from", src_addr, "iif", iif]
+        out = netns.ip(topology.namespace(node), *args, check=False).stdout
+        routes = json.loads(out or "[]")
+        if not routes or "dev" not in routes[0]:
+            break
+        route = routes[0]
+        nexthop = owners.get(route.get("gateway", dst_addr))
+        if nexthop is None:
+            break
+        if (node, route["dev"]) in links:
+            name, (_, iif) = links[(node, route["dev"])]
+            via.append(name)
+        else:  # a tunnel device: the packet re-enters the next node on its own tunnel device
+            via.append(f"vpn:{route['dev']}")
+            iif = route["dev"]
+        node = nexthop
+        nodes.append(node)
+    return Path(src, dst, tuple(nodes), tuple(via), False)

@@ -1,0 +1,94 @@
+"""Queue traversals of one window of the fast engine, kept across fixed-point rounds.
+
+See :class:`Slots`; :class:`netsim.sim.fast.net.FastNet` fills and solves them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.sim.fast.queue import hashed_uniform
+
+
+class Slots:
+    """Queue traversals of one window, persistent across fixed-point rounds.
+
+    Slot ``((k * n + r) * 2 + leg) * H + h`` is hop ``h`` of leg ``leg`` (request,
+    response) of wave ``k`` of request ``r``. ``d`` is the direction traversed (-1: none),
+    ``t`` the arrival, ``svc`` the service time, ``u`` the standing-queue phase, ``soj`` the
+    sojourn from the last queue solve (NaN: never solved) and ``drop`` its buffer verdict.
+    ``orders[d]`` lists the slots of direction ``d`` sorted by arrival. The uniforms a
+    traversal may need (loss, standing-queue phase) are hashed from its slot index and a
+    key per wave (:meth:`uniform`), so they are drawn only where needed.
+    """
+
+    def __init__(self, block: int, n_dirs: int, keys: list[int]) -> None:
+        self.block = block
+        self.keys = keys            # per wave: key of the hashed uniforms
+        self.waves = 1
+        self.d = np.full(block, -1, np.int16)
+        self.t = np.empty(block)
+        self.svc = np.empty(block)
+        self.soj = np.full(block, np.nan)
+        self.queue = np.full(block, np.nan)
+        self.drop = np.zeros(block, dtype=bool)
+        self.fresh = np.zeros(block, dtype=bool)
+        self.orders: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(n_dirs)]
+        self.solved = False         # before the first solve: sojourn = service time
+
+    def grow(self, waves: int) -> None:
+        """Make room for ``waves`` waves of attempts."""
+        extra = (waves - self.waves) * self.block
+        if extra <= 0:
+            return
+        self.d = np.concatenate([self.d, np.full(extra, -1, np.int16)])
+        self.t = np.concatenate([self.t, np.zeros(extra)])
+        self.svc = np.concatenate([self.svc, np.zeros(extra)])
+        self.soj = np.concatenate([self.soj, np.full(extra, np.nan)])
+        self.queue = np.concatenate([self.queue, np.full(extra, np.nan)])
+        self.drop = np.concatenate([self.drop, np.zeros(extra, dtype=bool)])
+        self.fresh = np.concatenate([self.fresh, np.zeros(extra, dtype=bool)])
+        self.waves = waves
+
+    def uniform(self, slots: np.ndarray, purpose: int = 0) -> np.ndarray:
+        """The uniform of each of ``slots`` for ``purpose`` (0: loss, 1: standing phase)."""
+        wave = slots // self.block
+        out = np.empty(len(slots))
+        for k in np.unique(wave).tolist():
+            m = wave == k
+            out[m] = hashed_uniform(self.keys[k] ^ purpose, slots[m])
+        return out
+
+    def build_orders(self) -> None:
+        used = np.flatnonzero(self.d >= 0)
+        by_dir = used[np.argsort(self.d[used], kind="stable")]
+        bounds = np.searchsorted(self.d[by_dir], np.arange(len(self.orders) + 1))
+        for k in range(len(self.orders)):
+            seg = by_dir[bounds[k]:bounds[k + 1]]
+            self.orders[k] = seg[np.argsort(self.t[seg], kind="stable")]
+
+    def remove(self, slots: np.ndarray, dirs: np.ndarray, times: np.ndarray
+               ) -> dict[int, np.ndarray]:
+        """Take ``slots`` (which were in directions ``dirs`` at ``times``) out of the
+        orders; per direction, the arrival times removed."""
+        removed = {int(k): times[dirs == k] for k in np.unique(dirs)}
+        gone = np.zeros(len(self.d), dtype=bool)
+        gone[slots] = True
+        for k in removed:
+            self.orders[k] = self.orders[k][~gone[self.orders[k]]]
+        return removed
+
+    def insert(self, slots: np.ndarray) -> dict[int, np.ndarray]:
+        """Add the (re-walked) traversals in ``slots`` to their directions' orders; per
+        direction, their positions in the order (they stay ``fresh`` until re-solved)."""
+        slots = slots[self.d[slots] >= 0]
+        self.fresh[slots] = True
+        touched = {}
+        for k in np.unique(self.d[slots]).tolist():
+            new = slots[self.d[slots] == k]
+            new = new[np.argsort(self.t[new], kind="stable")]
+            cur = self.orders[k]
+            pos = np.searchsorted(self.t[cur], self.t[new], side="right")
+            self.orders[k] = np.insert(cur, pos, new)
+            touched[k] = pos + np.arange(len(new))     # their positions in the new order
+        return touched

@@ -1,0 +1,219 @@
+"""Mergeable latency sketches and counters per traffic class and time bucket.
+
+A run of a simulated year has about a billion attempts: too many rows to keep. The fast
+engine therefore also records, per traffic class and time bucket, a DDSketch of the
+latency of successful requests and exact counters (sent, delivered, retried, lost by
+reason, latency sum and max). Buckets are mergeable by adding counts, so any span of
+buckets gives quantiles with relative error at most ``alpha`` (DDSketch's guarantee: the
+returned value is within ``alpha`` of the exact order statistic of that rank).
+
+Keys follow :class:`ddsketch.mapping.LogarithmicMapping` exactly (``ceil(log_gamma(v))``),
+vectorised with numpy instead of one ``add`` call per value; :meth:`LatencySketch.to_ddsketch`
+gives the ddsketch object for interoperation. The whole set serialises to plain JSON
+(:meth:`SketchSet.to_json`), which is how it rides in ``Trace.meta["sketches"]`` and so in a
+run directory's ``trace.json``.
+
+Examples
+--------
+>>> import numpy as np
+>>> s = LatencySketch.of(np.linspace(0.001, 0.1, 1000))
+>>> abs(s.quantile(0.5) - 0.0505) / 0.0505 < 0.002
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.stats
+
+from netsim.trace.core import REASONS
+
+ALPHA = 0.001            # relative accuracy of every quantile read from a sketch
+MIN_VALUE = 1e-9         # latencies are clamped up to this (the log needs v > 0)
+
+
+def _mapping(alpha: float) -> tuple[float, float]:
+    """(gamma, multiplier) of ddsketch's LogarithmicMapping for ``alpha``."""
+    mantissa = 2 * alpha / (1 - alpha)
+    return 1 + mantissa, math.log(2) / math.log1p(mantissa)
+
+
+def keys_of(values: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+    """Bucket keys of positive values (ddsketch ``LogarithmicMapping.key``, vectorised)."""
+    _, mult = _mapping(alpha)
+    v = np.maximum(np.asarray(values, dtype=float), MIN_VALUE)
+    return np.asarray(np.ceil(np.log2(v) * mult), dtype=np.int64)
+
+
+def value_of(keys: np.ndarray | int, alpha: float = ALPHA) -> np.ndarray:
+    """The value a key stands for (ddsketch ``LogarithmicMapping.value``)."""
+    gamma, mult = _mapping(alpha)
+    return np.power(2.0, np.asarray(keys, dtype=float) / mult) * (2.0 / (1 + gamma))
+
+
+@dataclass
+class LatencySketch:
+    """Counts per key over ``[offset, offset + len(counts))``; an empty sketch has no counts."""
+
+    offset: int = 0
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    alpha: float = ALPHA
+
+    @staticmethod
+    def of(values: np.ndarray, alpha: float = ALPHA) -> LatencySketch:
+        s = LatencySketch(alpha=alpha)
+        s.add(values)
+        return s
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+    def add(self, values: np.ndarray) -> None:
+        if len(values) == 0:
+            return
+        keys = keys_of(values, self.alpha)
+        self.add_counts(int(keys.min()), np.bincount(keys - keys.min()))
+
+    def add_counts(self, offset: int, counts: np.ndarray) -> None:
+        if len(counts) == 0:
+            return
+        if len(self.counts) == 0:
+            self.offset, self.counts = offset, counts.astype(np.int64)
+            return
+        lo = min(self.offset, offset)
+        hi = max(self.offset + len(self.counts), offset + len(counts))
+        out = np.zeros(hi - lo, dtype=np.int64)
+        out[self.offset - lo: self.offset - lo + len(self.counts)] += self.counts
+        out[offset - lo: offset - lo + len(counts)] += counts
+        self.offset, self.counts = lo, out
+
+    def merge(self, other: LatencySketch) -> None:
+        self.add_counts(other.offset, other.counts)
+
+    def at_rank(self, rank: float) -> float:
+        """Value of the order statistic of 0-based ``rank`` (ddsketch ``key_at_rank``)."""
+        cum = np.cumsum(self.counts)
+        i = int(np.searchsorted(cum, rank, side="right"))
+        return float(value_of(self.offset + min(i, len(cum) - 1), self.alpha))
+
+    def quantile(self, q: float) -> float:
+        n = self.n
+        return math.nan if n == 0 else self.at_rank(q * (n - 1))
+
+    def quantile_ci(self, q: float, level: float = 0.95) -> tuple[float, tuple[float, float]]:
+        """Like :func:`netsim.analysis.stats.quantile_ci`, with order statistics read from
+        the sketch (each within ``alpha`` of the exact one)."""
+        n = self.n
+        if n == 0:
+            return math.nan, (math.nan, math.nan)
+        a = 1.0 - level
+        lo = int(scipy.stats.binom.ppf(a / 2, n, q))
+        hi = int(scipy.stats.binom.ppf(1 - a / 2, n, q)) + 1
+        return self.quantile(q), (self.at_rank(max(lo - 1, 0)), self.at_rank(min(hi - 1, n - 1)))
+
+    def to_ddsketch(self) -> Any:
+        """The equivalent :class:`ddsketch.DDSketch` (same mapping, same keys)."""
+        from ddsketch import DDSketch
+
+        sk = DDSketch(self.alpha)
+        for i in np.flatnonzero(self.counts):
+            sk.add(float(value_of(self.offset + int(i), self.alpha)), float(self.counts[i]))
+        return sk
+
+
+class SketchSet:
+    """Per (class, bucket): a :class:`LatencySketch` of successful requests and counters.
+
+    Bucket ``b`` covers ``[edges[b], edges[b + 1])`` of the *first* send time of a request
+    (of the send time of an attempt, for losses). ``edges[1]`` is the warmup, so the
+    statistics after the warmup are exactly the buckets from 1 on.
+    """
+
+    COUNTERS = ("sent", "delivered", "retried")
+
+    def __init__(self, classes: list[str], edges: np.ndarray, alpha: float = ALPHA) -> None:
+        self.classes = list(classes)
+        self.edges = np.asarray(edges, dtype=float)
+        self.alpha = alpha
+        shape = (len(classes), len(self.edges) - 1)
+        self.sketches = [[LatencySketch(alpha=alpha) for _ in range(shape[1])]
+                         for _ in range(shape[0])]
+        self.count = {name: np.zeros(shape, dtype=np.int64) for name in self.COUNTERS}
+        self.lat_sum = np.zeros(shape)
+        self.lat_max = np.full(shape, -np.inf)
+        self.lost = np.zeros((*shape, len(REASONS)), dtype=np.int64)
+
+    @staticmethod
+    def buckets(duration: float, warmup: float, max_buckets: int = 64) -> np.ndarray:
+        """Edges: ``[0, warmup]`` then hours (or multiples) up to the end, and beyond."""
+        width = 3600.0
+        while (duration - warmup) / width > max_buckets:
+            width *= 2
+        inner: list[float] = (np.arange(warmup, duration, width)[1:].tolist()
+                              if duration > warmup else [])
+        return np.array([0.0, warmup, *inner, np.inf])
+
+    def _bucket(self, t: np.ndarray) -> np.ndarray:
+        return np.clip(np.searchsorted(self.edges, t, side="right") - 1, 0,
+                       len(self.edges) - 2)
+
+    def add_requests(self, cls: np.ndarray, t0: np.ndarray, ok: np.ndarray,
+                     latency: np.ndarray, attempts: np.ndarray) -> None:
+        b = self._bucket(t0)
+        shape = self.lat_sum.shape
+        flat = cls.astype(np.int64) * shape[1] + b
+        size = shape[0] * shape[1]
+        self.count["sent"] += np.bincount(flat, minlength=size).reshape(shape)
+        self.count["delivered"] += np.bincount(flat[ok], minlength=size).reshape(shape)
+        self.count["retried"] += np.bincount(flat[attempts > 1], minlength=size).reshape(shape)
+        lat = latency[ok]
+        self.lat_sum += np.bincount(flat[ok], weights=lat, minlength=size).reshape(shape)
+        if len(lat):
+            f = flat[ok]
+            keys = keys_of(lat, self.alpha)
+            for group in np.unique(f).tolist():      # a few (class, bucket) per call
+                sel = f == group
+                kk = keys[sel]
+                c, bb = divmod(group, shape[1])
+                self.lat_max[c, bb] = max(self.lat_max[c, bb], float(lat[sel].max()))
+                lo = int(kk.min())
+                self.sketches[c][bb].add_counts(lo, np.bincount(kk - lo))
+
+    def add_losses(self, cls: np.ndarray, t_send: np.ndarray, reason: np.ndarray) -> None:
+        np.add.at(self.lost, (cls.astype(np.int64), self._bucket(t_send),
+                              reason.astype(np.int64)), 1)
+
+    def merged(self, ci: int, first: int = 1) -> LatencySketch:
+        """The sketch of class ``ci`` over buckets ``first..`` (default: after the warmup)."""
+        out = LatencySketch(alpha=self.alpha)
+        for s in self.sketches[ci][first:]:
+            out.merge(s)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "classes": self.classes,
+                "edges": [float(e) if math.isfinite(e) else None for e in self.edges],
+                "counters": {k: v.tolist() for k, v in self.count.items()},
+                "lat_sum": self.lat_sum.tolist(),
+                "lat_max": np.where(np.isfinite(self.lat_max), self.lat_max, -1.0).tolist(),
+                "lost": self.lost.tolist(),
+                "sketches": [[[s.offset, s.counts.tolist()] for s in row]
+                             for row in self.sketches]}
+
+    @staticmethod
+    def from_json(doc: dict[str, Any]) -> SketchSet:
+        edges = np.array([np.inf if e is None else e for e in doc["edges"]])
+        out = SketchSet(doc["classes"], edges, doc["alpha"])
+        out.count = {k: np.asarray(v, dtype=np.int64) for k, v in doc["counters"].items()}
+        out.lat_sum = np.asarray(doc["lat_sum"], dtype=float)
+        lat_max = np.asarray(doc["lat_max"], dtype=float)
+        out.lat_max = np.where(lat_max < 0, -np.inf, lat_max)
+        out.lost = np.asarray(doc["lost"], dtype=np.int64)
+        out.sketches = [[LatencySketch(o, np.asarray(c, dtype=np.int64), out.alpha)
+                         for o, c in row] for row in doc["sketches"]]
+        return out

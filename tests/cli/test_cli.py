@@ -1,0 +1,97 @@
+"""The command line as a user drives it: exit statuses, outputs, overrides, atomic results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netsim.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = ROOT / "scenarios" / "interconnect-cut.yaml"
+
+
+def test_run_writes_the_contract_files(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    status = main(["run", str(SCENARIO), "--out", str(out), "--quiet"])
+    assert status == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "attempts.parquet", "summary.json", "timeline.jsonl", "trace.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("scenario", "engine", "seed", "duration_s", "wall_s", "netsim_version",
+                "traffic", "slos", "failovers", "links", "cost"):
+        assert key in summary
+    assert summary["engine"] == "sim"
+    assert summary["duration_s"] == 600.0
+    api = summary["traffic"]["api"]
+    assert {"sent", "delivered", "lost", "latency_ms"} <= set(api)
+    assert {"mean", "p50", "p95", "p99", "max", "p95_ci"} <= set(api["latency_ms"])
+    f = summary["failovers"][0]
+    assert {"subject", "mode", "failed_at_s", "detected_at_s", "switched_at_s",
+            "restored_at_s", "gap_s", "lost"} <= set(f)
+    assert {"bytes", "utilization_mean", "down_s"} <= set(summary["links"]["aws-mcr"])
+    assert {"monthly_usd", "per_gb_usd"} <= set(summary["cost"])
+
+
+def test_violated_slo_exits_1_and_says_which(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    status = main(["run", str(SCENARIO), "--out", str(tmp_path / "r"), "--set",
+                   "duration=4m", "--set", "slos.api-p95.max=20ms"])
+    assert status == 1
+    out = capsys.readouterr().out
+    assert "api-p95" in out
+    assert "FAIL" in out
+
+
+def test_set_overrides_rate_and_seed(tmp_path: Path) -> None:
+    assert main(["run", str(SCENARIO), "--out", str(tmp_path), "--quiet", "--seed", "77",
+                 "--set", "duration=3m", "--set", "traffic.api.rate=10/s"]) in (0, 1)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["seed"] == 77
+    sent = summary["traffic"]["api"]["sent"]
+    assert abs(sent - 10 * 150) < 4 * (10 * 150) ** 0.5
+
+
+def test_set_reaches_into_the_topology(tmp_path: Path) -> None:
+    assert main(["run", str(SCENARIO), "--out", str(tmp_path), "--quiet", "--set",
+                 "duration=3m", "--set", "topology.links.aws-mcr.convergence=3s"]) in (0, 1)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["failovers"][0]["gap_s"] == pytest.approx(3.0, abs=0.05)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["run", "no-such-scenario.yaml"], "file not found"),
+    (["run", str(SCENARIO), "--set", "traffic.nope.rate=1/s"], "no item named 'nope'"),
+    (["run", str(SCENARIO), "--set", "duration"], "KEY=VALUE"),
+    (["run", str(SCENARIO), "--set", "duration=5 fortnights"], "duration"),
+])
+def test_bad_input_exits_2_without_traceback(argv: list[str], message: str,
+                                             capsys: pytest.CaptureFixture[str],
+                                             tmp_path: Path) -> None:
+    assert main([*argv, "--out", str(tmp_path)] if argv[0] == "run" else argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_usage_error_exits_2() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+
+
+def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "netsim", "validate",
+                             str(ROOT / "topologies" / "megaport-hub.yaml")],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "valid topology" in result.stdout
+
+
+def test_no_temporary_files_are_left(tmp_path: Path) -> None:
+    main(["run", str(SCENARIO), "--out", str(tmp_path), "--quiet", "--set", "duration=3m"])
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
