@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.scenario import Scenario, TrafficKind
-from netsim.sim.control import M_BLACKHOLE, ControlPlane, StepFunction
-from netsim.sim.fluid import Direction, max_min_fair
-from netsim.sim.routing import Path, directed_hops
+from netsim.sim.control import BulkLoad, ControlPlane, Routes, StepFunction
+from netsim.sim.fluid import LinkDirection, max_min_fair
+from netsim.sim.routing import directed_hops
 from netsim.trace.core import TraceEvent
 
 if TYPE_CHECKING:
@@ -46,15 +46,15 @@ class BulkController:
         self.topo = scenario.topology
         self.flows = flows
         self.control = control
-        self.bulk: dict[Direction, StepFunction] = {
-            (link.name, d): StepFunction(values=[(0.0, False)])
+        self.bulk: dict[LinkDirection, StepFunction[BulkLoad]] = {
+            (link.name, d): StepFunction(values=[BulkLoad()])
             for link in self.topo.links for d in (0, 1)}
         self.bulk_bytes = {link.name: 0.0 for link in self.topo.links}
         self.transfers: list[dict[str, Any]] = []
         self.events: list[TraceEvent] = []
         self._wake: simpy.Event = env.event()
-        self._pkt_cache: dict[int, dict[Direction, float]] = {}
-        self._paths: dict[str, list[Direction]] = {}
+        self._pkt_cache: dict[int, dict[LinkDirection, float]] = {}
+        self._paths: dict[str, list[LinkDirection]] = {}
         self._active: list[_Active] = []
         self._last = 0.0
         control.listeners.append(self._poke)
@@ -63,12 +63,12 @@ class BulkController:
         if not self._wake.triggered:
             self._wake.succeed()
 
-    def _packet_load(self, routes: dict[tuple[str, str], Path | None]) -> dict[Direction, float]:
+    def _packet_load(self, routes: Routes) -> dict[LinkDirection, float]:
         """Mean bit/s of packet traffic per direction under ``routes``."""
         key = id(routes)
         if key in self._pkt_cache:
             return self._pkt_cache[key]
-        load: dict[Direction, float] = {}
+        load: dict[LinkDirection, float] = {}
         for cls in self.scenario.traffic:
             if cls.kind is TrafficKind.BULK:
                 continue
@@ -92,7 +92,7 @@ class BulkController:
         routes = self.control.current_routes()
         pkt = self._packet_load(routes)
         demands: dict[str, float] = {}
-        paths: dict[str, list[Direction]] = {}
+        paths: dict[str, list[LinkDirection]] = {}
         for a in active:
             key = str(a.index)
             path = routes.get((a.flow.src, a.flow.dst))
@@ -104,11 +104,12 @@ class BulkController:
             rtt = 0.0
             stalled = False
             for name, _ in hops:
-                mode, loss, _ = self.control.link_mode(name)
-                stalled |= mode >= M_BLACKHOLE
+                state = self.control.link_mode(name)
+                stalled |= state.mode.broken
                 rtt += 2 * self.topo.link(name).delay.mean()
-                if loss > 0 and a.flow.elastic:
-                    demand = min(demand, MSS_BITS / max(rtt, 1e-3) * math.sqrt(1.5 / loss))
+                if state.loss > 0 and a.flow.elastic:
+                    demand = min(demand,
+                                 MSS_BITS / max(rtt, 1e-3) * math.sqrt(1.5 / state.loss))
             demands[key] = 0.0 if stalled else demand
             paths[key] = hops
         capacity = {d: self.topo.link(d[0]).capacity - pkt.get(d, 0.0) for d in self.bulk}
@@ -119,7 +120,7 @@ class BulkController:
                      if any(a.flow.elastic and a.rate < demands[str(a.index)] * (1 - 1e-9)
                             and d in paths.get(str(a.index), ()) for a in active)}
         for d, step in self.bulk.items():
-            step.set(self.env.now, (alloc.load.get(d, 0.0), d in saturated))
+            step.set(self.env.now, BulkLoad(alloc.load.get(d, 0.0), d in saturated))
         self._paths = paths
 
     def run(self) -> Any:

@@ -10,9 +10,10 @@ routes move; after repair a detected link is used again only once its session
 re-establishes (``bgp.reestablish``), make-before-break.
 
 The output is a :class:`ControlTimeline`: step functions of time for every link's
-data-plane state, the route table and the bulk (fluid) load per link direction, plus trace
-events. Packets never influence the control plane, so the data plane is computed from this
-timeline afterwards, by the exact or the fast engine.
+data-plane state (:class:`LinkState`), the route table and the bulk (fluid) load per link
+direction (:class:`BulkLoad`), plus trace events. Packets never influence the control
+plane, so the data plane is computed from this finished timeline afterwards, by the exact
+or the fast engine (:class:`netsim.sim.dataplane.DataPlane`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from netsim.model.effects import LinkMode
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.model.topology import Link, LinkKind, Topology
 from netsim.sim.arrivals import class_rng
@@ -32,54 +34,78 @@ if TYPE_CHECKING:
     import numpy as np
     import simpy
 
-# Data-plane modes, ordered by severity.
-M_OK, M_LOSS, M_BLACKHOLE, M_DOWN = 0, 1, 2, 3
-MODE_NAMES = {M_OK: "up", M_LOSS: "loss", M_BLACKHOLE: "blackhole", M_DOWN: "down"}
-_MODE = {FailureMode.DOWN: M_DOWN, FailureMode.BLACKHOLE: M_BLACKHOLE, FailureMode.LOSS: M_LOSS}
+    from netsim.sim.fluid import LinkDirection
+
+V = TypeVar("V")
+Routes = dict[tuple[str, str], Path | None]      # (src, dst) -> path in use (None: no route)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """A link's data-plane state: its mode, the drop probability of ``loss:p`` and the loss
+    reason recorded for packets a broken link drops (``netsim.trace.core.R_*``)."""
+
+    mode: LinkMode
+    loss: float = 0.0
+    reason: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BulkLoad:
+    """The fluid bulk traffic on one link direction: its rate (bit/s) and whether an
+    elastic flow is held below its demand there (then TCP keeps a standing queue)."""
+
+    rate: float = 0.0
+    saturated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Impairment:
     failure: int         # index of the failure instance
-    mode: int
+    mode: LinkMode
     loss: float
     reason: int          # loss reason recorded for packets it drops
 
 
-@dataclass
-class StepFunction:
+@dataclass(kw_only=True)
+class StepFunction(Generic[V]):
     """Values that change at given times; ``at(t)`` is the value in force at ``t``."""
 
     times: list[float] = field(default_factory=lambda: [0.0])
-    values: list[Any] = field(default_factory=lambda: [None])
+    values: list[V]
 
-    def set(self, t: float, value: Any) -> None:
+    def set(self, t: float, value: V) -> None:
         if self.times[-1] == t:
             self.values[-1] = value
         else:
             self.times.append(t)
             self.values.append(value)
 
-    def at(self, t: float) -> Any:
+    def at(self, t: float) -> V:
         return self.values[bisect.bisect_right(self.times, t) - 1]
 
 
 @dataclass
 class ControlTimeline:
-    link_state: dict[str, StepFunction]          # value: (mode, loss_p, reason)
-    routes: StepFunction                         # value: {(src, dst): Path | None}
-    bulk: dict[tuple[str, int], StepFunction]    # value: (bit/s of bulk, saturated)
+    """What the control plane decided, as functions of time: the data planes' only input
+    besides the scenario and the seed. ``until`` is how far the control plane was run
+    (the end of the run plus the landing time of packets still in flight)."""
+
+    link_state: dict[str, StepFunction[LinkState]]
+    routes: StepFunction[Routes]
+    bulk: dict[LinkDirection, StepFunction[BulkLoad]]
     events: list[TraceEvent]
     failovers: list[dict[str, Any]]
     transfers: list[dict[str, Any]]
     bulk_bytes: dict[str, float]                 # per link, bytes carried by bulk flows
+    until: float
 
 
 @dataclass
 class _LinkCtl:
     link: Link
     impairments: list[Impairment] = field(default_factory=list)
-    mode: int = M_OK
+    mode: LinkMode = LinkMode.UP
     known_down: bool = False
     token: int = 0
     detect_at: float = math.inf
@@ -99,8 +125,9 @@ class ControlPlane:
         self.table = RouteTable(self.topo, pairs)
         self.routing_down: set[str] = set()
         self.events: list[TraceEvent] = []
-        self.link_state = {name: StepFunction(values=[(M_OK, 0.0, 0)]) for name in self.ctl}
-        self.routes = StepFunction(values=[self.table.routes(frozenset())])
+        self.link_state = {name: StepFunction(values=[LinkState(LinkMode.UP)])
+                           for name in self.ctl}
+        self.routes: StepFunction[Routes] = StepFunction(values=[self.table.routes(frozenset())])
         self.failovers: list[dict[str, Any]] = []
         self.listeners: list[Any] = []            # called after every route or state change
         self.underlay = self.topo.underlay_links
@@ -130,14 +157,14 @@ class ControlPlane:
 
     def _failure(self, index: int, failure: Failure) -> Any:
         yield self.env.timeout(failure.at)
-        mode = _MODE[failure.mode]
+        mode = LinkMode.of(failure.mode)
         direct = self._targets(failure)
         touched: list[tuple[str, Impairment]] = []
         for name, reason in direct:
             touched.append((name, Impairment(index, mode, failure.loss, reason)))
             for vpn in self._underlay_users.get(name, ()):
                 # The tunnel keeps its interface up: to the routers it is a blackhole.
-                under_mode = M_LOSS if mode == M_LOSS else M_BLACKHOLE
+                under_mode = LinkMode.LOSS if mode is LinkMode.LOSS else LinkMode.BLACKHOLE
                 touched.append((vpn, Impairment(index, under_mode, failure.loss, R_BLACKHOLE)))
         self.events.append(TraceEvent(self.env.now, "failure", failure.name, {
             "id": index, "target": failure.target.value, "mode": failure.mode.value,
@@ -166,14 +193,15 @@ class ControlPlane:
     def _changed(self, name: str) -> None:
         c = self.ctl[name]
         worst = max(c.impairments, key=lambda i: (i.mode, i.loss), default=None)
-        mode = worst.mode if worst else M_OK
-        state = (mode, worst.loss if worst else 0.0, worst.reason if worst else 0)
+        state = (LinkState(worst.mode, worst.loss, worst.reason) if worst
+                 else LinkState(LinkMode.UP))
+        mode = state.mode
         if state != self.link_state[name].values[-1]:
             self.link_state[name].set(self.env.now, state)
             self.events.append(TraceEvent(self.env.now, "link_state", name,
-                                          {"mode": MODE_NAMES[mode], "loss": state[1]}))
-        was_broken = c.mode >= M_BLACKHOLE
-        broken = mode >= M_BLACKHOLE
+                                          {"mode": mode.label, "loss": state.loss}))
+        was_broken = c.mode.broken
+        broken = mode.broken
         c.mode = mode
         if broken and c.known_down:
             # Broken again before its BGP session re-established: cancel the pending
@@ -201,8 +229,8 @@ class ControlPlane:
         draws never shifts another's draws (common random numbers across schedules)."""
         return class_rng(self.seed, f"{purpose}:{link.name}", round(self.env.now * 1e6))
 
-    def _detection(self, link: Link, mode: int) -> tuple[float, str]:
-        if mode == M_DOWN:
+    def _detection(self, link: Link, mode: LinkMode) -> tuple[float, str]:
+        if mode is LinkMode.DOWN:
             return 0.0, "carrier"
         jitter = self._rng("hold", link).uniform(0, link.bgp.keepalive)
         options = [(link.bgp.hold - jitter, "hold")]
@@ -264,7 +292,7 @@ class ControlPlane:
         for name in path:
             if name in self.routing_down:
                 return True
-            if self.ctl[name].mode >= M_BLACKHOLE:
+            if self.ctl[name].mode.broken:
                 return False
         return False
 
@@ -300,8 +328,8 @@ class ControlPlane:
         for listener in self.listeners:
             listener()
 
-    def current_routes(self) -> dict[tuple[str, str], Path | None]:
-        return self.routes.values[-1]  # type: ignore[no-any-return]
+    def current_routes(self) -> Routes:
+        return self.routes.values[-1]
 
-    def link_mode(self, name: str) -> tuple[int, float, int]:
-        return self.link_state[name].values[-1]  # type: ignore[no-any-return]
+    def link_mode(self, name: str) -> LinkState:
+        return self.link_state[name].values[-1]

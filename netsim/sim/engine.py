@@ -1,18 +1,20 @@
 """Build and run a simulation: ``build_simulation(scenario) -> Simulation; .run() -> Trace``.
 
-The pipeline is visible in :meth:`Simulation.run`: draw failures, run the control plane
-and the fluid bulk flows (simpy), then the data plane (exact per-packet simpy events), and
-collect everything into one :class:`~netsim.trace.core.Trace`.
+The pipeline is :func:`simulate`, one phase per line: draw the failure schedule, run the
+control plane and the fluid bulk flows (simpy) to the end, read their
+:class:`~netsim.sim.control.ControlTimeline`, let a data plane from the registry
+:data:`DATA_PLANES` move the packets over it, and finish the
+:class:`~netsim.trace.core.Trace` with what is the same for every data plane. Adding a data
+plane means implementing :class:`~netsim.sim.dataplane.DataPlane` and listing it here.
 """
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import simpy
 
 from netsim.errors import UsageError
@@ -20,28 +22,105 @@ from netsim.sim.arrivals import bulk_flows, random_failures
 from netsim.sim.bulk import BulkController
 from netsim.sim.control import ControlPlane, ControlTimeline
 from netsim.sim.exact import ExactDataPlane
+from netsim.sim.fast.plane import WINDOW_ATTEMPTS, FastDataPlane
 from netsim.sim.links import bulk_bins
 from netsim.trace.core import Trace
 
 if TYPE_CHECKING:
     from netsim.model.scenario import Failure, Scenario
+    from netsim.sim.dataplane import DataPlane, DataPlaneFactory, PacketResult, Progress
 
-Progress = Callable[[float, float], None]   # (simulated seconds done, total)
-ENGINES = ("exact", "fast")
+#: The data planes, by ``--engine`` name (STYLE habit 6: an explicit registry).
+DATA_PLANES: dict[str, type[DataPlane]] = {
+    ExactDataPlane.NAME: ExactDataPlane,
+    FastDataPlane.NAME: FastDataPlane,
+}
+ENGINES = tuple(DATA_PLANES)
+MAX_BINS = 20000
 
 
-def all_pairs(scenario: Scenario) -> tuple[tuple[str, str], ...]:
-    """Every ordered pair of distinct nodes (routes are kept for all of them)."""
-    names = scenario.topology.node_names
-    return tuple((a, b) for a in names for b in names if a != b)
+def simulate(scenario: Scenario, seed: int, data_plane: DataPlaneFactory,
+             progress: Progress | None = None) -> Trace:
+    """The simulation pipeline (see the module docstring)."""
+    started = time.perf_counter()
+    failures = failure_schedule(scenario, seed)
+    timeline = run_control_plane(scenario, seed, failures)
+    trace = new_trace(scenario, seed)
+    packets = data_plane(scenario, seed, timeline, trace).run(progress)
+    finish_trace(trace, timeline, packets)
+    trace.wall_s = time.perf_counter() - started
+    return trace
 
 
+@dataclass
+class Simulation:
+    """A scenario ready to run with one explicit seed on the data plane ``engine``."""
+
+    scenario: Scenario
+    seed: int
+    engine: str = "exact"
+
+    def run(self, progress: Progress | None = None) -> Trace:
+        return simulate(self.scenario, self.seed, DATA_PLANES[self.engine], progress)
+
+
+def build_simulation(scenario: Scenario, seed: int | None = None, engine: str = "exact"
+                     ) -> Simulation:
+    """The bridge from the model to the engine (STYLE habit 2).
+
+    ``engine`` names the data plane in :data:`DATA_PLANES`: ``exact`` (every packet hop a
+    simpy event) or ``fast`` (vectorised); the control plane is the same.
+    """
+    if engine not in DATA_PLANES:
+        raise UsageError(f"unknown engine {engine!r} (expected {', '.join(ENGINES)})")
+    return Simulation(scenario, scenario.seed if seed is None else int(seed), engine)
+
+
+def run_fast(scenario: Scenario, seed: int, progress: Progress | None = None,
+             rows: str = "auto", window_attempts: int = WINDOW_ATTEMPTS,
+             local_resolve: bool = True, check_boundaries: bool = False) -> Trace:
+    """The pipeline on the fast data plane with its options (for tests and benchmarks;
+    see :class:`~netsim.sim.fast.plane.FastDataPlane`)."""
+    plane = functools.partial(FastDataPlane, rows=rows, window_attempts=window_attempts,
+                              local_resolve=local_resolve, check_boundaries=check_boundaries)
+    return simulate(scenario, seed, plane, progress)
+
+
+# ---- the phases ------------------------------------------------------------------------
 def failure_schedule(scenario: Scenario, seed: int) -> list[Failure]:
     """The scenario's scripted failures plus, if asked, random ones from mtbf/mttr."""
     failures = list(scenario.failures)
     if scenario.random_failures:
         failures += random_failures(scenario, seed)
     return sorted(failures, key=lambda f: (f.at, f.target.value, f.name))
+
+
+def end_of_run(scenario: Scenario) -> float:
+    """How far a run is simulated: its duration, then long enough for packets in flight
+    to land (the longest timeout and a second), so none is lost merely because it ended."""
+    tail = max((c.timeout for c in scenario.traffic), default=0.0)
+    return scenario.duration + tail + 1.0
+
+
+def run_control_plane(scenario: Scenario, seed: int, failures: list[Failure]
+                      ) -> ControlTimeline:
+    """Run the control plane and the bulk flows (simpy) to :func:`end_of_run`.
+
+    Transfers still running at the end of the scenario are recorded as unfinished then;
+    the control plane runs on through the tail because packets in flight still read it.
+    """
+    env = simpy.Environment()
+    control, bulk = run_control(scenario, seed, failures, env)
+    env.run(until=scenario.duration)
+    bulk.finalize(env.now)
+    env.run(until=end_of_run(scenario))
+    return timeline_of(control, bulk)
+
+
+def all_pairs(scenario: Scenario) -> tuple[tuple[str, str], ...]:
+    """Every ordered pair of distinct nodes (routes are kept for all of them)."""
+    names = scenario.topology.node_names
+    return tuple((a, b) for a in names for b in names if a != b)
 
 
 def run_control(scenario: Scenario, seed: int, failures: list[Failure],
@@ -57,48 +136,11 @@ def run_control(scenario: Scenario, seed: int, failures: list[Failure],
 
 
 def timeline_of(control: ControlPlane, bulk: BulkController) -> ControlTimeline:
+    """What the control plane and the bulk flows recorded, up to their clock's now."""
     events = sorted(control.events + bulk.events, key=lambda e: e.time)
     return ControlTimeline(control.link_state, control.routes, bulk.bulk, events,
-                           control.failovers, bulk.transfers, bulk.bulk_bytes)
-
-
-@dataclass
-class Simulation:
-    """A scenario ready to run with one explicit seed."""
-
-    scenario: Scenario
-    seed: int
-    engine: str = "exact"
-
-    def run(self, progress: Progress | None = None, chunks: int = 200) -> Trace:
-        if self.engine == "fast":
-            from netsim.sim.fast.plane import run_fast
-
-            return run_fast(self.scenario, self.seed, progress)
-        started = time.perf_counter()
-        scenario, seed = self.scenario, self.seed
-        failures = failure_schedule(scenario, seed)
-        env = simpy.Environment()
-        control, bulk = run_control(scenario, seed, failures, env)
-        trace = new_trace(scenario, seed)
-        data = ExactDataPlane(env, scenario, seed, trace, control.routes, control.link_state,
-                              bulk.bulk, trace.bin_s)
-        data.start()
-        for k in range(1, chunks + 1):
-            env.run(until=scenario.duration * k / chunks)
-            if progress is not None:
-                progress(env.now, scenario.duration)
-        bulk.finalize(env.now)
-        # Let packets already in flight land (up to the longest timeout) so none is
-        # counted lost merely because the run ended.
-        tail = max((c.timeout for c in scenario.traffic), default=0.0)
-        env.run(until=scenario.duration + tail + 1.0)
-        finish_trace(trace, timeline_of(control, bulk), data.dirs)
-        trace.wall_s = time.perf_counter() - started
-        return trace
-
-
-MAX_BINS = 20000
+                           control.failovers, bulk.transfers, bulk.bulk_bytes,
+                           until=control.env.now)
 
 
 def bin_width(duration: float) -> float:
@@ -116,50 +158,33 @@ def new_trace(scenario: Scenario, seed: int) -> Trace:
                  bin_s=bin_width(scenario.duration))
 
 
-def finish_trace(trace: Trace, timeline: ControlTimeline, dirs: Mapping[tuple[str, int], object]
-                 ) -> None:
-    """Copy the control timeline and link counters into the trace."""
+def finish_trace(trace: Trace, timeline: ControlTimeline, packets: PacketResult) -> None:
+    """Copy the control timeline, the link counters (packets + bulk) and the data plane's
+    own facts into the trace: everything that is the same for every data plane."""
     trace.events = sorted(trace.events + timeline.events, key=lambda e: e.time)
     trace.transfers = timeline.transfers
     trace.meta["failovers"] = timeline.failovers
-    for (name, d), direction in dirs.items():
-        trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + float(
-            getattr(direction, "bytes", 0.0))
-        packet = np.asarray(getattr(direction, "bins", np.zeros(0)))
-        series = packet + bulk_bins(timeline.bulk[(name, d)], len(packet), trace.bin_s)
+    for (name, d), count in packets.counts.items():
+        trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + count.bytes
+        series = count.bins + bulk_bins(timeline.bulk[(name, d)], len(count.bins), trace.bin_s)
         trace.link_series[f"{name}:{d}"] = series
     for name, extra in timeline.bulk_bytes.items():
         trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + extra
-    trace.meta["link_down_s"] = _down_seconds(timeline, trace.duration)
+    trace.meta["link_down_s"] = down_seconds(timeline, trace.duration)
+    trace.meta.update(packets.meta)
 
 
-def _down_seconds(timeline: ControlTimeline, duration: float) -> dict[str, float]:
+def down_seconds(timeline: ControlTimeline, duration: float) -> dict[str, float]:
+    """Per link, the seconds of the run during which it did not forward."""
     out = {}
     for name, step in timeline.link_state.items():
         total = 0.0
         times = [*step.times, duration]
-        for i, (mode, _loss, _r) in enumerate(step.values):
-            if mode >= 2:
+        for i, state in enumerate(step.values):
+            if state.mode.broken:
                 total += max(0.0, min(times[i + 1], duration) - times[i])
         out[name] = total
     return out
 
 
-def build_simulation(scenario: Scenario, seed: int | None = None, engine: str = "exact"
-                     ) -> Simulation:
-    """The bridge from the model to the engine (STYLE habit 2).
-
-    ``engine`` selects the data plane: ``exact`` (every packet hop a simpy event) or
-    ``fast`` (vectorised, :mod:`netsim.sim.fast.plane`); the control plane is the same.
-    """
-    if engine not in ENGINES:
-        raise UsageError(f"unknown engine {engine!r} (expected {', '.join(ENGINES)})")
-    return Simulation(scenario, scenario.seed if seed is None else int(seed), engine)
-
-
-def run_scenario(scenario: Scenario, seed: int | None = None,
-                 progress: Progress | None = None) -> Trace:
-    return build_simulation(scenario, seed).run(progress)
-
-
-__all__ = ["Simulation", "build_simulation", "np", "run_scenario"]
+__all__ = ["DATA_PLANES", "ENGINES", "Simulation", "build_simulation", "run_fast", "simulate"]

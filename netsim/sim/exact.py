@@ -1,10 +1,15 @@
 """The exact data plane: every packet hop is a simpy event, in global time order.
 
-Packets follow the route in force when they leave their source (routes change only at the
-control plane's ``switched`` / ``restored`` instants). At each hop the link's data-plane
-state at that instant decides: a blackholed or down link drops the packet (it was sent
-onto a failed link before the switch), ``loss:p`` drops it with probability p, otherwise
-it queues FIFO (:class:`netsim.sim.links.Direction`) and flies for a sampled delay.
+The reference :class:`~netsim.sim.dataplane.DataPlane`. It runs on a simpy environment of
+its own, after the control plane has finished, and reads the finished
+:class:`~netsim.sim.control.ControlTimeline` at each packet's instant (the control plane
+never depends on packets, so this gives the same events as running both on one
+environment). Packets follow the route in force when they leave their source (routes
+change only at the control plane's ``switched`` / ``restored`` instants). At each hop the
+link's data-plane state at that instant decides: a blackholed or down link drops the
+packet (it was sent onto a failed link before the switch), ``loss:p`` drops it with
+probability p, otherwise it queues FIFO (:class:`netsim.sim.links.Direction`) and flies
+for a sampled delay.
 
 Request-response classes model the Istio mesh: one sidecar sample per traversal (client
 out, server in, server out, client in) and a retry policy: an attempt not answered within
@@ -15,42 +20,51 @@ overall ``timeout`` has not passed. Every attempt is one row of the Trace's atte
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import simpy
 
-from netsim.model.scenario import RetryPolicy, Scenario, TrafficClass, TrafficKind
+from netsim.model.scenario import RetryPolicy, TrafficClass, TrafficKind
 from netsim.sim.arrivals import class_rng, poisson_times
-from netsim.sim.control import M_BLACKHOLE, StepFunction
+from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
 from netsim.sim.links import BlockSampler, Direction
 from netsim.sim.routing import Path, directed_hops
-from netsim.trace.core import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT, Trace
+from netsim.trace.core import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT
 
 if TYPE_CHECKING:
-    import simpy
+    from netsim.model.scenario import Scenario
+    from netsim.sim.control import ControlTimeline
+    from netsim.sim.fluid import LinkDirection
+    from netsim.trace.core import Trace
 
 Done = Callable[[float, int, int], None]   # (time, status, reason)
+CHUNKS = 200          # progress reports per run
 
 
 def n_bins(duration: float, bin_s: float) -> int:
     return int(np.ceil(duration / bin_s))
 
 
-class ExactDataPlane:
+class ExactDataPlane(DataPlane):
     """Per-packet simulation of a scenario's packet traffic over a control timeline."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, seed: int, trace: Trace,
-                 routes: StepFunction, link_state: dict[str, StepFunction],
-                 bulk: dict[tuple[str, int], StepFunction], bin_s: float = 1.0) -> None:
-        self.env, self.scenario, self.seed, self.trace = env, scenario, seed, trace
+    NAME: ClassVar[str] = "exact"
+
+    def __init__(self, scenario: Scenario, seed: int, timeline: ControlTimeline,
+                 trace: Trace) -> None:
+        super().__init__(scenario, seed, timeline, trace)
+        self.env = simpy.Environment()
         self.topo = scenario.topology
-        self.routes = routes
-        self.link_state = link_state
-        self.dirs: dict[tuple[str, int], Direction] = {}
+        self.routes = timeline.routes
+        self.link_state = timeline.link_state
+        self.dirs: dict[LinkDirection, Direction] = {}
+        bins = n_bins(scenario.duration, trace.bin_s)
         for i, link in enumerate(self.topo.links):
             for d in (0, 1):
-                self.dirs[(link.name, d)] = Direction(link, 2 * i + d, bulk[(link.name, d)], seed,
-                                                      n_bins(scenario.duration, bin_s), bin_s)
+                self.dirs[(link.name, d)] = Direction(link, 2 * i + d,
+                                                      timeline.bulk[(link.name, d)], seed,
+                                                      bins, trace.bin_s)
         self.loss_rng = class_rng(seed, "loss", 0)
         self.path_ids: dict[Path, int] = {p: i for i, p in enumerate(trace.paths)}
         self.hop_cache: dict[tuple[str, Path], list[Direction]] = {}
@@ -78,10 +92,11 @@ class ExactDataPlane:
             done(t, OK, 0)
             return
         hop = hops[i]
-        mode, loss, reason = self.link_state[hop.link.name].at(t)
-        if mode >= M_BLACKHOLE:
-            done(t, LOST, reason)
+        state = self.link_state[hop.link.name].at(t)
+        if state.mode.broken:
+            done(t, LOST, state.reason)
             return
+        loss = state.loss
         u = self.loss_rng.random()
         if loss > 0.0 and u < loss:
             done(t, LOST, R_LOSS)
@@ -95,6 +110,20 @@ class ExactDataPlane:
     def _at(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _e: fn(*args))
+
+    # ---- the run --------------------------------------------------------------------
+    def run(self, progress: Progress | None = None) -> PacketResult:
+        """Start every source, run to the end, then let packets in flight land (up to
+        ``timeline.until``) so that none is counted lost merely because the run ended."""
+        self.start()
+        duration = self.scenario.duration
+        for k in range(1, CHUNKS + 1):
+            self.env.run(until=duration * k / CHUNKS)
+            if progress is not None:
+                progress(self.env.now, duration)
+        self.env.run(until=self.timeline.until)
+        return PacketResult({key: DirectionCount(d.bytes, d.bins)
+                             for key, d in self.dirs.items()})
 
     # ---- traffic --------------------------------------------------------------------
     def start(self) -> None:

@@ -20,25 +20,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-Direction = tuple[str, int]
+LinkDirection = tuple[str, int]      # (link, 0 | 1); 0 is endpoints[0] -> endpoints[1]
 
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
     rates: dict[str, float]                 # flow -> bit/s
-    load: dict[Direction, float]            # direction -> bit/s of bulk traffic
-    saturated: frozenset[Direction]
+    load: dict[LinkDirection, float]            # direction -> bit/s of bulk traffic
+    saturated: frozenset[LinkDirection]
 
 
-def max_min_fair(demands: dict[str, float], paths: dict[str, list[Direction]],
-                 capacity: dict[Direction, float]) -> Allocation:
+def max_min_fair(demands: dict[str, float], paths: dict[str, list[LinkDirection]],
+                 capacity: dict[LinkDirection, float]) -> Allocation:
     """Progressive filling: raise all unfrozen flows equally until a demand or a link binds."""
     rates = dict.fromkeys(demands, 0.0)
     active = {f for f, d in demands.items() if d > 0 and paths.get(f)}
     remaining = {d: max(c, 0.0) for d, c in capacity.items()}
-    saturated: set[Direction] = set()
+    saturated: set[LinkDirection] = set()
     while active:
-        users: dict[Direction, list[str]] = {}
+        users: dict[LinkDirection, list[str]] = {}
         for f in active:
             for d in paths[f]:
                 users.setdefault(d, []).append(f)
@@ -57,7 +57,7 @@ def max_min_fair(demands: dict[str, float], paths: dict[str, list[Direction]],
                     saturated.add(d)
                 frozen.update(fs)
         active -= frozen
-    load: dict[Direction, float] = {}
+    load: dict[LinkDirection, float] = {}
     for f, r in rates.items():
         for d in paths.get(f, ()):
             load[d] = load.get(d, 0.0) + r

@@ -22,7 +22,7 @@ from netsim.sim.arrivals import class_rng
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
     from netsim.model.topology import Link
-    from netsim.sim.control import StepFunction
+    from netsim.sim.control import BulkLoad, StepFunction
 
 BLOCK = 4096
 DEFAULT_STANDING_S = 0.010   # standing queue of a saturated direction without a buffer
@@ -50,7 +50,7 @@ class Direction:
     __slots__ = ("_inv_bin", "bins", "buffer", "bulk", "bytes", "cap", "delay", "index",
                  "link", "overhead", "t_last", "v_last")
 
-    def __init__(self, link: Link, index: int, bulk: StepFunction, seed: int,
+    def __init__(self, link: Link, index: int, bulk: StepFunction[BulkLoad], seed: int,
                  n_bins: int = 1, bin_s: float = 1.0) -> None:
         self.link = link
         self.index = index
@@ -76,10 +76,10 @@ class Direction:
         i = bisect.bisect_right(times, t0) - 1
         while v > 0.0 and t0 < t:
             t1 = times[i + 1] if i + 1 < len(times) and times[i + 1] < t else t
-            m, saturated = self.bulk.values[i]
+            load = self.bulk.values[i]
             # Saturating elastic flows back off for packets; their effect is the standing
             # queue of admit(), so only unsaturated fluid slows the drain.
-            v -= (t1 - t0) * (1.0 if saturated else 1.0 - m / self.cap)
+            v -= (t1 - t0) * (1.0 if load.saturated else 1.0 - load.rate / self.cap)
             t0 = t1
             i += 1
         return max(v, 0.0)
@@ -91,7 +91,7 @@ class Direction:
         """
         wire = size + self.overhead
         v = self.backlog(t)
-        saturated = self.bulk.at(t)[1]
+        saturated = self.bulk.at(t).saturated
         standing = 0.0
         if saturated:
             standing = u * (self.buffer * 8 / self.cap if self.buffer else DEFAULT_STANDING_S)
@@ -107,11 +107,11 @@ class Direction:
         return t + standing + v + service
 
 
-def bulk_bins(step: StepFunction, n_bins: int, bin_s: float) -> np.ndarray:
+def bulk_bins(step: StepFunction[BulkLoad], n_bins: int, bin_s: float) -> np.ndarray:
     """Bytes per bin carried by the bulk rate step function (bit/s) of a direction."""
     edges = np.arange(n_bins + 1) * bin_s
     times = np.asarray([*step.times, edges[-1]])
-    rates = np.asarray([v[0] for v in step.values]) / 8
+    rates = np.asarray([v.rate for v in step.values]) / 8
     cum = np.concatenate([[0.0], np.cumsum(rates * np.diff(np.minimum(times, edges[-1])))])
     at_edges = np.interp(edges, np.minimum(times, edges[-1]), cum)
     return np.diff(at_edges)

@@ -21,9 +21,8 @@ import pytest
 
 from netsim.analysis.summary import summarize
 from netsim.model import load_scenario, load_topology
-from netsim.sim.control import StepFunction
-from netsim.sim.engine import build_simulation
-from netsim.sim.fast.plane import run_fast
+from netsim.sim.control import BulkLoad, StepFunction
+from netsim.sim.engine import build_simulation, run_fast
 from netsim.sim.fast.queue import DrainClock, fifo
 from netsim.sim.links import Direction
 from netsim.trace.core import ATTEMPT_COLUMNS, OK
@@ -233,7 +232,8 @@ def test_fifo_matches_direction_admit(seed: int) -> None:
     size = rng.exponential(1700, n)                 # ~1.36 Gbps offered: overload
     u = rng.random(n)
     bulk = StepFunction(times=[0.0, 0.05, 0.1, 0.15],
-                        values=[(0.0, False), (4e8, False), (9e8, True), (2e8, False)])
+                        values=[BulkLoad(0.0, False), BulkLoad(4e8, False), BulkLoad(9e8, True),
+                                BulkLoad(2e8, False)])
     ref = Direction(link, 0, bulk, seed)
     departs = [ref.admit(float(ti), float(si), float(ui))
                for ti, si, ui in zip(t, size, u, strict=True)]
@@ -252,8 +252,8 @@ def test_fifo_matches_direction_admit(seed: int) -> None:
 
 def test_drain_clock_integrates_the_drain_rate() -> None:
     """tau(t) is the integral of 1 - m/C (1 while saturated): checked by quadrature."""
-    clock = DrainClock.from_steps([0.0, 1.0, 2.5], [(0.0, False), (5e9, False), (9e9, True)],
-                                  10e9)
+    clock = DrainClock.from_steps([0.0, 1.0, 2.5], [BulkLoad(0.0, False), BulkLoad(5e9, False),
+                                                    BulkLoad(9e9, True)], 10e9)
     grid = np.linspace(0, 4, 400001)
     rate = np.where(grid < 1, 1.0, np.where(grid < 2.5, 0.5, 1.0))
     integral = np.concatenate([[0], np.cumsum((rate[1:] + rate[:-1]) / 2 * np.diff(grid))])

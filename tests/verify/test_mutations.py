@@ -26,6 +26,7 @@ import netsim.sim.exact as exact
 import netsim.sim.routing as routing
 from netsim.model import load_topology
 from netsim.model.dist import Dist
+from netsim.model.effects import LinkMode
 from netsim.model.scenario import (
     Failure,
     FailureMode,
@@ -88,7 +89,15 @@ def preference_ignored(mp: pytest.MonkeyPatch) -> None:
 
 
 def deliver_over_broken_links(mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(exact, "M_BLACKHOLE", 99)       # "mode >= M_BLACKHOLE" never drops
+    init = exact.ExactDataPlane.__init__
+
+    def __init__(self: Any, *args: Any, **kw: Any) -> None:
+        init(self, *args, **kw)
+        # The exact engine reads broken links as forwarding: "state.mode.broken" never drops.
+        self.link_state = {name: control.StepFunction(times=step.times, values=[
+            dataclasses.replace(v, mode=LinkMode.UP) if v.mode.broken else v
+            for v in step.values]) for name, step in self.link_state.items()}
+    mp.setattr(exact.ExactDataPlane, "__init__", __init__)
 
 
 def restoration_skipped(mp: pytest.MonkeyPatch) -> None:
@@ -124,13 +133,14 @@ def reestablish_despite_refailure(mp: pytest.MonkeyPatch) -> None:
     def _changed(self: Any, name: str) -> None:
         c = self.ctl[name]
         worst = max(c.impairments, key=lambda i: (i.mode, i.loss), default=None)
-        mode = worst.mode if worst else control.M_OK
-        state = (mode, worst.loss if worst else 0.0, worst.reason if worst else 0)
+        state = (control.LinkState(worst.mode, worst.loss, worst.reason) if worst
+                 else control.LinkState(LinkMode.UP))
+        mode = state.mode
         if state != self.link_state[name].values[-1]:
             self.link_state[name].set(self.env.now, state)
             self.events.append(control.TraceEvent(self.env.now, "link_state", name, {
-                "mode": control.MODE_NAMES[mode], "loss": state[1]}))
-        broken = mode >= control.M_BLACKHOLE
+                "mode": mode.label, "loss": state.loss}))
+        broken = mode.broken
         c.mode = mode
         if broken and not c.known_down:
             delay, method = self._detection(c.link, mode)

@@ -1,11 +1,11 @@
 """The fast data plane: every packet's latency computed in bulk with numpy, window by window.
 
-Same inputs as the exact engine (:mod:`netsim.sim.exact`): the scenario, the seed and the
-:class:`~netsim.sim.control.ControlTimeline` of the simpy control plane; same output: a
-:class:`~netsim.trace.core.Trace`. The semantics are those of the exact engine (routes at
-send time and at the server, link state at each hop's arrival, fluid FIFO queues with
-standing queue and buffer drops, sidecar samples, Istio retries); only the order of
-computation differs:
+A :class:`~netsim.sim.dataplane.DataPlane` like the exact engine (:mod:`netsim.sim.exact`):
+the scenario, the seed and the :class:`~netsim.sim.control.ControlTimeline` of the simpy
+control plane in, the attempts of a :class:`~netsim.trace.core.Trace` out. The semantics
+are those of the exact engine (routes at send time and at the server, link state at each
+hop's arrival, fluid FIFO queues with standing queue and buffer drops, sidecar samples,
+Istio retries); only the order of computation differs:
 
 1. Time is cut into *windows* of about ``WINDOW_ATTEMPTS`` requests. All requests first
    sent in a window are processed together, with their responses and retries.
@@ -14,7 +14,7 @@ computation differs:
    (a retry is sent ``per_try_timeout + backoff`` after the previous attempt if that one
    was not answered in time). Every queue traversal is collected.
 3. The sojourn of every traversal is computed per link direction by the vectorised Lindley
-   recursion (:func:`netsim.sim.fast.queue.fifo`). Since directions feed each other (a
+   recursion (:class:`netsim.sim.fast.solver.QueueSolver`). Since directions feed each other (a
    response's arrival depends on the request's queues), steps 2-3 are repeated until the
    sojourns reproduce themselves exactly (fixed-point iteration; two rounds at light load).
 4. Queue state crosses window boundaries: the work left at the boundary and the
@@ -31,25 +31,23 @@ plane); latency statistics then come from :class:`~netsim.trace.sketch.SketchSet
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
 from netsim.sim.fast.load import Load, Requests
 from netsim.sim.fast.net import FastNet
 from netsim.sim.fast.queue import stream_key
 from netsim.sim.fast.slots import Slots
-from netsim.trace.core import LATE, LOST, OK, R_NO_ROUTE, R_TIMEOUT, Trace
+from netsim.sim.fast.solver import QueueSolver
+from netsim.trace.core import LATE, LOST, OK, R_NO_ROUTE, R_TIMEOUT
 from netsim.trace.sketch import SketchSet
 
 if TYPE_CHECKING:
     from netsim.model.scenario import Scenario
-
-if TYPE_CHECKING:
     from netsim.sim.control import ControlTimeline
-    from netsim.sim.engine import Progress
+    from netsim.trace.core import Trace
 
 WINDOW_ATTEMPTS = 250_000
 MIN_WINDOW_S, MAX_WINDOW_S = 60.0, 6 * 3600.0
@@ -58,14 +56,25 @@ ROW_LIMIT = 6_000_000        # expected attempts above which only rows around fa
 ROW_MARGIN_S = 30.0
 
 
-class FastDataPlane:
-    """Computes the packet traffic of a scenario over a control timeline; see the module doc."""
+class FastDataPlane(DataPlane):
+    """Computes the packet traffic of a scenario over a control timeline; see the module doc.
 
-    def __init__(self, scenario: Scenario, seed: int, trace: Trace, timeline: ControlTimeline,
-                 rows: str = "auto", window_attempts: int = WINDOW_ATTEMPTS) -> None:
-        self.scenario, self.seed, self.trace = scenario, seed, trace
+    ``rows``: ``all`` keeps every attempt row, ``failures`` only those around failures,
+    ``auto`` all unless the run expects more than ``ROW_LIMIT`` attempts. The other options
+    exist for tests and benchmarks: the window size, whether later fixed-point rounds
+    re-solve queues locally (the default) or whole (the reference), and whether to measure
+    the window-boundary approximation (``meta["fast"]["boundary"]``).
+    """
+
+    NAME: ClassVar[str] = "fast"
+
+    def __init__(self, scenario: Scenario, seed: int, timeline: ControlTimeline, trace: Trace,
+                 *, rows: str = "auto", window_attempts: int = WINDOW_ATTEMPTS,
+                 local_resolve: bool = True, check_boundaries: bool = False) -> None:
+        super().__init__(scenario, seed, timeline, trace)
         self.window_attempts = window_attempts
         self.net = FastNet(scenario, timeline, trace)
+        self.queues = QueueSolver(self.net, timeline, local_resolve, check_boundaries)
         self.load = Load(scenario, seed, trace.nodes)
         self.flows, self.attr = self.load.flows, self.load.attr
         self.H = self.net.H
@@ -105,12 +114,20 @@ class FastDataPlane:
         width = min(max(self.window_attempts / rate, MIN_WINDOW_S), MAX_WINDOW_S, dur)
         return np.append(np.arange(0.0, dur, width), dur)
 
-    def run(self, progress: Progress | None = None) -> None:
+    def run(self, progress: Progress | None = None) -> PacketResult:
         edges = self.windows()
         for w in range(len(edges) - 1):
             self._window(w, float(edges[w]), float(edges[w + 1]))
             if progress is not None:
                 progress(float(edges[w + 1]), self.scenario.duration)
+        counts = {name: DirectionCount(float(self.bytes[i]), self.bins[i])
+                  for i, name in enumerate(self.net.names)}
+        fast = {"windows": len(self.rounds), "rounds_max": max(self.rounds, default=0),
+                "unconverged_windows": sum(r >= MAX_ROUNDS for r in self.rounds),
+                **({"boundary": self.queues.boundary} if self.queues.check_boundaries
+                   else {})}
+        return PacketResult(counts, {"data_plane": self.NAME, "rows": self.rows,
+                                     "sketches": self.sketches.to_json(), "fast": fast})
 
     # ---- one wave of attempts ------------------------------------------------------
     def _wave(self, rq: Requests, dr: dict[str, np.ndarray], k: int, m: np.ndarray,
@@ -225,7 +242,7 @@ class FastDataPlane:
         waves: list[dict[str, np.ndarray]] = []
         self._walk(rq, w, np.arange(rq.n), slots, draws, waves)
         slots.build_orders()
-        changed = self.net.solve(slots)
+        changed = self.queues.solve(slots)
         rounds = 1
         while len(changed) and rounds < MAX_ROUNDS:
             rounds += 1
@@ -248,7 +265,7 @@ class FastDataPlane:
             removed = slots.remove(gone, before_d[(before_d >= 0) & ~same],
                                    before_t[(before_d >= 0) & ~same])
             added = cand[(slots.d[cand] >= 0) & ~same]
-            changed = self.net.resolve(slots, slots.insert(added), removed)
+            changed = self.queues.resolve(slots, slots.insert(added), removed)
         self.rounds.append(rounds)
         return waves, slots
 
@@ -256,7 +273,7 @@ class FastDataPlane:
     def _window(self, w: int, t_lo: float, t_hi: float) -> None:
         rq = self.load.requests(w, t_lo, t_hi)
         waves, slots = self._solve(rq, w)
-        self.net.advance(slots, t_hi)
+        self.queues.advance(slots, t_hi)
         self._count_bytes(slots)
         if rq.n == 0:
             return
@@ -305,11 +322,6 @@ class FastDataPlane:
             part = np.bincount(b[inside] - lo, weights=wire[inside])
             self.bins[k, lo:lo + len(part)] += part
 
-    def counters(self) -> dict[tuple[str, int], Any]:
-        """Per direction, an object with ``bytes`` and ``bins`` (for ``finish_trace``)."""
-        return {name: _Counter(float(self.bytes[i]), self.bins[i])
-                for i, name in enumerate(self.net.names)}
-
 
 _RESULT_FIELDS = ("t_send", "t_done", "status", "reason", "path", "bytes")
 
@@ -320,53 +332,3 @@ def _results(n: int) -> dict[str, np.ndarray]:
             "status": np.full(n, LOST, np.int8), "reason": np.zeros(n, np.int8),
             "path": np.full(n, -1, np.int16), "bytes": np.zeros(n),
             "present": np.zeros(n, dtype=bool)}
-
-
-@dataclass(frozen=True, slots=True)
-class _Counter:
-    bytes: float
-    bins: np.ndarray
-
-
-def run_fast(scenario: Scenario, seed: int, progress: Progress | None = None,
-             rows: str = "auto", window_attempts: int = WINDOW_ATTEMPTS,
-             local_resolve: bool = True, check_boundaries: bool = False) -> Trace:
-    """Control plane (simpy, as for the exact engine), then the fast data plane.
-
-    ``rows``: ``all`` keeps every attempt row, ``failures`` only those around failures,
-    ``auto`` all unless the run expects more than ``ROW_LIMIT`` attempts. The other two
-    options exist for tests and benchmarks: the window size, whether later fixed-point
-    rounds re-solve queues locally (the default) or whole (the reference), and whether to
-    measure the window-boundary approximation (``meta["fast"]["boundary"]``).
-    """
-    from netsim.sim.engine import (
-        failure_schedule,
-        finish_trace,
-        new_trace,
-        run_control,
-        timeline_of,
-    )
-
-    started = time.perf_counter()
-    control, bulk = run_control(scenario, seed, failure_schedule(scenario, seed))
-    env = control.env
-    env.run(until=scenario.duration)
-    bulk.finalize(env.now)
-    tail = max((c.timeout for c in scenario.traffic), default=0.0)
-    env.run(until=scenario.duration + tail + 1.0)
-    timeline = timeline_of(control, bulk)
-    trace = new_trace(scenario, seed)
-    plane = FastDataPlane(scenario, seed, trace, timeline, rows, window_attempts)
-    plane.net.local_resolve = local_resolve
-    plane.net.check_boundaries = check_boundaries
-    plane.run(progress)
-    finish_trace(trace, timeline, plane.counters())
-    trace.meta["data_plane"] = "fast"
-    trace.meta["rows"] = plane.rows
-    trace.meta["sketches"] = plane.sketches.to_json()
-    trace.meta["fast"] = {"windows": len(plane.rounds), "rounds_max": max(plane.rounds,
-                                                                          default=0),
-                          "unconverged_windows": sum(r >= MAX_ROUNDS for r in plane.rounds),
-                          **({"boundary": plane.net.boundary} if check_boundaries else {})}
-    trace.wall_s = time.perf_counter() - started
-    return trace

@@ -36,6 +36,7 @@ import scipy.special
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
+    from netsim.sim.control import BulkLoad
 
 MAX_DROP_ROUNDS = 64
 
@@ -54,13 +55,13 @@ class DrainClock:
     taus: np.ndarray            # tau at each of ``times``
 
     @staticmethod
-    def from_steps(times: list[float], values: list[tuple[float, bool]], capacity: float
+    def from_steps(times: list[float], values: list[BulkLoad], capacity: float
                    ) -> DrainClock:
         t = np.asarray(times, dtype=float)
-        sat = np.asarray([bool(v[1]) for v in values])
+        sat = np.asarray([bool(v.saturated) for v in values])
         # A saturating elastic flow backs off for packets: its effect is the standing
         # queue, so only unsaturated fluid slows the drain (as in links.Direction.backlog).
-        rates = np.where(sat, 1.0, 1.0 - np.asarray([v[0] for v in values]) / capacity)
+        rates = np.where(sat, 1.0, 1.0 - np.asarray([v.rate for v in values]) / capacity)
         taus = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(t))]) + t[0]
         return DrainClock(t, rates, sat, taus)
 
