@@ -127,7 +127,7 @@ class ControlPlane:
         self.events: list[TraceEvent] = []
         self.link_state = {name: StepFunction(values=[LinkState(LinkMode.UP)])
                            for name in self.ctl}
-        self.routes: StepFunction[Routes] = StepFunction(values=[self.table.routes(frozenset())])
+        self.routes = StepFunction(values=[self.table.routes(frozenset())])
         self.failovers: list[dict[str, Any]] = []
         self.listeners: list[Any] = []            # called after every route or state change
         self.underlay = self.topo.underlay_links

@@ -31,10 +31,7 @@ if TYPE_CHECKING:
     from netsim.sim.dataplane import DataPlane, DataPlaneFactory, PacketResult, Progress
 
 #: The data planes, by ``--engine`` name (STYLE habit 6: an explicit registry).
-DATA_PLANES: dict[str, type[DataPlane]] = {
-    ExactDataPlane.NAME: ExactDataPlane,
-    FastDataPlane.NAME: FastDataPlane,
-}
+DATA_PLANES: dict[str, type[DataPlane]] = {"exact": ExactDataPlane, "fast": FastDataPlane}
 ENGINES = tuple(DATA_PLANES)
 MAX_BINS = 20000
 
@@ -161,12 +158,14 @@ def new_trace(scenario: Scenario, seed: int) -> Trace:
 def finish_trace(trace: Trace, timeline: ControlTimeline, packets: PacketResult) -> None:
     """Copy the control timeline, the link counters (packets + bulk) and the data plane's
     own facts into the trace: everything that is the same for every data plane."""
+    dirs = packets.counts
     trace.events = sorted(trace.events + timeline.events, key=lambda e: e.time)
     trace.transfers = timeline.transfers
     trace.meta["failovers"] = timeline.failovers
-    for (name, d), count in packets.counts.items():
-        trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + count.bytes
-        series = count.bins + bulk_bins(timeline.bulk[(name, d)], len(count.bins), trace.bin_s)
+    for (name, d), direction in dirs.items():
+        trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + direction.bytes
+        packet = direction.bins
+        series = packet + bulk_bins(timeline.bulk[(name, d)], len(packet), trace.bin_s)
         trace.link_series[f"{name}:{d}"] = series
     for name, extra in timeline.bulk_bytes.items():
         trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + extra

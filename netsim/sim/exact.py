@@ -3,13 +3,13 @@
 The reference :class:`~netsim.sim.dataplane.DataPlane`. It runs on a simpy environment of
 its own, after the control plane has finished, and reads the finished
 :class:`~netsim.sim.control.ControlTimeline` at each packet's instant (the control plane
-never depends on packets, so this gives the same events as running both on one
-environment). Packets follow the route in force when they leave their source (routes
-change only at the control plane's ``switched`` / ``restored`` instants). At each hop the
-link's data-plane state at that instant decides: a blackholed or down link drops the
-packet (it was sent onto a failed link before the switch), ``loss:p`` drops it with
-probability p, otherwise it queues FIFO (:class:`netsim.sim.links.Direction`) and flies
-for a sampled delay.
+never depends on packets, so every packet meets the same states as when both shared one
+environment; docs/fast-engine.md section 1). Packets follow the route in force when they
+leave their source (routes change only at the control plane's ``switched`` / ``restored``
+instants). At each hop the link's data-plane state at that instant decides: a blackholed
+or down link drops the packet (it was sent onto a failed link before the switch),
+``loss:p`` drops it with probability p, otherwise it queues FIFO
+(:class:`netsim.sim.links.Direction`) and flies for a sampled delay.
 
 Request-response classes model the Istio mesh: one sidecar sample per traversal (client
 out, server in, server out, client in) and a retry policy: an attempt not answered within
@@ -122,7 +122,7 @@ class ExactDataPlane(DataPlane):
             if progress is not None:
                 progress(self.env.now, duration)
         self.env.run(until=self.timeline.until)
-        return PacketResult({key: DirectionCount(d.bytes, d.bins)
+        return PacketResult({key: DirectionCount(float(d.bytes), d.bins)
                              for key, d in self.dirs.items()})
 
     # ---- traffic --------------------------------------------------------------------
