@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 
 def stderr_console() -> Console:
@@ -28,6 +28,39 @@ def progress_bar(label: str, total: float, enabled: bool = True) -> Iterator[Any
     with Progress(*columns, console=stderr_console(), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done, total_: bar.update(task, completed=done, total=total_)
+
+
+class RichReviewProgress:
+    """A review's progress as two bars: the whole review, and the run being simulated
+    (implements :class:`netsim.report.review.ReviewProgress`)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.overall = progress.add_task("review", total=1)
+        self.current = progress.add_task("", total=1.0, visible=False)
+
+    def start(self, total: int) -> None:
+        self.progress.update(self.overall, total=total)
+
+    def step(self, label: str) -> None:
+        self.progress.update(self.overall, advance=1, description=label)
+
+    def sim(self, label: str) -> Callable[[float, float], None]:
+        progress, task = self.progress, self.current
+        progress.update(task, description=f"  {label}", completed=0, visible=True)
+        return lambda done, total: progress.update(task, completed=done, total=total)
+
+
+@contextlib.contextmanager
+def review_progress(enabled: bool = True) -> Iterator[RichReviewProgress | None]:
+    """Bars on stderr for ``netsim review`` (None when disabled)."""
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn())
+    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+        yield RichReviewProgress(bar)
 
 
 def _num(value: float | None) -> str:
