@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.analysis.summary import summarize
 from netsim.cli.console import print_summary, progress_bar
@@ -13,12 +13,13 @@ from netsim.sim.engine import build_simulation
 from netsim.trace.files import write_run
 
 if TYPE_CHECKING:
+    from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
     from netsim.trace.core import Trace
 
 
 def simulate(scenario: Scenario, seed: int | None = None, engine: str = "exact",
-             progress: bool = False) -> tuple[Trace, dict[str, Any]]:
+             progress: bool = False) -> tuple[Trace, Summary]:
     """Run one scenario and summarise it (the library form of ``netsim run``)."""
     simulation = build_simulation(scenario, seed, engine=engine)
     with progress_bar(f"simulating {scenario.name}", scenario.duration, progress) as update:
@@ -36,4 +37,4 @@ def run_command(path: Path, seed: int | None = None, out: Path | None = None,
     if not quiet:
         print_summary(summary)
         print(f"results in {out}/ (summary.json, attempts.parquet, timeline.jsonl)")
-    return EXIT_OK if summary["pass"] else EXIT_VIOLATED
+    return EXIT_OK if summary.passed else EXIT_VIOLATED

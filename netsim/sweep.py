@@ -95,10 +95,10 @@ def run_task(task: Task) -> list[Row]:
         summary = summarize(trace, task.scenario)
         row: Row = {"point": task.point, "replication": rep, "seed": seed,
                     **dict(task.values)}
-        for slo in summary["slos"]:
-            row[slo["name"]] = slo["measured"]
-            row[f"{slo['name']}:pass"] = slo["pass"]
-        row["pass"] = summary["pass"]
+        for slo in summary.slos:
+            row[slo.name] = slo.measured
+            row[f"{slo.name}:pass"] = slo.passed
+        row["pass"] = summary.passed
         rows.append(row)
     return rows
 

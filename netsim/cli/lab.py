@@ -102,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_run(out, trace, summary)
     print_summary(summary)
     print(f"results in {out}/ (summary.json, attempts.parquet, timeline.jsonl; lab files in lab/)")
-    return EXIT_OK if summary["pass"] else EXIT_VIOLATED
+    return EXIT_OK if summary.passed else EXIT_VIOLATED
 
 
 def _positive(text: str) -> float:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import netsim
+from netsim.model.scenario import TrafficKind
 from netsim.model.topology import LinkKind, Topology
 from netsim.report import tables
 from netsim.report.alternatives import DesignRow, finding_alternatives, plot_alternatives
@@ -69,10 +70,10 @@ def pick_cost_run(runs: Sequence[Run], topology: Topology | None) -> Run | None:
     """The longest failure-free simulated run on the topology (else the longest run)."""
     same = [r for r in runs if r.design is None and r.topology is not None
             and (topology is None or r.topology.name == topology.name)]
-    quiet = [r for r in same if not r.summary.get("failovers")] or same
-    tagged = [r for r in quiet if "cost" in r.summary.get("review", {}).get("roles", [])]
+    quiet = [r for r in same if not r.summary.failovers] or same
+    tagged = [r for r in quiet if r.summary.review and "cost" in r.summary.review.roles]
     pool = tagged or quiet
-    return max(pool, key=lambda r: float(r.summary["duration_s"])) if pool else None
+    return max(pool, key=lambda r: float(r.summary.duration_s)) if pool else None
 
 
 def _section(intro: Sequence[str] = (), empty: str = "", layout: str = "") -> dict[str, Any]:
@@ -110,7 +111,7 @@ def build_report(runs: list[Run], topology: Topology | None = None,
     report.sections["slos"]["tables"].append(tables.slo_table(main))
     for run in main:
         if run.has_rows and run.trace is not None and any(
-                c["kind"] != "bulk" for c in run.summary["traffic"].values()):
+                c.kind is not TrafficKind.BULK for c in run.summary.traffic.values()):
             step(f"latency CDFs of {run.label}")
             _add(report, "latency", render_figure(
                 plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
@@ -118,25 +119,24 @@ def build_report(runs: list[Run], topology: Topology | None = None,
                 "Successful requests after the warmup; red: sent between a failure and the "
                 "restoration of the preferred path."))
     for run in main:
-        recs = run.trace.meta.get("failovers", []) if run.trace is not None else []
+        recs = run.trace.failovers if run.trace is not None else []
         if not recs or run.trace is None:
             continue
-        gaps = {f.get("id", i): f.get("gap_s") or 0.0
-                for i, f in enumerate(run.summary.get("failovers", []))}
-        rec = max(recs, key=lambda r: (gaps.get(r["id"], 0.0), -r["failed_at_s"]))
+        gaps = {f.record.id: f.gap_s or 0.0 for f in run.summary.failovers}
+        rec = max(recs, key=lambda r: (gaps.get(r.id, 0.0), -r.failed_at_s))
         slo = slo_targets(run.summary)
         step(f"timeline of {run.label}")
         _add(report, "timelines", render_figure(
             plot_failure_timeline(run.trace, rec, next(iter(slo.values()))[1] if slo else None,
-                                  title=f"{run.label}: {rec['subject']} {rec['mode']}"),
+                                  title=f"{run.label}: {rec.subject} {rec.mode}"),
             _slug("timeline", run.label), f"Timeline: {run.label}",
             f"The failure with the longest gap of {len(recs)} in this run "
-            f"({rec['subject']}, {rec['mode']}, at {rec['failed_at_s']:.1f} s)."))
+            f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s)."))
     records = gap_records(r.summary for r in runs if r.design is None)
     if records:
         step("failover gaps")
-        target = next((s["target"] for r in main for s in r.summary.get("slos", [])
-                       if s.get("metric") == "failover_gap"), None)
+        target = next((s.target for r in main for s in r.summary.slos
+                       if s.metric == "failover_gap"), None)
         _add(report, "failover", render_figure(
             plot_failover_gaps(records, target), "failover-gaps",
             "Failover gaps by failure mode and detection method",
@@ -160,7 +160,7 @@ def build_report(runs: list[Run], topology: Topology | None = None,
         step("cost")
         cost = cost_model(topology, cost_run.trace, cost_run.summary, design=name)
         report.sections["cost"]["intro"].append(
-            f"Volumes from run {cost_run.label} ({cost_run.summary['duration_s']:g} s "
+            f"Volumes from run {cost_run.label} ({cost_run.summary.duration_s:g} s "
             "simulated), scaled to a month. Per-GB charges apply to bytes leaving a cloud.")
         _add(report, "cost", render_figure(plot_cost(cost), "cost", "Monthly cost",
                                            "Left: the bill at the simulated load. Right: "
@@ -178,14 +178,14 @@ def build_report(runs: list[Run], topology: Topology | None = None,
             "No alternative designs in these runs: `netsim review` simulates them.")
     step("findings")
     report.findings = compute_findings(topology, [r for r in runs if topology is None or
-                                                  r.summary.get("topology") == name
+                                                  r.summary.topology == name
                                                   or r.design is not None], avail, cost,
                                        [f for f in (finding_alternatives(alternatives),) if f])
     for key, section in report.sections.items():
         if not section["figures"] and not section["tables"] and not section["empty"]:
             section["empty"] = f"Nothing to show for {key} in these runs."
     report.numbers = {"netsim_version": netsim.__version__, "topology": name,
-                      "runs": [r.summary for r in runs], "availability": avail,
+                      "runs": [r.summary.to_json() for r in runs], "availability": avail,
                       "cost": cost.as_dict() if cost else None,
                       "alternatives": [row.as_dict() for row in alternatives],
                       "findings": [f.__dict__ for f in report.findings], "notes": report.notes}
@@ -196,9 +196,9 @@ def _utilisation(report: Report, main: Sequence[Run], step: Step) -> None:
     """The quietest long run, and the runs where the VPN carried the most."""
     with_trace = [r for r in main if r.trace is not None and r.topology is not None]
     chosen: list[Run] = []
-    quiet = [r for r in with_trace if not r.summary.get("failovers")]
+    quiet = [r for r in with_trace if not r.summary.failovers]
     if quiet:
-        chosen.append(max(quiet, key=lambda r: float(r.summary["duration_s"])))
+        chosen.append(max(quiet, key=lambda r: float(r.summary.duration_s)))
     scored = []
     for run in with_trace:
         assert run.trace is not None

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from netsim.analysis.results import ReviewNote
 from netsim.analysis.summary import summarize
 from netsim.cli.console import stderr_console
 from netsim.report.alternatives import DesignRow, design_row
@@ -55,9 +55,8 @@ def run_planned(planned: Planned, out: Path, engine: str, update: Update | None 
                 ) -> Run:
     """Simulate one planned run and write its directory (summary last, topology beside)."""
     trace = build_simulation(planned.scenario, engine=engine).run(progress=update)
-    summary = summarize(trace, planned.scenario)
-    summary["review"] = {"notes": list(planned.notes), "roles": list(planned.roles),
-                         "design": planned.design, "engine_used": engine}
+    summary = dataclasses.replace(summarize(trace, planned.scenario), review=ReviewNote(
+        tuple(planned.notes), tuple(planned.roles), planned.design, engine))
     run_dir = out / planned.key
     atomic_write(run_dir / "topology.yaml", planned.topology_text.encode())
     write_run(run_dir, trace, summary)
@@ -153,7 +152,7 @@ def review_notes(plan: ReviewPlan, engine: str) -> list[str]:
     return notes
 
 
-def review_summary(report: Report) -> dict[str, Any]:
+def review_summary(report: Report) -> dict[str, int]:
     return {"findings": len(report.findings),
             "risks": sum(f.status == "risk" for f in report.findings)}
 

@@ -217,7 +217,7 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
     findings: list[Finding] = []
     base = summarize(build_simulation(quiet, engine=engine).run(), quiet)
     runs = 1
-    failed = [s["name"] for s in base["slos"] if not s["pass"]]
+    failed = [s.name for s in base.slos if not s.passed]
     if failed:
         findings.append(Finding("slo", frozenset(), None, "fails without any failure: "
                                 + ", ".join(failed), True))
@@ -238,9 +238,9 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
             run = dataclasses.replace(quiet, failures=fails)
             summary = summarize(build_simulation(run, engine=engine).run(), run)
             runs += 1
-            seen[key] = [f"{s['name']} ({s['measured']} vs {s['bound']} {s['target']}"
-                         f"{' ' + s['unit'] if s['unit'] else ''})"
-                         for s in summary["slos"] if not s["pass"]]
+            seen[key] = [f"{s.name} ({s.measured} vs {s.bound.value} {s.target}"
+                         f"{' ' + s.unit if s.unit else ''})"
+                         for s in summary.slos if not s.passed]
         if seen[key]:
             findings.append(Finding("slo", combo, None, "violates " + ", ".join(seen[key]),
                                     True, "blackhole", at, duration))
