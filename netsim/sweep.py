@@ -37,7 +37,10 @@ if TYPE_CHECKING:
 
     from netsim.model.scenario import Scenario
 
-Row = dict[str, Any]
+#: One replication: grid values (str), point, replication and seed (int), each SLO's
+#: measured value (float, None without data) and verdicts (bool). Columns are named by the
+#: grid keys and the SLOs, so a row is a mapping, not a class.
+Row = dict[str, str | int | float | bool | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +192,7 @@ def plot_sensitivity(rows: list[Row], grid: list[tuple[str, list[str]]]) -> Any:
             ax = axes[i][j]
             means, lows, highs = [], [], []
             for v in values:
-                ys = [float(r[metric]) for r in rows if r[key] == v and r[metric] is not None]
+                ys = [float(y) for r in rows if r[key] == v and (y := r[metric]) is not None]
                 means.append(float(np.mean(ys)) if ys else math.nan)
                 lows.append(min(ys) if ys else math.nan)
                 highs.append(max(ys) if ys else math.nan)
@@ -205,7 +208,7 @@ def plot_sensitivity(rows: list[Row], grid: list[tuple[str, list[str]]]) -> Any:
 
 
 def write_sweep(out: Path, rows: list[Row], grid: list[tuple[str, list[str]]],
-                meta: dict[str, Any]) -> None:
+                meta: dict[str, object]) -> None:
     """``sweep.csv``, ``sweep.json`` and ``sensitivity.png``, each written atomically."""
     atomic_write(out / "sweep.csv", table_csv(rows).encode())
     atomic_write(out / "sweep.json", dumps({**meta, "grid": dict(grid), "rows": rows}))

@@ -11,7 +11,7 @@ side by side (cost, latency, failover gap, downtime).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from netsim.analysis.results import Summary
     from netsim.model.topology import Topology
     from netsim.report.data import Run
+    from netsim.report.fig_availability import AvailabilityData
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class DesignRow:
     spofs: tuple[str, ...]
     violated: tuple[str, ...] = ()       # "name measured unit" of the SLOs the failure run broke
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {"design": self.design, "label": self.label,
                 "monthly_usd": self.cost.total, "normal_p95_ms": self.normal_p95_ms,
                 "failure": self.failure_subject, "failure_p95_ms": self.failure_p95_ms,
@@ -71,7 +72,7 @@ def _latency(summary: Summary) -> float | None:
 
 
 def design_row(design: str, label: str, topology: Topology, normal: Run, failure: Run,
-               avail: dict[str, Any]) -> DesignRow:
+               avail: AvailabilityData) -> DesignRow:
     """One row of the comparison; ``avail`` is :func:`availability_data` of ``topology``."""
     fs = failure.summary
     slos = fs.slos
@@ -80,16 +81,16 @@ def design_row(design: str, label: str, topology: Topology, normal: Run, failure
                if isinstance(c, ClassStats) and c.kind is TrafficKind.REQUEST_RESPONSE)
     bulk = [c.throughput_mbps for c in fs.traffic.values()
             if isinstance(c, BulkStats) and c.throughput_mbps is not None]
-    pair = avail["pairs"][0]
-    sim = pair.get("simulated")
-    value = sim if sim is not None else pair["closed_form"]
+    pair = avail.pairs[0]
+    sim = pair.simulated
+    value = sim if sim is not None else pair.closed_form
     subject = fs.failovers[0].record.subject if fs.failovers else "-"
     return DesignRow(design, label, cost_model(topology, normal.trace, normal.summary,
                                                design=design),
                      _latency(normal.summary), subject, _latency(fs),
                      max(gaps) if gaps else None, lost, bulk[0] if bulk else None,
-                     sum(s.passed for s in slos), len(slos), (pair["a"], pair["b"]),
-                     value, pair["downtime_min_per_year"]["mean"]
+                     sum(s.passed for s in slos), len(slos), (pair.a, pair.b),
+                     value, pair.downtime_min_per_year.mean
                      if sim is not None else downtime_minutes_per_year(value),
                      tuple(sorted(spof_names(topology))),
                      tuple(f"{s.name} {s.measured:.4g} {s.unit}".strip()

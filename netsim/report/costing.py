@@ -12,7 +12,7 @@ volume is where ``fixed + effective_per_gb * V`` equals ``price * V``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.analysis.results import BulkStats
 from netsim.analysis.summary import billed_bytes
@@ -62,7 +62,7 @@ class CostModel:
         margin = price - self.effective_per_gb
         return self.fixed_total / margin if margin > 0 else None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         lo, hi = self.egress_prices
         return {"design": self.design, "fixed_monthly_usd": self.fixed_total,
                 "per_gb_monthly_usd": self.per_gb_total, "total_monthly_usd": self.total,

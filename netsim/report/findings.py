@@ -10,7 +10,7 @@ topology (a second MCR, a faster VPN) and the findings change with it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from netsim.report.costing import CostModel
     from netsim.report.data import Run
+    from netsim.report.fig_availability import AvailabilityData
     from netsim.trace.core import Trace
     from netsim.trace.records import FailoverRecord
 
@@ -84,32 +85,33 @@ def finding_spof(topology: Topology) -> Finding:
                    "single element cuts any pair of clouds.", tuple(evidence))
 
 
-def finding_serial_path(avail: dict[str, Any], claims: AdrClaims = ADR_003) -> Finding | None:
+def finding_serial_path(avail: AvailabilityData, claims: AdrClaims = ADR_003
+                        ) -> Finding | None:
     """The preferred path in series against the per-link availability the ADR promises."""
-    pairs = avail.get("pairs") or []
+    pairs = avail.pairs
     if not pairs:
         return None
-    worst = max(pairs, key=lambda p: len(p["primary_elements"]))
-    k = len(worst["primary_elements"])
-    claimed, own = worst["claimed_series"], worst["primary"]
+    worst = max(pairs, key=lambda p: len(p.primary_elements))
+    k = len(worst.primary_elements)
+    claimed, own = worst.claimed_series, worst.primary
     target = claims.link_availability
-    ev = [f"{worst['a']}→{worst['b']} preferred path {worst['primary_path']} depends on {k} "
-          f"elements in series: {worst['primary_elements']}",
+    ev = [f"{worst.a}→{worst.b} preferred path {list(worst.primary_path)} depends on {k} "
+          f"elements in series: {list(worst.primary_elements)}",
           f"at the ADR's {_pct(target, 2)} each: {target:.4f}^{k} = {_pct(claimed)} "
           f"({downtime_minutes_per_year(claimed):.1f} min/yr against "
           f"{downtime_minutes_per_year(target):.1f})",
           f"with the topology's own mtbf/mttr: {_pct(own)} "
           f"({downtime_minutes_per_year(own):.0f} min/yr)"]
-    sim = worst.get("simulated")
-    whole = sim if sim is not None else worst["closed_form"]
-    how = (f"Monte Carlo over {avail['years']} years, CI "
-           f"[{_pct(worst['ci'][0], 5)}, {_pct(worst['ci'][1], 5)}]" if sim is not None
-           else "closed form")
+    sim = worst.simulated
+    whole = sim if sim is not None else worst.closed_form
+    how = (f"Monte Carlo over {avail.years} years, CI "
+           f"[{_pct(worst.ci[0], 5)}, {_pct(worst.ci[1], 5)}]"
+           if sim is not None and worst.ci is not None else "closed form")
     ev.append(f"whole design, fallbacks included ({how}): {_pct(whole, 5)} "
-              f"({worst['downtime_min_per_year']['mean']:.2f} min/yr)")
+              f"({worst.downtime_min_per_year.mean:.2f} min/yr)")
     if k <= 1 and own >= target:
         return Finding("serial", "holds", "The preferred path is a single element",
-                       f"{worst['a']}→{worst['b']} crosses one element, so the path can reach "
+                       f"{worst.a}→{worst.b} crosses one element, so the path can reach "
                        f"the {_pct(target, 2)} its link promises.", tuple(ev))
     rests_on = ("the fallback, not the interconnect path, carries the availability claim"
                 if whole >= target > own else
@@ -118,7 +120,7 @@ def finding_serial_path(avail: dict[str, Any], claims: AdrClaims = ADR_003) -> F
     return Finding(
         "serial", "risk" if claimed < target or own < target else "holds",
         "A serial path through the hub cannot reach the availability of each link",
-        f"{worst['a']}→{worst['b']} crosses {k} elements in series, so even at "
+        f"{worst.a}→{worst.b} crosses {k} elements in series, so even at "
         f"{_pct(target, 2)} each the path gives {_pct(claimed)}; with this topology's "
         f"failure rates it gives {_pct(own)}. With every fallback the pair reaches "
         f"{_pct(whole, 5)}: {rests_on}.", tuple(ev))
@@ -364,7 +366,7 @@ def finding_failover_slo(runs: Sequence[Run]) -> Finding | None:
 
 
 def compute_findings(topology: Topology | None, runs: Sequence[Run],
-                     avail: dict[str, Any] | None, cost: CostModel | None,
+                     avail: AvailabilityData | None, cost: CostModel | None,
                      extra: Sequence[Finding] = (), claims: AdrClaims = ADR_003
                      ) -> list[Finding]:
     """Every finding the inputs support, risks first."""

@@ -7,7 +7,7 @@ Every cell is formatted here so the template only prints. Verdicts are plain wor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.analysis.graph import downtime_minutes_per_year
 from netsim.analysis.results import Bound
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from netsim.report.alternatives import DesignRow
     from netsim.report.costing import CostModel
     from netsim.report.data import Run
+    from netsim.report.fig_availability import AvailabilityData
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,24 +129,23 @@ def failover_table(runs: Sequence[Run]) -> Table:
                   "gap", "lost"), rows)
 
 
-def availability_table(avail: dict[str, Any]) -> Table:
+def availability_table(avail: AvailabilityData) -> Table:
     rows = []
     claim = ADR_003.link_availability
-    for p in avail["pairs"]:
-        sim = p.get("simulated")
-        ci = p.get("ci")
-        value = sim if sim is not None else p["closed_form"]
+    for p in avail.pairs:
+        sim, ci = p.simulated, p.ci
+        value = sim if sim is not None else p.closed_form
         ok = value >= claim
         rows.append(_row([
-            _cell(f"{p['a']} ↔ {p['b']}"), _num(sim, "{:.7f}"),
+            _cell(f"{p.a} ↔ {p.b}"), _num(sim, "{:.7f}"),
             _cell("-" if not ci else f"[{ci[0]:.7f}, {ci[1]:.7f}]", "num"),
-            _num(p["closed_form"], "{:.7f}"),
-            _num(p["downtime_min_per_year"]["mean"], "{:.2f}", "min/yr"),
-            _num(p["downtime_min_per_year"].get("p95"), "{:.2f}", "min/yr"),
-            _num(p["primary"], "{:.5f}"), _cell(" › ".join(p["primary_elements"])),
-            _num(p["claimed_series"], "{:.5f}"),
+            _num(p.closed_form, "{:.7f}"),
+            _num(p.downtime_min_per_year.mean, "{:.2f}", "min/yr"),
+            _num(p.downtime_min_per_year.p95, "{:.2f}", "min/yr"),
+            _num(p.primary, "{:.5f}"), _cell(" › ".join(p.primary_elements)),
+            _num(p.claimed_series, "{:.5f}"),
             _cell("meets" if ok else "misses", "verdict")], "pass" if ok else "fail"))
-    return table(f"Availability per pair ({avail['years']} simulated years; ADR claim "
+    return table(f"Availability per pair ({avail.years} simulated years; ADR claim "
                  f"{claim:.2%} = {downtime_minutes_per_year(claim):.1f} min/yr)",
                  ("pair", "Monte Carlo", "95% CI", "closed form", "downtime mean",
                   "downtime p95", "preferred path alone", "its elements in series",

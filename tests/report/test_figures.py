@@ -111,10 +111,10 @@ def test_availability_markers_are_the_computed_downtime(hub: Topology) -> None:
     data = availability_data(hub, years=50, seed=3)
     fig = plot_availability(data)
     (primary,) = artists(fig, "avail:primary")
-    expected = [downtime_minutes_per_year(p["primary"]) for p in data["pairs"]]
+    expected = [downtime_minutes_per_year(p.primary) for p in data.pairs]
     assert list(primary.get_offsets()[:, 1]) == pytest.approx(expected)
     # Three elements in series: 0.9999^3, the figure's "claimed series" markers.
-    assert data["pairs"][0]["claimed_series"] == pytest.approx(0.9999 ** 3)
+    assert data.pairs[0].claimed_series == pytest.approx(0.9999 ** 3)
     assert artists(fig, "avail:mc-mean")
 
 
