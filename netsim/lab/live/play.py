@@ -9,9 +9,9 @@ path is the lab's forwarding path, sampled every second and just before every fa
 mapped to model link names) and the same ``failure``/``repair`` events and failover records
 as the simulator writes, so :func:`netsim.analysis.summary.summarize` judges both alike.
 
-What the lab cannot play is left out of the summary and named in ``meta["lab"]``:
-request-response and bulk classes, random failures, and probe rates above
-``MAX_PROBE_RATE`` (capped).
+What the lab cannot play is left out of the summary and named in the Trace's ``lab`` note
+(:class:`~netsim.trace.records.LabNote`): request-response and bulk classes, random
+failures, and probe rates above ``MAX_PROBE_RATE`` (capped).
 """
 
 from __future__ import annotations
