@@ -8,7 +8,7 @@ Examples
 >>> from netsim import load_scenario
 >>> scenario = load_scenario("scenarios/interconnect-cut.yaml", ["duration=3m"])
 >>> trace, summary = simulate(scenario, seed=1)
->>> summary["failovers"][0]["subject"]
+>>> summary.failovers[0].subject
 'aws-mcr'
 """
 
@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.analysis.summary import summarize
 from netsim.sim.engine import build_simulation
 
 if TYPE_CHECKING:
+    from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
     from netsim.trace.core import Trace
 
@@ -29,7 +30,7 @@ Progress = Callable[[float, float], None]   # (simulated seconds done, total)
 
 
 def simulate(scenario: Scenario, seed: int | None = None, engine: str = "exact",
-             progress: Progress | None = None) -> tuple[Trace, dict[str, Any]]:
+             progress: Progress | None = None) -> tuple[Trace, Summary]:
     """Run one scenario and summarise it (the library form of ``netsim run``)."""
     simulation = build_simulation(scenario, seed, engine=engine)
     trace = simulation.run(progress=progress)

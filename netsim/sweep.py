@@ -21,7 +21,7 @@ import io
 import itertools
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,7 +35,10 @@ if TYPE_CHECKING:
 
     from netsim.model.scenario import Scenario
 
-Row = dict[str, Any]
+#: One replication: grid values (str), point, replication and seed (int), each SLO's
+#: measured value (float, None without data) and verdicts (bool). Columns are named by the
+#: grid keys and the SLOs, so a row is a mapping, not a class.
+Row = dict[str, str | int | float | bool | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +96,10 @@ def run_task(task: Task) -> list[Row]:
         summary = summarize(trace, task.scenario)
         row: Row = {"point": task.point, "replication": rep, "seed": seed,
                     **dict(task.values)}
-        for slo in summary["slos"]:
-            row[slo["name"]] = slo["measured"]
-            row[f"{slo['name']}:pass"] = slo["pass"]
-        row["pass"] = summary["pass"]
+        for slo in summary.slos:
+            row[slo.name] = slo.measured
+            row[f"{slo.name}:pass"] = slo.passed
+        row["pass"] = summary.passed
         rows.append(row)
     return rows
 
@@ -166,7 +169,7 @@ def table_csv(rows: list[Row]) -> str:
 
 
 def write_sweep(out: Path, rows: list[Row], grid: list[tuple[str, list[str]]],
-                meta: dict[str, Any]) -> None:
+                meta: dict[str, object]) -> None:
     """``sweep.csv``, ``sweep.json`` and ``sensitivity.png``, each written atomically."""
     atomic_write(out / "sweep.csv", table_csv(rows).encode())
     atomic_write(out / "sweep.json", dumps({**meta, "grid": dict(grid), "rows": rows}))

@@ -83,7 +83,7 @@ class PairResult:
     closed_form: float | None
     downtime_min: np.ndarray                # per simulated year
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         d = self.downtime_min
         return {"a": self.a, "b": self.b, "simulated": round(self.simulated, 9),
                 "ci": [round(x, 9) if math.isfinite(x) else None for x in self.ci],
@@ -334,7 +334,8 @@ def _pair_down(topo: Topology, names: list[str], a: str, b: str, broken: int,
     return any(broken >> names.index(n) & 1 for n in path)
 
 
-def availability_report(topo: Topology, years: int, seed: int) -> dict[str, Any]:
+def availability_report(topo: Topology, years: int, seed: int
+                        ) -> dict[str, Any]:  # the --json document, printed as it is
     """The ``netsim availability --json`` document (architecture section 6)."""
     pairs = simulate_pairs(topo, years, seed)
     return {"years": years, "seed": seed, "topology": topo.name, "sla": SLA_CLAIMED,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.errors import EXIT_OK, EXIT_VIOLATED
 
 if TYPE_CHECKING:
     import argparse
 
+    from netsim.analysis.results import Summary
     from netsim.trace.core import Trace
 
 ENGINES = ("exact", "fast")
@@ -46,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     "summary.json, attempts.parquet, timeline.jsonl")
 
 
-def conclude(out: Path, trace: Trace, summary: dict[str, Any], quiet: bool, files: str) -> int:
+def conclude(out: Path, trace: Trace, summary: Summary, quiet: bool, files: str) -> int:
     """Write the run directory, print the summary, and return the exit status
     (shared by ``netsim run`` and ``netsim lab run``)."""
     from netsim.cli.console import print_summary
@@ -56,4 +57,4 @@ def conclude(out: Path, trace: Trace, summary: dict[str, Any], quiet: bool, file
     if not quiet:
         print_summary(summary)
         print(f"results in {out}/ ({files})")
-    return EXIT_OK if summary["pass"] else EXIT_VIOLATED
+    return EXIT_OK if summary.passed else EXIT_VIOLATED

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-Row = dict[str, Any]     # one row of a sweep table (netsim.sweep)
+if TYPE_CHECKING:
+    from netsim.sweep import Row
 
 
 def metric_names(rows: list[Row], keys: list[str]) -> list[str]:
@@ -32,7 +33,7 @@ def plot_sensitivity(rows: list[Row], grid: list[tuple[str, list[str]]]) -> Any:
             ax = axes[i][j]
             means, lows, highs = [], [], []
             for v in values:
-                ys = [float(r[metric]) for r in rows if r[key] == v and r[metric] is not None]
+                ys = [float(y) for r in rows if r[key] == v and (y := r[metric]) is not None]
                 means.append(float(np.mean(ys)) if ys else math.nan)
                 lows.append(min(ys) if ys else math.nan)
                 highs.append(max(ys) if ys else math.nan)

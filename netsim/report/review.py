@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from netsim.analysis.results import ReviewNote
 from netsim.analysis.summary import summarize
 from netsim.report.alternatives import DesignRow, design_row
 from netsim.report.build import Report, build_report, write_report
@@ -52,9 +53,8 @@ def run_planned(planned: Planned, out: Path, engine: str, update: Update | None 
                 ) -> Run:
     """Simulate one planned run and write its directory (summary last, topology beside)."""
     trace = build_simulation(planned.scenario, engine=engine).run(progress=update)
-    summary = summarize(trace, planned.scenario)
-    summary["review"] = {"notes": list(planned.notes), "roles": list(planned.roles),
-                         "design": planned.design, "engine_used": engine}
+    summary = dataclasses.replace(summarize(trace, planned.scenario), review=ReviewNote(
+        tuple(planned.notes), tuple(planned.roles), planned.design, engine))
     run_dir = out / planned.key
     atomic_write(run_dir / "topology.yaml", planned.topology_text.encode())
     write_run(run_dir, trace, summary)

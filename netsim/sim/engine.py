@@ -121,7 +121,7 @@ def finish_trace(trace: Trace, timeline: ControlTimeline, dirs: Mapping[tuple[st
     """Copy the control timeline and link counters into the trace."""
     trace.events = sorted(trace.events + timeline.events, key=lambda e: e.time)
     trace.transfers = timeline.transfers
-    trace.meta["failovers"] = timeline.failovers
+    trace.failovers = list(timeline.failovers)
     for (name, d), direction in dirs.items():
         trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + float(
             getattr(direction, "bytes", 0.0))

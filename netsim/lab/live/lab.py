@@ -178,7 +178,7 @@ class Lab:
                    for d in ds]
         _deploy.wait_ready(daemons, time.monotonic() + timeout, timeout)
 
-    def _probe_args(self, src: str, dst: str) -> dict[str, Any]:
+    def _probe_args(self, src: str, dst: str) -> dict[str, Any]:  # run/start_probes kwargs
         return {"lab": self.name, "src_ns": self.namespace(src), "dst_ns": self.namespace(dst),
                 "dst_addr": self.address(dst), "workdir": self.state.directory / "probes",
                 "names": (src, dst)}
