@@ -43,7 +43,7 @@ def compare(title: str, scenario: Scenario, plain: bool) -> None:
     runs: dict[str, tuple[Any, float, float]] = {}
     for engine in ("fast", "exact"):
         trace, wall, cpu = timed(lambda e=engine: build_simulation(scenario, engine=e).run())
-        runs[engine] = (summarize(trace, scenario), wall, cpu)
+        runs[engine] = (summarize(trace, scenario).to_json(), wall, cpu)
     if plain:
         runs["plain"] = timed(lambda: run_plain(scenario))
     print(f"\n== {title}: {scenario.duration / 3600:g} simulated hours ==")

@@ -45,7 +45,7 @@ def main() -> None:
 
     trace = build_simulation(scenario, engine="fast").run(progress)
     run_wall, run_cpu = time.perf_counter() - wall, time.process_time() - cpu
-    summary = summarize(trace, scenario)
+    summary = summarize(trace, scenario).to_json()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # KiB on Linux
     sketches = trace.meta["sketches"]["counters"]["sent"]
     attempts = sum(sum(row) for row in sketches)

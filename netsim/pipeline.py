@@ -1,39 +1,45 @@
-"""``netsim run``: load a scenario, simulate it, judge its SLOs, write the run directory."""
+"""The simulation pipeline as a library: scenario -> Trace -> summary.
+
+``netsim run`` (:mod:`netsim.cli.run`) is :func:`simulate`, then
+:func:`netsim.trace.files.write_run`, plus printing.
+
+Examples
+--------
+>>> from netsim import load_scenario
+>>> scenario = load_scenario("scenarios/interconnect-cut.yaml", ["duration=3m"])
+>>> trace, summary = simulate(scenario, seed=1)
+>>> summary.failovers[0].subject
+'aws-mcr'
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.analysis.summary import summarize
-from netsim.cli.console import print_summary, progress_bar
-from netsim.errors import EXIT_OK, EXIT_VIOLATED
-from netsim.model.load_scenario import load_scenario
 from netsim.sim.engine import build_simulation
-from netsim.trace.files import write_run
 
 if TYPE_CHECKING:
+    from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
     from netsim.trace.core import Trace
 
+Progress = Callable[[float, float], None]   # (simulated seconds done, total)
+
 
 def simulate(scenario: Scenario, seed: int | None = None, engine: str = "exact",
-             progress: bool = False) -> tuple[Trace, dict[str, Any]]:
+             progress: Progress | None = None) -> tuple[Trace, Summary]:
     """Run one scenario and summarise it (the library form of ``netsim run``)."""
     simulation = build_simulation(scenario, seed, engine=engine)
-    with progress_bar(f"simulating {scenario.name}", scenario.duration, progress) as update:
-        trace = simulation.run(progress=update)
+    trace = simulation.run(progress=progress)
     return trace, summarize(trace, scenario)
 
 
-def run_command(path: Path, seed: int | None = None, out: Path | None = None,
-                overrides: list[str] | None = None, quiet: bool = False,
-                engine: str = "exact") -> int:
-    scenario = load_scenario(path, overrides or [])
-    trace, summary = simulate(scenario, seed, engine, progress=not quiet)
-    out = out or Path("results") / scenario.name
-    write_run(out, trace, summary)
-    if not quiet:
-        print_summary(summary)
-        print(f"results in {out}/ (summary.json, attempts.parquet, timeline.jsonl)")
-    return EXIT_OK if summary["pass"] else EXIT_VIOLATED
+def default_out(scenario: Scenario, suffix: str = "") -> Path:
+    """``results/<scenario>[suffix]/``: where a run is written unless told otherwise."""
+    return Path("results") / f"{scenario.name}{suffix}"
+
+
+__all__ = ["default_out", "simulate"]

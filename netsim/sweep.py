@@ -19,25 +19,26 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import math
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.errors import EXIT_OK, EnvironmentProblem, UsageError
+from netsim.errors import EnvironmentProblem, UsageError
 from netsim.model.load_scenario import load_scenario
 from netsim.trace.files import atomic_write, dumps
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from netsim.model.scenario import Scenario
 
-Row = dict[str, Any]
+#: One replication: grid values (str), point, replication and seed (int), each SLO's
+#: measured value (float, None without data) and verdicts (bool). Columns are named by the
+#: grid keys and the SLOs, so a row is a mapping, not a class.
+Row = dict[str, str | int | float | bool | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +96,10 @@ def run_task(task: Task) -> list[Row]:
         summary = summarize(trace, task.scenario)
         row: Row = {"point": task.point, "replication": rep, "seed": seed,
                     **dict(task.values)}
-        for slo in summary["slos"]:
-            row[slo["name"]] = slo["measured"]
-            row[f"{slo['name']}:pass"] = slo["pass"]
-        row["pass"] = summary["pass"]
+        for slo in summary.slos:
+            row[slo.name] = slo.measured
+            row[f"{slo.name}:pass"] = slo.passed
+        row["pass"] = summary.passed
         rows.append(row)
     return rows
 
@@ -167,94 +168,14 @@ def table_csv(rows: list[Row]) -> str:
     return out.getvalue()
 
 
-def metric_names(rows: list[Row], keys: list[str]) -> list[str]:
-    fixed = {"point", "replication", "seed", "pass", *keys}
-    return [k for k in rows[0] if k not in fixed and not k.endswith(":pass")] if rows else []
-
-
-def plot_sensitivity(rows: list[Row], grid: list[tuple[str, list[str]]]) -> Any:
-    """One panel per (SLO metric, parameter): mean over replications and the other
-    parameters at each value, with the min-max range as error bars. Returns the Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    keys = [k for k, _ in grid]
-    metrics = metric_names(rows, keys) or ["pass"]
-    fig, axes = plt.subplots(len(metrics), len(grid), squeeze=False,
-                             figsize=(4 * len(grid), 2.8 * len(metrics)))
-    for i, metric in enumerate(metrics):
-        for j, (key, values) in enumerate(grid):
-            ax = axes[i][j]
-            means, lows, highs = [], [], []
-            for v in values:
-                ys = [float(r[metric]) for r in rows if r[key] == v and r[metric] is not None]
-                means.append(float(np.mean(ys)) if ys else math.nan)
-                lows.append(min(ys) if ys else math.nan)
-                highs.append(max(ys) if ys else math.nan)
-            x = np.arange(len(values))
-            m = np.asarray(means)
-            ax.errorbar(x, m, yerr=[m - np.asarray(lows), np.asarray(highs) - m], marker="o",
-                        capsize=3)
-            ax.set_xticks(x, values, rotation=20, fontsize=8)
-            ax.set_xlabel(key, fontsize=8)
-            ax.set_ylabel(metric, fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def write_sweep(out: Path, rows: list[Row], grid: list[tuple[str, list[str]]],
-                meta: dict[str, Any]) -> None:
+                meta: dict[str, object]) -> None:
     """``sweep.csv``, ``sweep.json`` and ``sensitivity.png``, each written atomically."""
     atomic_write(out / "sweep.csv", table_csv(rows).encode())
     atomic_write(out / "sweep.json", dumps({**meta, "grid": dict(grid), "rows": rows}))
+    from netsim.report.fig_sweep import plot_sensitivity
+
     fig = plot_sensitivity(rows, grid)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     atomic_write(out / "sensitivity.png", buf.getvalue())
-
-
-# ---- command line ---------------------------------------------------------------------
-def register(sub: Any) -> None:
-    """``netsim sweep SCENARIO --grid KEY=V1,V2 ... [--workers N | --scheduler ADDR]``."""
-    p = sub.add_parser("sweep", help="run a parameter grid with replications in parallel")
-    p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2",
-                   help="a --set key and its values; repeat for more parameters")
-    p.add_argument("--replications", type=int, default=1)
-    p.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a fixed override applied at every point")
-    p.add_argument("--engine", choices=("exact", "fast"), default="fast")
-    p.add_argument("--batch", type=int, help="replications per task (default: all of a point)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes (default: CPU count)")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
-    p.add_argument("--out", type=Path, help="output directory (default results/sweep-<name>/)")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(handler=cmd_sweep)
-
-
-def cmd_sweep(args: Any) -> int:
-    from netsim.cli.console import progress_bar
-
-    grid = parse_grid(args.grid)
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    if args.batch is not None and args.batch < 1:
-        raise UsageError(f"--batch must be at least 1, got {args.batch}")
-    tasks = plan_sweep(Path(args.scenario), grid, args.replications, args.seed, args.set,
-                       args.engine, args.batch)
-    started = time.perf_counter()
-    with progress_bar(f"sweep of {len(tasks)} tasks", len(tasks), not args.quiet) as update:
-        rows = run_sweep(tasks, args.workers, args.scheduler, update)
-    name = tasks[0].scenario.name if tasks else "sweep"
-    out = args.out or Path("results") / f"sweep-{name}"
-    write_sweep(out, rows, grid, {"scenario": name, "engine": args.engine,
-                                  "replications": args.replications,
-                                  "where": args.scheduler or f"{args.workers or 'all'} local",
-                                  "wall_s": round(time.perf_counter() - started, 3)})
-    if not args.quiet:
-        print(f"{len(rows)} runs; results in {out}/ (sweep.csv, sweep.json, sensitivity.png)")
-    return EXIT_OK

@@ -58,4 +58,4 @@ failures:
 def run(scenario: Scenario, seed: int | None = None, engine: str = "exact"
         ) -> tuple[Trace, dict[str, Any]]:
     trace = build_simulation(scenario, seed, engine=engine).run()
-    return trace, summarize(trace, scenario)
+    return trace, summarize(trace, scenario).to_json()

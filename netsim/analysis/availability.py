@@ -83,7 +83,7 @@ class PairResult:
     closed_form: float | None
     downtime_min: np.ndarray                # per simulated year
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         d = self.downtime_min
         return {"a": self.a, "b": self.b, "simulated": round(self.simulated, 9),
                 "ci": [round(x, 9) if math.isfinite(x) else None for x in self.ci],
@@ -334,51 +334,9 @@ def _pair_down(topo: Topology, names: list[str], a: str, b: str, broken: int,
     return any(broken >> names.index(n) & 1 for n in path)
 
 
-def availability_report(topo: Topology, years: int, seed: int) -> dict[str, Any]:
+def availability_report(topo: Topology, years: int, seed: int
+                        ) -> dict[str, Any]:  # the --json document, printed as it is
     """The ``netsim availability --json`` document (architecture section 6)."""
     pairs = simulate_pairs(topo, years, seed)
     return {"years": years, "seed": seed, "topology": topo.name, "sla": SLA_CLAIMED,
             "pairs": [p.to_json() for p in pairs]}
-
-
-# ---- command line ---------------------------------------------------------------------
-def register(sub: Any) -> None:
-    """``netsim availability TOPOLOGY [--years N] [--seed N] [--json]``."""
-    p = sub.add_parser("availability", help="Monte Carlo availability of every cloud pair "
-                       "against the closed form and the SLA claimed")
-    p.add_argument("topology", metavar="TOPOLOGY")
-    p.add_argument("--years", type=int, default=1000, help="simulated years (default 1000)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--json", action="store_true", help="print the JSON document only")
-    p.set_defaults(handler=cmd_availability)
-
-
-def cmd_availability(args: Any) -> int:
-    import json
-
-    from netsim.errors import EXIT_OK, UsageError
-    from netsim.model.load_topology import load_topology
-
-    if args.years < 1:
-        raise UsageError(f"--years must be at least 1, got {args.years}")
-    doc = availability_report(load_topology(args.topology), args.years, args.seed)
-    if args.json:
-        print(json.dumps(doc))
-        return EXIT_OK
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{doc['topology']}: availability over {args.years} simulated years "
-                  f"(SLA claimed {SLA_CLAIMED:.4%})")
-    for col in ("pair", "simulated", "95% CI", "closed form", "downtime min/yr mean",
-                "p50", "p95", "SLA"):
-        table.add_column(col, justify="left" if col == "pair" else "right")
-    for p in doc["pairs"]:
-        d = p["downtime_min_per_year"]
-        cf = "-" if p["closed_form"] is None else f"{p['closed_form']:.7f}"
-        ci = "-" if None in p["ci"] else f"[{p['ci'][0]:.7f}, {p['ci'][1]:.7f}]"
-        table.add_row(f"{p['a']}-{p['b']}", f"{p['simulated']:.7f}", ci, cf, f"{d['mean']:.2f}",
-                      f"{d['p50']:.2f}", f"{d['p95']:.2f}",
-                      "[green]met[/]" if p["meets_sla"] else "[red]missed[/]")
-    Console().print(table)
-    return EXIT_OK

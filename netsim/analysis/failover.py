@@ -9,10 +9,9 @@ error of the probe spacing). The same function reads simulated and lab traces.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from netsim.analysis.results import FailoverResult
 from netsim.trace.core import LOST, Trace
 
 LOOKBACK_S = 5.0
@@ -74,17 +73,14 @@ def _spacing(times: np.ndarray) -> float:
     return float(np.median(np.diff(times))) if len(times) > 2 else 0.0
 
 
-def failover_records(trace: Trace) -> list[dict[str, Any]]:
-    """The trace's failover records with ``gap_s`` and ``lost`` measured from the data."""
+def failover_results(trace: Trace) -> list[FailoverResult]:
+    """The trace's failover records with the gap and losses measured from the data."""
     out = []
-    records = trace.meta.get("failovers", [])
-    for rec in records:
-        at = rec["failed_at_s"]
-        flows = affected_flows(trace, set(rec["links"]), at)
+    for rec in trace.failovers:
+        at = rec.failed_at_s
+        flows = affected_flows(trace, set(rec.links), at)
         gap, lost = measure_gap(trace, flows, at)
-        model = (rec["switched_at_s"] - at) if rec.get("switched_at_s") is not None else None
-        out.append({**{k: v for k, v in rec.items() if k != "links"},
-                    "gap_s": round(gap, 4), "lost": lost,
-                    "model_gap_s": None if model is None else round(model, 4),
-                    "affected_flows": len(flows)})
+        model = None if rec.switched_at_s is None else rec.switched_at_s - at
+        out.append(FailoverResult(rec, round(gap, 4), lost,
+                                  None if model is None else round(model, 4), len(flows)))
     return out

@@ -14,13 +14,27 @@ measured from the rows, which cover every failure.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import netsim
-from netsim.analysis.failover import failover_records
+from netsim.analysis.failover import failover_results
 from netsim.analysis.requests import Requests, request_table
+from netsim.analysis.results import (
+    Bound,
+    BulkStats,
+    ClassStats,
+    CostSummary,
+    FailoverResult,
+    Interval,
+    LatencyStats,
+    LinkStats,
+    SloVerdict,
+    Summary,
+    TrafficStats,
+    TransferTimes,
+)
 from netsim.analysis.stats import quantile_ci, wilson
 from netsim.model.scenario import Scenario, Slo, TrafficKind
 from netsim.model.topology import Role, Topology
@@ -28,36 +42,45 @@ from netsim.model.units import DAYS_PER_MONTH
 from netsim.trace.core import REASONS, Trace
 from netsim.trace.sketch import SketchSet
 
+if TYPE_CHECKING:
+    from netsim.trace.records import TransferRecord
+
 MONTH_S = DAYS_PER_MONTH * 86400.0
+QUANTILES = (50, 95, 99)
 
 
 def _r(x: float | None, digits: int = 3) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
 
-def class_stats(req: Requests, ci: int, trace: Trace) -> dict[str, Any]:
+def _ratio(delivered: int, sent: int) -> tuple[float | None, Interval]:
+    """Success ratio and its Wilson interval (6 digits, as summary.json has them)."""
+    lo, hi = wilson(delivered, sent)
+    return (_r(delivered / sent, 6) if sent else None), (_r(lo, 6), _r(hi, 6))
+
+
+def _latency(mean: float, top: float,
+             quantiles: list[tuple[float, tuple[float, float]]]) -> LatencyStats:
+    """LatencyStats from the mean, the maximum and (point, ci) of p50, p95, p99, all in ms."""
+    (p50, c50), (p95, c95), (p99, c99) = quantiles
+    return LatencyStats(_r(mean), _r(top), _r(p50), (_r(c50[0]), _r(c50[1])),
+                        _r(p95), (_r(c95[0]), _r(c95[1])), _r(p99), (_r(c99[0]), _r(c99[1])))
+
+
+def class_stats(req: Requests, ci: int, trace: Trace, kind: TrafficKind) -> ClassStats:
     mask = req.cls == ci
     ok = req.ok[mask]
     lat = req.latency[mask][ok] * 1e3
     sent, delivered = int(mask.sum()), int(ok.sum())
-    out: dict[str, Any] = {"sent": sent, "delivered": delivered, "lost": sent - delivered,
-                           "success_ratio": _r(delivered / sent, 6) if sent else None,
-                           "success_ratio_ci": [_r(x, 6) for x in wilson(delivered, sent)]}
+    latency = None
     if len(lat):
-        stats: dict[str, Any] = {"mean": _r(lat.mean()), "max": _r(lat.max())}
-        for q in (50, 95, 99):
-            point, (lo, hi) = quantile_ci(lat, q / 100)
-            stats[f"p{q}"] = _r(point)
-            stats[f"p{q}_ci"] = [_r(lo), _r(hi)]
-        out["latency_ms"] = stats
-    else:
-        out["latency_ms"] = None
-    out["retried"] = int((req.attempts[mask] > 1).sum())
+        latency = _latency(lat.mean(), lat.max(), [quantile_ci(lat, q / 100) for q in QUANTILES])
     a = trace.attempts
     rows = (a["cls"] == ci) & (a["t_send"] >= trace.warmup) & (a["status"] == 1)
     reasons = np.bincount(a["reason"][rows], minlength=len(REASONS))
-    out["lost_by_reason"] = {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i}
-    return out
+    return ClassStats(kind, sent, delivered, *_ratio(delivered, sent), latency,
+                      int((req.attempts[mask] > 1).sum()),
+                      {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i})
 
 
 def sketch_set(trace: Trace) -> SketchSet | None:
@@ -67,34 +90,28 @@ def sketch_set(trace: Trace) -> SketchSet | None:
     return SketchSet.from_json(trace.meta["sketches"])
 
 
-def sketch_class_stats(sk: SketchSet, ci: int) -> dict[str, Any]:
+def sketch_class_stats(sk: SketchSet, ci: int, kind: TrafficKind) -> ClassStats:
     """:func:`class_stats` from sketches and counters (after the warmup: buckets 1..)."""
     sent = int(sk.count["sent"][ci, 1:].sum())
     delivered = int(sk.count["delivered"][ci, 1:].sum())
-    out: dict[str, Any] = {"sent": sent, "delivered": delivered, "lost": sent - delivered,
-                           "success_ratio": _r(delivered / sent, 6) if sent else None,
-                           "success_ratio_ci": [_r(x, 6) for x in wilson(delivered, sent)]}
     merged = sk.merged(ci)
+    latency = None
     if merged.n:
-        stats: dict[str, Any] = {"mean": _r(sk.lat_sum[ci, 1:].sum() / delivered * 1e3),
-                                 "max": _r(sk.lat_max[ci, 1:].max() * 1e3)}
-        for q in (50, 95, 99):
+        scaled = []
+        for q in QUANTILES:
             point, (lo, hi) = merged.quantile_ci(q / 100)
-            stats[f"p{q}"] = _r(point * 1e3)
-            stats[f"p{q}_ci"] = [_r(lo * 1e3), _r(hi * 1e3)]
-        out["latency_ms"] = stats
-    else:
-        out["latency_ms"] = None
-    out["retried"] = int(sk.count["retried"][ci, 1:].sum())
+            scaled.append((point * 1e3, (lo * 1e3, hi * 1e3)))
+        latency = _latency(sk.lat_sum[ci, 1:].sum() / delivered * 1e3,
+                           sk.lat_max[ci, 1:].max() * 1e3, scaled)
     reasons = sk.lost[ci, 1:].sum(axis=0)
-    out["lost_by_reason"] = {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i}
-    return out
+    return ClassStats(kind, sent, delivered, *_ratio(delivered, sent), latency,
+                      int(sk.count["retried"][ci, 1:].sum()),
+                      {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i})
 
 
-def _active_span(rows: list[dict[str, Any]], end: float) -> float:
+def _active_span(rows: list[TransferRecord], end: float) -> float:
     """Seconds during which at least one of the transfers was running."""
-    spans = sorted((t["start_s"], t["finish_s"] if t["finish_s"] is not None else end)
-                   for t in rows)
+    spans = sorted((t.start_s, t.finish_s if t.finish_s is not None else end) for t in rows)
     total, cur_start, cur_end = 0.0, None, None
     for start, finish in spans:
         if cur_end is None or start > cur_end:
@@ -108,32 +125,30 @@ def _active_span(rows: list[dict[str, Any]], end: float) -> float:
     return total
 
 
-def bulk_stats(trace: Trace, name: str) -> dict[str, Any]:
+def bulk_stats(trace: Trace, name: str) -> BulkStats:
     """Transfers of a bulk class; throughput is over the time any of them was running."""
-    rows = [t for t in trace.transfers if t["class"] == name]
-    delivered = sum(t["delivered_bytes"] for t in rows)
-    done = [t["duration_s"] for t in rows if t["duration_s"] is not None]
+    rows = [t for t in trace.transfers if t.traffic_class == name]
+    delivered = sum(t.delivered_bytes for t in rows)
+    done = [t.duration_s for t in rows if t.duration_s is not None]
     span = max(_active_span(rows, trace.duration), 1e-9)
-    return {"transfers": len(rows), "completed": len(done), "delivered_bytes": delivered,
-            "active_s": _r(span if rows else 0.0),
-            "throughput_mbps": _r(delivered * 8 / span / 1e6),
-            "transfer_s": {"mean": _r(float(np.mean(done))), "max": _r(max(done))} if done
-            else None}
+    return BulkStats(len(rows), len(done), delivered, _r(span if rows else 0.0),
+                     _r(delivered * 8 / span / 1e6),
+                     TransferTimes(_r(float(np.mean(done))), _r(max(done))) if done else None)
 
 
-def evaluate_slo(slo: Slo, traffic: dict[str, Any], failovers: list[dict[str, Any]],
+def evaluate_slo(slo: Slo, traffic: dict[str, TrafficStats], failovers: list[FailoverResult],
                  req: Requests, classes: list[str], sketches: SketchSet | None = None
-                 ) -> dict[str, Any]:
+                 ) -> SloVerdict:
     """One SLO verdict: target, measured value, its CI, pass, and a sentence."""
     measured: float | None = None
-    ci: list[float | None] = [None, None]
+    ci: Interval = (None, None)
     unit = ""
     if slo.metric == "latency" and sketches is not None:
         unit = "ms"
         merged = sketches.merged(classes.index(slo.traffic_class or ""))
         if merged.n:
             point, (lo, hi) = merged.quantile_ci(slo.quantile or 0.95)
-            measured, ci = point * 1e3, [_r(lo * 1e3), _r(hi * 1e3)]
+            measured, ci = point * 1e3, (_r(lo * 1e3), _r(hi * 1e3))
     elif slo.metric == "latency":
         ci_index = classes.index(slo.traffic_class or "")
         mask = (req.cls == ci_index) & req.ok
@@ -141,30 +156,29 @@ def evaluate_slo(slo: Slo, traffic: dict[str, Any], failovers: list[dict[str, An
         unit = "ms"
         if len(lat):
             point, (lo, hi) = quantile_ci(lat, slo.quantile or 0.95)
-            measured, ci = point, [_r(lo), _r(hi)]
+            measured, ci = point, (_r(lo), _r(hi))
     elif slo.metric == "success_ratio":
         stats = traffic[slo.traffic_class or ""]
-        measured = stats.get("success_ratio")
-        ci = stats.get("success_ratio_ci", ci)
+        if isinstance(stats, ClassStats):
+            measured, ci = stats.success_ratio, stats.success_ratio_ci
     elif slo.metric == "failover_gap":
         unit = "s"
-        gaps = [f["gap_s"] for f in failovers]
+        gaps = [f.gap_s for f in failovers]
         measured = max(gaps) if gaps else 0.0
     elif slo.metric == "throughput":
         unit = "Mbps"
-        measured = traffic[slo.traffic_class or ""].get("throughput_mbps")
+        stats = traffic[slo.traffic_class or ""]
+        measured = stats.throughput_mbps if isinstance(stats, BulkStats) else None
     scale = {"ms": 1e3, "Mbps": 1e-6}.get(unit, 1.0)
     target_max = None if slo.max is None else slo.max * scale
     target_min = None if slo.min is None else slo.min * scale
     ok = measured is not None and (target_max is None or measured <= target_max) and (
         target_min is None or measured >= target_min)
     target = target_max if target_max is not None else target_min
-    return {"name": slo.name, "metric": slo.metric, "class": slo.traffic_class,
-            "quantile": slo.quantile, "target": _r(target, 6),
-            "bound": "max" if target_max is not None else "min",
-            "measured": _r(measured, 6) if measured is not None else None, "ci": ci,
-            "unit": unit, "pass": bool(ok),
-            "text": _sentence(slo, measured, target, unit, ok)}
+    return SloVerdict(slo.name, slo.metric, slo.traffic_class, slo.quantile, _r(target, 6),
+                      Bound.MAX if target_max is not None else Bound.MIN,
+                      _r(measured, 6) if measured is not None else None, ci, unit, bool(ok),
+                      _sentence(slo, measured, target, unit, ok))
 
 
 def _sentence(slo: Slo, measured: float | None, target: float | None, unit: str,
@@ -180,15 +194,15 @@ def _sentence(slo: Slo, measured: float | None, target: float | None, unit: str,
             f"{target:.6g}{(' ' + unit) if unit else ''}: {'met' if ok else 'VIOLATED'}")
 
 
-def link_stats(trace: Trace, scenario: Scenario) -> dict[str, Any]:
+def link_stats(trace: Trace, scenario: Scenario) -> dict[str, LinkStats]:
     out = {}
     span = max(trace.duration, 1e-9)
     down = trace.meta.get("link_down_s", {})
     for link in scenario.topology.links:
         volume = trace.link_bytes.get(link.name, 0.0)
-        out[link.name] = {"bytes": _r(volume, 1), "utilization_mean":
-                          _r(volume * 8 / (2 * link.capacity * span), 6),
-                          "down_s": _r(down.get(link.name, 0.0), 3)}
+        out[link.name] = LinkStats(_r(volume, 1),
+                                   _r(volume * 8 / (2 * link.capacity * span), 6),
+                                   _r(down.get(link.name, 0.0), 3))
     return out
 
 
@@ -210,7 +224,7 @@ def billed_bytes(trace: Trace, topology: Topology) -> dict[str, float]:
     return out
 
 
-def cost(trace: Trace, scenario: Scenario) -> dict[str, Any]:
+def cost(trace: Trace, scenario: Scenario) -> CostSummary:
     """Monthly fixed fees plus per-GB egress charges extrapolated from the run to a month."""
     topo = scenario.topology
     fixed = sum(x.cost.monthly for x in topo.links) + sum(n.cost.monthly for n in topo.nodes)
@@ -218,36 +232,31 @@ def cost(trace: Trace, scenario: Scenario) -> dict[str, Any]:
     billed = billed_bytes(trace, topo)
     per_gb = {link.name: billed[link.name] / 1e9 * link.cost.per_gb for link in topo.links}
     month = sum(per_gb.values()) * MONTH_S / span
-    return {"monthly_usd": _r(fixed, 2), "per_gb_usd": _r(month, 2),
-            "total_monthly_usd": _r(fixed + month, 2),
-            "run_per_gb_usd": _r(sum(per_gb.values()), 4)}
+    return CostSummary(_r(fixed, 2), _r(month, 2), _r(fixed + month, 2),
+                       _r(sum(per_gb.values()), 4))
 
 
-def summarize(trace: Trace, scenario: Scenario) -> dict[str, Any]:
-    """The summary.json document of one run."""
+def summarize(trace: Trace, scenario: Scenario) -> Summary:
+    """The :class:`~netsim.analysis.results.Summary` of one run (``summary.json``)."""
     sketches = sketch_set(trace)
     req = request_table(trace)
-    traffic: dict[str, Any] = {}
+    traffic: dict[str, TrafficStats] = {}
     for ci, cls in enumerate(scenario.traffic):
         if cls.kind is TrafficKind.BULK:
-            traffic[cls.name] = {"kind": cls.kind.value, **bulk_stats(trace, cls.name)}
+            traffic[cls.name] = bulk_stats(trace, cls.name)
         elif sketches is not None:
-            traffic[cls.name] = {"kind": cls.kind.value, **sketch_class_stats(sketches, ci)}
+            traffic[cls.name] = sketch_class_stats(sketches, ci, cls.kind)
         else:
-            traffic[cls.name] = {"kind": cls.kind.value, **class_stats(req, ci, trace)}
-    failovers = failover_records(trace)
-    slos = [evaluate_slo(s, traffic, failovers, req, trace.classes, sketches)
-            for s in scenario.slos]
-    plane = ({"data_plane": trace.meta["data_plane"],
-              "statistics": "rows" if sketches is None else "sketches"}
-             if "data_plane" in trace.meta else {})
-    return {
-        "scenario": trace.scenario, "engine": trace.engine, "seed": trace.seed,
-        "topology": scenario.topology.name,
-        "duration_s": trace.duration, "warmup_s": trace.warmup, "wall_s": round(trace.wall_s, 3),
-        "netsim_version": netsim.__version__, **plane,
-        "traffic": traffic, "slos": slos, "pass": all(s["pass"] for s in slos),
-        "failovers": failovers, "links": link_stats(trace, scenario),
-        "cost": cost(trace, scenario), **({"lab": trace.meta["lab"]} if "lab" in trace.meta
-                                          else {}),
-    }
+            traffic[cls.name] = class_stats(req, ci, trace, cls.kind)
+    failovers = failover_results(trace)
+    slos = tuple(evaluate_slo(s, traffic, failovers, req, trace.classes, sketches)
+                 for s in scenario.slos)
+    plane = trace.meta.get("data_plane")
+    return Summary(
+        scenario=trace.scenario, engine=trace.engine, seed=trace.seed,
+        topology=scenario.topology.name, duration_s=trace.duration, warmup_s=trace.warmup,
+        wall_s=round(trace.wall_s, 3), netsim_version=netsim.__version__, traffic=traffic,
+        slos=slos, failovers=tuple(failovers), links=link_stats(trace, scenario),
+        cost=cost(trace, scenario), data_plane=plane,
+        statistics=None if plane is None else "rows" if sketches is None else "sketches",
+        lab=trace.lab)

@@ -9,8 +9,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from netsim.analysis.results import Bound, BulkStats
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+
+    from netsim.analysis.results import Summary
 
 
 def stderr_console() -> Console:
@@ -30,62 +34,98 @@ def progress_bar(label: str, total: float, enabled: bool = True) -> Iterator[Any
         yield lambda done, total_: bar.update(task, completed=done, total=total_)
 
 
+class RichReviewProgress:
+    """A review's progress as two bars: the whole review, and the run being simulated
+    (implements :class:`netsim.report.review.ReviewProgress`)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.overall = progress.add_task("review", total=1)
+        self.current = progress.add_task("", total=1.0, visible=False)
+
+    def start(self, total: int) -> None:
+        self.progress.update(self.overall, total=total)
+
+    def step(self, label: str) -> None:
+        self.progress.update(self.overall, advance=1, description=label)
+
+    def sim(self, label: str) -> Callable[[float, float], None]:
+        progress, task = self.progress, self.current
+        progress.update(task, description=f"  {label}", completed=0, visible=True)
+        return lambda done, total: progress.update(task, completed=done, total=total)
+
+
+@contextlib.contextmanager
+def review_progress(enabled: bool = True) -> Iterator[RichReviewProgress | None]:
+    """Bars on stderr for ``netsim review`` (None when disabled)."""
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn())
+    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+        yield RichReviewProgress(bar)
+
+
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
+def _after(at: float, t: float | None) -> str:
+    """A time as seconds after the failure at ``at`` ("-": it did not happen)."""
+    return "-" if t is None else f"+{t - at:.2f}"
+
+
+def print_summary(summary: Summary, console: Console | None = None) -> None:
     """The summary of one run as tables: traffic classes, SLO verdicts, failovers."""
     console = console or Console()
-    console.print(f"[bold]{summary['scenario']}[/] on {summary.get('topology', '?')} "
-                  f"({summary['engine']}, seed {summary['seed']}, "
-                  f"{summary['duration_s']:g} s simulated in {summary['wall_s']:.1f} s)")
+    console.print(f"[bold]{summary.scenario}[/] on {summary.topology or '?'} "
+                  f"({summary.engine}, seed {summary.seed}, "
+                  f"{summary.duration_s:g} s simulated in {summary.wall_s:.1f} s)")
     t = Table(title="Traffic (latency in ms)")
     for col in ("class", "sent", "success", "p50", "p95", "p95 95% CI", "p99", "max"):
         t.add_column(col, justify="left" if col == "class" else "right",
                      no_wrap=col == "class")
-    for name, s in summary["traffic"].items():
-        if s.get("kind") == "bulk":
-            active = s.get("active_s") or 0.0
-            t.add_row(name, f"{s['transfers']} xfer", f"{s['completed']} done",
-                      f"{s['throughput_mbps'] or 0:.0f}", "Mbit/s", f"over {active:.0f} s",
+    for name, s in summary.traffic.items():
+        if isinstance(s, BulkStats):
+            active = s.active_s or 0.0
+            t.add_row(name, f"{s.transfers} xfer", f"{s.completed} done",
+                      f"{s.throughput_mbps or 0:.0f}", "Mbit/s", f"over {active:.0f} s",
                       "", "")
             continue
-        lat = s.get("latency_ms") or {}
-        ci = lat.get("p95_ci") or [None, None]
-        t.add_row(name, str(s["sent"]),
-                  f"{s['success_ratio']:.5f}" if s["success_ratio"] is not None else "-",
-                  _num(lat.get("p50")), _num(lat.get("p95")),
-                  "-" if None in ci else f"{ci[0]:.1f}-{ci[1]:.1f}",
-                  _num(lat.get("p99")), _num(lat.get("max")))
+        lat = s.latency_ms
+        p50, p95, p99, top = (lat.p50, lat.p95, lat.p99, lat.max) if lat else (None,) * 4
+        lo, hi = lat.p95_ci if lat else (None, None)
+        t.add_row(name, str(s.sent),
+                  f"{s.success_ratio:.5f}" if s.success_ratio is not None else "-",
+                  _num(p50), _num(p95), "-" if lo is None or hi is None else f"{lo:.1f}-{hi:.1f}",
+                  _num(p99), _num(top))
     console.print(t)
-    if summary["slos"]:
+    if summary.slos:
         t = Table(title="SLOs")
         for col in ("SLO", "target", "measured", "95% CI", "verdict"):
             t.add_column(col)
-        for s in summary["slos"]:
-            bound = "<=" if s["bound"] == "max" else ">="
-            ci = s.get("ci") or [None, None]
-            t.add_row(s["name"], f"{bound} {s['target']:g} {s['unit']}",
-                      "-" if s["measured"] is None else f"{s['measured']:.6g} {s['unit']}",
-                      "-" if None in ci else f"[{ci[0]:.6g}, {ci[1]:.6g}]",
-                      "[green]pass[/]" if s["pass"] else "[red]FAIL[/]")
+        for v in summary.slos:
+            bound = "<=" if v.bound is Bound.MAX else ">="
+            lo, hi = v.ci
+            t.add_row(v.name, f"{bound} {v.target:g} {v.unit}",
+                      "-" if v.measured is None else f"{v.measured:.6g} {v.unit}",
+                      "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]",
+                      "[green]pass[/]" if v.passed else "[red]FAIL[/]")
         console.print(t)
-    if summary["failovers"]:
+    if summary.failovers:
         t = Table(title="Failovers (seconds from the failure)")
         for col in ("subject", "mode", "at", "detected", "switched", "restored", "gap",
                     "lost"):
             t.add_column(col)
-        for f in summary["failovers"][:30]:
-            at = f["failed_at_s"]
-
-            def rel(key: str, f: dict[str, Any] = f, at: float = at) -> str:
-                return "-" if f.get(key) is None else f"+{f[key] - at:.2f}"
-            t.add_row(f["subject"], f["mode"], f"{at:.1f}", rel("detected_at_s"),
-                      rel("switched_at_s"), rel("restored_at_s"), f"{f['gap_s']:.2f}",
-                      str(f["lost"]))
-        if len(summary["failovers"]) > 30:
-            t.caption = f"... and {len(summary['failovers']) - 30} more in summary.json"
+        for f in summary.failovers[:30]:
+            rec = f.record
+            at = rec.failed_at_s
+            t.add_row(rec.subject, rec.mode, f"{at:.1f}", _after(at, rec.detected_at_s),
+                      _after(at, rec.switched_at_s), _after(at, rec.restored_at_s),
+                      f"{f.gap_s:.2f}", str(f.lost))
+        if len(summary.failovers) > 30:
+            t.caption = f"... and {len(summary.failovers) - 30} more in summary.json"
         console.print(t)
-    verdict = "[green]all SLOs met[/]" if summary["pass"] else "[red]SLO violated[/]"
+    verdict = "[green]all SLOs met[/]" if summary.passed else "[red]SLO violated[/]"
     console.print(verdict)

@@ -1,4 +1,4 @@
-"""``netsim lab ...`` sub-commands, added to the main parser by :func:`add_lab_commands`.
+"""``netsim lab ...``: the emulation lab's sub-commands (added by :func:`register`).
 
 ::
 
@@ -23,15 +23,15 @@ import re
 import time
 from pathlib import Path
 
-from netsim.errors import EXIT_OK, EXIT_VIOLATED
-from netsim.lab.live import lab as runner
-from netsim.lab.live.deploy import DEPLOY_TIMEOUT_S, load_lab, require_environment
-from netsim.lab.live.faults import flap
+from netsim.errors import EXIT_OK
+from netsim.lab import DEPLOY_TIMEOUT_S
 
 _FLAP = re.compile(r"^flap:([0-9.]+)/([0-9.]+)/([0-9]+)$")
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
+    from netsim.lab.live import lab as runner
+
     start = time.monotonic()
     state = runner.deploy(args.clab_file, timeout=args.timeout, seed=args.seed,
                           keep_on_failure=args.keep_on_failure)
@@ -42,6 +42,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from netsim.lab.live import lab as runner
+    from netsim.lab.live.deploy import require_environment
+
     require_environment(("ip",))
     report = runner.status(runner.resolve_name(args.name))
     print(report.to_json() if args.json else report.format())
@@ -49,6 +52,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_fail(args: argparse.Namespace) -> int:
+    from netsim.lab.live import lab as runner
+    from netsim.lab.live.deploy import load_lab, require_environment
+    from netsim.lab.live.faults import flap
+
     require_environment(("ip",))
     name = runner.resolve_name(args.lab)
     match = _FLAP.match(args.mode)
@@ -65,6 +72,9 @@ def cmd_fail(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from netsim.lab.live import lab as runner
+    from netsim.lab.live.deploy import require_environment
+
     require_environment(("ip",))
     for line in runner.restore(runner.resolve_name(args.lab), args.target):
         print(line)
@@ -72,6 +82,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_destroy(args: argparse.Namespace) -> int:
+    from netsim.lab.live import lab as runner
+
     name = runner.resolve_name(args.name)
     removed = runner.destroy(name)
     print(f"lab {name}: removed {len(removed)} item(s)" if removed else
@@ -89,20 +101,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from netsim.analysis.summary import summarize
-    from netsim.cli.console import print_summary
+    from netsim.cli.run import conclude
+    from netsim.lab.live.deploy import require_environment
     from netsim.lab.live.play import playable, run_live
     from netsim.model.load_scenario import load_scenario
-    from netsim.trace.files import write_run
+    from netsim.pipeline import default_out
 
     scenario = load_scenario(args.scenario, args.set)
     require_environment(("ip", "tc", "vtysh", "swanctl"))
-    out = args.out or Path("results") / f"{scenario.name}-lab"
+    out = args.out or default_out(scenario, "-lab")
     trace = run_live(scenario, out, args.seed)
     summary = summarize(trace, playable(scenario)[0])
-    write_run(out, trace, summary)
-    print_summary(summary)
-    print(f"results in {out}/ (summary.json, attempts.parquet, timeline.jsonl; lab files in lab/)")
-    return EXIT_OK if summary["pass"] else EXIT_VIOLATED
+    return conclude(out, trace, summary, False,
+                    "summary.json, attempts.parquet, timeline.jsonl; lab files in lab/")
 
 
 def _positive(text: str) -> float:
@@ -112,9 +123,13 @@ def _positive(text: str) -> float:
     return value
 
 
-def add_lab_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``lab`` and its sub-commands to the top-level sub-parsers."""
-    lab = subparsers.add_parser("lab", help="emulation lab: FRR + strongSwan in namespaces")
+    lab = subparsers.add_parser(
+        "lab", help="emulation lab: FRR + strongSwan in namespaces",
+        description="Deploy containerlab files into Linux network namespaces with real FRR "
+        "and strongSwan (no Docker; needs root), inject faults, inspect, play scenarios in "
+        "real time, and export netsim topologies as containerlab files.")
     verbs = lab.add_subparsers(dest="lab_verb", required=True,
                                parser_class=type(lab))
 

@@ -1,41 +1,35 @@
-"""``netsim validate FILE...``: check topologies and scenarios, listing every problem.
-
-A file is a scenario if it has a ``topology:`` or ``traffic:`` key, otherwise a topology.
-Problems of all files are collected and reported together; exit 0 when all are valid, 2
-otherwise.
-"""
+"""``netsim validate FILE...``: check topologies and scenarios, listing every problem."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netsim.errors import EXIT_OK, InputError, ModelError
-from netsim.model.load_scenario import load_scenario
-from netsim.model.load_topology import read_topology
-from netsim.model.source import load_yaml
+from netsim.errors import EXIT_OK
 
 if TYPE_CHECKING:
+    import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "validate", help="check topology and scenario files; list every error",
+        description="Check topology and scenario files without running anything. Every "
+        "problem of every file is listed with file, line and key; exit 0 when all are valid, "
+        "2 otherwise.")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="topology or scenario YAML files (a scenario has a topology: key)")
+    p.set_defaults(handler=cmd_validate)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from netsim.errors import InputError
+    from netsim.model.validate import validate_files
 
-def validate_file(path: Path) -> str:
-    """Validate one file; return what it is ("topology" or "scenario")."""
-    doc = load_yaml(path)
-    if isinstance(doc.data, dict) and ("topology" in doc.data or "traffic" in doc.data):
-        load_scenario(path)
-        return "scenario"
-    read_topology(doc)
-    return "topology"
-
-
-def validate_files(paths: list[Path]) -> int:
-    errors: list[ModelError] = []
-    for path in paths:
-        try:
-            kind = validate_file(path)
-            print(f"{path}: valid {kind}")
-        except InputError as exc:
-            errors.extend(exc.errors)
+    valid, errors = validate_files([Path(p) for p in args.files])
+    for path, kind in valid:
+        print(f"{path}: valid {kind}")
     if errors:
         raise InputError(errors)
     return EXIT_OK

@@ -90,7 +90,7 @@ def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClas
                 r.error((*path, key), f"unknown node {node!r}")
     if src in dsts:
         r.error((*path, "to"), "a class cannot send to its own source")
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = {}      # keyword arguments of TrafficClass, each parsed by r
     if kind is TrafficKind.BULK:
         if "volume" in m and "transfers" in m:
             r.error((*path, "volume"), "give either volume or transfers, not both")

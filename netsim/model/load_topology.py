@@ -32,6 +32,7 @@ GROUP_KEYS = ("members", "mtbf", "mttr", "description")
 # Defaults per link kind. The figures are the providers' defaults (see
 # ../shared/reference/numbers.md section 3): AWS DX BGP keepalive 30 s / hold 90 s; AWS VPN
 # tunnels BGP 10 s / 30 s and DPD timeout 30 s; ESP-in-UDP with AES-GCM costs 62 B.
+# Raw YAML values, merged under a link's own keys before validation.
 KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
     LinkKind.INTERCONNECT: {"keepalive": 30.0, "hold": 90.0, "preference": 100,
                             "convergence": 1.0, "overhead": 0.0, "dpd": None},
@@ -110,7 +111,7 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
     )
 
 
-def _cost(r: Reader, m: dict[str, Any], path: KeyPath) -> Cost:
+def _cost(r: Reader, m: dict[str, Any], path: KeyPath) -> Cost:  # m: raw YAML mapping
     c = r.mapping(m.get("cost"), (*path, "cost"), ("monthly", "per_gb"))
     return Cost(r.get(c, (*path, "cost"), "monthly", _nonneg(parse_money), 0.0) or 0.0,
                 r.get(c, (*path, "cost"), "per_gb", _nonneg(parse_money), 0.0) or 0.0)

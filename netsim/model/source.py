@@ -58,7 +58,7 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, doc: Docum
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {}    # the YAML mapping as parsed, checked later by a Reader
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node)
             key = str(key)
@@ -126,7 +126,9 @@ class Reader:
                                       message))
 
     def mapping(self, value: Any, path: KeyPath, allowed: Iterable[str]) -> dict[str, Any]:
-        """Check ``value`` is a mapping with only ``allowed`` keys; return it (or {})."""
+        """Check ``value`` is a mapping with only ``allowed`` keys; return it (or {}).
+
+        Its values are still raw YAML: each is parsed by :meth:`get`."""
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -140,7 +142,7 @@ class Reader:
                                                           f"; allowed: {', '.join(allowed)}"))
         return value
 
-    def get(self, where: dict[str, Any], path: KeyPath, key: str,
+    def get(self, where: dict[str, Any], path: KeyPath, key: str,  # where: raw YAML mapping
             parse: Callable[[Any], T], default: T | None = None, required: bool = False,
             ) -> T | None:
         """Parse ``where[key]`` with ``parse`` (which raises ``UnitError``/``ValueError``)."""

@@ -11,11 +11,13 @@ side by side (cost, latency, failover gap, downtime).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netsim.analysis.graph import downtime_minutes_per_year
+from netsim.analysis.results import BulkStats, ClassStats
+from netsim.model.scenario import TrafficKind
 from netsim.report.adr import ADR_003, AdrClaims
 from netsim.report.costing import CostModel, cost_model
 from netsim.report.fig_topology import spof_names
@@ -27,8 +29,10 @@ if TYPE_CHECKING:
 
     from matplotlib.figure import Figure
 
+    from netsim.analysis.results import Summary
     from netsim.model.topology import Topology
     from netsim.report.data import Run
+    from netsim.report.fig_availability import AvailabilityData
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class DesignRow:
     spofs: tuple[str, ...]
     violated: tuple[str, ...] = ()       # "name measured unit" of the SLOs the failure run broke
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {"design": self.design, "label": self.label,
                 "monthly_usd": self.cost.total, "normal_p95_ms": self.normal_p95_ms,
                 "failure": self.failure_subject, "failure_p95_ms": self.failure_p95_ms,
@@ -61,36 +65,36 @@ class DesignRow:
                 "violated": list(self.violated)}
 
 
-def _latency(summary: dict[str, Any]) -> float | None:
+def _latency(summary: Summary) -> float | None:
     """The first latency SLO's measured value (ms)."""
-    return next((float(s["measured"]) for s in summary.get("slos", [])
-                 if s.get("metric") == "latency" and s.get("measured") is not None), None)
+    return next((float(s.measured) for s in summary.slos
+                 if s.metric == "latency" and s.measured is not None), None)
 
 
 def design_row(design: str, label: str, topology: Topology, normal: Run, failure: Run,
-               avail: dict[str, Any]) -> DesignRow:
+               avail: AvailabilityData) -> DesignRow:
     """One row of the comparison; ``avail`` is :func:`availability_data` of ``topology``."""
     fs = failure.summary
-    slos = fs.get("slos", [])
-    gaps = [float(f["gap_s"]) for f in fs.get("failovers", [])]
-    lost = sum(int(c.get("lost", 0)) for c in fs.get("traffic", {}).values()
-               if c.get("kind") == "request-response")
-    bulk = [c.get("throughput_mbps") for c in fs.get("traffic", {}).values()
-            if c.get("kind") == "bulk" and c.get("throughput_mbps") is not None]
-    pair = avail["pairs"][0]
-    sim = pair.get("simulated")
-    value = sim if sim is not None else pair["closed_form"]
-    subject = fs["failovers"][0]["subject"] if fs.get("failovers") else "-"
+    slos = fs.slos
+    gaps = [float(f.gap_s) for f in fs.failovers]
+    lost = sum(c.lost for c in fs.traffic.values()
+               if isinstance(c, ClassStats) and c.kind is TrafficKind.REQUEST_RESPONSE)
+    bulk = [c.throughput_mbps for c in fs.traffic.values()
+            if isinstance(c, BulkStats) and c.throughput_mbps is not None]
+    pair = avail.pairs[0]
+    sim = pair.simulated
+    value = sim if sim is not None else pair.closed_form
+    subject = fs.failovers[0].record.subject if fs.failovers else "-"
     return DesignRow(design, label, cost_model(topology, normal.trace, normal.summary,
                                                design=design),
                      _latency(normal.summary), subject, _latency(fs),
                      max(gaps) if gaps else None, lost, bulk[0] if bulk else None,
-                     sum(bool(s["pass"]) for s in slos), len(slos), (pair["a"], pair["b"]),
-                     value, pair["downtime_min_per_year"]["mean"]
+                     sum(s.passed for s in slos), len(slos), (pair.a, pair.b),
+                     value, pair.downtime_min_per_year.mean
                      if sim is not None else downtime_minutes_per_year(value),
                      tuple(sorted(spof_names(topology))),
-                     tuple(f"{s['name']} {s['measured']:.4g} {s['unit']}".strip()
-                           for s in slos if not s["pass"] and s.get("measured") is not None))
+                     tuple(f"{s.name} {s.measured:.4g} {s.unit}".strip()
+                           for s in slos if not s.passed and s.measured is not None))
 
 
 def finding_alternatives(rows: Sequence[DesignRow], claims: AdrClaims = ADR_003

@@ -11,15 +11,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import netsim
+from netsim.model.scenario import TrafficKind
 from netsim.model.topology import LinkKind, Topology
 from netsim.report import tables
 from netsim.report.alternatives import DesignRow, finding_alternatives, plot_alternatives
 from netsim.report.costing import CostModel, cost_model
 from netsim.report.data import Run, main_topology
-from netsim.report.fig_availability import availability_data, plot_availability
+from netsim.report.fig_availability import (
+    AvailabilityData,
+    availability_data,
+    plot_availability,
+)
 from netsim.report.fig_cost import plot_cost
 from netsim.report.fig_failover import gap_records, plot_failover_gaps
 from netsim.report.fig_latency import plot_latency_cdfs, slo_targets
@@ -50,14 +55,26 @@ MAX_UTILISATION_FIGURES = 3
 
 
 @dataclass
+class Section:
+    """One section of the page, filled while the report is built (the template prints it)."""
+
+    intro: list[str] = field(default_factory=list)
+    figures: list[dict[str, str]] = field(default_factory=list)   # Rendered.for_template()
+    tables: list[tables.Table] = field(default_factory=list)
+    empty: str = ""                    # what to say when there is nothing to show
+    layout: str = ""                   # CSS class of the figure grid
+
+
+@dataclass
 class Report:
     title: str
     topology: Topology | None
     runs: list[Run]
     findings: list[Finding]
-    sections: dict[str, dict[str, Any]]
+    sections: dict[str, Section]
     figures: list[Rendered]
-    numbers: dict[str, Any]
+    # The numbers the page rests on, written as report.json as they are.
+    numbers: dict[str, object]
     notes: list[str] = field(default_factory=list)
 
 
@@ -69,20 +86,15 @@ def pick_cost_run(runs: Sequence[Run], topology: Topology | None) -> Run | None:
     """The longest failure-free simulated run on the topology (else the longest run)."""
     same = [r for r in runs if r.design is None and r.topology is not None
             and (topology is None or r.topology.name == topology.name)]
-    quiet = [r for r in same if not r.summary.get("failovers")] or same
-    tagged = [r for r in quiet if "cost" in r.summary.get("review", {}).get("roles", [])]
+    quiet = [r for r in same if not r.summary.failovers] or same
+    tagged = [r for r in quiet if r.summary.review and "cost" in r.summary.review.roles]
     pool = tagged or quiet
-    return max(pool, key=lambda r: float(r.summary["duration_s"])) if pool else None
-
-
-def _section(intro: Sequence[str] = (), empty: str = "", layout: str = "") -> dict[str, Any]:
-    return {"intro": list(intro), "figures": [], "tables": [], "empty": empty,
-            "layout": layout}
+    return max(pool, key=lambda r: float(r.summary.duration_s)) if pool else None
 
 
 def _add(report: Report, section: str, rendered: Rendered) -> None:
     report.figures.append(rendered)
-    report.sections[section]["figures"].append(rendered.for_template())
+    report.sections[section].figures.append(rendered.for_template())
 
 
 def _slug(*parts: str) -> str:
@@ -92,12 +104,12 @@ def _slug(*parts: str) -> str:
 def build_report(runs: list[Run], topology: Topology | None = None,
                  alternatives: Sequence[DesignRow] = (), years: int = 2000, seed: int = 1,
                  notes: Sequence[str] = (), title: str | None = None, step: Step = _no_step,
-                 availability: dict[str, Any] | None = None) -> Report:
+                 availability: AvailabilityData | None = None) -> Report:
     """Everything the page shows; see the module docstring."""
     topology = topology or main_topology(runs)
     name = topology.name if topology else "unknown topology"
     report = Report(title or f"Design review: {name}", topology, runs, [],
-                    {key: _section() for key, _ in SECTIONS}, [], {}, list(notes))
+                    {key: Section() for key, _ in SECTIONS}, [], {}, list(notes))
     main = [r for r in runs if r.design is None]
     if topology is not None:
         step("drawing the topology")
@@ -106,11 +118,11 @@ def build_report(runs: list[Run], topology: Topology | None = None,
             "Line width follows capacity; labels give capacity and BGP preference. Red halos "
             "mark single points of failure (bridges and articulation points of the preferred "
             "layer; elements that alone cut a pair)."))
-        report.sections["topology"]["tables"].append(tables.links_table(topology))
-    report.sections["slos"]["tables"].append(tables.slo_table(main))
+        report.sections["topology"].tables.append(tables.links_table(topology))
+    report.sections["slos"].tables.append(tables.slo_table(main))
     for run in main:
         if run.has_rows and run.trace is not None and any(
-                c["kind"] != "bulk" for c in run.summary["traffic"].values()):
+                c.kind is not TrafficKind.BULK for c in run.summary.traffic.values()):
             step(f"latency CDFs of {run.label}")
             _add(report, "latency", render_figure(
                 plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
@@ -118,31 +130,30 @@ def build_report(runs: list[Run], topology: Topology | None = None,
                 "Successful requests after the warmup; red: sent between a failure and the "
                 "restoration of the preferred path."))
     for run in main:
-        recs = run.trace.meta.get("failovers", []) if run.trace is not None else []
+        recs = run.trace.failovers if run.trace is not None else []
         if not recs or run.trace is None:
             continue
-        gaps = {f.get("id", i): f.get("gap_s") or 0.0
-                for i, f in enumerate(run.summary.get("failovers", []))}
-        rec = max(recs, key=lambda r: (gaps.get(r["id"], 0.0), -r["failed_at_s"]))
+        gaps = {f.record.id: f.gap_s or 0.0 for f in run.summary.failovers}
+        rec = max(recs, key=lambda r: (gaps.get(r.id, 0.0), -r.failed_at_s))
         slo = slo_targets(run.summary)
         step(f"timeline of {run.label}")
         _add(report, "timelines", render_figure(
             plot_failure_timeline(run.trace, rec, next(iter(slo.values()))[1] if slo else None,
-                                  title=f"{run.label}: {rec['subject']} {rec['mode']}"),
+                                  title=f"{run.label}: {rec.subject} {rec.mode}"),
             _slug("timeline", run.label), f"Timeline: {run.label}",
             f"The failure with the longest gap of {len(recs)} in this run "
-            f"({rec['subject']}, {rec['mode']}, at {rec['failed_at_s']:.1f} s)."))
+            f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s)."))
     records = gap_records(r.summary for r in runs if r.design is None)
     if records:
         step("failover gaps")
-        target = next((s["target"] for r in main for s in r.summary.get("slos", [])
-                       if s.get("metric") == "failover_gap"), None)
+        target = next((s.target for r in main for s in r.summary.slos
+                       if s.metric == "failover_gap"), None)
         _add(report, "failover", render_figure(
             plot_failover_gaps(records, target), "failover-gaps",
             "Failover gaps by failure mode and detection method",
             "Every failover of every run; lab-measured points are joined to the simulated "
             "point of the same scenario and failure."))
-        report.sections["failover"]["tables"].append(tables.failover_table(main))
+        report.sections["failover"].tables.append(tables.failover_table(main))
     _utilisation(report, main, step)
     avail = None
     if topology is not None:
@@ -153,39 +164,40 @@ def build_report(runs: list[Run], topology: Topology | None = None,
             "Downtime per year, log scale. Boxes: Monte Carlo per simulated year (detection "
             "and convergence included); diamonds: closed form of the whole design; squares: "
             "the preferred path alone in series."))
-        report.sections["availability"]["tables"].append(tables.availability_table(avail))
+        report.sections["availability"].tables.append(tables.availability_table(avail))
     cost: CostModel | None = None
     cost_run = pick_cost_run(runs, topology)
     if topology is not None and cost_run is not None:
         step("cost")
         cost = cost_model(topology, cost_run.trace, cost_run.summary, design=name)
-        report.sections["cost"]["intro"].append(
-            f"Volumes from run {cost_run.label} ({cost_run.summary['duration_s']:g} s "
+        report.sections["cost"].intro.append(
+            f"Volumes from run {cost_run.label} ({cost_run.summary.duration_s:g} s "
             "simulated), scaled to a month. Per-GB charges apply to bytes leaving a cloud.")
         _add(report, "cost", render_figure(plot_cost(cost), "cost", "Monthly cost",
                                            "Left: the bill at the simulated load. Right: "
                                            "cost against volume; red dots: break-even."))
-        report.sections["cost"]["tables"].append(tables.cost_table(cost))
+        report.sections["cost"].tables.append(tables.cost_table(cost))
     if alternatives:
         step("alternatives")
-        report.sections["alternatives"]["tables"].append(tables.alternatives_table(alternatives))
+        report.sections["alternatives"].tables.append(tables.alternatives_table(alternatives))
         _add(report, "alternatives", render_figure(
             plot_alternatives(alternatives), "alternatives", "Alternatives side by side",
             "Same load and the same failure (the link carrying the first pair's traffic) in "
             "every design."))
     else:
-        report.sections["alternatives"]["empty"] = (
+        report.sections["alternatives"].empty = (
             "No alternative designs in these runs: `netsim review` simulates them.")
     step("findings")
     report.findings = compute_findings(topology, [r for r in runs if topology is None or
-                                                  r.summary.get("topology") == name
+                                                  r.summary.topology == name
                                                   or r.design is not None], avail, cost,
                                        [f for f in (finding_alternatives(alternatives),) if f])
     for key, section in report.sections.items():
-        if not section["figures"] and not section["tables"] and not section["empty"]:
-            section["empty"] = f"Nothing to show for {key} in these runs."
+        if not section.figures and not section.tables and not section.empty:
+            section.empty = f"Nothing to show for {key} in these runs."
     report.numbers = {"netsim_version": netsim.__version__, "topology": name,
-                      "runs": [r.summary for r in runs], "availability": avail,
+                      "runs": [r.summary.to_json() for r in runs],
+                      "availability": avail.to_json() if avail else None,
                       "cost": cost.as_dict() if cost else None,
                       "alternatives": [row.as_dict() for row in alternatives],
                       "findings": [f.__dict__ for f in report.findings], "notes": report.notes}
@@ -196,9 +208,9 @@ def _utilisation(report: Report, main: Sequence[Run], step: Step) -> None:
     """The quietest long run, and the runs where the VPN carried the most."""
     with_trace = [r for r in main if r.trace is not None and r.topology is not None]
     chosen: list[Run] = []
-    quiet = [r for r in with_trace if not r.summary.get("failovers")]
+    quiet = [r for r in with_trace if not r.summary.failovers]
     if quiet:
-        chosen.append(max(quiet, key=lambda r: float(r.summary["duration_s"])))
+        chosen.append(max(quiet, key=lambda r: float(r.summary.duration_s)))
     scored = []
     for run in with_trace:
         assert run.trace is not None
@@ -219,8 +231,8 @@ def _utilisation(report: Report, main: Sequence[Run], step: Step) -> None:
             "Busier direction per bin, packets and bulk flows together; dashed: VPN tunnels."))
 
 
-def report_doc(report: Report) -> dict[str, Any]:
-    """The template's data: plain strings, lists and dicts."""
+def report_doc(report: Report) -> dict[str, object]:
+    """The template's data: strings, lists, and the sections' tables and figures."""
     risks = sum(f.status == "risk" for f in report.findings)
     engines = sorted({r.engine for r in report.runs})
     subtitle = [f"{len(report.runs)} runs ({', '.join(engines)}) · netsim "
@@ -234,8 +246,9 @@ def report_doc(report: Report) -> dict[str, Any]:
                           "title": f.title, "text": f.text, "evidence": list(f.evidence)}
                          for f in report.findings],
             "notes": report.notes,
-            "sections": [{"id": key, "title": title, **report.sections[key]}
-                         for key, title in SECTIONS]}
+            "sections": [{"id": key, "title": title, "intro": s.intro, "figures": s.figures,
+                          "tables": s.tables, "empty": s.empty, "layout": s.layout}
+                         for key, title in SECTIONS for s in (report.sections[key],)]}
 
 
 def write_report(report: Report, html_path: Path, figure_dir: Path | None = None

@@ -12,14 +12,16 @@ volume is where ``fixed + effective_per_gb * V`` equals ``price * V``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from netsim.analysis.results import BulkStats
 from netsim.analysis.summary import billed_bytes
 from netsim.model.units import DAYS_PER_MONTH
 from netsim.report.adr import ADR_003
 from netsim.trace.core import OK, Trace
 
 if TYPE_CHECKING:
+    from netsim.analysis.results import Summary
     from netsim.model.topology import Topology
 
 MONTH_S = DAYS_PER_MONTH * 86400.0
@@ -60,7 +62,7 @@ class CostModel:
         margin = price - self.effective_per_gb
         return self.fixed_total / margin if margin > 0 else None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         lo, hi = self.egress_prices
         return {"design": self.design, "fixed_monthly_usd": self.fixed_total,
                 "per_gb_monthly_usd": self.per_gb_total, "total_monthly_usd": self.total,
@@ -72,31 +74,36 @@ class CostModel:
                 "fixed": self.fixed, "per_gb": self.per_gb}
 
 
-def _billed_bytes(trace: Trace | None, topology: Topology, summary: dict[str, Any] | None
+def _billed_bytes(trace: Trace | None, topology: Topology, summary: Summary | None
                   ) -> dict[str, float]:
     if trace is None:
         # Summary only: both directions of every link.
-        return {link.name: float((summary or {}).get("links", {}).get(link.name, {})
-                                 .get("bytes") or 0.0) for link in topology.links}
+        links = summary.links if summary is not None else {}
+        return {link.name: float(links[link.name].carried_bytes or 0.0)
+                if link.name in links else 0.0 for link in topology.links}
     return billed_bytes(trace, topology)
 
 
-def delivered_bytes(trace: Trace | None, summary: dict[str, Any] | None) -> float:
+def delivered_bytes(trace: Trace | None, summary: Summary | None) -> float:
     """Bytes the run delivered between clouds: answered attempts plus bulk transfers."""
     if trace is not None:
         a = trace.attempts
         packets = float(a["bytes"][a["status"] == OK].sum())
-        return packets + sum(float(t.get("delivered_bytes") or 0.0) for t in trace.transfers)
+        return packets + sum(float(t.delivered_bytes or 0.0) for t in trace.transfers)
     total = 0.0
-    for cls in (summary or {}).get("traffic", {}).values():
-        total += float(cls.get("delivered_bytes") or 0.0)
+    for cls in (summary.traffic.values() if summary is not None else ()):
+        if isinstance(cls, BulkStats):
+            total += float(cls.delivered_bytes or 0.0)
     return total
 
 
-def cost_model(topology: Topology, trace: Trace | None, summary: dict[str, Any] | None = None,
+def cost_model(topology: Topology, trace: Trace | None, summary: Summary | None = None,
                duration_s: float | None = None, design: str | None = None) -> CostModel:
     """The :class:`CostModel` of one run of ``topology``."""
-    duration = duration_s or (trace.duration if trace else float((summary or {})["duration_s"]))
+    if duration_s is None and trace is None and summary is None:
+        raise ValueError("cost_model needs a trace, a summary or duration_s")
+    duration = duration_s or (trace.duration if trace else
+                              summary.duration_s if summary is not None else 0.0)
     scale = MONTH_S / max(duration, 1e-9)
     fixed = {x.name: x.cost.monthly for x in topology.links if x.cost.monthly}
     fixed.update({n.name: n.cost.monthly for n in topology.nodes if n.cost.monthly})

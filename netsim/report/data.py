@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from netsim.analysis.results import Summary
 from netsim.errors import InputError, ModelError
 from netsim.model.load_topology import load_topology
+from netsim.trace.fields import Fields
 from netsim.trace.files import load_summary, load_trace
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ SOURCE_TREE = Path(__file__).resolve().parent.parent.parent
 class Run:
     """One finished run: its summary, its Trace if available, and its topology."""
 
-    summary: dict[str, Any]
+    summary: Summary
     trace: Trace | None = None
     topology: Topology | None = None
     path: Path | None = None
@@ -38,11 +40,11 @@ class Run:
 
     @property
     def name(self) -> str:
-        return str(self.summary["scenario"])
+        return self.summary.scenario
 
     @property
     def engine(self) -> str:
-        return str(self.summary.get("engine", "sim"))
+        return self.summary.engine
 
     @property
     def label(self) -> str:
@@ -69,17 +71,18 @@ def find_topology(name: str, near: Path | None = None) -> Path | None:
 def load_run(run_dir: Path, topology: Topology | None = None) -> Run:
     """Read one run directory (see the module docstring)."""
     run_dir = Path(run_dir)
-    summary = load_summary(run_dir)
+    doc = Fields.of(load_summary(run_dir), str(run_dir / "summary.json"))
     trace = None
     if (run_dir / "trace.json").is_file() and (run_dir / "attempts.parquet").is_file():
         trace = load_trace(run_dir)
+    summary = Summary.from_json(doc, trace.failovers if trace is not None else ())
     if topology is None:
         local = run_dir / "topology.yaml"
-        found = local if local.is_file() else find_topology(str(summary.get("topology", "")),
-                                                            run_dir)
+        found = local if local.is_file() else find_topology(summary.topology, run_dir)
         topology = load_topology(found) if found else None
-    notes = list(summary.get("review", {}).get("notes", []))
-    return Run(summary, trace, topology, run_dir, notes, summary.get("review", {}).get("design"))
+    review = summary.review
+    return Run(summary, trace, topology, run_dir, list(review.notes) if review else [],
+               review.design if review else None)
 
 
 def load_runs(run_dirs: list[Path], topology: Topology | None = None) -> list[Run]:

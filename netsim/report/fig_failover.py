@@ -9,7 +9,7 @@ a line to the simulated record of the same scenario and failure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from matplotlib.figure import Figure
+
+    from netsim.analysis.results import Summary
 
 DETECTION_ORDER = ("carrier", "bfd", "hold", "dpd", "undetected")
 FLOOR_S = 0.05          # gaps below this (e.g. none at all) are drawn on the floor
@@ -40,21 +42,19 @@ class GapRecord:
         return f"{self.mode} / {self.detection}"
 
 
-def gap_records(summaries: Iterable[dict[str, Any]]) -> list[GapRecord]:
+def gap_records(summaries: Iterable[Summary]) -> list[GapRecord]:
     """Every failover record of the summaries that has a measured gap."""
     out: list[GapRecord] = []
     unobserved: set[int] = set()
     for s in summaries:
-        engine = "lab" if s.get("engine") == "lab" else "sim"
-        for i, f in enumerate(s.get("failovers", [])):
-            if f.get("gap_s") is None:
-                continue
-            if engine == "lab" and f.get("detection") is None:
+        engine = "lab" if s.engine == "lab" else "sim"
+        for f in s.failovers:
+            rec = f.record
+            if engine == "lab" and rec.detection is None:
                 unobserved.add(len(out))
-            out.append(GapRecord(str(s["scenario"]), engine, int(f.get("id", i)),
-                                 str(f.get("subject", "?")), str(f.get("mode", "?")),
-                                 str(f.get("detection") or "undetected"), float(f["gap_s"]),
-                                 f.get("model_gap_s")))
+            out.append(GapRecord(s.scenario, engine, rec.id, rec.subject, rec.mode,
+                                 rec.detection.value if rec.detection else "undetected",
+                                 float(f.gap_s), f.model_gap_s))
     # The lab measures gaps, not which mechanism detected the failure: a lab record is drawn
     # in the category of the simulated record of the same scenario and failure.
     simulated = {(r.scenario, r.failure): r.detection for r in out if r.engine == "sim"}

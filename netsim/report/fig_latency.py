@@ -8,7 +8,7 @@ end of the run when neither happened). Everything else after the warmup is *norm
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from matplotlib.figure import Figure
 
+    from netsim.analysis.results import Summary
     from netsim.trace.core import Trace
 
 CDF_POINTS = 600
@@ -37,9 +38,9 @@ class LatencySplit:
 def failure_windows(trace: Trace) -> list[tuple[float, float]]:
     """(start, end) of every failure, end = restored, else repaired, else the run's end."""
     out = []
-    for rec in trace.meta.get("failovers", []):
-        end = rec.get("restored_at_s") or rec.get("repaired_at_s") or trace.duration
-        out.append((float(rec["failed_at_s"]), float(end)))
+    for rec in trace.failovers:
+        end = rec.restored_at_s or rec.repaired_at_s or trace.duration
+        out.append((float(rec.failed_at_s), float(end)))
     return out
 
 
@@ -69,10 +70,10 @@ def latency_split(trace: Trace) -> list[LatencySplit]:
     return out
 
 
-def slo_targets(summary: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+def slo_targets(summary: Summary) -> dict[str, tuple[float, float]]:
     """class -> (quantile, target ms) of the latency SLOs of a summary."""
-    return {s["class"]: (float(s.get("quantile") or 0.95), float(s["target"]))
-            for s in summary.get("slos", []) if s.get("metric") == "latency"}
+    return {s.traffic_class or "": (float(s.quantile or 0.95), float(s.target or 0.0))
+            for s in summary.slos if s.metric == "latency"}
 
 
 def _cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from netsim.trace.core import LOST, OK, Trace
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from netsim.trace.records import FailoverRecord
 
 MAX_SPAN_S = 1800.0
 MAX_LINKS = 6
@@ -47,41 +49,41 @@ class Timeline:
     path_flow: str = ""               # the flow whose path is shown (the busiest affected)
 
 
-def _window(trace: Trace, rec: dict[str, Any], before: float, after: float
+def _window(trace: Trace, rec: FailoverRecord, before: float, after: float
             ) -> tuple[float, float]:
-    at = float(rec["failed_at_s"])
-    end = next((rec[k] for k in ("restored_at_s", "repaired_at_s", "switched_at_s")
-                if rec.get(k) is not None), at + 60.0)
+    at = float(rec.failed_at_s)
+    end = next((t for t in (rec.restored_at_s, rec.repaired_at_s, rec.switched_at_s)
+                if t is not None), at + 60.0)
     return max(0.0, at - before), min(trace.duration, float(end) + after, at + MAX_SPAN_S)
 
 
-def _marks(trace: Trace, rec: dict[str, Any], t0: float, t1: float) -> list[tuple[float, str]]:
-    at = float(rec["failed_at_s"])
-    marks = [(0.0, f"failure ({rec.get('mode', '?')})")]
+def _marks(trace: Trace, rec: FailoverRecord, t0: float, t1: float) -> list[tuple[float, str]]:
+    at = float(rec.failed_at_s)
+    marks = [(0.0, f"failure ({rec.mode})")]
     for event in trace.events:
-        if (event.kind == "detected" and rec.get("id") in event.attrs.get("failures", ())
+        if (event.kind == "detected" and rec.id in event.attrs.get("failures", ())
                 and t0 <= event.time <= t1):
             marks.append((event.time - at,
                           f"detected: {event.subject} ({event.attrs.get('method')})"))
-    for key, label in (("switched_at_s", "switched"), ("repaired_at_s", "repaired"),
-                       ("restored_at_s", "restored")):
-        if rec.get(key) is not None and t0 <= rec[key] <= t1:
-            marks.append((rec[key] - at, label))
+    for t, label in ((rec.switched_at_s, "switched"), (rec.repaired_at_s, "repaired"),
+                     (rec.restored_at_s, "restored")):
+        if t is not None and t0 <= t <= t1:
+            marks.append((t - at, label))
     return marks
 
 
-def failure_timeline(trace: Trace, rec: dict[str, Any], before: float = 15.0,
+def failure_timeline(trace: Trace, rec: FailoverRecord, before: float = 15.0,
                      after: float = 15.0) -> Timeline:
-    """The series of :class:`Timeline` for the failover record ``rec`` (one item of
-    ``trace.meta["failovers"]``)."""
-    at = float(rec["failed_at_s"])
+    """The series of :class:`Timeline` for the failover record ``rec`` (one of
+    ``trace.failovers``)."""
+    at = float(rec.failed_at_s)
     t0, t1 = _window(trace, rec, before, after)
     span = max(t1 - t0, 1.0)
     bin_s = max(trace.bin_s, float(np.ceil(span / 1200.0)))
     edges = np.arange(t0, t1 + bin_s, bin_s)
     n = len(edges) - 1
     a = trace.attempts
-    flows = affected_flows(trace, set(rec.get("links", [rec["subject"]])), at)
+    flows = affected_flows(trace, set(rec.links), at)
     t_send = a["t_send"]
     sel = (t_send >= t0) & (t_send < t1)
     if flows:
@@ -116,7 +118,7 @@ def failure_timeline(trace: Trace, rec: dict[str, Any], before: float = 15.0,
         if len(here):
             path[i] = index[Counter(here.tolist()).most_common(1)[0][0]]
     used = sorted({int(p) for p in path_ids if p >= 0})
-    links: list[str] = list(rec.get("links", []))
+    links: list[str] = list(rec.links)
     for p in used:
         links += [x for x in trace.paths[p] if x not in links]
     link_mbps = {}
@@ -131,7 +133,7 @@ def failure_timeline(trace: Trace, rec: dict[str, Any], before: float = 15.0,
         per_bin = round(bin_s / trace.bin_s)
         k = len(chunk) // per_bin * per_bin
         link_mbps[name] = chunk[:k].reshape(-1, per_bin).sum(axis=1)[:n] * 8 / bin_s / 1e6
-    return Timeline(str(rec["subject"]), str(rec.get("mode", "?")), edges[:n] - at, bin_s,
+    return Timeline(rec.subject, rec.mode, edges[:n] - at, bin_s,
                     p95, delivered, loss, path, labels, link_mbps, _marks(trace, rec, t0, t1),
                     flow)
 
@@ -222,7 +224,7 @@ def plot_timeline(tl: Timeline, slo_ms: float | None = None, title: str | None =
     return fig
 
 
-def plot_failure_timeline(trace: Trace, rec: dict[str, Any], slo_ms: float | None = None,
+def plot_failure_timeline(trace: Trace, rec: FailoverRecord, slo_ms: float | None = None,
                           title: str | None = None) -> Figure:
     """:func:`failure_timeline` then :func:`plot_timeline`, for notebooks."""
     return plot_timeline(failure_timeline(trace, rec), slo_ms, title)

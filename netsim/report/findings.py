@@ -10,7 +10,7 @@ topology (a second MCR, a faster VPN) and the findings change with it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from netsim.analysis.graph import (
     pair_spofs,
     primary_preference,
 )
+from netsim.model.effects import LinkMode
 from netsim.model.topology import LinkKind, Topology
 from netsim.report.adr import ADR_003, AdrClaims
 from netsim.report.fig_latency import latency_split
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 
     from netsim.report.costing import CostModel
     from netsim.report.data import Run
+    from netsim.report.fig_availability import AvailabilityData
+    from netsim.trace.core import Trace
+    from netsim.trace.records import FailoverRecord
 
 SATURATED = 0.95
 
@@ -81,32 +85,33 @@ def finding_spof(topology: Topology) -> Finding:
                    "single element cuts any pair of clouds.", tuple(evidence))
 
 
-def finding_serial_path(avail: dict[str, Any], claims: AdrClaims = ADR_003) -> Finding | None:
+def finding_serial_path(avail: AvailabilityData, claims: AdrClaims = ADR_003
+                        ) -> Finding | None:
     """The preferred path in series against the per-link availability the ADR promises."""
-    pairs = avail.get("pairs") or []
+    pairs = avail.pairs
     if not pairs:
         return None
-    worst = max(pairs, key=lambda p: len(p["primary_elements"]))
-    k = len(worst["primary_elements"])
-    claimed, own = worst["claimed_series"], worst["primary"]
+    worst = max(pairs, key=lambda p: len(p.primary_elements))
+    k = len(worst.primary_elements)
+    claimed, own = worst.claimed_series, worst.primary
     target = claims.link_availability
-    ev = [f"{worst['a']}→{worst['b']} preferred path {worst['primary_path']} depends on {k} "
-          f"elements in series: {worst['primary_elements']}",
+    ev = [f"{worst.a}→{worst.b} preferred path {list(worst.primary_path)} depends on {k} "
+          f"elements in series: {list(worst.primary_elements)}",
           f"at the ADR's {_pct(target, 2)} each: {target:.4f}^{k} = {_pct(claimed)} "
           f"({downtime_minutes_per_year(claimed):.1f} min/yr against "
           f"{downtime_minutes_per_year(target):.1f})",
           f"with the topology's own mtbf/mttr: {_pct(own)} "
           f"({downtime_minutes_per_year(own):.0f} min/yr)"]
-    sim = worst.get("simulated")
-    whole = sim if sim is not None else worst["closed_form"]
-    how = (f"Monte Carlo over {avail['years']} years, CI "
-           f"[{_pct(worst['ci'][0], 5)}, {_pct(worst['ci'][1], 5)}]" if sim is not None
-           else "closed form")
+    sim = worst.simulated
+    whole = sim if sim is not None else worst.closed_form
+    how = (f"Monte Carlo over {avail.years} years, CI "
+           f"[{_pct(worst.ci[0], 5)}, {_pct(worst.ci[1], 5)}]"
+           if sim is not None and worst.ci is not None else "closed form")
     ev.append(f"whole design, fallbacks included ({how}): {_pct(whole, 5)} "
-              f"({worst['downtime_min_per_year']['mean']:.2f} min/yr)")
+              f"({worst.downtime_min_per_year.mean:.2f} min/yr)")
     if k <= 1 and own >= target:
         return Finding("serial", "holds", "The preferred path is a single element",
-                       f"{worst['a']}→{worst['b']} crosses one element, so the path can reach "
+                       f"{worst.a}→{worst.b} crosses one element, so the path can reach "
                        f"the {_pct(target, 2)} its link promises.", tuple(ev))
     rests_on = ("the fallback, not the interconnect path, carries the availability claim"
                 if whole >= target > own else
@@ -115,7 +120,7 @@ def finding_serial_path(avail: dict[str, Any], claims: AdrClaims = ADR_003) -> F
     return Finding(
         "serial", "risk" if claimed < target or own < target else "holds",
         "A serial path through the hub cannot reach the availability of each link",
-        f"{worst['a']}→{worst['b']} crosses {k} elements in series, so even at "
+        f"{worst.a}→{worst.b} crosses {k} elements in series, so even at "
         f"{_pct(target, 2)} each the path gives {_pct(claimed)}; with this topology's "
         f"failure rates it gives {_pct(own)}. With every fallback the pair reaches "
         f"{_pct(whole, 5)}: {rests_on}.", tuple(ev))
@@ -138,60 +143,72 @@ def _window_rate(run: Run, link: str, t0: float, t1: float) -> tuple[float, floa
     return float(bps.mean()), float((bps >= SATURATED * cap).sum() * trace.bin_s)
 
 
+@dataclass(frozen=True)
+class _VpnLoad:
+    """What a VPN carried after one failure moved traffic onto it (bit/s, seconds)."""
+
+    run: Run
+    trace: Trace
+    rec: FailoverRecord
+    switched: float               # when traffic moved (the record's switched_at_s)
+    vpn: str
+    during: float                 # mean rate on the VPN while failed over
+    sat: float                    # seconds at or above SATURATED of capacity
+    before: float                 # mean rate on the failed links before the failure
+    cap: float
+    span: float                   # seconds failed over
+
+
 def finding_vpn_capacity(runs: Sequence[Run], claims: AdrClaims = ADR_003) -> Finding | None:
     """Whether the fallback carried what failed over onto it (from the link series)."""
-    best: tuple[float, ...] | None = None
-    info: dict[str, Any] = {}
+    best: _VpnLoad | None = None
     for run in runs:
         if run.trace is None or run.topology is None:
             continue
         vpns = [x.name for x in run.topology.routed_links if x.kind is LinkKind.VPN]
-        for rec in run.trace.meta.get("failovers", []):
-            if rec.get("switched_at_s") is None:
+        for rec in run.trace.failovers:
+            if rec.switched_at_s is None:
                 continue
-            end = rec.get("repaired_at_s") or run.trace.duration
+            end = rec.repaired_at_s or run.trace.duration
             for vpn in vpns:
-                during, sat = _window_rate(run, vpn, rec["switched_at_s"], end)
+                during, sat = _window_rate(run, vpn, rec.switched_at_s, end)
                 if during <= 0:
                     continue
-                before = max((_window_rate(run, x, max(rec["failed_at_s"] - 30, 0),
-                                           rec["failed_at_s"])[0] for x in rec["links"]
+                before = max((_window_rate(run, x, max(rec.failed_at_s - 30, 0),
+                                           rec.failed_at_s)[0] for x in rec.links
                               if x not in vpns), default=0.0)
-                key = (sat, during)
-                if best is None or key > best:
-                    best = key
-                    info = {"run": run, "rec": rec, "vpn": vpn, "during": during, "sat": sat,
-                            "before": before, "cap": run.topology.link(vpn).capacity,
-                            "span": end - rec["switched_at_s"]}
-    if not info:
+                if best is None or (sat, during) > (best.sat, best.during):
+                    best = _VpnLoad(run, run.trace, rec, rec.switched_at_s, vpn, during, sat,
+                                    before, run.topology.link(vpn).capacity,
+                                    end - rec.switched_at_s)
+    if best is None:
         return None
-    run, rec = info["run"], info["rec"]
-    bulk = [t for t in run.trace.transfers if t["start_s"] < (rec.get("repaired_at_s") or 1e18)
-            and (t["finish_s"] is None or t["finish_s"] > rec["switched_at_s"])]
-    ev = [f"run {run.label}: {rec['subject']} {rec['mode']} at {rec['failed_at_s']:.0f} s; "
-          f"traffic moved to {info['vpn']} ({fmt_bps(info['cap'])}) at "
-          f"{rec['switched_at_s']:.1f} s",
-          f"before the failure the busier direction of {', '.join(rec['links'])} carried "
-          f"{fmt_bps(info['before'])} (30 s mean)",
-          f"on {info['vpn']} during the failover: mean {fmt_bps(info['during'])} "
-          f"({100 * info['during'] / info['cap']:.0f}% of capacity), at ≥"
-          f"{SATURATED:.0%} for {info['sat']:.0f} s of {info['span']:.0f} s",
+    b, run, rec = best, best.run, best.rec
+    bulk = [t for t in b.trace.transfers if t.start_s < (rec.repaired_at_s or 1e18)
+            and (t.finish_s is None or t.finish_s > b.switched)]
+    ev = [f"run {run.label}: {rec.subject} {rec.mode} at {rec.failed_at_s:.0f} s; "
+          f"traffic moved to {b.vpn} ({fmt_bps(b.cap)}) at {b.switched:.1f} s",
+          f"before the failure the busier direction of {', '.join(rec.links)} carried "
+          f"{fmt_bps(b.before)} (30 s mean)",
+          f"on {b.vpn} during the failover: mean {fmt_bps(b.during)} "
+          f"({100 * b.during / b.cap:.0f}% of capacity), at ≥"
+          f"{SATURATED:.0%} for {b.sat:.0f} s of {b.span:.0f} s",
           f"ADR: the VPN gives \"{fmt_bps(claims.vpn_throughput_bps)}\""]
-    for split in latency_split(run.trace):
+    for split in latency_split(b.trace):
         if len(split.failover) and len(split.normal):
             ev.append(f"{split.name}: P95 {np.quantile(split.normal, 0.95):.1f} ms normally, "
                       f"{np.quantile(split.failover, 0.95):.1f} ms during failover")
-    what = bulk[0]["class"] if bulk else "the traffic"
-    if info["sat"] > 0 and info["during"] < 0.95 * info["before"]:
+    what = bulk[0].traffic_class if bulk else "the traffic"
+    if b.sat > 0 and b.during < 0.95 * b.before:
         return Finding("vpn", "risk", "The VPN cannot carry replication at full rate",
-                       f"When {rec['subject']} failed in {run.label}, {what} fell from "
-                       f"{fmt_bps(info['before'])} to {fmt_bps(info['during'])}: "
-                       f"{info['vpn']} ({fmt_bps(info['cap'])}) was saturated for "
-                       f"{info['sat']:.0f} s, and every API call behind it queued.", tuple(ev))
+                       f"When {rec.subject} failed in {run.label}, {what} fell from "
+                       f"{fmt_bps(b.before)} to {fmt_bps(b.during)}: "
+                       f"{b.vpn} ({fmt_bps(b.cap)}) was saturated for "
+                       f"{b.sat:.0f} s, and every API call behind it queued.", tuple(ev))
     return Finding("vpn", "holds", "The VPN carried what failed over",
-                   f"In {run.label}, {info['vpn']} carried {fmt_bps(info['during'])} during the "
-                   f"failover, {100 * info['during'] / info['cap']:.0f}% of its "
-                   f"{fmt_bps(info['cap'])}.", tuple(ev))
+                   f"In {run.label}, {b.vpn} carried {fmt_bps(b.during)} during the "
+                   f"failover, {100 * b.during / b.cap:.0f}% of its "
+                   f"{fmt_bps(b.cap)}.", tuple(ev))
 
 
 def blackhole_detection_s(topology: Topology) -> dict[str, tuple[float, str]]:
@@ -234,13 +251,15 @@ def finding_slow_detection(topology: Topology, runs: Sequence[Run]) -> Finding |
     for run in runs:
         if run.design is not None:
             continue
-        for f in run.summary.get("failovers", []):
-            if f.get("mode") != "blackhole" or f.get("subject") not in det:
+        for f in run.summary.failovers:
+            rec = f.record
+            if rec.link_mode is not LinkMode.BLACKHOLE or rec.subject not in det:
                 continue
-            ev.append(f"run {run.label}: {f['subject']} blackhole, detected by "
-                      f"{f.get('detection')}, data-plane gap {f['gap_s']:.2f} s")
-            if f.get("detection") == _method(det[f["subject"]][1]):
-                gaps.setdefault(f["subject"], []).append(float(f["gap_s"]))
+            how = None if rec.detection is None else rec.detection.value
+            ev.append(f"run {run.label}: {rec.subject} blackhole, detected by "
+                      f"{how}, data-plane gap {f.gap_s:.2f} s")
+            if how == _method(det[rec.subject][1]):
+                gaps.setdefault(rec.subject, []).append(float(f.gap_s))
     end = topology.link(slow).endpoints
     provider = next((topology.node(n).provider for n in end
                      if topology.node(n).provider not in (None, "megaport")), None) or slow
@@ -291,12 +310,11 @@ def finding_latency(runs: Sequence[Run], claims: AdrClaims = ADR_003) -> Finding
     for run in runs:
         if run.design is not None:
             continue
-        for s in run.summary.get("slos", []):
-            if s.get("metric") != "latency" or s.get("measured") is None:
+        for s in run.summary.slos:
+            if s.metric != "latency" or s.measured is None:
                 continue
-            row = (run.label, s["name"], float(s["measured"]), float(s["target"]),
-                   bool(s["pass"]))
-            (failing if run.summary.get("failovers") else normal).append(row)
+            row = (run.label, s.name, float(s.measured), float(s.target or 0.0), s.passed)
+            (failing if run.summary.failovers else normal).append(row)
     if not normal and not failing:
         return None
     ev = [f"{r[0]}: {r[1]} {r[2]:.1f} ms (target ≤ {r[3]:g} ms): "
@@ -324,11 +342,13 @@ def finding_failover_slo(runs: Sequence[Run]) -> Finding | None:
     for run in runs:
         if run.design is not None:
             continue
-        for s in run.summary.get("slos", []):
-            if s.get("metric") == "failover_gap" and s.get("measured") is not None:
-                methods = sorted({str(f.get("detection")) for f in run.summary["failovers"]})
-                rows.append((run.label, float(s["measured"]), float(s["target"]),
-                             bool(s["pass"]), methods))
+        for s in run.summary.slos:
+            if s.metric == "failover_gap" and s.measured is not None:
+                methods = sorted({str(None if f.record.detection is None
+                                      else f.record.detection.value)
+                                  for f in run.summary.failovers})
+                rows.append((run.label, float(s.measured), float(s.target or 0.0), s.passed,
+                             methods))
     if not rows:
         return None
     ev = [f"{r[0]}: longest gap {r[1]:.2f} s (target ≤ {r[2]:g} s, detection "
@@ -346,7 +366,7 @@ def finding_failover_slo(runs: Sequence[Run]) -> Finding | None:
 
 
 def compute_findings(topology: Topology | None, runs: Sequence[Run],
-                     avail: dict[str, Any] | None, cost: CostModel | None,
+                     avail: AvailabilityData | None, cost: CostModel | None,
                      extra: Sequence[Finding] = (), claims: AdrClaims = ADR_003
                      ) -> list[Finding]:
     """Every finding the inputs support, risks first."""

@@ -11,7 +11,7 @@ import base64
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import jinja2
 import markupsafe
@@ -62,7 +62,7 @@ def environment() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def render_html(doc: dict[str, Any]) -> str:
+def render_html(doc: dict[str, object]) -> str:
     """The report page from the document built by :func:`netsim.report.build.report_doc`."""
     # The stylesheet is ours, not data: mark it safe so autoescaping leaves its quotes alone.
     css = markupsafe.Markup((HERE / "report.css").read_text())

@@ -3,22 +3,20 @@
 The pipeline, one phase per line in :func:`run_review`: pick the engine, plan the runs
 (:mod:`netsim.report.plan`), simulate each one (writing its run directory, atomically),
 compare the designs, build the report (:mod:`netsim.report.build`) and write it. Progress
-goes to stderr through rich.
+is reported to a :class:`ReviewProgress` the caller gives (the command line draws bars);
+nothing here prints.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+from netsim.analysis.results import ReviewNote
 from netsim.analysis.summary import summarize
-from netsim.cli.console import stderr_console
 from netsim.report.alternatives import DesignRow, design_row
 from netsim.report.build import Report, build_report, write_report
 from netsim.report.data import SOURCE_TREE, Run
@@ -55,9 +53,8 @@ def run_planned(planned: Planned, out: Path, engine: str, update: Update | None 
                 ) -> Run:
     """Simulate one planned run and write its directory (summary last, topology beside)."""
     trace = build_simulation(planned.scenario, engine=engine).run(progress=update)
-    summary = summarize(trace, planned.scenario)
-    summary["review"] = {"notes": list(planned.notes), "roles": list(planned.roles),
-                         "design": planned.design, "engine_used": engine}
+    summary = dataclasses.replace(summarize(trace, planned.scenario), review=ReviewNote(
+        tuple(planned.notes), tuple(planned.roles), planned.design, engine))
     run_dir = out / planned.key
     atomic_write(run_dir / "topology.yaml", planned.topology_text.encode())
     write_run(run_dir, trace, summary)
@@ -65,61 +62,55 @@ def run_planned(planned: Planned, out: Path, engine: str, update: Update | None 
     return Run(summary, trace, topology, run_dir, list(planned.notes), planned.design)
 
 
-class ReviewProgress:
-    """An overall bar (one step per run and per figure) and a bar for the current run."""
+class ReviewProgress(Protocol):
+    """Where a review reports how far it got: steps of the whole, and each run's own."""
 
-    def __init__(self, progress: Progress | None, total: int) -> None:
-        self.progress = progress
-        self.overall = progress.add_task("review", total=total) if progress else None
-        self.current = progress.add_task("", total=1.0, visible=False) if progress else None
+    def start(self, total: int) -> None:
+        """The review will take ``total`` steps."""
 
     def step(self, label: str) -> None:
-        if self.progress is not None and self.overall is not None:
-            self.progress.update(self.overall, advance=1, description=label)
+        """One step done; ``label`` says what comes next."""
 
     def sim(self, label: str) -> Update:
-        if self.progress is None or self.current is None:
-            return lambda done, total: None
-        progress, task = self.progress, self.current
-        progress.update(task, description=f"  {label}", completed=0, visible=True)
-        return lambda done, total: progress.update(task, completed=done, total=total)
+        """A simulation starts; the returned function takes (simulated s, total s)."""
 
 
-@contextmanager
-def review_progress(enabled: bool, total: int) -> Iterator[ReviewProgress]:
-    if not enabled:
-        yield ReviewProgress(None, total)
-        return
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn())
-    with Progress(*columns, console=stderr_console(), transient=True) as progress:
-        yield ReviewProgress(progress, total)
+class NoProgress:
+    """A :class:`ReviewProgress` that reports nothing."""
+
+    def start(self, total: int) -> None:
+        pass
+
+    def step(self, label: str) -> None:
+        pass
+
+    def sim(self, label: str) -> Update:
+        return lambda done, total: None
 
 
 def run_review(out: Path, scenarios: Path | None = None, topology: Path | None = None,
-               engine: str = "auto", years: int = 2000, seed: int = 1, progress: bool = True
-               ) -> tuple[Report, list[Path]]:
+               engine: str = "auto", years: int = 2000, seed: int = 1,
+               progress: ReviewProgress | None = None) -> tuple[Report, list[Path]]:
     """See the module docstring; returns the report and the files written."""
     started = time.perf_counter()
+    bar = progress or NoProgress()
     directory = scenarios_dir(scenarios)
     probe_plan = plan_review(directory, "fast", topology)
     engine = pick_engine(engine, probe_plan.standard[0] if probe_plan.standard else None)
     plan = probe_plan if engine == "fast" else plan_review(directory, engine, topology)
-    total = len(plan.standard) + 3 * len(plan.designs) + 30
-    with review_progress(progress, total) as bar:
-        runs = []
-        for planned in plan.standard:
-            bar.step(f"simulating {planned.key}")
-            runs.append(run_planned(planned, out / "runs", engine, bar.sim(planned.key)))
-        rows = compare_designs(plan, out / "runs", engine, years, seed, bar)
-        notes = review_notes(plan, engine)
-        report = build_report(runs, runs[0].topology if runs else None, rows, years, seed,
-                              notes, "Design review: ADR-003 inter-cloud networking",
-                              bar.step)
-        report.notes.append(f"netsim review took {time.perf_counter() - started:.0f} s of "
-                            "wall time on this machine")
-        bar.step("writing the report")
-        written = write_report(report, out / "report.html", out / "figures")
+    bar.start(len(plan.standard) + 3 * len(plan.designs) + 30)
+    runs = []
+    for planned in plan.standard:
+        bar.step(f"simulating {planned.key}")
+        runs.append(run_planned(planned, out / "runs", engine, bar.sim(planned.key)))
+    rows = compare_designs(plan, out / "runs", engine, years, seed, bar)
+    notes = review_notes(plan, engine)
+    report = build_report(runs, runs[0].topology if runs else None, rows, years, seed,
+                          notes, "Design review: ADR-003 inter-cloud networking", bar.step)
+    report.notes.append(f"netsim review took {time.perf_counter() - started:.0f} s of "
+                        "wall time on this machine")
+    bar.step("writing the report")
+    written = write_report(report, out / "report.html", out / "figures")
     return report, written
 
 
@@ -153,9 +144,4 @@ def review_notes(plan: ReviewPlan, engine: str) -> list[str]:
     return notes
 
 
-def review_summary(report: Report) -> dict[str, Any]:
-    return {"findings": len(report.findings),
-            "risks": sum(f.status == "risk" for f in report.findings)}
-
-
-__all__ = ["pick_engine", "run_planned", "run_review"]
+__all__ = ["NoProgress", "ReviewProgress", "pick_engine", "run_planned", "run_review"]

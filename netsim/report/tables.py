@@ -1,4 +1,4 @@
-"""The report's tables as plain data: caption, headers, rows of ``{text, cls}`` cells.
+"""The report's tables as plain data: caption, headers, rows of cells (text and CSS class).
 
 Every cell is formatted here so the template only prints. Verdicts are plain words
 ("met", "VIOLATED") with a CSS class for colour.
@@ -6,39 +6,60 @@ Every cell is formatted here so the template only prints. Verdicts are plain wor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netsim.analysis.graph import downtime_minutes_per_year
+from netsim.analysis.results import Bound
 from netsim.report.adr import ADR_003
 from netsim.report.style import fmt_bps, fmt_usd
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from netsim.analysis.results import SloVerdict
     from netsim.model.topology import Topology
     from netsim.report.alternatives import DesignRow
     from netsim.report.costing import CostModel
     from netsim.report.data import Run
-
-Table = dict[str, Any]
-
-
-def _cell(text: object, cls: str = "") -> dict[str, str]:
-    return {"text": str(text), "cls": cls}
+    from netsim.report.fig_availability import AvailabilityData
 
 
-def _num(value: float | None, fmt: str = "{:.4g}", unit: str = "") -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    cls: str = ""                 # CSS class: num, verdict, pass, fail, ...
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    cells: list[Cell]
+    cls: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    caption: str
+    headers: list[str]
+    rows: list[Row]
+
+
+def _cell(text: object, cls: str = "") -> Cell:
+    return Cell(str(text), cls)
+
+
+def _num(value: float | None, fmt: str = "{:.4g}", unit: str = "") -> Cell:
     if value is None:
         return _cell("-", "num")
     return _cell(fmt.format(value) + (f" {unit}" if unit else ""), "num")
 
 
-def _row(cells: list[dict[str, str]], cls: str = "") -> dict[str, Any]:
-    return {"cells": cells, "cls": cls}
+def _row(cells: list[Cell], cls: str = "") -> Row:
+    return Row(cells, cls)
 
 
-def table(caption: str, headers: Sequence[str], rows: list[dict[str, Any]]) -> Table:
-    return {"caption": caption, "headers": list(headers), "rows": rows}
+def table(caption: str, headers: Sequence[str], rows: list[Row]) -> Table:
+    return Table(caption, list(headers), rows)
 
 
 def links_table(topology: Topology) -> Table:
@@ -57,26 +78,26 @@ def links_table(topology: Topology) -> Table:
                                                 "per GB"), rows)
 
 
-def _target(s: dict[str, Any]) -> str:
-    bound = "≤" if s.get("bound") == "max" else "≥"
-    quantile = f"P{s['quantile'] * 100:g} " if s.get("quantile") else ""
-    return f"{quantile}{bound} {s['target']:g} {s.get('unit', '')}".strip()
+def _target(s: SloVerdict) -> str:
+    bound = "≤" if s.bound is Bound.MAX else "≥"
+    quantile = f"P{s.quantile * 100:g} " if s.quantile else ""
+    return f"{quantile}{bound} {s.target:g} {s.unit}".strip()
 
 
 def slo_table(runs: Sequence[Run]) -> Table:
     rows = []
     for run in runs:
         notes = "; ".join(run.notes)
-        for i, s in enumerate(run.summary.get("slos", [])):
-            ci = s.get("ci") or [None, None]
-            ci_txt = "-" if None in ci else f"[{ci[0]:.6g}, {ci[1]:.6g}]"
-            measured = "-" if s.get("measured") is None else f"{s['measured']:.6g} {s['unit']}"
-            verdict = "met" if s["pass"] else "VIOLATED"
-            rows.append(_row([_cell(run.label), _cell(s["name"]), _cell(_target(s)),
+        for i, s in enumerate(run.summary.slos):
+            lo, hi = s.ci
+            ci_txt = "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]"
+            measured = "-" if s.measured is None else f"{s.measured:.6g} {s.unit}"
+            verdict = "met" if s.passed else "VIOLATED"
+            rows.append(_row([_cell(run.label), _cell(s.name), _cell(_target(s)),
                               _cell(measured.strip(), "num"), _cell(ci_txt, "num"),
-                              _cell(verdict, "verdict"), _cell(s.get("text", "")),
-                              _cell(notes if i == 0 else "")], "pass" if s["pass"] else "fail"))
-        if not run.summary.get("slos"):
+                              _cell(verdict, "verdict"), _cell(s.text),
+                              _cell(notes if i == 0 else "")], "pass" if s.passed else "fail"))
+        if not run.summary.slos:
             rows.append(_row([_cell(run.label), _cell("-"), _cell("-"), _cell("-"), _cell("-"),
                               _cell("no SLOs"), _cell(""), _cell(notes)]))
     return table("SLO verdicts per scenario (95% confidence intervals)",
@@ -84,20 +105,22 @@ def slo_table(runs: Sequence[Run]) -> Table:
                   "in plain words", "run notes"), rows)
 
 
+def _after(at: float, t: float | None) -> str:
+    return "-" if t is None else f"+{t - at:.2f} s"
+
+
 def failover_table(runs: Sequence[Run]) -> Table:
     rows = []
     for run in runs:
-        for f in run.summary.get("failovers", [])[:12]:
-            at = f["failed_at_s"]
-
-            def rel(key: str, f: dict[str, Any] = f, at: float = at) -> str:
-                return "-" if f.get(key) is None else f"+{f[key] - at:.2f} s"
-            rows.append(_row([_cell(run.label), _cell(f["subject"]), _cell(f["mode"]),
-                              _cell(f.get("detection") or "undetected"), _num(at, "{:.1f} s"),
-                              _cell(rel("detected_at_s"), "num"),
-                              _cell(rel("switched_at_s"), "num"),
-                              _num(f.get("gap_s"), "{:.2f} s"), _num(f.get("lost"), "{:d}")]))
-        extra = len(run.summary.get("failovers", [])) - 12
+        for f in run.summary.failovers[:12]:
+            rec = f.record
+            at = rec.failed_at_s
+            rows.append(_row([_cell(run.label), _cell(rec.subject), _cell(rec.mode),
+                              _cell(rec.detection.value if rec.detection else "undetected"),
+                              _num(at, "{:.1f} s"), _cell(_after(at, rec.detected_at_s), "num"),
+                              _cell(_after(at, rec.switched_at_s), "num"),
+                              _num(f.gap_s, "{:.2f} s"), _num(f.lost, "{:d}")]))
+        extra = len(run.summary.failovers) - 12
         if extra > 0:
             rows.append(_row([_cell(run.label), _cell(f"... {extra} more in summary.json")]
                              + [_cell("")] * 7))
@@ -106,24 +129,23 @@ def failover_table(runs: Sequence[Run]) -> Table:
                   "gap", "lost"), rows)
 
 
-def availability_table(avail: dict[str, Any]) -> Table:
+def availability_table(avail: AvailabilityData) -> Table:
     rows = []
     claim = ADR_003.link_availability
-    for p in avail["pairs"]:
-        sim = p.get("simulated")
-        ci = p.get("ci")
-        value = sim if sim is not None else p["closed_form"]
+    for p in avail.pairs:
+        sim, ci = p.simulated, p.ci
+        value = sim if sim is not None else p.closed_form
         ok = value >= claim
         rows.append(_row([
-            _cell(f"{p['a']} ↔ {p['b']}"), _num(sim, "{:.7f}"),
+            _cell(f"{p.a} ↔ {p.b}"), _num(sim, "{:.7f}"),
             _cell("-" if not ci else f"[{ci[0]:.7f}, {ci[1]:.7f}]", "num"),
-            _num(p["closed_form"], "{:.7f}"),
-            _num(p["downtime_min_per_year"]["mean"], "{:.2f}", "min/yr"),
-            _num(p["downtime_min_per_year"].get("p95"), "{:.2f}", "min/yr"),
-            _num(p["primary"], "{:.5f}"), _cell(" › ".join(p["primary_elements"])),
-            _num(p["claimed_series"], "{:.5f}"),
+            _num(p.closed_form, "{:.7f}"),
+            _num(p.downtime_min_per_year.mean, "{:.2f}", "min/yr"),
+            _num(p.downtime_min_per_year.p95, "{:.2f}", "min/yr"),
+            _num(p.primary, "{:.5f}"), _cell(" › ".join(p.primary_elements)),
+            _num(p.claimed_series, "{:.5f}"),
             _cell("meets" if ok else "misses", "verdict")], "pass" if ok else "fail"))
-    return table(f"Availability per pair ({avail['years']} simulated years; ADR claim "
+    return table(f"Availability per pair ({avail.years} simulated years; ADR claim "
                  f"{claim:.2%} = {downtime_minutes_per_year(claim):.1f} min/yr)",
                  ("pair", "Monte Carlo", "95% CI", "closed form", "downtime mean",
                   "downtime p95", "preferred path alone", "its elements in series",

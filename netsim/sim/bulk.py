@@ -18,6 +18,7 @@ from netsim.sim.control import BulkLoad, ControlPlane, Routes, StepFunction
 from netsim.sim.fluid import LinkDirection, max_min_fair
 from netsim.sim.routing import directed_hops
 from netsim.trace.core import TraceEvent
+from netsim.trace.records import TransferRecord
 
 if TYPE_CHECKING:
     import simpy
@@ -50,7 +51,7 @@ class BulkController:
             (link.name, d): StepFunction(values=[BulkLoad()])
             for link in self.topo.links for d in (0, 1)}
         self.bulk_bytes = {link.name: 0.0 for link in self.topo.links}
-        self.transfers: list[dict[str, Any]] = []
+        self.transfers: list[TransferRecord] = []
         self.events: list[TraceEvent] = []
         self._wake: simpy.Event = env.event()
         self._pkt_cache: dict[int, dict[LinkDirection, float]] = {}
@@ -176,12 +177,10 @@ class BulkController:
 
     def _finish(self, a: _Active, now: float) -> None:
         done = self._done_at(a, now)
-        self.transfers.append({
-            "class": a.flow.cls, "src": a.flow.src, "dst": a.flow.dst,
-            "start_s": a.flow.start,
-            "bytes": a.flow.size if math.isfinite(a.flow.size) else a.delivered,
-            "delivered_bytes": a.delivered, "finish_s": now if done else None,
-            "duration_s": now - a.flow.start if done else None})
+        self.transfers.append(TransferRecord(
+            a.flow.cls, a.flow.src, a.flow.dst, a.flow.start,
+            a.flow.size if math.isfinite(a.flow.size) else a.delivered, a.delivered,
+            now if done else None, now - a.flow.start if done else None))
         if done:
             self.events.append(TraceEvent(now, "transfer_finish", a.flow.cls,
                                           {"dst": a.flow.dst, "bytes": a.delivered}))

@@ -19,6 +19,7 @@ or the fast engine (:class:`netsim.sim.dataplane.DataPlane`).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -29,12 +30,14 @@ from netsim.model.topology import Link, LinkKind, Topology
 from netsim.sim.arrivals import class_rng
 from netsim.sim.routing import Path, RouteTable
 from netsim.trace.core import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
+from netsim.trace.records import Detection, FailoverRecord
 
 if TYPE_CHECKING:
     import numpy as np
     import simpy
 
     from netsim.sim.fluid import LinkDirection
+    from netsim.trace.records import TransferRecord
 
 V = TypeVar("V")
 Routes = dict[tuple[str, str], Path | None]      # (src, dst) -> path in use (None: no route)
@@ -95,8 +98,8 @@ class ControlTimeline:
     routes: StepFunction[Routes]
     bulk: dict[LinkDirection, StepFunction[BulkLoad]]
     events: list[TraceEvent]
-    failovers: list[dict[str, Any]]
-    transfers: list[dict[str, Any]]
+    failovers: list[FailoverRecord]
+    transfers: list[TransferRecord]
     bulk_bytes: dict[str, float]                 # per link, bytes carried by bulk flows
     until: float
 
@@ -128,7 +131,11 @@ class ControlPlane:
         self.link_state = {name: StepFunction(values=[LinkState(LinkMode.UP)])
                            for name in self.ctl}
         self.routes = StepFunction(values=[self.table.routes(frozenset())])
-        self.failovers: list[dict[str, Any]] = []
+        # One record per failure, indexed by failure number. The records are frozen and
+        # replaced (dataclasses.replace) at each of the few moments a failure's story
+        # advances: every record anyone holds is then a consistent snapshot, and the
+        # timeline hands out the same type it builds, with no freezing step to forget.
+        self.failovers: list[FailoverRecord] = []
         self.listeners: list[Any] = []            # called after every route or state change
         self.underlay = self.topo.underlay_links
         self._underlay_users: dict[str, list[str]] = {}
@@ -170,20 +177,17 @@ class ControlPlane:
             "id": index, "target": failure.target.value, "mode": failure.mode.value,
             "loss": failure.loss, "duration": failure.duration,
             "links": sorted({n for n, _ in touched})}))
-        record = {"id": index, "subject": failure.name, "target": failure.target.value,
-                  "mode": failure.mode.value if failure.mode is not FailureMode.LOSS
-                  else f"loss:{failure.loss:g}",
-                  "failed_at_s": self.env.now, "detected_at_s": None, "switched_at_s": None,
-                  "repaired_at_s": None, "restored_at_s": None,
-                  "links": sorted({n for n, _ in touched}), "detection": None}
-        self.failovers.append(record)
+        pos = len(self.failovers)
+        self.failovers.append(FailoverRecord.start(index, failure, self.env.now,
+                                                   tuple(sorted({n for n, _ in touched}))))
         for name, imp in touched:
             self.ctl[name].impairments.append(imp)
             self._changed(name)
         if failure.duration is None:
             return
         yield self.env.timeout(failure.duration)
-        record["repaired_at_s"] = self.env.now
+        self.failovers[pos] = dataclasses.replace(self.failovers[pos],
+                                                  repaired_at_s=self.env.now)
         self.events.append(TraceEvent(self.env.now, "repair", failure.name, {"id": index}))
         for name, imp in touched:
             self.ctl[name].impairments.remove(imp)
@@ -251,9 +255,9 @@ class ControlPlane:
         self.events.append(TraceEvent(self.env.now, "detected", name,
                                       {"method": method, "failures": ids}))
         for i in ids:
-            rec = self.failovers[i]
-            if rec["detected_at_s"] is None:
-                rec["detected_at_s"], rec["detection"] = self.env.now, method
+            if self.failovers[i].detected_at_s is None:
+                self.failovers[i] = dataclasses.replace(
+                    self.failovers[i], detected_at_s=self.env.now, detection=Detection(method))
         if name in self.underlay:
             return      # carries only tunnels: nothing to reroute (the tunnels have their own)
         yield self.env.timeout(c.link.convergence.sample_one(self._rng("converge", c.link)))
@@ -263,7 +267,8 @@ class ControlPlane:
         self._reroute(name, "switched")
         for i in ids:
             rec = self.failovers[i]
-            rec["switched_at_s"] = max(rec["switched_at_s"] or 0.0, self.env.now)
+            self.failovers[i] = dataclasses.replace(
+                rec, switched_at_s=max(rec.switched_at_s or 0.0, self.env.now))
 
     def _reestablish(self, name: str, token: int) -> Any:
         c = self.ctl[name]
@@ -274,10 +279,10 @@ class ControlPlane:
         if name in self.routing_down:
             self.routing_down.discard(name)
             self._reroute(name, "restored")
-        for rec in self.failovers:
-            if (name in rec["links"] and rec["repaired_at_s"] is not None
-                    and rec["restored_at_s"] is None):
-                rec["restored_at_s"] = self.env.now
+        for i, rec in enumerate(self.failovers):
+            if (name in rec.links and rec.repaired_at_s is not None
+                    and rec.restored_at_s is None):
+                self.failovers[i] = dataclasses.replace(rec, restored_at_s=self.env.now)
 
     def _learns(self, src: str, path: Path | None) -> bool:
         """Whether ``src`` now knows that its ``path`` is gone.

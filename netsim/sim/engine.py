@@ -158,14 +158,12 @@ def new_trace(scenario: Scenario, seed: int) -> Trace:
 def finish_trace(trace: Trace, timeline: ControlTimeline, packets: PacketResult) -> None:
     """Copy the control timeline, the link counters (packets + bulk) and the data plane's
     own facts into the trace: everything that is the same for every data plane."""
-    dirs = packets.counts
     trace.events = sorted(trace.events + timeline.events, key=lambda e: e.time)
     trace.transfers = timeline.transfers
-    trace.meta["failovers"] = timeline.failovers
-    for (name, d), direction in dirs.items():
-        trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + direction.bytes
-        packet = direction.bins
-        series = packet + bulk_bins(timeline.bulk[(name, d)], len(packet), trace.bin_s)
+    trace.failovers = list(timeline.failovers)
+    for (name, d), count in packets.counts.items():
+        trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + count.bytes
+        series = count.bins + bulk_bins(timeline.bulk[(name, d)], len(count.bins), trace.bin_s)
         trace.link_series[f"{name}:{d}"] = series
     for name, extra in timeline.bulk_bytes.items():
         trace.link_bytes[name] = trace.link_bytes.get(name, 0.0) + extra

@@ -52,7 +52,7 @@ def control_trace(scenario: Scenario, until: float, seed: int = 0) -> Trace:
     trace = Trace(scenario=scenario.name, engine="sim", seed=seed, duration=until, warmup=0.0,
                   classes=[], nodes=list(scenario.topology.node_names), paths=[])
     trace.events = list(timeline.events)
-    trace.meta["failovers"] = timeline.failovers
+    trace.failovers = list(timeline.failovers)
     return trace
 
 

@@ -1,9 +1,11 @@
 """The Trace: the only output of an engine, simulated or emulated.
 
 A :class:`Trace` holds the control-plane timeline as :class:`TraceEvent` records
-(``failure``, ``detected``, ``switched``, ``repaired``, ``restored``, ...) and the data plane
-as columnar numpy tables (:class:`Columns`): one row per *attempt* (a request, its retries,
-or a one-way datagram), one row per bulk transfer, and per-link byte counters. Analysis
+(``failure``, ``detected``, ``switched``, ``repaired``, ``restored``, ...) with one typed
+:class:`~netsim.trace.records.FailoverRecord` per failure, and the data plane as columnar
+numpy tables (:class:`Columns`): one row per *attempt* (a request, its retries, or a
+one-way datagram), plus one :class:`~netsim.trace.records.TransferRecord` per bulk
+transfer and per-link byte counters. Analysis
 (:mod:`netsim.analysis`) and reports are pure functions of a Trace, so the simulator and the
 lab are compared by the same code.
 """
@@ -12,9 +14,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from netsim.trace.records import FailoverRecord, LabNote, TransferRecord
 
 # Attempt status codes.
 OK, LOST, LATE = 0, 1, 2
@@ -41,9 +46,10 @@ class TraceEvent:
     time: float
     kind: str
     subject: str
+    # Event attributes differ per kind and are written to timeline.jsonl as they are.
     attrs: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"time": round(self.time, 9), "kind": self.kind, "subject": self.subject,
                 **self.attrs}
 
@@ -119,11 +125,15 @@ class Trace:
     paths: list[tuple[str, ...]]     # link names per path id
     attempts: Columns = field(default_factory=lambda: Columns(ATTEMPT_COLUMNS))
     events: list[TraceEvent] = field(default_factory=list)
-    transfers: list[dict[str, Any]] = field(default_factory=list)
+    transfers: list[TransferRecord] = field(default_factory=list)
+    failovers: list[FailoverRecord] = field(default_factory=list)
+    lab: LabNote | None = None       # lab runs: what the lab left out
     link_bytes: dict[str, float] = field(default_factory=dict)
     link_series: dict[str, np.ndarray] = field(default_factory=dict)  # bytes per bin
     bin_s: float = 1.0
     wall_s: float = 0.0
+    # Engine notes (data plane used, row policy, sketches, ...): a JSON document kept and
+    # written to trace.json as it is; readers look up the few keys they know.
     meta: dict[str, Any] = field(default_factory=dict)
 
     def emit(self, time: float, kind: str, subject: str, **attrs: Any) -> None:

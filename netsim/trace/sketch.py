@@ -195,7 +195,7 @@ class SketchSet:
             out.merge(s)
         return out
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"alpha": self.alpha, "classes": self.classes,
                 "edges": [float(e) if math.isfinite(e) else None for e in self.edges],
                 "counters": {k: v.tolist() for k, v in self.count.items()},
@@ -206,7 +206,7 @@ class SketchSet:
                              for row in self.sketches]}
 
     @staticmethod
-    def from_json(doc: dict[str, Any]) -> SketchSet:
+    def from_json(doc: dict[str, Any]) -> SketchSet:  # parsed trace.json: arrays read as is
         edges = np.array([np.inf if e is None else e for e in doc["edges"]])
         out = SketchSet(doc["classes"], edges, doc["alpha"])
         out.count = {k: np.asarray(v, dtype=np.int64) for k, v in doc["counters"].items()}

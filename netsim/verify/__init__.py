@@ -10,3 +10,8 @@ machine, profiles) is :mod:`netsim.testing`, for users' own test suites.
 """
 
 from __future__ import annotations
+
+#: Up to this many failure combinations ``netsim check`` searches exhaustively, beyond it
+#: hypothesis-guided (a constant here so the command line can name it without importing
+#: the search).
+EXHAUSTIVE_LIMIT = 20000

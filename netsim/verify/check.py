@@ -28,17 +28,17 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
-from netsim.verify import bounds
+from netsim.verify import EXHAUSTIVE_LIMIT, bounds
 from netsim.verify.search import (
     Combo,
     FailureSpace,
     Judge,
     Minimal,
+    Outcome,
     exhaustive,
     gap_judge,
     guided,
@@ -47,11 +47,11 @@ from netsim.verify.search import (
 )
 
 if TYPE_CHECKING:
-    import argparse
+
+    from pathlib import Path
 
     from netsim.model.topology import Topology
 
-EXHAUSTIVE_LIMIT = 20000
 VERIFY_AT = 1.0
 
 
@@ -72,7 +72,7 @@ class Finding:
         dur = None if self.duration is None else f"{self.duration:g}s"
         return [e.yaml(f"{self.at:g}s", self.mode, dur) for e in sorted(self.combo)]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"kind": self.kind, "violation": self.violation,
                 "pair": list(self.pair) if self.pair else None,
                 "elements": [str(e) for e in sorted(self.combo)], "detail": self.detail,
@@ -91,7 +91,7 @@ class CheckReport:
     slo_runs: int = 0
     verified: int = 0
     wall_s: float = 0.0
-    table: list[dict[str, Any]] | None = None
+    table: list[CombinationRow] | None = None
 
     @property
     def violations(self) -> list[Finding]:
@@ -108,7 +108,7 @@ class CheckReport:
                 out.setdefault(label(f.combo), []).append(f)
         return out
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         space = FailureSpace(self.topology)
         return {
             "topology": self.topology.name, "file": self.topology.source,
@@ -123,11 +123,12 @@ class CheckReport:
                                              "detail": f.detail} for f in fs]}
                 for name, fs in self.spofs().items()],
             "gap_target_s": self.gap_target, "scenario": self.scenario,
-            "slo_runs": self.slo_runs, "gap_bounds": gap_table(space),
+            "slo_runs": self.slo_runs, "gap_bounds": [g.to_json() for g in gap_table(space)],
             "findings": [f.to_json() for f in self.findings],
             "violations": len(self.violations), "pass": not self.violations,
             "wall_s": round(self.wall_s, 3),
-            **({"combinations_checked": self.table} if self.table is not None else {}),
+            **({"combinations_checked": [r.to_json() for r in self.table]}
+               if self.table is not None else {}),
         }
 
 
@@ -217,7 +218,7 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
     findings: list[Finding] = []
     base = summarize(build_simulation(quiet, engine=engine).run(), quiet)
     runs = 1
-    failed = [s["name"] for s in base["slos"] if not s["pass"]]
+    failed = [s.name for s in base.slos if not s.passed]
     if failed:
         findings.append(Finding("slo", frozenset(), None, "fails without any failure: "
                                 + ", ".join(failed), True))
@@ -238,9 +239,9 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
             run = dataclasses.replace(quiet, failures=fails)
             summary = summarize(build_simulation(run, engine=engine).run(), run)
             runs += 1
-            seen[key] = [f"{s['name']} ({s['measured']} vs {s['bound']} {s['target']}"
-                         f"{' ' + s['unit'] if s['unit'] else ''})"
-                         for s in summary["slos"] if not s["pass"]]
+            seen[key] = [f"{s.name} ({s.measured} vs {s.bound.value} {s.target}"
+                         f"{' ' + s.unit if s.unit else ''})"
+                         for s in summary.slos if not s.passed]
         if seen[key]:
             findings.append(Finding("slo", combo, None, "violates " + ", ".join(seen[key]),
                                     True, "blackhole", at, duration))
@@ -296,21 +297,45 @@ def check_topology(topology: Topology, max_failures: int = 1, scenario: Scenario
     return report
 
 
-def outcome_row(space: FailureSpace, combo: Combo) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CombinationRow:
+    """One combination's outcome for every pair it applies to (``--all``), by "a-b"."""
+
+    elements: tuple[str, ...]
+    outcomes: dict[str, Outcome]
+
+    def to_json(self) -> dict[str, object]:
+        def gap(s: float) -> float | None:
+            return None if math.isinf(s) else round(s, 3)
+        return {"elements": list(self.elements),
+                "pairs": {p: {"status": o.status, "path": list(o.path or ()),
+                              "gap_s": gap(o.gap_s), "gap_down_s": gap(o.gap_down_s)}
+                          for p, o in self.outcomes.items()}}
+
+
+def outcome_row(space: FailureSpace, combo: Combo) -> CombinationRow:
     """One combination's outcome for every pair it applies to (``--all``)."""
-    pairs = {}
-    for pair in space.pairs:
-        if space.applies(combo, pair):
-            out = space.outcome(combo, pair)
-            pairs[f"{pair[0]}-{pair[1]}"] = {
-                "status": out.status, "path": list(out.path or ()),
-                "gap_s": None if math.isinf(out.gap_s) else round(out.gap_s, 3),
-                "gap_down_s": None if math.isinf(out.gap_down_s) else round(out.gap_down_s, 3)}
-    return {"elements": [str(e) for e in sorted(combo)], "pairs": pairs}
+    return CombinationRow(tuple(str(e) for e in sorted(combo)),
+                          {f"{p[0]}-{p[1]}": space.outcome(combo, p) for p in space.pairs
+                           if space.applies(combo, p)})
 
 
 # ---- output ------------------------------------------------------------------------------
-def gap_table(space: FailureSpace) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class GapRow:
+    """The worst-case failover gap of one single failure over the pairs it hits."""
+
+    element: str
+    pair: tuple[str, str]
+    blackhole_s: float
+    down_s: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"element": self.element, "pair": list(self.pair),
+                "blackhole_s": self.blackhole_s, "down_s": self.down_s}
+
+
+def gap_table(space: FailureSpace) -> list[GapRow]:
     """Worst-case failover gap of every single failure over the pairs it hits."""
     rows = []
     for e in space.elements:
@@ -319,9 +344,8 @@ def gap_table(space: FailureSpace) -> list[dict[str, Any]]:
         hit = [o for o in outs if o.status in ("rerouted", "degraded")]
         if hit:
             worst = max(hit, key=lambda o: o.gap_s)
-            rows.append({"element": str(e), "pair": list(worst.pair),
-                         "blackhole_s": round(worst.gap_s, 3),
-                         "down_s": round(max(o.gap_down_s for o in hit), 3)})
+            rows.append(GapRow(str(e), worst.pair, round(worst.gap_s, 3),
+                               round(max(o.gap_down_s for o in hit), 3)))
     return rows
 
 
@@ -389,16 +413,18 @@ def render_text(report: CheckReport) -> str:
     if report.table is not None:
         lines += ["", "Every combination (pair: outcome, worst-case gap as blackholes):"]
         for row in report.table:
-            cells = [f"{p} {v['status']}" + (f" {v['gap_s']:g}s" if v["gap_s"] else "")
-                     for p, v in row["pairs"].items()]
-            lines.append(f"  {' + '.join(row['elements'])}: {', '.join(cells)}")
+            cells = [f"{p} {o.status}" + (f" {round(o.gap_s, 3):g}s"
+                                          if not math.isinf(o.gap_s) and round(o.gap_s, 3)
+                                          else "")
+                     for p, o in row.outcomes.items()]
+            lines.append(f"  {' + '.join(row.elements)}: {', '.join(cells)}")
     if report.gap_target is None:
         lines += ["", "Worst-case failover gap of single failures (no target given; "
                   "--max-gap or a scenario's failover_gap SLO sets one):"]
-        for row in gap_table(space):
-            lines.append(f"  {row['element']}: {row['blackhole_s']:g}s as a blackhole, "
-                         f"{row['down_s']:g}s as a carrier loss (worst pair "
-                         f"{row['pair'][0]}-{row['pair'][1]})")
+        for g in gap_table(space):
+            lines.append(f"  {g.element}: {g.blackhole_s:g}s as a blackhole, "
+                         f"{g.down_s:g}s as a carrier loss (worst pair "
+                         f"{g.pair[0]}-{g.pair[1]})")
     bad = report.violations
     counts: dict[str, int] = {}
     for f in bad:
@@ -432,40 +458,3 @@ def run_check(path: Path, max_failures: int, scenario_path: Path | None = None,
                             require_preferred, engine, table=table)
     print(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
     return EXIT_VIOLATED if report.violations else EXIT_OK
-
-
-def _cmd(args: argparse.Namespace) -> int:
-    from netsim.model.units import parse_duration
-
-    gap = None
-    if args.max_gap is not None:
-        try:
-            gap = parse_duration(args.max_gap)
-        except ValueError as exc:
-            raise UsageError(f"--max-gap: {exc}") from None
-    return run_check(Path(args.topology), args.max_failures,
-                     Path(args.scenario) if args.scenario else None, args.json, gap,
-                     args.search, args.require_preferred, args.engine, args.all)
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``netsim check`` to the command line."""
-    p = sub.add_parser("check", help="enumerate failures: partitions, SPOFs, failover "
-                       "bounds, SLOs; print minimal counterexamples")
-    p.add_argument("topology", metavar="TOPOLOGY")
-    p.add_argument("--max-failures", type=int, default=1, metavar="K",
-                   help="simultaneous failures to combine (default 1)")
-    p.add_argument("--scenario", metavar="S", help="also judge this scenario's SLOs with "
-                   "each combination injected (its traffic on TOPOLOGY)")
-    p.add_argument("--max-gap", metavar="DURATION", help="failover-gap target (default: the "
-                   "scenario's failover_gap SLO, else none)")
-    p.add_argument("--require-preferred", action="store_true",
-                   help="count losing a pair's preferred path as a violation")
-    p.add_argument("--search", choices=("auto", "exhaustive", "hypothesis"), default="auto",
-                   help=f"auto: exhaustive up to {EXHAUSTIVE_LIMIT} combinations")
-    p.add_argument("--engine", choices=("exact", "fast"), default="fast",
-                   help="data-plane engine for --scenario runs (default fast)")
-    p.add_argument("--all", action="store_true", help="also list every combination's "
-                   "outcome per pair (exhaustive search only)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(handler=_cmd)

@@ -273,13 +273,13 @@ def failure_windows(replay: Replay, scenario: Scenario, pairs: set[Pair]
 def check_failover_gaps(trace: Trace, scenario: Scenario) -> None:
     """Each failure's measured gap is within its detection + convergence bound.
 
-    The gap is the one :func:`netsim.analysis.failover.failover_records` measures from the
+    The gap is the one :func:`netsim.analysis.failover.failover_results` measures from the
     data plane. Allowed: up to the end of the failure's window (:func:`failure_windows`) plus
     a measurement slack of 32 mean inter-send times of its flows and 0.1 s. An isolated
     failure is also held to the model's own record: detected no earlier than the
     detection floor and no later than the bound, and switched within the failover bound.
     """
-    from netsim.analysis.failover import failover_records
+    from netsim.analysis.failover import failover_results
 
     topo = scenario.topology
     replay = _replay(trace, scenario)
@@ -291,36 +291,36 @@ def check_failover_gaps(trace: Trace, scenario: Scenario) -> None:
     spacing = trace.duration / max(1, int(counts[counts > 0].min())) if len(a) else 0.0
     slack = 32 * spacing + 0.1
     problems = []
-    for rec in failover_records(trace):
-        fid = rec["id"]
-        if fid not in windows:
+    for result in failover_results(trace):
+        rec = result.record
+        if rec.id not in windows:
             continue
-        end, isolated = windows[fid]
-        at = rec["failed_at_s"]
+        end, isolated = windows[rec.id]
+        at = rec.failed_at_s
         allowed = min(end, trace.duration) - at + slack
-        if rec["gap_s"] > allowed:
-            problems.append(f"{rec['target']} {rec['subject']} ({rec['mode']}) at {at:g}s: "
-                            f"gap {rec['gap_s']:.3f}s exceeds the bound {allowed:.3f}s "
+        if result.gap_s > allowed:
+            problems.append(f"{rec.target.value} {rec.subject} ({rec.mode}) at {at:g}s: "
+                            f"gap {result.gap_s:.3f}s exceeds the bound {allowed:.3f}s "
                             f"(window end {end:g}s + slack {slack:.3f}s)")
         if not isolated:
             continue
-        eff = bounds.failure_effects(topo, rec["target"], rec["subject"], rec["mode"])
+        eff = bounds.failure_effects(topo, rec.target, rec.subject, rec.mode)
         # detection: the first of its links (underlay ones included) to be detected
         hit = [(topo.link(n), m) for n, m in eff.items() if m in bounds.BROKEN]
-        if not hit or rec["detected_at_s"] is None:
+        if not hit or rec.detected_at_s is None:
             continue
         floor = min(bounds.detection_floor(x, m) for x, m in hit)
         ceil = min(bounds.detection_bound(x, m) for x, m in hit)
-        took = rec["detected_at_s"] - at
+        took = rec.detected_at_s - at
         if not floor - bounds.EPS <= took <= ceil + bounds.EPS:
-            problems.append(f"{rec['subject']} ({rec['mode']}) at {at:g}s: detected after "
+            problems.append(f"{rec.subject} ({rec.mode}) at {at:g}s: detected after "
                             f"{took:.3f}s, outside [{floor:.3f}, {ceil:.3f}]s")
         routed = [(x, m) for x, m in hit if x.name not in topo.underlay_links]
-        if routed and rec["switched_at_s"] is not None and rec["repaired_at_s"] is None:
+        if routed and rec.switched_at_s is not None and rec.repaired_at_s is None:
             worst = max(bounds.failover_bound(x, m) for x, m in routed)
-            if rec["switched_at_s"] - at > worst + bounds.EPS:
-                problems.append(f"{rec['subject']} ({rec['mode']}) at {at:g}s: switched after "
-                                f"{rec['switched_at_s'] - at:.3f}s > bound {worst:.3f}s")
+            if rec.switched_at_s - at > worst + bounds.EPS:
+                problems.append(f"{rec.subject} ({rec.mode}) at {at:g}s: switched after "
+                                f"{rec.switched_at_s - at:.3f}s > bound {worst:.3f}s")
     _fail("failover gaps", problems)
 
 

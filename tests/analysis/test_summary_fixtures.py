@@ -46,5 +46,5 @@ def test_summary_json_is_unchanged(name: str, tmp_path: Path) -> None:
     if lab:
         scenario, _ = playable(scenario)
     trace = load_trace(run_dir)
-    got = dumps(summarize(trace, scenario))
+    got = dumps(summarize(trace, scenario).to_json())
     assert got == (run_dir / "summary.json").read_bytes()

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-import netsim.cli_more
-from netsim.cli.lab import add_lab_commands
 from netsim.cli.main import main
 from netsim.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_OK
 from netsim.lab import destroy
@@ -26,13 +24,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Wire ``lab`` into the command line the way cli_more.EXTENSIONS will."""
-    monkeypatch.setattr(netsim.cli_more, "EXTENSIONS", (add_lab_commands,))
-
-
-@pytest.mark.usefixtures("cli")
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["lab", "deploy"])
@@ -49,9 +40,7 @@ def test_non_root_gets_exit_3_with_what_to_do(tmp_path: Path) -> None:
     if subprocess.run([*drop, sys.executable, "-c", "import netsim"], cwd=ROOT,
                       capture_output=True, check=False).returncode != 0:
         pytest.skip("the unprivileged user cannot run this Python environment")
-    script = ("import sys, netsim.cli_more as m; from netsim.cli.lab import "
-              "add_lab_commands as a; m.EXTENSIONS = (a,); from netsim.cli.main import main; "
-              "sys.exit(main(sys.argv[1:]))")
+    script = "import sys; from netsim.cli.main import main; sys.exit(main(sys.argv[1:]))"
     result = subprocess.run(
         [*drop, sys.executable, "-c", script, "lab", "deploy", str(TINY)],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HOME": str(tmp_path)},
@@ -75,7 +64,6 @@ def probe_delay(lab_root: Path) -> tuple[float, float]:
 
 
 @pytest.mark.lab
-@pytest.mark.usefixtures("cli")
 def test_tiny_lab_through_the_command_line(tiny: str, lab_root: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lab", "deploy", str(TINY)]) == EXIT_OK

@@ -100,5 +100,5 @@ def review_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 cls["transfers"] = [{"at": "20s", "size": "200GB"}]
         (scenarios / f"{name}.yaml").write_text(yaml.safe_dump(data))
     out = tmp_path_factory.mktemp("review")
-    run_review(out, scenarios=scenarios, years=20, progress=False)
+    run_review(out, scenarios=scenarios, years=20)
     return out

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from netsim.analysis.graph import downtime_minutes_per_year
+from netsim.analysis.results import Summary
 from netsim.report.costing import cost_model
 from netsim.report.fig_availability import availability_data, plot_availability
 from netsim.report.fig_cost import plot_cost
@@ -58,7 +59,7 @@ def test_latency_cdf_lines_are_the_measured_quantiles(failover_run: Run) -> None
 
 def test_timeline_shows_loss_then_the_vpn_path(failover_run: Run) -> None:
     assert failover_run.trace is not None
-    rec = failover_run.trace.meta["failovers"][0]
+    rec = failover_run.trace.failovers[0]
     tl = failure_timeline(failover_run.trace, rec)
     before = tl.t < -1          # the last second before it loses answers still in flight
     assert np.nanmax(tl.loss_ratio[before]) == 0.0
@@ -78,9 +79,10 @@ def test_timeline_shows_loss_then_the_vpn_path(failover_run: Run) -> None:
 
 
 def test_failover_gap_figure_joins_lab_to_sim(failover_run: Run) -> None:
-    lab = {**failover_run.summary, "engine": "lab",
-           "failovers": [{**f, "gap_s": f["gap_s"] + 1.0, "detection": "bfd"}
-                         for f in failover_run.summary["failovers"]]}
+    doc = failover_run.summary.to_json()
+    lab = Summary.from_json({**doc, "engine": "lab",
+                             "failovers": [{**f, "gap_s": f["gap_s"] + 1.0, "detection": "bfd"}
+                                           for f in doc["failovers"]]})
     records = gap_records([failover_run.summary, lab])
     assert [(r.engine, r.category) for r in records] == [("sim", "blackhole / bfd"),
                                                         ("lab", "blackhole / bfd")]
@@ -109,10 +111,10 @@ def test_availability_markers_are_the_computed_downtime(hub: Topology) -> None:
     data = availability_data(hub, years=50, seed=3)
     fig = plot_availability(data)
     (primary,) = artists(fig, "avail:primary")
-    expected = [downtime_minutes_per_year(p["primary"]) for p in data["pairs"]]
+    expected = [downtime_minutes_per_year(p.primary) for p in data.pairs]
     assert list(primary.get_offsets()[:, 1]) == pytest.approx(expected)
     # Three elements in series: 0.9999^3, the figure's "claimed series" markers.
-    assert data["pairs"][0]["claimed_series"] == pytest.approx(0.9999 ** 3)
+    assert data.pairs[0].claimed_series == pytest.approx(0.9999 ** 3)
     assert artists(fig, "avail:mc-mean")
 
 

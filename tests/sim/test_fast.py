@@ -83,7 +83,7 @@ def _poisson_close(a: int, b: int) -> None:
 
 
 def _both(scenario: Scenario) -> tuple[dict, dict]:
-    return tuple(summarize(build_simulation(scenario, engine=e).run(), scenario)  # type: ignore
+    return tuple(summarize(build_simulation(scenario, engine=e).run(), scenario).to_json()  # type: ignore
                  for e in ("fast", "exact"))
 
 
@@ -158,9 +158,9 @@ def test_rows_around_failures_and_sketches_match_full_rows() -> None:
     """A long-run trace (rows only near failures, statistics from sketches) summarises
     like the full trace: same counts and gaps, quantiles within the sketch's 0.1 %."""
     scenario = load_scenario(ROOT / "scenarios" / "interconnect-blackhole.yaml")
-    full = summarize(run_fast(scenario, 42, rows="all"), scenario)
+    full = summarize(run_fast(scenario, 42, rows="all"), scenario).to_json()
     part_trace = run_fast(scenario, 42, rows="failures")
-    part = summarize(part_trace, scenario)
+    part = summarize(part_trace, scenario).to_json()
     assert len(part_trace.attempts) < len(run_fast(scenario, 42).attempts) / 2
     assert part["statistics"] == "sketches"
     assert full["statistics"] == "rows"

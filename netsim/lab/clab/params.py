@@ -14,10 +14,16 @@ offending key, so the clab loader can report every problem of a file at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from netsim.model.dist import Dist, parse_duration_dist
 from netsim.model.units import UnitError, parse_bitrate, parse_duration, parse_size
+from netsim.trace.fields import Fields
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+T = TypeVar("T")
 
 
 class ParamError(ValueError):
@@ -28,13 +34,14 @@ class ParamError(ValueError):
         self.key = key
 
 
-def dist_to_json(dist: Dist) -> dict[str, Any]:
+def dist_to_json(dist: Dist) -> dict[str, object]:
     return {"dist": dist.name, **dict(dist.params)}
 
 
-def dist_from_json(data: dict[str, Any]) -> Dist:
-    rest = {k: float(v) for k, v in data.items() if k != "dist"}
-    return Dist(str(data["dist"]), tuple(sorted(rest.items())))
+def dist_from_json(data: object) -> Dist:
+    f = Fields.of(data)
+    rest = {k: float(f.number(k)) for k in f if k != "dist"}
+    return Dist(f.text("dist"), tuple(sorted(rest.items())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,7 @@ class LinkParams:
     loss: float = 0.0
     rate_bps: float | None = None
     buffer_bytes: int | None = None
-    vars: dict[str, Any] = field(default_factory=dict, compare=False)
+    vars: dict[str, object] = field(default_factory=dict, compare=False)  # all, as read
 
     @property
     def impaired(self) -> bool:
@@ -55,7 +62,7 @@ class LinkParams:
     def mean_delay(self) -> float:
         return self.delay.mean() if self.delay else 0.0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "delay": dist_to_json(self.delay) if self.delay else None,
             "loss": self.loss,
@@ -64,12 +71,14 @@ class LinkParams:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> LinkParams:
-        delay = dist_from_json(data["delay"]) if data.get("delay") else None
-        return cls(delay, float(data["loss"]), data["rate_bps"], data["buffer_bytes"])
+    def from_json(cls, data: object) -> LinkParams:
+        f = Fields.of(data)
+        delay = dist_from_json(f.raw("delay")) if f.raw("delay") else None
+        return cls(delay, float(f.number("loss")), f.opt_number("rate_bps"),
+                   f.opt_integer("buffer_bytes"))
 
 
-def _delay(vars_: dict[str, Any]) -> Dist | None:
+def _delay(vars_: Mapping[str, object]) -> Dist | None:
     jitter = parse_duration(vars_["jitter"]) if "jitter" in vars_ else 0.0
     if "delay" not in vars_ and not jitter:
         return None
@@ -81,11 +90,11 @@ def _delay(vars_: dict[str, Any]) -> Dist | None:
     return parse_duration_dist({"dist": "norm", "loc": raw, "scale": jitter})
 
 
-def parse_link_params(vars_: dict[str, Any]) -> tuple[LinkParams, list[ParamError]]:
+def parse_link_params(vars_: Mapping[str, object]) -> tuple[LinkParams, list[ParamError]]:
     """Read the impairment keys of a link's ``vars``; collect every problem."""
     errors: list[ParamError] = []
 
-    def attempt(key: str, parse: Any) -> Any:
+    def attempt(key: str, parse: Callable[[], T]) -> T | None:
         try:
             return parse()
         except UnitError as exc:

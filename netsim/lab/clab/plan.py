@@ -20,7 +20,6 @@ Mapping (architecture section 7):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -142,7 +141,7 @@ class PlanNode:
     name: str
     role: str  # cloud-edge | exchange | router | internet | host
     site: str | None = None
-    model: dict[str, Any] = field(default_factory=dict)  # node config vars
+    model: dict[str, object] = field(default_factory=dict)  # node config vars, written as is
     vpns: tuple[Link, ...] = ()  # model VPN links ending here (carried in config vars)
     frr: FrrPlan | None = None
     tunnels: tuple[Tunnel, ...] = ()
@@ -209,8 +208,8 @@ def plan_lab(topology: Topology) -> LabPlan:
             continue
         mine = tunnels.get(node.name, ())
         frr = _frr(topology, node.name, index, by_node[node.name], mine, vpns, underlay)
-        model = {"asn": node.asn, "prefixes": list(node.prefixes), "region": node.region,
-                 "provider": node.provider}
+        model: dict[str, object] = {"asn": node.asn, "prefixes": list(node.prefixes),
+                                    "region": node.region, "provider": node.provider}
         nodes.append(PlanNode(node.name, "cloud-edge" if role is Role.CLOUD else role.value,
                               node.provider, {k: v for k, v in model.items() if v},
                               tuple(v for v in vpns if node.name in v.endpoints), frr, mine))

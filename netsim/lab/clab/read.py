@@ -54,7 +54,7 @@ class ClabNode:
     env: dict[str, str] = field(default_factory=dict)
     exec: tuple[tuple[str, ...], ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
-    vars: dict[str, Any] = field(default_factory=dict)
+    vars: dict[str, object] = field(default_factory=dict)  # config vars, as read
     sysctls: dict[str, str] = field(default_factory=dict)
 
     def bind_for(self, target: str) -> Bind | None:
@@ -151,6 +151,7 @@ class _Reader:
     def error(self, key: KeyPath, message: str) -> None:
         self.errors.append(ModelError(self.doc.path, self.doc.line(key), format_path(key), message))
 
+    # The raw YAML, before validation: shapes are checked as it is read.
     def topology(self, data: dict[str, Any]) -> ClabTopology:
         topo = data.get("topology") or {}
         nodes = {
@@ -168,7 +169,7 @@ class _Reader:
             str(data.get("prefix", DEFAULT_PREFIX)),
         )
 
-    def node(self, name: str, spec: dict[str, Any], topo: dict[str, Any]) -> ClabNode:
+    def node(self, name: str, spec: dict[str, Any], topo: dict[str, Any]) -> ClabNode:  # raw
         key: KeyPath = ("topology", "nodes", name)
         defaults = topo.get("defaults") or {}
         group = (topo.get("groups") or {}).get(spec.get("group", defaults.get("group")), {}) or {}
@@ -182,8 +183,8 @@ class _Reader:
                     return layer[field_name]
             return None
 
-        def merged(field_name: str) -> dict[str, Any]:
-            out: dict[str, Any] = {}
+        def merged(field_name: str) -> dict[str, object]:
+            out: dict[str, object] = {}
             for layer in layers:
                 out.update(layer.get(field_name) or {})
             return out
@@ -224,6 +225,7 @@ class _Reader:
             self.error(key, f"only {', '.join(sorted(EXEC_PROGRAMS))} commands are run here")
         return argv
 
+    # spec: the raw YAML of one link, before validation
     def link(self, index: int, spec: dict[str, Any], nodes: dict[str, ClabNode]) -> ClabLink | None:
         key: KeyPath = ("topology", "links", index)
         link_type = spec.get("type")

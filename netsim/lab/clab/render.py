@@ -72,7 +72,7 @@ def size(nbytes: float) -> str:
     return f"{nbytes:.0f}B"
 
 
-def dist_value(dist: Dist) -> Any:
+def dist_value(dist: Dist) -> str | dict[str, object]:
     """A model distribution of seconds, written back in the topology file's form."""
     if dist.is_constant:
         return duration(dist.mean())
@@ -80,10 +80,10 @@ def dist_value(dist: Dist) -> Any:
                                   for k, v in dist.params}}
 
 
-def link_vars(link: Link, applied: Dist | None = None) -> dict[str, Any]:
+def link_vars(link: Link, applied: Dist | None = None) -> dict[str, object]:
     """The model parameters of ``link`` as containerlab link ``vars``."""
-    out: dict[str, Any] = {"name": link.name, "kind": link.kind.value,
-                           "capacity": bitrate(link.capacity)}
+    out: dict[str, object] = {"name": link.name, "kind": link.kind.value,
+                              "capacity": bitrate(link.capacity)}
     out["delay"] = dist_value(applied if applied is not None else link.delay)
     if applied is not None and applied != link.delay:
         out["model_delay"] = dist_value(link.delay)
@@ -115,7 +115,7 @@ def _binds(plan: LabPlan, node: PlanNode) -> list[str]:
     return binds
 
 
-def _node_view(plan: LabPlan, node: PlanNode) -> dict[str, Any]:
+def _node_view(plan: LabPlan, node: PlanNode) -> dict[str, object]:
     labels = {"netsim-role": node.role, **({"netsim-site": node.site} if node.site else {})}
     config = dict(node.model)
     if node.vpns:
@@ -127,7 +127,7 @@ def _node_view(plan: LabPlan, node: PlanNode) -> dict[str, Any]:
             "exec": [flow(c) for c in node.exec], "binds": [flow(b) for b in _binds(plan, node)]}
 
 
-def _link_view(link: PlanLink) -> dict[str, Any]:
+def _link_view(link: PlanLink) -> dict[str, object]:
     vars_ = link_vars(link.model, link.delay) if link.model else {"name": link.name}
     return {"a": flow(f"{link.a.node}:{link.a.interface}"),
             "b": flow(f"{link.b.node}:{link.b.interface}"),

@@ -18,12 +18,15 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
 from netsim.errors import InputError, ModelError
 from netsim.model.source import Document, KeyPath, format_path, parse_yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 SCHEMA_ENV = "NETSIM_CLAB_SCHEMA"
 #: Containerlab expands ``${VAR}`` and ``${VAR:=default}`` before it parses a file.
@@ -61,7 +64,7 @@ def read_clab_yaml(path: Path) -> Document:
 
 
 @lru_cache(maxsize=1)
-def load_schema() -> dict[str, Any]:
+def load_schema() -> dict[str, Any]:  # a JSON Schema, handed to jsonschema as it is
     """Containerlab's schema with its ``\\p{..}`` classes made readable by ``re``."""
     override = os.environ.get(SCHEMA_ENV)
     if override:
@@ -69,11 +72,13 @@ def load_schema() -> dict[str, Any]:
     else:
         text = resources.files("netsim.lab.clab").joinpath("upstream/clab.schema.json").read_text()
     # In JSON text the class is written with escaped backslashes.
-    schema: dict[str, Any] = json.loads(text.replace(r"[\\p{N}\\p{L}]", r"[^\\W_]"))
+    schema = json.loads(text.replace(r"[\\p{N}\\p{L}]", r"[^\\W_]"))
+    if not isinstance(schema, dict):
+        raise TypeError("the containerlab schema is not a JSON object")
     return schema
 
 
-def _validator(schema: dict[str, Any]) -> jsonschema.Draft7Validator:
+def _validator(schema: Mapping[str, object]) -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(schema)
 
 
@@ -96,9 +101,10 @@ def schema_errors(doc: Document) -> list[ModelError]:
 
 
 def _link_errors(
-    schema: dict[str, Any], link: dict[str, Any], path: KeyPath, doc: Document
+    schema: dict[str, Any], link: Mapping[str, object], path: KeyPath, doc: Document
 ) -> list[ModelError]:
-    form = _LINK_FORMS.get(link.get("type"))
+    kind = link.get("type")
+    form = _LINK_FORMS.get(kind) if kind is None or isinstance(kind, str) else None
     if form is None:
         key = (*path, "type")
         return [ModelError(doc.path, doc.line(key), format_path(key),

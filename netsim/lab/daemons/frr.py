@@ -150,9 +150,9 @@ class Frr(Daemon):
             detail = (result.stdout + result.stderr).strip().replace("\n", "; ")
             raise LabError(f"{self.ctx.name}: vtysh -b could not apply frr.conf: {detail}")
 
-    def _summary(self) -> dict[str, Any]:
-        summary: dict[str, Any] = vtysh_json(self.ctx.name, "show bgp summary json")
-        return summary
+    def _summary(self) -> dict[str, Any]:  # FRR's JSON as it prints it
+        summary = vtysh_json(self.ctx.name, "show bgp summary json")
+        return summary if isinstance(summary, dict) else {}
 
     def fingerprint(self) -> str:
         if "bgpd" not in self.programs():

@@ -10,7 +10,6 @@ keys (the lab's files do not use them).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 _SECTION = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\s*:\s*[A-Za-z0-9_.\-, ]+)?\s*\{$")
 _KEY = re.compile(r"^([A-Za-z0-9_.\-]+)\s*=\s*(.*)$")
@@ -65,10 +64,14 @@ def _statements(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def parse_settings(text: str) -> dict[str, Any]:
+#: A settings tree: each value is a string or a nested section.
+Settings = dict[str, "str | Settings"]
+
+
+def parse_settings(text: str) -> Settings:
     """Parse strongSwan settings text into nested dicts (values are strings)."""
-    root: dict[str, Any] = {}
-    stack: list[tuple[int, dict[str, Any]]] = [(0, root)]
+    root: Settings = {}
+    stack: list[tuple[int, Settings]] = [(0, root)]
     for number, statement in _statements(text):
         current = stack[-1][1]
         if statement == "}":
@@ -76,11 +79,11 @@ def parse_settings(text: str) -> dict[str, Any]:
                 raise SettingsError(number, "'}' without an open section")
             stack.pop()
             continue
-        section = _SECTION.match(statement)
-        if section:
-            child = current.setdefault(section.group(1), {})
+        opened = _SECTION.match(statement)
+        if opened:
+            child = current.setdefault(opened.group(1), {})
             if not isinstance(child, dict):
-                raise SettingsError(number, f"{section.group(1)} is both a value and a section")
+                raise SettingsError(number, f"{opened.group(1)} is both a value and a section")
             stack.append((number, child))
             continue
         key = _KEY.match(statement)
@@ -96,9 +99,15 @@ def parse_settings(text: str) -> dict[str, Any]:
     return root
 
 
-def lookup(settings: dict[str, Any], dotted: str, default: str = "") -> str:
+def section(settings: Settings, name: str) -> Settings:
+    """The section ``name`` of ``settings`` (empty if missing or a plain value)."""
+    value = settings.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def lookup(settings: Settings, dotted: str, default: str = "") -> str:
     """A value by dotted path (``charon.plugins.vici.socket``), or ``default``."""
-    node: Any = settings
+    node: str | Settings = settings
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
             return default

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from netsim.errors import LabError
 from netsim.lab.daemons.base import Daemon
-from netsim.lab.daemons.settings import SettingsError, lookup, parse_settings
+from netsim.lab.daemons.settings import SettingsError, lookup, parse_settings, section
 from netsim.lab.host import netns
 
 CHARON = Path("/usr/lib/ipsec/charon")
@@ -98,9 +98,11 @@ class StrongSwan(Daemon):
         """Child SAs this node defines, with their ``start_action``."""
         settings = parse_settings(self.swanctl_conf.read_text())
         out = {}
-        for conn in (settings.get("connections") or {}).values():
-            for name, child in ((conn or {}).get("children") or {}).items():
-                out[name] = str(child.get("start_action", "none"))
+        for conn in section(settings, "connections").values():
+            for name, child in section(conn if isinstance(conn, dict) else {},
+                                       "children").items():
+                out[name] = lookup(child if isinstance(child, dict) else {}, "start_action",
+                                   "none")
         return out
 
     def check(self) -> list[str]:

@@ -143,6 +143,7 @@ def _control(server: socket.socket, directions: list[Direction]) -> None:
             conn.sendall((json.dumps(reply) + "\n").encode())
 
 
+# The relay's control socket speaks one JSON object per line, request and reply.
 def _apply(request: dict[str, Any], directions: list[Direction]) -> dict[str, Any]:
     if request.get("op") == "set":
         for d in directions:
@@ -169,7 +170,7 @@ def _realtime() -> None:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
 
 
-def run(config: dict[str, Any]) -> None:
+def run(config: dict[str, Any]) -> None:  # config: the JSON file the deployer wrote
     """Create both TAPs, signal readiness, then relay frames until killed."""
     params = LinkParams.from_json(config["params"])
     ends = config["ends"]
@@ -226,6 +227,7 @@ def _loop(directions: list[Direction], server: socket.socket) -> None:
             d.flush(now)
 
 
+# A request and its reply are JSON objects of the control socket (see _apply).
 def control(path: str | Path, request: dict[str, Any], timeout: float = 2.0) -> dict[str, Any]:
     """Send one request to a running relay and return its reply."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:

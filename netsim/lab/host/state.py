@@ -80,7 +80,7 @@ class LabState:
     processes: list[ProcRecord] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # created outside the lab dir
     mounts: list[str] = field(default_factory=list)  # mount points the lab made
-    faults: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[dict[str, Any]] = field(default_factory=list)  # Change.to_json() documents
 
     @property
     def directory(self) -> Path:

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from netsim.errors import EnvironmentProblem, LabError
+from netsim.lab import DEPLOY_TIMEOUT_S
 from netsim.lab.clab.read import ClabTopology, load_clab
 from netsim.lab.daemons import Daemon, NodeContext, daemons_for
 from netsim.lab.daemons.strongswan import StrongSwan
@@ -30,7 +31,6 @@ from netsim.lab.host.links import build_links
 from netsim.lab.host.state import LabState, lab_dir
 from netsim.lab.host.teardown import destroy
 
-DEPLOY_TIMEOUT_S = 50.0
 POLL_S = 0.5
 INSTALL_HINT = (
     "apt-get install frr strongswan-charon strongswan-swanctl libcharon-extra-plugins "

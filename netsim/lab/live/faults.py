@@ -45,13 +45,15 @@ class Change:
     target: str  # the link or node the fault was asked for
     mode: str
     at: float  # wall-clock time (time.time()) the change took effect
+    # What to restore differs per kind (ends, nft table, relay socket...); it is saved in
+    # the lab's state file so that another process can undo the change.
     details: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Change:
+    def from_json(cls, data: dict[str, Any]) -> Change:  # as read from the state file
         return cls(**data)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netsim.errors import LabError, UsageError
+from netsim.lab import DEPLOY_TIMEOUT_S
 from netsim.lab.host.state import LabState, known_labs
 from netsim.lab.host.teardown import destroy as _destroy
 from netsim.lab.live import deploy as _deploy
@@ -99,7 +100,7 @@ class Lab:
     """A deployed lab for the duration of a ``with`` block; always destroyed on exit."""
 
     def __init__(self, clab_file: str | Path, *, seed: int = 0,
-                 timeout: float = _deploy.DEPLOY_TIMEOUT_S) -> None:
+                 timeout: float = DEPLOY_TIMEOUT_S) -> None:
         self.clab_file = Path(clab_file)
         self.seed = seed
         self.timeout = timeout
@@ -177,7 +178,7 @@ class Lab:
                    for d in ds]
         _deploy.wait_ready(daemons, time.monotonic() + timeout, timeout)
 
-    def _probe_args(self, src: str, dst: str) -> dict[str, Any]:
+    def _probe_args(self, src: str, dst: str) -> dict[str, Any]:  # run/start_probes kwargs
         return {"lab": self.name, "src_ns": self.namespace(src), "dst_ns": self.namespace(dst),
                 "dst_addr": self.address(dst), "workdir": self.state.directory / "probes",
                 "names": (src, dst)}

@@ -9,9 +9,9 @@ path is the lab's forwarding path, sampled every second and just before every fa
 mapped to model link names) and the same ``failure``/``repair`` events and failover records
 as the simulator writes, so :func:`netsim.analysis.summary.summarize` judges both alike.
 
-What the lab cannot play is left out of the summary and named in ``meta["lab"]``:
-request-response and bulk classes, random failures, and probe rates above
-``MAX_PROBE_RATE`` (capped).
+What the lab cannot play is left out of the summary and named in the Trace's ``lab`` note
+(:class:`~netsim.trace.records.LabNote`): request-response and bulk classes, random
+failures, and probe rates above ``MAX_PROBE_RATE`` (capped).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import dataclasses
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,7 +30,18 @@ from netsim.lab.host import linux
 from netsim.lab.live.lab import Lab
 from netsim.lab.live.status import host_paths
 from netsim.model.scenario import FailureMode, TargetKind, TrafficKind
-from netsim.trace.core import LOST, OK, R_BLACKHOLE, R_DOWN, R_LOSS, R_NO_ROUTE, R_NONE, Trace
+from netsim.trace.core import (
+    LOST,
+    OK,
+    R_BLACKHOLE,
+    R_DOWN,
+    R_LOSS,
+    R_NO_ROUTE,
+    R_NONE,
+    Trace,
+    TraceEvent,
+)
+from netsim.trace.records import FailoverRecord, LabNote, mode_label
 
 if TYPE_CHECKING:
     from netsim.lab.live.faults import Change
@@ -41,18 +52,20 @@ if TYPE_CHECKING:
 MAX_PROBE_RATE = 1000.0  # datagrams per second per stream
 SNAPSHOT_LEAD_S = 1.0  # paths are sampled this long before each failure
 IN_FLIGHT_S = 0.1  # a datagram sent this long before a failure can still be lost to it
+#: (seconds since the start, {(host, host): the model links of its path}) when sampled
+Snapshot = tuple[float, dict[tuple[str, str], tuple[str, ...]]]
 _REASON = {FailureMode.DOWN: R_DOWN, FailureMode.BLACKHOLE: R_BLACKHOLE,
            FailureMode.LOSS: R_LOSS}
 
 
-def playable(scenario: Scenario) -> tuple[Scenario, dict[str, Any]]:
+def playable(scenario: Scenario) -> tuple[Scenario, LabNote]:
     """The part of ``scenario`` the lab can play, and a note of what it leaves out."""
     kept = tuple(c for c in scenario.traffic if c.kind is TrafficKind.ONE_WAY)
     names = {c.name for c in kept}
     slos = tuple(s for s in scenario.slos if s.traffic_class is None or s.traffic_class in names)
-    note = {"not_emulated": [c.name for c in scenario.traffic if c.name not in names],
-            "slos_skipped": [s.name for s in scenario.slos if s not in slos],
-            "random_failures_skipped": scenario.random_failures}
+    note = LabNote(tuple(c.name for c in scenario.traffic if c.name not in names),
+                   tuple(s.name for s in scenario.slos if s not in slos),
+                   scenario.random_failures)
     return dataclasses.replace(scenario, traffic=kept, slos=slos, random_failures=False), note
 
 
@@ -71,7 +84,7 @@ def failed_links(topology: Topology, failure: Failure) -> list[str]:
 
 def _inject(lab: Lab, topology: Topology, failure: Failure) -> list[Change]:
     """Apply one scripted failure; every member of a group fails at the same moment."""
-    mode = {FailureMode.LOSS: f"loss:{failure.loss:g}"}.get(failure.mode, failure.mode.value)
+    mode = mode_label(failure)
     if failure.target is TargetKind.LINK:
         return lab.fail([(failure.name, mode)])
     if failure.target is TargetKind.NODE:
@@ -107,7 +120,7 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
     started = time.monotonic()
     linux.nftables_library()  # loaded now, so the first failure takes effect at once
     with Lab(out / "lab" / f"{plan.name}.clab.yml", seed=seed) as lab:
-        note["deploy_s"] = round(lab.deploy_seconds, 3)
+        note = dataclasses.replace(note, deploy_s=round(lab.deploy_seconds, 3))
         streams = _streams(scenario)
         runs = [lab.start_probe(f"host-{src}", f"host-{dst}", rate=rate,
                                 duration=scenario.duration, size=size, hold=True)
@@ -124,8 +137,8 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
         snapshots = sorted(snapshots + sampler.snapshots, key=lambda s: s[0])
         results = [run.wait() for run in runs]
     trace = _trace(scenario, seed, streams, results, t0, snapshots, events)
-    trace.meta["failovers"] = records
-    trace.meta["lab"] = note
+    trace.failovers = records
+    trace.lab = note
     trace.wall_s = time.monotonic() - started
     return trace
 
@@ -140,7 +153,7 @@ class PathSampler(threading.Thread):
     def __init__(self, lab: Lab, topology: Topology, t0: float) -> None:
         super().__init__(name="netsim-path-sampler", daemon=True)
         self.lab, self.topology, self.t0 = lab, topology, t0
-        self.snapshots: list[tuple[float, dict[tuple[str, str], tuple[str, ...]]]] = []
+        self.snapshots: list[Snapshot] = []
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -170,12 +183,13 @@ def _sleep_until(t: float) -> None:
         time.sleep(min(left, 0.05))
 
 
-def _play(lab: Lab, scenario: Scenario, t0: float) -> tuple[list[Any], list[Any], list[Any]]:
+def _play(lab: Lab, scenario: Scenario, t0: float
+          ) -> tuple[list[Snapshot], list[FailoverRecord], list[TraceEvent]]:
     """Inject and repair every scripted failure on time; sample paths before each one."""
     topology = scenario.topology
-    snapshots: list[tuple[float, dict[tuple[str, str], tuple[str, ...]]]] = []
-    records: list[dict[str, Any]] = []
-    events: list[tuple[float, str, str, dict[str, Any]]] = []
+    snapshots: list[Snapshot] = []
+    records: dict[int, FailoverRecord] = {}      # by failure number, replaced on repair
+    events: list[TraceEvent] = []
     actions: list[tuple[float, int, str, int]] = [(0.0, 0, "snapshot", -1)]
     for i, failure in enumerate(scenario.failures):
         actions.append((max(failure.at - SNAPSHOT_LEAD_S, 0.0), 1, "snapshot", i))
@@ -196,29 +210,26 @@ def _play(lab: Lab, scenario: Scenario, t0: float) -> tuple[list[Any], list[Any]
             changes[i] = _inject(lab, topology, failure)
             now = changes[i][0].at - t0
             links = failed_links(topology, failure)
-            events.append((now, "failure", failure.name, {
+            events.append(TraceEvent(now, "failure", failure.name, {
                 "id": i, "target": failure.target.value, "mode": failure.mode.value,
                 "loss": failure.loss, "duration": failure.duration, "links": links}))
-            mode = (failure.mode.value if failure.mode is not FailureMode.LOSS
-                    else f"loss:{failure.loss:g}")
-            records.append({"id": i, "subject": failure.name, "target": failure.target.value,
-                            "mode": mode, "failed_at_s": now, "detected_at_s": None,
-                            "switched_at_s": None, "repaired_at_s": None,
-                            "restored_at_s": None, "links": links, "detection": None})
+            # The lab sees failures and repairs, not the routers' detection or switch:
+            # those times stay None (the data plane gives the gap).
+            records[i] = FailoverRecord.start(i, failure, now, tuple(links))
         else:
             lab.restore(changes.pop(i))
             now = time.time() - t0
-            events.append((now, "repair", scenario.failures[i].name, {"id": i}))
-            next(r for r in records if r["id"] == i)["repaired_at_s"] = now
+            events.append(TraceEvent(now, "repair", scenario.failures[i].name, {"id": i}))
+            records[i] = dataclasses.replace(records[i], repaired_at_s=now)
     _sleep_until(t0 + scenario.duration)
     for i in sorted(changes):
         lab.restore(changes[i])
-    return snapshots, records, events
+    return snapshots, list(records.values()), events
 
 
 def _trace(scenario: Scenario, seed: int, streams: list[tuple[int, str, str, float, int]],
-           results: list[ProbeResult], t0: float, snapshots: list[Any],
-           events: list[Any]) -> Trace:
+           results: list[ProbeResult], t0: float, snapshots: list[Snapshot],
+           events: list[TraceEvent]) -> Trace:
     nodes = list(scenario.topology.node_names)
     paths: list[tuple[str, ...]] = []
     trace = Trace(scenario.name, "lab", seed, scenario.duration, scenario.warmup,
@@ -235,11 +246,11 @@ def _trace(scenario: Scenario, seed: int, streams: list[tuple[int, str, str, flo
                 path_ids[t_send >= at] = paths.index(path)
         lost = result.lost
         reason = np.where(lost, R_NO_ROUTE, R_NONE).astype(np.int8)
-        for at, kind, _, attrs in events:
-            if kind == "failure":
-                failure = scenario.failures[attrs["id"]]
-                end = at + (failure.duration or scenario.duration)
-                window = lost & (t_send >= at - IN_FLIGHT_S) & (t_send < end)
+        for event in events:
+            if event.kind == "failure":
+                failure = scenario.failures[event.attrs["id"]]
+                end = event.time + (failure.duration or scenario.duration)
+                window = lost & (t_send >= event.time - IN_FLIGHT_S) & (t_send < end)
                 reason[window] = _REASON[failure.mode]
         trace.attempts.extend(**{k: v[keep] for k, v in {
             "cls": np.full(len(t_send), ci), "dst": np.full(len(t_send), nodes.index(dst)),
@@ -247,6 +258,5 @@ def _trace(scenario: Scenario, seed: int, streams: list[tuple[int, str, str, flo
             "t_done": result.t_recv - t0, "status": np.where(lost, LOST, OK),
             "reason": reason, "path": path_ids, "bytes": np.full(len(t_send), float(size)),
         }.items()})
-    for at, kind, subject, attrs in sorted(events, key=lambda e: e[0]):
-        trace.emit(at, kind, subject, **attrs)
+    trace.events.extend(sorted(events, key=lambda e: e.time))
     return trace

@@ -94,10 +94,9 @@ class FastDataPlane(DataPlane):
             raise ValueError(f"rows must be auto, all or failures, not {rows!r}")
         spans = []
         for rec in timeline.failovers:
-            end = rec["switched_at_s"] if rec["switched_at_s"] is not None else (
-                rec["repaired_at_s"] if rec["repaired_at_s"] is not None
-                else self.scenario.duration)
-            spans.append((rec["failed_at_s"] - ROW_MARGIN_S, end + ROW_MARGIN_S))
+            end = rec.switched_at_s if rec.switched_at_s is not None else (
+                rec.repaired_at_s if rec.repaired_at_s is not None else self.scenario.duration)
+            spans.append((rec.failed_at_s - ROW_MARGIN_S, end + ROW_MARGIN_S))
         merged: list[list[float]] = []
         for lo, hi in sorted(spans):
             if merged and lo <= merged[-1][1]:

@@ -1,0 +1,76 @@
+"""The typed summary: ``Summary.from_json(summary.to_json())`` gives the summary back.
+
+Two oracles: a fresh simulated run (every kind of part: request-response, one-way and bulk
+classes, each SLO metric, failovers) read back from its own document, and the
+``summary.json`` files written by the code before the typed values
+(``tests/trace/fixtures``), which must read into exactly what today's :func:`summarize`
+computes from the same traces, and write back byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from netsim.analysis.results import BulkStats, ClassStats, Summary
+from netsim.analysis.summary import summarize
+from netsim.errors import InputError
+from netsim.lab.live.play import playable
+from netsim.model import load_scenario
+from netsim.model.scenario import TrafficKind
+from netsim.sim.engine import build_simulation
+from netsim.trace.fields import Fields
+from netsim.trace.files import dumps, load_trace
+from tests.analysis.test_summary_fixtures import RUNS
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "trace" / "fixtures"
+
+
+def test_a_simulated_summary_reads_back_equal() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "replication-during-failover.yaml",
+                             ["duration=4m"])
+    trace = build_simulation(scenario, engine="fast").run()
+    summary = summarize(trace, scenario)
+    kinds = {name: type(s) for name, s in summary.traffic.items()}
+    assert kinds == {"api": ClassStats, "probes": ClassStats, "replication": BulkStats}
+    assert summary.traffic["api"].kind is TrafficKind.REQUEST_RESPONSE
+    assert {s.metric for s in summary.slos} == {"latency", "success_ratio", "failover_gap",
+                                                "throughput"}
+    assert summary.passed == all(s.passed for s in summary.slos)
+    doc = summary.to_json()
+    assert Summary.from_json(doc, trace.failovers) == summary
+    # Without the trace the failover results lack only the links summary.json leaves out.
+    alone = Summary.from_json(json.loads(dumps(doc)))
+    assert [f.record.links for f in alone.failovers] == [()] * len(summary.failovers)
+    assert dumps(alone.to_json()) == dumps(doc)
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_old_summary_json_reads_into_todays_summary(name: str, tmp_path: Path) -> None:
+    scenario_name, overrides, lab = RUNS[name]
+    with tarfile.open(FIXTURES / f"{name}.tar.xz") as archive:
+        archive.extractall(tmp_path, filter="data")
+    scenario = load_scenario(ROOT / "scenarios" / f"{scenario_name}.yaml", overrides)
+    if lab:
+        scenario, _ = playable(scenario)
+    trace = load_trace(tmp_path / name)
+    saved = (tmp_path / name / "summary.json").read_bytes()
+    read = Summary.from_json(json.loads(saved), trace.failovers)
+    assert read == summarize(trace, scenario)
+    assert dumps(read.to_json()) == saved
+
+
+def test_a_damaged_summary_names_the_file_and_the_key() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["duration=2m"])
+    doc = summarize(build_simulation(scenario, engine="fast").run(), scenario).to_json()
+    traffic = doc["traffic"]
+    assert isinstance(traffic, dict)
+    name = next(n for n, c in traffic.items() if c["kind"] != "bulk")
+    broken = {**doc, "traffic": {**traffic, name: {**traffic[name], "sent": "many"}}}
+    with pytest.raises(InputError, match=rf"run/summary.json: traffic.{name}.sent: expected "
+                                         r"an integer, got str"):
+        Summary.from_json(Fields.of(broken, "run/summary.json"))
