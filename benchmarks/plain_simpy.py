@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import simpy
 
+from netsim.model.routing import best_path, directed_hops
 from netsim.model.scenario import Scenario, TrafficKind
-from netsim.sim.arrivals import class_rng, poisson_times
-from netsim.sim.routing import best_path, directed_hops
+from netsim.model.streams import stream
+from netsim.sim.arrivals import poisson_times
 
 
 def run_plain(scenario: Scenario, seed: int | None = None) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def run_plain(scenario: Scenario, seed: int | None = None) -> dict[str, Any]:
             continue
         stop = min(cls.stop or scenario.duration, scenario.duration)
         for di, dst in enumerate(cls.dsts):
-            times = poisson_times(class_rng(seed, "arrivals:" + cls.name, di),
+            times = poisson_times(stream(seed, "arrivals:" + cls.name, di),
                                   cls.rate / len(cls.dsts), cls.profile, cls.start, stop)
             env.process(source(cls, dst, times))
     env.run(until=scenario.duration + 10)

@@ -32,16 +32,6 @@ LAYERS: dict[str, tuple[set[str] | None, set[str]]] = {
     "netsim.lab": (None, {"netsim.sim", "netsim.report", "netsim.cli"}),
 }
 
-# Known violations outside the engine's part of issue 9, each a strict xfail below: when
-# one is fixed its test fails, and the entry must go.
-KNOWN_EXCEPTIONS = {
-    # issue 9: being moved
-    ("netsim.analysis.availability", "netsim.sim.fast.queue"),
-    # issue 9: being moved
-    ("netsim.analysis.availability", "netsim.sim.routing"),
-}
-
-
 def module_name(path: Path) -> str:
     parts = path.relative_to(NETSIM.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -189,15 +179,7 @@ def test_no_import_cycle() -> None:
 
 @pytest.mark.parametrize("layer", list(LAYERS))
 def test_layering(layer: str) -> None:
-    unexpected = layer_violations(layer) - KNOWN_EXCEPTIONS
+    unexpected = layer_violations(layer)
     assert not unexpected, f"{layer} must not import:\n" + "\n".join(
         f"  {a} -> {b}" for a, b in sorted(unexpected))
 
-
-@pytest.mark.parametrize("edge", [pytest.param(e, marks=pytest.mark.xfail(
-    strict=True, reason="issue 9: being moved")) for e in sorted(KNOWN_EXCEPTIONS)],
-    ids=lambda e: f"{e[0]}->{e[1]}")
-def test_known_exception_is_gone(edge: tuple[str, str]) -> None:
-    """Fails (as expected) while the known violation exists; passes, and so fails the
-    strict xfail, once it is fixed: then delete it from KNOWN_EXCEPTIONS."""
-    assert edge[1] not in GRAPH[edge[0]]

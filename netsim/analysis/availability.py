@@ -49,9 +49,9 @@ import numpy as np
 import scipy.stats
 
 from netsim.model.dist import Dist
+from netsim.model.routing import best_path
+from netsim.model.streams import stream
 from netsim.model.topology import Link, LinkKind, Topology
-from netsim.sim.fast.queue import stream
-from netsim.sim.routing import best_path
 
 YEAR_S = 365 * 86400.0
 SLA_CLAIMED = 0.9999          # ADR-003: "99.99% SLA" on the interconnects

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netsim.cli.run import ENGINES
 from netsim.errors import UsageError
 from netsim.verify import EXHAUSTIVE_LIMIT
 
@@ -43,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="count losing a pair's preferred path as a violation")
     p.add_argument("--search", choices=("auto", "exhaustive", "hypothesis"), default="auto",
                    help=f"auto: exhaustive up to {EXHAUSTIVE_LIMIT} combinations")
-    p.add_argument("--engine", choices=("exact", "fast"), default="fast",
+    p.add_argument("--engine", choices=ENGINES, default="fast",
                    help="data-plane engine for --scenario runs (default fast)")
     p.add_argument("--all", action="store_true", help="also list every combination's "
                    "outcome per pair (exhaustive search only)")

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from netsim.analysis.results import Summary
     from netsim.trace.core import Trace
 
+#: The data planes of ``netsim.sim.engine.DATA_PLANES``, named here so that ``--help`` needs
+#: no simulator import (tests/cli/test_cli.py holds the two equal).
 ENGINES = ("exact", "fast")
 
 

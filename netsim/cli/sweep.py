@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netsim.cli.run import ENGINES
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a fixed override applied at every point")
-    p.add_argument("--engine", choices=("exact", "fast"), default="fast")
+    p.add_argument("--engine", choices=ENGINES, default="fast")
     p.add_argument("--batch", type=int, help="replications per task (default: all of a point)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local processes (default: CPU count)")

@@ -3,7 +3,7 @@
 Each design has two runs: the *normal* run (the review's baseline load, which also gives
 the monthly cost) and the *failure* run (the same traffic, and a blackhole of the link that
 carries the first pair's traffic in that design, found with
-:func:`netsim.sim.routing.best_path`). :func:`design_row` reduces them, with the design's
+:func:`netsim.model.routing.best_path`). :func:`design_row` reduces them, with the design's
 availability, to one row of the comparison table; :func:`plot_alternatives` draws the rows
 side by side (cost, latency, failover gap, downtime).
 """

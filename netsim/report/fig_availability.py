@@ -22,9 +22,9 @@ from netsim.analysis.graph import (
     path_components,
     series,
 )
+from netsim.model.routing import best_path
 from netsim.report.adr import ADR_003, AdrClaims
 from netsim.report.style import BAD_COLOUR, KIND_COLOURS, SIM_COLOUR, new_figure
-from netsim.sim.routing import best_path
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

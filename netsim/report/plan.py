@@ -18,12 +18,12 @@ import yaml
 from netsim.errors import InputError, ModelError
 from netsim.model.load_scenario import apply_overrides, load_scenario
 from netsim.model.load_topology import read_topology
+from netsim.model.routing import best_path
 from netsim.model.scenario import Failure, Scenario, TargetKind, TrafficKind
 from netsim.model.source import load_yaml, parse_yaml
 from netsim.model.topology import LinkKind, Topology
 from netsim.report.data import find_topology
 from netsim.report.findings import blackhole_detection_s
-from netsim.sim.routing import best_path
 
 DEFAULT_TOPOLOGY = "megaport-hub"
 # Simulated seconds of the mean-load baseline (the cost run) per engine.

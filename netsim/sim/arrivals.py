@@ -30,25 +30,10 @@ from netsim.model.scenario import (
     TrafficClass,
     TrafficKind,
 )
+from netsim.model.streams import stream
 from netsim.model.topology import LinkKind
 
 DAY = 86400.0
-STREAMS = ("arrivals", "sizes", "delays", "failures", "loss", "control", "mesh")
-
-
-def streams(seed: int) -> dict[str, np.random.Generator]:
-    """One independent generator per purpose, all derived from ``seed``."""
-    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children,
-                                                                       strict=True)}
-
-
-def class_rng(seed: int, purpose: str, index: int) -> np.random.Generator:
-    """A generator for one traffic class (or link), stable whatever else the scenario holds."""
-    key = sum(ord(c) * 131**i for i, c in enumerate(purpose)) % (2**31)
-    return np.random.default_rng(np.random.SeedSequence([seed, key, index]))
-
-
 def _kappa(peak_to_mean: float) -> float:
     """``k`` with ``exp(k) / I0(k) == peak_to_mean`` (the von Mises shape of the profile)."""
     if peak_to_mean <= 1.0 + 1e-12:
@@ -101,7 +86,7 @@ def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
         if cls.kind is not TrafficKind.BULK:
             continue
         stop = min(cls.stop if cls.stop is not None else scenario.duration, scenario.duration)
-        rng = class_rng(seed, "bulk", i)
+        rng = stream(seed, "bulk", i)
         for dst in cls.dsts:
             share = 1.0 / len(cls.dsts)
             for tr in cls.transfers:
@@ -148,17 +133,17 @@ def random_failures(scenario: Scenario, seed: int, horizon: float | None = None
     for i, link in enumerate(topo.links):
         if link.mtbf:
             mode = FailureMode.DOWN if link.kind is LinkKind.INTERNET else FailureMode.BLACKHOLE
-            for at, dur in _renewal(class_rng(seed, "fail-link", i), link.mtbf,
+            for at, dur in _renewal(stream(seed, "fail-link", i), link.mtbf,
                                     link.mttr or default_mttr, horizon):
                 out.append(Failure(TargetKind.LINK, link.name, at, dur, mode))
     for i, node in enumerate(topo.nodes):
         if node.mtbf:
-            for at, dur in _renewal(class_rng(seed, "fail-node", i), node.mtbf,
+            for at, dur in _renewal(stream(seed, "fail-node", i), node.mtbf,
                                     node.mttr or default_mttr, horizon):
                 out.append(Failure(TargetKind.NODE, node.name, at, dur, FailureMode.DOWN))
     for i, group in enumerate(topo.groups):
         if group.mtbf:
-            for at, dur in _renewal(class_rng(seed, "fail-group", i), group.mtbf,
+            for at, dur in _renewal(stream(seed, "fail-group", i), group.mtbf,
                                     group.mttr or default_mttr, horizon):
                 out.append(Failure(TargetKind.GROUP, group.name, at, dur, FailureMode.DOWN))
     return sorted(out, key=lambda f: (f.at, f.name))

@@ -13,10 +13,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from netsim.model.routing import directed_hops
 from netsim.model.scenario import Scenario, TrafficKind
 from netsim.sim.control import BulkLoad, ControlPlane, Routes, StepFunction
 from netsim.sim.fluid import LinkDirection, max_min_fair
-from netsim.sim.routing import directed_hops
 from netsim.trace.core import TraceEvent
 from netsim.trace.records import TransferRecord
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from netsim.model.effects import LinkMode
+from netsim.model.routing import Path, RouteTable
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
+from netsim.model.streams import stream
 from netsim.model.topology import Link, LinkKind, Topology
-from netsim.sim.arrivals import class_rng
-from netsim.sim.routing import Path, RouteTable
 from netsim.trace.core import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
 from netsim.trace.records import Detection, FailoverRecord
 
@@ -231,7 +231,7 @@ class ControlPlane:
     def _rng(self, purpose: str, link: Link) -> np.random.Generator:
         """A stream for one draw, keyed by (seed, purpose, link, now): what one failure
         draws never shifts another's draws (common random numbers across schedules)."""
-        return class_rng(self.seed, f"{purpose}:{link.name}", round(self.env.now * 1e6))
+        return stream(self.seed, f"{purpose}:{link.name}", round(self.env.now * 1e6))
 
     def _detection(self, link: Link, mode: LinkMode) -> tuple[float, str]:
         if mode is LinkMode.DOWN:

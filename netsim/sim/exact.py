@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import simpy
 
+from netsim.model.routing import Path, directed_hops
 from netsim.model.scenario import RetryPolicy, TrafficClass, TrafficKind
-from netsim.sim.arrivals import class_rng, poisson_times
+from netsim.model.streams import stream
+from netsim.sim.arrivals import poisson_times
 from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
 from netsim.sim.links import BlockSampler, Direction
-from netsim.sim.routing import Path, directed_hops
 from netsim.trace.core import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class ExactDataPlane(DataPlane):
                 self.dirs[(link.name, d)] = Direction(link, 2 * i + d,
                                                       timeline.bulk[(link.name, d)], seed,
                                                       bins, trace.bin_s)
-        self.loss_rng = class_rng(seed, "loss", 0)
+        self.loss_rng = stream(seed, "loss", 0)
         self.path_ids: dict[Path, int] = {p: i for i, p in enumerate(trace.paths)}
         self.hop_cache: dict[tuple[str, Path], list[Direction]] = {}
         self.node_index = {n: i for i, n in enumerate(trace.nodes)}
@@ -133,18 +134,18 @@ class ExactDataPlane(DataPlane):
             stop = min(cls.stop if cls.stop is not None else self.scenario.duration,
                        self.scenario.duration)
             for di, dst in enumerate(cls.dsts):
-                rng = class_rng(self.seed, "arrivals:" + cls.name, di)
+                rng = stream(self.seed, "arrivals:" + cls.name, di)
                 times = poisson_times(rng, cls.rate / len(cls.dsts), cls.profile, cls.start, stop)
                 self.env.process(self._source(ci, cls, dst, di, times))
 
     def _source(self, ci: int, cls: TrafficClass, dst: str, di: int, times: np.ndarray) -> Any:
-        rng = class_rng(self.seed, "sizes:" + cls.name, di)
+        rng = stream(self.seed, "sizes:" + cls.name, di)
         mesh = self.scenario.mesh
-        side = BlockSampler(mesh.sidecar_latency, class_rng(self.seed, "mesh:" + cls.name, di)) \
+        side = BlockSampler(mesh.sidecar_latency, stream(self.seed, "mesh:" + cls.name, di)) \
             if mesh.sidecar_latency is not None else (lambda: 0.0)
         if cls.kind is TrafficKind.REQUEST_RESPONSE:
             req, resp = BlockSampler(cls.request_size, rng), BlockSampler(cls.response_size, rng)
-            server = BlockSampler(cls.server_time, class_rng(self.seed, "server:" + cls.name, di))
+            server = BlockSampler(cls.server_time, stream(self.seed, "server:" + cls.name, di))
             policy = cls.retries or mesh.retries
         else:
             size = BlockSampler(cls.size, rng)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.sim.arrivals import class_rng
+from netsim.model.streams import stream
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -64,7 +64,7 @@ class Direction:
         self.bins = np.zeros(n_bins)
         self._inv_bin = 1.0 / bin_s
         # one-way delay, sampled per packet: ``direction.delay()``
-        self.delay = BlockSampler(link.delay, class_rng(seed, "delay:" + link.name, index))
+        self.delay = BlockSampler(link.delay, stream(seed, "delay:" + link.name, index))
 
     def backlog(self, t: float) -> float:
         """Unfinished work (seconds) at ``t``, draining at ``1 - m/C`` piecewise."""

@@ -35,9 +35,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from netsim.model.routing import Path, best_path
 from netsim.model.scenario import FailureMode, TargetKind
 from netsim.model.topology import Link, LinkKind, Topology
-from netsim.sim.routing import Path, best_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

@@ -249,7 +249,7 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
 
 
 def _path(space: FailureSpace, pair: tuple[str, str]) -> tuple[str, ...] | None:
-    from netsim.sim.routing import best_path
+    from netsim.model.routing import best_path
 
     return best_path(space.topology, *pair, frozenset())
 

@@ -1,6 +1,6 @@
 """Reference routing and the reachability invariants that any engine must satisfy.
 
-This module does not use :mod:`netsim.sim.routing`: it recomputes, with networkx, what
+This module does not use :mod:`netsim.model.routing`: it recomputes, with networkx, what
 architecture section 4 says routing must give, so that it can judge the simulator's route
 tables, and a live lab's, by the same rules:
 

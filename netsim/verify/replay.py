@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from netsim.sim.routing import Path, best_path
+from netsim.model.routing import Path, best_path
 from netsim.verify.bounds import BROKEN
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 A *combination* is a set of elements (links, nodes, shared-risk groups) failing at once.
 For every pair of endpoints (clouds) it has one of four outcomes, from the model's routing
-(:func:`netsim.sim.routing.best_path`) over what survives:
+(:func:`netsim.model.routing.best_path`) over what survives:
 
 ``ok``         the preferred path is untouched
 ``rerouted``   the preferred path is hit, another path of the same preference survives
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import strategies as st
 
-from netsim.sim.routing import Path, best_path, path_preference
+from netsim.model.routing import Path, best_path, path_preference
 from netsim.verify import bounds
 
 if TYPE_CHECKING:

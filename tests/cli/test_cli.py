@@ -95,3 +95,11 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
 def test_no_temporary_files_are_left(tmp_path: Path) -> None:
     main(["run", str(SCENARIO), "--out", str(tmp_path), "--quiet", "--set", "duration=3m"])
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_engine_choices_are_the_registry() -> None:
+    """The command line names the engines without importing them; they must stay equal."""
+    from netsim.cli.run import ENGINES
+    from netsim.sim.engine import DATA_PLANES
+
+    assert tuple(DATA_PLANES) == ENGINES

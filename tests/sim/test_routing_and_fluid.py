@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from netsim.model import load_topology
+from netsim.model.routing import best_path, directed_hops
 from netsim.sim.fluid import max_min_fair
-from netsim.sim.routing import best_path, directed_hops
 
 ROOT = Path(__file__).resolve().parents[2]
 

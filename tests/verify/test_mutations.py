@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+import netsim.model.routing as routing
 import netsim.sim.control as control
 import netsim.sim.exact as exact
-import netsim.sim.routing as routing
 from netsim.model import load_topology
 from netsim.model.dist import Dist
 from netsim.model.effects import LinkMode
@@ -164,13 +164,13 @@ def losses_without_reason(mp: pytest.MonkeyPatch) -> None:
 
 
 def unseeded_arrivals(mp: pytest.MonkeyPatch) -> None:
-    seeded = exact.class_rng
+    seeded = exact.stream
 
-    def class_rng(seed: int, purpose: str, index: int) -> np.random.Generator:
+    def stream(seed: int, purpose: str, index: int) -> np.random.Generator:
         if purpose.startswith("arrivals:"):
             return np.random.default_rng()
         return seeded(seed, purpose, index)
-    mp.setattr(exact, "class_rng", class_rng)
+    mp.setattr(exact, "stream", stream)
 
 
 CONTROL_PLANE = {detection_never_fires, preference_ignored, restoration_skipped,

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from netsim.model.scenario import Profile, Scenario, TrafficKind
+from netsim.model.streams import stream
 from netsim.sim.arrivals import profile_factor
-from netsim.sim.fast.queue import sample, stream
+from netsim.sim.fast.queue import sample
 
 
 def arrivals(rng: np.random.Generator, rate: float, profile: Profile | None, start: float,

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netsim.model.effects import LinkMode
+from netsim.model.routing import Path, directed_hops
 from netsim.sim.fast.queue import transform
 from netsim.sim.links import DEFAULT_STANDING_S
-from netsim.sim.routing import Path, directed_hops
 from netsim.trace.core import R_BUFFER, R_LOSS
 
 if TYPE_CHECKING:

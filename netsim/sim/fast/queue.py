@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.special
 
+from netsim.model.streams import purpose_key
+
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
     from netsim.sim.control import BulkLoad
@@ -211,12 +213,6 @@ def hashed_uniform(key: int, index: np.ndarray) -> np.ndarray:
 
 
 def stream_key(seed: int, purpose: str, *index: int) -> int:
-    """A 64-bit key for :func:`hashed_uniform`, derived like :func:`stream`."""
-    key = sum(ord(c) * 131**i for i, c in enumerate(purpose)) % (2**31)
-    return int(np.random.SeedSequence([seed, key, *index]).generate_state(1, np.uint64)[0])
-
-
-def stream(seed: int, purpose: str, *index: int) -> np.random.Generator:
-    """An explicit seeded stream for one purpose and index tuple (e.g. class, window)."""
-    key = sum(ord(c) * 131**i for i, c in enumerate(purpose)) % (2**31)
-    return np.random.default_rng(np.random.SeedSequence([seed, key, *index]))
+    """A 64-bit key for :func:`hashed_uniform`, derived like :func:`netsim.model.streams.stream`."""
+    seq = np.random.SeedSequence([seed, purpose_key(purpose), *index])
+    return int(seq.generate_state(1, np.uint64)[0])
