@@ -10,10 +10,10 @@ import argparse
 from collections.abc import Callable
 
 from netsim.analysis.availability import register as _availability
+from netsim.cli.check import register as _check
 from netsim.cli.lab import add_lab_commands as _lab
 from netsim.cli.report import register as _report
 from netsim.sweep import register as _sweep
-from netsim.verify.check import register as _check
 
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
