@@ -21,9 +21,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-import netsim.sim.control as control
-import netsim.sim.exact as exact
-import netsim.sim.routing as routing
 from netsim.model import load_topology
 from netsim.model.dist import Dist
 from netsim.model.scenario import (
@@ -34,6 +31,7 @@ from netsim.model.scenario import (
     TrafficClass,
     TrafficKind,
 )
+from netsim.sim import control, exact, routing
 from netsim.sim.engine import build_simulation
 from netsim.testing.machine import failover_machine
 from netsim.verify import invariants, metamorphic
@@ -214,6 +212,7 @@ def run_properties(machine: bool) -> set[str]:
     return failed
 
 
+@pytest.mark.slow
 def test_unmutated_model_passes_every_property() -> None:
     assert run_properties(machine=True) == set()
 
