@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -151,11 +150,6 @@ def review_notes(plan: ReviewPlan, engine: str) -> list[str]:
                      f"moved to the first link of the path that traffic takes ({moved}).")
     notes += plan.skipped
     return notes
-
-
-def review_summary(report: Report) -> dict[str, Any]:
-    return {"findings": len(report.findings),
-            "risks": sum(f.status == "risk" for f in report.findings)}
 
 
 __all__ = ["pick_engine", "run_planned", "run_review"]
