@@ -26,7 +26,7 @@ def simulate(scenario: Scenario, seed: int | None = None, engine: str = "exact",
     return trace, summarize(trace, scenario)
 
 
-def run_command(path: Path, seed: int | None = None, out: Path | None = None,
+def run_command(path: Path, *, seed: int | None = None, out: Path | None = None,
                 overrides: list[str] | None = None, quiet: bool = False,
                 engine: str = "exact") -> int:
     scenario = load_scenario(path, overrides or [])

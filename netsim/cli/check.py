@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
-from netsim.verify.check import EXHAUSTIVE_LIMIT, CheckReport, Finding, check_topology, gap_table
+from netsim.model.load_scenario import load_scenario
+from netsim.model.load_topology import load_topology
+from netsim.model.units import parse_duration
+from netsim.verify.check import (
+    EXHAUSTIVE_LIMIT,
+    CheckOptions,
+    CheckReport,
+    Finding,
+    check_topology,
+    gap_table,
+)
 from netsim.verify.search import FailureSpace, label
 
 if TYPE_CHECKING:
@@ -35,54 +45,7 @@ def _grouped(findings: list[Finding]) -> list[tuple[Finding, list[tuple[str, str
 def render_text(report: CheckReport) -> str:
     """The report for a terminal: preferred paths, SPOFs, partitions, other violations."""
     space = FailureSpace(report.topology)
-    kinds = {"link": 0, "node": 0, "group": 0}
-    for e in space.elements:
-        kinds[e.kind] += 1
-    lines = [f"netsim check {report.topology.source or report.topology.name}: up to "
-             f"{report.max_failures} simultaneous failure(s) of {kinds['link']} links, "
-             f"{kinds['node']} nodes (transit only), {kinds['group']} groups; "
-             f"{report.combinations} combinations ({report.search}), "
-             f"{report.verified} run through the control plane"
-             + (f", {report.slo_runs} scenario runs" if report.scenario else "")
-             + f"; {report.wall_s:.1f}s", "", "Preferred paths:"]
-    for (a, b), path in space.baseline.items():
-        lines.append(f"  {a}-{b}: {' '.join(path or ('none',))}")
-    lines += ["", "Single points of failure (one failure and a pair loses its preferred "
-              "path, or all paths):"]
-    spofs = report.spofs()
-    same: dict[frozenset[str], list[str]] = {}
-    for name in spofs:
-        e = next(iter(spofs[name][0].combo))
-        same.setdefault(frozenset(space.effects(frozenset({e}), "down")), []).append(name)
-    if not spofs:
-        lines.append("  none")
-    for name, fs in spofs.items():
-        e = next(iter(fs[0].combo))
-        twins = [n for n in same[frozenset(space.effects(frozenset({e}), "down"))] if n != name]
-        lines.append(f"  {name}" + (f" (same links as {', '.join(twins)})" if twins else "")
-                     + ":")
-        lines += [f"    {f.pair[0]}-{f.pair[1]}: {f.detail}" for f in fs if f.pair]
-    sections = (("partition", "Partitions (no path left), minimal combinations"),
-                ("degraded", "Preferred path lost only by a combination (minimal)"),
-                ("gap", f"Failover gap above {report.gap_target or 0:g}s (worst case, minimal)"),
-                ("slo", f"SLO violations of scenario {report.scenario}"),
-                ("model", "Simulator disagrees with the model's bounds"))
-    for kind, title in sections:
-        found = [f for f in report.of_kind(kind) if kind != "degraded" or len(f.combo) > 1]
-        if (kind in ("slo", "model") and not found) or (kind == "gap" and
-                                                         report.gap_target is None):
-            continue
-        lines += ["", f"{title}:"]
-        if not found:
-            lines.append("  none")
-        for f, pairs in _grouped(found):
-            what = (f"{kind} " + ", ".join(f"{a}-{b}" for a, b in pairs)) if pairs \
-                else f.detail
-            lines.append(f"  {label(f.combo) or '(no failure)'}: {what}")
-            if kind in ("gap", "slo", "model") and pairs:
-                lines.append(f"    {f.detail}")
-            if f.combo and f.violation:
-                lines.append("    failures: [" + ", ".join(f.schedule()) + "]")
+    lines = [*_header(report, space), *_spofs(report, space), *_sections(report)]
     if report.table is not None:
         lines += ["", "Every combination (pair: outcome, worst-case gap as blackholes):"]
         for row in report.table:
@@ -105,15 +68,74 @@ def render_text(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
-def run_check(path: Path, max_failures: int, scenario_path: Path | None = None,
-              as_json: bool = False, gap_target: float | None = None, how: str = "auto",
-              require_preferred: bool = False, engine: str = "fast",
-              table: bool = False) -> int:
-    """``netsim check``: load, check, print; the exit status of architecture section 5."""
-    from netsim.model.load_scenario import load_scenario
-    from netsim.model.load_topology import load_topology
+def _header(report: CheckReport, space: FailureSpace) -> list[str]:
+    """What was searched, and every pair's preferred path."""
+    kinds = {"link": 0, "node": 0, "group": 0}
+    for e in space.elements:
+        kinds[e.kind] += 1
+    lines = [f"netsim check {report.topology.source or report.topology.name}: up to "
+             f"{report.max_failures} simultaneous failure(s) of {kinds['link']} links, "
+             f"{kinds['node']} nodes (transit only), {kinds['group']} groups; "
+             f"{report.combinations} combinations ({report.search}), "
+             f"{report.verified} run through the control plane"
+             + (f", {report.slo_runs} scenario runs" if report.scenario else "")
+             + f"; {report.wall_s:.1f}s", "", "Preferred paths:"]
+    for (a, b), path in space.baseline.items():
+        lines.append(f"  {a}-{b}: {' '.join(path or ('none',))}")
+    return lines
 
-    if max_failures < 1:
+
+def _spofs(report: CheckReport, space: FailureSpace) -> list[str]:
+    """Single points of failure, each with the elements that break the same links."""
+    lines = ["", "Single points of failure (one failure and a pair loses its preferred "
+             "path, or all paths):"]
+    spofs = report.spofs()
+    same: dict[frozenset[str], list[str]] = {}
+    for name in spofs:
+        e = next(iter(spofs[name][0].combo))
+        same.setdefault(frozenset(space.effects(frozenset({e}), "down")), []).append(name)
+    if not spofs:
+        lines.append("  none")
+    for name, fs in spofs.items():
+        e = next(iter(fs[0].combo))
+        twins = [n for n in same[frozenset(space.effects(frozenset({e}), "down"))] if n != name]
+        lines.append(f"  {name}" + (f" (same links as {', '.join(twins)})" if twins else "")
+                     + ":")
+        lines += [f"    {f.pair[0]}-{f.pair[1]}: {f.detail}" for f in fs if f.pair]
+    return lines
+
+
+def _sections(report: CheckReport) -> list[str]:
+    """Partitions, combinations that lose a preferred path, gaps, SLOs, model disagreements."""
+    lines: list[str] = []
+    sections = (("partition", "Partitions (no path left), minimal combinations"),
+                ("degraded", "Preferred path lost only by a combination (minimal)"),
+                ("gap", f"Failover gap above {report.gap_target or 0:g}s (worst case, minimal)"),
+                ("slo", f"SLO violations of scenario {report.scenario}"),
+                ("model", "Simulator disagrees with the model's bounds"))
+    for kind, title in sections:
+        found = [f for f in report.of_kind(kind) if kind != "degraded" or len(f.combo) > 1]
+        if (kind in ("slo", "model") and not found) or (kind == "gap" and
+                                                         report.gap_target is None):
+            continue
+        lines += ["", f"{title}:"]
+        if not found:
+            lines.append("  none")
+        for f, pairs in _grouped(found):
+            what = (f"{kind} " + ", ".join(f"{a}-{b}" for a, b in pairs)) if pairs \
+                else f.detail
+            lines.append(f"  {label(f.combo) or '(no failure)'}: {what}")
+            if kind in ("gap", "slo", "model") and pairs:
+                lines.append(f"    {f.detail}")
+            if f.combo and f.violation:
+                lines.append("    failures: [" + ", ".join(f.schedule()) + "]")
+    return lines
+
+
+def run_check(path: Path, options: CheckOptions, scenario_path: Path | None = None,
+              as_json: bool = False) -> int:
+    """``netsim check``: load, check, print; the exit status of architecture section 5."""
+    if options.max_failures < 1:
         raise UsageError("--max-failures must be at least 1")
     topology = load_topology(path)
     scenario = None
@@ -125,24 +147,22 @@ def run_check(path: Path, max_failures: int, scenario_path: Path | None = None,
             raise UsageError(f"--scenario {scenario_path}: traffic uses node(s) "
                              f"{', '.join(missing)} that {path} does not have")
         scenario = dataclasses.replace(scenario, topology=topology)
-    report = check_topology(topology, max_failures, scenario, gap_target, how,
-                            require_preferred, engine, table=table)
+    report = check_topology(topology, options, scenario)
     print(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
     return EXIT_VIOLATED if report.violations else EXIT_OK
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from netsim.model.units import parse_duration
-
     gap = None
     if args.max_gap is not None:
         try:
             gap = parse_duration(args.max_gap)
         except ValueError as exc:
             raise UsageError(f"--max-gap: {exc}") from None
-    return run_check(Path(args.topology), args.max_failures,
-                     Path(args.scenario) if args.scenario else None, args.json, gap,
-                     args.search, args.require_preferred, args.engine, args.all)
+    options = CheckOptions(args.max_failures, gap, args.search, args.require_preferred,
+                           args.engine, table=args.all)
+    return run_check(Path(args.topology), options,
+                     Path(args.scenario) if args.scenario else None, args.json)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

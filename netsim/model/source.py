@@ -141,7 +141,7 @@ class Reader:
         return value
 
     def get(self, where: dict[str, Any], path: KeyPath, key: str,
-            parse: Callable[[Any], T], default: T | None = None, required: bool = False,
+            parse: Callable[[Any], T], default: T | None = None, *, required: bool = False,
             ) -> T | None:
         """Parse ``where[key]`` with ``parse`` (which raises ``UnitError``/``ValueError``)."""
         if key not in where or where[key] is None:

@@ -41,11 +41,12 @@ from typing import TYPE_CHECKING
 from netsim.model.effects import LinkMode, detection
 from netsim.model.effects import failure_effects as failure_effects_of
 from netsim.model.scenario import FailureMode, TargetKind
-from netsim.model.topology import Link, Topology
 from netsim.sim.routing import Path, best_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+
+    from netsim.model.topology import Link, Topology
 
 #: Quantile used as the "worst case" of a random convergence time (a constant is exact).
 CONVERGENCE_QUANTILE = 1.0 - 1e-9

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
+from netsim.sim.routing import best_path
 from netsim.verify import bounds
 from netsim.verify.search import (
     Combo,
@@ -73,6 +74,19 @@ class Finding:
                 "pair": list(self.pair) if self.pair else None,
                 "elements": [str(e) for e in sorted(self.combo)], "detail": self.detail,
                 "schedule": self.schedule()}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """How :func:`check_topology` searches and judges (the flags of ``netsim check``)."""
+
+    max_failures: int = 1
+    gap_target: float | None = None   # None: the scenario's failover_gap SLO, else no target
+    search: str = "auto"              # auto | exhaustive | hypothesis
+    require_preferred: bool = False   # a lost preferred path is a violation too
+    engine: str = "fast"              # data-plane engine of the scenario runs
+    limit: int = EXHAUSTIVE_LIMIT     # auto: exhaustive up to this many combinations
+    table: bool = False               # record every combination's outcome (exhaustive only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,36 +260,31 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
 
 
 def _path(space: FailureSpace, pair: tuple[str, str]) -> tuple[str, ...] | None:
-    from netsim.sim.routing import best_path
-
     return best_path(space.topology, *pair, frozenset())
 
 
-def check_topology(topology: Topology, max_failures: int = 1, scenario: Scenario | None = None,
-                   gap_target: float | None = None, how: str = "auto",
-                   require_preferred: bool = False, engine: str = "fast",
-                   limit: int = EXHAUSTIVE_LIMIT, table: bool = False) -> CheckReport:
-    """The library form of ``netsim check`` (see the module docstring).
-
-    ``table`` also records every combination's outcome per pair (exhaustive search only).
-    """
+def check_topology(topology: Topology, options: CheckOptions | None = None,
+                   scenario: Scenario | None = None) -> CheckReport:
+    """The library form of ``netsim check`` (see the module docstring)."""
     started = time.perf_counter()
+    opts = options or CheckOptions()
+    max_failures, gap_target, engine = opts.max_failures, opts.gap_target, opts.engine
     if scenario is not None and gap_target is None:
         gaps = [s.max for s in scenario.slos if s.metric == "failover_gap" and s.max]
         gap_target = min(gaps) if gaps else None
     space = FailureSpace(topology)
     judges: tuple[Judge, ...] = (outcome_judge,) + (
         (gap_judge(gap_target),) if gap_target is not None else ())
-    minimal, method = search(space, max_failures, judges, how, limit)
+    minimal, method = search(space, max_failures, judges, opts.search, opts.limit)
     findings = [Finding(kind, combo, pair, describe(space, combo, pair, kind, gap_target),
-                        kind != "degraded" or require_preferred,
+                        kind != "degraded" or opts.require_preferred,
                         "blackhole" if kind == "gap" else "down")
                 for pair, kind, combo in minimal.items()]
     to_verify = sorted({frozenset({e}) for e in space.elements}
                        | {c for _, _, c in minimal.items()}, key=lambda c: (len(c), sorted(c)))
     findings += verify(space, to_verify)
     rows = (tuple(outcome_row(space, c) for c in space.combos(max_failures))
-            if table and method == "exhaustive" else None)
+            if opts.table and method == "exhaustive" else None)
     slo_runs = 0
     if scenario is not None:
         ends = {(c.src, d) for c in scenario.traffic for d in c.dsts}
@@ -322,6 +331,6 @@ def gap_table(space: FailureSpace) -> list[dict[str, Any]]:
 
 
 __all__ = [
-    "EXHAUSTIVE_LIMIT", "VERIFY_AT", "CheckReport", "Finding", "check_topology", "describe",
-    "gap_table", "judge_slos", "outcome_row", "search", "verify",
+    "EXHAUSTIVE_LIMIT", "VERIFY_AT", "CheckOptions", "CheckReport", "Finding", "check_topology",
+    "describe", "gap_table", "judge_slos", "outcome_row", "search", "verify",
 ]
