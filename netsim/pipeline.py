@@ -8,7 +8,7 @@ Examples
 >>> from netsim import load_scenario
 >>> scenario = load_scenario("scenarios/interconnect-cut.yaml", ["duration=3m"])
 >>> trace, summary = simulate(scenario, seed=1)
->>> summary.failovers[0].subject
+>>> summary.failovers[0].record.subject
 'aws-mcr'
 """
 

@@ -36,7 +36,7 @@ links:
 """
 
 
-def pair_scenario(tmp_path: Path, failures: str, primary_extra: str = "",
+def pair_scenario(tmp_path: Path, failures: str, primary_extra: str = "", *,
                   duration: str = "120s", rate: str = "200/s", seed: int = 1,
                   extra_traffic: str = "") -> Scenario:
     """Probes a -> b at ``rate`` over the pair topology with the given failures block."""

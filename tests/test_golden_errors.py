@@ -1,7 +1,9 @@
 """Golden tests of input-error messages: they are part of the interface (STYLE habit 5).
 
 Each ``tests/golden/errors/<case>.yaml`` is validated with ``netsim validate``; stderr must
-equal ``<case>.txt`` and the exit status must be 2. ``pytest --update-golden`` rewrites them.
+equal ``<case>.txt`` and the exit status must be 2. A case without its ``.txt`` fails: the
+first run of a new case cannot pass by writing what it got. ``pytest --update-golden``
+writes them deliberately.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ def test_error_messages(case: str, capsys: pytest.CaptureFixture[str],
     assert status == 2
     assert "Traceback" not in err
     golden = CASES / f"{case}.txt"
-    if update_golden or not golden.exists():
+    if update_golden:
         golden.write_text(err)
+    if not golden.exists():
+        pytest.fail(f"{golden.name} is missing: check this output, then write it with "
+                    f"pytest --update-golden\n{err}")
     assert err == golden.read_text()
 
 

@@ -57,6 +57,7 @@ YEAR_S = 365 * 86400.0
 SLA_CLAIMED = 0.9999          # ADR-003: "99.99% SLA" on the interconnects
 MAX_ENUMERATED = 20           # elements: above this, inclusion-exclusion over path sets
 MAX_PATH_SETS = 18
+COUNT_MAX_LINKS = 10          # up to 2^20 (broken, routing) keys: count them, do not sort
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +309,7 @@ def simulate_pairs(topo: Topology, years: int, seed: int) -> list[PairResult]:
 def _distinct(bmask: np.ndarray, rmask: np.ndarray, n_links: int
               ) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (broken, routing) mask pairs and the index of each segment's pair."""
-    if n_links <= 10:        # small key space: count instead of sorting
+    if n_links <= COUNT_MAX_LINKS:        # small key space: count instead of sorting
         key = bmask << n_links | rmask
         seen = np.flatnonzero(np.bincount(key, minlength=1 << 2 * n_links))
         index = np.zeros(1 << 2 * n_links, np.int64)

@@ -50,16 +50,3 @@ def wilson(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, tuple[float, float]]:
-    """Mean with a Student-t interval."""
-    x = np.asarray(values, dtype=float)
-    n = len(x)
-    if n == 0:
-        return math.nan, (math.nan, math.nan)
-    m = float(x.mean())
-    if n < 2:
-        return m, (m, m)
-    half = float(scipy.stats.t.ppf(0.5 + level / 2, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
-    return m, (m - half, m + half)

@@ -150,19 +150,32 @@ def parse_dist(value: object, parse_unit: Callable[[object], float],
     if not isinstance(name, str) or (name not in QUICK_FAMILIES
                                      and name not in _continuous_names()):
         raise UnitError(f"scipy.stats has no continuous distribution {name!r}")
+    params = _params(value, parse_unit)
+    dist = Dist(name, tuple(sorted(params.items())))
+    if not _quick_check(name, params, nonnegative):
+        _check_with_scipy(dist, nonnegative)
+    return dist
+
+
+def _params(value: dict[object, object], parse_unit: Callable[[object], float]
+            ) -> dict[str, float]:
+    """The parameters of a distribution mapping: ``loc``/``scale`` with units, shapes plain."""
     params: dict[str, float] = {}
     for key, raw in value.items():
         if key == "dist":
             continue
         if key in UNIT_PARAMS:
-            params[key] = parse_unit(raw)
+            params[str(key)] = parse_unit(raw)
         elif isinstance(raw, bool) or not isinstance(raw, int | float):
             raise UnitError(f"shape parameter {key!r} must be a plain number")
         else:
-            params[key] = float(raw)
-    dist = Dist(name, tuple(sorted(params.items())))
-    if _quick_check(name, params, nonnegative):
-        return dist
+            params[str(key)] = float(raw)
+    return params
+
+
+def _check_with_scipy(dist: Dist, nonnegative: bool) -> None:
+    """Parameters scipy accepts, a finite centre, and (if asked) no negative draws."""
+    name, params = dist.name, dict(dist.params)
     try:
         frozen = dist.frozen()
         mean = float(frozen.mean())
@@ -174,7 +187,6 @@ def parse_dist(value: object, parse_unit: Callable[[object], float],
     if nonnegative and low > NEGATIVE_TOLERANCE:
         raise UnitError(f"{name} with these parameters is negative with probability {low:.2g}; "
                         "use a non-negative distribution (lognorm, gamma, truncnorm with a=0)")
-    return dist
 
 
 def parse_duration_dist(value: object) -> Dist:

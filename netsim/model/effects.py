@@ -1,10 +1,17 @@
-"""What a failure does to links: their data-plane state (:class:`LinkMode`).
+"""What a failure does to links: their data-plane state, and when the two ends learn of it.
 
 One vocabulary for the state of a link's forwarding, shared by the simulator's control
 plane, the engines, verification, the lab and the report: ``up``, ``loss`` (forwards, drops
 with a probability), ``blackhole`` (forwarding stops, carrier stays up) and ``down``
 (carrier lost). The values are ordered by severity, so the worst of several impairments
 is their ``max`` and ``mode >= LinkMode.BLACKHOLE`` means "does not forward".
+
+Two facts derived from the topology alone live here, once, for everyone who needs them
+(the verification oracle, the report and the lab); the simulator's control plane derives
+them on its own, because it is what the oracle checks:
+
+- :func:`failure_effects`: the links a failure of a link, node or group impairs, and how;
+- :func:`detection`: when an impairment of a link is detected (architecture section 4).
 
 Examples
 --------
@@ -19,8 +26,16 @@ Examples
 from __future__ import annotations
 
 import enum
+import math
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
-from netsim.model.scenario import FailureMode
+from netsim.model.scenario import FailureMode, TargetKind
+from netsim.model.topology import LinkKind
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Link, Topology
 
 
 class LinkMode(enum.IntEnum):
@@ -53,4 +68,113 @@ class LinkMode(enum.IntEnum):
         return cls[label.partition(":")[0].upper()]
 
 
-__all__ = ["LinkMode"]
+class DetectionMethod(enum.StrEnum):
+    """How the ends of a link learn of an impairment; the values are the trace's names."""
+
+    CARRIER = "carrier"      # the interface goes down
+    BFD = "bfd"              # interval x multiplier without a BFD packet
+    HOLD = "hold"            # the BGP hold timer expires
+    DPD = "dpd"              # IKE dead-peer detection gives up (VPN tunnels only)
+    NEVER = "never"          # random loss: the session survives, nothing is detected
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """When an impairment of a link is detected, in seconds after it starts.
+
+    ``floor`` and ``bound`` are the earliest and the latest instant; ``expected`` is the
+    hold timer's mean expiry (``hold - keepalive / 2``) or a fixed timer (BFD, DPD),
+    whichever is smaller. ``method`` is the mechanism that guarantees ``bound`` (a fixed
+    timer wins a tie with the hold timer, BFD one with DPD); ``usual`` is the one with the
+    smallest expected time, the one a failover record usually names (BFD, then the hold
+    timer, then DPD on a tie). ``loss`` is never detected: every time is ``inf``.
+    """
+
+    floor: float
+    bound: float
+    expected: float
+    method: DetectionMethod
+    usual: DetectionMethod
+
+
+def detection(link: Link, mode: LinkMode) -> Detection:
+    """When an impairment of ``link`` in ``mode`` is detected (architecture section 4).
+
+    ``down`` is detected at once (carrier). ``blackhole`` is a race between the BGP hold
+    timer, which expires ``hold - U(0, keepalive)`` after the failure (the last keepalive
+    came up to one interval earlier), and the fixed timers configured on the link: BFD
+    after ``interval x multiplier``, and on a VPN tunnel DPD after ``timeout``. ``loss``
+    is never detected.
+
+    Examples
+    --------
+    >>> from netsim.model import load_topology
+    >>> topo = load_topology("topologies/megaport-hub.yaml")
+    >>> detection(topo.link("aws-mcr"), LinkMode.DOWN).method
+    <DetectionMethod.CARRIER: 'carrier'>
+    >>> d = detection(topo.link("vpn-aws-gcp"), LinkMode.BLACKHOLE)  # hold 30/10, DPD 30
+    >>> d.floor, d.bound, d.expected, d.method.value, d.usual.value
+    (20.0, 30.0, 25.0, 'dpd', 'hold')
+    """
+    if mode is LinkMode.DOWN:
+        return Detection(0.0, 0.0, 0.0, DetectionMethod.CARRIER, DetectionMethod.CARRIER)
+    if mode is LinkMode.LOSS:
+        return Detection(math.inf, math.inf, math.inf, DetectionMethod.NEVER,
+                         DetectionMethod.NEVER)
+    if mode is not LinkMode.BLACKHOLE:
+        raise ValueError(f"a link that is {mode.label} has nothing to detect")
+    hold, keepalive = link.bgp.hold, link.bgp.keepalive
+    bfd = [(link.bfd.detection, DetectionMethod.BFD)] if link.bfd is not None else []
+    dpd = ([(link.dpd.timeout, DetectionMethod.DPD)]
+           if link.dpd is not None and link.kind is LinkKind.VPN else [])
+    first = min((t for t, _ in bfd + dpd), default=math.inf)
+    # min() keeps the first of equal candidates: the list order is the tie-break.
+    _, method = min([*bfd, *dpd, (hold, DetectionMethod.HOLD)], key=itemgetter(0))
+    _, usual = min([*bfd, (hold - keepalive / 2, DetectionMethod.HOLD), *dpd],
+                   key=itemgetter(0))
+    return Detection(floor=max(0.0, min(hold - keepalive, first)), bound=min(hold, first),
+                     expected=min(hold - keepalive / 2, first), method=method, usual=usual)
+
+
+def failure_effects(topology: Topology, target: TargetKind, name: str, mode: LinkMode
+                    ) -> dict[str, LinkMode]:
+    """``{link: mode}`` for every link a failure impairs (the most severe mode per link).
+
+    A link failure impairs the link; a node failure all its links; a group failure its
+    member links and the links of its member nodes. A VPN tunnel whose underlay link is
+    impaired keeps its interface up, so to the routers it is blackholed (``loss`` stays
+    loss). A link reached twice keeps the worse mode.
+
+    Examples
+    --------
+    >>> from netsim.model import load_topology
+    >>> topo = load_topology("topologies/megaport-hub.yaml")
+    >>> {k: v.label for k, v in failure_effects(topo, TargetKind.LINK, "aws-inet",
+    ...                                         LinkMode.DOWN).items()}
+    {'aws-inet': 'down', 'vpn-aws-gcp': 'blackhole', 'vpn-aws-azure': 'blackhole'}
+    """
+    if target is TargetKind.LINK:
+        direct = [name]
+    elif target is TargetKind.NODE:
+        direct = [link.name for link in topology.links_of(name)]
+    else:
+        group = topology.group(name)
+        direct = list(group.links)
+        for node in group.nodes:
+            direct += [link.name for link in topology.links_of(node)]
+    out: dict[str, LinkMode] = {}
+
+    def put(link_name: str, link_mode: LinkMode) -> None:
+        if link_mode > out.get(link_name, LinkMode.UP):
+            out[link_name] = link_mode
+
+    for link_name in direct:
+        put(link_name, mode)
+    over = LinkMode.LOSS if mode is LinkMode.LOSS else LinkMode.BLACKHOLE
+    for link in topology.links:
+        if set(link.underlay) & set(direct):
+            put(link.name, over)
+    return out
+
+
+__all__ = ["Detection", "DetectionMethod", "LinkMode", "detection", "failure_effects"]

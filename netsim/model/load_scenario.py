@@ -10,7 +10,7 @@ YAML before validation; list items are addressed by their ``name`` or by index, 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -46,6 +46,9 @@ from netsim.model.units import (
     parse_size,
     parse_volume_rate,
 )
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
 
 TOP_KEYS = ("name", "description", "topology", "topology_overrides", "duration", "warmup",
             "seed", "traffic", "failures", "slos", "mesh")
@@ -90,63 +93,77 @@ def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClas
                 r.error((*path, key), f"unknown node {node!r}")
     if src in dsts:
         r.error((*path, "to"), "a class cannot send to its own source")
-    fields: dict[str, Any] = {}      # keyword arguments of TrafficClass, each parsed by r
-    if kind is TrafficKind.BULK:
-        if "volume" in m and "transfers" in m:
-            r.error((*path, "volume"), "give either volume or transfers, not both")
-        if "volume" not in m and "transfers" not in m:
-            r.error((*path, "volume"), "a bulk class needs volume (e.g. 10TB/month) or transfers")
-        fields["volume_rate"] = r.get(m, path, "volume", parse_volume_rate, 0.0) or 0.0
-        fields["max_rate"] = r.get(m, path, "max_rate", _positive(parse_bitrate), 10e9) or 10e9
-        fields["transfer_size"] = r.get(m, path, "transfer_size", _positive(parse_size))
-        transfers = []
-        raw_t = m.get("transfers") or []
-        if not isinstance(raw_t, list):
-            r.error((*path, "transfers"), "expected a list of {at, size}")
-            raw_t = []
-        for j, item in enumerate(raw_t):
-            tp = (*path, "transfers", j)
-            t = r.mapping(item, tp, ("at", "size"))
-            transfers.append(Transfer(r.get(t, tp, "at", _nonneg(parse_duration), 0.0) or 0.0,
-                                      r.get(t, tp, "size", _positive(parse_size), required=True)
-                                      or 1.0))
-        fields["transfers"] = tuple(transfers)
-        for bad in ("rate", "request_size", "response_size", "size", "server_time", "retries"):
-            if bad in m:
-                r.error((*path, bad), "not used by a bulk class")
-    else:
-        fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0,
-                               required=True) or 1.0
-        if kind is TrafficKind.REQUEST_RESPONSE:
-            fields["request_size"] = r.get(m, path, "request_size", parse_size_dist,
-                                           required=True)
-            fields["response_size"] = r.get(m, path, "response_size", parse_size_dist,
-                                            required=True)
-            fields["server_time"] = r.get(m, path, "server_time", parse_duration_dist)
-            if "retries" in m:
-                fields["retries"] = _retries(r, m["retries"], (*path, "retries"))
-            if "size" in m:
-                r.error((*path, "size"), "request-response classes use request_size/response_size")
-        else:
-            fields["size"] = r.get(m, path, "size", parse_size_dist, required=True)
-        for bad in ("volume", "transfers", "max_rate", "transfer_size"):
-            if bad in m:
-                r.error((*path, bad), "only bulk classes take this key")
-        fields["timeout"] = r.get(m, path, "timeout", _positive(parse_duration), 2.0)
+    fields = (_bulk_fields(r, m, path) if kind is TrafficKind.BULK
+              else _packet_fields(r, m, path, kind))
     if m.get("profile") is not None:
-        p = r.mapping(m["profile"], (*path, "profile"), ("kind", "peak_to_mean", "peak_at"))
-        pp = (*path, "profile")
-        if p.get("kind", "diurnal") != "diurnal":
-            r.error((*pp, "kind"), "unknown profile kind (expected diurnal)")
-        peak = r.get(p, pp, "peak_to_mean", float, 2.0) or 2.0
-        if peak < 1.0:
-            r.error((*pp, "peak_to_mean"), "must be at least 1")
-        fields["profile"] = Profile(peak, r.get(p, pp, "peak_at", parse_duration, 50400.0)
-                                    or 0.0)
+        fields["profile"] = _profile(r, m["profile"], (*path, "profile"))
     fields["start"] = r.get(m, path, "start", _nonneg(parse_duration), 0.0) or 0.0
     fields["stop"] = r.get(m, path, "stop", _positive(parse_duration))
     fields = {k: v for k, v in fields.items() if v is not None}
     return TrafficClass(name=name, kind=kind, src=src, dsts=dsts, **fields)
+
+
+def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
+    """The keys of a bulk class: a volume or a list of transfers, and a rate cap."""
+    fields: dict[str, Any] = {}
+    if "volume" in m and "transfers" in m:
+        r.error((*path, "volume"), "give either volume or transfers, not both")
+    if "volume" not in m and "transfers" not in m:
+        r.error((*path, "volume"), "a bulk class needs volume (e.g. 10TB/month) or transfers")
+    fields["volume_rate"] = r.get(m, path, "volume", parse_volume_rate, 0.0) or 0.0
+    fields["max_rate"] = r.get(m, path, "max_rate", _positive(parse_bitrate), 10e9) or 10e9
+    fields["transfer_size"] = r.get(m, path, "transfer_size", _positive(parse_size))
+    transfers = []
+    raw_t = m.get("transfers") or []
+    if not isinstance(raw_t, list):
+        r.error((*path, "transfers"), "expected a list of {at, size}")
+        raw_t = []
+    for j, item in enumerate(raw_t):
+        tp = (*path, "transfers", j)
+        t = r.mapping(item, tp, ("at", "size"))
+        transfers.append(Transfer(r.get(t, tp, "at", _nonneg(parse_duration), 0.0) or 0.0,
+                                  r.get(t, tp, "size", _positive(parse_size), required=True)
+                                  or 1.0))
+    fields["transfers"] = tuple(transfers)
+    for bad in ("rate", "request_size", "response_size", "size", "server_time", "retries"):
+        if bad in m:
+            r.error((*path, bad), "not used by a bulk class")
+    return fields
+
+
+def _packet_fields(r: Reader, m: dict[str, Any], path: KeyPath, kind: TrafficKind
+                   ) -> dict[str, Any]:
+    """The keys of a packet class: a rate, sizes (and server time, retries), a timeout."""
+    fields: dict[str, Any] = {}
+    fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0,
+                           required=True) or 1.0
+    if kind is TrafficKind.REQUEST_RESPONSE:
+        fields["request_size"] = r.get(m, path, "request_size", parse_size_dist,
+                                       required=True)
+        fields["response_size"] = r.get(m, path, "response_size", parse_size_dist,
+                                        required=True)
+        fields["server_time"] = r.get(m, path, "server_time", parse_duration_dist)
+        if "retries" in m:
+            fields["retries"] = _retries(r, m["retries"], (*path, "retries"))
+        if "size" in m:
+            r.error((*path, "size"), "request-response classes use request_size/response_size")
+    else:
+        fields["size"] = r.get(m, path, "size", parse_size_dist, required=True)
+    for bad in ("volume", "transfers", "max_rate", "transfer_size"):
+        if bad in m:
+            r.error((*path, bad), "only bulk classes take this key")
+    fields["timeout"] = r.get(m, path, "timeout", _positive(parse_duration), 2.0)
+    return fields
+
+
+def _profile(r: Reader, raw: Any, pp: KeyPath) -> Profile:
+    p = r.mapping(raw, pp, ("kind", "peak_to_mean", "peak_at"))
+    if p.get("kind", "diurnal") != "diurnal":
+        r.error((*pp, "kind"), "unknown profile kind (expected diurnal)")
+    peak = r.get(p, pp, "peak_to_mean", float, 2.0) or 2.0
+    if peak < 1.0:
+        r.error((*pp, "peak_to_mean"), "must be at least 1")
+    return Profile(peak, r.get(p, pp, "peak_at", parse_duration, 50400.0) or 0.0)
 
 
 def _failures(r: Reader, raw: Any, names: dict[str, set[str]]) -> tuple[list[Failure], bool]:
@@ -171,18 +188,7 @@ def _failures(r: Reader, raw: Any, names: dict[str, set[str]]) -> tuple[list[Fai
         name = str(m[target.value])
         if name not in names[target.value]:
             r.error((*path, target.value), f"unknown {target.value} {name!r}")
-        mode, loss = FailureMode.DOWN, 0.0
-        raw_mode = str(m.get("mode", "down"))
-        if raw_mode.startswith("loss:"):
-            mode = FailureMode.LOSS
-            try:
-                loss = _ratio(raw_mode.partition(":")[2])
-            except ValueError:
-                r.error((*path, "mode"), f"bad loss probability in {raw_mode!r}")
-        elif raw_mode in ("down", "blackhole"):
-            mode = FailureMode(raw_mode)
-        else:
-            r.error((*path, "mode"), f"unknown mode {raw_mode!r} (down, blackhole, loss:P)")
+        mode, loss = _failure_mode(r, str(m.get("mode", "down")), (*path, "mode"))
         at = r.get(m, path, "at", _nonneg(parse_duration), 0.0, required=True) or 0.0
         duration = r.get(m, path, "duration", _positive(parse_duration))
         repeat = r.get(m, path, "repeat", _int, 1) or 1
@@ -193,6 +199,22 @@ def _failures(r: Reader, raw: Any, names: dict[str, set[str]]) -> tuple[list[Fai
         for k in range(max(repeat, 1)):
             out.append(Failure(target, name, at + k * (every or 0.0), duration, mode, loss))
     return out, random_on
+
+
+def _failure_mode(r: Reader, raw_mode: str, path: KeyPath) -> tuple[FailureMode, float]:
+    """``down``, ``blackhole`` or ``loss:P`` as (mode, P); an unknown mode is an error."""
+    mode, loss = FailureMode.DOWN, 0.0
+    if raw_mode.startswith("loss:"):
+        mode = FailureMode.LOSS
+        try:
+            loss = _ratio(raw_mode.partition(":")[2])
+        except ValueError:
+            r.error(path, f"bad loss probability in {raw_mode!r}")
+    elif raw_mode in ("down", "blackhole"):
+        mode = FailureMode(raw_mode)
+    else:
+        r.error(path, f"unknown mode {raw_mode!r} (down, blackhole, loss:P)")
+    return mode, loss
 
 
 def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
@@ -232,29 +254,7 @@ def apply_overrides(doc: Document, overrides: list[tuple[str, Any]]) -> None:
 
 def _set(doc: Document, key: str, parts: list[str], node: Any, value: Any) -> None:
     part, rest = parts[0], parts[1:]
-    indices: list[Any]
-    if isinstance(node, list):
-        if part == "*":
-            indices = list(range(len(node)))
-        else:
-            match = [i for i, item in enumerate(node)
-                     if isinstance(item, dict) and item.get("name") == part]
-            if match:
-                indices = match[:1]
-            elif part.isdigit() and int(part) < len(node):
-                indices = [int(part)]
-            else:
-                raise UsageError(f"--set {key}: no item named {part!r}")
-    elif isinstance(node, dict):
-        if part == "*":
-            indices = list(node)
-        elif rest and part not in node:
-            raise UsageError(f"--set {key}: {part!r} is not in {doc.path}")
-        else:
-            indices = [part]
-    else:
-        raise UsageError(f"--set {key}: {part!r} is below a plain value")
-    for index in indices:
+    for index in _indices(doc, key, part, bool(rest), node):
         if not rest:
             node[index] = value
         elif node[index] is None and isinstance(node, dict):
@@ -262,6 +262,27 @@ def _set(doc: Document, key: str, parts: list[str], node: Any, value: Any) -> No
             _set(doc, key, rest, node[index], value)
         else:
             _set(doc, key, rest, node[index], value)
+
+
+def _indices(doc: Document, key: str, part: str, deeper: bool, node: Any) -> list[Any]:
+    """The items of ``node`` that one dotted ``part`` of ``key`` addresses."""
+    if isinstance(node, list):
+        if part == "*":
+            return list(range(len(node)))
+        match = [i for i, item in enumerate(node)
+                 if isinstance(item, dict) and item.get("name") == part]
+        if match:
+            return match[:1]
+        if part.isdigit() and int(part) < len(node):
+            return [int(part)]
+        raise UsageError(f"--set {key}: no item named {part!r}")
+    if isinstance(node, dict):
+        if part == "*":
+            return list(node)
+        if deeper and part not in node:
+            raise UsageError(f"--set {key}: {part!r} is not in {doc.path}")
+        return [part]
+    raise UsageError(f"--set {key}: {part!r} is below a plain value")
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -279,44 +300,14 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     apply_overrides(doc, [(k, v) for k, v in parsed if not k.startswith("topology.")])
     r = Reader(doc)
     top = r.mapping(doc.data, (), TOP_KEYS)
-    topo_ref = r.get(top, (), "topology", str, required=True)
-    topology = None
-    errors: list[ModelError] = []
-    if topo_ref is not None:
-        topo_path = (Path(path).parent / topo_ref)
-        try:
-            topo_doc = load_yaml(topo_path, label=str(topo_path))
-            local = r.mapping(top.get("topology_overrides"), ("topology_overrides",),
-                              tuple(top.get("topology_overrides") or {}))
-            try:
-                apply_overrides(topo_doc, list(local.items()))
-            except UsageError as exc:
-                r.error(("topology_overrides",), str(exc).replace("--set ", ""))
-            apply_overrides(topo_doc, [(k[len("topology."):], v) for k, v in parsed
-                                       if k.startswith("topology.")])
-            topology = read_topology(topo_doc)
-        except InputError as exc:
-            if any(e.message == "file not found" for e in exc.errors):
-                r.error(("topology",), f"topology file not found: {topo_path}")
-            else:
-                errors.extend(exc.errors)
+    topology, errors = _topology(r, top, Path(path), parsed)
     nodes = set(topology.node_names) if topology else set()
     names = {"link": {x.name for x in topology.links} if topology else set(),
              "node": nodes, "group": {g.name for g in topology.groups} if topology else set()}
     if topology is None:
         names = {k: _Anything() for k in names}
         nodes = _Anything()
-    classes: list[TrafficClass] = []
-    raw_traffic = top.get("traffic") or []
-    if not isinstance(raw_traffic, list):
-        r.error(("traffic",), "expected a list of traffic classes")
-        raw_traffic = []
-    for i, raw in enumerate(raw_traffic):
-        cls = _traffic(r, raw, ("traffic", i), nodes)
-        if cls is not None:
-            if cls.name in {c.name for c in classes}:
-                r.error(("traffic", i, "name"), f"duplicate traffic class {cls.name!r}")
-            classes.append(cls)
+    classes = _classes(r, top.get("traffic") or [], nodes)
     failures, random_on = _failures(r, top.get("failures") or [], names)
     slos = [s for i, raw in enumerate(top.get("slos") or [])
             if (s := _slo(r, raw, ("slos", i), {c.name for c in classes})) is not None]
@@ -339,6 +330,48 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
                     traffic=tuple(classes), failures=tuple(failures), random_failures=random_on,
                     slos=tuple(slos), mesh=mesh, description=str(top.get("description") or ""),
                     source=str(path))
+
+
+def _topology(r: Reader, top: dict[str, Any], path: Path, parsed: list[tuple[str, Any]]
+              ) -> tuple[Topology | None, list[ModelError]]:
+    """The scenario's topology with its overrides, or None and the errors of its file."""
+    topo_ref = r.get(top, (), "topology", str, required=True)
+    topology = None
+    errors: list[ModelError] = []
+    if topo_ref is not None:
+        topo_path = (path.parent / topo_ref)
+        try:
+            topo_doc = load_yaml(topo_path, label=str(topo_path))
+            local = r.mapping(top.get("topology_overrides"), ("topology_overrides",),
+                              tuple(top.get("topology_overrides") or {}))
+            try:
+                apply_overrides(topo_doc, list(local.items()))
+            except UsageError as exc:
+                r.error(("topology_overrides",), str(exc).replace("--set ", ""))
+            apply_overrides(topo_doc, [(k[len("topology."):], v) for k, v in parsed
+                                       if k.startswith("topology.")])
+            topology = read_topology(topo_doc)
+        except InputError as exc:
+            if any(e.message == "file not found" for e in exc.errors):
+                r.error(("topology",), f"topology file not found: {topo_path}")
+            else:
+                errors.extend(exc.errors)
+    return topology, errors
+
+
+def _classes(r: Reader, raw_traffic: Any, nodes: set[str]) -> list[TrafficClass]:
+    """Every traffic class, with unique names."""
+    classes: list[TrafficClass] = []
+    if not isinstance(raw_traffic, list):
+        r.error(("traffic",), "expected a list of traffic classes")
+        raw_traffic = []
+    for i, raw in enumerate(raw_traffic):
+        cls = _traffic(r, raw, ("traffic", i), nodes)
+        if cls is not None:
+            if cls.name in {c.name for c in classes}:
+                r.error(("traffic", i, "name"), f"duplicate traffic class {cls.name!r}")
+            classes.append(cls)
+    return classes
 
 
 class _Anything(set[str]):

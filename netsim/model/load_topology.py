@@ -41,6 +41,7 @@ KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
     LinkKind.INTERNET: {"keepalive": 30.0, "hold": 90.0, "preference": 10, "convergence": 30.0,
                         "overhead": 0.0, "dpd": None},
 }
+LINK_ENDS = 2               # a link joins exactly two nodes
 DEFAULT_REESTABLISH = 5.0   # "a few seconds" (architecture section 4): BGP OPEN + updates
 
 
@@ -125,7 +126,7 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
     kind = r.get(m, path, "kind", _enum(LinkKind), LinkKind.INTERCONNECT) or LinkKind.INTERCONNECT
     d = KIND_DEFAULTS[kind]
     endpoints = r.get(m, path, "endpoints", _str_list, required=True) or ("?", "?")
-    if len(endpoints) != 2 or endpoints[0] == endpoints[1]:
+    if len(endpoints) != LINK_ENDS or endpoints[0] == endpoints[1]:
         r.error((*path, "endpoints"), "expected two different node names")
         endpoints = ("?", "?")
     bgp_raw = r.mapping(m.get("bgp"), (*path, "bgp"), ("keepalive", "hold", "reestablish"))

@@ -143,7 +143,7 @@ class Reader:
         return value
 
     def get(self, where: dict[str, Any], path: KeyPath, key: str,  # where: raw YAML mapping
-            parse: Callable[[Any], T], default: T | None = None, required: bool = False,
+            parse: Callable[[Any], T], default: T | None = None, *, required: bool = False,
             ) -> T | None:
         """Parse ``where[key]`` with ``parse`` (which raises ``UnitError``/``ValueError``)."""
         if key not in where or where[key] is None:

@@ -45,7 +45,7 @@ class Node:
     prefixes: tuple[str, ...] = ()
     mtbf: float | None = None
     mttr: Dist | None = None
-    cost: Cost = field(default_factory=lambda: Cost())
+    cost: Cost = field(default_factory=Cost)
 
 
 @dataclass(frozen=True, slots=True)

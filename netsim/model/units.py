@@ -116,17 +116,21 @@ def parse_volume_rate(value: object) -> float:
 def format_duration(seconds: float) -> str:
     """A short human form of a duration, for summaries.
 
+    Seconds are used up to 2 minutes and minutes up to 2 hours: 90 minutes stay ``90 min``.
+
     >>> format_duration(0.0123)
     '12.3 ms'
     >>> format_duration(5400)
-    '1.5 h'
+    '90 min'
+    >>> format_duration(9000)
+    '2.5 h'
     """
-    if seconds < 1e-3:
+    if seconds < DURATION_UNITS["ms"]:
         return f"{seconds * 1e6:.3g} us"
     if seconds < 1:
         return f"{seconds * 1e3:.3g} ms"
-    if seconds < 120:
+    if seconds < 2 * DURATION_UNITS["m"]:
         return f"{seconds:.3g} s"
-    if seconds < 7200:
+    if seconds < 2 * DURATION_UNITS["h"]:
         return f"{seconds / 60:.3g} min"
     return f"{seconds / 3600:.3g} h"

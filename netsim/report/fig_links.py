@@ -37,10 +37,6 @@ class LinkUse:
     def mean(self) -> float:
         return float(self.utilisation.mean()) if len(self.utilisation) else 0.0
 
-    def busy_seconds(self, threshold: float = 0.95) -> float:
-        """Seconds at or above ``threshold`` of capacity (saturated)."""
-        return float((self.utilisation >= threshold).sum() * self.bin_s)
-
 
 def link_use(trace: Trace, topology: Topology) -> list[LinkUse]:
     """Every routed link that carried anything, in topology order."""

@@ -21,8 +21,8 @@ from netsim.analysis.graph import (
     pair_spofs,
     primary_preference,
 )
-from netsim.model.effects import LinkMode
-from netsim.model.topology import LinkKind, Topology
+from netsim.model.effects import DetectionMethod, LinkMode, detection
+from netsim.model.topology import Link, LinkKind, Topology
 from netsim.report.adr import ADR_003, AdrClaims
 from netsim.report.fig_latency import latency_split
 from netsim.report.style import fmt_bps, fmt_usd
@@ -218,20 +218,23 @@ def blackhole_detection_s(topology: Topology) -> dict[str, tuple[float, str]]:
     for link in topology.routed_links:
         if link.preference != top:
             continue
-        options = [(link.bgp.hold - link.bgp.keepalive / 2,
-                    f"BGP hold {link.bgp.hold:g} s")]
-        if link.bfd is not None:
-            options.append((link.bfd.detection, f"BFD {link.bfd.interval * 1e3:g} ms × "
-                                                f"{link.bfd.multiplier}"))
-        if link.dpd is not None and link.kind is LinkKind.VPN:
-            options.append((link.dpd.timeout, f"DPD {link.dpd.timeout:g} s"))
-        out[link.name] = min(options)
+        det = detection(link, LinkMode.BLACKHOLE)
+        out[link.name] = (det.expected, _how(link, det.usual))
     return out
 
 
-def _method(how: str) -> str:
-    """The trace's detection name of a :func:`blackhole_detection_s` description."""
-    return {"BFD": "bfd", "BGP": "hold", "DPD": "dpd"}.get(how.split(" ")[0], how)
+def _how(link: Link, method: DetectionMethod) -> str:
+    """``method`` on ``link`` for a reader: ``BFD 300 ms × 3``, ``BGP hold 90 s``."""
+    if method is DetectionMethod.BFD and link.bfd is not None:
+        return f"BFD {link.bfd.interval * 1e3:g} ms × {link.bfd.multiplier}"
+    if method is DetectionMethod.DPD and link.dpd is not None:
+        return f"DPD {link.dpd.timeout:g} s"
+    return f"BGP hold {link.bgp.hold:g} s"
+
+
+def _method(topology: Topology, link: str) -> DetectionMethod:
+    """The mechanism that usually detects a blackhole of ``link`` (the trace's name)."""
+    return detection(topology.link(link), LinkMode.BLACKHOLE).usual
 
 
 def finding_slow_detection(topology: Topology, runs: Sequence[Run]) -> Finding | None:
@@ -255,10 +258,10 @@ def finding_slow_detection(topology: Topology, runs: Sequence[Run]) -> Finding |
             rec = f.record
             if rec.link_mode is not LinkMode.BLACKHOLE or rec.subject not in det:
                 continue
-            how = None if rec.detection is None else rec.detection.value
+            how = rec.detection
             ev.append(f"run {run.label}: {rec.subject} blackhole, detected by "
-                      f"{how}, data-plane gap {f.gap_s:.2f} s")
-            if how == _method(det[rec.subject][1]):
+                      f"{None if how is None else how.value}, data-plane gap {f.gap_s:.2f} s")
+            if how == _method(topology, rec.subject):
                 gaps.setdefault(rec.subject, []).append(float(f.gap_s))
     end = topology.link(slow).endpoints
     provider = next((topology.node(n).provider for n in end

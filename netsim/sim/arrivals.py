@@ -27,7 +27,6 @@ from netsim.model.scenario import (
     Profile,
     Scenario,
     TargetKind,
-    TrafficClass,
     TrafficKind,
 )
 from netsim.model.streams import stream
@@ -147,7 +146,3 @@ def random_failures(scenario: Scenario, seed: int, horizon: float | None = None
                                     group.mttr or default_mttr, horizon):
                 out.append(Failure(TargetKind.GROUP, group.name, at, dur, FailureMode.DOWN))
     return sorted(out, key=lambda f: (f.at, f.name))
-
-
-def packet_classes(scenario: Scenario) -> list[tuple[int, TrafficClass]]:
-    return [(i, c) for i, c in enumerate(scenario.traffic) if c.kind is not TrafficKind.BULK]

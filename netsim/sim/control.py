@@ -24,13 +24,13 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from netsim.model.effects import LinkMode
+from netsim.model.effects import DetectionMethod, LinkMode
 from netsim.model.routing import Path, RouteTable
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.model.streams import stream
 from netsim.model.topology import Link, LinkKind, Topology
 from netsim.trace.core import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
-from netsim.trace.records import Detection, FailoverRecord
+from netsim.trace.records import FailoverRecord
 
 if TYPE_CHECKING:
     import numpy as np
@@ -257,7 +257,8 @@ class ControlPlane:
         for i in ids:
             if self.failovers[i].detected_at_s is None:
                 self.failovers[i] = dataclasses.replace(
-                    self.failovers[i], detected_at_s=self.env.now, detection=Detection(method))
+                    self.failovers[i], detected_at_s=self.env.now,
+                    detection=DetectionMethod(method))
         if name in self.underlay:
             return      # carries only tunnels: nothing to reroute (the tunnels have their own)
         yield self.env.timeout(c.link.convergence.sample_one(self._rng("converge", c.link)))

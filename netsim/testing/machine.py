@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from netsim.model.topology import Topology
 
 STEP_EPS = 1e-6
+FAR_S = 1e6  # marks beyond this (inf: a loss is never detected) are not steps
 
 
 def control_trace(scenario: Scenario, until: float, seed: int = 0) -> Trace:
@@ -79,7 +80,7 @@ class FailoverMachine(RuleBasedStateMachine):
                       bounds.convergence_bound(link)}
         # around every interesting instant: just before, at, just after
         self.steps = sorted({round(max(0.1, m + d), 1) for m in marks for d in (-0.1, 0, 0.1)
-                             if m + d > 0 and m < 1e6})
+                             if m + d > 0 and m < FAR_S})
 
     # ---- rules -------------------------------------------------------------------------
     @rule(data=st.data())

@@ -277,7 +277,7 @@ def hub_and_spoke_yaml(draw: st.DrawFn, *, min_spokes: int = 2, max_spokes: int 
             links.append({"name": name, "kind": "interconnect", "endpoints": [s, h],
                           "capacity": "10Gbps", "delay": _ms(draw(st.integers(1, 10))),
                           "preference": 100, **draw(_timers(False))})
-    if n_hubs == 2:
+    if len(hub_names) > 1:          # two hubs: joined to each other
         links.append({"name": "hub1-hub2", "kind": "interconnect", "endpoints": hub_names,
                       "capacity": "10Gbps", "delay": "1ms", "preference": 100,
                       **draw(_timers(False))})

@@ -12,7 +12,7 @@ here imports them.
 from __future__ import annotations
 
 from netsim.trace.core import Columns, Trace, TraceEvent
-from netsim.trace.records import Detection, FailoverRecord, LabNote, TransferRecord
+from netsim.trace.records import FailoverRecord, LabNote, TransferRecord
 
-__all__ = ["Columns", "Detection", "FailoverRecord", "LabNote", "Trace", "TraceEvent",
+__all__ = ["Columns", "FailoverRecord", "LabNote", "Trace", "TraceEvent",
            "TransferRecord"]

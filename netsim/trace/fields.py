@@ -147,7 +147,7 @@ class Fields:
     def interval(self, key: str) -> tuple[float | None, float | None]:
         """A ``[low, high]`` pair of numbers or nulls (missing: both null)."""
         values = self.items(key) or [None, None]
-        if len(values) != 2 or any(v is not None and (isinstance(v, bool) or
+        if len(values) != 2 or any(v is not None and (isinstance(v, bool) or  # noqa: PLR2004
                                                      not isinstance(v, int | float))
                                    for v in values):
             raise self.fail(key, "expected [low, high]")

@@ -1,8 +1,9 @@
 """Typed records a Trace carries beside its events and rows: failovers, transfers, lab notes.
 
 A :class:`FailoverRecord` is the control plane's account of one failure: when it started,
-when it was detected (and how, :class:`Detection`), when traffic switched to another path,
-when it was repaired and when the preferred path came back. The simulator
+when it was detected (and how, :class:`~netsim.model.effects.DetectionMethod`), when
+traffic switched to another path, when it was repaired and when the preferred path came
+back. The simulator
 (:mod:`netsim.sim.control`) and the lab (:mod:`netsim.lab.live.play`) build the same records;
 :mod:`netsim.analysis.failover` adds what the data plane measured. A
 :class:`TransferRecord` is one bulk transfer (:mod:`netsim.sim.bulk`), and a
@@ -24,21 +25,11 @@ True
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-from netsim.model.effects import LinkMode
+from netsim.model.effects import DetectionMethod, LinkMode
 from netsim.model.scenario import Failure, FailureMode, TargetKind
 from netsim.trace.fields import Fields
-
-
-class Detection(enum.Enum):
-    """How the control plane learnt of a failure (architecture section 4)."""
-
-    CARRIER = "carrier"     # carrier loss: at once
-    BFD = "bfd"             # BFD: interval x multiplier
-    HOLD = "hold"           # BGP hold timer expiry
-    DPD = "dpd"             # IKE dead peer detection (VPN tunnels)
 
 
 def mode_label(failure: Failure) -> str:
@@ -66,7 +57,7 @@ class FailoverRecord:
     switched_at_s: float | None = None    # traffic moved to another path (or the last did)
     repaired_at_s: float | None = None
     restored_at_s: float | None = None    # the preferred path was used again
-    detection: Detection | None = None
+    detection: DetectionMethod | None = None
 
     @classmethod
     def start(cls, index: int, failure: Failure, at: float, links: tuple[str, ...]
@@ -101,7 +92,7 @@ class FailoverRecord:
                    f.texts("links") if links is None else links,
                    f.opt_number("detected_at_s"), f.opt_number("switched_at_s"),
                    f.opt_number("repaired_at_s"), f.opt_number("restored_at_s"),
-                   f.opt_member("detection", Detection))
+                   f.opt_member("detection", DetectionMethod))
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,4 +149,4 @@ class LabNote:
                    f.flag("random_failures_skipped"), f.opt_number("deploy_s"))
 
 
-__all__ = ["Detection", "FailoverRecord", "LabNote", "TransferRecord", "mode_label"]
+__all__ = ["FailoverRecord", "LabNote", "TransferRecord", "mode_label"]

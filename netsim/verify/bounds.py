@@ -1,17 +1,20 @@
 """What the model promises about timing, computed from the topology alone.
 
-This is the one place that turns architecture section 4 into numbers a test can hold the
-simulator (or the lab) to:
+This module turns architecture section 4 into numbers a test can hold the simulator (or
+the lab) to. Detection times and the links a failure impairs are
+:mod:`netsim.model.effects`'s, shared with the report and the lab; here they are read in
+this module's vocabulary of mode labels (``"down"``, ``"blackhole"``, ``"loss:0.1"``):
 
 - :func:`detection_bound` / :func:`detection_floor`: the latest / earliest time after an
   impairment starts at which the two ends can learn of it (carrier at once; BFD
   ``interval x multiplier``; BGP hold timer ``hold - U(0, keepalive)``; DPD ``timeout`` on a
-  VPN; ``loss:p`` never);
+  VPN; ``loss:p`` never), read from :func:`netsim.model.effects.detection`;
 - :func:`failover_bound`: detection plus convergence, per link and mode;
 - :func:`settle_bound`: after the last change, how long until every route must be the
   preferred surviving one (the largest failover bound or BGP re-establishment);
 - :func:`failure_effects`: which links a failure of a link, node or group impairs and in
-  which mode (a VPN whose underlay fails is blackholed);
+  which mode (a VPN whose underlay fails is blackholed), from
+  :func:`netsim.model.effects.failure_effects`;
 - :func:`worst_case_gap`: for simultaneous failures, how long a pair can lose traffic if
   every detection takes as long as it may.
 
@@ -35,69 +38,49 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from netsim.model.effects import LinkMode, detection
+from netsim.model.effects import failure_effects as failure_effects_of
 from netsim.model.routing import Path, best_path
 from netsim.model.scenario import FailureMode, TargetKind
-from netsim.model.topology import Link, LinkKind, Topology
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+
+    from netsim.model.topology import Link, Topology
 
 #: Quantile used as the "worst case" of a random convergence time (a constant is exact).
 CONVERGENCE_QUANTILE = 1.0 - 1e-9
 #: Slack for float arithmetic when comparing simulated instants with bounds.
 EPS = 1e-6
 
-SEVERITY = {"up": 0, "loss": 1, "blackhole": 2, "down": 3}
-BROKEN = frozenset({"blackhole", "down"})
+SEVERITY = {mode.label: int(mode) for mode in LinkMode}
+BROKEN = frozenset(mode.label for mode in LinkMode if mode.broken)
 
 
-def _mode(mode: FailureMode | str) -> str:
-    return mode.value if isinstance(mode, FailureMode) else str(mode).partition(":")[0]
+def link_mode(mode: FailureMode | LinkMode | str) -> LinkMode:
+    """The :class:`LinkMode` of a mode in any spelling (``loss:0.1`` counts as ``loss``)."""
+    if isinstance(mode, LinkMode):
+        return mode
+    if isinstance(mode, FailureMode):
+        return LinkMode.of(mode)
+    return LinkMode.parse(str(mode))
 
 
+# The three views of one :func:`netsim.model.effects.detection`, in this module's string
+# vocabulary, for the invariants, the lab tests and users' suites.
 def detection_bound(link: Link, mode: FailureMode | str) -> float:
     """Latest time after an impairment of ``mode`` starts at which it is detected."""
-    m = _mode(mode)
-    if m == "down":
-        return 0.0
-    if m == "loss":
-        return math.inf
-    options = [link.bgp.hold]
-    if link.bfd is not None:
-        options.append(link.bfd.interval * link.bfd.multiplier)
-    if link.dpd is not None and link.kind is LinkKind.VPN:
-        options.append(link.dpd.timeout)
-    return min(options)
+    return detection(link, link_mode(mode)).bound
 
 
 def detection_floor(link: Link, mode: FailureMode | str) -> float:
     """Earliest time after an impairment of ``mode`` starts at which it can be detected."""
-    m = _mode(mode)
-    if m == "down":
-        return 0.0
-    if m == "loss":
-        return math.inf
-    options = [link.bgp.hold - link.bgp.keepalive]
-    if link.bfd is not None:
-        options.append(link.bfd.interval * link.bfd.multiplier)
-    if link.dpd is not None and link.kind is LinkKind.VPN:
-        options.append(link.dpd.timeout)
-    return max(0.0, min(options))
+    return detection(link, link_mode(mode)).floor
 
 
 def detection_method(link: Link, mode: FailureMode | str) -> str:
     """The mechanism that bounds detection: carrier, bfd, hold, dpd or never."""
-    m = _mode(mode)
-    if m == "down":
-        return "carrier"
-    if m == "loss":
-        return "never"
-    options = [(link.bgp.hold, "hold")]
-    if link.bfd is not None:
-        options.append((link.bfd.interval * link.bfd.multiplier, "bfd"))
-    if link.dpd is not None and link.kind is LinkKind.VPN:
-        options.append((link.dpd.timeout, "dpd"))
-    return min(options)[1]
+    return detection(link, link_mode(mode)).method.value
 
 
 def convergence_bound(link: Link) -> float:
@@ -124,36 +107,10 @@ def settle_bound(topology: Topology) -> float:
 
 def failure_effects(topology: Topology, target: TargetKind | str, name: str,
                     mode: FailureMode | str) -> dict[str, str]:
-    """``{link: mode}`` for every link a failure impairs (the most severe mode per link).
-
-    A node failure impairs all its links; a group all its member links and the links of its
-    member nodes; a VPN whose underlay link is impaired is blackholed (``loss`` stays loss).
-    """
-    kind = target.value if isinstance(target, TargetKind) else str(target)
-    m = _mode(mode)
-    if kind == "link":
-        direct = [name]
-    elif kind == "node":
-        direct = [link.name for link in topology.links if name in link.endpoints]
-    elif kind == "group":
-        group = topology.group(name)
-        direct = list(group.links)
-        for node in group.nodes:
-            direct += [link.name for link in topology.links if node in link.endpoints]
-    else:
-        raise ValueError(f"unknown failure target {kind!r}")
-    out: dict[str, str] = {}
-
-    def put(link_name: str, link_mode: str) -> None:
-        if SEVERITY[link_mode] > SEVERITY.get(out.get(link_name, "up"), 0):
-            out[link_name] = link_mode
-
-    for link_name in direct:
-        put(link_name, m)
-    for link in topology.links:
-        if set(link.underlay) & set(direct):
-            put(link.name, "loss" if m == "loss" else "blackhole")
-    return out
+    """``{link: mode}`` for every link a failure impairs (the most severe mode per link):
+    :func:`netsim.model.effects.failure_effects` with modes as labels."""
+    effects = failure_effects_of(topology, TargetKind(target), name, link_mode(mode))
+    return {link: m.label for link, m in effects.items()}
 
 
 def merge_effects(effects: Iterable[Mapping[str, str]]) -> dict[str, str]:
@@ -205,5 +162,5 @@ def worst_case_gap(topology: Topology, src: str, dst: str, effects: Mapping[str,
 __all__ = [
     "BROKEN", "CONVERGENCE_QUANTILE", "EPS", "SEVERITY", "broken_links", "convergence_bound",
     "detection_bound", "detection_floor", "detection_method", "failover_bound",
-    "failure_effects", "merge_effects", "settle_bound", "worst_case_gap",
+    "failure_effects", "link_mode", "merge_effects", "settle_bound", "worst_case_gap",
 ]

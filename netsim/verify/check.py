@@ -1,4 +1,4 @@
-"""``netsim check TOPOLOGY``: which failures break reachability, failover bounds or SLOs.
+"""Which failures break reachability, failover bounds or SLOs: the library of ``netsim check``.
 
 The pipeline of :func:`check_topology`, one phase per line:
 
@@ -17,20 +17,20 @@ The pipeline of :func:`check_topology`, one phase per line:
 
 Partitions, gap-bound and SLO violations (and model disagreements) make the exit status 1;
 a lost preferred path is reported as a single point of failure and is a violation only
-with ``--require-preferred``. The schedules printed are minimal: no subset fails the same
-way, and they paste into a scenario's ``failures:`` list.
+with ``--require-preferred``. The schedules reported are minimal: no subset fails the same
+way, and they paste into a scenario's ``failures:`` list. The command line and the text
+rendering of a :class:`CheckReport` are :mod:`netsim.cli.check`'s; nothing here prints.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
+from netsim.model.routing import best_path
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.verify import EXHAUSTIVE_LIMIT, bounds
 from netsim.verify.search import (
@@ -47,9 +47,6 @@ from netsim.verify.search import (
 )
 
 if TYPE_CHECKING:
-
-    from pathlib import Path
-
     from netsim.model.topology import Topology
 
 VERIFY_AT = 1.0
@@ -79,19 +76,34 @@ class Finding:
                 "schedule": self.schedule()}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """How :func:`check_topology` searches and judges (the flags of ``netsim check``)."""
+
+    max_failures: int = 1
+    gap_target: float | None = None   # None: the scenario's failover_gap SLO, else no target
+    search: str = "auto"              # auto | exhaustive | hypothesis
+    require_preferred: bool = False   # a lost preferred path is a violation too
+    engine: str = "fast"              # data-plane engine of the scenario runs
+    limit: int = EXHAUSTIVE_LIMIT     # auto: exhaustive up to this many combinations
+    table: bool = False               # record every combination's outcome (exhaustive only)
+
+
+@dataclass(frozen=True, slots=True)
 class CheckReport:
+    """What :func:`check_topology` found, and how it searched."""
+
     topology: Topology
     max_failures: int
-    search: str
+    search: str                       # exhaustive | hypothesis
     combinations: int
-    findings: list[Finding] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
     gap_target: float | None = None
     scenario: str | None = None
     slo_runs: int = 0
     verified: int = 0
     wall_s: float = 0.0
-    table: list[CombinationRow] | None = None
+    table: tuple[CombinationRow, ...] | None = None
 
     @property
     def violations(self) -> list[Finding]:
@@ -249,40 +261,32 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
 
 
 def _path(space: FailureSpace, pair: tuple[str, str]) -> tuple[str, ...] | None:
-    from netsim.model.routing import best_path
-
     return best_path(space.topology, *pair, frozenset())
 
 
-def check_topology(topology: Topology, max_failures: int = 1, scenario: Scenario | None = None,
-                   gap_target: float | None = None, how: str = "auto",
-                   require_preferred: bool = False, engine: str = "fast",
-                   limit: int = EXHAUSTIVE_LIMIT, table: bool = False) -> CheckReport:
-    """The library form of ``netsim check`` (see the module docstring).
-
-    ``table`` also records every combination's outcome per pair (exhaustive search only).
-    """
+def check_topology(topology: Topology, options: CheckOptions | None = None,
+                   scenario: Scenario | None = None) -> CheckReport:
+    """The library form of ``netsim check`` (see the module docstring)."""
     started = time.perf_counter()
+    opts = options or CheckOptions()
+    max_failures, gap_target, engine = opts.max_failures, opts.gap_target, opts.engine
     if scenario is not None and gap_target is None:
         gaps = [s.max for s in scenario.slos if s.metric == "failover_gap" and s.max]
         gap_target = min(gaps) if gaps else None
     space = FailureSpace(topology)
     judges: tuple[Judge, ...] = (outcome_judge,) + (
         (gap_judge(gap_target),) if gap_target is not None else ())
-    minimal, method = search(space, max_failures, judges, how, limit)
-    report = CheckReport(topology, max_failures, method, space.count(max_failures),
-                         gap_target=gap_target, scenario=scenario.name if scenario else None)
-    for pair, kind, combo in minimal.items():
-        violation = kind != "degraded" or require_preferred
-        report.findings.append(Finding(kind, combo, pair, describe(space, combo, pair, kind,
-                                                                   gap_target), violation,
-                                       "blackhole" if kind == "gap" else "down"))
+    minimal, method = search(space, max_failures, judges, opts.search, opts.limit)
+    findings = [Finding(kind, combo, pair, describe(space, combo, pair, kind, gap_target),
+                        kind != "degraded" or opts.require_preferred,
+                        "blackhole" if kind == "gap" else "down")
+                for pair, kind, combo in minimal.items()]
     to_verify = sorted({frozenset({e}) for e in space.elements}
                        | {c for _, _, c in minimal.items()}, key=lambda c: (len(c), sorted(c)))
-    report.findings += verify(space, to_verify)
-    report.verified = len(to_verify)
-    if table and method == "exhaustive":
-        report.table = [outcome_row(space, c) for c in space.combos(max_failures)]
+    findings += verify(space, to_verify)
+    rows = (tuple(outcome_row(space, c) for c in space.combos(max_failures))
+            if opts.table and method == "exhaustive" else None)
+    slo_runs = 0
     if scenario is not None:
         ends = {(c.src, d) for c in scenario.traffic for d in c.dsts}
         # guided search: too many combinations to simulate; the singles and what it found
@@ -291,10 +295,11 @@ def check_topology(topology: Topology, max_failures: int = 1, scenario: Scenario
                       if all(space.applies(c, p) for p in ends)
                       and not any(space.outcome(c, p).status == "partition"
                                   for p in space.pairs if space.applies(c, p))]
-        slo_findings, report.slo_runs = judge_slos(space, scenario, candidates, engine)
-        report.findings += slo_findings
-    report.wall_s = time.perf_counter() - started
-    return report
+        slo_findings, slo_runs = judge_slos(space, scenario, candidates, engine)
+        findings += slo_findings
+    return CheckReport(topology, max_failures, method, space.count(max_failures),
+                       tuple(findings), gap_target, scenario.name if scenario else None,
+                       slo_runs, len(to_verify), time.perf_counter() - started, rows)
 
 
 @dataclass(frozen=True)
@@ -349,112 +354,7 @@ def gap_table(space: FailureSpace) -> list[GapRow]:
     return rows
 
 
-def _grouped(findings: list[Finding]) -> list[tuple[Finding, list[tuple[str, str]]]]:
-    """Findings of one kind merged by combination: (first finding, pairs it hits)."""
-    out: dict[Combo, tuple[Finding, list[tuple[str, str]]]] = {}
-    for f in findings:
-        entry = out.setdefault(f.combo, (f, []))
-        if f.pair:
-            entry[1].append(f.pair)
-    return sorted(out.values(), key=lambda x: (len(x[0].combo), sorted(x[0].combo)))
-
-
-def render_text(report: CheckReport) -> str:
-    """The report for a terminal: preferred paths, SPOFs, partitions, other violations."""
-    space = FailureSpace(report.topology)
-    kinds = {"link": 0, "node": 0, "group": 0}
-    for e in space.elements:
-        kinds[e.kind] += 1
-    lines = [f"netsim check {report.topology.source or report.topology.name}: up to "
-             f"{report.max_failures} simultaneous failure(s) of {kinds['link']} links, "
-             f"{kinds['node']} nodes (transit only), {kinds['group']} groups; "
-             f"{report.combinations} combinations ({report.search}), "
-             f"{report.verified} run through the control plane"
-             + (f", {report.slo_runs} scenario runs" if report.scenario else "")
-             + f"; {report.wall_s:.1f}s", "", "Preferred paths:"]
-    for (a, b), path in space.baseline.items():
-        lines.append(f"  {a}-{b}: {' '.join(path or ('none',))}")
-    lines += ["", "Single points of failure (one failure and a pair loses its preferred "
-              "path, or all paths):"]
-    spofs = report.spofs()
-    same: dict[frozenset[str], list[str]] = {}
-    for name in spofs:
-        e = next(iter(spofs[name][0].combo))
-        same.setdefault(frozenset(space.effects(frozenset({e}), "down")), []).append(name)
-    if not spofs:
-        lines.append("  none")
-    for name, fs in spofs.items():
-        e = next(iter(fs[0].combo))
-        twins = [n for n in same[frozenset(space.effects(frozenset({e}), "down"))] if n != name]
-        lines.append(f"  {name}" + (f" (same links as {', '.join(twins)})" if twins else "")
-                     + ":")
-        lines += [f"    {f.pair[0]}-{f.pair[1]}: {f.detail}" for f in fs if f.pair]
-    sections = (("partition", "Partitions (no path left), minimal combinations"),
-                ("degraded", "Preferred path lost only by a combination (minimal)"),
-                ("gap", f"Failover gap above {report.gap_target or 0:g}s (worst case, minimal)"),
-                ("slo", f"SLO violations of scenario {report.scenario}"),
-                ("model", "Simulator disagrees with the model's bounds"))
-    for kind, title in sections:
-        found = [f for f in report.of_kind(kind) if kind != "degraded" or len(f.combo) > 1]
-        if (kind in ("slo", "model") and not found) or (kind == "gap" and
-                                                         report.gap_target is None):
-            continue
-        lines += ["", f"{title}:"]
-        if not found:
-            lines.append("  none")
-        for f, pairs in _grouped(found):
-            what = (f"{kind} " + ", ".join(f"{a}-{b}" for a, b in pairs)) if pairs \
-                else f.detail
-            lines.append(f"  {label(f.combo) or '(no failure)'}: {what}")
-            if kind in ("gap", "slo", "model") and pairs:
-                lines.append(f"    {f.detail}")
-            if f.combo and f.violation:
-                lines.append("    failures: [" + ", ".join(f.schedule()) + "]")
-    if report.table is not None:
-        lines += ["", "Every combination (pair: outcome, worst-case gap as blackholes):"]
-        for row in report.table:
-            cells = [f"{p} {o.status}" + (f" {round(o.gap_s, 3):g}s"
-                                          if not math.isinf(o.gap_s) and round(o.gap_s, 3)
-                                          else "")
-                     for p, o in row.outcomes.items()]
-            lines.append(f"  {' + '.join(row.elements)}: {', '.join(cells)}")
-    if report.gap_target is None:
-        lines += ["", "Worst-case failover gap of single failures (no target given; "
-                  "--max-gap or a scenario's failover_gap SLO sets one):"]
-        for g in gap_table(space):
-            lines.append(f"  {g.element}: {g.blackhole_s:g}s as a blackhole, "
-                         f"{g.down_s:g}s as a carrier loss (worst pair "
-                         f"{g.pair[0]}-{g.pair[1]})")
-    bad = report.violations
-    counts: dict[str, int] = {}
-    for f in bad:
-        counts[f.kind] = counts.get(f.kind, 0) + 1
-    lines += ["", f"{len(bad)} violation(s)" + (": " + ", ".join(
-        f"{n} {k}" for k, n in counts.items()) if bad else "; every property holds")]
-    return "\n".join(lines)
-
-
-def run_check(path: Path, max_failures: int, scenario_path: Path | None = None,
-              as_json: bool = False, gap_target: float | None = None, how: str = "auto",
-              require_preferred: bool = False, engine: str = "fast",
-              table: bool = False) -> int:
-    """``netsim check``: load, check, print; the exit status of architecture section 5."""
-    from netsim.model.load_scenario import load_scenario
-    from netsim.model.load_topology import load_topology
-
-    if max_failures < 1:
-        raise UsageError("--max-failures must be at least 1")
-    topology = load_topology(path)
-    scenario = None
-    if scenario_path is not None:
-        scenario = load_scenario(scenario_path)
-        missing = sorted({n for c in scenario.traffic for n in (c.src, *c.dsts)}
-                         - set(topology.node_names))
-        if missing:
-            raise UsageError(f"--scenario {scenario_path}: traffic uses node(s) "
-                             f"{', '.join(missing)} that {path} does not have")
-        scenario = dataclasses.replace(scenario, topology=topology)
-    report = check_topology(topology, max_failures, scenario, gap_target, how,
-                            require_preferred, engine, table=table)
-    print(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
-    return EXIT_VIOLATED if report.violations else EXIT_OK
+__all__ = [
+    "EXHAUSTIVE_LIMIT", "VERIFY_AT", "CheckOptions", "CheckReport", "Finding", "check_topology",
+    "describe", "gap_table", "judge_slos", "outcome_row", "search", "verify",
+]

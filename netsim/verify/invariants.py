@@ -334,6 +334,7 @@ def check_restoration(trace: Trace, scenario: Scenario) -> None:
     problems = []
     restored = [(e.time, e.subject) for e in trace.events if e.kind == "restored"]
     switched = [(e.time, e.subject) for e in trace.events if e.kind == "switched"]
+    detected = [(e.time, e.subject) for e in trace.events if e.kind == "detected"]
     for t, name in restored:
         if replay.mode_at(name, t) in bounds.BROKEN:
             problems.append(f"{name} was restored at {t:g}s while it was "
@@ -350,6 +351,11 @@ def check_restoration(trace: Trace, scenario: Scenario) -> None:
             due = end + topo.link(name).bgp.reestablish
             if due > trace.duration or any(s <= due + bounds.EPS and e > end
                                            for s, e in replay.broken_intervals(name)):
+                continue
+            # Routed around: detected while broken, then switched. A "switched" named after
+            # a link that was never detected is a withdrawal its repair let through.
+            if not any(start - bounds.EPS <= t <= end + bounds.EPS
+                       for t, n in detected if n == name):
                 continue
             if any(start <= t < due for t, n in switched if n == name) and not any(
                     abs(t - due) <= bounds.EPS for t, n in restored if n == name):

@@ -118,10 +118,6 @@ class Replay:
             out.append((start, math.inf))
         return out
 
-    def change_times(self) -> list[float]:
-        """Instants at which any link's data-plane mode changed (sorted, unique)."""
-        return sorted({t for times, _ in self.modes.values() for t in times[1:]})
-
     # ---- routes ----------------------------------------------------------------------
     def routes_at(self, t: float) -> Routes:
         return self.route_tables[bisect.bisect_right(self.route_times, t) - 1]

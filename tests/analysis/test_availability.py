@@ -24,7 +24,7 @@ A = 100.0 / 110.0      # availability of every element below
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _link(name: str, a: str, b: str, pref: int = 100, mtbf: float | None = 100 * 3600.0,
+def _link(name: str, a: str, b: str, pref: int = 100, *, mtbf: float | None = 100 * 3600.0,
           detect: float = 1e-6, convergence: float = 0.0) -> Link:
     return Link(name, LinkKind.INTERCONNECT, (a, b), 1e9, Dist.constant(0.001),
                 Dist.constant(convergence), pref, Bgp(30.0, 90.0, 0.0), mtbf=mtbf,

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None,
-                                reason="needs Debian's chromium (apt-get install -y chromium)")
+pytestmark = [pytest.mark.skipif(CHROMIUM is None,
+                                 reason="needs Debian's chromium (apt-get install -y chromium)"),
+              pytest.mark.slow]
 WIDTH = 1280
 PROBE = """<script>
 window.addEventListener('load', () => {

@@ -8,6 +8,8 @@ import json
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from netsim.cli.main import main
 from netsim.report.build import SECTIONS
 
@@ -15,8 +17,6 @@ from .conftest import ROOT
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
 
 class Page(HTMLParser):
@@ -48,6 +48,7 @@ def parse(path: Path) -> Page:
     return page
 
 
+@pytest.mark.slow                  # builds a whole review (review_dir)
 def test_review_writes_report_figures_and_the_runs_it_used(review_dir: Path) -> None:
     assert (review_dir / "report.html").is_file()
     numbers = json.loads((review_dir / "report.json").read_text())
@@ -79,6 +80,7 @@ def test_review_writes_report_figures_and_the_runs_it_used(review_dir: Path) -> 
     assert rows["full-mesh"]["monthly_usd"] > rows["adr-003"]["monthly_usd"]
 
 
+@pytest.mark.slow                  # builds a whole review (review_dir)
 def test_html_is_self_contained_with_every_section(review_dir: Path) -> None:
     html = (review_dir / "report.html").read_text()
     page = parse(review_dir / "report.html")
@@ -101,6 +103,7 @@ def test_html_is_self_contained_with_every_section(review_dir: Path) -> None:
     assert html.count('class="finding') >= 5
 
 
+@pytest.mark.slow                  # builds a whole review (review_dir)
 def test_findings_in_the_page_are_the_numbers_of_the_runs(review_dir: Path) -> None:
     numbers: dict[str, Any] = json.loads((review_dir / "report.json").read_text())
     html = (review_dir / "report.html").read_text()
@@ -117,6 +120,7 @@ def test_findings_in_the_page_are_the_numbers_of_the_runs(review_dir: Path) -> N
         in slow["text"]
 
 
+@pytest.mark.slow                  # builds a whole review (review_dir)
 def test_report_verb_rebuilds_from_run_dirs(review_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "r" / "page.html"
     runs = [str(review_dir / "runs" / "replication-during-failover")]

@@ -52,6 +52,7 @@ traffic:
     return a["t_send"][keep], a["t_done"][keep]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rho", [0.5, 0.8])
 def test_mm1_sojourn_mean_and_p95(tmp_path: Path, rho: float) -> None:
     lam = rho * MU
@@ -64,6 +65,7 @@ def test_mm1_sojourn_mean_and_p95(tmp_path: Path, rho: float) -> None:
     assert np.quantile(sojourn, 0.95) == pytest.approx(expected_p95, rel=0.03)
 
 
+@pytest.mark.slow
 def test_md1_pollaczek_khinchine(tmp_path: Path) -> None:
     rho = 0.7
     lam = rho * MU
@@ -74,6 +76,7 @@ def test_md1_pollaczek_khinchine(tmp_path: Path) -> None:
     assert (done - sent).min() >= 1 / MU - 1e-12
 
 
+@pytest.mark.slow
 def test_littles_law(tmp_path: Path) -> None:
     rho = 0.6
     lam = rho * MU

@@ -3,6 +3,7 @@ variant (fail / fail again / restore / advance, invariants after every step)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import settings
 
 from netsim.model import load_topology
@@ -12,7 +13,7 @@ from netsim.testing.profiles import scaled
 
 HUB = load_topology("topologies/megaport-hub.yaml")
 
-TestMegaportHub = failover_machine(HUB).TestCase
+TestMegaportHub = pytest.mark.slow(failover_machine(HUB).TestCase)
 TestDualMcr = failover_machine(load_topology("topologies/dual-mcr.yaml"),
                                modes=("down", "blackhole")).TestCase
 TestDualMcr.settings = settings(max_examples=scaled(0.5))

@@ -15,12 +15,12 @@ import pytest
 
 from netsim.errors import InputError
 from netsim.model import load_scenario
-from netsim.model.effects import LinkMode
+from netsim.model.effects import DetectionMethod, LinkMode
 from netsim.model.scenario import TargetKind
 from netsim.sim.engine import build_simulation
 from netsim.trace.fields import Fields
 from netsim.trace.files import load_trace, trace_json, write_run
-from netsim.trace.records import Detection, FailoverRecord, LabNote, TransferRecord
+from netsim.trace.records import FailoverRecord, LabNote, TransferRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "trace" / "fixtures"
@@ -49,7 +49,7 @@ failures:
     trace = build_simulation(scenario).run()
     first, second = trace.failovers
     assert (first.target, first.mode, first.detection) == (TargetKind.LINK, "blackhole",
-                                                           Detection.BFD)
+                                                           DetectionMethod.BFD)
     assert first.link_mode is LinkMode.BLACKHOLE
     assert first.links == ("aws-mcr",)
     assert first.detected_at_s is not None

@@ -1,4 +1,30 @@
-"""``netsim check``: what it finds on the ADR-003 topologies, its output and exit status."""
+"""``netsim check``: what it finds on the ADR-003 topologies, its output and exit status.
+
+The counts on megaport-hub are worked out by hand from its file. Its routed links form a
+complete graph on aws, gcp, azure and the MCR: three interconnects ``<cloud>-mcr`` and three
+VPNs, each VPN riding the internet access links of its two clouds. What a failure breaks:
+a ``<cloud>-mcr`` or a VPN link itself; ``<cloud>-inet`` that cloud's two VPNs; node
+``internet`` all three VPNs; node ``mcr`` and group ``megaport-mcr`` all three
+interconnects; a cloud node its three links (never failed for a pair it ends). There are
+15 elements (9 links, 5 nodes, 1 group), so ``--max-failures 1`` has 15 combinations.
+
+- One failure never partitions (every cloud has an interconnect and two VPNs); it loses a
+  pair's preferred path (both interconnects via the MCR, preference 100) when it breaks
+  one of them: the pair's two ``-mcr`` links, node ``mcr`` or the group, 4 elements for
+  each of the 3 pairs, 12 findings.
+- Two failures partition a pair only by cutting one cloud off from both others. A cut of
+  a complete graph on four nodes isolates one node (the MCR alone partitions nothing) or
+  crosses four links, and the two elements that break four such links (a ``<cloud>-inet``
+  or ``internet`` with ``mcr`` or the group) isolate a cloud anyway. With the pair's third
+  cloud failed, the pair keeps its VPN and its two interconnects, and no single element
+  breaks the VPN and an interconnect together. A cloud's VPNs go with its
+  ``-inet`` link or node ``internet``, its interconnect with its ``-mcr`` link,
+  node ``mcr`` or the group: 2 x 3 = 6 combinations per cloud. Two of them, ``internet``
+  with ``mcr`` or with the group, cut off every cloud (3 pairs each); the other 4 per
+  cloud cut off that cloud from the other two (2 pairs each). That is 3 x 4 + 2 = 14
+  minimal combinations and 3 x 4 x 2 + 2 x 3 = 30 partitioned (combination, pair) findings,
+  each a violation.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +68,7 @@ def test_megaport_hub_mcr_is_a_single_point_of_failure(capsys: pytest.CaptureFix
                                  "traffic falls back to vpn-aws-gcp (preference 50)")
     assert report["violations"] == 0
     assert report["search"] == "exhaustive"
-    assert report["combinations"] == 15
+    assert report["combinations"] == 9 + 5 + 1          # links, nodes, groups
 
 
 def test_megaport_hub_double_failures_that_partition(capsys: pytest.CaptureFixture[str]
@@ -59,7 +85,7 @@ def test_megaport_hub_double_failures_that_partition(capsys: pytest.CaptureFixtu
     assert by_combo[("link aws-inet", "link aws-mcr")] == {("aws", "gcp"), ("aws", "azure")}
     assert by_combo[("group megaport-mcr", "link gcp-inet")] == {("aws", "gcp"),
                                                                   ("gcp", "azure")}
-    assert len(by_combo) == 14
+    assert len(by_combo) == 3 * 4 + 2          # per cloud 4, and internet with mcr/group
     # each cloud is cut off by losing its interconnect side and its internet side
     for cloud in ("aws", "gcp", "azure"):
         assert (f"link {cloud}-inet", f"link {cloud}-mcr") in by_combo
@@ -67,7 +93,7 @@ def test_megaport_hub_double_failures_that_partition(capsys: pytest.CaptureFixtu
             and f["pair"] == ["aws", "gcp"]]
     assert f["schedule"] == ["{node: internet, at: 0s, mode: down}",
                              "{node: mcr, at: 0s, mode: down}"]
-    assert report["violations"] == 30
+    assert report["violations"] == 3 * 4 * 2 + 2 * 3
     assert report["pass"] is False
 
 
@@ -79,6 +105,7 @@ def test_megaport_hub_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert ("    failures: [{link: aws-inet, at: 0s, mode: down}, "
             "{link: aws-mcr, at: 0s, mode: down}]") in out
     assert "  link gcp-mcr: 6s as a blackhole, 1s as a carrier loss (worst pair aws-gcp)" in out
+    # 3 x 4 x 2 + 2 x 3 partitioned pairs (module docstring)
     assert out.rstrip().endswith("30 violation(s): 30 partition")
 
 
@@ -107,7 +134,7 @@ def test_require_preferred_and_max_gap_make_more_violations(
         capsys: pytest.CaptureFixture[str]) -> None:
     status, report = check_json(capsys, "topologies/megaport-hub.yaml", "--require-preferred")
     assert status == 1
-    assert report["violations"] == 12
+    assert report["violations"] == 3 * 4    # per pair: its two -mcr links, mcr, the group
     status, report = check_json(capsys, "topologies/megaport-hub.yaml", "--max-gap", "3s")
     gaps = [f for f in report["findings"] if f["kind"] == "gap"]
     assert status == 1
@@ -180,7 +207,7 @@ def test_all_lists_every_combination(capsys: pytest.CaptureFixture[str]) -> None
     status, report = check_json(capsys, "topologies/megaport-hub.yaml", "--all")
     assert status == 0
     rows = {tuple(r["elements"]): r["pairs"] for r in report["combinations_checked"]}
-    assert len(rows) == 15
+    assert len(rows) == 9 + 5 + 1
     assert rows[("node aws",)] == {"gcp-azure": {"status": "ok", "path": ["gcp-mcr", "azure-mcr"],
                                                  "gap_s": 0.0, "gap_down_s": 0.0}}
     assert rows[("link gcp-mcr",)]["aws-gcp"] == {"status": "degraded", "path": ["vpn-aws-gcp"],

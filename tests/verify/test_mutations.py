@@ -21,10 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-import netsim.model.routing as routing
-import netsim.sim.control as control
-import netsim.sim.exact as exact
-from netsim.model import load_topology
+from netsim.model import load_topology, routing
 from netsim.model.dist import Dist
 from netsim.model.effects import LinkMode
 from netsim.model.scenario import (
@@ -35,6 +32,7 @@ from netsim.model.scenario import (
     TrafficClass,
     TrafficKind,
 )
+from netsim.sim import control, exact
 from netsim.sim.engine import build_simulation
 from netsim.testing.machine import failover_machine
 from netsim.verify import invariants, metamorphic
@@ -224,6 +222,7 @@ def run_properties(machine: bool) -> set[str]:
     return failed
 
 
+@pytest.mark.slow
 def test_unmutated_model_passes_every_property() -> None:
     assert run_properties(machine=True) == set()
 

@@ -207,7 +207,8 @@ def plan_lab(topology: Topology) -> LabPlan:
                                   exec=_internet_routes(topology, node.name, links, underlay)))
             continue
         mine = tunnels.get(node.name, ())
-        frr = _frr(topology, node.name, index, by_node[node.name], mine, vpns, underlay)
+        frr = _frr(topology, node.name, index, by_node[node.name], mine,
+                   vpns=vpns, underlay=underlay)
         model: dict[str, object] = {"asn": node.asn, "prefixes": list(node.prefixes),
                                     "region": node.region, "provider": node.provider}
         nodes.append(PlanNode(node.name, "cloud-edge" if role is Role.CLOUD else role.value,
@@ -229,7 +230,7 @@ def _check(topology: Topology) -> None:
                 problems.append(ModelError(
                     topology.source, 0, f"nodes.{name}.asn",
                     f"the lab runs BGP over {link.name}: give {name} an asn"))
-        if link.kind is LinkKind.VPN and len(link.underlay) != 2:
+        if link.kind is LinkKind.VPN and len(link.underlay) != len(link.endpoints):
             problems.append(ModelError(
                 topology.source, 0, f"links.{link.name}.underlay",
                 "the lab builds a tunnel over exactly two internet links (one per endpoint)"))
@@ -278,7 +279,7 @@ def _tunnels(topology: Topology, vpns: list[Link],
 
 
 def _frr(topology: Topology, name: str, index: int, links: list[PlanLink],
-         tunnels: tuple[Tunnel, ...], vpns: list[Link], underlay: frozenset[str]
+         tunnels: tuple[Tunnel, ...], *, vpns: list[Link], underlay: frozenset[str]
          ) -> FrrPlan | None:
     node = topology.node(name)
     neighbors, profiles, statics = [], {}, []

@@ -31,6 +31,7 @@ VETH_LINK_KEYS = frozenset({"type", "endpoints", "mtu", "vars", "labels", "ipv4"
 #: Programs a node's ``exec`` list may run here (each as an argv list, never through a shell).
 EXEC_PROGRAMS = frozenset({"ip", "sysctl"})
 IFNAME_MAX = 15
+LINK_ENDPOINTS = 2  # a veth link joins exactly two interfaces
 DEFAULT_PREFIX = "clab"
 
 
@@ -212,7 +213,8 @@ class _Reader:
         source = (self.path.parent / parts[0]).resolve()
         if not source.exists():
             self.error(key, f"bind source {parts[0]!r} does not exist next to this file")
-        return Bind(source, parts[1], len(parts) == 3 and "ro" in parts[2].split(","))
+        options = parts[2].split(",") if parts[2:] else []
+        return Bind(source, parts[1], "ro" in options)
 
     def exec_argv(self, node_key: KeyPath, index: int, command: Any) -> tuple[str, ...]:
         key = (*node_key, "exec", index)
@@ -236,7 +238,7 @@ class _Reader:
         for extra in sorted(set(spec) - allowed):
             self.error((*key, extra), "unknown key (containerlab rejects it)")
         raw = spec.get("endpoints") or []
-        if len(raw) != 2:
+        if len(raw) != LINK_ENDPOINTS:
             self.error((*key, "endpoints"), f"a link needs exactly two endpoints, got {len(raw)}")
             return None
         addresses = list(spec.get("ipv4") or [])

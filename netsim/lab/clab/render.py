@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 FRR_IMAGE = "quay.io/frrouting/frr:8.4.4"
 EDGE_IMAGE = "netsim/frr-strongswan:8.4"  # FRR 8.4 + charon/swanctl; build it for containerlab
 PLAIN_IMAGE = "alpine:3.20"
+MILLISECOND = 1e-3
 
 
 def _environment() -> jinja2.Environment:
@@ -51,7 +52,7 @@ def flow(value: Any) -> str:
 
 def duration(seconds: float) -> str:
     """``0.0005`` -> ``500us``; ``0.0101`` -> ``10.1ms``; ``30.0`` -> ``30s``."""
-    if seconds and abs(seconds) < 1e-3:
+    if seconds and abs(seconds) < MILLISECOND:
         return f"{seconds * 1e6:.6g}us"
     if abs(seconds) < 1:
         return f"{seconds * 1e3:.6g}ms" if seconds else "0s"

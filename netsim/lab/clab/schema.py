@@ -90,8 +90,7 @@ def schema_errors(doc: Document) -> list[ModelError]:
         path: KeyPath = tuple(error.absolute_path)
         if (
             error.validator == "anyOf"
-            and len(path) == 3
-            and path[:2] == ("topology", "links")
+            and path[:-1] == ("topology", "links")      # one item of the links list
             and isinstance(error.instance, dict)
         ):
             errors.extend(_link_errors(schema, error.instance, path, doc))

@@ -29,6 +29,7 @@ from netsim.lab.clab.render import render_lab, write_files
 from netsim.lab.host import linux
 from netsim.lab.live.lab import Lab
 from netsim.lab.live.status import host_paths
+from netsim.model.effects import LinkMode, failure_effects
 from netsim.model.scenario import FailureMode, TargetKind, TrafficKind
 from netsim.trace.core import (
     LOST,
@@ -71,15 +72,8 @@ def playable(scenario: Scenario) -> tuple[Scenario, LabNote]:
 
 def failed_links(topology: Topology, failure: Failure) -> list[str]:
     """Model links a failure impairs, with the VPNs that ride over them."""
-    if failure.target is TargetKind.LINK:
-        direct = {failure.name}
-    elif failure.target is TargetKind.NODE:
-        direct = {lk.name for lk in topology.links_of(failure.name)}
-    else:
-        group = topology.group(failure.name)
-        direct = set(group.links) | {lk.name for n in group.nodes for lk in topology.links_of(n)}
-    vpns = {lk.name for lk in topology.links if direct.intersection(lk.underlay)}
-    return sorted(direct | vpns)
+    return sorted(failure_effects(topology, failure.target, failure.name,
+                                  LinkMode.of(failure.mode)))
 
 
 def _inject(lab: Lab, topology: Topology, failure: Failure) -> list[Change]:

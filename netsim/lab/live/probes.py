@@ -46,6 +46,9 @@ DEFAULT_PORT = 0  # the receiver picks a free port, so streams to one host do no
 SO_TIMESTAMPNS = 35
 READY_S = 20.0
 IN_FLIGHT_S = 1.0  # after the last datagram is sent, before the receiver stops
+SPIN_S = 0.002  # this close to a send time the sender stops sleeping (timer slack)
+IKE_PORT = 500
+NAT_T_PORT = 4500  # IKE and ESP in UDP (libipsec always encapsulates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +239,7 @@ def _send(args: argparse.Namespace) -> None:
     for seq, packet in enumerate(packets):
         due = start + seq / args.rate
         while (wait := due - time.perf_counter()) > 0:
-            time.sleep(wait if wait > 0.002 else 0)
+            time.sleep(wait if wait > SPIN_S else 0)
         now = time.time_ns()
         struct.pack_into("!q", packet, offset, now)
         with contextlib.suppress(OSError):  # no route right now: lost, as on a real host
@@ -328,9 +331,10 @@ def classify_capture(pcap: Path, inner: list[str]) -> CaptureReport:
         elif IPv6 in packet:
             kind = "ipv6-link-local" if packet[IPv6].src.startswith("fe80") or packet[
                 IPv6].src == "::" else "other"
-        elif IP in packet and UDP in packet and 500 in (packet[UDP].sport, packet[UDP].dport):
+        elif IP in packet and UDP in packet and IKE_PORT in (packet[UDP].sport, packet[UDP].dport):
             kind = "ike"
-        elif IP in packet and UDP in packet and 4500 in (packet[UDP].sport, packet[UDP].dport):
+        elif IP in packet and UDP in packet and NAT_T_PORT in (packet[UDP].sport,
+                                                              packet[UDP].dport):
             payload = bytes(packet[UDP].payload)
             kind = ("nat-keepalive" if payload == b"\xff" else
                     "ike" if payload[:4] == b"\0\0\0\0" else "esp-in-udp")

@@ -201,7 +201,7 @@ def hashed_uniform(key: int, index: np.ndarray) -> np.ndarray:
     (a lossy link, a saturated direction) and stays the same across fixed-point rounds.
 
     >>> u = hashed_uniform(7, np.arange(100000))
-    >>> bool(0.49 < u.mean() < 0.51) and hashed_uniform(7, np.array([5]))[0] == u[5]
+    >>> bool(0.49 < u.mean() < 0.51 and hashed_uniform(7, np.array([5]))[0] == u[5])
     True
     """
     with np.errstate(over="ignore"):

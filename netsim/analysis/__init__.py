@@ -1,0 +1,10 @@
+"""Analysis: pure functions of a Trace (and its scenario), the same for simulated and lab runs.
+
+:func:`~netsim.analysis.summary.summarize` builds the typed
+:class:`~netsim.analysis.results.Summary` (``summary.json``); :mod:`~netsim.analysis.failover`
+measures failover gaps from the data plane; :mod:`~netsim.analysis.stats` holds the
+estimators; :mod:`~netsim.analysis.availability` and :mod:`~netsim.analysis.graph` judge
+availability and single points of failure from the topology.
+"""
+
+from __future__ import annotations
