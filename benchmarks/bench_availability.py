@@ -34,14 +34,18 @@ def main() -> None:
         best_wall = min(best_wall, time.perf_counter() - wall)
         best_cpu = min(best_cpu, time.process_time() - cpu)
     verdict = "under" if best_wall < BUDGET_S else "OVER"
-    print(f"{args.years:,} simulated years of {topo.name}: {best_wall:.2f} s wall "
-          f"({verdict} {BUDGET_S:g} s), {best_cpu:.2f} s CPU, "
-          f"{args.years / best_wall:,.0f} years/s")
+    print(
+        f"{args.years:,} simulated years of {topo.name}: {best_wall:.2f} s wall "
+        f"({verdict} {BUDGET_S:g} s), {best_cpu:.2f} s CPU, "
+        f"{args.years / best_wall:,.0f} years/s"
+    )
     for p in doc["pairs"]:
         d = p["downtime_min_per_year"]
-        print(f"  {p['a']}-{p['b']}: simulated {p['simulated']:.7f} "
-              f"[{p['ci'][0]:.7f}, {p['ci'][1]:.7f}], closed form {p['closed_form']:.7f}, "
-              f"downtime min/yr mean {d['mean']:.2f} p50 {d['p50']:.2f} p95 {d['p95']:.2f}")
+        print(
+            f"  {p['a']}-{p['b']}: simulated {p['simulated']:.7f} "
+            f"[{p['ci'][0]:.7f}, {p['ci'][1]:.7f}], closed form {p['closed_form']:.7f}, "
+            f"downtime min/yr mean {d['mean']:.2f} p50 {d['p50']:.2f} p95 {d['p95']:.2f}"
+        )
 
 
 if __name__ == "__main__":

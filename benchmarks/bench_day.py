@@ -27,8 +27,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--engines", default="exact", help="comma list: exact,fast")
     args = parser.parse_args()
-    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml",
-                             [f"duration={args.hours}h"])
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", [f"duration={args.hours}h"])
     cls = "api-aws-gcp"
     ci = [c.name for c in scenario.traffic].index(cls)
     rows = []
@@ -41,12 +40,16 @@ def main() -> None:
     rows.append(("plain simpy", plain["wall_s"], plain["requests"], plain["latencies"][cls]))
     base = rows[-1][1]
     print(f"ADR-003 baseline, {args.hours:g} simulated hours, class {cls}")
-    print(f"{'model':<16}{'wall s':>9}{'requests':>11}{'req/s wall':>12}{'x plain':>9}"
-          f"{'P95 ms':>9}{'P99 ms':>9}")
+    print(
+        f"{'model':<16}{'wall s':>9}{'requests':>11}{'req/s wall':>12}{'x plain':>9}"
+        f"{'P95 ms':>9}{'P99 ms':>9}"
+    )
     for name, wall, n, lat in rows:
         p95, p99 = np.quantile(lat, [0.95, 0.99]) * 1e3
-        print(f"{name:<16}{wall:>9.2f}{n:>11}{n / wall:>12.0f}{base / wall:>9.2f}"
-              f"{p95:>9.2f}{p99:>9.2f}")
+        print(
+            f"{name:<16}{wall:>9.2f}{n:>11}{n / wall:>12.0f}{base / wall:>9.2f}"
+            f"{p95:>9.2f}{p99:>9.2f}"
+        )
 
 
 if __name__ == "__main__":

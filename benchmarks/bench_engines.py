@@ -50,11 +50,15 @@ def compare(title: str, scenario: Scenario, plain: bool) -> None:
     print(f"\n== {title}: {scenario.duration / 3600:g} simulated hours ==")
     print(f"{'model':<8}{'wall s':>9}{'cpu s':>9}{'x fast cpu':>12}{'x fast wall':>13}")
     for name, (_, wall, cpu) in runs.items():
-        print(f"{name:<8}{wall:>9.2f}{cpu:>9.2f}{cpu / runs['fast'][2]:>12.1f}"
-              f"{wall / runs['fast'][1]:>13.1f}")
+        print(
+            f"{name:<8}{wall:>9.2f}{cpu:>9.2f}{cpu / runs['fast'][2]:>12.1f}"
+            f"{wall / runs['fast'][1]:>13.1f}"
+        )
     fast, exact = runs["fast"][0], runs["exact"][0]
-    print(f"{'class':<22}{'q':>4}{'exact ms':>10}{'exact 95% CI':>20}{'fast ms':>10}"
-          f"{'error':>9}{'in CI':>7}" + (f"{'plain ms':>10}" if plain else ""))
+    print(
+        f"{'class':<22}{'q':>4}{'exact ms':>10}{'exact 95% CI':>20}{'fast ms':>10}"
+        f"{'error':>9}{'in CI':>7}" + (f"{'plain ms':>10}" if plain else "")
+    )
     worst = 0.0
     for name, e in exact["traffic"].items():
         if e.get("kind") == "bulk" or not e.get("latency_ms"):
@@ -71,18 +75,23 @@ def compare(title: str, scenario: Scenario, plain: bool) -> None:
             if plain:
                 lat = runs["plain"][0]["latencies"].get(name, np.zeros(0))
                 extra = f"{np.quantile(lat, int(q[1:]) / 100) * 1e3:>10.2f}" if len(lat) else ""
-            print(f"{name:<22}{q:>4}{ev:>10.3f}{f'[{lo:.3f}, {hi:.3f}]':>20}{fv:>10.3f}"
-                  f"{err:>+9.2%}{'yes' if inside else 'no':>7}{extra}")
+            print(
+                f"{name:<22}{q:>4}{ev:>10.3f}{f'[{lo:.3f}, {hi:.3f}]':>20}{fv:>10.3f}"
+                f"{err:>+9.2%}{'yes' if inside else 'no':>7}{extra}"
+            )
     verdict = "PASS" if worst <= TOLERANCE else "FAIL"
-    print(f"agreement: every P95/P99 inside the exact CI or within {TOLERANCE:.0%}: {verdict} "
-          f"(largest error outside the CI {worst:.2%})")
+    print(
+        f"agreement: every P95/P99 inside the exact CI or within {TOLERANCE:.0%}: {verdict} "
+        f"(largest error outside the CI {worst:.2%})"
+    )
     for f, e in zip(fast["failovers"], exact["failovers"], strict=False):
         print(f"failover {f['subject']}: gap fast {f['gap_s']} s, exact {e['gap_s']} s")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--hours", type=float, default=24.0, help="baseline length")
     parser.add_argument("--skip-plain", action="store_true")
     args = parser.parse_args()

@@ -24,14 +24,23 @@ def main() -> None:
     netsim = str(VENV_BIN / "netsim")
     rows = [
         time_process("python -c pass", [sys.executable, "-c", "pass"], args.repeat),
-        time_process("python -c 'import scipy.stats'",
-                     [sys.executable, "-c", "import scipy.stats"], args.repeat),
+        time_process(
+            "python -c 'import scipy.stats'",
+            [sys.executable, "-c", "import scipy.stats"],
+            args.repeat,
+        ),
         time_process("netsim --version", [netsim, "--version"], args.repeat),
         time_process("netsim --help", [netsim, "--help"], args.repeat),
-        time_process("netsim validate megaport-hub + 15 scenarios",
-                     [netsim, "validate", "topologies/megaport-hub.yaml",
-                      *sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))],
-                     args.repeat),
+        time_process(
+            "netsim validate megaport-hub + 15 scenarios",
+            [
+                netsim,
+                "validate",
+                "topologies/megaport-hub.yaml",
+                *sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml")),
+            ],
+            args.repeat,
+        ),
     ]
     print_table("netsim start-up, whole processes", rows)
 

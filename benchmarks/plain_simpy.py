@@ -28,8 +28,7 @@ def run_plain(scenario: Scenario, seed: int | None = None) -> dict[str, Any]:
     topo = scenario.topology
     env = simpy.Environment()
     rng = np.random.default_rng(seed)
-    wires = {(link.name, d): simpy.Resource(env, capacity=1)
-             for link in topo.links for d in (0, 1)}
+    wires = {(link.name, d): simpy.Resource(env, capacity=1) for link in topo.links for d in (0, 1)}
     latencies: dict[str, list[float]] = {c.name: [] for c in scenario.traffic}
     mesh = scenario.mesh.sidecar_latency
     # Fair to the baseline: routes computed once, random draws taken in blocks.
@@ -47,9 +46,15 @@ def run_plain(scenario: Scenario, seed: int | None = None) -> dict[str, Any]:
         return draw(mesh) if mesh is not None else 0.0
 
     names = topo.node_names
-    hops = {(a, b): [(topo.link(n), wires[(n, d)]) for n, d in
-                     directed_hops(topo, a, best_path(topo, a, b, frozenset()) or ())]
-            for a in names for b in names if a != b}
+    hops = {
+        (a, b): [
+            (topo.link(n), wires[(n, d)])
+            for n, d in directed_hops(topo, a, best_path(topo, a, b, frozenset()) or ())
+        ]
+        for a in names
+        for b in names
+        if a != b
+    }
 
     def carry(src: str, dst: str, size: float) -> Any:
         for link, wire in hops[(src, dst)]:
@@ -85,10 +90,17 @@ def run_plain(scenario: Scenario, seed: int | None = None) -> dict[str, Any]:
             continue
         stop = min(cls.stop or scenario.duration, scenario.duration)
         for di, dst in enumerate(cls.dsts):
-            times = poisson_times(stream(seed, "arrivals:" + cls.name, di),
-                                  cls.rate / len(cls.dsts), cls.profile, cls.start, stop)
+            times = poisson_times(
+                stream(seed, "arrivals:" + cls.name, di),
+                cls.rate / len(cls.dsts),
+                cls.profile,
+                cls.start,
+                stop,
+            )
             env.process(source(cls, dst, times))
     env.run(until=scenario.duration + 10)
-    return {"latencies": {k: np.asarray(v) for k, v in latencies.items()},
-            "wall_s": time.perf_counter() - started,
-            "requests": sum(len(v) for v in latencies.values())}
+    return {
+        "latencies": {k: np.asarray(v) for k, v in latencies.items()},
+        "wall_s": time.perf_counter() - started,
+        "requests": sum(len(v) for v in latencies.values()),
+    }

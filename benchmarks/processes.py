@@ -31,14 +31,14 @@ class Timing:
         return statistics.median(self.walls)
 
 
-def time_process(label: str, argv: list[str], repeat: int = 3, cwd: Path = ROOT,
-                 ok: tuple[int, ...] = (0, 1)) -> Timing:
+def time_process(
+    label: str, argv: list[str], repeat: int = 3, cwd: Path = ROOT, ok: tuple[int, ...] = (0, 1)
+) -> Timing:
     """Run ``argv`` ``repeat`` times; exit statuses outside ``ok`` stop the benchmark."""
     walls, rss, code = [], 0.0, 0
     for _ in range(repeat):
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.perf_counter() - started)
         code = os.waitstatus_to_exitcode(status)
@@ -48,16 +48,17 @@ def time_process(label: str, argv: list[str], repeat: int = 3, cwd: Path = ROOT,
         proc.returncode = code
         if code not in ok:
             raise SystemExit(f"{label}: {' '.join(argv)} exited {code}\n{err}")
-        rss = max(rss, usage.ru_maxrss / 1024)     # KiB on Linux
+        rss = max(rss, usage.ru_maxrss / 1024)  # KiB on Linux
     return Timing(label, tuple(walls), rss, code)
 
 
 def print_table(title: str, rows: list[Timing]) -> None:
     """One line per command; ``x first`` is the first row's median over this row's."""
     print(title)
-    print(f"{'command':<44}{'min s':>8}{'median s':>10}{'max s':>8}{'peak MiB':>10}"
-          f"{'x first':>9}")
+    print(f"{'command':<44}{'min s':>8}{'median s':>10}{'max s':>8}{'peak MiB':>10}{'x first':>9}")
     base = rows[0].median
     for r in rows:
-        print(f"{r.label:<44}{min(r.walls):>8.3f}{r.median:>10.3f}{max(r.walls):>8.3f}"
-              f"{r.max_rss_mib:>10.0f}{base / r.median:>9.2f}")
+        print(
+            f"{r.label:<44}{min(r.walls):>8.3f}{r.median:>10.3f}{max(r.walls):>8.3f}"
+            f"{r.max_rss_mib:>10.0f}{base / r.median:>9.2f}"
+        )

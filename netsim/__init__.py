@@ -20,9 +20,13 @@ if TYPE_CHECKING:
     from netsim.pipeline import simulate
 
 #: public name -> the module that defines it
-_LAZY = {"Scenario": "netsim.model", "Topology": "netsim.model",
-         "load_scenario": "netsim.model", "load_topology": "netsim.model",
-         "simulate": "netsim.pipeline"}
+_LAZY = {
+    "Scenario": "netsim.model",
+    "Topology": "netsim.model",
+    "load_scenario": "netsim.model",
+    "load_topology": "netsim.model",
+    "simulate": "netsim.pipeline",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -26,11 +26,15 @@ if TYPE_CHECKING:
     from netsim.model.scenario import Scenario
     from netsim.trace.core import Trace
 
-Progress = Callable[[float, float], None]   # (simulated seconds done, total)
+Progress = Callable[[float, float], None]  # (simulated seconds done, total)
 
 
-def simulate(scenario: Scenario, seed: int | None = None, engine: str = "exact",
-             progress: Progress | None = None) -> tuple[Trace, Summary]:
+def simulate(
+    scenario: Scenario,
+    seed: int | None = None,
+    engine: str = "exact",
+    progress: Progress | None = None,
+) -> tuple[Trace, Summary]:
     """Run one scenario and summarise it (the library form of ``netsim run``)."""
     simulation = build_simulation(scenario, seed, engine=engine)
     trace = simulation.run(progress=progress)

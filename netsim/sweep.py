@@ -48,7 +48,7 @@ class Task:
     point: int
     values: tuple[tuple[str, str], ...]
     scenario: Scenario
-    replications: tuple[tuple[int, int], ...]     # (replication index, seed)
+    replications: tuple[tuple[int, int], ...]  # (replication index, seed)
     engine: str
 
 
@@ -75,14 +75,17 @@ def parse_grid(items: Sequence[str]) -> list[tuple[str, list[str]]]:
 def grid_points(grid: list[tuple[str, list[str]]]) -> list[tuple[tuple[str, str], ...]]:
     """The cartesian product, first key slowest."""
     keys = [k for k, _ in grid]
-    return [tuple(zip(keys, combo, strict=True)) for combo in
-            itertools.product(*(values for _, values in grid))]
+    return [
+        tuple(zip(keys, combo, strict=True))
+        for combo in itertools.product(*(values for _, values in grid))
+    ]
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """Independent, reproducible seeds for replications 0..R-1 of base ``seed``."""
-    return [int(np.random.SeedSequence([seed, r]).generate_state(1)[0])
-            for r in range(replications)]
+    return [
+        int(np.random.SeedSequence([seed, r]).generate_state(1)[0]) for r in range(replications)
+    ]
 
 
 def run_task(task: Task) -> list[Row]:
@@ -94,8 +97,7 @@ def run_task(task: Task) -> list[Row]:
     for rep, seed in task.replications:
         trace = build_simulation(task.scenario, seed, task.engine).run()
         summary = summarize(trace, task.scenario)
-        row: Row = {"point": task.point, "replication": rep, "seed": seed,
-                    **dict(task.values)}
+        row: Row = {"point": task.point, "replication": rep, "seed": seed, **dict(task.values)}
         for slo in summary.slos:
             row[slo.name] = slo.measured
             row[f"{slo.name}:pass"] = slo.passed
@@ -104,25 +106,36 @@ def run_task(task: Task) -> list[Row]:
     return rows
 
 
-def plan_sweep(path: Path, grid: list[tuple[str, list[str]]], replications: int = 1,
-               seed: int | None = None, overrides: Sequence[str] = (), engine: str = "fast",
-               batch: int | None = None) -> list[Task]:
+def plan_sweep(
+    path: Path,
+    grid: list[tuple[str, list[str]]],
+    replications: int = 1,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    engine: str = "fast",
+    batch: int | None = None,
+) -> list[Task]:
     """Load every point's scenario (all input errors surface here) and cut the tasks."""
     if replications < 1:
         raise UsageError(f"--replications must be at least 1, got {replications}")
     tasks = []
     for i, values in enumerate(grid_points(grid)):
         scenario = load_scenario(path, [*overrides, *(f"{k}={v}" for k, v in values)])
-        seeds = list(enumerate(replication_seeds(scenario.seed if seed is None else seed,
-                                                 replications)))
+        seeds = list(
+            enumerate(replication_seeds(scenario.seed if seed is None else seed, replications))
+        )
         size = batch or replications
         for j in range(0, replications, size):
-            tasks.append(Task(i, values, scenario, tuple(seeds[j:j + size]), engine))
+            tasks.append(Task(i, values, scenario, tuple(seeds[j : j + size]), engine))
     return tasks
 
 
-def run_sweep(tasks: list[Task], workers: int | None = None, scheduler: str | None = None,
-              progress: Callable[[int, int], None] | None = None) -> list[Row]:
+def run_sweep(
+    tasks: list[Task],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Row]:
     """Run the tasks locally (``workers`` processes; 1: in this process) or on a Dask
     cluster (``scheduler`` address); the rows sorted by point and replication."""
     rows: list[Row] = []
@@ -142,8 +155,10 @@ def run_sweep(tasks: list[Task], workers: int | None = None, scheduler: str | No
         try:
             client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as exc:
-            raise EnvironmentProblem(f"cannot reach the Dask scheduler at {scheduler}: {exc}; "
-                                     "start one (dask scheduler) or use --workers") from None
+            raise EnvironmentProblem(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}; "
+                "start one (dask scheduler) or use --workers"
+            ) from None
         with client:
             futures = client.map(run_task, tasks, pure=False)
             for future in dask_completed(futures):  # type: ignore[no-untyped-call]
@@ -168,8 +183,9 @@ def table_csv(rows: list[Row]) -> str:
     return out.getvalue()
 
 
-def write_sweep(out: Path, rows: list[Row], grid: list[tuple[str, list[str]]],
-                meta: dict[str, object]) -> None:
+def write_sweep(
+    out: Path, rows: list[Row], grid: list[tuple[str, list[str]]], meta: dict[str, object]
+) -> None:
     """``sweep.csv``, ``sweep.json`` and ``sensitivity.png``, each written atomically."""
     atomic_write(out / "sweep.csv", table_csv(rows).encode())
     atomic_write(out / "sweep.json", dumps({**meta, "grid": dict(grid), "rows": rows}))

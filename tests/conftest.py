@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite golden files from the current output")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite golden files from the current output"
+    )
 
 
 @pytest.fixture
@@ -31,8 +32,7 @@ def lab_missing() -> str | None:
     """Why lab tests cannot run here, or None if they can."""
     if os.geteuid() != 0:
         return "lab tests need root (network namespaces, FRR and strongSwan daemons)"
-    for tool, package in (("vtysh", "frr"), ("swanctl", "strongswan-swanctl"),
-                          ("ip", "iproute2")):
+    for tool, package in (("vtysh", "frr"), ("swanctl", "strongswan-swanctl"), ("ip", "iproute2")):
         if shutil.which(tool) is None:
             return f"lab tests need {tool} (apt-get install {package})"
     return None

@@ -36,9 +36,16 @@ links:
 """
 
 
-def pair_scenario(tmp_path: Path, failures: str, primary_extra: str = "", *,
-                  duration: str = "120s", rate: str = "200/s", seed: int = 1,
-                  extra_traffic: str = "") -> Scenario:
+def pair_scenario(
+    tmp_path: Path,
+    failures: str,
+    primary_extra: str = "",
+    *,
+    duration: str = "120s",
+    rate: str = "200/s",
+    seed: int = 1,
+    extra_traffic: str = "",
+) -> Scenario:
     """Probes a -> b at ``rate`` over the pair topology with the given failures block."""
     (tmp_path / "pair.yaml").write_text(PAIR_TOPOLOGY.format(primary_extra=primary_extra))
     (tmp_path / "s.yaml").write_text(f"""
@@ -55,7 +62,8 @@ failures:
     return load_scenario(tmp_path / "s.yaml")
 
 
-def run(scenario: Scenario, seed: int | None = None, engine: str = "exact"
-        ) -> tuple[Trace, dict[str, Any]]:
+def run(
+    scenario: Scenario, seed: int | None = None, engine: str = "exact"
+) -> tuple[Trace, dict[str, Any]]:
     trace = build_simulation(scenario, seed, engine=engine).run()
     return trace, summarize(trace, scenario).to_json()

@@ -18,8 +18,12 @@ CASES = Path(__file__).parent / "golden" / "errors"
 
 
 @pytest.mark.parametrize("case", sorted(p.stem for p in CASES.glob("*.yaml")))
-def test_error_messages(case: str, capsys: pytest.CaptureFixture[str],
-                        monkeypatch: pytest.MonkeyPatch, update_golden: bool) -> None:
+def test_error_messages(
+    case: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    update_golden: bool,
+) -> None:
     monkeypatch.chdir(CASES)
     status = main(["validate", f"{case}.yaml"])
     err = capsys.readouterr().err
@@ -29,13 +33,16 @@ def test_error_messages(case: str, capsys: pytest.CaptureFixture[str],
     if update_golden:
         golden.write_text(err)
     if not golden.exists():
-        pytest.fail(f"{golden.name} is missing: check this output, then write it with "
-                    f"pytest --update-golden\n{err}")
+        pytest.fail(
+            f"{golden.name} is missing: check this output, then write it with "
+            f"pytest --update-golden\n{err}"
+        )
     assert err == golden.read_text()
 
 
-def test_every_error_of_a_file_is_reported_at_once(capsys: pytest.CaptureFixture[str],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_error_of_a_file_is_reported_at_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(CASES)
     assert main(["validate", "scenario-errors.yaml", "wrong-unit.yaml"]) == 2
     err = capsys.readouterr().err

@@ -26,11 +26,21 @@ NETSIM = Path(__file__).resolve().parents[1] / "netsim"
 LAYERS: dict[str, tuple[set[str] | None, set[str]]] = {
     "netsim.model": ({"netsim.errors"}, set()),
     "netsim.trace": ({"netsim.errors", "netsim.model"}, set()),
-    "netsim.sim": (None, {"netsim.analysis", "netsim.report", "netsim.lab", "netsim.cli",
-                          "netsim.verify", "netsim.testing"}),
+    "netsim.sim": (
+        None,
+        {
+            "netsim.analysis",
+            "netsim.report",
+            "netsim.lab",
+            "netsim.cli",
+            "netsim.verify",
+            "netsim.testing",
+        },
+    ),
     "netsim.analysis": (None, {"netsim.sim", "netsim.lab", "netsim.report", "netsim.cli"}),
     "netsim.lab": (None, {"netsim.sim", "netsim.report", "netsim.cli"}),
 }
+
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(NETSIM.parent).with_suffix("").parts
@@ -42,7 +52,8 @@ MODULES = {module_name(p): p for p in sorted(NETSIM.rglob("*.py"))}
 
 def _type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _nodes(tree: ast.AST) -> list[ast.AST]:
@@ -181,5 +192,5 @@ def test_no_import_cycle() -> None:
 def test_layering(layer: str) -> None:
     unexpected = layer_violations(layer)
     assert not unexpected, f"{layer} must not import:\n" + "\n".join(
-        f"  {a} -> {b}" for a, b in sorted(unexpected))
-
+        f"  {a} -> {b}" for a, b in sorted(unexpected)
+    )

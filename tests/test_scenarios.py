@@ -34,10 +34,18 @@ def verdicts(summary: dict[str, Any]) -> dict[str, bool]:
 
 
 def test_every_scenario_file_has_a_test() -> None:
-    tested = {"baseline", "interconnect-blackhole", "interconnect-blackhole-no-bfd",
-              "interconnect-cut", "mcr-outage", "vpn-only-staging",
-              "replication-during-failover", "flapping-interconnect", "random-failures-month",
-              "dr-failover"}
+    tested = {
+        "baseline",
+        "interconnect-blackhole",
+        "interconnect-blackhole-no-bfd",
+        "interconnect-cut",
+        "mcr-outage",
+        "vpn-only-staging",
+        "replication-during-failover",
+        "flapping-interconnect",
+        "random-failures-month",
+        "dr-failover",
+    }
     shipped = {p.stem for p in SCENARIOS.glob("*.yaml") if not p.stem.startswith("lab-")}
     assert shipped == tested
 
@@ -51,7 +59,7 @@ def test_baseline_meets_every_slo_with_no_failover() -> None:
     # RTT over the MCR: 2 x (0.5 + 10.1) ms + ~5 ms server + ~2.7 ms sidecars + queueing
     assert 26.0 < api["p50"] < 32.0
     assert summary["traffic"]["api-aws-azure"]["latency_ms"]["p50"] < 15.0
-    assert summary["links"]["vpn-aws-gcp"]["bytes"] == 0.0       # the fallback stays idle
+    assert summary["links"]["vpn-aws-gcp"]["bytes"] == 0.0  # the fallback stays idle
 
 
 def test_interconnect_blackhole_with_bfd() -> None:
@@ -104,9 +112,9 @@ def test_mcr_outage_moves_every_pair_onto_the_vpn_mesh() -> None:
 def test_vpn_only_staging_misses_production_latency() -> None:
     _, summary = simulate("vpn-only-staging")
     v = verdicts(summary)
-    assert not v["api-p95"]                        # saturated by the replication burst
+    assert not v["api-p95"]  # saturated by the replication burst
     repl = summary["traffic"]["replication"]
-    assert repl["throughput_mbps"] == pytest.approx(1250, rel=0.01)   # the VPN's capacity
+    assert repl["throughput_mbps"] == pytest.approx(1250, rel=0.01)  # the VPN's capacity
     assert repl["completed"] == 1
 
 
@@ -137,10 +145,13 @@ def impaired_seconds(scenario: Scenario, link: str) -> float:
     drawn from mtbf/mttr for its seed) leaves ``link`` not forwarding: the union of the
     windows of every failure whose effects break it (its own, its nodes', its groups')."""
     schedule = [*scenario.failures, *random_failures(scenario, scenario.seed)]
-    windows = sorted((f.at, min(f.at + (f.duration or math.inf), scenario.duration))
-                     for f in schedule
-                     if failure_effects(scenario.topology, f.target, f.name,
-                                        LinkMode.of(f.mode)).get(link, LinkMode.UP).broken)
+    windows = sorted(
+        (f.at, min(f.at + (f.duration or math.inf), scenario.duration))
+        for f in schedule
+        if failure_effects(scenario.topology, f.target, f.name, LinkMode.of(f.mode))
+        .get(link, LinkMode.UP)
+        .broken
+    )
     total, covered = 0.0, 0.0
     for start, end in windows:
         total += max(0.0, end - max(start, covered))
@@ -150,20 +161,26 @@ def impaired_seconds(scenario: Scenario, link: str) -> float:
 
 @pytest.mark.slow
 def test_random_failures_month_draws_the_seeded_failures() -> None:
-    overrides = ["duration=9d", *(f"traffic.{c}.rate=0.2/s" for c in (
-        "aws-gcp", "gcp-aws", "aws-azure", "azure-aws", "gcp-azure", "azure-gcp"))]
+    overrides = [
+        "duration=9d",
+        *(
+            f"traffic.{c}.rate=0.2/s"
+            for c in ("aws-gcp", "gcp-aws", "aws-azure", "azure-aws", "gcp-azure", "azure-gcp")
+        ),
+    ]
     scenario = load_scenario(SCENARIOS / "random-failures-month.yaml", overrides)
     _, summary = run(scenario)
     subjects = [(f["subject"], f["mode"]) for f in summary["failovers"]]
     assert ("gcp-mcr", "blackhole") in subjects
     gcp = next(f for f in summary["failovers"] if f["subject"] == "gcp-mcr")
     assert gcp["detection"] == "bfd"
-    assert gcp["model_gap_s"] == pytest.approx(6.0)          # GCP BFD 1 s x 5 + 1 s
-    assert 1.0 <= gcp["gap_s"] <= 11.0                        # probes every 5 s on average
+    assert gcp["model_gap_s"] == pytest.approx(6.0)  # GCP BFD 1 s x 5 + 1 s
+    assert 1.0 <= gcp["gap_s"] <= 11.0  # probes every 5 s on average
     # the drawn schedule, not the simulator's link states: for seed 8 one gcp-mcr
     # blackhole of about 184 min
     assert summary["links"]["gcp-mcr"]["down_s"] == pytest.approx(
-        impaired_seconds(scenario, "gcp-mcr"), rel=0.01)
+        impaired_seconds(scenario, "gcp-mcr"), rel=0.01
+    )
 
 
 def test_dr_failover_moves_load_between_the_remaining_clouds() -> None:
@@ -171,7 +188,7 @@ def test_dr_failover_moves_load_between_the_remaining_clouds() -> None:
     (f,) = summary["failovers"]
     assert f["subject"] == "aws"
     assert f["target"] == "node"
-    assert f["restored_at_s"] is None                          # the region stays lost
+    assert f["restored_at_s"] is None  # the region stays lost
     v = verdicts(summary)
     assert v["dr-api-p95"]
     assert v["dr-api-availability"]

@@ -58,8 +58,10 @@ def test_grid_and_seeds() -> None:
     grid = parse_grid(GRID)
     points = grid_points(grid)
     assert len(points) == 4
-    assert points[1] == (("topology.links.primary.capacity", "40Mbps"),
-                         ("traffic.api.rate", "200/s"))
+    assert points[1] == (
+        ("topology.links.primary.capacity", "40Mbps"),
+        ("traffic.api.rate", "200/s"),
+    )
     seeds = replication_seeds(9, 3)
     assert len(set(seeds)) == 3
     assert seeds == replication_seeds(9, 3)
@@ -72,14 +74,19 @@ def test_dask_local_cluster_gives_the_local_table(scenario_file: Path) -> None:
 
     tasks = plan_sweep(scenario_file, parse_grid(GRID), replications=2)
     local = run_sweep(tasks, workers=2)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         remote = run_sweep(tasks, scheduler=cluster.scheduler_address)
     assert remote == local
     assert len(local) == 8
     # The grid really changes the outcome: a 40 Mbps primary is slower at 200/s.
-    p95 = {(r["topology.links.primary.capacity"], r["traffic.api.rate"], r["replication"]):
-           r["api-p95"] for r in local}
+    p95 = {
+        (r["topology.links.primary.capacity"], r["traffic.api.rate"], r["replication"]): r[
+            "api-p95"
+        ]
+        for r in local
+    }
     assert p95[("40Mbps", "200/s", 0)] > p95[("100Mbps", "200/s", 0)]
     # Replications differ from each other (different seeds)...
     assert p95[("100Mbps", "100/s", 0)] != p95[("100Mbps", "100/s", 1)]
@@ -87,8 +94,24 @@ def test_dask_local_cluster_gives_the_local_table(scenario_file: Path) -> None:
 
 def test_cli_writes_table_json_and_plot(scenario_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main(["sweep", str(scenario_file), "--grid", "traffic.api.rate=100/s,200/s",
-                 "--replications", "2", "--workers", "1", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(scenario_file),
+                "--grid",
+                "traffic.api.rate=100/s,200/s",
+                "--replications",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     assert len(rows) == 4
     assert {r["traffic.api.rate"] for r in rows} == {"100/s", "200/s"}

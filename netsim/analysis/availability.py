@@ -54,10 +54,10 @@ from netsim.model.streams import stream
 from netsim.model.topology import Link, LinkKind, Topology
 
 YEAR_S = 365 * 86400.0
-SLA_CLAIMED = 0.9999          # ADR-003: "99.99% SLA" on the interconnects
-MAX_ENUMERATED = 20           # elements: above this, inclusion-exclusion over path sets
+SLA_CLAIMED = 0.9999  # ADR-003: "99.99% SLA" on the interconnects
+MAX_ENUMERATED = 20  # elements: above this, inclusion-exclusion over path sets
 MAX_PATH_SETS = 18
-COUNT_MAX_LINKS = 10          # up to 2^20 (broken, routing) keys: count them, do not sort
+COUNT_MAX_LINKS = 10  # up to 2^20 (broken, routing) keys: count them, do not sort
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class Element:
     name: str
     mtbf: float
     mttr: Dist
-    breaks: tuple[tuple[str, bool], ...]    # (routed link, detected as a blackhole)
+    breaks: tuple[tuple[str, bool], ...]  # (routed link, detected as a blackhole)
 
     @property
     def availability(self) -> float:
@@ -82,18 +82,24 @@ class PairResult:
     simulated: float
     ci: tuple[float, float]
     closed_form: float | None
-    downtime_min: np.ndarray                # per simulated year
+    downtime_min: np.ndarray  # per simulated year
 
     def to_json(self) -> dict[str, object]:
         d = self.downtime_min
-        return {"a": self.a, "b": self.b, "simulated": round(self.simulated, 9),
-                "ci": [round(x, 9) if math.isfinite(x) else None for x in self.ci],
-                "closed_form": None if self.closed_form is None
-                else round(self.closed_form, 9),
-                "downtime_min_per_year": {"mean": round(float(d.mean()), 3),
-                                          "p50": round(float(np.percentile(d, 50)), 3),
-                                          "p95": round(float(np.percentile(d, 95)), 3)},
-                "sla": SLA_CLAIMED, "meets_sla": bool(self.simulated >= SLA_CLAIMED)}
+        return {
+            "a": self.a,
+            "b": self.b,
+            "simulated": round(self.simulated, 9),
+            "ci": [round(x, 9) if math.isfinite(x) else None for x in self.ci],
+            "closed_form": None if self.closed_form is None else round(self.closed_form, 9),
+            "downtime_min_per_year": {
+                "mean": round(float(d.mean()), 3),
+                "p50": round(float(np.percentile(d, 50)), 3),
+                "p95": round(float(np.percentile(d, 95)), 3),
+            },
+            "sla": SLA_CLAIMED,
+            "meets_sla": bool(self.simulated >= SLA_CLAIMED),
+        }
 
 
 def elements(topo: Topology) -> list[Element]:
@@ -109,7 +115,7 @@ def elements(topo: Topology) -> list[Element]:
         for name in links:
             if name in routed:
                 out[name] = out.get(name, False) or blackhole
-            for vpn in users.get(name, ()):          # a tunnel over it: a blackhole
+            for vpn in users.get(name, ()):  # a tunnel over it: a blackhole
                 out[vpn] = True
         return tuple(sorted(out.items()))
 
@@ -117,18 +123,31 @@ def elements(topo: Topology) -> list[Element]:
     out = []
     for link in topo.links:
         if link.mtbf:
-            hole = link.kind is not LinkKind.INTERNET      # as random_failures()
-            out.append(Element("link", link.name, link.mtbf, link.mttr or default,
-                               effect([link.name], hole)))
+            hole = link.kind is not LinkKind.INTERNET  # as random_failures()
+            out.append(
+                Element(
+                    "link", link.name, link.mtbf, link.mttr or default, effect([link.name], hole)
+                )
+            )
     for node in topo.nodes:
         if node.mtbf:
-            out.append(Element("node", node.name, node.mtbf, node.mttr or default,
-                               effect([x.name for x in topo.links_of(node.name)], False)))
+            out.append(
+                Element(
+                    "node",
+                    node.name,
+                    node.mtbf,
+                    node.mttr or default,
+                    effect([x.name for x in topo.links_of(node.name)], False),
+                )
+            )
     for group in topo.groups:
         if group.mtbf:
             names = list(group.links) + [x.name for n in group.nodes for x in topo.links_of(n)]
-            out.append(Element("group", group.name, group.mtbf, group.mttr or default,
-                               effect(names, False)))
+            out.append(
+                Element(
+                    "group", group.name, group.mtbf, group.mttr or default, effect(names, False)
+                )
+            )
     return out
 
 
@@ -165,8 +184,9 @@ def closed_form(topo: Topology, a: str, b: str, method: str = "auto") -> float |
     paths = path_sets(topo, a, b)
     if not paths:
         return 0.0
-    needs = [frozenset(i for i, e in enumerate(elems) if {n for n, _ in e.breaks} & p)
-             for p in paths]
+    needs = [
+        frozenset(i for i, e in enumerate(elems) if {n for n, _ in e.breaks} & p) for p in paths
+    ]
     relevant = sorted(set().union(*needs))
     avail = np.array([elems[i].availability for i in relevant])
     if method == "enumerate" or (method == "auto" and len(relevant) <= MAX_ENUMERATED):
@@ -189,8 +209,9 @@ def closed_form(topo: Topology, a: str, b: str, method: str = "auto") -> float |
 
 
 # ---- Monte Carlo ----------------------------------------------------------------------
-def _renewals(rng: np.random.Generator, mtbf: float, mttr: Dist, horizon: float
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _renewals(
+    rng: np.random.Generator, mtbf: float, mttr: Dist, horizon: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the down periods of an alternating renewal process on [0, horizon)."""
     n = int(horizon / mtbf * 1.2) + 16
     while True:
@@ -231,8 +252,9 @@ def _merge(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, ...]:
     return s[first], reach[last], ids
 
 
-def link_intervals(topo: Topology, elems: list[Element], horizon: float, seed: int
-                   ) -> dict[str, tuple[np.ndarray, ...]]:
+def link_intervals(
+    topo: Topology, elems: list[Element], horizon: float, seed: int
+) -> dict[str, tuple[np.ndarray, ...]]:
     """Per routed link: (broken starts, ends, routing-down starts, ends), each disjoint."""
     causes: dict[str, list[tuple[np.ndarray, np.ndarray, bool]]] = {}
     for i, e in enumerate(elems):
@@ -246,7 +268,7 @@ def link_intervals(topo: Topology, elems: list[Element], horizon: float, seed: i
         s = np.concatenate([c[0] for c in causes[link.name]])
         t = np.concatenate([c[1] for c in causes[link.name]])
         holes = np.concatenate([np.full(len(c[0]), c[2]) for c in causes[link.name]])
-        if len(s) == 0:          # no failure within the horizon
+        if len(s) == 0:  # no failure within the horizon
             continue
         rng = stream(seed, "availability-detect", j)
         detect_at = s + _detection(link, holes, rng)
@@ -269,7 +291,7 @@ def simulate_pairs(topo: Topology, years: int, seed: int) -> list[PairResult]:
     names = [link.name for link in topo.routed_links]
     bit = {n: np.int64(1) << np.int64(i) for i, n in enumerate(names)}
     spans = link_intervals(topo, elements(topo), horizon, seed)
-    times = [np.arange(years, dtype=float) * YEAR_S]      # year starts: no change
+    times = [np.arange(years, dtype=float) * YEAR_S]  # year starts: no change
     broken, routing = [np.zeros(years, np.int64)], [np.zeros(years, np.int64)]
     for name, (bs, be, rs, re_) in spans.items():
         for lo, hi, is_broken in ((bs, be, True), (rs, re_, False)):
@@ -290,26 +312,33 @@ def simulate_pairs(topo: Topology, years: int, seed: int) -> list[PairResult]:
     results = []
     routes: dict[tuple[str, str, int], tuple[str, ...] | None] = {}
     for a, b in itertools.combinations(ends, 2):
-        down_state = np.array([_pair_down(topo, names, a, b, int(bm), int(rm), routes)
-                               for bm, rm in uniq], dtype=bool)
+        down_state = np.array(
+            [_pair_down(topo, names, a, b, int(bm), int(rm), routes) for bm, rm in uniq], dtype=bool
+        )
         down = down_state[inverse]
         per_year = np.bincount(year, weights=dur * down, minlength=years)
         avail = 1.0 - per_year / YEAR_S
         mean = float(avail.mean())
         if years > 1:
-            half = float(scipy.stats.t.ppf(0.975, years - 1) * avail.std(ddof=1)
-                         / math.sqrt(years))
+            half = float(scipy.stats.t.ppf(0.975, years - 1) * avail.std(ddof=1) / math.sqrt(years))
         else:
             half = math.nan
-        results.append(PairResult(a, b, mean, (mean - half, min(mean + half, 1.0)),
-                                  closed_form(topo, a, b), per_year / 60.0))
+        results.append(
+            PairResult(
+                a,
+                b,
+                mean,
+                (mean - half, min(mean + half, 1.0)),
+                closed_form(topo, a, b),
+                per_year / 60.0,
+            )
+        )
     return results
 
 
-def _distinct(bmask: np.ndarray, rmask: np.ndarray, n_links: int
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _distinct(bmask: np.ndarray, rmask: np.ndarray, n_links: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (broken, routing) mask pairs and the index of each segment's pair."""
-    if n_links <= COUNT_MAX_LINKS:        # small key space: count instead of sorting
+    if n_links <= COUNT_MAX_LINKS:  # small key space: count instead of sorting
         key = bmask << n_links | rmask
         seen = np.flatnonzero(np.bincount(key, minlength=1 << 2 * n_links))
         index = np.zeros(1 << 2 * n_links, np.int64)
@@ -318,13 +347,18 @@ def _distinct(bmask: np.ndarray, rmask: np.ndarray, n_links: int
     ub, ib = np.unique(bmask, return_inverse=True)
     ur, ir = np.unique(rmask, return_inverse=True)
     combos, inverse = np.unique(ib.reshape(-1) * len(ur) + ir.reshape(-1), return_inverse=True)
-    return (np.stack([ub[combos // len(ur)], ur[combos % len(ur)]], axis=1),
-            inverse.reshape(-1))
+    return (np.stack([ub[combos // len(ur)], ur[combos % len(ur)]], axis=1), inverse.reshape(-1))
 
 
-def _pair_down(topo: Topology, names: list[str], a: str, b: str, broken: int,
-               routing: int, cache: dict[tuple[str, str, int], tuple[str, ...] | None]
-               ) -> bool:
+def _pair_down(
+    topo: Topology,
+    names: list[str],
+    a: str,
+    b: str,
+    broken: int,
+    routing: int,
+    cache: dict[tuple[str, str, int], tuple[str, ...] | None],
+) -> bool:
     """Is the pair cut: no route, or the route in use crosses a broken link?"""
     if (a, b, routing) not in cache:
         believed = frozenset(n for i, n in enumerate(names) if routing >> i & 1)
@@ -335,9 +369,15 @@ def _pair_down(topo: Topology, names: list[str], a: str, b: str, broken: int,
     return any(broken >> names.index(n) & 1 for n in path)
 
 
-def availability_report(topo: Topology, years: int, seed: int
-                        ) -> dict[str, Any]:  # the --json document, printed as it is
+def availability_report(
+    topo: Topology, years: int, seed: int
+) -> dict[str, Any]:  # the --json document, printed as it is
     """The ``netsim availability --json`` document (architecture section 6)."""
     pairs = simulate_pairs(topo, years, seed)
-    return {"years": years, "seed": seed, "topology": topo.name, "sla": SLA_CLAIMED,
-            "pairs": [p.to_json() for p in pairs]}
+    return {
+        "years": years,
+        "seed": seed,
+        "topology": topo.name,
+        "sla": SLA_CLAIMED,
+        "pairs": [p.to_json() for p in pairs],
+    }

@@ -29,8 +29,9 @@ def affected_flows(trace: Trace, links: set[str], at: float) -> set[tuple[int, i
     return set(zip(a["cls"][mask].tolist(), a["dst"][mask].tolist(), strict=True))
 
 
-def measure_gap(trace: Trace, flows: set[tuple[int, int]], at: float,
-                until: float | None = None) -> tuple[float, int]:
+def measure_gap(
+    trace: Trace, flows: set[tuple[int, int]], at: float, until: float | None = None
+) -> tuple[float, int]:
     """(gap seconds, packets lost in it) after a failure at ``at``: the longest gap of any
     of ``flows`` and the losses of all of them."""
     a = trace.attempts
@@ -41,8 +42,9 @@ def measure_gap(trace: Trace, flows: set[tuple[int, int]], at: float,
     key = a["cls"].astype(np.int64) * 65536 + a["dst"].astype(np.int64)
     worst, lost_total = 0.0, 0
     for c, d in sorted(flows):
-        gap, lost = _flow_gap(t[sel & (key == c * 65536 + d)],
-                              a["status"][sel & (key == c * 65536 + d)], at)
+        gap, lost = _flow_gap(
+            t[sel & (key == c * 65536 + d)], a["status"][sel & (key == c * 65536 + d)], at
+        )
         worst, lost_total = max(worst, gap), lost_total + lost
     return worst, lost_total
 
@@ -81,6 +83,9 @@ def failover_results(trace: Trace) -> list[FailoverResult]:
         flows = affected_flows(trace, set(rec.links), at)
         gap, lost = measure_gap(trace, flows, at)
         model = None if rec.switched_at_s is None else rec.switched_at_s - at
-        out.append(FailoverResult(rec, round(gap, 4), lost,
-                                  None if model is None else round(model, 4), len(flows)))
+        out.append(
+            FailoverResult(
+                rec, round(gap, 4), lost, None if model is None else round(model, 4), len(flows)
+            )
+        )
     return out

@@ -42,7 +42,7 @@ import networkx as nx
 if TYPE_CHECKING:
     from netsim.model.topology import Topology
 
-DEFAULT_MTTR_S = 4 * 3600.0        # as the simulator's random failures (sim/arrivals.py)
+DEFAULT_MTTR_S = 4 * 3600.0  # as the simulator's random failures (sim/arrivals.py)
 MINUTES_PER_YEAR = 365.25 * 24 * 60
 
 
@@ -51,15 +51,15 @@ class Component:
     """Something that fails as one: a link, a node or a shared-risk group."""
 
     name: str
-    kind: str                        # "link" | "node" | "group"
-    availability: float              # steady state; 1.0 if it has no mtbf
-    links: frozenset[str]            # routed links it takes down when it fails
+    kind: str  # "link" | "node" | "group"
+    availability: float  # steady state; 1.0 if it has no mtbf
+    links: frozenset[str]  # routed links it takes down when it fails
 
 
 @dataclass(frozen=True, slots=True)
 class Spofs:
     layer: str
-    bridges: tuple[str, ...]          # link names
+    bridges: tuple[str, ...]  # link names
     articulation_points: tuple[str, ...]
 
 
@@ -124,8 +124,13 @@ def routed_graph(topology: Topology, layer: str = "overlay") -> nx.MultiGraph:
         g.add_node(node.name, role=node.role.value if node.role else None)
     for name in layer_links(topology, layer):
         link = topology.link(name)
-        g.add_edge(*link.endpoints, key=name, kind=link.kind.value, capacity=link.capacity,
-                   preference=link.preference)
+        g.add_edge(
+            *link.endpoints,
+            key=name,
+            kind=link.kind.value,
+            capacity=link.capacity,
+            preference=link.preference,
+        )
     return g
 
 
@@ -137,8 +142,9 @@ def graph_spofs(topology: Topology, layer: str = "primary") -> Spofs:
     g = routed_graph(topology, layer)
     g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
     simple = nx.Graph(g)
-    bridges = sorted(key for a, b in nx.bridges(simple) for key in g[a][b]
-                     if g.number_of_edges(a, b) == 1)
+    bridges = sorted(
+        key for a, b in nx.bridges(simple) for key in g[a][b] if g.number_of_edges(a, b) == 1
+    )
     points = sorted(nx.articulation_points(simple))
     return Spofs(layer, tuple(bridges), tuple(points))
 
@@ -159,24 +165,29 @@ def components(topology: Topology) -> tuple[Component, ...]:
     out = []
     for link in topology.links:
         mttr = link.mttr.mean() if link.mttr else DEFAULT_MTTR_S
-        out.append(Component(link.name, "link", steady_state(link.mtbf, mttr),
-                             effect({link.name})))
+        out.append(Component(link.name, "link", steady_state(link.mtbf, mttr), effect({link.name})))
     for node in topology.nodes:
         mttr = node.mttr.mean() if node.mttr else DEFAULT_MTTR_S
-        out.append(Component(node.name, "node", steady_state(node.mtbf, mttr),
-                             effect({x.name for x in topology.links_of(node.name)})))
+        out.append(
+            Component(
+                node.name,
+                "node",
+                steady_state(node.mtbf, mttr),
+                effect({x.name for x in topology.links_of(node.name)}),
+            )
+        )
     for group in topology.groups:
         mttr = group.mttr.mean() if group.mttr else DEFAULT_MTTR_S
         members = set(group.links)
         for n in group.nodes:
             members |= {x.name for x in topology.links_of(n)}
-        out.append(Component(group.name, "group", steady_state(group.mtbf, mttr),
-                             effect(members)))
+        out.append(Component(group.name, "group", steady_state(group.mtbf, mttr), effect(members)))
     return tuple(out)
 
 
-def connected(topology: Topology, a: str, b: str, dead: frozenset[str],
-              links: tuple[str, ...] | None = None) -> bool:
+def connected(
+    topology: Topology, a: str, b: str, dead: frozenset[str], links: tuple[str, ...] | None = None
+) -> bool:
     """Whether some path of live routed links joins ``a`` and ``b``."""
     g = nx.Graph()
     g.add_nodes_from((a, b))
@@ -186,8 +197,7 @@ def connected(topology: Topology, a: str, b: str, dead: frozenset[str],
     return bool(nx.has_path(g, a, b))
 
 
-def pair_spofs(topology: Topology, a: str, b: str, layer: str = "overlay"
-               ) -> tuple[Component, ...]:
+def pair_spofs(topology: Topology, a: str, b: str, layer: str = "overlay") -> tuple[Component, ...]:
     """Components whose failure alone disconnects ``a`` from ``b`` within ``layer``.
 
     Every component counts here, whether or not it has an mtbf (it can still fail), except
@@ -196,10 +206,17 @@ def pair_spofs(topology: Topology, a: str, b: str, layer: str = "overlay"
     links = layer_links(topology, layer)
     if not connected(topology, a, b, frozenset(), links):
         return ()
-    return tuple(sorted((c for c in components(topology)
-                         if not (c.kind == "node" and c.name in (a, b))
-                         and not connected(topology, a, b, c.links, links)),
-                        key=lambda c: c.name))
+    return tuple(
+        sorted(
+            (
+                c
+                for c in components(topology)
+                if not (c.kind == "node" and c.name in (a, b))
+                and not connected(topology, a, b, c.links, links)
+            ),
+            key=lambda c: c.name,
+        )
+    )
 
 
 def pair_availability(topology: Topology, a: str, b: str, layer: str = "overlay") -> float:
@@ -216,8 +233,9 @@ def pair_availability(topology: Topology, a: str, b: str, layer: str = "overlay"
     True
     """
     links = layer_links(topology, layer)
-    relevant = [c for c in components(topology)
-                if c.availability < 1.0 and c.links.intersection(links)]
+    relevant = [
+        c for c in components(topology) if c.availability < 1.0 and c.links.intersection(links)
+    ]
 
     def solve(dead: frozenset[str], rest: list[Component]) -> float:
         if not connected(topology, a, b, dead, links):
@@ -228,14 +246,14 @@ def pair_availability(topology: Topology, a: str, b: str, layer: str = "overlay"
         if connected(topology, a, b, worst, links):
             return 1.0
         c, tail = rest[0], rest[1:]
-        return (c.availability * solve(dead, tail)
-                + (1.0 - c.availability) * solve(dead | c.links, tail))
+        return c.availability * solve(dead, tail) + (1.0 - c.availability) * solve(
+            dead | c.links, tail
+        )
 
     return solve(frozenset(), relevant)
 
 
-def path_components(topology: Topology, path: tuple[str, ...], src: str
-                    ) -> tuple[Component, ...]:
+def path_components(topology: Topology, path: tuple[str, ...], src: str) -> tuple[Component, ...]:
     """The components a path depends on: its links, their underlay, the shared-risk groups
     and the nodes (with an mtbf) along it; in path order, each once."""
     nodes = [src]
@@ -243,8 +261,11 @@ def path_components(topology: Topology, path: tuple[str, ...], src: str
         nodes.append(topology.link(name).other(nodes[-1]))
     out: dict[str, Component] = {}
     for c in components(topology):
-        on_path = (c.name in nodes and c.availability < 1.0 if c.kind == "node"
-                   else bool(c.links.intersection(path)))
+        on_path = (
+            c.name in nodes and c.availability < 1.0
+            if c.kind == "node"
+            else bool(c.links.intersection(path))
+        )
         if on_path:
             out[c.name] = c
     return tuple(sorted(out.values(), key=lambda c: _order(c, path)))
@@ -278,14 +299,36 @@ def closed_form(topology: Topology) -> dict[str, object]:
     for a, b in cloud_pairs(topology):
         avail = pair_availability(topology, a, b)
         down = downtime_minutes_per_year(avail)
-        pairs.append({"a": a, "b": b, "simulated": None, "ci": None, "closed_form": avail,
-                      "downtime_min_per_year": {"mean": down, "p50": None, "p95": None}})
+        pairs.append(
+            {
+                "a": a,
+                "b": b,
+                "simulated": None,
+                "ci": None,
+                "closed_form": avail,
+                "downtime_min_per_year": {"mean": down, "p50": None, "p95": None},
+            }
+        )
     return {"years": 0, "pairs": pairs}
 
 
 __all__ = [
-    "Component", "Spofs", "closed_form", "cloud_pairs", "components", "connected",
-    "downtime_minutes_per_year", "graph_spofs", "layer_links", "pair_availability",
-    "pair_spofs", "parallel", "path_availability", "path_components", "primary_preference",
-    "routed_graph", "series", "steady_state",
+    "Component",
+    "Spofs",
+    "closed_form",
+    "cloud_pairs",
+    "components",
+    "connected",
+    "downtime_minutes_per_year",
+    "graph_spofs",
+    "layer_links",
+    "pair_availability",
+    "pair_spofs",
+    "parallel",
+    "path_availability",
+    "path_components",
+    "primary_preference",
+    "routed_graph",
+    "series",
+    "steady_state",
 ]

@@ -17,12 +17,12 @@ from netsim.trace.core import OK, Trace
 
 @dataclass(frozen=True)
 class Requests:
-    cls: np.ndarray        # class index
+    cls: np.ndarray  # class index
     dst: np.ndarray
-    t_send: np.ndarray     # first attempt
-    ok: np.ndarray         # bool
-    latency: np.ndarray    # seconds, NaN if failed
-    attempts: np.ndarray   # number of attempts made
+    t_send: np.ndarray  # first attempt
+    ok: np.ndarray  # bool
+    latency: np.ndarray  # seconds, NaN if failed
+    attempts: np.ndarray  # number of attempts made
 
 
 def request_table(trace: Trace, since: float | None = None) -> Requests:
@@ -32,8 +32,14 @@ def request_table(trace: Trace, since: float | None = None) -> Requests:
     cls, dst, req = a["cls"], a["dst"], a["req"]
     if len(cls) == 0:
         empty = np.empty(0)
-        return Requests(empty.astype(np.int16), empty.astype(np.int16), empty,
-                        empty.astype(bool), empty, empty.astype(np.int64))
+        return Requests(
+            empty.astype(np.int16),
+            empty.astype(np.int16),
+            empty,
+            empty.astype(bool),
+            empty,
+            empty.astype(np.int64),
+        )
     order = np.lexsort((a["attempt"], req, dst, cls))
     c, d, r = cls[order], dst[order], req[order]
     first = np.ones(len(order), dtype=bool)
@@ -48,5 +54,6 @@ def request_table(trace: Trace, since: float | None = None) -> Requests:
     latency = np.where(ok, first_ok - t_send, np.nan)
     n_attempts = np.bincount(group, minlength=len(starts))
     keep = t_send >= since
-    return Requests(c[starts][keep], d[starts][keep], t_send[keep], ok[keep], latency[keep],
-                    n_attempts[keep])
+    return Requests(
+        c[starts][keep], d[starts][keep], t_send[keep], ok[keep], latency[keep], n_attempts[keep]
+    )

@@ -22,8 +22,9 @@ import scipy.stats
 Z95 = 1.959963984540054
 
 
-def quantile_ci(values: np.ndarray, q: float, level: float = 0.95
-                ) -> tuple[float, tuple[float, float]]:
+def quantile_ci(
+    values: np.ndarray, q: float, level: float = 0.95
+) -> tuple[float, tuple[float, float]]:
     """The q-quantile and its distribution-free CI from binomial order statistics.
 
     The interval ``[x_(l), x_(u)]`` has ``P(l <= B < u) >= level`` for ``B ~ Bin(n, q)``

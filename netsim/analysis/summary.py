@@ -59,12 +59,21 @@ def _ratio(delivered: int, sent: int) -> tuple[float | None, Interval]:
     return (_r(delivered / sent, 6) if sent else None), (_r(lo, 6), _r(hi, 6))
 
 
-def _latency(mean: float, top: float,
-             quantiles: list[tuple[float, tuple[float, float]]]) -> LatencyStats:
+def _latency(
+    mean: float, top: float, quantiles: list[tuple[float, tuple[float, float]]]
+) -> LatencyStats:
     """LatencyStats from the mean, the maximum and (point, ci) of p50, p95, p99, all in ms."""
     (p50, c50), (p95, c95), (p99, c99) = quantiles
-    return LatencyStats(_r(mean), _r(top), _r(p50), (_r(c50[0]), _r(c50[1])),
-                        _r(p95), (_r(c95[0]), _r(c95[1])), _r(p99), (_r(c99[0]), _r(c99[1])))
+    return LatencyStats(
+        _r(mean),
+        _r(top),
+        _r(p50),
+        (_r(c50[0]), _r(c50[1])),
+        _r(p95),
+        (_r(c95[0]), _r(c95[1])),
+        _r(p99),
+        (_r(c99[0]), _r(c99[1])),
+    )
 
 
 def class_stats(req: Requests, ci: int, trace: Trace, kind: TrafficKind) -> ClassStats:
@@ -78,9 +87,15 @@ def class_stats(req: Requests, ci: int, trace: Trace, kind: TrafficKind) -> Clas
     a = trace.attempts
     rows = (a["cls"] == ci) & (a["t_send"] >= trace.warmup) & (a["status"] == 1)
     reasons = np.bincount(a["reason"][rows], minlength=len(REASONS))
-    return ClassStats(kind, sent, delivered, *_ratio(delivered, sent), latency,
-                      int((req.attempts[mask] > 1).sum()),
-                      {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i})
+    return ClassStats(
+        kind,
+        sent,
+        delivered,
+        *_ratio(delivered, sent),
+        latency,
+        int((req.attempts[mask] > 1).sum()),
+        {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i},
+    )
 
 
 def sketch_set(trace: Trace) -> SketchSet | None:
@@ -101,12 +116,19 @@ def sketch_class_stats(sk: SketchSet, ci: int, kind: TrafficKind) -> ClassStats:
         for q in QUANTILES:
             point, (lo, hi) = merged.quantile_ci(q / 100)
             scaled.append((point * 1e3, (lo * 1e3, hi * 1e3)))
-        latency = _latency(sk.lat_sum[ci, 1:].sum() / delivered * 1e3,
-                           sk.lat_max[ci, 1:].max() * 1e3, scaled)
+        latency = _latency(
+            sk.lat_sum[ci, 1:].sum() / delivered * 1e3, sk.lat_max[ci, 1:].max() * 1e3, scaled
+        )
     reasons = sk.lost[ci, 1:].sum(axis=0)
-    return ClassStats(kind, sent, delivered, *_ratio(delivered, sent), latency,
-                      int(sk.count["retried"][ci, 1:].sum()),
-                      {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i})
+    return ClassStats(
+        kind,
+        sent,
+        delivered,
+        *_ratio(delivered, sent),
+        latency,
+        int(sk.count["retried"][ci, 1:].sum()),
+        {REASONS[i]: int(n) for i, n in enumerate(reasons) if n and i},
+    )
 
 
 def _active_span(rows: list[TransferRecord], end: float) -> float:
@@ -131,14 +153,24 @@ def bulk_stats(trace: Trace, name: str) -> BulkStats:
     delivered = sum(t.delivered_bytes for t in rows)
     done = [t.duration_s for t in rows if t.duration_s is not None]
     span = max(_active_span(rows, trace.duration), 1e-9)
-    return BulkStats(len(rows), len(done), delivered, _r(span if rows else 0.0),
-                     _r(delivered * 8 / span / 1e6),
-                     TransferTimes(_r(float(np.mean(done))), _r(max(done))) if done else None)
+    return BulkStats(
+        len(rows),
+        len(done),
+        delivered,
+        _r(span if rows else 0.0),
+        _r(delivered * 8 / span / 1e6),
+        TransferTimes(_r(float(np.mean(done))), _r(max(done))) if done else None,
+    )
 
 
-def evaluate_slo(slo: Slo, traffic: dict[str, TrafficStats], failovers: list[FailoverResult],
-                 req: Requests, classes: list[str], sketches: SketchSet | None = None
-                 ) -> SloVerdict:
+def evaluate_slo(
+    slo: Slo,
+    traffic: dict[str, TrafficStats],
+    failovers: list[FailoverResult],
+    req: Requests,
+    classes: list[str],
+    sketches: SketchSet | None = None,
+) -> SloVerdict:
     """One SLO verdict: target, measured value, its CI, pass, and a sentence."""
     measured: float | None = None
     ci: Interval = (None, None)
@@ -172,26 +204,41 @@ def evaluate_slo(slo: Slo, traffic: dict[str, TrafficStats], failovers: list[Fai
     scale = {"ms": 1e3, "Mbps": 1e-6}.get(unit, 1.0)
     target_max = None if slo.max is None else slo.max * scale
     target_min = None if slo.min is None else slo.min * scale
-    ok = measured is not None and (target_max is None or measured <= target_max) and (
-        target_min is None or measured >= target_min)
+    ok = (
+        measured is not None
+        and (target_max is None or measured <= target_max)
+        and (target_min is None or measured >= target_min)
+    )
     target = target_max if target_max is not None else target_min
-    return SloVerdict(slo.name, slo.metric, slo.traffic_class, slo.quantile, _r(target, 6),
-                      Bound.MAX if target_max is not None else Bound.MIN,
-                      _r(measured, 6) if measured is not None else None, ci, unit, bool(ok),
-                      _sentence(slo, measured, target, unit, ok))
+    return SloVerdict(
+        slo.name,
+        slo.metric,
+        slo.traffic_class,
+        slo.quantile,
+        _r(target, 6),
+        Bound.MAX if target_max is not None else Bound.MIN,
+        _r(measured, 6) if measured is not None else None,
+        ci,
+        unit,
+        bool(ok),
+        _sentence(slo, measured, target, unit, ok),
+    )
 
 
-def _sentence(slo: Slo, measured: float | None, target: float | None, unit: str,
-              ok: bool) -> str:
+def _sentence(slo: Slo, measured: float | None, target: float | None, unit: str, ok: bool) -> str:
     if measured is None:
         return f"{slo.name}: no data to judge (no successful traffic)"
-    what = {"latency": f"P{(slo.quantile or 0) * 100:g} latency of {slo.traffic_class}",
-            "success_ratio": f"success ratio of {slo.traffic_class}",
-            "failover_gap": "longest failover gap",
-            "throughput": f"throughput of {slo.traffic_class}"}[slo.metric]
+    what = {
+        "latency": f"P{(slo.quantile or 0) * 100:g} latency of {slo.traffic_class}",
+        "success_ratio": f"success ratio of {slo.traffic_class}",
+        "failover_gap": "longest failover gap",
+        "throughput": f"throughput of {slo.traffic_class}",
+    }[slo.metric]
     rel = "at most" if slo.max is not None else "at least"
-    return (f"{what} is {measured:.6g}{(' ' + unit) if unit else ''}; the target is {rel} "
-            f"{target:.6g}{(' ' + unit) if unit else ''}: {'met' if ok else 'VIOLATED'}")
+    return (
+        f"{what} is {measured:.6g}{(' ' + unit) if unit else ''}; the target is {rel} "
+        f"{target:.6g}{(' ' + unit) if unit else ''}: {'met' if ok else 'VIOLATED'}"
+    )
 
 
 def link_stats(trace: Trace, scenario: Scenario) -> dict[str, LinkStats]:
@@ -200,9 +247,11 @@ def link_stats(trace: Trace, scenario: Scenario) -> dict[str, LinkStats]:
     down = trace.meta.get("link_down_s", {})
     for link in scenario.topology.links:
         volume = trace.link_bytes.get(link.name, 0.0)
-        out[link.name] = LinkStats(_r(volume, 1),
-                                   _r(volume * 8 / (2 * link.capacity * span), 6),
-                                   _r(down.get(link.name, 0.0), 3))
+        out[link.name] = LinkStats(
+            _r(volume, 1),
+            _r(volume * 8 / (2 * link.capacity * span), 6),
+            _r(down.get(link.name, 0.0), 3),
+        )
     return out
 
 
@@ -232,8 +281,9 @@ def cost(trace: Trace, scenario: Scenario) -> CostSummary:
     billed = billed_bytes(trace, topo)
     per_gb = {link.name: billed[link.name] / 1e9 * link.cost.per_gb for link in topo.links}
     month = sum(per_gb.values()) * MONTH_S / span
-    return CostSummary(_r(fixed, 2), _r(month, 2), _r(fixed + month, 2),
-                       _r(sum(per_gb.values()), 4))
+    return CostSummary(
+        _r(fixed, 2), _r(month, 2), _r(fixed + month, 2), _r(sum(per_gb.values()), 4)
+    )
 
 
 def summarize(trace: Trace, scenario: Scenario) -> Summary:
@@ -249,14 +299,25 @@ def summarize(trace: Trace, scenario: Scenario) -> Summary:
         else:
             traffic[cls.name] = class_stats(req, ci, trace, cls.kind)
     failovers = failover_results(trace)
-    slos = tuple(evaluate_slo(s, traffic, failovers, req, trace.classes, sketches)
-                 for s in scenario.slos)
+    slos = tuple(
+        evaluate_slo(s, traffic, failovers, req, trace.classes, sketches) for s in scenario.slos
+    )
     plane = trace.meta.get("data_plane")
     return Summary(
-        scenario=trace.scenario, engine=trace.engine, seed=trace.seed,
-        topology=scenario.topology.name, duration_s=trace.duration, warmup_s=trace.warmup,
-        wall_s=round(trace.wall_s, 3), netsim_version=netsim.__version__, traffic=traffic,
-        slos=slos, failovers=tuple(failovers), links=link_stats(trace, scenario),
-        cost=cost(trace, scenario), data_plane=plane,
+        scenario=trace.scenario,
+        engine=trace.engine,
+        seed=trace.seed,
+        topology=scenario.topology.name,
+        duration_s=trace.duration,
+        warmup_s=trace.warmup,
+        wall_s=round(trace.wall_s, 3),
+        netsim_version=netsim.__version__,
+        traffic=traffic,
+        slos=slos,
+        failovers=tuple(failovers),
+        links=link_stats(trace, scenario),
+        cost=cost(trace, scenario),
+        data_plane=plane,
         statistics=None if plane is None else "rows" if sketches is None else "sketches",
-        lab=trace.lab)
+        lab=trace.lab,
+    )

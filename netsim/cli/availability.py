@@ -12,11 +12,13 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "availability", help="Monte Carlo availability of every cloud pair against the "
+        "availability",
+        help="Monte Carlo availability of every cloud pair against the "
         "closed form and the SLA claimed",
         description="Simulate many years of random failures (each element's mtbf/mttr) and "
         "report, per pair of clouds, the simulated availability with its interval, the "
-        "closed form where one exists, and downtime per year.")
+        "closed form where one exists, and downtime per year.",
+    )
     p.add_argument("topology", metavar="TOPOLOGY", help="topology YAML file")
     p.add_argument("--years", type=int, default=1000, help="simulated years (default 1000)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -39,17 +41,34 @@ def cmd_availability(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{doc['topology']}: availability over {args.years} simulated years "
-                  f"(SLA claimed {SLA_CLAIMED:.4%})")
-    for col in ("pair", "simulated", "95% CI", "closed form", "downtime min/yr mean",
-                "p50", "p95", "SLA"):
+    table = Table(
+        title=f"{doc['topology']}: availability over {args.years} simulated years "
+        f"(SLA claimed {SLA_CLAIMED:.4%})"
+    )
+    for col in (
+        "pair",
+        "simulated",
+        "95% CI",
+        "closed form",
+        "downtime min/yr mean",
+        "p50",
+        "p95",
+        "SLA",
+    ):
         table.add_column(col, justify="left" if col == "pair" else "right")
     for p in doc["pairs"]:
         d = p["downtime_min_per_year"]
         cf = "-" if p["closed_form"] is None else f"{p['closed_form']:.7f}"
         ci = "-" if None in p["ci"] else f"[{p['ci'][0]:.7f}, {p['ci'][1]:.7f}]"
-        table.add_row(f"{p['a']}-{p['b']}", f"{p['simulated']:.7f}", ci, cf, f"{d['mean']:.2f}",
-                      f"{d['p50']:.2f}", f"{d['p95']:.2f}",
-                      "[green]met[/]" if p["meets_sla"] else "[red]missed[/]")
+        table.add_row(
+            f"{p['a']}-{p['b']}",
+            f"{p['simulated']:.7f}",
+            ci,
+            cf,
+            f"{d['mean']:.2f}",
+            f"{d['p50']:.2f}",
+            f"{d['p95']:.2f}",
+            "[green]met[/]" if p["meets_sla"] else "[red]missed[/]",
+        )
     Console().print(table)
     return EXIT_OK

@@ -41,24 +41,39 @@ def render_text(report: CheckReport) -> str:
     if report.table is not None:
         lines += ["", "Every combination (pair: outcome, worst-case gap as blackholes):"]
         for row in report.table:
-            gaps = {p: round(o.gap_s, 3) for p, o in row.outcomes.items()
-                    if not math.isinf(o.gap_s)}
-            cells = [f"{p} {o.status}" + (f" {gaps[p]:g}s" if gaps.get(p) else "")
-                     for p, o in row.outcomes.items()]
+            gaps = {
+                p: round(o.gap_s, 3) for p, o in row.outcomes.items() if not math.isinf(o.gap_s)
+            }
+            cells = [
+                f"{p} {o.status}" + (f" {gaps[p]:g}s" if gaps.get(p) else "")
+                for p, o in row.outcomes.items()
+            ]
             lines.append(f"  {' + '.join(row.elements)}: {', '.join(cells)}")
     if report.gap_target is None:
-        lines += ["", "Worst-case failover gap of single failures (no target given; "
-                  "--max-gap or a scenario's failover_gap SLO sets one):"]
+        lines += [
+            "",
+            "Worst-case failover gap of single failures (no target given; "
+            "--max-gap or a scenario's failover_gap SLO sets one):",
+        ]
         for gap in gap_table(space):
-            lines.append(f"  {gap.element}: {gap.blackhole_s:g}s as a blackhole, "
-                         f"{gap.down_s:g}s as a carrier loss (worst pair "
-                         f"{gap.pair[0]}-{gap.pair[1]})")
+            lines.append(
+                f"  {gap.element}: {gap.blackhole_s:g}s as a blackhole, "
+                f"{gap.down_s:g}s as a carrier loss (worst pair "
+                f"{gap.pair[0]}-{gap.pair[1]})"
+            )
     bad = report.violations
     counts: dict[str, int] = {}
     for f in bad:
         counts[f.kind] = counts.get(f.kind, 0) + 1
-    lines += ["", f"{len(bad)} violation(s)" + (": " + ", ".join(
-        f"{n} {k}" for k, n in counts.items()) if bad else "; every property holds")]
+    lines += [
+        "",
+        f"{len(bad)} violation(s)"
+        + (
+            ": " + ", ".join(f"{n} {k}" for k, n in counts.items())
+            if bad
+            else "; every property holds"
+        ),
+    ]
     return "\n".join(lines)
 
 
@@ -67,13 +82,17 @@ def _header(report: CheckReport, space: FailureSpace) -> list[str]:
     kinds = {"link": 0, "node": 0, "group": 0}
     for e in space.elements:
         kinds[e.kind] += 1
-    lines = [f"netsim check {report.topology.source or report.topology.name}: up to "
-             f"{report.max_failures} simultaneous failure(s) of {kinds['link']} links, "
-             f"{kinds['node']} nodes (transit only), {kinds['group']} groups; "
-             f"{report.combinations} combinations ({report.search}), "
-             f"{report.verified} run through the control plane"
-             + (f", {report.slo_runs} scenario runs" if report.scenario else "")
-             + f"; {report.wall_s:.1f}s", "", "Preferred paths:"]
+    lines = [
+        f"netsim check {report.topology.source or report.topology.name}: up to "
+        f"{report.max_failures} simultaneous failure(s) of {kinds['link']} links, "
+        f"{kinds['node']} nodes (transit only), {kinds['group']} groups; "
+        f"{report.combinations} combinations ({report.search}), "
+        f"{report.verified} run through the control plane"
+        + (f", {report.slo_runs} scenario runs" if report.scenario else "")
+        + f"; {report.wall_s:.1f}s",
+        "",
+        "Preferred paths:",
+    ]
     for (a, b), path in space.baseline.items():
         lines.append(f"  {a}-{b}: {' '.join(path or ('none',))}")
     return lines
@@ -81,8 +100,10 @@ def _header(report: CheckReport, space: FailureSpace) -> list[str]:
 
 def _spofs(report: CheckReport, space: FailureSpace) -> list[str]:
     """Single points of failure, each with the elements that break the same links."""
-    lines = ["", "Single points of failure (one failure and a pair loses its preferred "
-             "path, or all paths):"]
+    lines = [
+        "",
+        "Single points of failure (one failure and a pair loses its preferred path, or all paths):",
+    ]
     spofs = report.spofs()
     same: dict[frozenset[str], list[str]] = {}
     for name in spofs:
@@ -93,8 +114,7 @@ def _spofs(report: CheckReport, space: FailureSpace) -> list[str]:
     for name, fs in spofs.items():
         e = next(iter(fs[0].combo))
         twins = [n for n in same[frozenset(space.effects(frozenset({e}), "down"))] if n != name]
-        lines.append(f"  {name}" + (f" (same links as {', '.join(twins)})" if twins else "")
-                     + ":")
+        lines.append(f"  {name}" + (f" (same links as {', '.join(twins)})" if twins else "") + ":")
         lines += [f"    {f.pair[0]}-{f.pair[1]}: {f.detail}" for f in fs if f.pair]
     return lines
 
@@ -104,22 +124,24 @@ def _sections(report: CheckReport) -> list[str]:
 
     """Partitions, combinations that lose a preferred path, gaps, SLOs, model disagreements."""
     lines: list[str] = []
-    sections = (("partition", "Partitions (no path left), minimal combinations"),
-                ("degraded", "Preferred path lost only by a combination (minimal)"),
-                ("gap", f"Failover gap above {report.gap_target or 0:g}s (worst case, minimal)"),
-                ("slo", f"SLO violations of scenario {report.scenario}"),
-                ("model", "Simulator disagrees with the model's bounds"))
+    sections = (
+        ("partition", "Partitions (no path left), minimal combinations"),
+        ("degraded", "Preferred path lost only by a combination (minimal)"),
+        ("gap", f"Failover gap above {report.gap_target or 0:g}s (worst case, minimal)"),
+        ("slo", f"SLO violations of scenario {report.scenario}"),
+        ("model", "Simulator disagrees with the model's bounds"),
+    )
     for kind, title in sections:
         found = [f for f in report.of_kind(kind) if kind != "degraded" or len(f.combo) > 1]
-        if (kind in ("slo", "model") and not found) or (kind == "gap" and
-                                                         report.gap_target is None):
+        if (kind in ("slo", "model") and not found) or (
+            kind == "gap" and report.gap_target is None
+        ):
             continue
         lines += ["", f"{title}:"]
         if not found:
             lines.append("  none")
         for f, pairs in _grouped(found):
-            what = (f"{kind} " + ", ".join(f"{a}-{b}" for a, b in pairs)) if pairs \
-                else f.detail
+            what = (f"{kind} " + ", ".join(f"{a}-{b}" for a, b in pairs)) if pairs else f.detail
             lines.append(f"  {label(f.combo) or '(no failure)'}: {what}")
             if kind in ("gap", "slo", "model") and pairs:
                 lines.append(f"    {f.detail}")
@@ -128,8 +150,9 @@ def _sections(report: CheckReport) -> list[str]:
     return lines
 
 
-def run_check(path: Path, options: CheckOptions, scenario_path: Path | None = None,
-              as_json: bool = False) -> int:
+def run_check(
+    path: Path, options: CheckOptions, scenario_path: Path | None = None, as_json: bool = False
+) -> int:
     """``netsim check``: load, check, print; the exit status of architecture section 5."""
     import dataclasses
     import json
@@ -144,11 +167,14 @@ def run_check(path: Path, options: CheckOptions, scenario_path: Path | None = No
     scenario = None
     if scenario_path is not None:
         scenario = load_scenario(scenario_path)
-        missing = sorted({n for c in scenario.traffic for n in (c.src, *c.dsts)}
-                         - set(topology.node_names))
+        missing = sorted(
+            {n for c in scenario.traffic for n in (c.src, *c.dsts)} - set(topology.node_names)
+        )
         if missing:
-            raise UsageError(f"--scenario {scenario_path}: traffic uses node(s) "
-                             f"{', '.join(missing)} that {path} does not have")
+            raise UsageError(
+                f"--scenario {scenario_path}: traffic uses node(s) "
+                f"{', '.join(missing)} that {path} does not have"
+            )
         scenario = dataclasses.replace(scenario, topology=topology)
     report = check_topology(topology, options, scenario)
     print(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
@@ -165,31 +191,62 @@ def _cmd(args: argparse.Namespace) -> int:
             gap = parse_duration(args.max_gap)
         except ValueError as exc:
             raise UsageError(f"--max-gap: {exc}") from None
-    options = CheckOptions(args.max_failures, gap, args.search, args.require_preferred,
-                           args.engine, table=args.all)
-    return run_check(Path(args.topology), options,
-                     Path(args.scenario) if args.scenario else None, args.json)
+    options = CheckOptions(
+        args.max_failures, gap, args.search, args.require_preferred, args.engine, table=args.all
+    )
+    return run_check(
+        Path(args.topology), options, Path(args.scenario) if args.scenario else None, args.json
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``netsim check`` to the command line."""
-    p = sub.add_parser("check", help="enumerate failures: partitions, SPOFs, failover "
-                       "bounds, SLOs; print minimal counterexamples")
+    p = sub.add_parser(
+        "check",
+        help="enumerate failures: partitions, SPOFs, failover "
+        "bounds, SLOs; print minimal counterexamples",
+    )
     p.add_argument("topology", metavar="TOPOLOGY")
-    p.add_argument("--max-failures", type=int, default=1, metavar="K",
-                   help="simultaneous failures to combine (default 1)")
-    p.add_argument("--scenario", metavar="S", help="also judge this scenario's SLOs with "
-                   "each combination injected (its traffic on TOPOLOGY)")
-    p.add_argument("--max-gap", metavar="DURATION", help="failover-gap target (default: the "
-                   "scenario's failover_gap SLO, else none)")
-    p.add_argument("--require-preferred", action="store_true",
-                   help="count losing a pair's preferred path as a violation")
-    p.add_argument("--search", choices=("auto", "exhaustive", "hypothesis"), default="auto",
-                   help=f"auto: exhaustive up to {EXHAUSTIVE_LIMIT} combinations")
-    p.add_argument("--engine", choices=("exact", "fast"), default="fast",
-                   help="data-plane engine for --scenario runs (default fast)")
-    p.add_argument("--all", action="store_true", help="also list every combination's "
-                   "outcome per pair (exhaustive search only)")
+    p.add_argument(
+        "--max-failures",
+        type=int,
+        default=1,
+        metavar="K",
+        help="simultaneous failures to combine (default 1)",
+    )
+    p.add_argument(
+        "--scenario",
+        metavar="S",
+        help="also judge this scenario's SLOs with "
+        "each combination injected (its traffic on TOPOLOGY)",
+    )
+    p.add_argument(
+        "--max-gap",
+        metavar="DURATION",
+        help="failover-gap target (default: the scenario's failover_gap SLO, else none)",
+    )
+    p.add_argument(
+        "--require-preferred",
+        action="store_true",
+        help="count losing a pair's preferred path as a violation",
+    )
+    p.add_argument(
+        "--search",
+        choices=("auto", "exhaustive", "hypothesis"),
+        default="auto",
+        help=f"auto: exhaustive up to {EXHAUSTIVE_LIMIT} combinations",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("exact", "fast"),
+        default="fast",
+        help="data-plane engine for --scenario runs (default fast)",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="also list every combination's outcome per pair (exhaustive search only)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_cmd)
 

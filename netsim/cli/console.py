@@ -27,8 +27,13 @@ def progress_bar(label: str, total: float, enabled: bool = True) -> Iterator[Any
     if not enabled:
         yield lambda done, total: None
         return
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=stderr_console(), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done, total_: bar.update(task, completed=done, total=total_)
@@ -61,8 +66,12 @@ def review_progress(enabled: bool = True) -> Iterator[RichReviewProgress | None]
     if not enabled:
         yield None
         return
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=stderr_console(), transient=True) as bar:
         yield RichReviewProgress(bar)
 
@@ -79,27 +88,41 @@ def _after(at: float, t: float | None) -> str:
 def print_summary(summary: Summary, console: Console | None = None) -> None:
     """The summary of one run as tables: traffic classes, SLO verdicts, failovers."""
     console = console or Console()
-    console.print(f"[bold]{summary.scenario}[/] on {summary.topology or '?'} "
-                  f"({summary.engine}, seed {summary.seed}, "
-                  f"{summary.duration_s:g} s simulated in {summary.wall_s:.1f} s)")
+    console.print(
+        f"[bold]{summary.scenario}[/] on {summary.topology or '?'} "
+        f"({summary.engine}, seed {summary.seed}, "
+        f"{summary.duration_s:g} s simulated in {summary.wall_s:.1f} s)"
+    )
     t = Table(title="Traffic (latency in ms)")
     for col in ("class", "sent", "success", "p50", "p95", "p95 95% CI", "p99", "max"):
-        t.add_column(col, justify="left" if col == "class" else "right",
-                     no_wrap=col == "class")
+        t.add_column(col, justify="left" if col == "class" else "right", no_wrap=col == "class")
     for name, s in summary.traffic.items():
         if isinstance(s, BulkStats):
             active = s.active_s or 0.0
-            t.add_row(name, f"{s.transfers} xfer", f"{s.completed} done",
-                      f"{s.throughput_mbps or 0:.0f}", "Mbit/s", f"over {active:.0f} s",
-                      "", "")
+            t.add_row(
+                name,
+                f"{s.transfers} xfer",
+                f"{s.completed} done",
+                f"{s.throughput_mbps or 0:.0f}",
+                "Mbit/s",
+                f"over {active:.0f} s",
+                "",
+                "",
+            )
             continue
         lat = s.latency_ms
         p50, p95, p99, top = (lat.p50, lat.p95, lat.p99, lat.max) if lat else (None,) * 4
         lo, hi = lat.p95_ci if lat else (None, None)
-        t.add_row(name, str(s.sent),
-                  f"{s.success_ratio:.5f}" if s.success_ratio is not None else "-",
-                  _num(p50), _num(p95), "-" if lo is None or hi is None else f"{lo:.1f}-{hi:.1f}",
-                  _num(p99), _num(top))
+        t.add_row(
+            name,
+            str(s.sent),
+            f"{s.success_ratio:.5f}" if s.success_ratio is not None else "-",
+            _num(p50),
+            _num(p95),
+            "-" if lo is None or hi is None else f"{lo:.1f}-{hi:.1f}",
+            _num(p99),
+            _num(top),
+        )
     console.print(t)
     if summary.slos:
         t = Table(title="SLOs")
@@ -108,22 +131,31 @@ def print_summary(summary: Summary, console: Console | None = None) -> None:
         for v in summary.slos:
             bound = "<=" if v.bound is Bound.MAX else ">="
             lo, hi = v.ci
-            t.add_row(v.name, f"{bound} {v.target:g} {v.unit}",
-                      "-" if v.measured is None else f"{v.measured:.6g} {v.unit}",
-                      "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]",
-                      "[green]pass[/]" if v.passed else "[red]FAIL[/]")
+            t.add_row(
+                v.name,
+                f"{bound} {v.target:g} {v.unit}",
+                "-" if v.measured is None else f"{v.measured:.6g} {v.unit}",
+                "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]",
+                "[green]pass[/]" if v.passed else "[red]FAIL[/]",
+            )
         console.print(t)
     if summary.failovers:
         t = Table(title="Failovers (seconds from the failure)")
-        for col in ("subject", "mode", "at", "detected", "switched", "restored", "gap",
-                    "lost"):
+        for col in ("subject", "mode", "at", "detected", "switched", "restored", "gap", "lost"):
             t.add_column(col)
         for f in summary.failovers[:30]:
             rec = f.record
             at = rec.failed_at_s
-            t.add_row(rec.subject, rec.mode, f"{at:.1f}", _after(at, rec.detected_at_s),
-                      _after(at, rec.switched_at_s), _after(at, rec.restored_at_s),
-                      f"{f.gap_s:.2f}", str(f.lost))
+            t.add_row(
+                rec.subject,
+                rec.mode,
+                f"{at:.1f}",
+                _after(at, rec.detected_at_s),
+                _after(at, rec.switched_at_s),
+                _after(at, rec.restored_at_s),
+                f"{f.gap_s:.2f}",
+                str(f.lost),
+            )
         if len(summary.failovers) > 30:
             t.caption = f"... and {len(summary.failovers) - 30} more in summary.json"
         console.print(t)

@@ -33,11 +33,14 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     from netsim.lab.live import lab as runner
 
     start = time.monotonic()
-    state = runner.deploy(args.clab_file, timeout=args.timeout, seed=args.seed,
-                          keep_on_failure=args.keep_on_failure)
-    print(f"lab {state.lab} is up ({time.monotonic() - start:.1f} s): "
-          f"{len(state.namespaces)} nodes, {len(state.links)} links; "
-          f"state in {state.directory}")
+    state = runner.deploy(
+        args.clab_file, timeout=args.timeout, seed=args.seed, keep_on_failure=args.keep_on_failure
+    )
+    print(
+        f"lab {state.lab} is up ({time.monotonic() - start:.1f} s): "
+        f"{len(state.namespaces)} nodes, {len(state.links)} links; "
+        f"state in {state.directory}"
+    )
     return EXIT_OK
 
 
@@ -62,8 +65,9 @@ def cmd_fail(args: argparse.Namespace) -> int:
     if match:
         topology, state = load_lab(name)
         down, up, count = float(match.group(1)), float(match.group(2)), int(match.group(3))
-        for failed, restored in flap(topology, state, args.target, down_s=down, up_s=up,
-                                     count=count):
+        for failed, restored in flap(
+            topology, state, args.target, down_s=down, up_s=up, count=count
+        ):
             print(f"{args.target}: down at {failed:.3f}, up at {restored:.3f}")
         return EXIT_OK
     for change in runner.fail(name, args.target, args.mode):
@@ -86,8 +90,11 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 
     name = runner.resolve_name(args.name)
     removed = runner.destroy(name)
-    print(f"lab {name}: removed {len(removed)} item(s)" if removed else
-          f"lab {name}: nothing to remove")
+    print(
+        f"lab {name}: removed {len(removed)} item(s)"
+        if removed
+        else f"lab {name}: nothing to remove"
+    )
     return EXIT_OK
 
 
@@ -112,8 +119,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or default_out(scenario, "-lab")
     trace = run_live(scenario, out, args.seed)
     summary = summarize(trace, playable(scenario)[0])
-    return conclude(out, trace, summary, False,
-                    "summary.json, attempts.parquet, timeline.jsonl; lab files in lab/")
+    return conclude(
+        out,
+        trace,
+        summary,
+        False,
+        "summary.json, attempts.parquet, timeline.jsonl; lab files in lab/",
+    )
 
 
 def _positive(text: str) -> float:
@@ -126,20 +138,28 @@ def _positive(text: str) -> float:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``lab`` and its sub-commands to the top-level sub-parsers."""
     lab = subparsers.add_parser(
-        "lab", help="emulation lab: FRR + strongSwan in namespaces",
+        "lab",
+        help="emulation lab: FRR + strongSwan in namespaces",
         description="Deploy containerlab files into Linux network namespaces with real FRR "
         "and strongSwan (no Docker; needs root), inject faults, inspect, play scenarios in "
-        "real time, and export netsim topologies as containerlab files.")
-    verbs = lab.add_subparsers(dest="lab_verb", required=True,
-                               parser_class=type(lab))
+        "real time, and export netsim topologies as containerlab files.",
+    )
+    verbs = lab.add_subparsers(dest="lab_verb", required=True, parser_class=type(lab))
 
     p = verbs.add_parser("deploy", help="deploy a containerlab file without Docker")
     p.add_argument("clab_file", type=Path, metavar="CLAB_FILE")
-    p.add_argument("--timeout", type=_positive, default=DEPLOY_TIMEOUT_S,
-                   help=f"seconds to wait for BGP and IPsec (default {DEPLOY_TIMEOUT_S:.0f})")
+    p.add_argument(
+        "--timeout",
+        type=_positive,
+        default=DEPLOY_TIMEOUT_S,
+        help=f"seconds to wait for BGP and IPsec (default {DEPLOY_TIMEOUT_S:.0f})",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the link delay/loss samples")
-    p.add_argument("--keep-on-failure", action="store_true",
-                   help="leave a lab that did not come up in place for inspection")
+    p.add_argument(
+        "--keep-on-failure",
+        action="store_true",
+        help="leave a lab that did not come up in place for inspection",
+    )
     p.set_defaults(handler=cmd_deploy)
 
     p = verbs.add_parser("status", help="nodes, BGP, BFD, IPsec SAs and paths of a lab")
@@ -149,8 +169,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     p = verbs.add_parser("fail", help="inject a fault on a link or node")
     p.add_argument("target", metavar="TARGET", help="a link name (vars.name) or a node name")
-    p.add_argument("--mode", required=True,
-                   help="down | blackhole | loss:P | delay:+X | flap:DOWN/UP/COUNT")
+    p.add_argument(
+        "--mode", required=True, help="down | blackhole | loss:P | delay:+X | flap:DOWN/UP/COUNT"
+    )
     p.add_argument("--lab", metavar="NAME")
     p.set_defaults(handler=cmd_fail)
 
@@ -165,15 +186,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     p = verbs.add_parser("export", help="write a containerlab file + configs for a topology")
     p.add_argument("topology", type=Path, metavar="TOPOLOGY")
-    p.add_argument("--out", type=Path, default=Path("topologies"),
-                   help="directory for <name>.clab.yml and <name>/ (default topologies/)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("topologies"),
+        help="directory for <name>.clab.yml and <name>/ (default topologies/)",
+    )
     p.set_defaults(handler=cmd_export)
 
     p = verbs.add_parser("run", help="deploy, play a scenario in real time, collect, destroy")
     p.add_argument("scenario", type=Path, metavar="SCENARIO")
     p.add_argument("--out", type=Path, help="output directory (default results/<scenario>-lab/)")
     p.add_argument("--seed", type=int, help="override the scenario's seed")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario key by dotted path")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key by dotted path",
+    )
     p.set_defaults(handler=cmd_run)
-

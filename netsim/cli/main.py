@@ -22,9 +22,16 @@ Handler = Callable[[argparse.Namespace], int]
 Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
 #: The verbs, in the order ``netsim --help`` lists them (an explicit list, no discovery).
-VERBS: tuple[Register, ...] = (validate.register, run.register, review.register,
-                               report.register, availability.register, check.register,
-                               sweep.register, lab.register)
+VERBS: tuple[Register, ...] = (
+    validate.register,
+    run.register,
+    review.register,
+    report.register,
+    availability.register,
+    check.register,
+    sweep.register,
+    lab.register,
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -37,12 +44,14 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="netsim", description="Simulate and emulate multi-cloud "
-                    "interconnect designs: failure scenarios, SLO verdicts, design reviews, "
-                    "and a lab of real FRR and strongSwan.")
+    parser = Parser(
+        prog="netsim",
+        description="Simulate and emulate multi-cloud "
+        "interconnect designs: failure scenarios, SLO verdicts, design reviews, "
+        "and a lab of real FRR and strongSwan.",
+    )
     parser.add_argument("--version", action="version", version=f"netsim {__version__}")
-    sub = parser.add_subparsers(dest="verb", required=True, parser_class=Parser,
-                                metavar="VERB")
+    sub = parser.add_subparsers(dest="verb", required=True, parser_class=Parser, metavar="VERB")
     for register in VERBS:
         register(sub)
     return parser

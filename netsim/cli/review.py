@@ -13,21 +13,38 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "review", help="run the standard scenarios and the alternatives on the default "
+        "review",
+        help="run the standard scenarios and the alternatives on the default "
         "topology and write a design-review report",
         description="The main job: simulate the standard scenario set on the ADR-003 "
         "topology (or --topology) and the ADR's alternatives, then write one self-contained "
         "HTML design review (results/review/report.html) with figures, findings and every "
-        "run's directory beside it.")
-    p.add_argument("--out", type=Path, default=Path("results/review"),
-                   help="output directory (default results/review/)")
-    p.add_argument("--topology", type=Path, help="review this topology instead of "
-                   "topologies/megaport-hub.yaml (same link names)")
+        "run's directory beside it.",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/review"),
+        help="output directory (default results/review/)",
+    )
+    p.add_argument(
+        "--topology",
+        type=Path,
+        help="review this topology instead of topologies/megaport-hub.yaml (same link names)",
+    )
     p.add_argument("--scenarios", type=Path, help="scenario directory (default ./scenarios)")
-    p.add_argument("--engine", choices=("auto", "fast", "exact"), default="auto",
-                   help="data-plane engine (default: fast when it runs, else exact)")
-    p.add_argument("--years", type=int, default=2000,
-                   help="simulated years of the availability Monte Carlo (default 2000)")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "fast", "exact"),
+        default="auto",
+        help="data-plane engine (default: fast when it runs, else exact)",
+    )
+    p.add_argument(
+        "--years",
+        type=int,
+        default=2000,
+        help="simulated years of the availability Monte Carlo (default 2000)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(handler=cmd_review)
 
@@ -37,8 +54,9 @@ def cmd_review(args: argparse.Namespace) -> int:
     from netsim.report.review import run_review
 
     with review_progress(not args.quiet) as bar:
-        report, written = run_review(args.out, args.scenarios, args.topology, args.engine,
-                                     args.years, progress=bar)
+        report, written = run_review(
+            args.out, args.scenarios, args.topology, args.engine, args.years, progress=bar
+        )
     print_outcome(report, written[-1], args.quiet)
     return EXIT_OK
 

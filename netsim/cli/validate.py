@@ -12,12 +12,18 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "validate", help="check topology and scenario files; list every error",
+        "validate",
+        help="check topology and scenario files; list every error",
         description="Check topology and scenario files without running anything. Every "
         "problem of every file is listed with file, line and key; exit 0 when all are valid, "
-        "2 otherwise.")
-    p.add_argument("files", nargs="+", metavar="FILE",
-                   help="topology or scenario YAML files (a scenario has a topology: key)")
+        "2 otherwise.",
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="topology or scenario YAML files (a scenario has a topology: key)",
+    )
     p.set_defaults(handler=cmd_validate)
 
 

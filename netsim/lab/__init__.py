@@ -20,9 +20,13 @@ if TYPE_CHECKING:
 #: Seconds a deploy waits for every BGP session and IPsec SA before it gives up.
 DEPLOY_TIMEOUT_S = 50.0
 
-_LAZY = {"ClabTopology": "netsim.lab.clab.read", "load_clab": "netsim.lab.clab.read",
-         **dict.fromkeys(("Lab", "deploy", "destroy", "fail", "restore", "status"),
-                         "netsim.lab.live.lab")}
+_LAZY = {
+    "ClabTopology": "netsim.lab.clab.read",
+    "load_clab": "netsim.lab.clab.read",
+    **dict.fromkeys(
+        ("Lab", "deploy", "destroy", "fail", "restore", "status"), "netsim.lab.live.lab"
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -33,5 +37,14 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(_LAZY[name]), name)
 
 
-__all__ = ["DEPLOY_TIMEOUT_S", "ClabTopology", "Lab", "deploy", "destroy", "fail",
-           "load_clab", "restore", "status"]
+__all__ = [
+    "DEPLOY_TIMEOUT_S",
+    "ClabTopology",
+    "Lab",
+    "deploy",
+    "destroy",
+    "fail",
+    "load_clab",
+    "restore",
+    "status",
+]

@@ -95,8 +95,11 @@ class Dist:
 def _continuous_names() -> set[str]:
     import scipy.stats
 
-    return {name for name in dir(scipy.stats)
-            if isinstance(getattr(scipy.stats, name), scipy.stats.rv_continuous)}
+    return {
+        name
+        for name in dir(scipy.stats)
+        if isinstance(getattr(scipy.stats, name), scipy.stats.rv_continuous)
+    }
 
 
 #: Families whose validity and lower tail are known in closed form: ``name -> (shape
@@ -123,18 +126,22 @@ def _quick_check(name: str, params: dict[str, float], nonnegative: bool) -> bool
     if set(params) - {"loc", "scale", *shapes} or not set(shapes) <= set(params):
         return False
     loc, scale = params.get("loc", 0.0), params.get("scale", 1.0)
-    if not all(math.isfinite(v) for v in params.values()) or scale <= 0 or any(
-            params[k] <= 0 for k in shapes):
+    if (
+        not all(math.isfinite(v) for v in params.values())
+        or scale <= 0
+        or any(params[k] <= 0 for k in shapes)
+    ):
         return False
     if not nonnegative:
         return True
-    if name == "norm":   # P(X < 0) for X ~ N(loc, scale)
+    if name == "norm":  # P(X < 0) for X ~ N(loc, scale)
         return 0.5 * math.erfc(loc / (scale * math.sqrt(2.0))) <= NEGATIVE_TOLERANCE
     return loc + scale * low >= 0.0
 
 
-def parse_dist(value: object, parse_unit: Callable[[object], float],
-               nonnegative: bool = True) -> Dist:
+def parse_dist(
+    value: object, parse_unit: Callable[[object], float], nonnegative: bool = True
+) -> Dist:
     """Read a constant or ``{dist: NAME, loc/scale with units, shape params}``.
 
     Raises :class:`UnitError` with a message fit for users on any problem.
@@ -147,8 +154,9 @@ def parse_dist(value: object, parse_unit: Callable[[object], float],
     if "dist" not in value:
         raise UnitError("a distribution needs 'dist: <scipy.stats name>'")
     name = value["dist"]
-    if not isinstance(name, str) or (name not in QUICK_FAMILIES
-                                     and name not in _continuous_names()):
+    if not isinstance(name, str) or (
+        name not in QUICK_FAMILIES and name not in _continuous_names()
+    ):
         raise UnitError(f"scipy.stats has no continuous distribution {name!r}")
     params = _params(value, parse_unit)
     dist = Dist(name, tuple(sorted(params.items())))
@@ -157,8 +165,7 @@ def parse_dist(value: object, parse_unit: Callable[[object], float],
     return dist
 
 
-def _params(value: dict[object, object], parse_unit: Callable[[object], float]
-            ) -> dict[str, float]:
+def _params(value: dict[object, object], parse_unit: Callable[[object], float]) -> dict[str, float]:
     """The parameters of a distribution mapping: ``loc``/``scale`` with units, shapes plain."""
     params: dict[str, float] = {}
     for key, raw in value.items():
@@ -185,8 +192,10 @@ def _check_with_scipy(dist: Dist, nonnegative: bool) -> None:
     if not math.isfinite(mean) and not math.isfinite(float(frozen.median())):
         raise UnitError(f"bad parameters for {name}: {dict(params)}")
     if nonnegative and low > NEGATIVE_TOLERANCE:
-        raise UnitError(f"{name} with these parameters is negative with probability {low:.2g}; "
-                        "use a non-negative distribution (lognorm, gamma, truncnorm with a=0)")
+        raise UnitError(
+            f"{name} with these parameters is negative with probability {low:.2g}; "
+            "use a non-negative distribution (lognorm, gamma, truncnorm with a=0)"
+        )
 
 
 def parse_duration_dist(value: object) -> Dist:

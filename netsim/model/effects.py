@@ -59,8 +59,11 @@ class LinkMode(enum.IntEnum):
     @classmethod
     def of(cls, mode: FailureMode) -> LinkMode:
         """The state a failure of ``mode`` puts a link in."""
-        return {FailureMode.DOWN: cls.DOWN, FailureMode.BLACKHOLE: cls.BLACKHOLE,
-                FailureMode.LOSS: cls.LOSS}[mode]
+        return {
+            FailureMode.DOWN: cls.DOWN,
+            FailureMode.BLACKHOLE: cls.BLACKHOLE,
+            FailureMode.LOSS: cls.LOSS,
+        }[mode]
 
     @classmethod
     def parse(cls, label: str) -> LinkMode:
@@ -71,11 +74,11 @@ class LinkMode(enum.IntEnum):
 class DetectionMethod(enum.StrEnum):
     """How the ends of a link learn of an impairment; the values are the trace's names."""
 
-    CARRIER = "carrier"      # the interface goes down
-    BFD = "bfd"              # interval x multiplier without a BFD packet
-    HOLD = "hold"            # the BGP hold timer expires
-    DPD = "dpd"              # IKE dead-peer detection gives up (VPN tunnels only)
-    NEVER = "never"          # random loss: the session survives, nothing is detected
+    CARRIER = "carrier"  # the interface goes down
+    BFD = "bfd"  # interval x multiplier without a BFD packet
+    HOLD = "hold"  # the BGP hold timer expires
+    DPD = "dpd"  # IKE dead-peer detection gives up (VPN tunnels only)
+    NEVER = "never"  # random loss: the session survives, nothing is detected
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,25 +122,32 @@ def detection(link: Link, mode: LinkMode) -> Detection:
     if mode is LinkMode.DOWN:
         return Detection(0.0, 0.0, 0.0, DetectionMethod.CARRIER, DetectionMethod.CARRIER)
     if mode is LinkMode.LOSS:
-        return Detection(math.inf, math.inf, math.inf, DetectionMethod.NEVER,
-                         DetectionMethod.NEVER)
+        return Detection(math.inf, math.inf, math.inf, DetectionMethod.NEVER, DetectionMethod.NEVER)
     if mode is not LinkMode.BLACKHOLE:
         raise ValueError(f"a link that is {mode.label} has nothing to detect")
     hold, keepalive = link.bgp.hold, link.bgp.keepalive
     bfd = [(link.bfd.detection, DetectionMethod.BFD)] if link.bfd is not None else []
-    dpd = ([(link.dpd.timeout, DetectionMethod.DPD)]
-           if link.dpd is not None and link.kind is LinkKind.VPN else [])
+    dpd = (
+        [(link.dpd.timeout, DetectionMethod.DPD)]
+        if link.dpd is not None and link.kind is LinkKind.VPN
+        else []
+    )
     first = min((t for t, _ in bfd + dpd), default=math.inf)
     # min() keeps the first of equal candidates: the list order is the tie-break.
     _, method = min([*bfd, *dpd, (hold, DetectionMethod.HOLD)], key=itemgetter(0))
-    _, usual = min([*bfd, (hold - keepalive / 2, DetectionMethod.HOLD), *dpd],
-                   key=itemgetter(0))
-    return Detection(floor=max(0.0, min(hold - keepalive, first)), bound=min(hold, first),
-                     expected=min(hold - keepalive / 2, first), method=method, usual=usual)
+    _, usual = min([*bfd, (hold - keepalive / 2, DetectionMethod.HOLD), *dpd], key=itemgetter(0))
+    return Detection(
+        floor=max(0.0, min(hold - keepalive, first)),
+        bound=min(hold, first),
+        expected=min(hold - keepalive / 2, first),
+        method=method,
+        usual=usual,
+    )
 
 
-def failure_effects(topology: Topology, target: TargetKind, name: str, mode: LinkMode
-                    ) -> dict[str, LinkMode]:
+def failure_effects(
+    topology: Topology, target: TargetKind, name: str, mode: LinkMode
+) -> dict[str, LinkMode]:
     """``{link: mode}`` for every link a failure impairs (the most severe mode per link).
 
     A link failure impairs the link; a node failure all its links; a group failure its

@@ -50,15 +50,48 @@ from netsim.model.units import (
 if TYPE_CHECKING:
     from netsim.model.topology import Topology
 
-TOP_KEYS = ("name", "description", "topology", "topology_overrides", "duration", "warmup",
-            "seed", "traffic", "failures", "slos", "mesh")
-TRAFFIC_KEYS = ("name", "kind", "from", "to", "rate", "profile", "request_size",
-                "response_size", "size", "server_time", "timeout", "retries", "volume",
-                "transfers", "transfer_size", "max_rate", "start", "stop", "description")
+TOP_KEYS = (
+    "name",
+    "description",
+    "topology",
+    "topology_overrides",
+    "duration",
+    "warmup",
+    "seed",
+    "traffic",
+    "failures",
+    "slos",
+    "mesh",
+)
+TRAFFIC_KEYS = (
+    "name",
+    "kind",
+    "from",
+    "to",
+    "rate",
+    "profile",
+    "request_size",
+    "response_size",
+    "size",
+    "server_time",
+    "timeout",
+    "retries",
+    "volume",
+    "transfers",
+    "transfer_size",
+    "max_rate",
+    "start",
+    "stop",
+    "description",
+)
 FAILURE_KEYS = ("link", "node", "group", "at", "duration", "mode", "repeat", "every", "random")
 SLO_KEYS = ("name", "class", "metric", "quantile", "max", "min")
-METRICS = {"latency": parse_duration, "failover_gap": parse_duration,
-           "success_ratio": float, "throughput": parse_bitrate}
+METRICS = {
+    "latency": parse_duration,
+    "failover_gap": parse_duration,
+    "success_ratio": float,
+    "throughput": parse_bitrate,
+}
 RETRY_KEYS = ("attempts", "per_try_timeout", "backoff")
 
 
@@ -74,9 +107,11 @@ def _retries(r: Reader, raw: Any, path: KeyPath) -> RetryPolicy:
     attempts = r.get(m, path, "attempts", _int, 1) or 1
     if attempts < 1:
         r.error((*path, "attempts"), "must be at least 1")
-    return RetryPolicy(attempts=attempts,
-                       per_try_timeout=r.get(m, path, "per_try_timeout", _positive(parse_duration)),
-                       backoff=r.get(m, path, "backoff", _nonneg(parse_duration), 0.025) or 0.0)
+    return RetryPolicy(
+        attempts=attempts,
+        per_try_timeout=r.get(m, path, "per_try_timeout", _positive(parse_duration)),
+        backoff=r.get(m, path, "backoff", _nonneg(parse_duration), 0.025) or 0.0,
+    )
 
 
 def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClass | None:
@@ -93,8 +128,9 @@ def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClas
                 r.error((*path, key), f"unknown node {node!r}")
     if src in dsts:
         r.error((*path, "to"), "a class cannot send to its own source")
-    fields = (_bulk_fields(r, m, path) if kind is TrafficKind.BULK
-              else _packet_fields(r, m, path, kind))
+    fields = (
+        _bulk_fields(r, m, path) if kind is TrafficKind.BULK else _packet_fields(r, m, path, kind)
+    )
     if m.get("profile") is not None:
         fields["profile"] = _profile(r, m["profile"], (*path, "profile"))
     fields["start"] = r.get(m, path, "start", _nonneg(parse_duration), 0.0) or 0.0
@@ -121,9 +157,12 @@ def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
     for j, item in enumerate(raw_t):
         tp = (*path, "transfers", j)
         t = r.mapping(item, tp, ("at", "size"))
-        transfers.append(Transfer(r.get(t, tp, "at", _nonneg(parse_duration), 0.0) or 0.0,
-                                  r.get(t, tp, "size", _positive(parse_size), required=True)
-                                  or 1.0))
+        transfers.append(
+            Transfer(
+                r.get(t, tp, "at", _nonneg(parse_duration), 0.0) or 0.0,
+                r.get(t, tp, "size", _positive(parse_size), required=True) or 1.0,
+            )
+        )
     fields["transfers"] = tuple(transfers)
     for bad in ("rate", "request_size", "response_size", "size", "server_time", "retries"):
         if bad in m:
@@ -131,17 +170,15 @@ def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
     return fields
 
 
-def _packet_fields(r: Reader, m: dict[str, Any], path: KeyPath, kind: TrafficKind
-                   ) -> dict[str, Any]:
+def _packet_fields(
+    r: Reader, m: dict[str, Any], path: KeyPath, kind: TrafficKind
+) -> dict[str, Any]:
     """The keys of a packet class: a rate, sizes (and server time, retries), a timeout."""
     fields: dict[str, Any] = {}
-    fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0,
-                           required=True) or 1.0
+    fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0, required=True) or 1.0
     if kind is TrafficKind.REQUEST_RESPONSE:
-        fields["request_size"] = r.get(m, path, "request_size", parse_size_dist,
-                                       required=True)
-        fields["response_size"] = r.get(m, path, "response_size", parse_size_dist,
-                                        required=True)
+        fields["request_size"] = r.get(m, path, "request_size", parse_size_dist, required=True)
+        fields["response_size"] = r.get(m, path, "response_size", parse_size_dist, required=True)
         fields["server_time"] = r.get(m, path, "server_time", parse_duration_dist)
         if "retries" in m:
             fields["retries"] = _retries(r, m["retries"], (*path, "retries"))
@@ -234,9 +271,14 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
     if metric == "latency" and quantile is None:
         r.error((*path, "quantile"), "a latency SLO needs a quantile (e.g. 0.95)")
     parse: Any = METRICS[metric]
-    slo = Slo(name=r.get(m, path, "name", str, required=True) or metric, metric=metric,
-              traffic_class=cls, quantile=quantile,
-              max=r.get(m, path, "max", parse), min=r.get(m, path, "min", parse))
+    slo = Slo(
+        name=r.get(m, path, "name", str, required=True) or metric,
+        metric=metric,
+        traffic_class=cls,
+        quantile=quantile,
+        max=r.get(m, path, "max", parse),
+        min=r.get(m, path, "min", parse),
+    )
     if slo.max is None and slo.min is None:
         r.error(path, "an SLO needs max or min")
     return slo
@@ -269,8 +311,9 @@ def _indices(doc: Document, key: str, part: str, deeper: bool, node: Any) -> lis
     if isinstance(node, list):
         if part == "*":
             return list(range(len(node)))
-        match = [i for i, item in enumerate(node)
-                 if isinstance(item, dict) and item.get("name") == part]
+        match = [
+            i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part
+        ]
         if match:
             return match[:1]
         if part.isdigit() and int(part) < len(node):
@@ -302,18 +345,26 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     top = r.mapping(doc.data, (), TOP_KEYS)
     topology, errors = _topology(r, top, Path(path), parsed)
     nodes = set(topology.node_names) if topology else set()
-    names = {"link": {x.name for x in topology.links} if topology else set(),
-             "node": nodes, "group": {g.name for g in topology.groups} if topology else set()}
+    names = {
+        "link": {x.name for x in topology.links} if topology else set(),
+        "node": nodes,
+        "group": {g.name for g in topology.groups} if topology else set(),
+    }
     if topology is None:
         names = {k: _Anything() for k in names}
         nodes = _Anything()
     classes = _classes(r, top.get("traffic") or [], nodes)
     failures, random_on = _failures(r, top.get("failures") or [], names)
-    slos = [s for i, raw in enumerate(top.get("slos") or [])
-            if (s := _slo(r, raw, ("slos", i), {c.name for c in classes})) is not None]
+    slos = [
+        s
+        for i, raw in enumerate(top.get("slos") or [])
+        if (s := _slo(r, raw, ("slos", i), {c.name for c in classes})) is not None
+    ]
     mesh_raw = r.mapping(top.get("mesh"), ("mesh",), ("sidecar_latency", "retries"))
-    mesh = Mesh(sidecar_latency=r.get(mesh_raw, ("mesh",), "sidecar_latency", parse_duration_dist),
-                retries=_retries(r, mesh_raw.get("retries"), ("mesh", "retries")))
+    mesh = Mesh(
+        sidecar_latency=r.get(mesh_raw, ("mesh",), "sidecar_latency", parse_duration_dist),
+        retries=_retries(r, mesh_raw.get("retries"), ("mesh", "retries")),
+    )
     duration = r.get(top, (), "duration", _positive(parse_duration), 60.0, required=True) or 60.0
     warmup = r.get(top, (), "warmup", _nonneg(parse_duration), 0.0) or 0.0
     if warmup >= duration:
@@ -325,31 +376,46 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     r.errors.extend(errors)
     r.raise_if_errors()
     assert topology is not None
-    return Scenario(name=r.get(top, (), "name", _name, required=True) or "unnamed",
-                    topology=topology, duration=duration, warmup=warmup, seed=seed,
-                    traffic=tuple(classes), failures=tuple(failures), random_failures=random_on,
-                    slos=tuple(slos), mesh=mesh, description=str(top.get("description") or ""),
-                    source=str(path))
+    return Scenario(
+        name=r.get(top, (), "name", _name, required=True) or "unnamed",
+        topology=topology,
+        duration=duration,
+        warmup=warmup,
+        seed=seed,
+        traffic=tuple(classes),
+        failures=tuple(failures),
+        random_failures=random_on,
+        slos=tuple(slos),
+        mesh=mesh,
+        description=str(top.get("description") or ""),
+        source=str(path),
+    )
 
 
-def _topology(r: Reader, top: dict[str, Any], path: Path, parsed: list[tuple[str, Any]]
-              ) -> tuple[Topology | None, list[ModelError]]:
+def _topology(
+    r: Reader, top: dict[str, Any], path: Path, parsed: list[tuple[str, Any]]
+) -> tuple[Topology | None, list[ModelError]]:
     """The scenario's topology with its overrides, or None and the errors of its file."""
     topo_ref = r.get(top, (), "topology", str, required=True)
     topology = None
     errors: list[ModelError] = []
     if topo_ref is not None:
-        topo_path = (path.parent / topo_ref)
+        topo_path = path.parent / topo_ref
         try:
             topo_doc = load_yaml(topo_path, label=str(topo_path))
-            local = r.mapping(top.get("topology_overrides"), ("topology_overrides",),
-                              tuple(top.get("topology_overrides") or {}))
+            local = r.mapping(
+                top.get("topology_overrides"),
+                ("topology_overrides",),
+                tuple(top.get("topology_overrides") or {}),
+            )
             try:
                 apply_overrides(topo_doc, list(local.items()))
             except UsageError as exc:
                 r.error(("topology_overrides",), str(exc).replace("--set ", ""))
-            apply_overrides(topo_doc, [(k[len("topology."):], v) for k, v in parsed
-                                       if k.startswith("topology.")])
+            apply_overrides(
+                topo_doc,
+                [(k[len("topology.") :], v) for k, v in parsed if k.startswith("topology.")],
+            )
             topology = read_topology(topo_doc)
         except InputError as exc:
             if any(e.message == "file not found" for e in exc.errors):

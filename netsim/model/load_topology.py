@@ -22,11 +22,26 @@ if TYPE_CHECKING:
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOP_KEYS = ("name", "description", "nodes", "links", "groups")
-NODE_KEYS = ("role", "provider", "region", "asn", "prefixes", "mtbf", "mttr", "cost",
-             "description")
-LINK_KEYS = ("name", "kind", "endpoints", "capacity", "delay", "buffer", "mtbf", "mttr", "bfd",
-             "bgp", "convergence", "preference", "cost", "overhead", "dpd", "underlay",
-             "description")
+NODE_KEYS = ("role", "provider", "region", "asn", "prefixes", "mtbf", "mttr", "cost", "description")
+LINK_KEYS = (
+    "name",
+    "kind",
+    "endpoints",
+    "capacity",
+    "delay",
+    "buffer",
+    "mtbf",
+    "mttr",
+    "bfd",
+    "bgp",
+    "convergence",
+    "preference",
+    "cost",
+    "overhead",
+    "dpd",
+    "underlay",
+    "description",
+)
 GROUP_KEYS = ("members", "mtbf", "mttr", "description")
 
 # Defaults per link kind. The figures are the providers' defaults (see
@@ -34,15 +49,33 @@ GROUP_KEYS = ("members", "mtbf", "mttr", "description")
 # tunnels BGP 10 s / 30 s and DPD timeout 30 s; ESP-in-UDP with AES-GCM costs 62 B.
 # Raw YAML values, merged under a link's own keys before validation.
 KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
-    LinkKind.INTERCONNECT: {"keepalive": 30.0, "hold": 90.0, "preference": 100,
-                            "convergence": 1.0, "overhead": 0.0, "dpd": None},
-    LinkKind.VPN: {"keepalive": 10.0, "hold": 30.0, "preference": 50, "convergence": 1.0,
-                   "overhead": 62.0, "dpd": Dpd(10.0, 30.0)},
-    LinkKind.INTERNET: {"keepalive": 30.0, "hold": 90.0, "preference": 10, "convergence": 30.0,
-                        "overhead": 0.0, "dpd": None},
+    LinkKind.INTERCONNECT: {
+        "keepalive": 30.0,
+        "hold": 90.0,
+        "preference": 100,
+        "convergence": 1.0,
+        "overhead": 0.0,
+        "dpd": None,
+    },
+    LinkKind.VPN: {
+        "keepalive": 10.0,
+        "hold": 30.0,
+        "preference": 50,
+        "convergence": 1.0,
+        "overhead": 62.0,
+        "dpd": Dpd(10.0, 30.0),
+    },
+    LinkKind.INTERNET: {
+        "keepalive": 30.0,
+        "hold": 90.0,
+        "preference": 10,
+        "convergence": 30.0,
+        "overhead": 0.0,
+        "dpd": None,
+    },
 }
-LINK_ENDS = 2               # a link joins exactly two nodes
-DEFAULT_REESTABLISH = 5.0   # "a few seconds" (architecture section 4): BGP OPEN + updates
+LINK_ENDS = 2  # a link joins exactly two nodes
+DEFAULT_REESTABLISH = 5.0  # "a few seconds" (architecture section 4): BGP OPEN + updates
 
 
 def _positive(parse: Any) -> Any:
@@ -51,6 +84,7 @@ def _positive(parse: Any) -> Any:
         if number <= 0:
             raise ValueError(f"must be positive, got {value!r}")
         return number
+
     return check
 
 
@@ -60,6 +94,7 @@ def _nonneg(parse: Any) -> Any:
         if number < 0:
             raise ValueError(f"must not be negative, got {value!r}")
         return number
+
     return check
 
 
@@ -86,6 +121,7 @@ def _enum(kind: type[Any]) -> Any:
         except ValueError:
             choices = ", ".join(str(m.value) for m in kind)
             raise ValueError(f"unknown value {value!r} (expected one of {choices})") from None
+
     return parse
 
 
@@ -114,8 +150,10 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
 
 def _cost(r: Reader, m: dict[str, Any], path: KeyPath) -> Cost:  # m: raw YAML mapping
     c = r.mapping(m.get("cost"), (*path, "cost"), ("monthly", "per_gb"))
-    return Cost(r.get(c, (*path, "cost"), "monthly", _nonneg(parse_money), 0.0) or 0.0,
-                r.get(c, (*path, "cost"), "per_gb", _nonneg(parse_money), 0.0) or 0.0)
+    return Cost(
+        r.get(c, (*path, "cost"), "monthly", _nonneg(parse_money), 0.0) or 0.0,
+        r.get(c, (*path, "cost"), "per_gb", _nonneg(parse_money), 0.0) or 0.0,
+    )
 
 
 def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
@@ -134,33 +172,44 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
     bgp = Bgp(
         keepalive=r.get(bgp_raw, bp, "keepalive", _positive(parse_duration)) or d["keepalive"],
         hold=r.get(bgp_raw, bp, "hold", _positive(parse_duration)) or d["hold"],
-        reestablish=_or(r.get(bgp_raw, bp, "reestablish", _nonneg(parse_duration)),
-                        DEFAULT_REESTABLISH),
+        reestablish=_or(
+            r.get(bgp_raw, bp, "reestablish", _nonneg(parse_duration)), DEFAULT_REESTABLISH
+        ),
     )
     if bgp.hold < bgp.keepalive:
         r.error((*bp, "hold"), "hold time must not be shorter than the keepalive interval")
     bfd = None
     if m.get("bfd") is not None:
         b = r.mapping(m["bfd"], (*path, "bfd"), ("interval", "multiplier"))
-        bfd = Bfd(r.get(b, (*path, "bfd"), "interval", _positive(parse_duration), 0.3) or 0.3,
-                  r.get(b, (*path, "bfd"), "multiplier", _int, 3) or 3)
+        bfd = Bfd(
+            r.get(b, (*path, "bfd"), "interval", _positive(parse_duration), 0.3) or 0.3,
+            r.get(b, (*path, "bfd"), "multiplier", _int, 3) or 3,
+        )
     dpd = d["dpd"]
     if m.get("dpd") is not None:
         p = r.mapping(m["dpd"], (*path, "dpd"), ("delay", "timeout"))
-        dpd = Dpd(r.get(p, (*path, "dpd"), "delay", _positive(parse_duration), 10.0) or 10.0,
-                  r.get(p, (*path, "dpd"), "timeout", _positive(parse_duration), 30.0) or 30.0)
+        dpd = Dpd(
+            r.get(p, (*path, "dpd"), "delay", _positive(parse_duration), 10.0) or 10.0,
+            r.get(p, (*path, "dpd"), "timeout", _positive(parse_duration), 30.0) or 30.0,
+        )
     cost = _cost(r, m, path)
     return Link(
-        name=name, kind=kind, endpoints=(endpoints[0], endpoints[1]),
+        name=name,
+        kind=kind,
+        endpoints=(endpoints[0], endpoints[1]),
         capacity=r.get(m, path, "capacity", _positive(parse_bitrate), 1e9, required=True) or 1e9,
-        delay=r.get(m, path, "delay", parse_duration_dist, Dist.constant(0.001)) or
-        Dist.constant(0.001),
+        delay=r.get(m, path, "delay", parse_duration_dist, Dist.constant(0.001))
+        or Dist.constant(0.001),
         buffer=r.get(m, path, "buffer", _positive(parse_size)),
         mtbf=r.get(m, path, "mtbf", _positive(parse_duration)),
         mttr=r.get(m, path, "mttr", parse_duration_dist),
-        bfd=bfd, bgp=bgp, dpd=dpd,
-        convergence=r.get(m, path, "convergence", parse_duration_dist,
-                          Dist.constant(d["convergence"])) or Dist.constant(d["convergence"]),
+        bfd=bfd,
+        bgp=bgp,
+        dpd=dpd,
+        convergence=r.get(
+            m, path, "convergence", parse_duration_dist, Dist.constant(d["convergence"])
+        )
+        or Dist.constant(d["convergence"]),
         preference=r.get(m, path, "preference", _int, d["preference"]) or 0,
         overhead=r.get(m, path, "overhead", _nonneg(parse_size), d["overhead"]) or 0.0,
         underlay=r.get(m, path, "underlay", _str_list, ()) or (),
@@ -199,9 +248,11 @@ def read_topology(doc: Document) -> Topology:
     """Build a Topology from a parsed document, raising InputError listing every problem."""
     r = Reader(doc)
     if isinstance(doc.data, dict) and ("traffic" in doc.data or "topology" in doc.data):
-        r.error(("topology" if "topology" in doc.data else "traffic",),
-                "this is a scenario file; a topology was expected (the scenario names its "
-                f"topology: {doc.data.get('topology', '?')})")
+        r.error(
+            ("topology" if "topology" in doc.data else "traffic",),
+            "this is a scenario file; a topology was expected (the scenario names its "
+            f"topology: {doc.data.get('topology', '?')})",
+        )
         r.raise_if_errors()
     top = r.mapping(doc.data, (), TOP_KEYS)
     name = r.get(top, (), "name", _name, required=True) or "unnamed"
@@ -230,15 +281,23 @@ def read_topology(doc: Document) -> Topology:
         path: KeyPath = ("groups", group_name)
         g = r.mapping(raw, path, GROUP_KEYS)
         members: tuple[str, ...] = r.get(g, path, "members", _str_list, required=True) or ()
-        groups.append(Group(
-            name=group_name,
-            links=tuple(x for x in members if x in link_set or x not in raw_nodes),
-            nodes=tuple(x for x in members if x in raw_nodes and x not in link_set),
-            mtbf=r.get(g, path, "mtbf", _positive(parse_duration)),
-            mttr=r.get(g, path, "mttr", parse_duration_dist),
-        ))
-    topo = Topology(name=name, nodes=tuple(nodes), links=tuple(links), groups=tuple(groups),
-                    description=str(top.get("description") or ""), source=doc.path)
+        groups.append(
+            Group(
+                name=group_name,
+                links=tuple(x for x in members if x in link_set or x not in raw_nodes),
+                nodes=tuple(x for x in members if x in raw_nodes and x not in link_set),
+                mtbf=r.get(g, path, "mtbf", _positive(parse_duration)),
+                mttr=r.get(g, path, "mttr", parse_duration_dist),
+            )
+        )
+    topo = Topology(
+        name=name,
+        nodes=tuple(nodes),
+        links=tuple(links),
+        groups=tuple(groups),
+        description=str(top.get("description") or ""),
+        source=doc.path,
+    )
     _check_refs(r, topo, doc)
     r.raise_if_errors()
     return topo

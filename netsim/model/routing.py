@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from netsim.model.topology import Link, Topology
 
-Path = tuple[str, ...]   # link names from source to destination
+Path = tuple[str, ...]  # link names from source to destination
 
 
 def _adjacency(links: tuple[Link, ...]) -> dict[str, list[tuple[str, Link]]]:
@@ -40,8 +40,13 @@ def _adjacency(links: tuple[Link, ...]) -> dict[str, list[tuple[str, Link]]]:
     return adj
 
 
-def _bfs(adj: dict[str, list[tuple[str, Link]]], src: str, dst: str, min_pref: int,
-         excluded: frozenset[str]) -> Path | None:
+def _bfs(
+    adj: dict[str, list[tuple[str, Link]]],
+    src: str,
+    dst: str,
+    min_pref: int,
+    excluded: frozenset[str],
+) -> Path | None:
     parent: dict[str, tuple[str, str] | None] = {src: None}
     queue = deque([src])
     while queue:

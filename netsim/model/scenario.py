@@ -23,9 +23,9 @@ class TrafficKind(enum.Enum):
 
 
 class FailureMode(enum.Enum):
-    DOWN = "down"            # carrier loss: detected at once
+    DOWN = "down"  # carrier loss: detected at once
     BLACKHOLE = "blackhole"  # forwarding stops, link stays up: BFD / hold timer / DPD
-    LOSS = "loss"            # random loss with probability p: never detected
+    LOSS = "loss"  # random loss with probability p: never detected
 
 
 class TargetKind(enum.Enum):
@@ -75,18 +75,18 @@ class TrafficClass:
     kind: TrafficKind
     src: str
     dsts: tuple[str, ...]
-    rate: float = 0.0                    # events/s over all destinations (not bulk)
+    rate: float = 0.0  # events/s over all destinations (not bulk)
     profile: Profile | None = None
     request_size: Dist = Dist.constant(1000.0)
     response_size: Dist = Dist.constant(1000.0)
-    size: Dist = Dist.constant(1000.0)   # one-way datagrams
+    size: Dist = Dist.constant(1000.0)  # one-way datagrams
     server_time: Dist = Dist.constant(0.0)
     timeout: float = 2.0
-    retries: RetryPolicy | None = None   # None: the scenario mesh's default
-    volume_rate: float = 0.0             # bulk: bytes/s on average over all destinations
-    transfer_size: float | None = None   # bulk: bytes per transfer; None = one continuous stream
+    retries: RetryPolicy | None = None  # None: the scenario mesh's default
+    volume_rate: float = 0.0  # bulk: bytes/s on average over all destinations
+    transfer_size: float | None = None  # bulk: bytes per transfer; None = one continuous stream
     transfers: tuple[Transfer, ...] = ()
-    max_rate: float = 10e9               # bulk: bit/s per transfer
+    max_rate: float = 10e9  # bulk: bit/s per transfer
     start: float = 0.0
     stop: float | None = None
 
@@ -96,15 +96,15 @@ class Failure:
     target: TargetKind
     name: str
     at: float
-    duration: float | None               # None: never repaired within the run
+    duration: float | None  # None: never repaired within the run
     mode: FailureMode = FailureMode.DOWN
-    loss: float = 0.0                    # the p of loss:p
+    loss: float = 0.0  # the p of loss:p
 
 
 @dataclass(frozen=True, slots=True)
 class Slo:
     name: str
-    metric: str                          # latency | success_ratio | failover_gap | throughput
+    metric: str  # latency | success_ratio | failover_gap | throughput
     traffic_class: str | None = None
     quantile: float | None = None
     max: float | None = None

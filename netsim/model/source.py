@@ -42,7 +42,7 @@ class Document:
     path: str
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
-    errors: list[ModelError] = field(default_factory=list)   # found while parsing
+    errors: list[ModelError] = field(default_factory=list)  # found while parsing
 
     def line(self, path: KeyPath) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -53,25 +53,30 @@ class Document:
         return self.lines.get((), 1)
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, doc: Document,
-             errors: list[ModelError]) -> Any:
+def _convert(
+    loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, doc: Document, errors: list[ModelError]
+) -> Any:
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
-        out: dict[str, Any] = {}    # the YAML mapping as parsed, checked later by a Reader
+        out: dict[str, Any] = {}  # the YAML mapping as parsed, checked later by a Reader
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node)
             key = str(key)
             sub = (*path, key)
             if key in out:
-                errors.append(ModelError(doc.path, key_node.start_mark.line + 1,
-                                         format_path(sub), "duplicate key"))
+                errors.append(
+                    ModelError(
+                        doc.path, key_node.start_mark.line + 1, format_path(sub), "duplicate key"
+                    )
+                )
             doc.lines[sub] = key_node.start_mark.line + 1
             out[key] = _convert(loader, value_node, sub, doc, errors)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(loader, item, (*path, i), doc, errors)
-                for i, item in enumerate(node.value)]
+        return [
+            _convert(loader, item, (*path, i), doc, errors) for i, item in enumerate(node.value)
+        ]
     return loader.construct_object(node)
 
 
@@ -102,7 +107,7 @@ def parse_yaml(text: str, label: str) -> Document:
         raise InputError([ModelError(label, line, "", f"not valid YAML: {problem}")]) from None
     finally:
         loader.dispose()
-    doc.errors = errors      # reported with the checks of the content (Reader)
+    doc.errors = errors  # reported with the checks of the content (Reader)
     return doc
 
 
@@ -122,8 +127,9 @@ class Reader:
         self.errors.extend(self.doc.errors)
 
     def error(self, path: KeyPath, message: str) -> None:
-        self.errors.append(ModelError(self.doc.path, self.doc.line(path), format_path(path),
-                                      message))
+        self.errors.append(
+            ModelError(self.doc.path, self.doc.line(path), format_path(path), message)
+        )
 
     def mapping(self, value: Any, path: KeyPath, allowed: Iterable[str]) -> dict[str, Any]:
         """Check ``value`` is a mapping with only ``allowed`` keys; return it (or {}).
@@ -138,13 +144,25 @@ class Reader:
         for key in value:
             if key not in allowed:
                 hint = _closest(key, allowed)
-                self.error((*path, key), "unknown key" + (f" (did you mean {hint!r}?)" if hint else
-                                                          f"; allowed: {', '.join(allowed)}"))
+                self.error(
+                    (*path, key),
+                    "unknown key"
+                    + (
+                        f" (did you mean {hint!r}?)" if hint else f"; allowed: {', '.join(allowed)}"
+                    ),
+                )
         return value
 
-    def get(self, where: dict[str, Any], path: KeyPath, key: str,  # where: raw YAML mapping
-            parse: Callable[[Any], T], default: T | None = None, *, required: bool = False,
-            ) -> T | None:
+    def get(
+        self,
+        where: dict[str, Any],
+        path: KeyPath,
+        key: str,  # where: raw YAML mapping
+        parse: Callable[[Any], T],
+        default: T | None = None,
+        *,
+        required: bool = False,
+    ) -> T | None:
         """Parse ``where[key]`` with ``parse`` (which raises ``UnitError``/``ValueError``)."""
         if key not in where or where[key] is None:
             if required:

@@ -76,17 +76,17 @@ class Link:
     name: str
     kind: LinkKind
     endpoints: tuple[str, str]
-    capacity: float                      # bit/s per direction
-    delay: Dist                          # one-way, seconds, sampled per packet
-    convergence: Dist                    # detection -> forwarding on the new path
+    capacity: float  # bit/s per direction
+    delay: Dist  # one-way, seconds, sampled per packet
+    convergence: Dist  # detection -> forwarding on the new path
     preference: int
     bgp: Bgp
-    buffer: float | None = None          # bytes per direction
+    buffer: float | None = None  # bytes per direction
     mtbf: float | None = None
     mttr: Dist | None = None
     bfd: Bfd | None = None
     dpd: Dpd | None = None
-    overhead: float = 0.0                # bytes added to every packet
+    overhead: float = 0.0  # bytes added to every packet
     underlay: tuple[str, ...] = ()
     cost: Cost = field(default_factory=Cost)
 
@@ -113,7 +113,7 @@ class Topology:
     links: tuple[Link, ...]
     groups: tuple[Group, ...] = ()
     description: str = ""
-    source: str = ""                     # the file it was loaded from, for messages
+    source: str = ""  # the file it was loaded from, for messages
 
     def node(self, name: str) -> Node:
         for node in self.nodes:

@@ -24,13 +24,27 @@ import re
 DURATION_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 BITRATE_UNITS = {"bps": 1.0, "Kbps": 1e3, "Mbps": 1e6, "Gbps": 1e9, "Tbps": 1e12}
 SIZE_UNITS = {
-    "B": 1.0, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 1e15,
-    "KiB": 1024.0, "MiB": 1024.0**2, "GiB": 1024.0**3, "TiB": 1024.0**4,
+    "B": 1.0,
+    "KB": 1e3,
+    "MB": 1e6,
+    "GB": 1e9,
+    "TB": 1e12,
+    "PB": 1e15,
+    "KiB": 1024.0,
+    "MiB": 1024.0**2,
+    "GiB": 1024.0**3,
+    "TiB": 1024.0**4,
 }
 DAYS_PER_MONTH = 365.25 / 12
 PERIOD_UNITS = {
-    "s": 1.0, "min": 60.0, "h": 3600.0, "day": 86400.0, "d": 86400.0,
-    "week": 7 * 86400.0, "month": DAYS_PER_MONTH * 86400.0, "year": 365.25 * 86400.0,
+    "s": 1.0,
+    "min": 60.0,
+    "h": 3600.0,
+    "day": 86400.0,
+    "d": 86400.0,
+    "week": 7 * 86400.0,
+    "month": DAYS_PER_MONTH * 86400.0,
+    "year": 365.25 * 86400.0,
 }
 
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]*)\s*$")

@@ -46,11 +46,17 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 Step = Callable[[str], None]
-SECTIONS = (("topology", "Topology"), ("slos", "SLOs per scenario"),
-            ("latency", "Latency CDFs"), ("timelines", "Failure timelines"),
-            ("failover", "Failover gaps"), ("utilisation", "Link utilisation"),
-            ("availability", "Availability"), ("cost", "Cost"),
-            ("alternatives", "Alternatives"))
+SECTIONS = (
+    ("topology", "Topology"),
+    ("slos", "SLOs per scenario"),
+    ("latency", "Latency CDFs"),
+    ("timelines", "Failure timelines"),
+    ("failover", "Failover gaps"),
+    ("utilisation", "Link utilisation"),
+    ("availability", "Availability"),
+    ("cost", "Cost"),
+    ("alternatives", "Alternatives"),
+)
 MAX_UTILISATION_FIGURES = 3
 
 
@@ -59,10 +65,10 @@ class Section:
     """One section of the page, filled while the report is built (the template prints it)."""
 
     intro: list[str] = field(default_factory=list)
-    figures: list[dict[str, str]] = field(default_factory=list)   # Rendered.for_template()
+    figures: list[dict[str, str]] = field(default_factory=list)  # Rendered.for_template()
     tables: list[tables.Table] = field(default_factory=list)
-    empty: str = ""                    # what to say when there is nothing to show
-    layout: str = ""                   # CSS class of the figure grid
+    empty: str = ""  # what to say when there is nothing to show
+    layout: str = ""  # CSS class of the figure grid
 
 
 @dataclass
@@ -84,8 +90,13 @@ def _no_step(_: str) -> None:
 
 def pick_cost_run(runs: Sequence[Run], topology: Topology | None) -> Run | None:
     """The longest failure-free simulated run on the topology (else the longest run)."""
-    same = [r for r in runs if r.design is None and r.topology is not None
-            and (topology is None or r.topology.name == topology.name)]
+    same = [
+        r
+        for r in runs
+        if r.design is None
+        and r.topology is not None
+        and (topology is None or r.topology.name == topology.name)
+    ]
     quiet = [r for r in same if not r.summary.failovers] or same
     tagged = [r for r in quiet if r.summary.review and "cost" in r.summary.review.roles]
     pool = tagged or quiet
@@ -101,34 +112,65 @@ def _slug(*parts: str) -> str:
     return "-".join(p.replace(" ", "-").replace("(", "").replace(")", "") for p in parts)
 
 
-def build_report(runs: list[Run], topology: Topology | None = None,
-                 alternatives: Sequence[DesignRow] = (), years: int = 2000, seed: int = 1,
-                 notes: Sequence[str] = (), title: str | None = None, step: Step = _no_step,
-                 availability: AvailabilityData | None = None) -> Report:
+def build_report(
+    runs: list[Run],
+    topology: Topology | None = None,
+    alternatives: Sequence[DesignRow] = (),
+    years: int = 2000,
+    seed: int = 1,
+    notes: Sequence[str] = (),
+    title: str | None = None,
+    step: Step = _no_step,
+    availability: AvailabilityData | None = None,
+) -> Report:
     """Everything the page shows; see the module docstring."""
     topology = topology or main_topology(runs)
     name = topology.name if topology else "unknown topology"
-    report = Report(title or f"Design review: {name}", topology, runs, [],
-                    {key: Section() for key, _ in SECTIONS}, [], {}, list(notes))
+    report = Report(
+        title or f"Design review: {name}",
+        topology,
+        runs,
+        [],
+        {key: Section() for key, _ in SECTIONS},
+        [],
+        {},
+        list(notes),
+    )
     main = [r for r in runs if r.design is None]
     if topology is not None:
         step("drawing the topology")
-        _add(report, "topology", render_figure(
-            plot_topology(topology), _slug("topology", topology.name), f"Topology {name}",
-            "Line width follows capacity; labels give capacity and BGP preference. Red halos "
-            "mark single points of failure (bridges and articulation points of the preferred "
-            "layer; elements that alone cut a pair)."))
+        _add(
+            report,
+            "topology",
+            render_figure(
+                plot_topology(topology),
+                _slug("topology", topology.name),
+                f"Topology {name}",
+                "Line width follows capacity; labels give capacity and BGP preference. Red halos "
+                "mark single points of failure (bridges and articulation points of the preferred "
+                "layer; elements that alone cut a pair).",
+            ),
+        )
         report.sections["topology"].tables.append(tables.links_table(topology))
     report.sections["slos"].tables.append(tables.slo_table(main))
     for run in main:
-        if run.has_rows and run.trace is not None and any(
-                c.kind is not TrafficKind.BULK for c in run.summary.traffic.values()):
+        if (
+            run.has_rows
+            and run.trace is not None
+            and any(c.kind is not TrafficKind.BULK for c in run.summary.traffic.values())
+        ):
             step(f"latency CDFs of {run.label}")
-            _add(report, "latency", render_figure(
-                plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
-                _slug("cdf", run.label), f"Latency CDFs: {run.label}",
-                "Successful requests after the warmup; red: sent between a failure and the "
-                "restoration of the preferred path."))
+            _add(
+                report,
+                "latency",
+                render_figure(
+                    plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
+                    _slug("cdf", run.label),
+                    f"Latency CDFs: {run.label}",
+                    "Successful requests after the warmup; red: sent between a failure and the "
+                    "restoration of the preferred path.",
+                ),
+            )
     for run in main:
         recs = run.trace.failovers if run.trace is not None else []
         if not recs or run.trace is None:
@@ -137,33 +179,57 @@ def build_report(runs: list[Run], topology: Topology | None = None,
         rec = max(recs, key=lambda r: (gaps.get(r.id, 0.0), -r.failed_at_s))
         slo = slo_targets(run.summary)
         step(f"timeline of {run.label}")
-        _add(report, "timelines", render_figure(
-            plot_failure_timeline(run.trace, rec, next(iter(slo.values()))[1] if slo else None,
-                                  title=f"{run.label}: {rec.subject} {rec.mode}"),
-            _slug("timeline", run.label), f"Timeline: {run.label}",
-            f"The failure with the longest gap of {len(recs)} in this run "
-            f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s)."))
+        _add(
+            report,
+            "timelines",
+            render_figure(
+                plot_failure_timeline(
+                    run.trace,
+                    rec,
+                    next(iter(slo.values()))[1] if slo else None,
+                    title=f"{run.label}: {rec.subject} {rec.mode}",
+                ),
+                _slug("timeline", run.label),
+                f"Timeline: {run.label}",
+                f"The failure with the longest gap of {len(recs)} in this run "
+                f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s).",
+            ),
+        )
     records = gap_records(r.summary for r in runs if r.design is None)
     if records:
         step("failover gaps")
-        target = next((s.target for r in main for s in r.summary.slos
-                       if s.metric == "failover_gap"), None)
-        _add(report, "failover", render_figure(
-            plot_failover_gaps(records, target), "failover-gaps",
-            "Failover gaps by failure mode and detection method",
-            "Every failover of every run; lab-measured points are joined to the simulated "
-            "point of the same scenario and failure."))
+        target = next(
+            (s.target for r in main for s in r.summary.slos if s.metric == "failover_gap"), None
+        )
+        _add(
+            report,
+            "failover",
+            render_figure(
+                plot_failover_gaps(records, target),
+                "failover-gaps",
+                "Failover gaps by failure mode and detection method",
+                "Every failover of every run; lab-measured points are joined to the simulated "
+                "point of the same scenario and failure.",
+            ),
+        )
         report.sections["failover"].tables.append(tables.failover_table(main))
     _utilisation(report, main, step)
     avail = None
     if topology is not None:
         step("availability (Monte Carlo)")
         avail = availability or availability_data(topology, years, seed)
-        _add(report, "availability", render_figure(
-            plot_availability(avail), "availability", f"Availability per cloud pair: {name}",
-            "Downtime per year, log scale. Boxes: Monte Carlo per simulated year (detection "
-            "and convergence included); diamonds: closed form of the whole design; squares: "
-            "the preferred path alone in series."))
+        _add(
+            report,
+            "availability",
+            render_figure(
+                plot_availability(avail),
+                "availability",
+                f"Availability per cloud pair: {name}",
+                "Downtime per year, log scale. Boxes: Monte Carlo per simulated year (detection "
+                "and convergence included); diamonds: closed form of the whole design; squares: "
+                "the preferred path alone in series.",
+            ),
+        )
         report.sections["availability"].tables.append(tables.availability_table(avail))
     cost: CostModel | None = None
     cost_run = pick_cost_run(runs, topology)
@@ -172,35 +238,59 @@ def build_report(runs: list[Run], topology: Topology | None = None,
         cost = cost_model(topology, cost_run.trace, cost_run.summary, design=name)
         report.sections["cost"].intro.append(
             f"Volumes from run {cost_run.label} ({cost_run.summary.duration_s:g} s "
-            "simulated), scaled to a month. Per-GB charges apply to bytes leaving a cloud.")
-        _add(report, "cost", render_figure(plot_cost(cost), "cost", "Monthly cost",
-                                           "Left: the bill at the simulated load. Right: "
-                                           "cost against volume; red dots: break-even."))
+            "simulated), scaled to a month. Per-GB charges apply to bytes leaving a cloud."
+        )
+        _add(
+            report,
+            "cost",
+            render_figure(
+                plot_cost(cost),
+                "cost",
+                "Monthly cost",
+                "Left: the bill at the simulated load. Right: "
+                "cost against volume; red dots: break-even.",
+            ),
+        )
         report.sections["cost"].tables.append(tables.cost_table(cost))
     if alternatives:
         step("alternatives")
         report.sections["alternatives"].tables.append(tables.alternatives_table(alternatives))
-        _add(report, "alternatives", render_figure(
-            plot_alternatives(alternatives), "alternatives", "Alternatives side by side",
-            "Same load and the same failure (the link carrying the first pair's traffic) in "
-            "every design."))
+        _add(
+            report,
+            "alternatives",
+            render_figure(
+                plot_alternatives(alternatives),
+                "alternatives",
+                "Alternatives side by side",
+                "Same load and the same failure (the link carrying the first pair's traffic) in "
+                "every design.",
+            ),
+        )
     else:
-        report.sections["alternatives"].empty = (
-            "No alternative designs in these runs: `netsim review` simulates them.")
+        report.sections[
+            "alternatives"
+        ].empty = "No alternative designs in these runs: `netsim review` simulates them."
     step("findings")
-    report.findings = compute_findings(topology, [r for r in runs if topology is None or
-                                                  r.summary.topology == name
-                                                  or r.design is not None], avail, cost,
-                                       [f for f in (finding_alternatives(alternatives),) if f])
+    report.findings = compute_findings(
+        topology,
+        [r for r in runs if topology is None or r.summary.topology == name or r.design is not None],
+        avail,
+        cost,
+        [f for f in (finding_alternatives(alternatives),) if f],
+    )
     for key, section in report.sections.items():
         if not section.figures and not section.tables and not section.empty:
             section.empty = f"Nothing to show for {key} in these runs."
-    report.numbers = {"netsim_version": netsim.__version__, "topology": name,
-                      "runs": [r.summary.to_json() for r in runs],
-                      "availability": avail.to_json() if avail else None,
-                      "cost": cost.as_dict() if cost else None,
-                      "alternatives": [row.as_dict() for row in alternatives],
-                      "findings": [f.__dict__ for f in report.findings], "notes": report.notes}
+    report.numbers = {
+        "netsim_version": netsim.__version__,
+        "topology": name,
+        "runs": [r.summary.to_json() for r in runs],
+        "availability": avail.to_json() if avail else None,
+        "cost": cost.as_dict() if cost else None,
+        "alternatives": [row.as_dict() for row in alternatives],
+        "findings": [f.__dict__ for f in report.findings],
+        "notes": report.notes,
+    }
     return report
 
 
@@ -225,34 +315,60 @@ def _utilisation(report: Report, main: Sequence[Run], step: Step) -> None:
         assert run.trace is not None
         assert run.topology is not None
         step(f"utilisation of {run.label}")
-        _add(report, "utilisation", render_figure(
-            plot_utilisation(run.trace, run.topology, f"Link utilisation: {run.label}"),
-            _slug("utilisation", run.label), f"Link utilisation: {run.label}",
-            "Busier direction per bin, packets and bulk flows together; dashed: VPN tunnels."))
+        _add(
+            report,
+            "utilisation",
+            render_figure(
+                plot_utilisation(run.trace, run.topology, f"Link utilisation: {run.label}"),
+                _slug("utilisation", run.label),
+                f"Link utilisation: {run.label}",
+                "Busier direction per bin, packets and bulk flows together; dashed: VPN tunnels.",
+            ),
+        )
 
 
 def report_doc(report: Report) -> dict[str, object]:
     """The template's data: strings, lists, and the sections' tables and figures."""
     risks = sum(f.status == "risk" for f in report.findings)
     engines = sorted({r.engine for r in report.runs})
-    subtitle = [f"{len(report.runs)} runs ({', '.join(engines)}) · netsim "
-                f"{netsim.__version__}",
-                report.topology.description if report.topology else ""]
+    subtitle = [
+        f"{len(report.runs)} runs ({', '.join(engines)}) · netsim {netsim.__version__}",
+        report.topology.description if report.topology else "",
+    ]
     words = {"risk": "does not hold", "holds": "holds", "info": "note"}
-    return {"title": report.title, "subtitle": [s for s in subtitle if s],
-            "verdict": f"{risks} of {len(report.findings)} findings show a claim or SLO that "
-                       "does not hold; each finding lists the numbers it rests on.",
-            "findings": [{"status": f.status, "status_word": words.get(f.status, f.status),
-                          "title": f.title, "text": f.text, "evidence": list(f.evidence)}
-                         for f in report.findings],
-            "notes": report.notes,
-            "sections": [{"id": key, "title": title, "intro": s.intro, "figures": s.figures,
-                          "tables": s.tables, "empty": s.empty, "layout": s.layout}
-                         for key, title in SECTIONS for s in (report.sections[key],)]}
+    return {
+        "title": report.title,
+        "subtitle": [s for s in subtitle if s],
+        "verdict": f"{risks} of {len(report.findings)} findings show a claim or SLO that "
+        "does not hold; each finding lists the numbers it rests on.",
+        "findings": [
+            {
+                "status": f.status,
+                "status_word": words.get(f.status, f.status),
+                "title": f.title,
+                "text": f.text,
+                "evidence": list(f.evidence),
+            }
+            for f in report.findings
+        ],
+        "notes": report.notes,
+        "sections": [
+            {
+                "id": key,
+                "title": title,
+                "intro": s.intro,
+                "figures": s.figures,
+                "tables": s.tables,
+                "empty": s.empty,
+                "layout": s.layout,
+            }
+            for key, title in SECTIONS
+            for s in (report.sections[key],)
+        ],
+    }
 
 
-def write_report(report: Report, html_path: Path, figure_dir: Path | None = None
-                 ) -> list[Path]:
+def write_report(report: Report, html_path: Path, figure_dir: Path | None = None) -> list[Path]:
     """``report.html`` (self-contained), the figures as PNG and SVG, and ``report.json``."""
     figure_dir = figure_dir or html_path.parent / "figures"
     written = write_figures(report.figures, figure_dir)

@@ -30,11 +30,11 @@ MONTH_S = DAYS_PER_MONTH * 86400.0
 @dataclass(frozen=True)
 class CostModel:
     design: str
-    fixed: dict[str, float]              # element -> USD/month
-    per_gb: dict[str, float]             # link -> USD/month
-    billed_gb_month: dict[str, float]    # link -> GB/month billed
-    load_gb_month: float                 # delivered inter-cloud volume per month
-    kinds: dict[str, str]                # element -> interconnect | vpn | internet | <role>
+    fixed: dict[str, float]  # element -> USD/month
+    per_gb: dict[str, float]  # link -> USD/month
+    billed_gb_month: dict[str, float]  # link -> GB/month billed
+    load_gb_month: float  # delivered inter-cloud volume per month
+    kinds: dict[str, str]  # element -> interconnect | vpn | internet | <role>
     egress_prices: tuple[float, float] = ADR_003.egress_usd_per_gb
 
     @property
@@ -64,23 +64,32 @@ class CostModel:
 
     def as_dict(self) -> dict[str, object]:
         lo, hi = self.egress_prices
-        return {"design": self.design, "fixed_monthly_usd": self.fixed_total,
-                "per_gb_monthly_usd": self.per_gb_total, "total_monthly_usd": self.total,
-                "load_tb_month": self.load_gb_month / 1000,
-                "effective_usd_per_gb": self.effective_per_gb,
-                "egress_monthly_usd": [self.egress_cost(lo), self.egress_cost(hi)],
-                "break_even_tb_month": [None if (v := self.break_even_gb(p)) is None
-                                        else v / 1000 for p in (lo, hi)],
-                "fixed": self.fixed, "per_gb": self.per_gb}
+        return {
+            "design": self.design,
+            "fixed_monthly_usd": self.fixed_total,
+            "per_gb_monthly_usd": self.per_gb_total,
+            "total_monthly_usd": self.total,
+            "load_tb_month": self.load_gb_month / 1000,
+            "effective_usd_per_gb": self.effective_per_gb,
+            "egress_monthly_usd": [self.egress_cost(lo), self.egress_cost(hi)],
+            "break_even_tb_month": [
+                None if (v := self.break_even_gb(p)) is None else v / 1000 for p in (lo, hi)
+            ],
+            "fixed": self.fixed,
+            "per_gb": self.per_gb,
+        }
 
 
-def _billed_bytes(trace: Trace | None, topology: Topology, summary: Summary | None
-                  ) -> dict[str, float]:
+def _billed_bytes(
+    trace: Trace | None, topology: Topology, summary: Summary | None
+) -> dict[str, float]:
     if trace is None:
         # Summary only: both directions of every link.
         links = summary.links if summary is not None else {}
-        return {link.name: float(links[link.name].carried_bytes or 0.0)
-                if link.name in links else 0.0 for link in topology.links}
+        return {
+            link.name: float(links[link.name].carried_bytes or 0.0) if link.name in links else 0.0
+            for link in topology.links
+        }
     return billed_bytes(trace, topology)
 
 
@@ -91,26 +100,35 @@ def delivered_bytes(trace: Trace | None, summary: Summary | None) -> float:
         packets = float(a["bytes"][a["status"] == OK].sum())
         return packets + sum(float(t.delivered_bytes or 0.0) for t in trace.transfers)
     total = 0.0
-    for cls in (summary.traffic.values() if summary is not None else ()):
+    for cls in summary.traffic.values() if summary is not None else ():
         if isinstance(cls, BulkStats):
             total += float(cls.delivered_bytes or 0.0)
     return total
 
 
-def cost_model(topology: Topology, trace: Trace | None, summary: Summary | None = None,
-               duration_s: float | None = None, design: str | None = None) -> CostModel:
+def cost_model(
+    topology: Topology,
+    trace: Trace | None,
+    summary: Summary | None = None,
+    duration_s: float | None = None,
+    design: str | None = None,
+) -> CostModel:
     """The :class:`CostModel` of one run of ``topology``."""
     if duration_s is None and trace is None and summary is None:
         raise ValueError("cost_model needs a trace, a summary or duration_s")
-    duration = duration_s or (trace.duration if trace else
-                              summary.duration_s if summary is not None else 0.0)
+    duration = duration_s or (
+        trace.duration if trace else summary.duration_s if summary is not None else 0.0
+    )
     scale = MONTH_S / max(duration, 1e-9)
     fixed = {x.name: x.cost.monthly for x in topology.links if x.cost.monthly}
     fixed.update({n.name: n.cost.monthly for n in topology.nodes if n.cost.monthly})
     billed = _billed_bytes(trace, topology, summary)
     billed_gb = {name: b / 1e9 * scale for name, b in billed.items() if b}
-    per_gb = {name: gb * topology.link(name).cost.per_gb for name, gb in billed_gb.items()
-              if topology.link(name).cost.per_gb}
+    per_gb = {
+        name: gb * topology.link(name).cost.per_gb
+        for name, gb in billed_gb.items()
+        if topology.link(name).cost.per_gb
+    }
     load = delivered_bytes(trace, summary) / 1e9 * scale
     kinds = {x.name: x.kind.value for x in topology.links}
     kinds.update({n.name: n.role.value if n.role else "node" for n in topology.nodes})

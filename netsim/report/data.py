@@ -35,8 +35,8 @@ class Run:
     trace: Trace | None = None
     topology: Topology | None = None
     path: Path | None = None
-    notes: list[str] = field(default_factory=list)     # e.g. "shortened from 1 d to 1 h"
-    design: str | None = None                          # the design it compares, if any
+    notes: list[str] = field(default_factory=list)  # e.g. "shortened from 1 d to 1 h"
+    design: str | None = None  # the design it compares, if any
 
     @property
     def name(self) -> str:
@@ -81,8 +81,14 @@ def load_run(run_dir: Path, topology: Topology | None = None) -> Run:
         found = local if local.is_file() else find_topology(summary.topology, run_dir)
         topology = load_topology(found) if found else None
     review = summary.review
-    return Run(summary, trace, topology, run_dir, list(review.notes) if review else [],
-               review.design if review else None)
+    return Run(
+        summary,
+        trace,
+        topology,
+        run_dir,
+        list(review.notes) if review else [],
+        review.design if review else None,
+    )
 
 
 def load_runs(run_dirs: list[Path], topology: Topology | None = None) -> list[Run]:

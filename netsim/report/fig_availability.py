@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from netsim.model.topology import Topology
 
-FLOOR_MIN = 0.01         # downtime below this is drawn on the floor of the log axis
+FLOOR_MIN = 0.01  # downtime below this is drawn on the floor of the log axis
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +51,31 @@ class PairAvailability:
     b: str
     simulated: float | None
     ci: tuple[float, float] | None
-    closed_form: float                    # whole design (Monte Carlo's, else the graph's)
+    closed_form: float  # whole design (Monte Carlo's, else the graph's)
     closed_form_graph: float
     downtime_min_per_year: Downtime
-    primary_path: tuple[str, ...]         # links of the preferred path
-    primary: float                        # its elements in series, the topology's figures
+    primary_path: tuple[str, ...]  # links of the preferred path
+    primary: float  # its elements in series, the topology's figures
     primary_elements: tuple[str, ...]
-    claimed_series: float                 # the same elements at the ADR's figure each
+    claimed_series: float  # the same elements at the ADR's figure each
     per_year: np.ndarray | None = field(default=None, compare=False)  # downtime per year
 
     def to_json(self) -> dict[str, object]:
         d = self.downtime_min_per_year
-        return {"a": self.a, "b": self.b, "simulated": self.simulated,
-                "ci": None if self.ci is None else list(self.ci),
-                "closed_form": self.closed_form, "closed_form_graph": self.closed_form_graph,
-                "downtime_min_per_year": {"mean": d.mean, "p50": d.p50, "p95": d.p95},
-                "primary_path": list(self.primary_path), "primary": self.primary,
-                "primary_elements": list(self.primary_elements),
-                "claimed_series": self.claimed_series,
-                "per_year": None if self.per_year is None else self.per_year.tolist()}
+        return {
+            "a": self.a,
+            "b": self.b,
+            "simulated": self.simulated,
+            "ci": None if self.ci is None else list(self.ci),
+            "closed_form": self.closed_form,
+            "closed_form_graph": self.closed_form_graph,
+            "downtime_min_per_year": {"mean": d.mean, "p50": d.p50, "p95": d.p95},
+            "primary_path": list(self.primary_path),
+            "primary": self.primary,
+            "primary_elements": list(self.primary_elements),
+            "claimed_series": self.claimed_series,
+            "per_year": None if self.per_year is None else self.per_year.tolist(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,27 +88,33 @@ class AvailabilityData:
     pairs: tuple[PairAvailability, ...]
 
     def to_json(self) -> dict[str, object]:
-        return {"years": self.years, "seed": self.seed, "topology": self.topology,
-                "pairs": [p.to_json() for p in self.pairs]}
+        return {
+            "years": self.years,
+            "seed": self.seed,
+            "topology": self.topology,
+            "pairs": [p.to_json() for p in self.pairs],
+        }
 
 
 MonteCarlo = tuple[float, tuple[float, float], float | None, np.ndarray]
 
 
-def _monte_carlo(topology: Topology, years: int, seed: int
-                 ) -> dict[tuple[str, str], MonteCarlo]:
+def _monte_carlo(topology: Topology, years: int, seed: int) -> dict[tuple[str, str], MonteCarlo]:
     """Per pair: (simulated, ci, closed_form, downtime per year) from the availability
     module; empty when it is not installed (the figure then shows the closed forms only)."""
     try:
         from netsim.analysis.availability import simulate_pairs
     except ImportError:
         return {}
-    return {(p.a, p.b): (p.simulated, p.ci, p.closed_form, np.asarray(p.downtime_min))
-            for p in simulate_pairs(topology, years, seed)}
+    return {
+        (p.a, p.b): (p.simulated, p.ci, p.closed_form, np.asarray(p.downtime_min))
+        for p in simulate_pairs(topology, years, seed)
+    }
 
 
-def availability_data(topology: Topology, years: int = 2000, seed: int = 1,
-                      claims: AdrClaims = ADR_003) -> AvailabilityData:
+def availability_data(
+    topology: Topology, years: int = 2000, seed: int = 1, claims: AdrClaims = ADR_003
+) -> AvailabilityData:
     """The pairs of ``netsim availability --json``, each with its preferred path in series
     (``primary``), the same path at the ADR's figure (``claimed_series``) and the downtime
     of every simulated year (``per_year``)."""
@@ -116,15 +128,28 @@ def availability_data(topology: Topology, years: int = 2000, seed: int = 1,
         down = None
         if (a, b) in mc:
             sim, ci, closed, down = mc[(a, b)]
-            downtime = Downtime(float(down.mean()), float(np.percentile(down, 50)),
-                                float(np.percentile(down, 95)))
+            downtime = Downtime(
+                float(down.mean()), float(np.percentile(down, 50)), float(np.percentile(down, 95))
+            )
         else:
             sim, ci, closed = None, None, None
             downtime = Downtime(downtime_minutes_per_year(full))
-        pairs.append(PairAvailability(
-            a, b, sim, ci, closed if closed is not None else full, full, downtime,
-            tuple(path or ()), primary, tuple(c.name for c in elements),
-            claims.link_availability ** len(elements), down))
+        pairs.append(
+            PairAvailability(
+                a,
+                b,
+                sim,
+                ci,
+                closed if closed is not None else full,
+                full,
+                downtime,
+                tuple(path or ()),
+                primary,
+                tuple(c.name for c in elements),
+                claims.link_availability ** len(elements),
+                down,
+            )
+        )
     return AvailabilityData(years if mc else 0, seed, topology.name, tuple(pairs))
 
 
@@ -136,46 +161,90 @@ def plot_availability(data: AvailabilityData, claims: AdrClaims = ADR_003) -> Fi
     x = np.arange(len(pairs))
     per_year = [p.per_year for p in pairs]
     if any(v is not None for v in per_year):
-        boxes = [np.maximum(np.asarray(v if v is not None else [np.nan]), FLOOR_MIN)
-                 for v in per_year]
-        bp = ax.boxplot(boxes, positions=x, widths=0.35, whis=(5, 95), showfliers=False,
-                        patch_artist=True)
+        boxes = [
+            np.maximum(np.asarray(v if v is not None else [np.nan]), FLOOR_MIN) for v in per_year
+        ]
+        bp = ax.boxplot(
+            boxes, positions=x, widths=0.35, whis=(5, 95), showfliers=False, patch_artist=True
+        )
         for patch in bp["boxes"]:
             patch.set(facecolor="#dce6f2", edgecolor=SIM_COLOUR)
             patch.set_gid("avail:mc")
-        ax.scatter(x, [max(p.downtime_min_per_year.mean, FLOOR_MIN) for p in pairs],
-                   color=SIM_COLOUR, marker="o", zorder=4, s=30,
-                   label=f"Monte Carlo mean ({data.years} years; box: p25-p75, "
-                         "whiskers p5-p95)", gid="avail:mc-mean")
+        ax.scatter(
+            x,
+            [max(p.downtime_min_per_year.mean, FLOOR_MIN) for p in pairs],
+            color=SIM_COLOUR,
+            marker="o",
+            zorder=4,
+            s=30,
+            label=f"Monte Carlo mean ({data.years} years; box: p25-p75, whiskers p5-p95)",
+            gid="avail:mc-mean",
+        )
     full = [max(downtime_minutes_per_year(p.closed_form), FLOOR_MIN) for p in pairs]
-    ax.scatter(x + 0.25, full, marker="D", color="#2e7d32", zorder=4, s=30,
-               label="closed form, whole design (fallbacks included)", gid="avail:closed")
+    ax.scatter(
+        x + 0.25,
+        full,
+        marker="D",
+        color="#2e7d32",
+        zorder=4,
+        s=30,
+        label="closed form, whole design (fallbacks included)",
+        gid="avail:closed",
+    )
     prim = [max(downtime_minutes_per_year(p.primary), FLOOR_MIN) for p in pairs]
-    ax.scatter(x - 0.25, prim, marker="s", color=KIND_COLOURS["interconnect"], zorder=4, s=30,
-               label="preferred path alone, in series (topology's mtbf/mttr)",
-               gid="avail:primary")
+    ax.scatter(
+        x - 0.25,
+        prim,
+        marker="s",
+        color=KIND_COLOURS["interconnect"],
+        zorder=4,
+        s=30,
+        label="preferred path alone, in series (topology's mtbf/mttr)",
+        gid="avail:primary",
+    )
     claimed = [downtime_minutes_per_year(p.claimed_series) for p in pairs]
-    ax.scatter(x - 0.25, claimed, marker="_", color=BAD_COLOUR, s=300, zorder=4,
-               label=f"preferred path in series with every element at "
-                     f"{claims.link_availability:.2%}", gid="avail:claimed-series")
-    ax.axhline(downtime_minutes_per_year(claims.link_availability), color=BAD_COLOUR, ls="--",
-               lw=1, label=f"ADR claim {claims.link_availability:.2%} "
-                           f"({downtime_minutes_per_year(claims.link_availability):.1f} min/yr)")
+    ax.scatter(
+        x - 0.25,
+        claimed,
+        marker="_",
+        color=BAD_COLOUR,
+        s=300,
+        zorder=4,
+        label=f"preferred path in series with every element at {claims.link_availability:.2%}",
+        gid="avail:claimed-series",
+    )
+    ax.axhline(
+        downtime_minutes_per_year(claims.link_availability),
+        color=BAD_COLOUR,
+        ls="--",
+        lw=1,
+        label=f"ADR claim {claims.link_availability:.2%} "
+        f"({downtime_minutes_per_year(claims.link_availability):.1f} min/yr)",
+    )
     for i, p in enumerate(pairs):
-        ax.annotate(" › ".join(p.primary_elements), (i - 0.25, prim[i]), fontsize=6,
-                    xytext=(0, 6), textcoords="offset points", ha="center")
+        ax.annotate(
+            " › ".join(p.primary_elements),
+            (i - 0.25, prim[i]),
+            fontsize=6,
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+        )
     ax.set_xticks(x, [f"{p.a} ↔ {p.b}" for p in pairs], fontsize=8)
     ax.set_yscale("log")
     top = max([*prim, *claimed, *full, 1.0])
     ax.set_ylim(FLOOR_MIN * 0.7, top * 8)
-    ax.set_ylabel(f"downtime (minutes per year, log; ≤ {FLOOR_MIN:g} at the bottom)",
-                  fontsize=8)
+    ax.set_ylabel(f"downtime (minutes per year, log; ≤ {FLOOR_MIN:g} at the bottom)", fontsize=8)
     ax.grid(True, axis="y", which="both", alpha=0.25)
-    ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2,
-              frameon=False)
+    ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     ax.set_title(f"Availability per cloud pair: {data.topology}", fontsize=10)
     return fig
 
 
-__all__ = ["AvailabilityData", "Downtime", "PairAvailability", "availability_data",
-           "plot_availability"]
+__all__ = [
+    "AvailabilityData",
+    "Downtime",
+    "PairAvailability",
+    "availability_data",
+    "plot_availability",
+]

@@ -34,44 +34,99 @@ def plot_cost(model: CostModel, claims: AdrClaims = ADR_003) -> Figure:
         kind = model.kinds.get(name, "other")
         by_kind[kind] = by_kind.get(kind, 0.0) + usd
     for kind, usd in sorted(by_kind.items()):
-        ax_b.bar(0, usd / 1e3, bottom=bottom / 1e3, color=FIXED_COLOURS.get(kind, "#888888"),
-                 label=f"{kind} fixed", gid=f"cost:fixed:{kind}")
+        ax_b.bar(
+            0,
+            usd / 1e3,
+            bottom=bottom / 1e3,
+            color=FIXED_COLOURS.get(kind, "#888888"),
+            label=f"{kind} fixed",
+            gid=f"cost:fixed:{kind}",
+        )
         bottom += usd
-    ax_b.bar(0, model.per_gb_total / 1e3, bottom=bottom / 1e3, color="#f4a261",
-             label="per-GB charges", gid="cost:per_gb")
-    ax_b.annotate(f"${model.total / 1e3:,.1f}K", (0, model.total / 1e3), ha="center",
-                  va="bottom", fontsize=8)
+    ax_b.bar(
+        0,
+        model.per_gb_total / 1e3,
+        bottom=bottom / 1e3,
+        color="#f4a261",
+        label="per-GB charges",
+        gid="cost:per_gb",
+    )
+    ax_b.annotate(
+        f"${model.total / 1e3:,.1f}K", (0, model.total / 1e3), ha="center", va="bottom", fontsize=8
+    )
     for i, price in ((1, lo), (2, hi)):
         usd = model.egress_cost(price)
         ax_b.bar(i, usd / 1e3, color="#9e9e9e", gid=f"cost:egress:{price:g}")
-        ax_b.annotate(f"${usd / 1e3:,.2f}K", (i, usd / 1e3), ha="center", va="bottom",
-                      fontsize=8)
-    ax_b.scatter([0], [claims.interconnect_monthly_usd / 1e3], marker="D", facecolors="none",
-                 edgecolors="black", s=50, zorder=4, label="ADR claim")
-    ax_b.scatter([1, 2], [claims.egress_monthly_usd / 1e3] * 2, marker="D", facecolors="none",
-                 edgecolors="black", s=50, zorder=4)
-    ax_b.set_xticks([0, 1, 2], [f"{model.design}\n(simulated load)", f"egress\n${lo:g}/GB",
-                                f"egress\n${hi:g}/GB"], fontsize=7.5)
+        ax_b.annotate(f"${usd / 1e3:,.2f}K", (i, usd / 1e3), ha="center", va="bottom", fontsize=8)
+    ax_b.scatter(
+        [0],
+        [claims.interconnect_monthly_usd / 1e3],
+        marker="D",
+        facecolors="none",
+        edgecolors="black",
+        s=50,
+        zorder=4,
+        label="ADR claim",
+    )
+    ax_b.scatter(
+        [1, 2],
+        [claims.egress_monthly_usd / 1e3] * 2,
+        marker="D",
+        facecolors="none",
+        edgecolors="black",
+        s=50,
+        zorder=4,
+    )
+    ax_b.set_xticks(
+        [0, 1, 2],
+        [f"{model.design}\n(simulated load)", f"egress\n${lo:g}/GB", f"egress\n${hi:g}/GB"],
+        fontsize=7.5,
+    )
     ax_b.set_ylabel("USD per month (thousands)", fontsize=8)
     ax_b.set_title(f"Monthly cost at {model.load_gb_month / 1e3:.3g} TB/month", fontsize=9)
     ax_b.legend(fontsize=6.5, loc="upper right")
     ax_b.tick_params(labelsize=7)
-    volumes = np.logspace(0, 3.3, 200) * 1e3          # 1 TB .. 2 PB per month, in GB
-    ax_v.plot(volumes / 1e3, (model.fixed_total + model.effective_per_gb * volumes) / 1e3,
-              color=KIND_COLOURS["interconnect"], lw=2, label=model.design, gid="cost:design")
+    volumes = np.logspace(0, 3.3, 200) * 1e3  # 1 TB .. 2 PB per month, in GB
+    ax_v.plot(
+        volumes / 1e3,
+        (model.fixed_total + model.effective_per_gb * volumes) / 1e3,
+        color=KIND_COLOURS["interconnect"],
+        lw=2,
+        label=model.design,
+        gid="cost:design",
+    )
     for price, style in ((lo, "--"), (hi, ":")):
-        ax_v.plot(volumes / 1e3, price * volumes / 1e3, color="#555555", ls=style,
-                  label=f"internet egress ${price:g}/GB", gid=f"cost:line:{price:g}")
+        ax_v.plot(
+            volumes / 1e3,
+            price * volumes / 1e3,
+            color="#555555",
+            ls=style,
+            label=f"internet egress ${price:g}/GB",
+            gid=f"cost:line:{price:g}",
+        )
         be = model.break_even_gb(price)
         if be is not None:
             ax_v.scatter([be / 1e3], [price * be / 1e3], color="#c62828", zorder=4, s=25)
-            ax_v.annotate(f"break-even {be / 1e3:,.0f} TB", (be / 1e3, price * be / 1e3),
-                          fontsize=7, xytext=(6, -12 if price == lo else 4),
-                          textcoords="offset points")
-    ax_v.axvline(model.load_gb_month / 1e3, color="#2a9d8f", lw=1,
-                 label=f"simulated load {model.load_gb_month / 1e3:.3g} TB")
-    ax_v.axhline(claims.egress_monthly_usd / 1e3, color="black", lw=0.6, ls="-.",
-                 label=f"ADR's egress claim ${claims.egress_monthly_usd / 1e3:g}K")
+            ax_v.annotate(
+                f"break-even {be / 1e3:,.0f} TB",
+                (be / 1e3, price * be / 1e3),
+                fontsize=7,
+                xytext=(6, -12 if price == lo else 4),
+                textcoords="offset points",
+            )
+    ax_v.axvline(
+        model.load_gb_month / 1e3,
+        color="#2a9d8f",
+        lw=1,
+        label=f"simulated load {model.load_gb_month / 1e3:.3g} TB",
+    )
+    ax_v.axhline(
+        claims.egress_monthly_usd / 1e3,
+        color="black",
+        lw=0.6,
+        ls="-.",
+        label=f"ADR's egress claim ${claims.egress_monthly_usd / 1e3:g}K",
+    )
     ax_v.set_xscale("log")
     ax_v.set_yscale("log")
     ax_v.set_xlabel("inter-cloud volume (TB per month, log)", fontsize=8)

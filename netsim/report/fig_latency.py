@@ -72,8 +72,11 @@ def latency_split(trace: Trace) -> list[LatencySplit]:
 
 def slo_targets(summary: Summary) -> dict[str, tuple[float, float]]:
     """class -> (quantile, target ms) of the latency SLOs of a summary."""
-    return {s.traffic_class or "": (float(s.quantile or 0.95), float(s.target or 0.0))
-            for s in summary.slos if s.metric == "latency"}
+    return {
+        s.traffic_class or "": (float(s.quantile or 0.95), float(s.target or 0.0))
+        for s in summary.slos
+        if s.metric == "latency"
+    }
 
 
 def _cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,8 +87,9 @@ def _cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.quantile(values, p), p
 
 
-def plot_latency_cdfs(trace: Trace, slos: Mapping[str, tuple[float, float]] | None = None,
-                      title: str | None = None) -> Figure:
+def plot_latency_cdfs(
+    trace: Trace, slos: Mapping[str, tuple[float, float]] | None = None, title: str | None = None
+) -> Figure:
     """One panel per class; the SLO's target as a vertical line and its quantile as a
     horizontal one, so the SLO holds where the curve crosses the quantile left of the line."""
     splits = latency_split(trace)
@@ -95,16 +99,30 @@ def plot_latency_cdfs(trace: Trace, slos: Mapping[str, tuple[float, float]] | No
     fig = new_figure(3.6 * cols + 0.6, 3.0 * rows + 0.5)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, split in zip(axes, splits, strict=False):
-        for values, label, colour in ((split.normal, "normal", SIM_COLOUR),
-                                      (split.failover, "during failover", BAD_COLOUR)):
+        for values, label, colour in (
+            (split.normal, "normal", SIM_COLOUR),
+            (split.failover, "during failover", BAD_COLOUR),
+        ):
             if len(values):
                 x, y = _cdf(values)
-                ax.step(x, y, where="post", color=colour, gid=f"cdf:{split.name}:{label}",
-                        label=f"{label} (n={len(values)}, P95 {np.quantile(values, 0.95):.1f} ms)")
+                ax.step(
+                    x,
+                    y,
+                    where="post",
+                    color=colour,
+                    gid=f"cdf:{split.name}:{label}",
+                    label=f"{label} (n={len(values)}, P95 {np.quantile(values, 0.95):.1f} ms)",
+                )
         if split.name in slos:
             q, target = slos[split.name]
-            ax.axvline(target, color=OK_COLOUR, ls="--", lw=1, gid=f"slo:{split.name}",
-                       label=f"SLO: P{q * 100:g} ≤ {target:g} ms")
+            ax.axvline(
+                target,
+                color=OK_COLOUR,
+                ls="--",
+                lw=1,
+                gid=f"slo:{split.name}",
+                label=f"SLO: P{q * 100:g} ≤ {target:g} ms",
+            )
             ax.axhline(q, color="#999999", ls=":", lw=0.8)
         ax.set_xscale("log")
         plain_log_ticks(ax.xaxis)
@@ -115,12 +133,18 @@ def plot_latency_cdfs(trace: Trace, slos: Mapping[str, tuple[float, float]] | No
         ax.tick_params(which="both", labelsize=7)
         ax.grid(True, which="both", alpha=0.25)
         ax.legend(fontsize=6.5, loc="lower right")
-    for ax in axes[len(splits):]:
+    for ax in axes[len(splits) :]:
         ax.axis("off")
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
 
 
-__all__ = ["LatencySplit", "failure_windows", "in_windows", "latency_split",
-           "plot_latency_cdfs", "slo_targets"]
+__all__ = [
+    "LatencySplit",
+    "failure_windows",
+    "in_windows",
+    "latency_split",
+    "plot_latency_cdfs",
+    "slo_targets",
+]

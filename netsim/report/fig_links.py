@@ -26,7 +26,7 @@ class LinkUse:
     name: str
     kind: str
     capacity: float
-    utilisation: np.ndarray      # per bin, busier direction, 0..1
+    utilisation: np.ndarray  # per bin, busier direction, 0..1
     bin_s: float
 
     @property
@@ -42,8 +42,11 @@ def link_use(trace: Trace, topology: Topology) -> list[LinkUse]:
     """Every routed link that carried anything, in topology order."""
     out = []
     for link in topology.routed_links:
-        parts = [np.asarray(trace.link_series[f"{link.name}:{d}"], dtype=float) for d in (0, 1)
-                 if f"{link.name}:{d}" in trace.link_series]
+        parts = [
+            np.asarray(trace.link_series[f"{link.name}:{d}"], dtype=float)
+            for d in (0, 1)
+            if f"{link.name}:{d}" in trace.link_series
+        ]
         if not parts:
             continue
         busier = np.max(parts, axis=0) * 8 / trace.bin_s / link.capacity
@@ -59,9 +62,14 @@ def plot_utilisation(trace: Trace, topology: Topology, title: str | None = None)
     ax_t, ax_b = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
     for u in uses:
         t = np.arange(len(u.utilisation)) * u.bin_s
-        ax_t.plot(t, 100 * u.utilisation, lw=1.1 if u.kind != "vpn" else 1.6,
-                  ls="--" if u.kind == LinkKind.VPN.value else "-",
-                  label=f"{u.name} ({fmt_bps(u.capacity)})", gid=f"util:{u.name}")
+        ax_t.plot(
+            t,
+            100 * u.utilisation,
+            lw=1.1 if u.kind != "vpn" else 1.6,
+            ls="--" if u.kind == LinkKind.VPN.value else "-",
+            label=f"{u.name} ({fmt_bps(u.capacity)})",
+            gid=f"util:{u.name}",
+        )
     ax_t.set_ylabel("utilisation, busier direction (%)", fontsize=8)
     ax_t.set_xlabel("simulated time (s)", fontsize=8)
     ax_t.set_ylim(bottom=0)
@@ -71,13 +79,26 @@ def plot_utilisation(trace: Trace, topology: Topology, title: str | None = None)
     ax_t.grid(True, alpha=0.25)
     names = [u.name for u in uses]
     x = np.arange(len(uses))
-    ax_b.bar(x - 0.2, [100 * u.peak for u in uses], width=0.4,
-             color=[KIND_COLOURS[u.kind] for u in uses], label="peak", gid="util:peak")
-    ax_b.bar(x + 0.2, [100 * u.mean for u in uses], width=0.4, color="#bbbbbb", label="mean",
-             gid="util:mean")
+    ax_b.bar(
+        x - 0.2,
+        [100 * u.peak for u in uses],
+        width=0.4,
+        color=[KIND_COLOURS[u.kind] for u in uses],
+        label="peak",
+        gid="util:peak",
+    )
+    ax_b.bar(
+        x + 0.2,
+        [100 * u.mean for u in uses],
+        width=0.4,
+        color="#bbbbbb",
+        label="mean",
+        gid="util:mean",
+    )
     for i, u in enumerate(uses):
-        ax_b.annotate(f"{100 * u.peak:.3g}%", (i - 0.2, 100 * u.peak), ha="center",
-                      va="bottom", fontsize=7)
+        ax_b.annotate(
+            f"{100 * u.peak:.3g}%", (i - 0.2, 100 * u.peak), ha="center", va="bottom", fontsize=7
+        )
     ax_b.set_xticks(x, names, fontsize=7)
     ax_b.set_ylabel("% of capacity", fontsize=8)
     ax_b.set_ylim(0, 115)

@@ -26,8 +26,9 @@ def plot_sensitivity(rows: list[Row], grid: list[tuple[str, list[str]]]) -> Any:
 
     keys = [k for k, _ in grid]
     metrics = metric_names(rows, keys) or ["pass"]
-    fig, axes = plt.subplots(len(metrics), len(grid), squeeze=False,
-                             figsize=(4 * len(grid), 2.8 * len(metrics)))
+    fig, axes = plt.subplots(
+        len(metrics), len(grid), squeeze=False, figsize=(4 * len(grid), 2.8 * len(metrics))
+    )
     for i, metric in enumerate(metrics):
         for j, (key, values) in enumerate(grid):
             ax = axes[i][j]
@@ -39,8 +40,9 @@ def plot_sensitivity(rows: list[Row], grid: list[tuple[str, list[str]]]) -> Any:
                 highs.append(max(ys) if ys else math.nan)
             x = np.arange(len(values))
             m = np.asarray(means)
-            ax.errorbar(x, m, yerr=[m - np.asarray(lows), np.asarray(highs) - m], marker="o",
-                        capsize=3)
+            ax.errorbar(
+                x, m, yerr=[m - np.asarray(lows), np.asarray(highs) - m], marker="o", capsize=3
+            )
             ax.set_xticks(x, values, rotation=20, fontsize=8)
             ax.set_xlabel(key, fontsize=8)
             ax.set_ylabel(metric, fontsize=8)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 MAX_SPAN_S = 1800.0
 MAX_LINKS = 6
-SPLIT_S = 150.0          # longer failures are drawn as two zooms: the failure, the return
+SPLIT_S = 150.0  # longer failures are drawn as two zooms: the failure, the return
 ZOOM_S = 45.0
 
 
@@ -37,23 +37,24 @@ class Timeline:
 
     subject: str
     mode: str
-    t: np.ndarray                     # bin starts
+    t: np.ndarray  # bin starts
     bin_s: float
-    p95_ms: np.ndarray                # NaN where nothing was delivered
+    p95_ms: np.ndarray  # NaN where nothing was delivered
     delivered_mbps: np.ndarray
-    loss_ratio: np.ndarray            # NaN where nothing was sent
-    path: np.ndarray                  # index into path_labels; -1 nothing sent
+    loss_ratio: np.ndarray  # NaN where nothing was sent
+    path: np.ndarray  # index into path_labels; -1 nothing sent
     path_labels: list[str]
     link_mbps: dict[str, np.ndarray] = field(default_factory=dict)
-    marks: list[tuple[float, str]] = field(default_factory=list)   # (t, label)
-    path_flow: str = ""               # the flow whose path is shown (the busiest affected)
+    marks: list[tuple[float, str]] = field(default_factory=list)  # (t, label)
+    path_flow: str = ""  # the flow whose path is shown (the busiest affected)
 
 
-def _window(trace: Trace, rec: FailoverRecord, before: float, after: float
-            ) -> tuple[float, float]:
+def _window(trace: Trace, rec: FailoverRecord, before: float, after: float) -> tuple[float, float]:
     at = float(rec.failed_at_s)
-    end = next((t for t in (rec.restored_at_s, rec.repaired_at_s, rec.switched_at_s)
-                if t is not None), at + 60.0)
+    end = next(
+        (t for t in (rec.restored_at_s, rec.repaired_at_s, rec.switched_at_s) if t is not None),
+        at + 60.0,
+    )
     return max(0.0, at - before), min(trace.duration, float(end) + after, at + MAX_SPAN_S)
 
 
@@ -61,19 +62,27 @@ def _marks(trace: Trace, rec: FailoverRecord, t0: float, t1: float) -> list[tupl
     at = float(rec.failed_at_s)
     marks = [(0.0, f"failure ({rec.mode})")]
     for event in trace.events:
-        if (event.kind == "detected" and rec.id in event.attrs.get("failures", ())
-                and t0 <= event.time <= t1):
-            marks.append((event.time - at,
-                          f"detected: {event.subject} ({event.attrs.get('method')})"))
-    for t, label in ((rec.switched_at_s, "switched"), (rec.repaired_at_s, "repaired"),
-                     (rec.restored_at_s, "restored")):
+        if (
+            event.kind == "detected"
+            and rec.id in event.attrs.get("failures", ())
+            and t0 <= event.time <= t1
+        ):
+            marks.append(
+                (event.time - at, f"detected: {event.subject} ({event.attrs.get('method')})")
+            )
+    for t, label in (
+        (rec.switched_at_s, "switched"),
+        (rec.repaired_at_s, "repaired"),
+        (rec.restored_at_s, "restored"),
+    ):
         if t is not None and t0 <= t <= t1:
             marks.append((t - at, label))
     return marks
 
 
-def failure_timeline(trace: Trace, rec: FailoverRecord, before: float = 15.0,
-                     after: float = 15.0) -> Timeline:
+def failure_timeline(
+    trace: Trace, rec: FailoverRecord, before: float = 15.0, after: float = 15.0
+) -> Timeline:
     """The series of :class:`Timeline` for the failover record ``rec`` (one of
     ``trace.failovers``)."""
     at = float(rec.failed_at_s)
@@ -103,11 +112,14 @@ def failure_timeline(trace: Trace, rec: FailoverRecord, before: float = 15.0,
     bd = np.clip(((done - t0) // bin_s).astype(np.int64), 0, max(n - 1, 0))
     delivered = np.bincount(bd, weights=a["bytes"][sel][ok], minlength=n)[:n] * 8 / bin_s / 1e6
     path_ids = a["path"][sel]
-    flow_key = (a["cls"][sel].astype(np.int64) * 65536 + a["dst"][sel].astype(np.int64))
+    flow_key = a["cls"][sel].astype(np.int64) * 65536 + a["dst"][sel].astype(np.int64)
     busiest = Counter(flow_key.tolist()).most_common(1)
     mine = flow_key == busiest[0][0] if busiest else np.zeros(len(flow_key), dtype=bool)
-    flow = (f"{trace.classes[busiest[0][0] // 65536]} → {trace.nodes[busiest[0][0] % 65536]}"
-            if busiest else "")
+    flow = (
+        f"{trace.classes[busiest[0][0] // 65536]} → {trace.nodes[busiest[0][0] % 65536]}"
+        if busiest
+        else ""
+    )
     used = sorted({int(p) for p in path_ids[mine] if p >= 0})
     labels = [path_label(trace.paths[p]) for p in used]
     index = {p: i for i, p in enumerate(used)}
@@ -123,8 +135,11 @@ def failure_timeline(trace: Trace, rec: FailoverRecord, before: float = 15.0,
         links += [x for x in trace.paths[p] if x not in links]
     link_mbps = {}
     for name in links[:MAX_LINKS]:
-        parts = [np.asarray(trace.link_series[f"{name}:{d}"], dtype=float) for d in (0, 1)
-                 if f"{name}:{d}" in trace.link_series]
+        parts = [
+            np.asarray(trace.link_series[f"{name}:{d}"], dtype=float)
+            for d in (0, 1)
+            if f"{name}:{d}" in trace.link_series
+        ]
         if not parts:
             continue
         series = np.sum(parts, axis=0)
@@ -133,13 +148,24 @@ def failure_timeline(trace: Trace, rec: FailoverRecord, before: float = 15.0,
         per_bin = round(bin_s / trace.bin_s)
         k = len(chunk) // per_bin * per_bin
         link_mbps[name] = chunk[:k].reshape(-1, per_bin).sum(axis=1)[:n] * 8 / bin_s / 1e6
-    return Timeline(rec.subject, rec.mode, edges[:n] - at, bin_s,
-                    p95, delivered, loss, path, labels, link_mbps, _marks(trace, rec, t0, t1),
-                    flow)
+    return Timeline(
+        rec.subject,
+        rec.mode,
+        edges[:n] - at,
+        bin_s,
+        p95,
+        delivered,
+        loss,
+        path,
+        labels,
+        link_mbps,
+        _marks(trace, rec, t0, t1),
+        flow,
+    )
 
 
 def _merge_labels(labels: list[str]) -> str:
-    """"detected: a (bfd)" + "detected: b (bfd)" -> "detected: a, b (bfd)"."""
+    """ "detected: a (bfd)" + "detected: b (bfd)" -> "detected: a, b (bfd)"."""
     detected = [x.split(": ", 1)[1] for x in labels if x.startswith("detected: ")]
     others = [x for x in labels if not x.startswith("detected: ")]
     if detected:
@@ -160,59 +186,92 @@ def _zooms(tl: Timeline) -> list[tuple[float, float]]:
     return [(lo, min(ZOOM_S, hi)), (max(back - 30.0, ZOOM_S), hi)]
 
 
-def plot_timeline(tl: Timeline, slo_ms: float | None = None, title: str | None = None
-                  ) -> Figure:
+def plot_timeline(tl: Timeline, slo_ms: float | None = None, title: str | None = None) -> Figure:
     """Draw a :class:`Timeline` (see the module docstring)."""
     zooms = _zooms(tl)
     fig = new_figure(9.5, 7.4)
-    grid = fig.subplots(4, len(zooms), sharey="row", squeeze=False,
-                        gridspec_kw={"height_ratios": [3, 3, 2, 1.6]})
+    grid = fig.subplots(
+        4, len(zooms), sharey="row", squeeze=False, gridspec_kw={"height_ratios": [3, 3, 2, 1.6]}
+    )
     t = tl.t + tl.bin_s / 2
     groups: dict[float, list[str]] = {}
     for x, label in tl.marks:
         groups.setdefault(round(x, 2), []).append(label)
     for col, (x0, x1) in enumerate(zooms):
         ax_lat, ax_tp, ax_loss, ax_path = grid[:, col]
-        ax_lat.plot(t, tl.p95_ms, color="#1f5fa8", lw=1.2, gid="timeline:p95",
-                    drawstyle="steps-mid")
+        ax_lat.plot(
+            t, tl.p95_ms, color="#1f5fa8", lw=1.2, gid="timeline:p95", drawstyle="steps-mid"
+        )
         if slo_ms is not None:
             ax_lat.axhline(slo_ms, color="#2e7d32", ls="--", lw=1, label=f"SLO {slo_ms:g} ms")
         if np.isfinite(tl.p95_ms).any():
             ax_lat.set_yscale("log")
             plain_log_ticks(ax_lat.yaxis)
-        ax_tp.plot(t, tl.delivered_mbps, color="black", lw=1.2,
-                   label="delivered (affected flows)", gid="timeline:delivered")
+        ax_tp.plot(
+            t,
+            tl.delivered_mbps,
+            color="black",
+            lw=1.2,
+            label="delivered (affected flows)",
+            gid="timeline:delivered",
+        )
         for name, series in tl.link_mbps.items():
-            ax_tp.plot(t[:len(series)], series, lw=1, ls="--", alpha=0.9,
-                       label=f"link {name}", gid=f"timeline:link:{name}")
+            ax_tp.plot(
+                t[: len(series)],
+                series,
+                lw=1,
+                ls="--",
+                alpha=0.9,
+                label=f"link {name}",
+                gid=f"timeline:link:{name}",
+            )
         if (tl.delivered_mbps > 0).any() or any((v > 0).any() for v in tl.link_mbps.values()):
             ax_tp.set_yscale("symlog", linthresh=1.0)
-        ax_loss.fill_between(t, np.nan_to_num(tl.loss_ratio), step="mid", color="#c62828",
-                             alpha=0.6, gid="timeline:loss")
+        ax_loss.fill_between(
+            t,
+            np.nan_to_num(tl.loss_ratio),
+            step="mid",
+            color="#c62828",
+            alpha=0.6,
+            gid="timeline:loss",
+        )
         ax_loss.set_ylim(0, 1.05)
-        ax_path.step(t, np.where(tl.path >= 0, tl.path, np.nan), where="mid",
-                     color="#6a4c93", lw=2, gid="timeline:path")
+        ax_path.step(
+            t,
+            np.where(tl.path >= 0, tl.path, np.nan),
+            where="mid",
+            color="#6a4c93",
+            lw=2,
+            gid="timeline:path",
+        )
         ax_path.set_yticks(range(len(tl.path_labels)), tl.path_labels, fontsize=6.5)
         ax_path.set_ylim(-0.5, max(len(tl.path_labels) - 0.5, 0.5))
-        ax_path.set_xlabel("seconds from the failure" + (" (zoom)" if len(zooms) > 1 else ""),
-                           fontsize=8)
+        ax_path.set_xlabel(
+            "seconds from the failure" + (" (zoom)" if len(zooms) > 1 else ""), fontsize=8
+        )
         for ax in grid[:, col]:
             ax.set_xlim(x0, x1)
             ax.tick_params(labelsize=7)
             ax.grid(True, alpha=0.25)
             for x, label in tl.marks:
-                colour, style = MARK_STYLES.get(label.split(":")[0].split(" ")[0],
-                                                ("#555", ":"))
+                colour, style = MARK_STYLES.get(label.split(":")[0].split(" ")[0], ("#555", ":"))
                 ax.axvline(x, color=colour, ls=style, lw=0.9)
         visible = [(x, labels) for x, labels in sorted(groups.items()) if x0 <= x <= x1]
         for i, (x, labels) in enumerate(visible):
             colour, _ = MARK_STYLES.get(labels[0].split(":")[0].split(" ")[0], ("#555", ":"))
             text = _merge_labels(labels) + (f" (+{x:.1f} s)" if x else "")
-            ax_lat.annotate(text, (x, 1.0 - 0.11 * (i % 6)), xycoords=("data", "axes fraction"),
-                            fontsize=6, color=colour, ha="left", va="top", xytext=(2, -2),
-                            textcoords="offset points",
-                            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                                  "alpha": 0.7})
+            ax_lat.annotate(
+                text,
+                (x, 1.0 - 0.11 * (i % 6)),
+                xycoords=("data", "axes fraction"),
+                fontsize=6,
+                color=colour,
+                ha="left",
+                va="top",
+                xytext=(2, -2),
+                textcoords="offset points",
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            )
     grid[0, 0].set_ylabel(f"P95 per {tl.bin_s:g} s\n(ms)", fontsize=8)
     grid[1, 0].set_ylabel("Mbit/s", fontsize=8)
     grid[2, 0].set_ylabel("attempts\nlost", fontsize=8)
@@ -224,8 +283,9 @@ def plot_timeline(tl: Timeline, slo_ms: float | None = None, title: str | None =
     return fig
 
 
-def plot_failure_timeline(trace: Trace, rec: FailoverRecord, slo_ms: float | None = None,
-                          title: str | None = None) -> Figure:
+def plot_failure_timeline(
+    trace: Trace, rec: FailoverRecord, slo_ms: float | None = None, title: str | None = None
+) -> Figure:
     """:func:`failure_timeline` then :func:`plot_timeline`, for notebooks."""
     return plot_timeline(failure_timeline(trace, rec), slo_ms, title)
 

@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 def layout(topology: Topology) -> dict[str, tuple[float, float]]:
     """Positions: clouds on a circle, exchanges/routers inside, the internet below."""
     clouds = [n.name for n in topology.nodes if n.role is Role.CLOUD]
-    inner = [n.name for n in topology.nodes if n.role in (Role.EXCHANGE, Role.ROUTER, None)
-             and n.name not in clouds]
+    inner = [
+        n.name
+        for n in topology.nodes
+        if n.role in (Role.EXCHANGE, Role.ROUTER, None) and n.name not in clouds
+    ]
     internet = [n.name for n in topology.nodes if n.role is Role.INTERNET]
     pos: dict[str, tuple[float, float]] = {}
     for i, name in enumerate(clouds):
@@ -81,8 +84,9 @@ def _curve(p0: np.ndarray, p2: np.ndarray, rad: float) -> tuple[MplPath, np.ndar
     d = p2 - p0
     perp = np.array([-d[1], d[0]])
     ctrl = (p0 + p2) / 2 + rad * perp
-    path = MplPath([tuple(p0), tuple(ctrl), tuple(p2)],
-                   [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
+    path = MplPath(
+        [tuple(p0), tuple(ctrl), tuple(p2)], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3]
+    )
     return path, 0.25 * p0 + 0.5 * ctrl + 0.25 * p2
 
 
@@ -102,50 +106,94 @@ def plot_topology(topology: Topology, title: str | None = None) -> Figure:
         is_underlay = link.name in underlay
         rad = 0.0 if k == 0 else _away(p0, p2, 0.12 * k)
         if link.kind is LinkKind.VPN:
-            rad = _away(p0, p2, 0.12 + 0.2 * k)   # tunnels bow outwards, clear of the spokes
+            rad = _away(p0, p2, 0.12 + 0.2 * k)  # tunnels bow outwards, clear of the spokes
         elif is_underlay and _distance_to_centre(p0, p2) < 0.3:
-            rad = 0.32                      # around the hub, not through it
+            rad = 0.32  # around the hub, not through it
         path, mid = _curve(p0, p2, rad)
         style = ":" if is_underlay else ("--" if link.kind is LinkKind.VPN else "-")
         width = 1.0 if is_underlay else 1.2 + 2.6 * min(link.capacity / 10e9, 1.0)
         if link.name in spofs:
-            ax.add_patch(PathPatch(path, fill=False, lw=width + 6, color=SPOF_COLOUR, alpha=0.35,
-                                   gid=f"spof:{link.name}", zorder=1))
-        ax.add_patch(PathPatch(path, fill=False, lw=width, ls=style,
-                               color=KIND_COLOURS[link.kind.value], gid=f"link:{link.name}",
-                               zorder=2))
+            ax.add_patch(
+                PathPatch(
+                    path,
+                    fill=False,
+                    lw=width + 6,
+                    color=SPOF_COLOUR,
+                    alpha=0.35,
+                    gid=f"spof:{link.name}",
+                    zorder=1,
+                )
+            )
+        ax.add_patch(
+            PathPatch(
+                path,
+                fill=False,
+                lw=width,
+                ls=style,
+                color=KIND_COLOURS[link.kind.value],
+                gid=f"link:{link.name}",
+                zorder=2,
+            )
+        )
         if not is_underlay:
-            ax.annotate(f"{link.name}\n{fmt_bps(link.capacity)} · pref {link.preference}",
-                        tuple(mid), ha="center", va="center", fontsize=7, zorder=4,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
-                              "alpha": 0.85})
+            ax.annotate(
+                f"{link.name}\n{fmt_bps(link.capacity)} · pref {link.preference}",
+                tuple(mid),
+                ha="center",
+                va="center",
+                fontsize=7,
+                zorder=4,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
     for node in topology.nodes:
         x, y = pos[node.name]
         role = node.role.value if node.role else None
         if node.name in spofs:
-            ax.scatter([x], [y], s=2300, color=SPOF_COLOUR, alpha=0.35, zorder=3,
-                       gid=f"spof:{node.name}")
-        ax.scatter([x], [y], s=1300, color=ROLE_COLOURS[role], zorder=3, gid=f"node:{node.name}",
-                   edgecolors="white", linewidths=1.5)
-        ax.annotate(node.name, (x, y), ha="center", va="center", fontsize=7.5, color="white",
-                    weight="bold", zorder=5)
+            ax.scatter(
+                [x], [y], s=2300, color=SPOF_COLOUR, alpha=0.35, zorder=3, gid=f"spof:{node.name}"
+            )
+        ax.scatter(
+            [x],
+            [y],
+            s=1300,
+            color=ROLE_COLOURS[role],
+            zorder=3,
+            gid=f"node:{node.name}",
+            edgecolors="white",
+            linewidths=1.5,
+        )
+        ax.annotate(
+            node.name,
+            (x, y),
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            color="white",
+            weight="bold",
+            zorder=5,
+        )
         sub = " · ".join(x for x in (node.provider, node.region) if x and x != node.name)
         if sub:
-            ax.annotate(sub, (x, y - 0.2), ha="center", va="top", fontsize=7, zorder=5,
-                        color="#333333")
+            ax.annotate(
+                sub, (x, y - 0.2), ha="center", va="top", fontsize=7, zorder=5, color="#333333"
+            )
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.45, max(xs) + 0.45)
     ax.set_ylim(min(ys) - 0.35, max(ys) + 0.35)
     ax.set_aspect("equal")
     ax.axis("off")
-    handles = [ax.plot([], [], color=KIND_COLOURS["interconnect"], lw=3, label="interconnect")[0],
-               ax.plot([], [], color=KIND_COLOURS["vpn"], lw=2, ls="--", label="VPN tunnel")[0],
-               ax.plot([], [], color=KIND_COLOURS["internet"], lw=1, ls=":",
-                       label="internet (underlay)")[0]]
+    handles = [
+        ax.plot([], [], color=KIND_COLOURS["interconnect"], lw=3, label="interconnect")[0],
+        ax.plot([], [], color=KIND_COLOURS["vpn"], lw=2, ls="--", label="VPN tunnel")[0],
+        ax.plot([], [], color=KIND_COLOURS["internet"], lw=1, ls=":", label="internet (underlay)")[
+            0
+        ],
+    ]
     if spofs:
-        handles.append(ax.plot([], [], color=SPOF_COLOUR, lw=8, alpha=0.35,
-                               label="single point of failure")[0])
+        handles.append(
+            ax.plot([], [], color=SPOF_COLOUR, lw=8, alpha=0.35, label="single point of failure")[0]
+        )
     ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
     ax.set_title(title or f"{topology.name}: {topology.description}", fontsize=9)
     return fig

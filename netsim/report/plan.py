@@ -28,23 +28,24 @@ from netsim.report.findings import blackhole_detection_s
 DEFAULT_TOPOLOGY = "megaport-hub"
 # Simulated seconds of the mean-load baseline (the cost run) per engine.
 BASELINE_S = {"fast": 3600.0, "exact": 900.0}
-EXACT_MAX_S = 1200.0             # the exact engine skips longer runs (a few seconds each)
-ALTERNATIVES = (("vpn-only", "VPN only (dev/staging design)"),
-                ("internet-only", "public internet only (alternative 1)"),
-                ("full-mesh", "full mesh of circuits + VPN (alternative 2)"),
-                ("dual-mcr", "two MCRs + VPN (a mitigation, when topologies/dual-mcr.yaml "
-                             "exists)"))
+EXACT_MAX_S = 1200.0  # the exact engine skips longer runs (a few seconds each)
+ALTERNATIVES = (
+    ("vpn-only", "VPN only (dev/staging design)"),
+    ("internet-only", "public internet only (alternative 1)"),
+    ("full-mesh", "full mesh of circuits + VPN (alternative 2)"),
+    ("dual-mcr", "two MCRs + VPN (a mitigation, when topologies/dual-mcr.yaml exists)"),
+)
 OPTIONAL = frozenset({"dual-mcr"})
 FAILURE_TEMPLATES = ("replication-during-failover", "interconnect-blackhole")
 
 
 @dataclass(frozen=True)
 class Planned:
-    key: str                              # run directory name
+    key: str  # run directory name
     scenario: Scenario
     topology_text: str
     notes: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()           # "cost" | "normal" | "failure"
+    roles: tuple[str, ...] = ()  # "cost" | "normal" | "failure"
     design: str | None = None
 
 
@@ -84,11 +85,15 @@ def without_fallback(text: str) -> str:
 def mean_load(scenario: Scenario, duration: float) -> Scenario:
     """The scenario at its daily mean rate: no diurnal profile, bulk volume as a steady
     stream, so a short run's volumes scale to a month without sampling noise."""
-    traffic = tuple(dataclasses.replace(c, profile=None, transfer_size=None)
-                    if c.kind is TrafficKind.BULK else dataclasses.replace(c, profile=None)
-                    for c in scenario.traffic)
-    return dataclasses.replace(scenario, traffic=traffic, duration=duration,
-                               warmup=min(scenario.warmup, duration / 10))
+    traffic = tuple(
+        dataclasses.replace(c, profile=None, transfer_size=None)
+        if c.kind is TrafficKind.BULK
+        else dataclasses.replace(c, profile=None)
+        for c in scenario.traffic
+    )
+    return dataclasses.replace(
+        scenario, traffic=traffic, duration=duration, warmup=min(scenario.warmup, duration / 10)
+    )
 
 
 def _prepare(scenario: Scenario, engine: str) -> tuple[Scenario | None, list[str], list[str]]:
@@ -97,13 +102,21 @@ def _prepare(scenario: Scenario, engine: str) -> tuple[Scenario | None, list[str
     has_bulk_volume = any(c.volume_rate > 0 for c in scenario.traffic)
     if not scenario.failures and not scenario.random_failures and has_bulk_volume:
         duration = min(scenario.duration, BASELINE_S[engine])
-        notes.append(f"shortened from {scenario.duration:g} s to {duration:g} s at the daily "
-                     "mean rate (no diurnal profile; bulk volume as a steady stream) so its "
-                     "volumes scale to a month")
+        notes.append(
+            f"shortened from {scenario.duration:g} s to {duration:g} s at the daily "
+            "mean rate (no diurnal profile; bulk volume as a steady stream) so its "
+            "volumes scale to a month"
+        )
         return mean_load(scenario, duration), notes, ["cost", "normal"]
     if engine == "exact" and scenario.duration > EXACT_MAX_S:
-        return None, [f"skipped: {scenario.duration:g} s is too long for the exact engine "
-                      "within the review's budget"], []
+        return (
+            None,
+            [
+                f"skipped: {scenario.duration:g} s is too long for the exact engine "
+                "within the review's budget"
+            ],
+            [],
+        )
     return scenario, notes, []
 
 
@@ -121,8 +134,11 @@ def _variant(scenarios: list[Scenario]) -> tuple[str, Scenario] | None:
         if det[slow][0] <= 1.5 * det[f.name][0]:
             continue
         return sc.name, dataclasses.replace(
-            sc, name=f"{sc.name}-{slow}", failures=(dataclasses.replace(f, name=slow),),
-            description=f"as {sc.name}, on {slow} ({det[slow][1]})")
+            sc,
+            name=f"{sc.name}-{slow}",
+            failures=(dataclasses.replace(f, name=slow),),
+            description=f"as {sc.name}, on {slow} ({det[slow][1]})",
+        )
     return None
 
 
@@ -139,23 +155,33 @@ def _failure_on_path(template: Scenario, topology: Topology) -> Scenario | None:
     return dataclasses.replace(template, topology=topology, failures=(f,), random_failures=False)
 
 
-def plan_review(scenarios_dir: Path, engine: str, topology_file: Path | None = None
-                ) -> ReviewPlan:
+def plan_review(scenarios_dir: Path, engine: str, topology_file: Path | None = None) -> ReviewPlan:
     """See the module docstring."""
     plan = ReviewPlan()
     default = find_topology(DEFAULT_TOPOLOGY, scenarios_dir)
     chosen = topology_file or default
     if chosen is None:
-        raise InputError([ModelError(str(scenarios_dir), 0, "", f"no topologies/"
-                                     f"{DEFAULT_TOPOLOGY}.yaml near it; give --topology")])
+        raise InputError(
+            [
+                ModelError(
+                    str(scenarios_dir),
+                    0,
+                    "",
+                    f"no topologies/{DEFAULT_TOPOLOGY}.yaml near it; give --topology",
+                )
+            ]
+        )
     loaded: list[tuple[Path, Scenario]] = []
     for path in sorted(Path(scenarios_dir).glob("*.yaml")):
         try:
             first = load_scenario(path)
             if first.topology.name != DEFAULT_TOPOLOGY:
                 continue
-            sc = first if topology_file is None else load_scenario(
-                path, [f"topology={Path(topology_file).resolve()}"])
+            sc = (
+                first
+                if topology_file is None
+                else load_scenario(path, [f"topology={Path(topology_file).resolve()}"])
+            )
         except InputError as exc:
             plan.skipped.append(f"{path.name}: skipped, {exc.errors[0] if exc.errors else exc}")
             continue
@@ -169,23 +195,34 @@ def plan_review(scenarios_dir: Path, engine: str, topology_file: Path | None = N
             continue
         plan.standard.append(Planned(sc.name, run, text, tuple(notes), tuple(roles)))
         if variant is not None and variant[0] == sc.name:
-            plan.standard.append(Planned(variant[1].name, variant[1], text, (
-                f"derived from {sc.name}: the same failure on the link with the slowest "
-                "blackhole detection",)))
+            plan.standard.append(
+                Planned(
+                    variant[1].name,
+                    variant[1],
+                    text,
+                    (
+                        f"derived from {sc.name}: the same failure on the link with the slowest "
+                        "blackhole detection",
+                    ),
+                )
+            )
     _plan_designs(plan, Path(chosen), scenarios_dir)
     return plan
 
 
 def _plan_designs(plan: ReviewPlan, chosen: Path, near: Path) -> None:
     cost = next((p for p in plan.standard if "cost" in p.roles), None)
-    template = next((p.scenario for name in FAILURE_TEMPLATES for p in plan.standard
-                     if p.key == name), None)
+    template = next(
+        (p.scenario for name in FAILURE_TEMPLATES for p in plan.standard if p.key == name), None
+    )
     if cost is None or template is None:
         plan.skipped.append("alternatives: no baseline or single-failure scenario to compare on")
         return
     main_text = Path(chosen).read_text()
-    texts = [("adr-003", "ADR-003: MCR hub + VPN fallback", main_text),
-             ("hub-no-vpn", "MCR hub, no VPN fallback", without_fallback(main_text))]
+    texts = [
+        ("adr-003", "ADR-003: MCR hub + VPN fallback", main_text),
+        ("hub-no-vpn", "MCR hub, no VPN fallback", without_fallback(main_text)),
+    ]
     for name, label in ALTERNATIVES:
         found = find_topology(name, near)
         if found is None:
@@ -195,19 +232,35 @@ def _plan_designs(plan: ReviewPlan, chosen: Path, near: Path) -> None:
         texts.append((name, label.split(" (a mitigation")[0], found.read_text()))
     for key, label, text in texts:
         topo = topology_of_text(text, f"{key}.yaml")
-        normal = dataclasses.replace(cost.scenario, topology=topo,
-                                     name=f"{key}--{cost.scenario.name}")
+        normal = dataclasses.replace(
+            cost.scenario, topology=topo, name=f"{key}--{cost.scenario.name}"
+        )
         failing = _failure_on_path(template, topo)
         if failing is None:
             plan.skipped.append(f"alternative {key}: no path for the comparison traffic")
             continue
         failing = dataclasses.replace(failing, name=f"{key}--{template.name}")
-        note = (f"{label}: the same load as {template.name}, with the failure moved to "
-                f"{failing.failures[0].name}, the first link of the path in this design")
-        plan.designs.append((key, label, topo,
-                             Planned(normal.name, normal, text, cost.notes, ("normal",), key),
-                             Planned(failing.name, failing, text, (note,), ("failure",), key)))
+        note = (
+            f"{label}: the same load as {template.name}, with the failure moved to "
+            f"{failing.failures[0].name}, the first link of the path in this design"
+        )
+        plan.designs.append(
+            (
+                key,
+                label,
+                topo,
+                Planned(normal.name, normal, text, cost.notes, ("normal",), key),
+                Planned(failing.name, failing, text, (note,), ("failure",), key),
+            )
+        )
 
 
-__all__ = ["DEFAULT_TOPOLOGY", "Planned", "ReviewPlan", "mean_load", "plan_review",
-           "topology_text", "without_fallback"]
+__all__ = [
+    "DEFAULT_TOPOLOGY",
+    "Planned",
+    "ReviewPlan",
+    "mean_load",
+    "plan_review",
+    "topology_text",
+    "without_fallback",
+]

@@ -1,9 +1,9 @@
 """Every figure function of the report, for notebooks::
 
-    from netsim.report.plots import plot_latency_cdfs, plot_failure_timeline
-    from netsim.trace.files import load_trace
-    trace = load_trace("results/interconnect-blackhole")
-    plot_latency_cdfs(trace)
+from netsim.report.plots import plot_latency_cdfs, plot_failure_timeline
+from netsim.trace.files import load_trace
+trace = load_trace("results/interconnect-blackhole")
+plot_latency_cdfs(trace)
 """
 
 from __future__ import annotations
@@ -18,8 +18,19 @@ from netsim.report.fig_timeline import failure_timeline, plot_failure_timeline, 
 from netsim.report.fig_topology import plot_topology
 
 __all__ = [
-    "availability_data", "failure_timeline", "gap_records", "latency_split", "link_use",
-    "plot_alternatives", "plot_availability", "plot_cost", "plot_failover_gaps",
-    "plot_failure_timeline", "plot_latency_cdfs", "plot_timeline", "plot_topology",
-    "plot_utilisation", "slo_targets",
+    "availability_data",
+    "failure_timeline",
+    "gap_records",
+    "latency_split",
+    "link_use",
+    "plot_alternatives",
+    "plot_availability",
+    "plot_cost",
+    "plot_failover_gaps",
+    "plot_failure_timeline",
+    "plot_latency_cdfs",
+    "plot_timeline",
+    "plot_topology",
+    "plot_utilisation",
+    "slo_targets",
 ]

@@ -40,12 +40,17 @@ class Rendered:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
     def for_template(self) -> dict[str, str]:
-        return {"slug": self.slug, "title": self.title, "caption": self.caption,
-                "src": self.data_uri}
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "caption": self.caption,
+            "src": self.data_uri,
+        }
 
 
-def render_figure(fig: Figure, slug: str, title: str, caption: str = "",
-                  svg: bool = True) -> Rendered:
+def render_figure(
+    fig: Figure, slug: str, title: str, caption: str = "", svg: bool = True
+) -> Rendered:
     """PNG (and SVG) bytes of ``fig``; the figure is cleared afterwards to free memory."""
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=PNG_DPI)
@@ -57,9 +62,14 @@ def render_figure(fig: Figure, slug: str, title: str, caption: str = "",
 
 
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                              undefined=jinja2.StrictUndefined, autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def render_html(doc: dict[str, object]) -> str:
@@ -93,5 +103,4 @@ def write_html(path: Path, html: str) -> Path:
     return publish(path, html.encode("utf-8"))
 
 
-__all__ = ["Rendered", "publish", "render_figure", "render_html", "write_figures",
-           "write_html"]
+__all__ = ["Rendered", "publish", "render_figure", "render_html", "write_figures", "write_html"]

@@ -49,12 +49,13 @@ def scenarios_dir(given: Path | None) -> Path:
     return here if here.is_dir() else SOURCE_TREE / "scenarios"
 
 
-def run_planned(planned: Planned, out: Path, engine: str, update: Update | None = None
-                ) -> Run:
+def run_planned(planned: Planned, out: Path, engine: str, update: Update | None = None) -> Run:
     """Simulate one planned run and write its directory (summary last, topology beside)."""
     trace = build_simulation(planned.scenario, engine=engine).run(progress=update)
-    summary = dataclasses.replace(summarize(trace, planned.scenario), review=ReviewNote(
-        tuple(planned.notes), tuple(planned.roles), planned.design, engine))
+    summary = dataclasses.replace(
+        summarize(trace, planned.scenario),
+        review=ReviewNote(tuple(planned.notes), tuple(planned.roles), planned.design, engine),
+    )
     run_dir = out / planned.key
     atomic_write(run_dir / "topology.yaml", planned.topology_text.encode())
     write_run(run_dir, trace, summary)
@@ -88,9 +89,15 @@ class NoProgress:
         return lambda done, total: None
 
 
-def run_review(out: Path, scenarios: Path | None = None, topology: Path | None = None,
-               engine: str = "auto", years: int = 2000, seed: int = 1,
-               progress: ReviewProgress | None = None) -> tuple[Report, list[Path]]:
+def run_review(
+    out: Path,
+    scenarios: Path | None = None,
+    topology: Path | None = None,
+    engine: str = "auto",
+    years: int = 2000,
+    seed: int = 1,
+    progress: ReviewProgress | None = None,
+) -> tuple[Report, list[Path]]:
     """See the module docstring; returns the report and the files written."""
     started = time.perf_counter()
     bar = progress or NoProgress()
@@ -105,17 +112,27 @@ def run_review(out: Path, scenarios: Path | None = None, topology: Path | None =
         runs.append(run_planned(planned, out / "runs", engine, bar.sim(planned.key)))
     rows = compare_designs(plan, out / "runs", engine, years, seed, bar)
     notes = review_notes(plan, engine)
-    report = build_report(runs, runs[0].topology if runs else None, rows, years, seed,
-                          notes, "Design review: ADR-003 inter-cloud networking", bar.step)
-    report.notes.append(f"netsim review took {time.perf_counter() - started:.0f} s of "
-                        "wall time on this machine")
+    report = build_report(
+        runs,
+        runs[0].topology if runs else None,
+        rows,
+        years,
+        seed,
+        notes,
+        "Design review: ADR-003 inter-cloud networking",
+        bar.step,
+    )
+    report.notes.append(
+        f"netsim review took {time.perf_counter() - started:.0f} s of wall time on this machine"
+    )
     bar.step("writing the report")
     written = write_report(report, out / "report.html", out / "figures")
     return report, written
 
 
-def compare_designs(plan: ReviewPlan, out: Path, engine: str, years: int, seed: int,
-                    bar: ReviewProgress) -> list[DesignRow]:
+def compare_designs(
+    plan: ReviewPlan, out: Path, engine: str, years: int, seed: int, bar: ReviewProgress
+) -> list[DesignRow]:
     rows = []
     for key, label, topo, normal, failing in plan.designs:
         bar.step(f"design {key}: normal load")
@@ -123,23 +140,31 @@ def compare_designs(plan: ReviewPlan, out: Path, engine: str, years: int, seed: 
         bar.step(f"design {key}: failure")
         failure_run = run_planned(failing, out, engine, bar.sim(failing.key))
         bar.step(f"design {key}: availability")
-        rows.append(design_row(key, label, topo, normal_run, failure_run,
-                               availability_data(topo, years, seed)))
+        rows.append(
+            design_row(
+                key, label, topo, normal_run, failure_run, availability_data(topo, years, seed)
+            )
+        )
     return rows
 
 
 def review_notes(plan: ReviewPlan, engine: str) -> list[str]:
-    notes = [f"Simulated with the {engine} engine; every run's directory (summary.json, "
-             "attempts, timeline, topology.yaml) is under runs/ beside this report."]
+    notes = [
+        f"Simulated with the {engine} engine; every run's directory (summary.json, "
+        "attempts, timeline, topology.yaml) is under runs/ beside this report."
+    ]
     for p in plan.standard:
         notes += [f"{p.key}: {n}" for n in p.notes]
     if plan.designs:
         template = plan.designs[0][4].scenario.name.split("--", 1)[1]
-        moved = ", ".join(f"{key}: {failing.scenario.failures[0].name}"
-                          for key, _, _, _, failing in plan.designs)
-        notes.append(f"Alternatives: each design carries the mean-load baseline (for its cost "
-                     f"and normal latency) and the traffic of {template} with its failure "
-                     f"moved to the first link of the path that traffic takes ({moved}).")
+        moved = ", ".join(
+            f"{key}: {failing.scenario.failures[0].name}" for key, _, _, _, failing in plan.designs
+        )
+        notes.append(
+            f"Alternatives: each design carries the mean-load baseline (for its cost "
+            f"and normal latency) and the traffic of {template} with its failure "
+            f"moved to the first link of the path that traffic takes ({moved})."
+        )
     notes += plan.skipped
     return notes
 

@@ -17,14 +17,23 @@ if TYPE_CHECKING:
     from matplotlib.axis import Axis
 
 KIND_COLOURS = {"interconnect": "#1f5fa8", "vpn": "#d9822b", "internet": "#7a7a7a"}
-ROLE_COLOURS = {"cloud": "#2a9d8f", "exchange": "#6a4c93", "internet": "#9e9e9e",
-                "router": "#577590", None: "#577590"}
+ROLE_COLOURS = {
+    "cloud": "#2a9d8f",
+    "exchange": "#6a4c93",
+    "internet": "#9e9e9e",
+    "router": "#577590",
+    None: "#577590",
+}
 SPOF_COLOUR = "#c62828"
 OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
 SIM_COLOUR, LAB_COLOUR = "#1f5fa8", "#e07a1f"
-MARK_STYLES = {"failure": ("#c62828", "-"), "detected": ("#6a4c93", "--"),
-               "switched": ("#2e7d32", "--"), "repaired": ("#7a7a7a", ":"),
-               "restored": ("#1f5fa8", ":")}
+MARK_STYLES = {
+    "failure": ("#c62828", "-"),
+    "detected": ("#6a4c93", "--"),
+    "switched": ("#2e7d32", "--"),
+    "repaired": ("#7a7a7a", ":"),
+    "restored": ("#1f5fa8", ":"),
+}
 
 
 def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Cell:
     text: str
-    cls: str = ""                 # CSS class: num, verdict, pass, fail, ...
+    cls: str = ""  # CSS class: num, verdict, pass, fail, ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +65,30 @@ def table(caption: str, headers: Sequence[str], rows: list[Row]) -> Table:
 def links_table(topology: Topology) -> Table:
     rows = []
     for link in topology.links:
-        detect = ([f"BFD {link.bfd.detection:g} s"] if link.bfd else []) + (
-            [f"DPD {link.dpd.timeout:g} s"] if link.dpd else []) + [
-            f"hold {link.bgp.hold:g} s"]
-        rows.append(_row([_cell(link.name), _cell(link.kind.value),
-                          _cell(" – ".join(link.endpoints)), _cell(fmt_bps(link.capacity)),
-                          _num(link.preference, "{:d}"), _cell(", ".join(detect)),
-                          _num(link.cost.monthly, "${:,.0f}"),
-                          _num(link.cost.per_gb, "${:.3f}")]))
-    return table(f"Links of {topology.name}", ("link", "kind", "endpoints", "capacity",
-                                                "preference", "detection", "monthly",
-                                                "per GB"), rows)
+        detect = (
+            ([f"BFD {link.bfd.detection:g} s"] if link.bfd else [])
+            + ([f"DPD {link.dpd.timeout:g} s"] if link.dpd else [])
+            + [f"hold {link.bgp.hold:g} s"]
+        )
+        rows.append(
+            _row(
+                [
+                    _cell(link.name),
+                    _cell(link.kind.value),
+                    _cell(" – ".join(link.endpoints)),
+                    _cell(fmt_bps(link.capacity)),
+                    _num(link.preference, "{:d}"),
+                    _cell(", ".join(detect)),
+                    _num(link.cost.monthly, "${:,.0f}"),
+                    _num(link.cost.per_gb, "${:.3f}"),
+                ]
+            )
+        )
+    return table(
+        f"Links of {topology.name}",
+        ("link", "kind", "endpoints", "capacity", "preference", "detection", "monthly", "per GB"),
+        rows,
+    )
 
 
 def _target(s: SloVerdict) -> str:
@@ -93,16 +106,50 @@ def slo_table(runs: Sequence[Run]) -> Table:
             ci_txt = "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]"
             measured = "-" if s.measured is None else f"{s.measured:.6g} {s.unit}"
             verdict = "met" if s.passed else "VIOLATED"
-            rows.append(_row([_cell(run.label), _cell(s.name), _cell(_target(s)),
-                              _cell(measured.strip(), "num"), _cell(ci_txt, "num"),
-                              _cell(verdict, "verdict"), _cell(s.text),
-                              _cell(notes if i == 0 else "")], "pass" if s.passed else "fail"))
+            rows.append(
+                _row(
+                    [
+                        _cell(run.label),
+                        _cell(s.name),
+                        _cell(_target(s)),
+                        _cell(measured.strip(), "num"),
+                        _cell(ci_txt, "num"),
+                        _cell(verdict, "verdict"),
+                        _cell(s.text),
+                        _cell(notes if i == 0 else ""),
+                    ],
+                    "pass" if s.passed else "fail",
+                )
+            )
         if not run.summary.slos:
-            rows.append(_row([_cell(run.label), _cell("-"), _cell("-"), _cell("-"), _cell("-"),
-                              _cell("no SLOs"), _cell(""), _cell(notes)]))
-    return table("SLO verdicts per scenario (95% confidence intervals)",
-                 ("scenario", "SLO", "target", "measured", "95% CI", "verdict",
-                  "in plain words", "run notes"), rows)
+            rows.append(
+                _row(
+                    [
+                        _cell(run.label),
+                        _cell("-"),
+                        _cell("-"),
+                        _cell("-"),
+                        _cell("-"),
+                        _cell("no SLOs"),
+                        _cell(""),
+                        _cell(notes),
+                    ]
+                )
+            )
+    return table(
+        "SLO verdicts per scenario (95% confidence intervals)",
+        (
+            "scenario",
+            "SLO",
+            "target",
+            "measured",
+            "95% CI",
+            "verdict",
+            "in plain words",
+            "run notes",
+        ),
+        rows,
+    )
 
 
 def _after(at: float, t: float | None) -> str:
@@ -115,18 +162,33 @@ def failover_table(runs: Sequence[Run]) -> Table:
         for f in run.summary.failovers[:12]:
             rec = f.record
             at = rec.failed_at_s
-            rows.append(_row([_cell(run.label), _cell(rec.subject), _cell(rec.mode),
-                              _cell(rec.detection.value if rec.detection else "undetected"),
-                              _num(at, "{:.1f} s"), _cell(_after(at, rec.detected_at_s), "num"),
-                              _cell(_after(at, rec.switched_at_s), "num"),
-                              _num(f.gap_s, "{:.2f} s"), _num(f.lost, "{:d}")]))
+            rows.append(
+                _row(
+                    [
+                        _cell(run.label),
+                        _cell(rec.subject),
+                        _cell(rec.mode),
+                        _cell(rec.detection.value if rec.detection else "undetected"),
+                        _num(at, "{:.1f} s"),
+                        _cell(_after(at, rec.detected_at_s), "num"),
+                        _cell(_after(at, rec.switched_at_s), "num"),
+                        _num(f.gap_s, "{:.2f} s"),
+                        _num(f.lost, "{:d}"),
+                    ]
+                )
+            )
         extra = len(run.summary.failovers) - 12
         if extra > 0:
-            rows.append(_row([_cell(run.label), _cell(f"... {extra} more in summary.json")]
-                             + [_cell("")] * 7))
-    return table("Failovers (times relative to the failure; gap measured from the data plane)",
-                 ("scenario", "subject", "mode", "detection", "at", "detected", "switched",
-                  "gap", "lost"), rows)
+            rows.append(
+                _row(
+                    [_cell(run.label), _cell(f"... {extra} more in summary.json")] + [_cell("")] * 7
+                )
+            )
+    return table(
+        "Failovers (times relative to the failure; gap measured from the data plane)",
+        ("scenario", "subject", "mode", "detection", "at", "detected", "switched", "gap", "lost"),
+        rows,
+    )
 
 
 def availability_table(avail: AvailabilityData) -> Table:
@@ -136,63 +198,140 @@ def availability_table(avail: AvailabilityData) -> Table:
         sim, ci = p.simulated, p.ci
         value = sim if sim is not None else p.closed_form
         ok = value >= claim
-        rows.append(_row([
-            _cell(f"{p.a} ↔ {p.b}"), _num(sim, "{:.7f}"),
-            _cell("-" if not ci else f"[{ci[0]:.7f}, {ci[1]:.7f}]", "num"),
-            _num(p.closed_form, "{:.7f}"),
-            _num(p.downtime_min_per_year.mean, "{:.2f}", "min/yr"),
-            _num(p.downtime_min_per_year.p95, "{:.2f}", "min/yr"),
-            _num(p.primary, "{:.5f}"), _cell(" › ".join(p.primary_elements)),
-            _num(p.claimed_series, "{:.5f}"),
-            _cell("meets" if ok else "misses", "verdict")], "pass" if ok else "fail"))
-    return table(f"Availability per pair ({avail.years} simulated years; ADR claim "
-                 f"{claim:.2%} = {downtime_minutes_per_year(claim):.1f} min/yr)",
-                 ("pair", "Monte Carlo", "95% CI", "closed form", "downtime mean",
-                  "downtime p95", "preferred path alone", "its elements in series",
-                  f"same at {claim:.2%} each", "ADR claim"), rows)
+        rows.append(
+            _row(
+                [
+                    _cell(f"{p.a} ↔ {p.b}"),
+                    _num(sim, "{:.7f}"),
+                    _cell("-" if not ci else f"[{ci[0]:.7f}, {ci[1]:.7f}]", "num"),
+                    _num(p.closed_form, "{:.7f}"),
+                    _num(p.downtime_min_per_year.mean, "{:.2f}", "min/yr"),
+                    _num(p.downtime_min_per_year.p95, "{:.2f}", "min/yr"),
+                    _num(p.primary, "{:.5f}"),
+                    _cell(" › ".join(p.primary_elements)),
+                    _num(p.claimed_series, "{:.5f}"),
+                    _cell("meets" if ok else "misses", "verdict"),
+                ],
+                "pass" if ok else "fail",
+            )
+        )
+    return table(
+        f"Availability per pair ({avail.years} simulated years; ADR claim "
+        f"{claim:.2%} = {downtime_minutes_per_year(claim):.1f} min/yr)",
+        (
+            "pair",
+            "Monte Carlo",
+            "95% CI",
+            "closed form",
+            "downtime mean",
+            "downtime p95",
+            "preferred path alone",
+            "its elements in series",
+            f"same at {claim:.2%} each",
+            "ADR claim",
+        ),
+        rows,
+    )
 
 
 def cost_table(cost: CostModel) -> Table:
     rows = []
     for name in sorted(set(cost.fixed) | set(cost.per_gb) | set(cost.billed_gb_month)):
-        rows.append(_row([_cell(name), _cell(cost.kinds.get(name, "")),
-                          _num(cost.fixed.get(name), "${:,.0f}"),
-                          _num(cost.billed_gb_month.get(name), "{:,.0f} GB"),
-                          _num(cost.per_gb.get(name), "${:,.0f}")]))
+        rows.append(
+            _row(
+                [
+                    _cell(name),
+                    _cell(cost.kinds.get(name, "")),
+                    _num(cost.fixed.get(name), "${:,.0f}"),
+                    _num(cost.billed_gb_month.get(name), "{:,.0f} GB"),
+                    _num(cost.per_gb.get(name), "${:,.0f}"),
+                ]
+            )
+        )
     lo, hi = cost.egress_prices
-    rows.append(_row([_cell("total"), _cell(""), _num(cost.fixed_total, "${:,.0f}"),
-                      _num(cost.load_gb_month, "{:,.0f} GB of load"),
-                      _num(cost.per_gb_total, "${:,.0f}")], "total"))
+    rows.append(
+        _row(
+            [
+                _cell("total"),
+                _cell(""),
+                _num(cost.fixed_total, "${:,.0f}"),
+                _num(cost.load_gb_month, "{:,.0f} GB of load"),
+                _num(cost.per_gb_total, "${:,.0f}"),
+            ],
+            "total",
+        )
+    )
     for price in (lo, hi):
         be = cost.break_even_gb(price)
-        rows.append(_row([_cell(f"internet egress at ${price:g}/GB"), _cell("comparison"),
-                          _cell("-"), _cell("break-even " + (f"{be / 1e3:,.0f} TB/month"
-                                                             if be else "never"), "num"),
-                          _cell(fmt_usd(cost.egress_cost(price)), "num")]))
-    return table(f"Monthly cost of {cost.design}: {fmt_usd(cost.total)} (fixed "
-                 f"{fmt_usd(cost.fixed_total)} + per-GB {fmt_usd(cost.per_gb_total)})",
-                 ("element", "kind", "fixed / month", "volume / month", "per-GB / month"),
-                 rows)
+        rows.append(
+            _row(
+                [
+                    _cell(f"internet egress at ${price:g}/GB"),
+                    _cell("comparison"),
+                    _cell("-"),
+                    _cell("break-even " + (f"{be / 1e3:,.0f} TB/month" if be else "never"), "num"),
+                    _cell(fmt_usd(cost.egress_cost(price)), "num"),
+                ]
+            )
+        )
+    return table(
+        f"Monthly cost of {cost.design}: {fmt_usd(cost.total)} (fixed "
+        f"{fmt_usd(cost.fixed_total)} + per-GB {fmt_usd(cost.per_gb_total)})",
+        ("element", "kind", "fixed / month", "volume / month", "per-GB / month"),
+        rows,
+    )
 
 
 def alternatives_table(rows_in: Sequence[DesignRow]) -> Table:
     rows = []
     for r in rows_in:
         met = r.slos_met == r.slos_total
-        rows.append(_row([
-            _cell(f"{r.design}: {r.label}"), _num(r.cost.total, "${:,.0f}"),
-            _num(r.normal_p95_ms, "{:.1f} ms"),
-            _cell(r.failure_subject), _num(r.failure_p95_ms, "{:.1f} ms"),
-            _num(r.gap_s, "{:.2f} s"), _num(r.lost, "{:d}"), _num(r.bulk_mbps, "{:,.0f} Mbit/s"),
-            _cell(f"{r.slos_met}/{r.slos_total}", "pass" if met else "fail"),
-            _num(r.availability, "{:.6f}"), _num(r.downtime_min, "{:.2f} min/yr"),
-            _cell(", ".join(r.spofs) or "none")]))
-    return table("Designs on the same load and failure", (
-        "design", "monthly cost", "P95 normal", "link failed", "P95 with failure",
-        "failover gap", "requests lost", "bulk throughput", "SLOs met",
-        f"availability {rows_in[0].pair[0]}↔{rows_in[0].pair[1]}" if rows_in else "availability",
-        "downtime", "single points of failure"), rows)
+        rows.append(
+            _row(
+                [
+                    _cell(f"{r.design}: {r.label}"),
+                    _num(r.cost.total, "${:,.0f}"),
+                    _num(r.normal_p95_ms, "{:.1f} ms"),
+                    _cell(r.failure_subject),
+                    _num(r.failure_p95_ms, "{:.1f} ms"),
+                    _num(r.gap_s, "{:.2f} s"),
+                    _num(r.lost, "{:d}"),
+                    _num(r.bulk_mbps, "{:,.0f} Mbit/s"),
+                    _cell(f"{r.slos_met}/{r.slos_total}", "pass" if met else "fail"),
+                    _num(r.availability, "{:.6f}"),
+                    _num(r.downtime_min, "{:.2f} min/yr"),
+                    _cell(", ".join(r.spofs) or "none"),
+                ]
+            )
+        )
+    return table(
+        "Designs on the same load and failure",
+        (
+            "design",
+            "monthly cost",
+            "P95 normal",
+            "link failed",
+            "P95 with failure",
+            "failover gap",
+            "requests lost",
+            "bulk throughput",
+            "SLOs met",
+            f"availability {rows_in[0].pair[0]}↔{rows_in[0].pair[1]}"
+            if rows_in
+            else "availability",
+            "downtime",
+            "single points of failure",
+        ),
+        rows,
+    )
 
 
-__all__ = ["alternatives_table", "availability_table", "cost_table", "failover_table",
-           "links_table", "slo_table", "table"]
+__all__ = [
+    "alternatives_table",
+    "availability_table",
+    "cost_table",
+    "failover_table",
+    "links_table",
+    "slo_table",
+    "table",
+]

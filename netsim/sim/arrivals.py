@@ -33,12 +33,17 @@ from netsim.model.streams import stream
 from netsim.model.topology import LinkKind
 
 DAY = 86400.0
+
+
 def _kappa(peak_to_mean: float) -> float:
     """``k`` with ``exp(k) / I0(k) == peak_to_mean`` (the von Mises shape of the profile)."""
     if peak_to_mean <= 1.0 + 1e-12:
         return 0.0
-    return float(scipy.optimize.brentq(
-        lambda k: -np.log(scipy.special.i0e(k)) - np.log(peak_to_mean), 1e-12, 1e4))
+    return float(
+        scipy.optimize.brentq(
+            lambda k: -np.log(scipy.special.i0e(k)) - np.log(peak_to_mean), 1e-12, 1e4
+        )
+    )
 
 
 def profile_factor(profile: Profile | None, t: np.ndarray) -> np.ndarray:
@@ -50,8 +55,9 @@ def profile_factor(profile: Profile | None, t: np.ndarray) -> np.ndarray:
     return np.asarray(np.exp(k * (np.cos(phase) - 1.0)) / scipy.special.i0e(k))
 
 
-def poisson_times(rng: np.random.Generator, rate: float, profile: Profile | None,
-                  start: float, stop: float) -> np.ndarray:
+def poisson_times(
+    rng: np.random.Generator, rate: float, profile: Profile | None, start: float, stop: float
+) -> np.ndarray:
     """Arrival times of a (possibly time-varying) Poisson process on ``[start, stop)``."""
     if rate <= 0 or stop <= start:
         return np.empty(0)
@@ -72,9 +78,9 @@ class BulkFlow:
     src: str
     dst: str
     start: float
-    size: float          # bytes; inf for a stream that runs until ``stop``
-    demand: float        # bit/s
-    elastic: bool        # TCP-like: fills buffers when held below its demand
+    size: float  # bytes; inf for a stream that runs until ``stop``
+    demand: float  # bit/s
+    elastic: bool  # TCP-like: fills buffers when held below its demand
     stop: float
 
 
@@ -90,23 +96,47 @@ def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
             share = 1.0 / len(cls.dsts)
             for tr in cls.transfers:
                 if cls.start <= tr.at < stop:
-                    flows.append(BulkFlow(cls.name, cls.src, dst, tr.at, tr.size * share,
-                                          cls.max_rate, True, stop))
+                    flows.append(
+                        BulkFlow(
+                            cls.name, cls.src, dst, tr.at, tr.size * share, cls.max_rate, True, stop
+                        )
+                    )
             if cls.volume_rate <= 0:
                 continue
             if cls.transfer_size is None:
-                flows.append(BulkFlow(cls.name, cls.src, dst, cls.start, float("inf"),
-                                      min(cls.volume_rate * 8 * share, cls.max_rate), False, stop))
+                flows.append(
+                    BulkFlow(
+                        cls.name,
+                        cls.src,
+                        dst,
+                        cls.start,
+                        float("inf"),
+                        min(cls.volume_rate * 8 * share, cls.max_rate),
+                        False,
+                        stop,
+                    )
+                )
             else:
                 rate = cls.volume_rate * share / cls.transfer_size
                 for t in poisson_times(rng, rate, cls.profile, cls.start, stop):
-                    flows.append(BulkFlow(cls.name, cls.src, dst, float(t), cls.transfer_size,
-                                          cls.max_rate, True, stop))
+                    flows.append(
+                        BulkFlow(
+                            cls.name,
+                            cls.src,
+                            dst,
+                            float(t),
+                            cls.transfer_size,
+                            cls.max_rate,
+                            True,
+                            stop,
+                        )
+                    )
     return sorted(flows, key=lambda f: (f.start, f.cls, f.dst))
 
 
-def _renewal(rng: np.random.Generator, mtbf: float, mttr: Dist, horizon: float
-             ) -> list[tuple[float, float]]:
+def _renewal(
+    rng: np.random.Generator, mtbf: float, mttr: Dist, horizon: float
+) -> list[tuple[float, float]]:
     """(start, duration) of failures of an alternating up/down process over ``horizon``."""
     out = []
     t = rng.exponential(mtbf)
@@ -117,8 +147,7 @@ def _renewal(rng: np.random.Generator, mtbf: float, mttr: Dist, horizon: float
     return out
 
 
-def random_failures(scenario: Scenario, seed: int, horizon: float | None = None
-                    ) -> list[Failure]:
+def random_failures(scenario: Scenario, seed: int, horizon: float | None = None) -> list[Failure]:
     """Failures drawn from every mtbf/mttr in the topology (links, nodes, groups).
 
     Interconnect and VPN failures are blackholes (a provider-side fault: the ends keep
@@ -132,17 +161,20 @@ def random_failures(scenario: Scenario, seed: int, horizon: float | None = None
     for i, link in enumerate(topo.links):
         if link.mtbf:
             mode = FailureMode.DOWN if link.kind is LinkKind.INTERNET else FailureMode.BLACKHOLE
-            for at, dur in _renewal(stream(seed, "fail-link", i), link.mtbf,
-                                    link.mttr or default_mttr, horizon):
+            for at, dur in _renewal(
+                stream(seed, "fail-link", i), link.mtbf, link.mttr or default_mttr, horizon
+            ):
                 out.append(Failure(TargetKind.LINK, link.name, at, dur, mode))
     for i, node in enumerate(topo.nodes):
         if node.mtbf:
-            for at, dur in _renewal(stream(seed, "fail-node", i), node.mtbf,
-                                    node.mttr or default_mttr, horizon):
+            for at, dur in _renewal(
+                stream(seed, "fail-node", i), node.mtbf, node.mttr or default_mttr, horizon
+            ):
                 out.append(Failure(TargetKind.NODE, node.name, at, dur, FailureMode.DOWN))
     for i, group in enumerate(topo.groups):
         if group.mtbf:
-            for at, dur in _renewal(stream(seed, "fail-group", i), group.mtbf,
-                                    group.mttr or default_mttr, horizon):
+            for at, dur in _renewal(
+                stream(seed, "fail-group", i), group.mtbf, group.mttr or default_mttr, horizon
+            ):
                 out.append(Failure(TargetKind.GROUP, group.name, at, dur, FailureMode.DOWN))
     return sorted(out, key=lambda f: (f.at, f.name))

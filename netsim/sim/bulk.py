@@ -32,16 +32,21 @@ MSS_BITS = 1448 * 8
 class _Active:
     flow: BulkFlow
     index: int
-    remaining: float          # bytes
-    rate: float = 0.0         # bit/s
+    remaining: float  # bytes
+    rate: float = 0.0  # bit/s
     delivered: float = 0.0
 
 
 class BulkController:
     """Runs the fluid flows of a scenario on the control plane's environment."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, flows: list[BulkFlow],
-                 control: ControlPlane) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        flows: list[BulkFlow],
+        control: ControlPlane,
+    ) -> None:
         self.env = env
         self.scenario = scenario
         self.topo = scenario.topology
@@ -49,7 +54,9 @@ class BulkController:
         self.control = control
         self.bulk: dict[LinkDirection, StepFunction[BulkLoad]] = {
             (link.name, d): StepFunction(values=[BulkLoad()])
-            for link in self.topo.links for d in (0, 1)}
+            for link in self.topo.links
+            for d in (0, 1)
+        }
         self.bulk_bytes = {link.name: 0.0 for link in self.topo.links}
         self.transfers: list[TransferRecord] = []
         self.events: list[TraceEvent] = []
@@ -74,8 +81,11 @@ class BulkController:
             if cls.kind is TrafficKind.BULK:
                 continue
             rate = cls.rate / len(cls.dsts)
-            legs = ([(cls.src, "request_size"), ("dst", "response_size")]
-                    if cls.kind is TrafficKind.REQUEST_RESPONSE else [(cls.src, "size")])
+            legs = (
+                [(cls.src, "request_size"), ("dst", "response_size")]
+                if cls.kind is TrafficKind.REQUEST_RESPONSE
+                else [(cls.src, "size")]
+            )
             for dst in cls.dsts:
                 for src, attr in legs:
                     a, b = (cls.src, dst) if src == cls.src else (dst, cls.src)
@@ -109,17 +119,23 @@ class BulkController:
                 stalled |= state.mode.broken
                 rtt += 2 * self.topo.link(name).delay.mean()
                 if state.loss > 0 and a.flow.elastic:
-                    demand = min(demand,
-                                 MSS_BITS / max(rtt, 1e-3) * math.sqrt(1.5 / state.loss))
+                    demand = min(demand, MSS_BITS / max(rtt, 1e-3) * math.sqrt(1.5 / state.loss))
             demands[key] = 0.0 if stalled else demand
             paths[key] = hops
         capacity = {d: self.topo.link(d[0]).capacity - pkt.get(d, 0.0) for d in self.bulk}
         alloc = max_min_fair(demands, paths, capacity)
         for a in active:
             a.rate = alloc.rates.get(str(a.index), 0.0)
-        saturated = {d for d in alloc.saturated
-                     if any(a.flow.elastic and a.rate < demands[str(a.index)] * (1 - 1e-9)
-                            and d in paths.get(str(a.index), ()) for a in active)}
+        saturated = {
+            d
+            for d in alloc.saturated
+            if any(
+                a.flow.elastic
+                and a.rate < demands[str(a.index)] * (1 - 1e-9)
+                and d in paths.get(str(a.index), ())
+                for a in active
+            )
+        }
         for d, step in self.bulk.items():
             step.set(self.env.now, BulkLoad(alloc.load.get(d, 0.0), d in saturated))
         self._paths = paths
@@ -136,8 +152,11 @@ class BulkController:
             while pending and pending[0][1].start <= now:
                 i, flow = pending.pop(0)
                 active.append(_Active(flow, i, flow.size))
-                self.events.append(TraceEvent(now, "transfer_start", flow.cls,
-                                              {"dst": flow.dst, "bytes": flow.size}))
+                self.events.append(
+                    TraceEvent(
+                        now, "transfer_start", flow.cls, {"dst": flow.dst, "bytes": flow.size}
+                    )
+                )
             self._allocate(active)
             horizon = [pending[0][1].start] if pending else []
             for a in active:
@@ -177,10 +196,21 @@ class BulkController:
 
     def _finish(self, a: _Active, now: float) -> None:
         done = self._done_at(a, now)
-        self.transfers.append(TransferRecord(
-            a.flow.cls, a.flow.src, a.flow.dst, a.flow.start,
-            a.flow.size if math.isfinite(a.flow.size) else a.delivered, a.delivered,
-            now if done else None, now - a.flow.start if done else None))
+        self.transfers.append(
+            TransferRecord(
+                a.flow.cls,
+                a.flow.src,
+                a.flow.dst,
+                a.flow.start,
+                a.flow.size if math.isfinite(a.flow.size) else a.delivered,
+                a.delivered,
+                now if done else None,
+                now - a.flow.start if done else None,
+            )
+        )
         if done:
-            self.events.append(TraceEvent(now, "transfer_finish", a.flow.cls,
-                                          {"dst": a.flow.dst, "bytes": a.delivered}))
+            self.events.append(
+                TraceEvent(
+                    now, "transfer_finish", a.flow.cls, {"dst": a.flow.dst, "bytes": a.delivered}
+                )
+            )

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from netsim.trace.records import TransferRecord
 
 V = TypeVar("V")
-Routes = dict[tuple[str, str], Path | None]      # (src, dst) -> path in use (None: no route)
+Routes = dict[tuple[str, str], Path | None]  # (src, dst) -> path in use (None: no route)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +64,10 @@ class BulkLoad:
 
 @dataclass(frozen=True, slots=True)
 class Impairment:
-    failure: int         # index of the failure instance
+    failure: int  # index of the failure instance
     mode: LinkMode
     loss: float
-    reason: int          # loss reason recorded for packets it drops
+    reason: int  # loss reason recorded for packets it drops
 
 
 @dataclass(kw_only=True)
@@ -100,7 +100,7 @@ class ControlTimeline:
     events: list[TraceEvent]
     failovers: list[FailoverRecord]
     transfers: list[TransferRecord]
-    bulk_bytes: dict[str, float]                 # per link, bytes carried by bulk flows
+    bulk_bytes: dict[str, float]  # per link, bytes carried by bulk flows
     until: float
 
 
@@ -117,8 +117,14 @@ class _LinkCtl:
 class ControlPlane:
     """Runs failures and the control plane on a simpy environment; see the module doc."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, failures: list[Failure],
-                 seed: int, pairs: tuple[tuple[str, str], ...]) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        failures: list[Failure],
+        seed: int,
+        pairs: tuple[tuple[str, str], ...],
+    ) -> None:
         self.env = env
         self.scenario = scenario
         self.topo: Topology = scenario.topology
@@ -128,15 +134,14 @@ class ControlPlane:
         self.table = RouteTable(self.topo, pairs)
         self.routing_down: set[str] = set()
         self.events: list[TraceEvent] = []
-        self.link_state = {name: StepFunction(values=[LinkState(LinkMode.UP)])
-                           for name in self.ctl}
+        self.link_state = {name: StepFunction(values=[LinkState(LinkMode.UP)]) for name in self.ctl}
         self.routes = StepFunction(values=[self.table.routes(frozenset())])
         # One record per failure, indexed by failure number. The records are frozen and
         # replaced (dataclasses.replace) at each of the few moments a failure's story
         # advances: every record anyone holds is then a consistent snapshot, and the
         # timeline hands out the same type it builds, with no freezing step to forget.
         self.failovers: list[FailoverRecord] = []
-        self.listeners: list[Any] = []            # called after every route or state change
+        self.listeners: list[Any] = []  # called after every route or state change
         self.underlay = self.topo.underlay_links
         self._underlay_users: dict[str, list[str]] = {}
         for link in self.topo.links:
@@ -173,21 +178,34 @@ class ControlPlane:
                 # The tunnel keeps its interface up: to the routers it is a blackhole.
                 under_mode = LinkMode.LOSS if mode is LinkMode.LOSS else LinkMode.BLACKHOLE
                 touched.append((vpn, Impairment(index, under_mode, failure.loss, R_BLACKHOLE)))
-        self.events.append(TraceEvent(self.env.now, "failure", failure.name, {
-            "id": index, "target": failure.target.value, "mode": failure.mode.value,
-            "loss": failure.loss, "duration": failure.duration,
-            "links": sorted({n for n, _ in touched})}))
+        self.events.append(
+            TraceEvent(
+                self.env.now,
+                "failure",
+                failure.name,
+                {
+                    "id": index,
+                    "target": failure.target.value,
+                    "mode": failure.mode.value,
+                    "loss": failure.loss,
+                    "duration": failure.duration,
+                    "links": sorted({n for n, _ in touched}),
+                },
+            )
+        )
         pos = len(self.failovers)
-        self.failovers.append(FailoverRecord.start(index, failure, self.env.now,
-                                                   tuple(sorted({n for n, _ in touched}))))
+        self.failovers.append(
+            FailoverRecord.start(
+                index, failure, self.env.now, tuple(sorted({n for n, _ in touched}))
+            )
+        )
         for name, imp in touched:
             self.ctl[name].impairments.append(imp)
             self._changed(name)
         if failure.duration is None:
             return
         yield self.env.timeout(failure.duration)
-        self.failovers[pos] = dataclasses.replace(self.failovers[pos],
-                                                  repaired_at_s=self.env.now)
+        self.failovers[pos] = dataclasses.replace(self.failovers[pos], repaired_at_s=self.env.now)
         self.events.append(TraceEvent(self.env.now, "repair", failure.name, {"id": index}))
         for name, imp in touched:
             self.ctl[name].impairments.remove(imp)
@@ -197,13 +215,15 @@ class ControlPlane:
     def _changed(self, name: str) -> None:
         c = self.ctl[name]
         worst = max(c.impairments, key=lambda i: (i.mode, i.loss), default=None)
-        state = (LinkState(worst.mode, worst.loss, worst.reason) if worst
-                 else LinkState(LinkMode.UP))
+        state = LinkState(worst.mode, worst.loss, worst.reason) if worst else LinkState(LinkMode.UP)
         mode = state.mode
         if state != self.link_state[name].values[-1]:
             self.link_state[name].set(self.env.now, state)
-            self.events.append(TraceEvent(self.env.now, "link_state", name,
-                                          {"mode": mode.label, "loss": state.loss}))
+            self.events.append(
+                TraceEvent(
+                    self.env.now, "link_state", name, {"mode": mode.label, "loss": state.loss}
+                )
+            )
         was_broken = c.mode.broken
         broken = mode.broken
         c.mode = mode
@@ -225,7 +245,7 @@ class ControlPlane:
             if c.known_down:
                 self.env.process(self._reestablish(name, c.token))
             elif self.routing_down:
-                self._reroute(name, "propagated")     # held-back withdrawals get through
+                self._reroute(name, "propagated")  # held-back withdrawals get through
         self._notify()
 
     def _rng(self, purpose: str, link: Link) -> np.random.Generator:
@@ -252,15 +272,16 @@ class ControlPlane:
         c.known_down = True
         c.detect_at = math.inf
         ids = sorted({i.failure for i in c.impairments})
-        self.events.append(TraceEvent(self.env.now, "detected", name,
-                                      {"method": method, "failures": ids}))
+        self.events.append(
+            TraceEvent(self.env.now, "detected", name, {"method": method, "failures": ids})
+        )
         for i in ids:
             if self.failovers[i].detected_at_s is None:
                 self.failovers[i] = dataclasses.replace(
-                    self.failovers[i], detected_at_s=self.env.now,
-                    detection=DetectionMethod(method))
+                    self.failovers[i], detected_at_s=self.env.now, detection=DetectionMethod(method)
+                )
         if name in self.underlay:
-            return      # carries only tunnels: nothing to reroute (the tunnels have their own)
+            return  # carries only tunnels: nothing to reroute (the tunnels have their own)
         yield self.env.timeout(c.link.convergence.sample_one(self._rng("converge", c.link)))
         if not c.known_down:
             return
@@ -269,7 +290,8 @@ class ControlPlane:
         for i in ids:
             rec = self.failovers[i]
             self.failovers[i] = dataclasses.replace(
-                rec, switched_at_s=max(rec.switched_at_s or 0.0, self.env.now))
+                rec, switched_at_s=max(rec.switched_at_s or 0.0, self.env.now)
+            )
 
     def _reestablish(self, name: str, token: int) -> Any:
         c = self.ctl[name]
@@ -281,8 +303,7 @@ class ControlPlane:
             self.routing_down.discard(name)
             self._reroute(name, "restored")
         for i, rec in enumerate(self.failovers):
-            if (name in rec.links and rec.repaired_at_s is not None
-                    and rec.restored_at_s is None):
+            if name in rec.links and rec.repaired_at_s is not None and rec.restored_at_s is None:
                 self.failovers[i] = dataclasses.replace(rec, restored_at_s=self.env.now)
 
     def _learns(self, src: str, path: Path | None) -> bool:
@@ -321,13 +342,19 @@ class ControlPlane:
                 after[pair] = best[pair]
             else:
                 after[pair] = path
-        moved = {f"{s}>{d}": list(after[(s, d)] or ()) for (s, d) in after
-                 if after[(s, d)] != before.get((s, d))}
+        moved = {
+            f"{s}>{d}": list(after[(s, d)] or ())
+            for (s, d) in after
+            if after[(s, d)] != before.get((s, d))
+        }
         if kind == "propagated" and not moved:
             return
         self.routes.set(self.env.now, after)
-        self.events.append(TraceEvent(self.env.now, "switched" if kind == "propagated" else kind,
-                                      name, {"routes": moved}))
+        self.events.append(
+            TraceEvent(
+                self.env.now, "switched" if kind == "propagated" else kind, name, {"routes": moved}
+            )
+        )
         self._notify()
 
     def _notify(self) -> None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from netsim.sim.fluid import LinkDirection
     from netsim.trace.core import Trace
 
-Progress = Callable[[float, float], None]   # (simulated seconds done, total)
+Progress = Callable[[float, float], None]  # (simulated seconds done, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,8 @@ class DirectionCount:
 class PacketResult:
     """What a data plane returns besides the attempt rows it wrote into the trace."""
 
-    counts: dict[LinkDirection, DirectionCount]   # every direction, in topology order
-    meta: dict[str, Any] = field(default_factory=dict)   # engine-specific ``trace.meta``
+    counts: dict[LinkDirection, DirectionCount]  # every direction, in topology order
+    meta: dict[str, Any] = field(default_factory=dict)  # engine-specific ``trace.meta``
 
 
 class DataPlane(ABC):
@@ -58,8 +58,9 @@ class DataPlane(ABC):
     #: The engine's name on the command line (``--engine``) and in the registry.
     NAME: ClassVar[str]
 
-    def __init__(self, scenario: Scenario, seed: int, timeline: ControlTimeline,
-                 trace: Trace) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, timeline: ControlTimeline, trace: Trace
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.timeline = timeline

@@ -36,8 +36,9 @@ ENGINES = tuple(DATA_PLANES)
 MAX_BINS = 20000
 
 
-def simulate(scenario: Scenario, seed: int, data_plane: DataPlaneFactory,
-             progress: Progress | None = None) -> Trace:
+def simulate(
+    scenario: Scenario, seed: int, data_plane: DataPlaneFactory, progress: Progress | None = None
+) -> Trace:
     """The simulation pipeline (see the module docstring)."""
     started = time.perf_counter()
     failures = failure_schedule(scenario, seed)
@@ -61,8 +62,9 @@ class Simulation:
         return simulate(self.scenario, self.seed, DATA_PLANES[self.engine], progress)
 
 
-def build_simulation(scenario: Scenario, seed: int | None = None, engine: str = "exact"
-                     ) -> Simulation:
+def build_simulation(
+    scenario: Scenario, seed: int | None = None, engine: str = "exact"
+) -> Simulation:
     """The bridge from the model to the engine (STYLE habit 2).
 
     ``engine`` names the data plane in :data:`DATA_PLANES`: ``exact`` (every packet hop a
@@ -73,13 +75,24 @@ def build_simulation(scenario: Scenario, seed: int | None = None, engine: str = 
     return Simulation(scenario, scenario.seed if seed is None else int(seed), engine)
 
 
-def run_fast(scenario: Scenario, seed: int, progress: Progress | None = None,
-             rows: str = "auto", window_attempts: int = WINDOW_ATTEMPTS,
-             local_resolve: bool = True, check_boundaries: bool = False) -> Trace:
+def run_fast(
+    scenario: Scenario,
+    seed: int,
+    progress: Progress | None = None,
+    rows: str = "auto",
+    window_attempts: int = WINDOW_ATTEMPTS,
+    local_resolve: bool = True,
+    check_boundaries: bool = False,
+) -> Trace:
     """The pipeline on the fast data plane with its options (for tests and benchmarks;
     see :class:`~netsim.sim.fast.plane.FastDataPlane`)."""
-    plane = functools.partial(FastDataPlane, rows=rows, window_attempts=window_attempts,
-                              local_resolve=local_resolve, check_boundaries=check_boundaries)
+    plane = functools.partial(
+        FastDataPlane,
+        rows=rows,
+        window_attempts=window_attempts,
+        local_resolve=local_resolve,
+        check_boundaries=check_boundaries,
+    )
     return simulate(scenario, seed, plane, progress)
 
 
@@ -99,8 +112,7 @@ def end_of_run(scenario: Scenario) -> float:
     return scenario.duration + tail + 1.0
 
 
-def run_control_plane(scenario: Scenario, seed: int, failures: list[Failure]
-                      ) -> ControlTimeline:
+def run_control_plane(scenario: Scenario, seed: int, failures: list[Failure]) -> ControlTimeline:
     """Run the control plane and the bulk flows (simpy) to :func:`end_of_run`.
 
     Transfers still running at the end of the scenario are recorded as unfinished then;
@@ -120,12 +132,12 @@ def all_pairs(scenario: Scenario) -> tuple[tuple[str, str], ...]:
     return tuple((a, b) for a in names for b in names if a != b)
 
 
-def run_control(scenario: Scenario, seed: int, failures: list[Failure],
-                env: simpy.Environment | None = None) -> tuple[ControlPlane, BulkController]:
+def run_control(
+    scenario: Scenario, seed: int, failures: list[Failure], env: simpy.Environment | None = None
+) -> tuple[ControlPlane, BulkController]:
     """Set up the control plane and bulk flows on ``env`` (not yet run)."""
     env = env or simpy.Environment()
-    control = ControlPlane(env, scenario, failures, seed,
-                           all_pairs(scenario))
+    control = ControlPlane(env, scenario, failures, seed, all_pairs(scenario))
     bulk = BulkController(env, scenario, bulk_flows(scenario, seed), control)
     control.start()
     env.process(bulk.run())
@@ -135,9 +147,16 @@ def run_control(scenario: Scenario, seed: int, failures: list[Failure],
 def timeline_of(control: ControlPlane, bulk: BulkController) -> ControlTimeline:
     """What the control plane and the bulk flows recorded, up to their clock's now."""
     events = sorted(control.events + bulk.events, key=lambda e: e.time)
-    return ControlTimeline(control.link_state, control.routes, bulk.bulk, events,
-                           control.failovers, bulk.transfers, bulk.bulk_bytes,
-                           until=control.env.now)
+    return ControlTimeline(
+        control.link_state,
+        control.routes,
+        bulk.bulk,
+        events,
+        control.failovers,
+        bulk.transfers,
+        bulk.bulk_bytes,
+        until=control.env.now,
+    )
 
 
 def bin_width(duration: float) -> float:
@@ -149,10 +168,17 @@ def bin_width(duration: float) -> float:
 
 
 def new_trace(scenario: Scenario, seed: int) -> Trace:
-    return Trace(scenario=scenario.name, engine="sim", seed=seed, duration=scenario.duration,
-                 warmup=scenario.warmup, classes=[c.name for c in scenario.traffic],
-                 nodes=list(scenario.topology.node_names), paths=[],
-                 bin_s=bin_width(scenario.duration))
+    return Trace(
+        scenario=scenario.name,
+        engine="sim",
+        seed=seed,
+        duration=scenario.duration,
+        warmup=scenario.warmup,
+        classes=[c.name for c in scenario.traffic],
+        nodes=list(scenario.topology.node_names),
+        paths=[],
+        bin_s=bin_width(scenario.duration),
+    )
 
 
 def finish_trace(trace: Trace, timeline: ControlTimeline, packets: PacketResult) -> None:

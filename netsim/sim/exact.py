@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from netsim.sim.fluid import LinkDirection
     from netsim.trace.core import Trace
 
-Done = Callable[[float, int, int], None]   # (time, status, reason)
-CHUNKS = 200          # progress reports per run
+Done = Callable[[float, int, int], None]  # (time, status, reason)
+CHUNKS = 200  # progress reports per run
 
 
 def n_bins(duration: float, bin_s: float) -> int:
@@ -52,8 +52,9 @@ class ExactDataPlane(DataPlane):
 
     NAME: ClassVar[str] = "exact"
 
-    def __init__(self, scenario: Scenario, seed: int, timeline: ControlTimeline,
-                 trace: Trace) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int, timeline: ControlTimeline, trace: Trace
+    ) -> None:
         super().__init__(scenario, seed, timeline, trace)
         self.env = simpy.Environment()
         self.topo = scenario.topology
@@ -63,9 +64,9 @@ class ExactDataPlane(DataPlane):
         bins = n_bins(scenario.duration, trace.bin_s)
         for i, link in enumerate(self.topo.links):
             for d in (0, 1):
-                self.dirs[(link.name, d)] = Direction(link, 2 * i + d,
-                                                      timeline.bulk[(link.name, d)], seed,
-                                                      bins, trace.bin_s)
+                self.dirs[(link.name, d)] = Direction(
+                    link, 2 * i + d, timeline.bulk[(link.name, d)], seed, bins, trace.bin_s
+                )
         self.loss_rng = stream(seed, "loss", 0)
         self.path_ids: dict[Path, int] = {p: i for i, p in enumerate(trace.paths)}
         self.hop_cache: dict[tuple[str, Path], list[Direction]] = {}
@@ -123,16 +124,18 @@ class ExactDataPlane(DataPlane):
             if progress is not None:
                 progress(self.env.now, duration)
         self.env.run(until=self.timeline.until)
-        return PacketResult({key: DirectionCount(float(d.bytes), d.bins)
-                             for key, d in self.dirs.items()})
+        return PacketResult(
+            {key: DirectionCount(float(d.bytes), d.bins) for key, d in self.dirs.items()}
+        )
 
     # ---- traffic --------------------------------------------------------------------
     def start(self) -> None:
         for ci, cls in enumerate(self.scenario.traffic):
             if cls.kind is TrafficKind.BULK:
                 continue
-            stop = min(cls.stop if cls.stop is not None else self.scenario.duration,
-                       self.scenario.duration)
+            stop = min(
+                cls.stop if cls.stop is not None else self.scenario.duration, self.scenario.duration
+            )
             for di, dst in enumerate(cls.dsts):
                 rng = stream(self.seed, "arrivals:" + cls.name, di)
                 times = poisson_times(rng, cls.rate / len(cls.dsts), cls.profile, cls.start, stop)
@@ -141,8 +144,11 @@ class ExactDataPlane(DataPlane):
     def _source(self, ci: int, cls: TrafficClass, dst: str, di: int, times: np.ndarray) -> Any:
         rng = stream(self.seed, "sizes:" + cls.name, di)
         mesh = self.scenario.mesh
-        side = BlockSampler(mesh.sidecar_latency, stream(self.seed, "mesh:" + cls.name, di)) \
-            if mesh.sidecar_latency is not None else (lambda: 0.0)
+        side = (
+            BlockSampler(mesh.sidecar_latency, stream(self.seed, "mesh:" + cls.name, di))
+            if mesh.sidecar_latency is not None
+            else (lambda: 0.0)
+        )
         if cls.kind is TrafficKind.REQUEST_RESPONSE:
             req, resp = BlockSampler(cls.request_size, rng), BlockSampler(cls.response_size, rng)
             server = BlockSampler(cls.server_time, stream(self.seed, "server:" + cls.name, di))
@@ -153,19 +159,30 @@ class ExactDataPlane(DataPlane):
         for n, t in enumerate(times):
             yield env.timeout(t - env.now)
             if cls.kind is TrafficKind.REQUEST_RESPONSE:
-                _Request(self, ci, cls, dst, n, float(t), policy, req, resp, server,
-                         side).attempt(0)
+                _Request(self, ci, cls, dst, n, float(t), policy, req, resp, server, side).attempt(
+                    0
+                )
             else:
                 self._datagram(ci, cls, dst, n, size(), side)
 
-    def _datagram(self, ci: int, cls: TrafficClass, dst: str, n: int, size: float,
-                  side: Callable[[], float]) -> None:
+    def _datagram(
+        self, ci: int, cls: TrafficClass, dst: str, n: int, size: float, side: Callable[[], float]
+    ) -> None:
         t0 = self.env.now
         path = self.routes.at(t0).get((cls.src, dst))
         row = self.trace.attempts.append(
-            cls=ci, dst=self.node_index[dst], req=n, attempt=0, t_send=t0, t_done=np.nan,
-            status=LOST, reason=R_NO_ROUTE, path=self._path_id(path) if path else -1, bytes=size)
-        out_side, in_side = side(), side()       # drawn up front: common random numbers
+            cls=ci,
+            dst=self.node_index[dst],
+            req=n,
+            attempt=0,
+            t_send=t0,
+            t_done=np.nan,
+            status=LOST,
+            reason=R_NO_ROUTE,
+            path=self._path_id(path) if path else -1,
+            bytes=size,
+        )
+        out_side, in_side = side(), side()  # drawn up front: common random numbers
         if not path:
             return
         attempts = self.trace.attempts
@@ -188,19 +205,42 @@ class ExactDataPlane(DataPlane):
 class _Request:
     """One request-response exchange with its retries (see the module docstring)."""
 
-    __slots__ = ("ci", "cls", "dp", "dst", "n", "policy", "req_size", "resp_size", "server",
-                 "sides", "succeeded", "t0")
+    __slots__ = (
+        "ci",
+        "cls",
+        "dp",
+        "dst",
+        "n",
+        "policy",
+        "req_size",
+        "resp_size",
+        "server",
+        "sides",
+        "succeeded",
+        "t0",
+    )
 
-    def __init__(self, dp: ExactDataPlane, ci: int, cls: TrafficClass, dst: str, n: int,
-                 t0: float, policy: RetryPolicy, req: BlockSampler, resp: BlockSampler,
-                 server: BlockSampler, side: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        dp: ExactDataPlane,
+        ci: int,
+        cls: TrafficClass,
+        dst: str,
+        n: int,
+        t0: float,
+        policy: RetryPolicy,
+        req: BlockSampler,
+        resp: BlockSampler,
+        server: BlockSampler,
+        side: Callable[[], float],
+    ) -> None:
         self.dp, self.ci, self.cls, self.dst, self.n, self.t0 = dp, ci, cls, dst, n, t0
         self.policy = policy
         # Every random value of the request is drawn once, up front, and reused by its
         # retries (a retry resends the same request): the class's streams advance the same
         # way whatever fails, so schedules can be compared with common random numbers.
         self.req_size, self.resp_size, self.server = req(), resp(), server()
-        self.sides = (side(), side(), side(), side())   # client out, server in/out, client in
+        self.sides = (side(), side(), side(), side())  # client out, server in/out, client in
         self.succeeded = False
 
     def attempt(self, k: int) -> None:
@@ -215,9 +255,17 @@ class _Request:
         req_size, resp_size = self.req_size, self.resp_size
         attempts = dp.trace.attempts
         row = attempts.append(
-            cls=self.ci, dst=dp.node_index[self.dst], req=self.n, attempt=k, t_send=now,
-            t_done=np.nan, status=LOST, reason=R_NO_ROUTE if not path else R_TIMEOUT,
-            path=dp._path_id(path) if path else -1, bytes=req_size + resp_size)
+            cls=self.ci,
+            dst=dp.node_index[self.dst],
+            req=self.n,
+            attempt=k,
+            t_send=now,
+            t_done=np.nan,
+            status=LOST,
+            reason=R_NO_ROUTE if not path else R_TIMEOUT,
+            path=dp._path_id(path) if path else -1,
+            bytes=req_size + resp_size,
+        )
         if per_try and k + 1 < self.policy.attempts:
             dp._at(per_try + self.policy.backoff, self.attempt, k + 1)
         if not path:

@@ -20,18 +20,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LinkDirection = tuple[str, int]      # (link, 0 | 1); 0 is endpoints[0] -> endpoints[1]
+LinkDirection = tuple[str, int]  # (link, 0 | 1); 0 is endpoints[0] -> endpoints[1]
 
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    rates: dict[str, float]                 # flow -> bit/s
-    load: dict[LinkDirection, float]            # direction -> bit/s of bulk traffic
+    rates: dict[str, float]  # flow -> bit/s
+    load: dict[LinkDirection, float]  # direction -> bit/s of bulk traffic
     saturated: frozenset[LinkDirection]
 
 
-def max_min_fair(demands: dict[str, float], paths: dict[str, list[LinkDirection]],
-                 capacity: dict[LinkDirection, float]) -> Allocation:
+def max_min_fair(
+    demands: dict[str, float],
+    paths: dict[str, list[LinkDirection]],
+    capacity: dict[LinkDirection, float],
+) -> Allocation:
     """Progressive filling: raise all unfrozen flows equally until a demand or a link binds."""
     rates = dict.fromkeys(demands, 0.0)
     active = {f for f, d in demands.items() if d > 0 and paths.get(f)}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from netsim.sim.control import BulkLoad, StepFunction
 
 BLOCK = 4096
-DEFAULT_STANDING_S = 0.010   # standing queue of a saturated direction without a buffer
+DEFAULT_STANDING_S = 0.010  # standing queue of a saturated direction without a buffer
 
 
 class BlockSampler:
@@ -47,11 +47,30 @@ class BlockSampler:
 class Direction:
     """One direction of a link: FIFO state, delay samples and byte counters."""
 
-    __slots__ = ("_inv_bin", "bins", "buffer", "bulk", "bytes", "cap", "delay", "index",
-                 "link", "overhead", "t_last", "v_last")
+    __slots__ = (
+        "_inv_bin",
+        "bins",
+        "buffer",
+        "bulk",
+        "bytes",
+        "cap",
+        "delay",
+        "index",
+        "link",
+        "overhead",
+        "t_last",
+        "v_last",
+    )
 
-    def __init__(self, link: Link, index: int, bulk: StepFunction[BulkLoad], seed: int,
-                 n_bins: int = 1, bin_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        link: Link,
+        index: int,
+        bulk: StepFunction[BulkLoad],
+        seed: int,
+        n_bins: int = 1,
+        bin_s: float = 1.0,
+    ) -> None:
         self.link = link
         self.index = index
         self.cap = link.capacity

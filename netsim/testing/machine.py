@@ -50,8 +50,16 @@ def control_trace(scenario: Scenario, until: float, seed: int = 0) -> Trace:
     control, bulk = run_control(scenario, seed, failures, env)
     env.run(until=until + STEP_EPS)
     timeline = timeline_of(control, bulk)
-    trace = Trace(scenario=scenario.name, engine="sim", seed=seed, duration=until, warmup=0.0,
-                  classes=[], nodes=list(scenario.topology.node_names), paths=[])
+    trace = Trace(
+        scenario=scenario.name,
+        engine="sim",
+        seed=seed,
+        duration=until,
+        warmup=0.0,
+        classes=[],
+        nodes=list(scenario.topology.node_names),
+        paths=[],
+    )
     trace.events = list(timeline.events)
     trace.failovers = list(timeline.failovers)
     return trace
@@ -75,34 +83,45 @@ class FailoverMachine(RuleBasedStateMachine):
         settle = bounds.settle_bound(topo)
         marks = {settle}
         for link in topo.routed_links:
-            marks |= {link.bgp.reestablish, bounds.failover_bound(link, "blackhole"),
-                      bounds.detection_bound(link, "blackhole"),
-                      bounds.convergence_bound(link)}
+            marks |= {
+                link.bgp.reestablish,
+                bounds.failover_bound(link, "blackhole"),
+                bounds.detection_bound(link, "blackhole"),
+                bounds.convergence_bound(link),
+            }
         # around every interesting instant: just before, at, just after
-        self.steps = sorted({round(max(0.1, m + d), 1) for m in marks for d in (-0.1, 0, 0.1)
-                             if m + d > 0 and m < FAR_S})
+        self.steps = sorted(
+            {
+                round(max(0.1, m + d), 1)
+                for m in marks
+                for d in (-0.1, 0, 0.1)
+                if m + d > 0 and m < FAR_S
+            }
+        )
 
     # ---- rules -------------------------------------------------------------------------
     @rule(data=st.data())
     def fail(self, data: st.DataObject) -> None:
         target, name = data.draw(st.sampled_from(self.targets), label="element")
         mode = FailureMode(data.draw(st.sampled_from(self.modes), label="mode"))
-        loss = data.draw(st.integers(1, 50), label="loss %") / 100 \
-            if mode is FailureMode.LOSS else 0.0
+        loss = (
+            data.draw(st.integers(1, 50), label="loss %") / 100 if mode is FailureMode.LOSS else 0.0
+        )
         self.schedule.append(Failure(target, name, round(self.now, 6), None, mode, loss))
 
     @precondition(lambda self: any(f.duration is not None for f in self.schedule))
     @rule(data=st.data())
     def fail_again(self, data: st.DataObject) -> None:
         """Fail an element that failed before (flapping, re-failure while re-establishing)."""
-        done = sorted({(f.target, f.name) for f in self.schedule if f.duration is not None},
-                      key=lambda e: (e[0].value, e[1]))
+        done = sorted(
+            {(f.target, f.name) for f in self.schedule if f.duration is not None},
+            key=lambda e: (e[0].value, e[1]),
+        )
         target, name = data.draw(st.sampled_from(done), label="element")
         mode = FailureMode(data.draw(st.sampled_from(("down", "blackhole")), label="mode"))
         self.schedule.append(Failure(target, name, round(self.now, 6), None, mode))
 
-    @precondition(lambda self: any(f.duration is None and f.at < self.now
-                                   for f in self.schedule))
+    @precondition(lambda self: any(f.duration is None and f.at < self.now for f in self.schedule))
     @rule(data=st.data())
     def restore(self, data: st.DataObject) -> None:
         active = [i for i, f in enumerate(self.schedule) if f.duration is None and f.at < self.now]
@@ -110,8 +129,7 @@ class FailoverMachine(RuleBasedStateMachine):
         f = self.schedule[i]
         self.schedule[i] = dataclasses.replace(f, duration=round(self.now - f.at, 6))
 
-    @rule(dt=st.one_of(st.integers(1, 50).map(lambda n: n / 10), st.just(-1.0)),
-          data=st.data())
+    @rule(dt=st.one_of(st.integers(1, 50).map(lambda n: n / 10), st.just(-1.0)), data=st.data())
     def advance(self, dt: float, data: st.DataObject) -> None:
         if dt < 0:
             dt = data.draw(st.sampled_from(self.steps), label="step")
@@ -119,9 +137,15 @@ class FailoverMachine(RuleBasedStateMachine):
 
     # ---- checks --------------------------------------------------------------------------
     def scenario(self) -> Scenario:
-        return Scenario(name="machine", topology=self.topology,
-                        duration=max(self.now, 1.0) + 1.0, warmup=0.0, seed=self.seed,
-                        traffic=(), failures=tuple(self.schedule))
+        return Scenario(
+            name="machine",
+            topology=self.topology,
+            duration=max(self.now, 1.0) + 1.0,
+            warmup=0.0,
+            seed=self.seed,
+            traffic=(),
+            failures=tuple(self.schedule),
+        )
 
     @invariant()
     def model_holds(self) -> None:
@@ -129,9 +153,11 @@ class FailoverMachine(RuleBasedStateMachine):
         trace = control_trace(scenario, self.now, self.seed)
         replay = Replay.of(trace, self.topology)
         problems: list[str] = []
-        for name, check in (("link states", invariants.check_link_states),
-                            ("settled routes", invariants.check_settled_routes),
-                            ("restoration", invariants.check_restoration)):
+        for name, check in (
+            ("link states", invariants.check_link_states),
+            ("settled routes", invariants.check_settled_routes),
+            ("restoration", invariants.check_restoration),
+        ):
             try:
                 check(trace, scenario)
             except AssertionError as exc:
@@ -139,12 +165,15 @@ class FailoverMachine(RuleBasedStateMachine):
         problems += self._late_routes(replay)
         problems += self._causality(trace)
         if problems:
-            lines = "\n".join(f"  {f.target.value} {f.name} {f.mode.value}"
-                              f"{f':{f.loss:g}' if f.loss else ''} at {f.at:g}s for "
-                              f"{'ever' if f.duration is None else f'{f.duration:g}s'}"
-                              for f in self.schedule)
-            raise AssertionError(f"at t={self.now:g}s with schedule:\n{lines}\n"
-                                 + "\n".join(problems))
+            lines = "\n".join(
+                f"  {f.target.value} {f.name} {f.mode.value}"
+                f"{f':{f.loss:g}' if f.loss else ''} at {f.at:g}s for "
+                f"{'ever' if f.duration is None else f'{f.duration:g}s'}"
+                for f in self.schedule
+            )
+            raise AssertionError(
+                f"at t={self.now:g}s with schedule:\n{lines}\n" + "\n".join(problems)
+            )
 
     def _late_routes(self, replay: Replay) -> list[str]:
         """No route may use a link broken for longer than its failover bound, unless the
@@ -156,8 +185,11 @@ class FailoverMachine(RuleBasedStateMachine):
             for start, end in replay.broken_intervals(link.name):
                 if start <= now < end:
                     broken.add(link.name)
-                if end > now and now - start > bounds.failover_bound(
-                        link, replay.mode_at(link.name, start)) + bounds.EPS:
+                if (
+                    end > now
+                    and now - start
+                    > bounds.failover_bound(link, replay.mode_at(link.name, start)) + bounds.EPS
+                ):
                     overdue.add(link.name)
         if not overdue:
             return []
@@ -170,29 +202,40 @@ class FailoverMachine(RuleBasedStateMachine):
 
     def _causality(self, trace: Trace) -> list[str]:
         """Events before the previous step's time are the same in this step's run."""
+
         def past(events: list[TraceEvent]) -> list[dict[str, object]]:
             # a failure event states its planned duration, which a later restore sets
-            return [{k: v for k, v in e.to_json().items() if k != "duration"}
-                    for e in events if e.time < self.previous_now - STEP_EPS]
+            return [
+                {k: v for k, v in e.to_json().items() if k != "duration"}
+                for e in events
+                if e.time < self.previous_now - STEP_EPS
+            ]
 
         before, earlier = past(trace.events), past(self.previous)
         then = self.previous_now
         self.previous, self.previous_now = trace.events, self.now
         if before == earlier:
             return []
-        first = next((i for i, (a, b) in enumerate(zip(before, earlier, strict=False))
-                      if a != b), min(len(before), len(earlier)))
-        return [f"the past changed: event {first} before t={then:g}s was "
-                f"{earlier[first] if first < len(earlier) else '-'}, now "
-                f"{before[first] if first < len(before) else '-'}"]
+        first = next(
+            (i for i, (a, b) in enumerate(zip(before, earlier, strict=False)) if a != b),
+            min(len(before), len(earlier)),
+        )
+        return [
+            f"the past changed: event {first} before t={then:g}s was "
+            f"{earlier[first] if first < len(earlier) else '-'}, now "
+            f"{before[first] if first < len(before) else '-'}"
+        ]
 
 
-def failover_machine(topology: Topology, seed: int = 0,
-                     modes: tuple[str, ...] = ("down", "blackhole", "loss")
-                     ) -> type[FailoverMachine]:
+def failover_machine(
+    topology: Topology, seed: int = 0, modes: tuple[str, ...] = ("down", "blackhole", "loss")
+) -> type[FailoverMachine]:
     """A :class:`FailoverMachine` bound to ``topology`` (use its ``.TestCase`` in pytest)."""
-    return type(f"FailoverMachine_{topology.name.replace('-', '_')}", (FailoverMachine,),
-                {"topology": topology, "seed": seed, "modes": modes})
+    return type(
+        f"FailoverMachine_{topology.name.replace('-', '_')}",
+        (FailoverMachine,),
+        {"topology": topology, "seed": seed, "modes": modes},
+    )
 
 
 __all__ = ["FailoverMachine", "control_trace", "failover_machine"]

@@ -34,17 +34,36 @@ _SLOW_OK = (HealthCheck.too_slow, HealthCheck.data_too_large)
 
 def register_profiles() -> None:
     """Register ``dev``, ``ci`` and ``nightly`` (idempotent)."""
-    settings.register_profile("dev", max_examples=EXAMPLES["dev"], derandomize=True,
-                              database=None, stateful_step_count=30, deadline=None,
-                              print_blob=True, suppress_health_check=_SLOW_OK)
-    settings.register_profile("ci", max_examples=EXAMPLES["ci"], derandomize=True,
-                              database=None, stateful_step_count=50, deadline=None,
-                              print_blob=True, suppress_health_check=_SLOW_OK)
     settings.register_profile(
-        "nightly", max_examples=EXAMPLES["nightly"], derandomize=False,
+        "dev",
+        max_examples=EXAMPLES["dev"],
+        derandomize=True,
+        database=None,
+        stateful_step_count=30,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=_SLOW_OK,
+    )
+    settings.register_profile(
+        "ci",
+        max_examples=EXAMPLES["ci"],
+        derandomize=True,
+        database=None,
+        stateful_step_count=50,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=_SLOW_OK,
+    )
+    settings.register_profile(
+        "nightly",
+        max_examples=EXAMPLES["nightly"],
+        derandomize=False,
         database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
-        stateful_step_count=100, deadline=None, print_blob=True,
-        suppress_health_check=_SLOW_OK)
+        stateful_step_count=100,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=_SLOW_OK,
+    )
 
 
 def load_profile(name: str | None = None) -> str:
@@ -52,8 +71,9 @@ def load_profile(name: str | None = None) -> str:
     register_profiles()
     chosen = name or os.environ.get(ENV) or DEFAULT
     if chosen not in EXAMPLES:
-        raise ValueError(f"unknown hypothesis profile {chosen!r} "
-                         f"(expected one of {', '.join(EXAMPLES)})")
+        raise ValueError(
+            f"unknown hypothesis profile {chosen!r} (expected one of {', '.join(EXAMPLES)})"
+        )
     settings.load_profile(chosen)
     return chosen
 

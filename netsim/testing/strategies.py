@@ -67,8 +67,9 @@ TARGETS = ("link", "node", "group")
 Element = tuple[TargetKind, str]
 
 
-def elements(topology: Topology, targets: Sequence[str] = TARGETS,
-             exclude_nodes: Sequence[str] = ()) -> list[Element]:
+def elements(
+    topology: Topology, targets: Sequence[str] = TARGETS, exclude_nodes: Sequence[str] = ()
+) -> list[Element]:
     """Everything that can fail: links, nodes (minus ``exclude_nodes``) and groups."""
     out: list[Element] = []
     if "link" in targets:
@@ -92,8 +93,9 @@ def _mode(modes: Sequence[str], max_loss: float) -> st.SearchStrategy[tuple[Fail
     if "blackhole" in modes:
         options.append(st.just((FailureMode.BLACKHOLE, 0.0)))
     if "loss" in modes:
-        options.append(st.integers(1, max(1, round(max_loss * 100)))
-                       .map(lambda p: (FailureMode.LOSS, p / 100)))
+        options.append(
+            st.integers(1, max(1, round(max_loss * 100))).map(lambda p: (FailureMode.LOSS, p / 100))
+        )
     return st.one_of(options)
 
 
@@ -104,11 +106,19 @@ def _durations(min_duration: float, max_duration: float) -> st.SearchStrategy[fl
 
 
 @st.composite
-def failures(draw: st.DrawFn, topology: Topology, *, horizon: float = 60.0,
-             modes: Sequence[str] = MODES, targets: Sequence[str] = TARGETS,
-             min_duration: float = 0.1, max_duration: float = 60.0,
-             permanent: bool = False, max_loss: float = 0.3,
-             exclude_nodes: Sequence[str] = ()) -> Failure:
+def failures(
+    draw: st.DrawFn,
+    topology: Topology,
+    *,
+    horizon: float = 60.0,
+    modes: Sequence[str] = MODES,
+    targets: Sequence[str] = TARGETS,
+    min_duration: float = 0.1,
+    max_duration: float = 60.0,
+    permanent: bool = False,
+    max_loss: float = 0.3,
+    exclude_nodes: Sequence[str] = (),
+) -> Failure:
     """One failure of a link, node or group starting in ``[0, horizon]``.
 
     ``permanent`` allows failures that are never repaired within the run.
@@ -123,9 +133,15 @@ def failures(draw: st.DrawFn, topology: Topology, *, horizon: float = 60.0,
 
 
 @st.composite
-def flapping(draw: st.DrawFn, topology: Topology, *, horizon: float = 60.0,
-             targets: Sequence[str] = TARGETS, max_cycles: int = 6,
-             exclude_nodes: Sequence[str] = ()) -> tuple[Failure, ...]:
+def flapping(
+    draw: st.DrawFn,
+    topology: Topology,
+    *,
+    horizon: float = 60.0,
+    targets: Sequence[str] = TARGETS,
+    max_cycles: int = 6,
+    exclude_nodes: Sequence[str] = (),
+) -> tuple[Failure, ...]:
     """One element going down and up ``2..max_cycles`` times (down / blackhole)."""
     target, name = draw(st.sampled_from(elements(topology, targets, exclude_nodes)))
     mode = draw(st.sampled_from((FailureMode.DOWN, FailureMode.BLACKHOLE)))
@@ -133,8 +149,9 @@ def flapping(draw: st.DrawFn, topology: Topology, *, horizon: float = 60.0,
     down = draw(_tenths(0.1, 5.0))
     up = draw(_tenths(0.1, 10.0))
     at = draw(_tenths(0.0, horizon))
-    return tuple(Failure(target, name, round(at + k * (down + up), 6), down, mode)
-                 for k in range(cycles))
+    return tuple(
+        Failure(target, name, round(at + k * (down + up), 6), down, mode) for k in range(cycles)
+    )
 
 
 @st.composite
@@ -143,8 +160,14 @@ def _back_to_back(draw: st.DrawFn, /, topology: Topology, **kw: object) -> tuple
     second = draw(failures(topology, **kw))  # type: ignore[arg-type]
     if first.duration is None:
         return (first,)
-    return first, Failure(second.target, second.name, round(first.at + first.duration, 6),
-                          second.duration, second.mode, second.loss)
+    return first, Failure(
+        second.target,
+        second.name,
+        round(first.at + first.duration, 6),
+        second.duration,
+        second.mode,
+        second.loss,
+    )
 
 
 @st.composite
@@ -153,79 +176,144 @@ def _overlapping(draw: st.DrawFn, /, topology: Topology, **kw: object) -> tuple[
     second = draw(failures(topology, **kw))  # type: ignore[arg-type]
     span = first.duration if first.duration is not None else 30.0
     offset = draw(_tenths(0.0, span))
-    return first, Failure(second.target, second.name, round(first.at + offset, 6),
-                          second.duration, second.mode, second.loss)
+    return first, Failure(
+        second.target,
+        second.name,
+        round(first.at + offset, 6),
+        second.duration,
+        second.mode,
+        second.loss,
+    )
 
 
 @st.composite
-def schedules(draw: st.DrawFn, topology: Topology, *, max_parts: int = 3,
-              horizon: float = 60.0, modes: Sequence[str] = MODES,
-              targets: Sequence[str] = TARGETS, min_duration: float = 0.1,
-              max_duration: float = 60.0, permanent: bool = False, max_loss: float = 0.3,
-              exclude_nodes: Sequence[str] = (), flaps: bool = True,
-              min_parts: int = 0) -> tuple[Failure, ...]:
+def schedules(
+    draw: st.DrawFn,
+    topology: Topology,
+    *,
+    max_parts: int = 3,
+    horizon: float = 60.0,
+    modes: Sequence[str] = MODES,
+    targets: Sequence[str] = TARGETS,
+    min_duration: float = 0.1,
+    max_duration: float = 60.0,
+    permanent: bool = False,
+    max_loss: float = 0.3,
+    exclude_nodes: Sequence[str] = (),
+    flaps: bool = True,
+    min_parts: int = 0,
+) -> tuple[Failure, ...]:
     """A failure schedule: up to ``max_parts`` single, overlapping, back-to-back or
     flapping failures, sorted by start time (the order the engine uses)."""
-    kw = {"horizon": horizon, "modes": modes, "targets": targets,
-          "min_duration": min_duration, "max_duration": max_duration,
-          "permanent": permanent, "max_loss": max_loss, "exclude_nodes": exclude_nodes}
-    parts = [failures(topology, **kw).map(lambda f: (f,)),  # type: ignore[arg-type]
-             _overlapping(topology, **kw), _back_to_back(topology, **kw)]
+    kw = {
+        "horizon": horizon,
+        "modes": modes,
+        "targets": targets,
+        "min_duration": min_duration,
+        "max_duration": max_duration,
+        "permanent": permanent,
+        "max_loss": max_loss,
+        "exclude_nodes": exclude_nodes,
+    }
+    parts = [
+        failures(topology, **kw).map(lambda f: (f,)),  # type: ignore[arg-type]
+        _overlapping(topology, **kw),
+        _back_to_back(topology, **kw),
+    ]
     if flaps:
-        parts.append(flapping(topology, horizon=horizon, targets=targets,
-                              exclude_nodes=exclude_nodes))
+        parts.append(
+            flapping(topology, horizon=horizon, targets=targets, exclude_nodes=exclude_nodes)
+        )
     chosen = draw(st.lists(st.one_of(parts), min_size=min_parts, max_size=max_parts))
     out = [f for part in chosen for f in part]
     return tuple(sorted(out, key=lambda f: (f.at, f.target.value, f.name)))
 
 
 @st.composite
-def traffic_mixes(draw: st.DrawFn, topology: Topology, *, max_classes: int = 2,
-                  kinds: Sequence[str] = ("one-way", "request-response"),
-                  rate: tuple[int, int] = (5, 20), endpoints: Sequence[str] | None = None,
-                  ) -> tuple[TrafficClass, ...]:
+def traffic_mixes(
+    draw: st.DrawFn,
+    topology: Topology,
+    *,
+    max_classes: int = 2,
+    kinds: Sequence[str] = ("one-way", "request-response"),
+    rate: tuple[int, int] = (5, 20),
+    endpoints: Sequence[str] | None = None,
+) -> tuple[TrafficClass, ...]:
     """1..``max_classes`` traffic classes between distinct ``endpoints`` (default: the
     topology's clouds). Rates are per second; bulk classes are a few fluid transfers."""
     nodes = list(endpoints or topology.endpoints_of())
     pairs = [(a, b) for a in nodes for b in nodes if a != b]
-    chosen = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=max_classes,
-                           unique=True))
+    chosen = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=max_classes, unique=True))
     out = []
     for i, (src, dst) in enumerate(chosen):
         kind = TrafficKind(draw(st.sampled_from(tuple(kinds))))
         name = f"c{i}-{src}-{dst}"
         if kind is TrafficKind.BULK:
-            transfers = draw(st.lists(st.tuples(_tenths(0.0, 60.0), st.integers(1, 50)),
-                                      min_size=1, max_size=3))
-            out.append(TrafficClass(
-                name, kind, src, (dst,),
-                transfers=tuple(Transfer(at, size * 1e8) for at, size in sorted(transfers)),
-                max_rate=draw(st.sampled_from((1e8, 1e9, 5e9)))))
+            transfers = draw(
+                st.lists(st.tuples(_tenths(0.0, 60.0), st.integers(1, 50)), min_size=1, max_size=3)
+            )
+            out.append(
+                TrafficClass(
+                    name,
+                    kind,
+                    src,
+                    (dst,),
+                    transfers=tuple(Transfer(at, size * 1e8) for at, size in sorted(transfers)),
+                    max_rate=draw(st.sampled_from((1e8, 1e9, 5e9))),
+                )
+            )
             continue
         r = float(draw(st.integers(*rate)))
         if kind is TrafficKind.ONE_WAY:
-            out.append(TrafficClass(name, kind, src, (dst,), rate=r,
-                                    size=Dist.constant(float(draw(st.integers(64, 1500))))))
+            out.append(
+                TrafficClass(
+                    name,
+                    kind,
+                    src,
+                    (dst,),
+                    rate=r,
+                    size=Dist.constant(float(draw(st.integers(64, 1500)))),
+                )
+            )
             continue
         retries = draw(st.sampled_from((None, RetryPolicy(3, 1.0, 0.025))))
-        out.append(TrafficClass(
-            name, kind, src, (dst,), rate=r,
-            request_size=Dist.constant(float(draw(st.integers(200, 4000)))),
-            response_size=Dist.constant(float(draw(st.integers(200, 50000)))),
-            server_time=Dist.constant(draw(st.integers(0, 10)) / 1000),
-            timeout=float(draw(st.integers(2, 5))), retries=retries))
+        out.append(
+            TrafficClass(
+                name,
+                kind,
+                src,
+                (dst,),
+                rate=r,
+                request_size=Dist.constant(float(draw(st.integers(200, 4000)))),
+                response_size=Dist.constant(float(draw(st.integers(200, 50000)))),
+                server_time=Dist.constant(draw(st.integers(0, 10)) / 1000),
+                timeout=float(draw(st.integers(2, 5))),
+                retries=retries,
+            )
+        )
     return tuple(out)
 
 
 @st.composite
-def fault_sequences(draw: st.DrawFn, topology: Topology, *, max_faults: int = 3,
-                    modes: Sequence[str] = ("down", "blackhole"),
-                    targets: Sequence[str] = ("link", "node"),
-                    exclude_nodes: Sequence[str] = ()) -> tuple[tuple[Element, str], ...]:
+def fault_sequences(
+    draw: st.DrawFn,
+    topology: Topology,
+    *,
+    max_faults: int = 3,
+    modes: Sequence[str] = ("down", "blackhole"),
+    targets: Sequence[str] = ("link", "node"),
+    exclude_nodes: Sequence[str] = (),
+) -> tuple[tuple[Element, str], ...]:
     """Short sequences of distinct ``((target, name), mode)`` faults with no times: for an
     engine that applies faults one after another in real time (the lab's chaos test)."""
-    chosen = draw(st.lists(st.sampled_from(elements(topology, targets, exclude_nodes)),
-                           min_size=1, max_size=max_faults, unique=True))
+    chosen = draw(
+        st.lists(
+            st.sampled_from(elements(topology, targets, exclude_nodes)),
+            min_size=1,
+            max_size=max_faults,
+            unique=True,
+        )
+    )
     return tuple((e, draw(st.sampled_from(tuple(modes)))) for e in chosen)
 
 
@@ -237,27 +325,40 @@ def _ms(value: int) -> str:
 def _timers(draw: st.DrawFn, vpn: bool) -> dict[str, object]:
     keepalive = draw(st.integers(1, 10))
     out: dict[str, object] = {
-        "bgp": {"keepalive": f"{keepalive}s", "hold": f"{keepalive * draw(st.integers(3, 4))}s",
-                "reestablish": _ms(draw(st.integers(1, 80)) * 100)},
-        "convergence": draw(st.one_of(
-            st.integers(1, 30).map(lambda n: _ms(n * 100)),
-            st.tuples(st.integers(1, 10), st.integers(1, 20)).map(
-                lambda x: {"dist": "uniform", "loc": _ms(x[0] * 100),
-                           "scale": _ms(x[1] * 100)}))),
+        "bgp": {
+            "keepalive": f"{keepalive}s",
+            "hold": f"{keepalive * draw(st.integers(3, 4))}s",
+            "reestablish": _ms(draw(st.integers(1, 80)) * 100),
+        },
+        "convergence": draw(
+            st.one_of(
+                st.integers(1, 30).map(lambda n: _ms(n * 100)),
+                st.tuples(st.integers(1, 10), st.integers(1, 20)).map(
+                    lambda x: {"dist": "uniform", "loc": _ms(x[0] * 100), "scale": _ms(x[1] * 100)}
+                ),
+            )
+        ),
     }
     if vpn:
         out["dpd"] = {"delay": "2s", "timeout": f"{draw(st.integers(3, 30))}s"}
     elif draw(st.booleans()):
-        out["bfd"] = {"interval": _ms(draw(st.sampled_from((50, 100, 300, 1000)))),
-                      "multiplier": draw(st.integers(3, 5))}
+        out["bfd"] = {
+            "interval": _ms(draw(st.sampled_from((50, 100, 300, 1000)))),
+            "multiplier": draw(st.integers(3, 5)),
+        }
     return out
 
 
 @st.composite
-def hub_and_spoke_yaml(draw: st.DrawFn, *, min_spokes: int = 2, max_spokes: int = 5,
-                       hubs: Sequence[int] = (1, 2),
-                       mesh: Sequence[str] = ("full", "partial", "none"),
-                       underlay: bool | None = None) -> str:
+def hub_and_spoke_yaml(
+    draw: st.DrawFn,
+    *,
+    min_spokes: int = 2,
+    max_spokes: int = 5,
+    hubs: Sequence[int] = (1, 2),
+    mesh: Sequence[str] = ("full", "partial", "none"),
+    underlay: bool | None = None,
+) -> str:
     """The YAML text of a random hub-and-spoke topology (see :func:`hub_and_spoke`)."""
     k = draw(st.integers(min_spokes, max_spokes))
     n_hubs = draw(st.sampled_from(tuple(hubs)))
@@ -269,36 +370,70 @@ def hub_and_spoke_yaml(draw: st.DrawFn, *, min_spokes: int = 2, max_spokes: int 
     links: list[dict[str, object]] = []
     members: dict[str, list[str]] = {h: [] for h in hub_names}
     for s in spokes:
-        homes = hub_names if n_hubs == 1 or draw(st.booleans()) else \
-            [draw(st.sampled_from(hub_names))]
+        homes = (
+            hub_names if n_hubs == 1 or draw(st.booleans()) else [draw(st.sampled_from(hub_names))]
+        )
         for h in homes:
             name = f"{s}-{h}"
             members[h].append(name)
-            links.append({"name": name, "kind": "interconnect", "endpoints": [s, h],
-                          "capacity": "10Gbps", "delay": _ms(draw(st.integers(1, 10))),
-                          "preference": 100, **draw(_timers(False))})
-    if len(hub_names) > 1:          # two hubs: joined to each other
-        links.append({"name": "hub1-hub2", "kind": "interconnect", "endpoints": hub_names,
-                      "capacity": "10Gbps", "delay": "1ms", "preference": 100,
-                      **draw(_timers(False))})
+            links.append(
+                {
+                    "name": name,
+                    "kind": "interconnect",
+                    "endpoints": [s, h],
+                    "capacity": "10Gbps",
+                    "delay": _ms(draw(st.integers(1, 10))),
+                    "preference": 100,
+                    **draw(_timers(False)),
+                }
+            )
+    if len(hub_names) > 1:  # two hubs: joined to each other
+        links.append(
+            {
+                "name": "hub1-hub2",
+                "kind": "interconnect",
+                "endpoints": hub_names,
+                "capacity": "10Gbps",
+                "delay": "1ms",
+                "preference": 100,
+                **draw(_timers(False)),
+            }
+        )
     if with_underlay:
         nodes["internet"] = {"role": "internet"}
         for s in spokes:
-            links.append({"name": f"{s}-inet", "kind": "internet", "endpoints": [s, "internet"],
-                          "capacity": "10Gbps", "delay": "1ms"})
+            links.append(
+                {
+                    "name": f"{s}-inet",
+                    "kind": "internet",
+                    "endpoints": [s, "internet"],
+                    "capacity": "10Gbps",
+                    "delay": "1ms",
+                }
+            )
     style = draw(st.sampled_from(tuple(mesh)))
     for i, a in enumerate(spokes):
-        for b in spokes[i + 1:]:
+        for b in spokes[i + 1 :]:
             if style == "none" or (style == "partial" and not draw(st.booleans())):
                 continue
-            vpn: dict[str, object] = {"name": f"vpn-{a}-{b}", "kind": "vpn", "endpoints": [a, b],
-                                      "capacity": "1Gbps", "delay": _ms(draw(st.integers(2, 30))),
-                                      "preference": 50, **draw(_timers(True))}
+            vpn: dict[str, object] = {
+                "name": f"vpn-{a}-{b}",
+                "kind": "vpn",
+                "endpoints": [a, b],
+                "capacity": "1Gbps",
+                "delay": _ms(draw(st.integers(2, 30))),
+                "preference": 50,
+                **draw(_timers(True)),
+            }
             if with_underlay:
                 vpn["underlay"] = [f"{a}-inet", f"{b}-inet"]
             links.append(vpn)
-    doc = {"name": f"hub-and-spoke-{k}x{n_hubs}", "nodes": nodes, "links": links,
-           "groups": {f"{h}-srlg": {"members": members[h]} for h in hub_names if members[h]}}
+    doc = {
+        "name": f"hub-and-spoke-{k}x{n_hubs}",
+        "nodes": nodes,
+        "links": links,
+        "groups": {f"{h}-srlg": {"members": members[h]} for h in hub_names if members[h]},
+    }
     return yaml.safe_dump(doc, sort_keys=False)
 
 
@@ -311,6 +446,7 @@ def hub_and_spoke(**kw: object) -> st.SearchStrategy[Topology]:
     are random: BFD or not, BGP keepalive/hold/re-establishment, DPD, convergence (constant
     or uniform). The YAML is attached with ``hypothesis.note`` so a failure shows it.
     """
+
     def build(text: str) -> Topology:
         note(f"topology:\n{text}")
         return read_topology(parse_yaml(text, "<hub-and-spoke>"))
@@ -319,24 +455,50 @@ def hub_and_spoke(**kw: object) -> st.SearchStrategy[Topology]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, topology: Topology | st.SearchStrategy[Topology], *,
-              schedule: st.SearchStrategy[tuple[Failure, ...]] | None = None,
-              traffic: st.SearchStrategy[tuple[TrafficClass, ...]] | None = None,
-              horizon: float = 60.0, modes: Sequence[str] = MODES, max_parts: int = 3,
-              seed: st.SearchStrategy[int] | None = None) -> Scenario:
+def scenarios(
+    draw: st.DrawFn,
+    topology: Topology | st.SearchStrategy[Topology],
+    *,
+    schedule: st.SearchStrategy[tuple[Failure, ...]] | None = None,
+    traffic: st.SearchStrategy[tuple[TrafficClass, ...]] | None = None,
+    horizon: float = 60.0,
+    modes: Sequence[str] = MODES,
+    max_parts: int = 3,
+    seed: st.SearchStrategy[int] | None = None,
+) -> Scenario:
     """A runnable scenario: traffic between the endpoints, a schedule starting in
     ``[0, horizon]``, and a duration that leaves the settle bound (plus 10 s) after the
     last change, so every settled-state invariant gets checked at least once."""
     topo = draw(topology) if isinstance(topology, st.SearchStrategy) else topology
-    fails = draw(schedule if schedule is not None else
-                 schedules(topo, horizon=horizon, modes=modes, max_parts=max_parts))
+    fails = draw(
+        schedule
+        if schedule is not None
+        else schedules(topo, horizon=horizon, modes=modes, max_parts=max_parts)
+    )
     classes = draw(traffic if traffic is not None else traffic_mixes(topo))
     last = max((f.at + (f.duration or 0.0) for f in fails), default=0.0)
     duration = round(max(last, horizon) + settle_bound(topo) + 10.0, 1)
-    return Scenario(name="generated", topology=topo, duration=duration, warmup=0.0,
-                    seed=draw(seed if seed is not None else st.integers(0, 2**16)),
-                    traffic=classes, failures=fails)
+    return Scenario(
+        name="generated",
+        topology=topo,
+        duration=duration,
+        warmup=0.0,
+        seed=draw(seed if seed is not None else st.integers(0, 2**16)),
+        traffic=classes,
+        failures=fails,
+    )
 
 
-__all__ = ["MODES", "TARGETS", "elements", "failures", "fault_sequences", "flapping",
-           "hub_and_spoke", "hub_and_spoke_yaml", "scenarios", "schedules", "traffic_mixes"]
+__all__ = [
+    "MODES",
+    "TARGETS",
+    "elements",
+    "failures",
+    "fault_sequences",
+    "flapping",
+    "hub_and_spoke",
+    "hub_and_spoke_yaml",
+    "scenarios",
+    "schedules",
+    "traffic_mixes",
+]

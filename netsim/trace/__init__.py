@@ -14,5 +14,4 @@ from __future__ import annotations
 from netsim.trace.core import Columns, Trace, TraceEvent
 from netsim.trace.records import FailoverRecord, LabNote, TransferRecord
 
-__all__ = ["Columns", "FailoverRecord", "LabNote", "Trace", "TraceEvent",
-           "TransferRecord"]
+__all__ = ["Columns", "FailoverRecord", "LabNote", "Trace", "TraceEvent", "TransferRecord"]

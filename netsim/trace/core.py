@@ -28,16 +28,16 @@ REASONS = ("", "link_down", "blackhole", "loss", "buffer", "no_route", "timeout"
 R_NONE, R_DOWN, R_BLACKHOLE, R_LOSS, R_BUFFER, R_NO_ROUTE, R_TIMEOUT, R_NODE = range(8)
 
 ATTEMPT_COLUMNS: dict[str, type] = {
-    "cls": np.int16,        # index into Trace.classes
-    "dst": np.int16,        # index into Trace.nodes
-    "req": np.int64,        # request id (one-way: datagram id)
-    "attempt": np.int8,     # 0 = first try
-    "t_send": np.float64,   # s since start
-    "t_done": np.float64,   # response (or datagram) received; NaN if lost
-    "status": np.int8,      # OK / LOST / LATE (arrived after the per-try timeout)
-    "reason": np.int8,      # index into REASONS
-    "path": np.int16,       # index into Trace.paths; -1 no route
-    "bytes": np.float64,    # bytes on the wire (request + response)
+    "cls": np.int16,  # index into Trace.classes
+    "dst": np.int16,  # index into Trace.nodes
+    "req": np.int64,  # request id (one-way: datagram id)
+    "attempt": np.int8,  # 0 = first try
+    "t_send": np.float64,  # s since start
+    "t_done": np.float64,  # response (or datagram) received; NaN if lost
+    "status": np.int8,  # OK / LOST / LATE (arrived after the per-try timeout)
+    "reason": np.int8,  # index into REASONS
+    "path": np.int16,  # index into Trace.paths; -1 no route
+    "bytes": np.float64,  # bytes on the wire (request + response)
 }
 
 
@@ -50,8 +50,12 @@ class TraceEvent:
     attrs: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
-        return {"time": round(self.time, 9), "kind": self.kind, "subject": self.subject,
-                **self.attrs}
+        return {
+            "time": round(self.time, 9),
+            "kind": self.kind,
+            "subject": self.subject,
+            **self.attrs,
+        }
 
 
 class Columns:
@@ -60,8 +64,9 @@ class Columns:
     def __init__(self, schema: dict[str, type], capacity: int = 1024) -> None:
         self.schema = schema
         self.n = 0
-        self._cols: dict[str, np.ndarray] = {name: np.empty(capacity, dtype=dt)
-                                             for name, dt in schema.items()}
+        self._cols: dict[str, np.ndarray] = {
+            name: np.empty(capacity, dtype=dt) for name, dt in schema.items()
+        }
 
     def _grow(self, need: int) -> None:
         size = max(need, 2 * len(next(iter(self._cols.values()))))
@@ -84,7 +89,7 @@ class Columns:
         if self.n + k > len(next(iter(self._cols.values()))):
             self._grow(self.n + k)
         for name, col in self._cols.items():
-            col[self.n: self.n + k] = cols[name]
+            col[self.n : self.n + k] = cols[name]
         self.n += k
 
     def set(self, i: int, name: str, value: Any) -> None:
@@ -116,18 +121,18 @@ class Trace:
     """Everything one run produced; see the module docstring."""
 
     scenario: str
-    engine: str                      # "sim" or "lab"
+    engine: str  # "sim" or "lab"
     seed: int
     duration: float
     warmup: float
-    classes: list[str]               # traffic class names, indexed by attempts["cls"]
-    nodes: list[str]                 # node names, indexed by attempts["dst"]
-    paths: list[tuple[str, ...]]     # link names per path id
+    classes: list[str]  # traffic class names, indexed by attempts["cls"]
+    nodes: list[str]  # node names, indexed by attempts["dst"]
+    paths: list[tuple[str, ...]]  # link names per path id
     attempts: Columns = field(default_factory=lambda: Columns(ATTEMPT_COLUMNS))
     events: list[TraceEvent] = field(default_factory=list)
     transfers: list[TransferRecord] = field(default_factory=list)
     failovers: list[FailoverRecord] = field(default_factory=list)
-    lab: LabNote | None = None       # lab runs: what the lab left out
+    lab: LabNote | None = None  # lab runs: what the lab left out
     link_bytes: dict[str, float] = field(default_factory=dict)
     link_series: dict[str, np.ndarray] = field(default_factory=dict)  # bytes per bin
     bin_s: float = 1.0

@@ -54,8 +54,7 @@ class Fields:
         if isinstance(doc, Fields):
             return doc
         if not isinstance(doc, dict):
-            raise InputError([ModelError(source, 0, "", f"expected an object, got "
-                                                        f"{_kind(doc)}")])
+            raise InputError([ModelError(source, 0, "", f"expected an object, got {_kind(doc)}")])
         return cls(doc, source)
 
     def fail(self, key: str | int, message: str) -> InputError:
@@ -147,13 +146,16 @@ class Fields:
     def interval(self, key: str) -> tuple[float | None, float | None]:
         """A ``[low, high]`` pair of numbers or nulls (missing: both null)."""
         values = self.items(key) or [None, None]
-        if len(values) != 2 or any(v is not None and (isinstance(v, bool) or  # noqa: PLR2004
-                                                     not isinstance(v, int | float))
-                                   for v in values):
+        if len(values) != 2 or any(  # noqa: PLR2004 (a pair)
+            v is not None and (isinstance(v, bool) or not isinstance(v, int | float))
+            for v in values
+        ):
             raise self.fail(key, "expected [low, high]")
         low, high = values
-        return (low if isinstance(low, int | float) else None,
-                high if isinstance(high, int | float) else None)
+        return (
+            low if isinstance(low, int | float) else None,
+            high if isinstance(high, int | float) else None,
+        )
 
     def obj(self, key: str) -> Fields:
         value = self._get(key)

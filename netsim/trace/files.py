@@ -72,13 +72,22 @@ def trace_json(trace: Trace) -> dict[str, object]:
     meta.update(trace.meta)
     if trace.lab is not None:
         meta["lab"] = trace.lab.to_json()
-    return {"scenario": trace.scenario, "engine": trace.engine, "seed": trace.seed,
-            "duration": trace.duration, "warmup": trace.warmup, "classes": trace.classes,
-            "nodes": trace.nodes, "paths": [list(p) for p in trace.paths],
-            "transfers": [t.to_json() for t in trace.transfers],
-            "link_bytes": trace.link_bytes,
-            "link_series": {k: v.tolist() for k, v in trace.link_series.items()},
-            "bin_s": trace.bin_s, "wall_s": trace.wall_s, "meta": meta}
+    return {
+        "scenario": trace.scenario,
+        "engine": trace.engine,
+        "seed": trace.seed,
+        "duration": trace.duration,
+        "warmup": trace.warmup,
+        "classes": trace.classes,
+        "nodes": trace.nodes,
+        "paths": [list(p) for p in trace.paths],
+        "transfers": [t.to_json() for t in trace.transfers],
+        "link_bytes": trace.link_bytes,
+        "link_series": {k: v.tolist() for k, v in trace.link_series.items()},
+        "bin_s": trace.bin_s,
+        "wall_s": trace.wall_s,
+        "meta": meta,
+    }
 
 
 def write_run(out: Path, trace: Trace, summary: Document) -> None:
@@ -100,11 +109,11 @@ def load_summary(run_dir: Path) -> dict[str, Any]:  # parsed JSON: Summary.from_
     try:
         return json.loads(path.read_text())  # type: ignore[no-any-return]
     except FileNotFoundError:
-        raise InputError([ModelError(str(path), 0, "", "no summary.json: not a finished run "
-                                     "directory")]) from None
+        raise InputError(
+            [ModelError(str(path), 0, "", "no summary.json: not a finished run directory")]
+        ) from None
     except json.JSONDecodeError as exc:
-        raise InputError([ModelError(str(path), exc.lineno, "", f"not JSON: {exc.msg}")]
-                         ) from None
+        raise InputError([ModelError(str(path), exc.lineno, "", f"not JSON: {exc.msg}")]) from None
 
 
 def load_trace(run_dir: Path) -> Trace:
@@ -114,22 +123,35 @@ def load_trace(run_dir: Path) -> Trace:
     source = str(run_dir / "trace.json")
     meta = json.loads((run_dir / "trace.json").read_text())
     notes = dict(meta["meta"])
-    failovers = [FailoverRecord.from_json(Fields.of(r, source))
-                 for r in notes.pop("failovers", None) or []]
+    failovers = [
+        FailoverRecord.from_json(Fields.of(r, source)) for r in notes.pop("failovers", None) or []
+    ]
     lab = LabNote.from_json(Fields.of(notes.pop("lab"), source)) if "lab" in notes else None
     table = pq.read_table(run_dir / "attempts.parquet")
-    attempts = Columns.from_arrays(ATTEMPT_COLUMNS, {k: table.column(k).to_numpy()
-                                                     for k in ATTEMPT_COLUMNS})
+    attempts = Columns.from_arrays(
+        ATTEMPT_COLUMNS, {k: table.column(k).to_numpy() for k in ATTEMPT_COLUMNS}
+    )
     events = []
     for line in (run_dir / "timeline.jsonl").read_text().splitlines():
         row = json.loads(line)
         events.append(TraceEvent(row.pop("time"), row.pop("kind"), row.pop("subject"), row))
-    return Trace(scenario=meta["scenario"], engine=meta["engine"], seed=meta["seed"],
-                 duration=meta["duration"], warmup=meta["warmup"], classes=meta["classes"],
-                 nodes=meta["nodes"], paths=[tuple(p) for p in meta["paths"]],
-                 attempts=attempts, events=events,
-                 transfers=[TransferRecord.from_json(Fields.of(t, source))
-                            for t in meta["transfers"]],
-                 failovers=failovers, lab=lab, link_bytes=meta["link_bytes"],
-                 link_series={k: np.asarray(v) for k, v in meta["link_series"].items()},
-                 bin_s=meta["bin_s"], wall_s=meta["wall_s"], meta=notes)
+    return Trace(
+        scenario=meta["scenario"],
+        engine=meta["engine"],
+        seed=meta["seed"],
+        duration=meta["duration"],
+        warmup=meta["warmup"],
+        classes=meta["classes"],
+        nodes=meta["nodes"],
+        paths=[tuple(p) for p in meta["paths"]],
+        attempts=attempts,
+        events=events,
+        transfers=[TransferRecord.from_json(Fields.of(t, source)) for t in meta["transfers"]],
+        failovers=failovers,
+        lab=lab,
+        link_bytes=meta["link_bytes"],
+        link_series={k: np.asarray(v) for k, v in meta["link_series"].items()},
+        bin_s=meta["bin_s"],
+        wall_s=meta["wall_s"],
+        meta=notes,
+    )

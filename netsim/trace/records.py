@@ -48,20 +48,21 @@ class FailoverRecord:
     """
 
     id: int
-    subject: str                          # the failed link, node or group
+    subject: str  # the failed link, node or group
     target: TargetKind
-    mode: str                             # :func:`mode_label`, e.g. "blackhole", "loss:0.05"
+    mode: str  # :func:`mode_label`, e.g. "blackhole", "loss:0.05"
     failed_at_s: float
     links: tuple[str, ...] = ()
     detected_at_s: float | None = None
-    switched_at_s: float | None = None    # traffic moved to another path (or the last did)
+    switched_at_s: float | None = None  # traffic moved to another path (or the last did)
     repaired_at_s: float | None = None
-    restored_at_s: float | None = None    # the preferred path was used again
+    restored_at_s: float | None = None  # the preferred path was used again
     detection: DetectionMethod | None = None
 
     @classmethod
-    def start(cls, index: int, failure: Failure, at: float, links: tuple[str, ...]
-              ) -> FailoverRecord:
+    def start(
+        cls, index: int, failure: Failure, at: float, links: tuple[str, ...]
+    ) -> FailoverRecord:
         """The record of failure number ``index`` as it starts at ``at``."""
         return cls(index, failure.name, failure.target, mode_label(failure), at, links)
 
@@ -72,11 +73,18 @@ class FailoverRecord:
 
     def times_json(self) -> dict[str, object]:
         """Every member but ``links``, in file order (``summary.json`` leaves links out)."""
-        return {"id": self.id, "subject": self.subject, "target": self.target.value,
-                "mode": self.mode, "failed_at_s": self.failed_at_s,
-                "detected_at_s": self.detected_at_s, "switched_at_s": self.switched_at_s,
-                "repaired_at_s": self.repaired_at_s, "restored_at_s": self.restored_at_s,
-                "detection": None if self.detection is None else self.detection.value}
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "target": self.target.value,
+            "mode": self.mode,
+            "failed_at_s": self.failed_at_s,
+            "detected_at_s": self.detected_at_s,
+            "switched_at_s": self.switched_at_s,
+            "repaired_at_s": self.repaired_at_s,
+            "restored_at_s": self.restored_at_s,
+            "detection": None if self.detection is None else self.detection.value,
+        }
 
     def to_json(self) -> dict[str, object]:
         doc = self.times_json()
@@ -87,12 +95,19 @@ class FailoverRecord:
     def from_json(cls, doc: object, links: tuple[str, ...] | None = None) -> FailoverRecord:
         """Read a record (``links`` given: for documents that leave them out)."""
         f = Fields.of(doc)
-        return cls(f.integer("id"), f.text("subject"), f.member("target", TargetKind),
-                   f.text("mode"), f.number("failed_at_s"),
-                   f.texts("links") if links is None else links,
-                   f.opt_number("detected_at_s"), f.opt_number("switched_at_s"),
-                   f.opt_number("repaired_at_s"), f.opt_number("restored_at_s"),
-                   f.opt_member("detection", DetectionMethod))
+        return cls(
+            f.integer("id"),
+            f.text("subject"),
+            f.member("target", TargetKind),
+            f.text("mode"),
+            f.number("failed_at_s"),
+            f.texts("links") if links is None else links,
+            f.opt_number("detected_at_s"),
+            f.opt_number("switched_at_s"),
+            f.opt_number("repaired_at_s"),
+            f.opt_number("restored_at_s"),
+            f.opt_member("detection", DetectionMethod),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,38 +121,53 @@ class TransferRecord:
     src: str
     dst: str
     start_s: float
-    size: float                           # bytes to move (a stream: the bytes it moved)
+    size: float  # bytes to move (a stream: the bytes it moved)
     delivered_bytes: float
     finish_s: float | None
     duration_s: float | None
 
     def to_json(self) -> dict[str, object]:
-        return {"class": self.traffic_class, "src": self.src, "dst": self.dst,
-                "start_s": self.start_s, "bytes": self.size,
-                "delivered_bytes": self.delivered_bytes, "finish_s": self.finish_s,
-                "duration_s": self.duration_s}
+        return {
+            "class": self.traffic_class,
+            "src": self.src,
+            "dst": self.dst,
+            "start_s": self.start_s,
+            "bytes": self.size,
+            "delivered_bytes": self.delivered_bytes,
+            "finish_s": self.finish_s,
+            "duration_s": self.duration_s,
+        }
 
     @classmethod
     def from_json(cls, doc: object) -> TransferRecord:
         f = Fields.of(doc)
-        return cls(f.text("class"), f.text("src"), f.text("dst"), f.number("start_s"),
-                   f.number("bytes"), f.number("delivered_bytes"), f.opt_number("finish_s"),
-                   f.opt_number("duration_s"))
+        return cls(
+            f.text("class"),
+            f.text("src"),
+            f.text("dst"),
+            f.number("start_s"),
+            f.number("bytes"),
+            f.number("delivered_bytes"),
+            f.opt_number("finish_s"),
+            f.opt_number("duration_s"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class LabNote:
     """What the lab left out of a scenario (it plays probes and scripted failures only)."""
 
-    not_emulated: tuple[str, ...]         # traffic classes
+    not_emulated: tuple[str, ...]  # traffic classes
     slos_skipped: tuple[str, ...]
     random_failures_skipped: bool
-    deploy_s: float | None = None         # seconds the deploy took
+    deploy_s: float | None = None  # seconds the deploy took
 
     def to_json(self) -> dict[str, object]:
-        doc: dict[str, object] = {"not_emulated": list(self.not_emulated),
-                                  "slos_skipped": list(self.slos_skipped),
-                                  "random_failures_skipped": self.random_failures_skipped}
+        doc: dict[str, object] = {
+            "not_emulated": list(self.not_emulated),
+            "slos_skipped": list(self.slos_skipped),
+            "random_failures_skipped": self.random_failures_skipped,
+        }
         if self.deploy_s is not None:
             doc["deploy_s"] = self.deploy_s
         return doc
@@ -145,8 +175,12 @@ class LabNote:
     @classmethod
     def from_json(cls, doc: object) -> LabNote:
         f = Fields.of(doc)
-        return cls(f.texts("not_emulated"), f.texts("slos_skipped"),
-                   f.flag("random_failures_skipped"), f.opt_number("deploy_s"))
+        return cls(
+            f.texts("not_emulated"),
+            f.texts("slos_skipped"),
+            f.flag("random_failures_skipped"),
+            f.opt_number("deploy_s"),
+        )
 
 
 __all__ = ["FailoverRecord", "LabNote", "TransferRecord", "mode_label"]

@@ -32,8 +32,8 @@ import scipy.stats
 
 from netsim.trace.core import REASONS
 
-ALPHA = 0.001            # relative accuracy of every quantile read from a sketch
-MIN_VALUE = 1e-9         # latencies are clamped up to this (the log needs v > 0)
+ALPHA = 0.001  # relative accuracy of every quantile read from a sketch
+MIN_VALUE = 1e-9  # latencies are clamped up to this (the log needs v > 0)
 
 
 def _mapping(alpha: float) -> tuple[float, float]:
@@ -88,8 +88,8 @@ class LatencySketch:
         lo = min(self.offset, offset)
         hi = max(self.offset + len(self.counts), offset + len(counts))
         out = np.zeros(hi - lo, dtype=np.int64)
-        out[self.offset - lo: self.offset - lo + len(self.counts)] += self.counts
-        out[offset - lo: offset - lo + len(counts)] += counts
+        out[self.offset - lo : self.offset - lo + len(self.counts)] += self.counts
+        out[offset - lo : offset - lo + len(counts)] += counts
         self.offset, self.counts = lo, out
 
     def merge(self, other: LatencySketch) -> None:
@@ -141,8 +141,9 @@ class SketchSet:
         self.edges = np.asarray(edges, dtype=float)
         self.alpha = alpha
         shape = (len(classes), len(self.edges) - 1)
-        self.sketches = [[LatencySketch(alpha=alpha) for _ in range(shape[1])]
-                         for _ in range(shape[0])]
+        self.sketches = [
+            [LatencySketch(alpha=alpha) for _ in range(shape[1])] for _ in range(shape[0])
+        ]
         self.count = {name: np.zeros(shape, dtype=np.int64) for name in self.COUNTERS}
         self.lat_sum = np.zeros(shape)
         self.lat_max = np.full(shape, -np.inf)
@@ -154,16 +155,22 @@ class SketchSet:
         width = 3600.0
         while (duration - warmup) / width > max_buckets:
             width *= 2
-        inner: list[float] = (np.arange(warmup, duration, width)[1:].tolist()
-                              if duration > warmup else [])
+        inner: list[float] = (
+            np.arange(warmup, duration, width)[1:].tolist() if duration > warmup else []
+        )
         return np.array([0.0, warmup, *inner, np.inf])
 
     def _bucket(self, t: np.ndarray) -> np.ndarray:
-        return np.clip(np.searchsorted(self.edges, t, side="right") - 1, 0,
-                       len(self.edges) - 2)
+        return np.clip(np.searchsorted(self.edges, t, side="right") - 1, 0, len(self.edges) - 2)
 
-    def add_requests(self, cls: np.ndarray, t0: np.ndarray, ok: np.ndarray,
-                     latency: np.ndarray, attempts: np.ndarray) -> None:
+    def add_requests(
+        self,
+        cls: np.ndarray,
+        t0: np.ndarray,
+        ok: np.ndarray,
+        latency: np.ndarray,
+        attempts: np.ndarray,
+    ) -> None:
         b = self._bucket(t0)
         shape = self.lat_sum.shape
         flat = cls.astype(np.int64) * shape[1] + b
@@ -176,7 +183,7 @@ class SketchSet:
         if len(lat):
             f = flat[ok]
             keys = keys_of(lat, self.alpha)
-            for group in np.unique(f).tolist():      # a few (class, bucket) per call
+            for group in np.unique(f).tolist():  # a few (class, bucket) per call
                 sel = f == group
                 kk = keys[sel]
                 c, bb = divmod(group, shape[1])
@@ -185,8 +192,9 @@ class SketchSet:
                 self.sketches[c][bb].add_counts(lo, np.bincount(kk - lo))
 
     def add_losses(self, cls: np.ndarray, t_send: np.ndarray, reason: np.ndarray) -> None:
-        np.add.at(self.lost, (cls.astype(np.int64), self._bucket(t_send),
-                              reason.astype(np.int64)), 1)
+        np.add.at(
+            self.lost, (cls.astype(np.int64), self._bucket(t_send), reason.astype(np.int64)), 1
+        )
 
     def merged(self, ci: int, first: int = 1) -> LatencySketch:
         """The sketch of class ``ci`` over buckets ``first..`` (default: after the warmup)."""
@@ -196,14 +204,16 @@ class SketchSet:
         return out
 
     def to_json(self) -> dict[str, object]:
-        return {"alpha": self.alpha, "classes": self.classes,
-                "edges": [float(e) if math.isfinite(e) else None for e in self.edges],
-                "counters": {k: v.tolist() for k, v in self.count.items()},
-                "lat_sum": self.lat_sum.tolist(),
-                "lat_max": np.where(np.isfinite(self.lat_max), self.lat_max, -1.0).tolist(),
-                "lost": self.lost.tolist(),
-                "sketches": [[[s.offset, s.counts.tolist()] for s in row]
-                             for row in self.sketches]}
+        return {
+            "alpha": self.alpha,
+            "classes": self.classes,
+            "edges": [float(e) if math.isfinite(e) else None for e in self.edges],
+            "counters": {k: v.tolist() for k, v in self.count.items()},
+            "lat_sum": self.lat_sum.tolist(),
+            "lat_max": np.where(np.isfinite(self.lat_max), self.lat_max, -1.0).tolist(),
+            "lost": self.lost.tolist(),
+            "sketches": [[[s.offset, s.counts.tolist()] for s in row] for row in self.sketches],
+        }
 
     @staticmethod
     def from_json(doc: dict[str, Any]) -> SketchSet:  # parsed trace.json: arrays read as is
@@ -214,6 +224,8 @@ class SketchSet:
         lat_max = np.asarray(doc["lat_max"], dtype=float)
         out.lat_max = np.where(lat_max < 0, -np.inf, lat_max)
         out.lost = np.asarray(doc["lost"], dtype=np.int64)
-        out.sketches = [[LatencySketch(o, np.asarray(c, dtype=np.int64), out.alpha)
-                         for o, c in row] for row in doc["sketches"]]
+        out.sketches = [
+            [LatencySketch(o, np.asarray(c, dtype=np.int64), out.alpha) for o, c in row]
+            for row in doc["sketches"]
+        ]
         return out

@@ -105,8 +105,9 @@ def settle_bound(topology: Topology) -> float:
     return worst
 
 
-def failure_effects(topology: Topology, target: TargetKind | str, name: str,
-                    mode: FailureMode | str) -> dict[str, str]:
+def failure_effects(
+    topology: Topology, target: TargetKind | str, name: str, mode: FailureMode | str
+) -> dict[str, str]:
     """``{link: mode}`` for every link a failure impairs (the most severe mode per link):
     :func:`netsim.model.effects.failure_effects` with modes as labels."""
     effects = failure_effects_of(topology, TargetKind(target), name, link_mode(mode))
@@ -128,8 +129,9 @@ def broken_links(effects: Mapping[str, str]) -> frozenset[str]:
     return frozenset(name for name, mode in effects.items() if mode in BROKEN)
 
 
-def worst_case_gap(topology: Topology, src: str, dst: str, effects: Mapping[str, str]
-                   ) -> tuple[float, Path | None]:
+def worst_case_gap(
+    topology: Topology, src: str, dst: str, effects: Mapping[str, str]
+) -> tuple[float, Path | None]:
     """(seconds ``src -> dst`` loses traffic, the path it ends on) if ``effects`` start at once.
 
     Each broken link leaves the routes at its :func:`failover_bound`, but BGP is
@@ -160,7 +162,19 @@ def worst_case_gap(topology: Topology, src: str, dst: str, effects: Mapping[str,
 
 
 __all__ = [
-    "BROKEN", "CONVERGENCE_QUANTILE", "EPS", "SEVERITY", "broken_links", "convergence_bound",
-    "detection_bound", "detection_floor", "detection_method", "failover_bound",
-    "failure_effects", "link_mode", "merge_effects", "settle_bound", "worst_case_gap",
+    "BROKEN",
+    "CONVERGENCE_QUANTILE",
+    "EPS",
+    "SEVERITY",
+    "broken_links",
+    "convergence_bound",
+    "detection_bound",
+    "detection_floor",
+    "detection_method",
+    "failover_bound",
+    "failure_effects",
+    "link_mode",
+    "merge_effects",
+    "settle_bound",
+    "worst_case_gap",
 ]

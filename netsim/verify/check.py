@@ -56,7 +56,7 @@ VERIFY_AT = 1.0
 class Finding:
     """One minimal failing combination for one pair (or for the whole scenario)."""
 
-    kind: str                         # partition | degraded | gap | slo | model
+    kind: str  # partition | degraded | gap | slo | model
     combo: Combo
     pair: tuple[str, str] | None
     detail: str
@@ -70,10 +70,14 @@ class Finding:
         return [e.yaml(f"{self.at:g}s", self.mode, dur) for e in sorted(self.combo)]
 
     def to_json(self) -> dict[str, object]:
-        return {"kind": self.kind, "violation": self.violation,
-                "pair": list(self.pair) if self.pair else None,
-                "elements": [str(e) for e in sorted(self.combo)], "detail": self.detail,
-                "schedule": self.schedule()}
+        return {
+            "kind": self.kind,
+            "violation": self.violation,
+            "pair": list(self.pair) if self.pair else None,
+            "elements": [str(e) for e in sorted(self.combo)],
+            "detail": self.detail,
+            "schedule": self.schedule(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +85,12 @@ class CheckOptions:
     """How :func:`check_topology` searches and judges (the flags of ``netsim check``)."""
 
     max_failures: int = 1
-    gap_target: float | None = None   # None: the scenario's failover_gap SLO, else no target
-    search: str = "auto"              # auto | exhaustive | hypothesis
-    require_preferred: bool = False   # a lost preferred path is a violation too
-    engine: str = "fast"              # data-plane engine of the scenario runs
-    limit: int = EXHAUSTIVE_LIMIT     # auto: exhaustive up to this many combinations
-    table: bool = False               # record every combination's outcome (exhaustive only)
+    gap_target: float | None = None  # None: the scenario's failover_gap SLO, else no target
+    search: str = "auto"  # auto | exhaustive | hypothesis
+    require_preferred: bool = False  # a lost preferred path is a violation too
+    engine: str = "fast"  # data-plane engine of the scenario runs
+    limit: int = EXHAUSTIVE_LIMIT  # auto: exhaustive up to this many combinations
+    table: bool = False  # record every combination's outcome (exhaustive only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,7 @@ class CheckReport:
 
     topology: Topology
     max_failures: int
-    search: str                       # exhaustive | hypothesis
+    search: str  # exhaustive | hypothesis
     combinations: int
     findings: tuple[Finding, ...] = ()
     gap_target: float | None = None
@@ -123,48 +127,74 @@ class CheckReport:
     def to_json(self) -> dict[str, object]:
         space = FailureSpace(self.topology)
         return {
-            "topology": self.topology.name, "file": self.topology.source,
-            "max_failures": self.max_failures, "search": self.search,
-            "combinations": self.combinations, "verified": self.verified,
+            "topology": self.topology.name,
+            "file": self.topology.source,
+            "max_failures": self.max_failures,
+            "search": self.search,
+            "combinations": self.combinations,
+            "verified": self.verified,
             "elements": [str(e) for e in space.elements],
             "pairs": [list(p) for p in space.pairs],
-            "preferred": [{"pair": list(p), "path": list(path or ())}
-                          for p, path in space.baseline.items()],
+            "preferred": [
+                {"pair": list(p), "path": list(path or ())} for p, path in space.baseline.items()
+            ],
             "single_points_of_failure": [
-                {"element": name, "pairs": [{"pair": list(f.pair or ()), "effect": f.kind,
-                                             "detail": f.detail} for f in fs]}
-                for name, fs in self.spofs().items()],
-            "gap_target_s": self.gap_target, "scenario": self.scenario,
-            "slo_runs": self.slo_runs, "gap_bounds": [g.to_json() for g in gap_table(space)],
+                {
+                    "element": name,
+                    "pairs": [
+                        {"pair": list(f.pair or ()), "effect": f.kind, "detail": f.detail}
+                        for f in fs
+                    ],
+                }
+                for name, fs in self.spofs().items()
+            ],
+            "gap_target_s": self.gap_target,
+            "scenario": self.scenario,
+            "slo_runs": self.slo_runs,
+            "gap_bounds": [g.to_json() for g in gap_table(space)],
             "findings": [f.to_json() for f in self.findings],
-            "violations": len(self.violations), "pass": not self.violations,
+            "violations": len(self.violations),
+            "pass": not self.violations,
             "wall_s": round(self.wall_s, 3),
-            **({"combinations_checked": [r.to_json() for r in self.table]}
-               if self.table is not None else {}),
+            **(
+                {"combinations_checked": [r.to_json() for r in self.table]}
+                if self.table is not None
+                else {}
+            ),
         }
 
 
 # ---- phases ------------------------------------------------------------------------------
-def search(space: FailureSpace, k: int, judges: tuple[Judge, ...], how: str = "auto",
-           limit: int = EXHAUSTIVE_LIMIT) -> tuple[Minimal, str]:
+def search(
+    space: FailureSpace,
+    k: int,
+    judges: tuple[Judge, ...],
+    how: str = "auto",
+    limit: int = EXHAUSTIVE_LIMIT,
+) -> tuple[Minimal, str]:
     """Minimal failing combinations, exhaustively when at most ``limit`` combinations."""
     if how == "exhaustive" or (how == "auto" and space.count(k) <= limit):
         return exhaustive(space, k, judges), "exhaustive"
     return guided(space, k, judges), "hypothesis"
 
 
-def describe(space: FailureSpace, combo: Combo, pair: tuple[str, str], kind: str,
-             gap_target: float | None) -> str:
+def describe(
+    space: FailureSpace, combo: Combo, pair: tuple[str, str], kind: str, gap_target: float | None
+) -> str:
     out = space.outcome(combo, pair)
     base = space.baseline[pair] or ()
     pref = min((space.topology.link(n).preference for n in base), default=0)
     if kind == "partition":
         return f"{pair[0]} and {pair[1]} have no path left (partition)"
     if kind == "degraded":
-        return (f"loses the preferred path {' '.join(base)} (preference {pref}); traffic falls "
-                f"back to {' '.join(out.path or ())} (preference {out.preference})")
-    return (f"worst-case failover gap {out.gap_s:.3g}s (all blackhole; {out.gap_down_s:.3g}s "
-            f"if carrier is lost) exceeds {gap_target:g}s")
+        return (
+            f"loses the preferred path {' '.join(base)} (preference {pref}); traffic falls "
+            f"back to {' '.join(out.path or ())} (preference {out.preference})"
+        )
+    return (
+        f"worst-case failover gap {out.gap_s:.3g}s (all blackhole; {out.gap_down_s:.3g}s "
+        f"if carrier is lost) exceeds {gap_target:g}s"
+    )
 
 
 def verify(space: FailureSpace, combos: list[Combo], seed: int = 0) -> list[Finding]:
@@ -179,8 +209,10 @@ def verify(space: FailureSpace, combos: list[Combo], seed: int = 0) -> list[Find
     problems = []
     for combo in combos:
         for mode in ("blackhole", "down"):
-            failures = tuple(Failure(TargetKind(e.kind), e.name, VERIFY_AT, None,
-                                     FailureMode(mode)) for e in sorted(combo))
+            failures = tuple(
+                Failure(TargetKind(e.kind), e.name, VERIFY_AT, None, FailureMode(mode))
+                for e in sorted(combo)
+            )
             until = VERIFY_AT + settle + 1.0
             scenario = Scenario("check", topo, until, 0.0, seed, (), failures)
             trace = control_trace(scenario, until, seed)
@@ -198,11 +230,14 @@ def verify(space: FailureSpace, combos: list[Combo], seed: int = 0) -> list[Find
                 bound = out.gap_s if mode == "blackhole" else out.gap_down_s
                 clean = _clean_since(replay, pair)
                 if clean > VERIFY_AT + bound + bounds.EPS:
-                    found.append(f"{pair[0]}->{pair[1]} left the broken links after "
-                                 f"{clean - VERIFY_AT:.3f}s > bound {bound:.3f}s")
+                    found.append(
+                        f"{pair[0]}->{pair[1]} left the broken links after "
+                        f"{clean - VERIFY_AT:.3f}s > bound {bound:.3f}s"
+                    )
             if found:
-                problems.append(Finding("model", combo, None, "; ".join(found), True, mode,
-                                        VERIFY_AT))
+                problems.append(
+                    Finding("model", combo, None, "; ".join(found), True, mode, VERIFY_AT)
+                )
     return problems
 
 
@@ -217,8 +252,9 @@ def _clean_since(replay: Any, pair: tuple[str, str]) -> float:
     return end
 
 
-def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
-               engine: str = "exact") -> tuple[list[Finding], int]:
+def judge_slos(
+    space: FailureSpace, scenario: Scenario, combos: list[Combo], engine: str = "exact"
+) -> tuple[list[Finding], int]:
     """Inject each relevant combination into ``scenario`` (as blackholes) and judge its SLOs."""
     from netsim.analysis.summary import summarize
     from netsim.sim.engine import build_simulation
@@ -232,11 +268,18 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
     runs = 1
     failed = [s.name for s in base.slos if not s.passed]
     if failed:
-        findings.append(Finding("slo", frozenset(), None, "fails without any failure: "
-                                + ", ".join(failed), True))
-    used = {n for c in scenario.traffic for d in c.dsts
-            for p in ((c.src, d), (d, c.src))
-            for n in (_path(space, p) or ())}
+        findings.append(
+            Finding(
+                "slo", frozenset(), None, "fails without any failure: " + ", ".join(failed), True
+            )
+        )
+    used = {
+        n
+        for c in scenario.traffic
+        for d in c.dsts
+        for p in ((c.src, d), (d, c.src))
+        for n in (_path(space, p) or ())
+    }
     seen: dict[frozenset[str], list[str]] = {}
     for combo in combos:
         broken = bounds.broken_links(space.effects(combo))
@@ -246,17 +289,32 @@ def judge_slos(space: FailureSpace, scenario: Scenario, combos: list[Combo],
             continue
         key = frozenset(broken)
         if key not in seen:
-            fails = tuple(Failure(TargetKind(e.kind), e.name, at, duration,
-                                  FailureMode.BLACKHOLE) for e in sorted(combo))
+            fails = tuple(
+                Failure(TargetKind(e.kind), e.name, at, duration, FailureMode.BLACKHOLE)
+                for e in sorted(combo)
+            )
             run = dataclasses.replace(quiet, failures=fails)
             summary = summarize(build_simulation(run, engine=engine).run(), run)
             runs += 1
-            seen[key] = [f"{s.name} ({s.measured} vs {s.bound.value} {s.target}"
-                         f"{' ' + s.unit if s.unit else ''})"
-                         for s in summary.slos if not s.passed]
+            seen[key] = [
+                f"{s.name} ({s.measured} vs {s.bound.value} {s.target}"
+                f"{' ' + s.unit if s.unit else ''})"
+                for s in summary.slos
+                if not s.passed
+            ]
         if seen[key]:
-            findings.append(Finding("slo", combo, None, "violates " + ", ".join(seen[key]),
-                                    True, "blackhole", at, duration))
+            findings.append(
+                Finding(
+                    "slo",
+                    combo,
+                    None,
+                    "violates " + ", ".join(seen[key]),
+                    True,
+                    "blackhole",
+                    at,
+                    duration,
+                )
+            )
     return findings, runs
 
 
@@ -264,8 +322,9 @@ def _path(space: FailureSpace, pair: tuple[str, str]) -> tuple[str, ...] | None:
     return best_path(space.topology, *pair, frozenset())
 
 
-def check_topology(topology: Topology, options: CheckOptions | None = None,
-                   scenario: Scenario | None = None) -> CheckReport:
+def check_topology(
+    topology: Topology, options: CheckOptions | None = None, scenario: Scenario | None = None
+) -> CheckReport:
     """The library form of ``netsim check`` (see the module docstring)."""
     started = time.perf_counter()
     opts = options or CheckOptions()
@@ -275,31 +334,60 @@ def check_topology(topology: Topology, options: CheckOptions | None = None,
         gap_target = min(gaps) if gaps else None
     space = FailureSpace(topology)
     judges: tuple[Judge, ...] = (outcome_judge,) + (
-        (gap_judge(gap_target),) if gap_target is not None else ())
+        (gap_judge(gap_target),) if gap_target is not None else ()
+    )
     minimal, method = search(space, max_failures, judges, opts.search, opts.limit)
-    findings = [Finding(kind, combo, pair, describe(space, combo, pair, kind, gap_target),
-                        kind != "degraded" or opts.require_preferred,
-                        "blackhole" if kind == "gap" else "down")
-                for pair, kind, combo in minimal.items()]
-    to_verify = sorted({frozenset({e}) for e in space.elements}
-                       | {c for _, _, c in minimal.items()}, key=lambda c: (len(c), sorted(c)))
+    findings = [
+        Finding(
+            kind,
+            combo,
+            pair,
+            describe(space, combo, pair, kind, gap_target),
+            kind != "degraded" or opts.require_preferred,
+            "blackhole" if kind == "gap" else "down",
+        )
+        for pair, kind, combo in minimal.items()
+    ]
+    to_verify = sorted(
+        {frozenset({e}) for e in space.elements} | {c for _, _, c in minimal.items()},
+        key=lambda c: (len(c), sorted(c)),
+    )
     findings += verify(space, to_verify)
-    rows = (tuple(outcome_row(space, c) for c in space.combos(max_failures))
-            if opts.table and method == "exhaustive" else None)
+    rows = (
+        tuple(outcome_row(space, c) for c in space.combos(max_failures))
+        if opts.table and method == "exhaustive"
+        else None
+    )
     slo_runs = 0
     if scenario is not None:
         ends = {(c.src, d) for c in scenario.traffic for d in c.dsts}
         # guided search: too many combinations to simulate; the singles and what it found
         pool = space.combos(max_failures) if method == "exhaustive" else to_verify
-        candidates = [c for c in pool
-                      if all(space.applies(c, p) for p in ends)
-                      and not any(space.outcome(c, p).status == "partition"
-                                  for p in space.pairs if space.applies(c, p))]
+        candidates = [
+            c
+            for c in pool
+            if all(space.applies(c, p) for p in ends)
+            and not any(
+                space.outcome(c, p).status == "partition"
+                for p in space.pairs
+                if space.applies(c, p)
+            )
+        ]
         slo_findings, slo_runs = judge_slos(space, scenario, candidates, engine)
         findings += slo_findings
-    return CheckReport(topology, max_failures, method, space.count(max_failures),
-                       tuple(findings), gap_target, scenario.name if scenario else None,
-                       slo_runs, len(to_verify), time.perf_counter() - started, rows)
+    return CheckReport(
+        topology,
+        max_failures,
+        method,
+        space.count(max_failures),
+        tuple(findings),
+        gap_target,
+        scenario.name if scenario else None,
+        slo_runs,
+        len(to_verify),
+        time.perf_counter() - started,
+        rows,
+    )
 
 
 @dataclass(frozen=True)
@@ -312,17 +400,27 @@ class CombinationRow:
     def to_json(self) -> dict[str, object]:
         def gap(s: float) -> float | None:
             return None if math.isinf(s) else round(s, 3)
-        return {"elements": list(self.elements),
-                "pairs": {p: {"status": o.status, "path": list(o.path or ()),
-                              "gap_s": gap(o.gap_s), "gap_down_s": gap(o.gap_down_s)}
-                          for p, o in self.outcomes.items()}}
+
+        return {
+            "elements": list(self.elements),
+            "pairs": {
+                p: {
+                    "status": o.status,
+                    "path": list(o.path or ()),
+                    "gap_s": gap(o.gap_s),
+                    "gap_down_s": gap(o.gap_down_s),
+                }
+                for p, o in self.outcomes.items()
+            },
+        }
 
 
 def outcome_row(space: FailureSpace, combo: Combo) -> CombinationRow:
     """One combination's outcome for every pair it applies to (``--all``)."""
-    return CombinationRow(tuple(str(e) for e in sorted(combo)),
-                          {f"{p[0]}-{p[1]}": space.outcome(combo, p) for p in space.pairs
-                           if space.applies(combo, p)})
+    return CombinationRow(
+        tuple(str(e) for e in sorted(combo)),
+        {f"{p[0]}-{p[1]}": space.outcome(combo, p) for p in space.pairs if space.applies(combo, p)},
+    )
 
 
 # ---- output ------------------------------------------------------------------------------
@@ -336,8 +434,12 @@ class GapRow:
     down_s: float
 
     def to_json(self) -> dict[str, object]:
-        return {"element": self.element, "pair": list(self.pair),
-                "blackhole_s": self.blackhole_s, "down_s": self.down_s}
+        return {
+            "element": self.element,
+            "pair": list(self.pair),
+            "blackhole_s": self.blackhole_s,
+            "down_s": self.down_s,
+        }
 
 
 def gap_table(space: FailureSpace) -> list[GapRow]:
@@ -349,12 +451,28 @@ def gap_table(space: FailureSpace) -> list[GapRow]:
         hit = [o for o in outs if o.status in ("rerouted", "degraded")]
         if hit:
             worst = max(hit, key=lambda o: o.gap_s)
-            rows.append(GapRow(str(e), worst.pair, round(worst.gap_s, 3),
-                               round(max(o.gap_down_s for o in hit), 3)))
+            rows.append(
+                GapRow(
+                    str(e),
+                    worst.pair,
+                    round(worst.gap_s, 3),
+                    round(max(o.gap_down_s for o in hit), 3),
+                )
+            )
     return rows
 
 
 __all__ = [
-    "EXHAUSTIVE_LIMIT", "VERIFY_AT", "CheckOptions", "CheckReport", "Finding", "check_topology",
-    "describe", "gap_table", "judge_slos", "outcome_row", "search", "verify",
+    "EXHAUSTIVE_LIMIT",
+    "VERIFY_AT",
+    "CheckOptions",
+    "CheckReport",
+    "Finding",
+    "check_topology",
+    "describe",
+    "gap_table",
+    "judge_slos",
+    "outcome_row",
+    "search",
+    "verify",
 ]

@@ -60,10 +60,10 @@ FAILURE_REASONS = (R_DOWN, R_BLACKHOLE, R_NODE, R_NO_ROUTE)
 
 def _fail(name: str, problems: list[str]) -> None:
     if problems:
-        more = (f"\n  ... and {len(problems) - MAX_SHOWN} more"
-                if len(problems) > MAX_SHOWN else "")
-        raise AssertionError(f"{name}: {len(problems)} violation(s)\n  "
-                             + "\n  ".join(problems[:MAX_SHOWN]) + more)
+        more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
+        raise AssertionError(
+            f"{name}: {len(problems)} violation(s)\n  " + "\n  ".join(problems[:MAX_SHOWN]) + more
+        )
 
 
 def _replay(trace: Trace, scenario: Scenario) -> Replay:
@@ -89,9 +89,11 @@ def check_conservation(trace: Trace) -> None:
         idx = np.flatnonzero(mask)
         if len(idx):
             i = int(idx[0])
-            problems.append(f"{len(idx)} attempt(s) {what} (first: row {i}, "
-                            f"{trace.classes[a['cls'][i]]} sent at {t_send[i]:.6f}s, status "
-                            f"{int(status[i])}, reason {REASONS[reason[i]] or 'none'!r})")
+            problems.append(
+                f"{len(idx)} attempt(s) {what} (first: row {i}, "
+                f"{trace.classes[a['cls'][i]]} sent at {t_send[i]:.6f}s, status "
+                f"{int(status[i])}, reason {REASONS[reason[i]] or 'none'!r})"
+            )
 
     rows(~np.isin(status, (OK, LOST, LATE)), "have an unknown status")
     ok, lost, late = status == OK, status == LOST, status == LATE
@@ -101,8 +103,10 @@ def check_conservation(trace: Trace) -> None:
     rows(lost & np.isfinite(t_done), "are lost but have a delivery time")
     rows(late & ~(t_done >= t_send), "are late but have no delivery time")
     rows(late & (reason != R_TIMEOUT), "are late but not marked as timed out")
-    rows((path < 0) & ~(lost & (reason == R_NO_ROUTE)), "have no path but are not lost "
-         "for lack of a route")
+    rows(
+        (path < 0) & ~(lost & (reason == R_NO_ROUTE)),
+        "have no path but are not lost for lack of a route",
+    )
     rows((t_send < 0) | (t_send > trace.duration + 1e-9), "were sent outside the run")
     if len(a):
         cls, dst, req, att = a["cls"], a["dst"], a["req"], a["attempt"]
@@ -115,10 +119,14 @@ def check_conservation(trace: Trace) -> None:
         new_req = new_flow | np.r_[True, r[1:] != r[:-1]]
         # within a flow, request ids run 0, 1, 2, ...; within a request, attempts too
         rows((new_flow & (r != 0))[back], "start their flow with a request id other than 0")
-        rows((new_req & ~new_flow & (np.r_[0, np.diff(r)] != 1))[back],
-             "follow a hole in their flow's request ids")
-        rows(((new_req & (k != 0)) | (~new_req & (np.r_[0, np.diff(k)] != 1)))[back],
-             "have attempt numbers out of sequence")
+        rows(
+            (new_req & ~new_flow & (np.r_[0, np.diff(r)] != 1))[back],
+            "follow a hole in their flow's request ids",
+        )
+        rows(
+            ((new_req & (k != 0)) | (~new_req & (np.r_[0, np.diff(k)] != 1)))[back],
+            "have attempt numbers out of sequence",
+        )
     _fail("conservation", problems)
 
 
@@ -127,24 +135,36 @@ def check_link_states(trace: Trace, scenario: Scenario) -> None:
     """Each link's data-plane mode is the most severe impairment the schedule puts on it."""
     replay = _replay(trace, scenario)
     topo = scenario.topology
-    effects = [(f, bounds.failure_effects(topo, f.target, f.name, f.mode))
-               for f in replay.failures]
-    instants = sorted({f.at for f in replay.failures}
-                      | {f.repaired_at for f in replay.failures if f.repaired_at is not None})
+    effects = [(f, bounds.failure_effects(topo, f.target, f.name, f.mode)) for f in replay.failures]
+    instants = sorted(
+        {f.at for f in replay.failures}
+        | {f.repaired_at for f in replay.failures if f.repaired_at is not None}
+    )
     problems = []
     for t in instants:
-        active = [eff for f, eff in effects
-                  if f.at <= t and (f.repaired_at is None or t < f.repaired_at)]
+        active = [
+            eff for f, eff in effects if f.at <= t and (f.repaired_at is None or t < f.repaired_at)
+        ]
         expected = bounds.merge_effects(active)
         for link in topo.links:
             want = expected.get(link.name, "up")
             got = replay.mode_at(link.name, t)
             if got != want:
-                causes = [f.label for f, eff in effects if link.name in eff and f.at <= t
-                          and (f.repaired_at is None or t < f.repaired_at)]
-                problems.append(f"at {t:g}s {link.name} is {got}, expected {want}"
-                                + (f" (because of {'; '.join(causes)})" if causes else
-                                   " (no failure is active on it)"))
+                causes = [
+                    f.label
+                    for f, eff in effects
+                    if link.name in eff
+                    and f.at <= t
+                    and (f.repaired_at is None or t < f.repaired_at)
+                ]
+                problems.append(
+                    f"at {t:g}s {link.name} is {got}, expected {want}"
+                    + (
+                        f" (because of {'; '.join(causes)})"
+                        if causes
+                        else " (no failure is active on it)"
+                    )
+                )
     _fail("link states", problems)
 
 
@@ -168,13 +188,13 @@ def check_no_delivery_over_broken_links(trace: Trace, scenario: Scenario) -> Non
                     problems.append(
                         f"{int(bad.sum())} attempt(s) delivered over {name} while it was "
                         f"{replay.mode_at(name, start)} [{start:g}s, {end:g}s) "
-                        f"(first sent at {t_send[i]:.6f}s via {' '.join(links)})")
+                        f"(first sent at {t_send[i]:.6f}s via {' '.join(links)})"
+                    )
     _fail("no delivery over broken links", problems)
 
 
 # ---- settled routes --------------------------------------------------------------------
-def check_settled_routes(trace: Trace, scenario: Scenario, settle: float | None = None
-                         ) -> None:
+def check_settled_routes(trace: Trace, scenario: Scenario, settle: float | None = None) -> None:
     """Once the last change is older than ``settle`` (default :func:`bounds.settle_bound`),
     every pair the surviving graph connects is routed over its preferred path; the route
     table holds still until the next change; traffic sent then follows it, and none of it is
@@ -196,24 +216,30 @@ def check_settled_routes(trace: Trace, scenario: Scenario, settle: float | None 
         problems += [f"{label}: {p}" for p in route_problems(topo, routes, broken)]
         moved = [t for t in replay.route_times if start < t < end]
         if moved:
-            problems.append(f"{label}: routes changed at {moved[0]:g}s although nothing "
-                            "had changed for the settle bound")
+            problems.append(
+                f"{label}: routes changed at {moved[0]:g}s although nothing "
+                "had changed for the settle bound"
+            )
         sel = (a["t_send"] >= start) & (horizon < end)
         for i in np.flatnonzero(sel & (a["path"] >= 0)):
             want = routes.get((src[i], dst[i]))
             got = trace.paths[a["path"][i]]
             if got != want:
-                problems.append(f"{label}: {trace.classes[a['cls'][i]]} {src[i]}->{dst[i]} "
-                                f"sent at {a['t_send'][i]:.6f}s took {' '.join(got)}, but "
-                                f"the route was {' '.join(want or ('none',))}")
+                problems.append(
+                    f"{label}: {trace.classes[a['cls'][i]]} {src[i]}->{dst[i]} "
+                    f"sent at {a['t_send'][i]:.6f}s took {' '.join(got)}, but "
+                    f"the route was {' '.join(want or ('none',))}"
+                )
                 break
         lost = sel & (a["status"] == LOST) & np.isin(a["reason"], FAILURE_REASONS)
         for i in np.flatnonzero(lost):
             if preferred_rank(topo, src[i], dst[i], broken) is not None:
-                problems.append(f"{label}: {trace.classes[a['cls'][i]]} {src[i]}->{dst[i]} "
-                                f"sent at {a['t_send'][i]:.6f}s was lost "
-                                f"({REASONS[a['reason'][i]]}) although the network had "
-                                "settled with a path left")
+                problems.append(
+                    f"{label}: {trace.classes[a['cls'][i]]} {src[i]}->{dst[i]} "
+                    f"sent at {a['t_send'][i]:.6f}s was lost "
+                    f"({REASONS[a['reason'][i]]}) although the network had "
+                    "settled with a path left"
+                )
                 break
     _fail("settled routes", problems)
 
@@ -223,13 +249,14 @@ def check_settled_routes(trace: Trace, scenario: Scenario, settle: float | None 
 class _Window:
     id: int
     at: float
-    own_end: float        # at + min(duration, failover bound)
-    influence: float      # at + duration + re-establishment: out of the routes until then
+    own_end: float  # at + min(duration, failover bound)
+    influence: float  # at + duration + re-establishment: out of the routes until then
     effects: dict[str, str]
 
 
-def failure_windows(replay: Replay, scenario: Scenario, pairs: set[Pair]
-                    ) -> dict[int, tuple[float, bool]]:
+def failure_windows(
+    replay: Replay, scenario: Scenario, pairs: set[Pair]
+) -> dict[int, tuple[float, bool]]:
     """For each non-loss failure: (latest end of the gap it may cause, isolated?).
 
     A failure on its own ends its gap by ``at + min(duration, bound)``, where the bound is
@@ -246,8 +273,14 @@ def failure_windows(replay: Replay, scenario: Scenario, pairs: set[Pair]
             continue
         eff = bounds.failure_effects(topo, f.target, f.name, f.mode)
         routed = {n: m for n, m in eff.items() if n not in topo.underlay_links}
-        bound = max((bounds.failover_bound(topo.link(n), m) for n, m in routed.items()
-                     if m in bounds.BROKEN), default=0.0)
+        bound = max(
+            (
+                bounds.failover_bound(topo.link(n), m)
+                for n, m in routed.items()
+                if m in bounds.BROKEN
+            ),
+            default=0.0,
+        )
         dur = math.inf if f.repaired_at is None else f.repaired_at - f.at
         reest = max((topo.link(n).bgp.reestablish for n in routed), default=0.0)
         items.append(_Window(f.id, f.at, f.at + min(dur, bound), f.at + dur + reest, eff))
@@ -261,9 +294,11 @@ def failure_windows(replay: Replay, scenario: Scenario, pairs: set[Pair]
     out: dict[int, tuple[float, bool]] = {}
     for cluster in clusters:
         broken = bounds.broken_links(bounds.merge_effects(w.effects for w in cluster))
-        partitioned = any(preferred_rank(topo, s, d, broken) is None
-                          and preferred_rank(topo, s, d, frozenset()) is not None
-                          for s, d in pairs)
+        partitioned = any(
+            preferred_rank(topo, s, d, broken) is None
+            and preferred_rank(topo, s, d, frozenset()) is not None
+            for s, d in pairs
+        )
         end = max(w.influence if partitioned else w.own_end for w in cluster)
         for w in cluster:
             out[w.id] = (end, len(cluster) == 1 and not partitioned)
@@ -286,8 +321,11 @@ def check_failover_gaps(trace: Trace, scenario: Scenario) -> None:
     pairs = {(c.src, d) for c in scenario.traffic for d in c.dsts}
     windows = failure_windows(replay, scenario, pairs)
     a = trace.attempts
-    counts = np.bincount(a["cls"].astype(np.int64) * 65536 + a["dst"].astype(np.int64)) \
-        if len(a) else np.zeros(1)
+    counts = (
+        np.bincount(a["cls"].astype(np.int64) * 65536 + a["dst"].astype(np.int64))
+        if len(a)
+        else np.zeros(1)
+    )
     spacing = trace.duration / max(1, int(counts[counts > 0].min())) if len(a) else 0.0
     slack = 32 * spacing + 0.1
     problems = []
@@ -299,9 +337,11 @@ def check_failover_gaps(trace: Trace, scenario: Scenario) -> None:
         at = rec.failed_at_s
         allowed = min(end, trace.duration) - at + slack
         if result.gap_s > allowed:
-            problems.append(f"{rec.target.value} {rec.subject} ({rec.mode}) at {at:g}s: "
-                            f"gap {result.gap_s:.3f}s exceeds the bound {allowed:.3f}s "
-                            f"(window end {end:g}s + slack {slack:.3f}s)")
+            problems.append(
+                f"{rec.target.value} {rec.subject} ({rec.mode}) at {at:g}s: "
+                f"gap {result.gap_s:.3f}s exceeds the bound {allowed:.3f}s "
+                f"(window end {end:g}s + slack {slack:.3f}s)"
+            )
         if not isolated:
             continue
         eff = bounds.failure_effects(topo, rec.target, rec.subject, rec.mode)
@@ -313,14 +353,18 @@ def check_failover_gaps(trace: Trace, scenario: Scenario) -> None:
         ceil = min(bounds.detection_bound(x, m) for x, m in hit)
         took = rec.detected_at_s - at
         if not floor - bounds.EPS <= took <= ceil + bounds.EPS:
-            problems.append(f"{rec.subject} ({rec.mode}) at {at:g}s: detected after "
-                            f"{took:.3f}s, outside [{floor:.3f}, {ceil:.3f}]s")
+            problems.append(
+                f"{rec.subject} ({rec.mode}) at {at:g}s: detected after "
+                f"{took:.3f}s, outside [{floor:.3f}, {ceil:.3f}]s"
+            )
         routed = [(x, m) for x, m in hit if x.name not in topo.underlay_links]
         if routed and rec.switched_at_s is not None and rec.repaired_at_s is None:
             worst = max(bounds.failover_bound(x, m) for x, m in routed)
             if rec.switched_at_s - at > worst + bounds.EPS:
-                problems.append(f"{rec.subject} ({rec.mode}) at {at:g}s: switched after "
-                                f"{rec.switched_at_s - at:.3f}s > bound {worst:.3f}s")
+                problems.append(
+                    f"{rec.subject} ({rec.mode}) at {at:g}s: switched after "
+                    f"{rec.switched_at_s - at:.3f}s > bound {worst:.3f}s"
+                )
     _fail("failover gaps", problems)
 
 
@@ -337,30 +381,35 @@ def check_restoration(trace: Trace, scenario: Scenario) -> None:
     detected = [(e.time, e.subject) for e in trace.events if e.kind == "detected"]
     for t, name in restored:
         if replay.mode_at(name, t) in bounds.BROKEN:
-            problems.append(f"{name} was restored at {t:g}s while it was "
-                            f"{replay.mode_at(name, t)}")
+            problems.append(f"{name} was restored at {t:g}s while it was {replay.mode_at(name, t)}")
             continue
         ends = [end for _, end in replay.broken_intervals(name) if end <= t + bounds.EPS]
         wait = topo.link(name).bgp.reestablish
         if not ends or t - ends[-1] < wait - bounds.EPS:
             since = f"{t - ends[-1]:.3f}s after its repair" if ends else "without a repair"
-            problems.append(f"{name} was restored at {t:g}s, {since}; re-establishment takes "
-                            f"{wait:g}s")
+            problems.append(
+                f"{name} was restored at {t:g}s, {since}; re-establishment takes {wait:g}s"
+            )
     for name in {link.name for link in topo.routed_links}:
         for start, end in replay.broken_intervals(name):
             due = end + topo.link(name).bgp.reestablish
-            if due > trace.duration or any(s <= due + bounds.EPS and e > end
-                                           for s, e in replay.broken_intervals(name)):
+            if due > trace.duration or any(
+                s <= due + bounds.EPS and e > end for s, e in replay.broken_intervals(name)
+            ):
                 continue
             # Routed around: detected while broken, then switched. A "switched" named after
             # a link that was never detected is a withdrawal its repair let through.
-            if not any(start - bounds.EPS <= t <= end + bounds.EPS
-                       for t, n in detected if n == name):
+            if not any(
+                start - bounds.EPS <= t <= end + bounds.EPS for t, n in detected if n == name
+            ):
                 continue
             if any(start <= t < due for t, n in switched if n == name) and not any(
-                    abs(t - due) <= bounds.EPS for t, n in restored if n == name):
-                problems.append(f"{name} was repaired at {end:g}s but not restored at "
-                                f"{due:g}s (after re-establishment)")
+                abs(t - due) <= bounds.EPS for t, n in restored if n == name
+            ):
+                problems.append(
+                    f"{name} was repaired at {end:g}s but not restored at "
+                    f"{due:g}s (after re-establishment)"
+                )
     baseline = replay.route_tables[0]
     routed = {link.name for link in topo.routed_links}
     for start, end in replay.quiescent_windows(bounds.settle_bound(topo) + bounds.EPS):
@@ -370,10 +419,12 @@ def check_restoration(trace: Trace, scenario: Scenario) -> None:
         diff = sorted(p for p in baseline if now.get(p) != baseline[p])
         if diff:
             s, d = diff[0]
-            problems.append(f"in [{start:g}s, {end:g}s) nothing is broken but {len(diff)} "
-                            f"pair(s) are off their preferred path (e.g. {s}->{d} on "
-                            f"{' '.join(now.get(diff[0]) or ('none',))}, preferred "
-                            f"{' '.join(baseline[diff[0]] or ('none',))})")
+            problems.append(
+                f"in [{start:g}s, {end:g}s) nothing is broken but {len(diff)} "
+                f"pair(s) are off their preferred path (e.g. {s}->{d} on "
+                f"{' '.join(now.get(diff[0]) or ('none',))}, preferred "
+                f"{' '.join(baseline[diff[0]] or ('none',))})"
+            )
     _fail("restoration", problems)
 
 
@@ -407,7 +458,14 @@ def check_trace(trace: Trace, scenario: Scenario) -> None:
 
 
 __all__ = [
-    "TRACE_INVARIANTS", "check_conservation", "check_failover_gaps", "check_link_states",
-    "check_no_delivery_over_broken_links", "check_restoration", "check_settled_routes",
-    "check_trace", "failure_windows", "trace_violations",
+    "TRACE_INVARIANTS",
+    "check_conservation",
+    "check_failover_gaps",
+    "check_link_states",
+    "check_no_delivery_over_broken_links",
+    "check_restoration",
+    "check_settled_routes",
+    "check_trace",
+    "failure_windows",
+    "trace_violations",
 ]

@@ -35,10 +35,14 @@ def check_same_trace(a: Trace, b: Trace) -> None:
     problems = []
     if a.timeline_jsonl() != b.timeline_jsonl():
         ea, eb = a.timeline_jsonl().splitlines(), b.timeline_jsonl().splitlines()
-        first = next((i for i, (x, y) in enumerate(zip(ea, eb, strict=False)) if x != y),
-                     min(len(ea), len(eb)))
-        problems.append(f"event {first} differs: {ea[first] if first < len(ea) else '-'} vs "
-                        f"{eb[first] if first < len(eb) else '-'}")
+        first = next(
+            (i for i, (x, y) in enumerate(zip(ea, eb, strict=False)) if x != y),
+            min(len(ea), len(eb)),
+        )
+        problems.append(
+            f"event {first} differs: {ea[first] if first < len(ea) else '-'} vs "
+            f"{eb[first] if first < len(eb) else '-'}"
+        )
     if len(a.attempts) != len(b.attempts):
         problems.append(f"{len(a.attempts)} vs {len(b.attempts)} attempts")
     else:
@@ -46,11 +50,18 @@ def check_same_trace(a: Trace, b: Trace) -> None:
             x, y = a.attempts[name], b.attempts[name]
             same = np.array_equal(x, y, equal_nan=bool(np.issubdtype(x.dtype, np.floating)))
             if not same:
-                i = int(np.flatnonzero(~((x == y) | (np.isnan(x) & np.isnan(y))
-                                         if np.issubdtype(x.dtype, np.floating)
-                                         else x == y))[0])
-                problems.append(f"attempt column {name} differs first at row {i}: "
-                                f"{x[i]!r} vs {y[i]!r}")
+                i = int(
+                    np.flatnonzero(
+                        ~(
+                            (x == y) | (np.isnan(x) & np.isnan(y))
+                            if np.issubdtype(x.dtype, np.floating)
+                            else x == y
+                        )
+                    )[0]
+                )
+                problems.append(
+                    f"attempt column {name} differs first at row {i}: {x[i]!r} vs {y[i]!r}"
+                )
     if a.paths != b.paths:
         problems.append("path tables differ")
     if a.link_bytes != b.link_bytes:
@@ -92,16 +103,19 @@ def disjoint(extra: Failure, scenario: Scenario) -> bool:
     return True
 
 
-def check_adding_failure_monotone(scenario: Scenario, extra: Failure, seed: int | None = None
-                                  ) -> tuple[int, int]:
+def check_adding_failure_monotone(
+    scenario: Scenario, extra: Failure, seed: int | None = None
+) -> tuple[int, int]:
     """Assert ``delivered(scenario + extra) <= delivered(scenario)`` under one seed.
 
     Returns both counts. ``extra`` must be :func:`disjoint` from the scenario's failures
     (see the module docstring for why overlapping failures may legitimately help).
     """
     if not disjoint(extra, scenario):
-        raise ValueError("the extra failure overlaps another one (or is loss:p); "
-                         "monotonicity is not a property of such schedules")
+        raise ValueError(
+            "the extra failure overlaps another one (or is loss:p); "
+            "monotonicity is not a property of such schedules"
+        )
     base = build_simulation(scenario, seed).run()
     more = dataclasses.replace(scenario, failures=(*scenario.failures, extra))
     worse = build_simulation(more, seed).run()
@@ -110,9 +124,15 @@ def check_adding_failure_monotone(scenario: Scenario, extra: Failure, seed: int 
         raise AssertionError(
             f"adding {extra.target.value} {extra.name} ({extra.mode.value}) at {extra.at:g}s "
             f"for {extra.duration}s increased deliveries from {n_base} to {n_more} "
-            f"(seed {seed if seed is not None else scenario.seed})")
+            f"(seed {seed if seed is not None else scenario.seed})"
+        )
     return n_base, n_more
 
 
-__all__ = ["check_adding_failure_monotone", "check_deterministic", "check_same_trace",
-           "delivered", "disjoint"]
+__all__ = [
+    "check_adding_failure_monotone",
+    "check_deterministic",
+    "check_same_trace",
+    "delivered",
+    "disjoint",
+]

@@ -62,8 +62,9 @@ def _graphs(topology: Topology, broken: frozenset[str]) -> tuple[tuple[int, nx.M
     return tuple(out)
 
 
-def preferred_rank(topology: Topology, src: str, dst: str, broken: frozenset[str]
-                   ) -> tuple[int, int] | None:
+def preferred_rank(
+    topology: Topology, src: str, dst: str, broken: frozenset[str]
+) -> tuple[int, int] | None:
     """(preference, hops) of the best usable ``src -> dst`` path, or None if there is none."""
     for pref, g in _graphs(topology, frozenset(broken)):
         if nx.has_path(g, src, dst):
@@ -71,8 +72,9 @@ def preferred_rank(topology: Topology, src: str, dst: str, broken: frozenset[str
     return None
 
 
-def example_path(topology: Topology, src: str, dst: str, broken: frozenset[str]
-                 ) -> tuple[str, ...] | None:
+def example_path(
+    topology: Topology, src: str, dst: str, broken: frozenset[str]
+) -> tuple[str, ...] | None:
     """One path of :func:`preferred_rank` (link names), for messages."""
     rank = preferred_rank(topology, src, dst, broken)
     if rank is None:
@@ -80,13 +82,13 @@ def example_path(topology: Topology, src: str, dst: str, broken: frozenset[str]
     for pref, g in _graphs(topology, frozenset(broken)):
         if pref == rank[0]:
             nodes = nx.shortest_path(g, src, dst)
-            return tuple(sorted(g.get_edge_data(a, b))[0]
-                         for a, b in itertools.pairwise(nodes))
+            return tuple(sorted(g.get_edge_data(a, b))[0] for a, b in itertools.pairwise(nodes))
     return None
 
 
-def path_problem(topology: Topology, src: str, dst: str, path: Iterable[str],
-                 broken: frozenset[str]) -> str | None:
+def path_problem(
+    topology: Topology, src: str, dst: str, path: Iterable[str], broken: frozenset[str]
+) -> str | None:
     """Why ``path`` is not a usable ``src -> dst`` path, or None if it is one."""
     routed = {link.name for link in topology.routed_links}
     node, seen = src, {src}
@@ -107,9 +109,12 @@ def path_problem(topology: Topology, src: str, dst: str, path: Iterable[str],
     return None
 
 
-def route_problems(topology: Topology, routes: Mapping[Pair, tuple[str, ...] | None],
-                   broken: frozenset[str], pairs: Iterable[Pair] | None = None,
-                   ) -> list[str]:
+def route_problems(
+    topology: Topology,
+    routes: Mapping[Pair, tuple[str, ...] | None],
+    broken: frozenset[str],
+    pairs: Iterable[Pair] | None = None,
+) -> list[str]:
     """Every way ``routes`` break the routing invariant, one sentence per pair."""
     problems = []
     for src, dst in sorted(pairs if pairs is not None else routes):
@@ -118,8 +123,9 @@ def route_problems(topology: Topology, routes: Mapping[Pair, tuple[str, ...] | N
         where = f"{src}->{dst}"
         if rank is None:
             if path:
-                problems.append(f"{where} is routed over {' '.join(path)} although no path "
-                                "survives")
+                problems.append(
+                    f"{where} is routed over {' '.join(path)} although no path survives"
+                )
             continue
         if not path:
             ex = example_path(topology, src, dst, broken)
@@ -135,7 +141,8 @@ def route_problems(topology: Topology, routes: Mapping[Pair, tuple[str, ...] | N
             problems.append(
                 f"{where} uses {' '.join(path)} (preference {got[0]}, {got[1]} hops) but a "
                 f"path of preference {rank[0]} with {rank[1]} hops survives "
-                f"(e.g. {' '.join(ex or ())})")
+                f"(e.g. {' '.join(ex or ())})"
+            )
     return problems
 
 
@@ -148,20 +155,31 @@ def _raise(problems: list[str], what: str, context: str = "") -> None:
     raise AssertionError(head + "\n  " + "\n  ".join(shown) + more)
 
 
-def check_routes(topology: Topology, routes: Mapping[Pair, tuple[str, ...] | None],
-                 broken: frozenset[str] | set[str], pairs: Iterable[Pair] | None = None,
-                 context: str = "") -> None:
+def check_routes(
+    topology: Topology,
+    routes: Mapping[Pair, tuple[str, ...] | None],
+    broken: frozenset[str] | set[str],
+    pairs: Iterable[Pair] | None = None,
+    context: str = "",
+) -> None:
     """Assert that ``routes`` are the preferred surviving paths when ``broken`` links fail.
 
     ``routes`` maps (src, dst) to a tuple of link names (or None for no route); ``pairs``
     defaults to the keys of ``routes``. Ties between equally good paths are not judged.
     """
-    _raise(route_problems(topology, routes, frozenset(broken), pairs),
-           "route(s) break the routing invariant", context)
+    _raise(
+        route_problems(topology, routes, frozenset(broken), pairs),
+        "route(s) break the routing invariant",
+        context,
+    )
 
 
-def check_reachability(topology: Topology, reachable: Mapping[Pair, bool],
-                       broken: frozenset[str] | set[str], context: str = "") -> None:
+def check_reachability(
+    topology: Topology,
+    reachable: Mapping[Pair, bool],
+    broken: frozenset[str] | set[str],
+    context: str = "",
+) -> None:
     """Assert that a pair is reachable exactly when the surviving routed graph connects it.
 
     The hook for engines that observe only reachability (the lab's probes): ``reachable``
@@ -172,13 +190,20 @@ def check_reachability(topology: Topology, reachable: Mapping[Pair, bool],
         connected = preferred_rank(topology, src, dst, frozenset(broken)) is not None
         if connected and not ok:
             ex = example_path(topology, src, dst, frozenset(broken))
-            problems.append(f"{src}->{dst} is unreachable although {' '.join(ex or ())} "
-                            "survives")
+            problems.append(f"{src}->{dst} is unreachable although {' '.join(ex or ())} survives")
         elif ok and not connected:
-            problems.append(f"{src}->{dst} is reachable although the model has no path left "
-                            f"(broken: {', '.join(sorted(broken))})")
+            problems.append(
+                f"{src}->{dst} is reachable although the model has no path left "
+                f"(broken: {', '.join(sorted(broken))})"
+            )
     _raise(problems, "pair(s) break the reachability invariant", context)
 
 
-__all__ = ["check_reachability", "check_routes", "example_path", "path_problem",
-           "preferred_rank", "route_problems"]
+__all__ = [
+    "check_reachability",
+    "check_routes",
+    "example_path",
+    "path_problem",
+    "preferred_rank",
+    "route_problems",
+]

@@ -34,7 +34,7 @@ class ScheduledFailure:
     id: int
     target: str
     name: str
-    mode: str                 # down | blackhole | loss
+    mode: str  # down | blackhole | loss
     loss: float
     at: float
     repaired_at: float | None
@@ -63,8 +63,9 @@ class Replay:
         for link in topology.links:
             replay.modes[link.name] = ([0.0], ["up"])
         names = topology.node_names
-        table: Routes = {(a, b): best_path(topology, a, b, frozenset())
-                         for a in names for b in names if a != b}
+        table: Routes = {
+            (a, b): best_path(topology, a, b, frozenset()) for a in names for b in names if a != b
+        }
         replay.route_times, replay.route_tables = [0.0], [table]
         repairs: dict[int, float] = {}
         raw: list[tuple[float, dict[str, object], str]] = []
@@ -89,9 +90,17 @@ class Replay:
                 repairs[int(e.attrs["id"])] = e.time
         for at, attrs, subject in raw:
             fid = int(attrs["id"])  # type: ignore[call-overload]
-            replay.failures.append(ScheduledFailure(
-                fid, str(attrs["target"]), subject, str(attrs["mode"]),
-                float(attrs.get("loss", 0.0) or 0.0), at, repairs.get(fid)))  # type: ignore[arg-type]
+            replay.failures.append(
+                ScheduledFailure(
+                    fid,
+                    str(attrs["target"]),
+                    subject,
+                    str(attrs["mode"]),
+                    float(attrs.get("loss", 0.0) or 0.0),  # type: ignore[arg-type]
+                    at,
+                    repairs.get(fid),
+                )
+            )
         return replay
 
     # ---- link modes ------------------------------------------------------------------
@@ -129,8 +138,9 @@ class Replay:
         ``settle`` after a change and ends at the next change (or the end of the run).
         """
         routed = {link.name for link in self.topology.routed_links}
-        changes = sorted({t for name, (times, _) in self.modes.items() if name in routed
-                          for t in times[1:]})
+        changes = sorted(
+            {t for name, (times, _) in self.modes.items() if name in routed for t in times[1:]}
+        )
         end = self.trace.duration
         windows = []
         first = changes[0] if changes else end

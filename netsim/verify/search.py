@@ -62,9 +62,11 @@ Combo = frozenset[Element]
 
 def elements_of(topology: Topology) -> tuple[Element, ...]:
     """Every link, node and group of ``topology``."""
-    return (*(Element("link", x.name) for x in topology.links),
-            *(Element("node", n) for n in topology.node_names),
-            *(Element("group", g.name) for g in topology.groups))
+    return (
+        *(Element("link", x.name) for x in topology.links),
+        *(Element("node", n) for n in topology.node_names),
+        *(Element("group", g.name) for g in topology.groups),
+    )
 
 
 def label(combo: Combo) -> str:
@@ -76,11 +78,11 @@ class Outcome:
     """What a combination does to one pair."""
 
     pair: Pair
-    status: str                  # one of OUTCOMES
-    path: Path | None            # the best surviving path
+    status: str  # one of OUTCOMES
+    path: Path | None  # the best surviving path
     preference: int | None
-    gap_s: float                 # worst case with every failure a blackhole (inf: partition)
-    gap_down_s: float            # worst case with every failure a carrier loss
+    gap_s: float  # worst case with every failure a blackhole (inf: partition)
+    gap_down_s: float  # worst case with every failure a carrier loss
 
 
 @dataclass
@@ -90,13 +92,14 @@ class FailureSpace:
     topology: Topology
     pairs: tuple[Pair, ...] = ()
     _effects: dict[tuple[Combo, str], dict[str, str]] = field(default_factory=dict)
-    _outcomes: dict[tuple[Pair, frozenset[tuple[str, str]], frozenset[tuple[str, str]]],
-                    Outcome] = field(default_factory=dict)
+    _outcomes: dict[
+        tuple[Pair, frozenset[tuple[str, str]], frozenset[tuple[str, str]]], Outcome
+    ] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.pairs:
             ends = self.topology.endpoints_of()
-            self.pairs = tuple((a, b) for i, a in enumerate(ends) for b in ends[i + 1:])
+            self.pairs = tuple((a, b) for i, a in enumerate(ends) for b in ends[i + 1 :])
 
     @cached_property
     def elements(self) -> tuple[Element, ...]:
@@ -121,7 +124,8 @@ class FailureSpace:
         key = (combo, mode)
         if key not in self._effects:
             self._effects[key] = bounds.merge_effects(
-                bounds.failure_effects(self.topology, e.kind, e.name, mode) for e in combo)
+                bounds.failure_effects(self.topology, e.kind, e.name, mode) for e in combo
+            )
         return self._effects[key]
 
     def outcome(self, combo: Combo, pair: Pair) -> Outcome:
@@ -152,8 +156,10 @@ class FailureSpace:
     def _both_ways(self, pair: tuple[str, str], effects: dict[str, str]) -> float:
         """A pair loses traffic while either direction does (requests and responses)."""
         a, b = pair
-        return max(bounds.worst_case_gap(self.topology, a, b, effects)[0],
-                   bounds.worst_case_gap(self.topology, b, a, effects)[0])
+        return max(
+            bounds.worst_case_gap(self.topology, a, b, effects)[0],
+            bounds.worst_case_gap(self.topology, b, a, effects)[0],
+        )
 
     def count(self, k: int) -> int:
         n = len(self.elements)
@@ -177,9 +183,11 @@ def outcome_judge(space: FailureSpace, combo: Combo, pair: Pair) -> str | None:
 
 def gap_judge(limit: float) -> Judge:
     """``gap`` when the worst-case failover gap exceeds ``limit`` (and the pair survives)."""
+
     def judge(space: FailureSpace, combo: Combo, pair: Pair) -> str | None:
         out = space.outcome(combo, pair)
         return "gap" if out.status != "partition" and out.gap_s > limit else None
+
     return judge
 
 
@@ -196,8 +204,10 @@ class Minimal:
         self.found.setdefault((pair, kind), []).append(combo)
 
     def items(self) -> list[tuple[Pair, str, Combo]]:
-        return sorted(((p, k, c) for (p, k), cs in self.found.items() for c in cs),
-                      key=lambda x: (len(x[2]), x[0], x[1], sorted(x[2])))
+        return sorted(
+            ((p, k, c) for (p, k), cs in self.found.items() for c in cs),
+            key=lambda x: (len(x[2]), x[0], x[1], sorted(x[2])),
+        )
 
 
 # A degraded pair is already covered by a subset that partitions it, and so on.
@@ -231,8 +241,7 @@ def shrink(space: FailureSpace, combo: Combo, pair: Pair, kind: str, judge: Judg
     return combo
 
 
-def guided(space: FailureSpace, k: int, judges: tuple[Judge, ...], budget: int = 5000
-           ) -> Minimal:
+def guided(space: FailureSpace, k: int, judges: tuple[Judge, ...], budget: int = 5000) -> Minimal:
     """Hypothesis-guided search for minimal failing combinations of up to ``k`` elements.
 
     Hypothesis draws combinations (``derandomize``: the same search every time) and is
@@ -242,11 +251,18 @@ def guided(space: FailureSpace, k: int, judges: tuple[Judge, ...], budget: int =
     exhaustive: it stops after ``budget`` examples.
     """
     minimal = Minimal()
-    combos = st.lists(st.sampled_from(space.elements), min_size=1, max_size=k,
-                      unique=True).map(frozenset)
+    combos = st.lists(st.sampled_from(space.elements), min_size=1, max_size=k, unique=True).map(
+        frozenset
+    )
 
-    @settings(max_examples=budget, derandomize=True, database=None, deadline=None,
-              phases=[Phase.generate, Phase.target], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=budget,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate, Phase.target],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(combos)
     def explore(combo: Combo) -> None:
         score = 0
@@ -264,6 +280,20 @@ def guided(space: FailureSpace, k: int, judges: tuple[Judge, ...], budget: int =
     return minimal
 
 
-__all__ = ["COVERS", "OUTCOMES", "Combo", "Element", "FailureSpace", "Judge", "Minimal",
-           "Outcome", "elements_of", "exhaustive", "gap_judge", "guided", "label",
-           "outcome_judge", "shrink"]
+__all__ = [
+    "COVERS",
+    "OUTCOMES",
+    "Combo",
+    "Element",
+    "FailureSpace",
+    "Judge",
+    "Minimal",
+    "Outcome",
+    "elements_of",
+    "exhaustive",
+    "gap_judge",
+    "guided",
+    "label",
+    "outcome_judge",
+    "shrink",
+]

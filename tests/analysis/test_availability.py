@@ -20,21 +20,39 @@ from netsim.cli.main import main
 from netsim.model.dist import Dist
 from netsim.model.topology import Bfd, Bgp, Group, Link, LinkKind, Node, Role, Topology
 
-A = 100.0 / 110.0      # availability of every element below
+A = 100.0 / 110.0  # availability of every element below
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _link(name: str, a: str, b: str, pref: int = 100, *, mtbf: float | None = 100 * 3600.0,
-          detect: float = 1e-6, convergence: float = 0.0) -> Link:
-    return Link(name, LinkKind.INTERCONNECT, (a, b), 1e9, Dist.constant(0.001),
-                Dist.constant(convergence), pref, Bgp(30.0, 90.0, 0.0), mtbf=mtbf,
-                mttr=Dist.constant(10 * 3600.0), bfd=Bfd(detect, 1))
+def _link(
+    name: str,
+    a: str,
+    b: str,
+    pref: int = 100,
+    *,
+    mtbf: float | None = 100 * 3600.0,
+    detect: float = 1e-6,
+    convergence: float = 0.0,
+) -> Link:
+    return Link(
+        name,
+        LinkKind.INTERCONNECT,
+        (a, b),
+        1e9,
+        Dist.constant(0.001),
+        Dist.constant(convergence),
+        pref,
+        Bgp(30.0, 90.0, 0.0),
+        mtbf=mtbf,
+        mttr=Dist.constant(10 * 3600.0),
+        bfd=Bfd(detect, 1),
+    )
 
 
-def _topo(links: list[Link], routers: tuple[str, ...] = (), groups: tuple[Group, ...] = ()
-          ) -> Topology:
-    nodes = (Node("a", Role.CLOUD), Node("b", Role.CLOUD),
-             *(Node(r, Role.ROUTER) for r in routers))
+def _topo(
+    links: list[Link], routers: tuple[str, ...] = (), groups: tuple[Group, ...] = ()
+) -> Topology:
+    nodes = (Node("a", Role.CLOUD), Node("b", Role.CLOUD), *(Node(r, Role.ROUTER) for r in routers))
     return Topology("t", nodes, tuple(links), groups)
 
 
@@ -42,9 +60,16 @@ SERIES = _topo([_link("l1", "a", "r"), _link("l2", "r", "b")], ("r",))
 PARALLEL = _topo([_link("l1", "a", "b"), _link("l2", "a", "b", pref=50)])
 # Two 2-link paths through different routers, and a group holding one link of each.
 SP_GROUP = Group("srg", ("l1", "l3"), (), 100 * 3600.0, Dist.constant(10 * 3600.0))
-SERIES_PARALLEL = _topo([_link("l1", "a", "r1"), _link("l2", "r1", "b"),
-                         _link("l3", "a", "r2", pref=50), _link("l4", "r2", "b", pref=50)],
-                        ("r1", "r2"), (SP_GROUP,))
+SERIES_PARALLEL = _topo(
+    [
+        _link("l1", "a", "r1"),
+        _link("l2", "r1", "b"),
+        _link("l3", "a", "r2", pref=50),
+        _link("l4", "r2", "b", pref=50),
+    ],
+    ("r1", "r2"),
+    (SP_GROUP,),
+)
 CASES = {
     "series": (SERIES, A * A),
     "parallel": (PARALLEL, 1 - (1 - A) ** 2),
@@ -64,7 +89,7 @@ def test_monte_carlo_ci_contains_closed_form(case: str) -> None:
     (pair,) = simulate_pairs(topo, 3000, seed=2)
     lo, hi = pair.ci
     assert lo <= expected <= hi, (pair.simulated, pair.ci, expected)
-    assert hi - lo < 0.004                            # and the interval is informative
+    assert hi - lo < 0.004  # and the interval is informative
     assert pair.downtime_min.mean() == pytest.approx((1 - pair.simulated) * YEAR_S / 60)
 
 
@@ -72,11 +97,12 @@ def test_detection_and_convergence_gaps_cost_downtime() -> None:
     """Parallel links, the preferred one detected after 30 s and rerouted 10 s later: each
     of its failures costs ~40 s while the backup is up, on top of the structure function.
     Expected failures per year: YEAR / (mtbf + mttr)."""
-    topo = _topo([_link("l1", "a", "b", detect=30.0, convergence=10.0),
-                  _link("l2", "a", "b", pref=50)])
+    topo = _topo(
+        [_link("l1", "a", "b", detect=30.0, convergence=10.0), _link("l2", "a", "b", pref=50)]
+    )
     (pair,) = simulate_pairs(topo, 2000, seed=5)
     failures = YEAR_S / (110 * 3600.0)
-    gap_min = failures * 40.0 * A / 60            # backup up during the gap
+    gap_min = failures * 40.0 * A / 60  # backup up during the gap
     structural_min = (1 - A) ** 2 * YEAR_S / 60
     assert pair.downtime_min.mean() == pytest.approx(structural_min + gap_min, rel=0.05)
 
@@ -87,7 +113,8 @@ def test_inclusion_exclusion_equals_enumeration() -> None:
     topo = load_hub()
     for a, b in (("aws", "gcp"), ("gcp", "azure")):
         assert closed_form(topo, a, b, "paths") == pytest.approx(
-            closed_form(topo, a, b, "enumerate"), abs=1e-13)
+            closed_form(topo, a, b, "enumerate"), abs=1e-13
+        )
     topo, expected = CASES["series-parallel"]
     assert closed_form(topo, "a", "b", "paths") == pytest.approx(expected, rel=1e-12)
 
@@ -109,17 +136,31 @@ def test_hub_elements_and_paths() -> None:
 
 
 def test_cli_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["availability", str(ROOT / "topologies" / "megaport-hub.yaml"),
-                 "--years", "200", "--seed", "3", "--json"]) == 0
+    assert (
+        main(
+            [
+                "availability",
+                str(ROOT / "topologies" / "megaport-hub.yaml"),
+                "--years",
+                "200",
+                "--seed",
+                "3",
+                "--json",
+            ]
+        )
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert doc["years"] == 200
-    assert [(p["a"], p["b"]) for p in doc["pairs"]] == [("aws", "gcp"), ("aws", "azure"),
-                                                         ("gcp", "azure")]
+    assert [(p["a"], p["b"]) for p in doc["pairs"]] == [
+        ("aws", "gcp"),
+        ("aws", "azure"),
+        ("gcp", "azure"),
+    ]
     for p in doc["pairs"]:
-        assert set(p) >= {"a", "b", "simulated", "ci", "closed_form",
-                          "downtime_min_per_year"}
+        assert set(p) >= {"a", "b", "simulated", "ci", "closed_form", "downtime_min_per_year"}
         assert p["ci"][0] <= p["simulated"] <= p["ci"][1]
-        assert p["simulated"] <= p["closed_form"] + 1e-9          # gaps only remove uptime
+        assert p["simulated"] <= p["closed_form"] + 1e-9  # gaps only remove uptime
         assert set(p["downtime_min_per_year"]) >= {"mean", "p50", "p95"}
         assert math.isfinite(p["downtime_min_per_year"]["p95"])
 

@@ -31,15 +31,20 @@ FIXTURES = ROOT / "tests" / "trace" / "fixtures"
 
 
 def test_a_simulated_summary_reads_back_equal() -> None:
-    scenario = load_scenario(ROOT / "scenarios" / "replication-during-failover.yaml",
-                             ["duration=4m"])
+    scenario = load_scenario(
+        ROOT / "scenarios" / "replication-during-failover.yaml", ["duration=4m"]
+    )
     trace = build_simulation(scenario, engine="fast").run()
     summary = summarize(trace, scenario)
     kinds = {name: type(s) for name, s in summary.traffic.items()}
     assert kinds == {"api": ClassStats, "probes": ClassStats, "replication": BulkStats}
     assert summary.traffic["api"].kind is TrafficKind.REQUEST_RESPONSE
-    assert {s.metric for s in summary.slos} == {"latency", "success_ratio", "failover_gap",
-                                                "throughput"}
+    assert {s.metric for s in summary.slos} == {
+        "latency",
+        "success_ratio",
+        "failover_gap",
+        "throughput",
+    }
     assert summary.passed == all(s.passed for s in summary.slos)
     doc = summary.to_json()
     assert Summary.from_json(doc, trace.failovers) == summary
@@ -71,6 +76,9 @@ def test_a_damaged_summary_names_the_file_and_the_key() -> None:
     assert isinstance(traffic, dict)
     name = next(n for n, c in traffic.items() if c["kind"] != "bulk")
     broken = {**doc, "traffic": {**traffic, name: {**traffic[name], "sent": "many"}}}
-    with pytest.raises(InputError, match=rf"run/summary.json: traffic.{name}.sent: expected "
-                                         r"an integer, got str"):
+    with pytest.raises(
+        InputError,
+        match=rf"run/summary.json: traffic.{name}.sent: expected "
+        r"an integer, got str",
+    ):
         Summary.from_json(Fields.of(broken, "run/summary.json"))

@@ -20,10 +20,25 @@ def test_run_writes_the_contract_files(tmp_path: Path) -> None:
     status = main(["run", str(SCENARIO), "--out", str(out), "--quiet"])
     assert status == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "attempts.parquet", "summary.json", "timeline.jsonl", "trace.json"]
+        "attempts.parquet",
+        "summary.json",
+        "timeline.jsonl",
+        "trace.json",
+    ]
     summary = json.loads((out / "summary.json").read_text())
-    for key in ("scenario", "engine", "seed", "duration_s", "wall_s", "netsim_version",
-                "traffic", "slos", "failovers", "links", "cost"):
+    for key in (
+        "scenario",
+        "engine",
+        "seed",
+        "duration_s",
+        "wall_s",
+        "netsim_version",
+        "traffic",
+        "slos",
+        "failovers",
+        "links",
+        "cost",
+    ):
         assert key in summary
     assert summary["engine"] == "sim"
     assert summary["duration_s"] == 600.0
@@ -31,16 +46,35 @@ def test_run_writes_the_contract_files(tmp_path: Path) -> None:
     assert {"sent", "delivered", "lost", "latency_ms"} <= set(api)
     assert {"mean", "p50", "p95", "p99", "max", "p95_ci"} <= set(api["latency_ms"])
     f = summary["failovers"][0]
-    assert {"subject", "mode", "failed_at_s", "detected_at_s", "switched_at_s",
-            "restored_at_s", "gap_s", "lost"} <= set(f)
+    assert {
+        "subject",
+        "mode",
+        "failed_at_s",
+        "detected_at_s",
+        "switched_at_s",
+        "restored_at_s",
+        "gap_s",
+        "lost",
+    } <= set(f)
     assert {"bytes", "utilization_mean", "down_s"} <= set(summary["links"]["aws-mcr"])
     assert {"monthly_usd", "per_gb_usd"} <= set(summary["cost"])
 
 
-def test_violated_slo_exits_1_and_says_which(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                             ) -> None:
-    status = main(["run", str(SCENARIO), "--out", str(tmp_path / "r"), "--set",
-                   "duration=4m", "--set", "slos.api-p95.max=20ms"])
+def test_violated_slo_exits_1_and_says_which(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        [
+            "run",
+            str(SCENARIO),
+            "--out",
+            str(tmp_path / "r"),
+            "--set",
+            "duration=4m",
+            "--set",
+            "slos.api-p95.max=20ms",
+        ]
+    )
     assert status == 1
     out = capsys.readouterr().out
     assert "api-p95" in out
@@ -48,8 +82,21 @@ def test_violated_slo_exits_1_and_says_which(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_set_overrides_rate_and_seed(tmp_path: Path) -> None:
-    assert main(["run", str(SCENARIO), "--out", str(tmp_path), "--quiet", "--seed", "77",
-                 "--set", "duration=3m", "--set", "traffic.api.rate=10/s"]) in (0, 1)
+    assert main(
+        [
+            "run",
+            str(SCENARIO),
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--seed",
+            "77",
+            "--set",
+            "duration=3m",
+            "--set",
+            "traffic.api.rate=10/s",
+        ]
+    ) in (0, 1)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["seed"] == 77
     sent = summary["traffic"]["api"]["sent"]
@@ -57,21 +104,35 @@ def test_set_overrides_rate_and_seed(tmp_path: Path) -> None:
 
 
 def test_set_reaches_into_the_topology(tmp_path: Path) -> None:
-    assert main(["run", str(SCENARIO), "--out", str(tmp_path), "--quiet", "--set",
-                 "duration=3m", "--set", "topology.links.aws-mcr.convergence=3s"]) in (0, 1)
+    assert main(
+        [
+            "run",
+            str(SCENARIO),
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--set",
+            "duration=3m",
+            "--set",
+            "topology.links.aws-mcr.convergence=3s",
+        ]
+    ) in (0, 1)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["failovers"][0]["gap_s"] == pytest.approx(3.0, abs=0.05)
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["run", "no-such-scenario.yaml"], "file not found"),
-    (["run", str(SCENARIO), "--set", "traffic.nope.rate=1/s"], "no item named 'nope'"),
-    (["run", str(SCENARIO), "--set", "duration"], "KEY=VALUE"),
-    (["run", str(SCENARIO), "--set", "duration=5 fortnights"], "duration"),
-])
-def test_bad_input_exits_2_without_traceback(argv: list[str], message: str,
-                                             capsys: pytest.CaptureFixture[str],
-                                             tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "no-such-scenario.yaml"], "file not found"),
+        (["run", str(SCENARIO), "--set", "traffic.nope.rate=1/s"], "no item named 'nope'"),
+        (["run", str(SCENARIO), "--set", "duration"], "KEY=VALUE"),
+        (["run", str(SCENARIO), "--set", "duration=5 fortnights"], "duration"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     assert main([*argv, "--out", str(tmp_path)] if argv[0] == "run" else argv) == 2
     err = capsys.readouterr().err
     assert message in err
@@ -85,9 +146,18 @@ def test_usage_error_exits_2() -> None:
 
 
 def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "netsim", "validate",
-                             str(ROOT / "topologies" / "megaport-hub.yaml")],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "netsim",
+            "validate",
+            str(ROOT / "topologies" / "megaport-hub.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0
     assert "valid topology" in result.stdout
 

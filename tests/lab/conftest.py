@@ -53,8 +53,9 @@ def adr003(lab_root: Path) -> Iterator[Lab]:
 
 def snapshot(lab_root: Path) -> dict[str, list[str]]:
     """What exists outside lab directories: namespaces, host links, processes, mounts, files."""
-    links = json.loads(subprocess.run(["ip", "-j", "link"], capture_output=True, text=True,
-                                      check=True).stdout)
+    links = json.loads(
+        subprocess.run(["ip", "-j", "link"], capture_output=True, text=True, check=True).stdout
+    )
     lab_procs = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or linux.proc_start_time(int(entry.name)) is None:
@@ -63,8 +64,15 @@ def snapshot(lab_root: Path) -> dict[str, list[str]]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if any(word in cmdline for word in ("/usr/lib/frr/", "/usr/lib/ipsec/charon",
-                                            "netsim.lab.host.relay", "netsim.lab.live.probes")):
+        if any(
+            word in cmdline
+            for word in (
+                "/usr/lib/frr/",
+                "/usr/lib/ipsec/charon",
+                "netsim.lab.host.relay",
+                "netsim.lab.live.probes",
+            )
+        ):
             lab_procs.append(f"{entry.name} {cmdline}")
     files = []
     for directory in WATCHED_DIRS:

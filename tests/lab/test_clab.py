@@ -35,8 +35,16 @@ def errors_of(path: Path) -> list[str]:
 def test_fixture_reads_nodes_links_and_params() -> None:
     topo = load_clab(FIXTURE)
     assert topo.name == "adr003"
-    assert set(topo.nodes) == {"aws", "gcp", "azure", "mcr", "inet",
-                               "host-aws", "host-gcp", "host-azure"}
+    assert set(topo.nodes) == {
+        "aws",
+        "gcp",
+        "azure",
+        "mcr",
+        "inet",
+        "host-aws",
+        "host-gcp",
+        "host-azure",
+    }
     assert topo.namespace("aws") == "clab-adr003-aws"
     link = topo.link("gcp-mcr")
     assert (str(link.a), str(link.b)) == ("gcp:eth1", "mcr:eth2")
@@ -83,31 +91,39 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 
 
 def test_brief_link_needs_node_colon_interface(tmp_path: Path) -> None:
-    path = write(tmp_path, """name: x
+    path = write(
+        tmp_path,
+        """name: x
 topology:
   nodes: {a: {kind: linux}, b: {kind: linux}}
   links:
     - endpoints: ["a:eth1", "b"]
-""")
+""",
+    )
     messages = errors_of(path)
     assert any(":5: topology.links[0].endpoints[1]" in m for m in messages), messages
 
 
 def test_interface_used_twice_and_long_names(tmp_path: Path) -> None:
-    path = write(tmp_path, """name: x
+    path = write(
+        tmp_path,
+        """name: x
 topology:
   nodes: {a: {kind: linux}, b: {kind: linux}}
   links:
     - endpoints: ["a:eth1", "b:eth1"]
     - endpoints: ["a:eth1", "b:averyveryverylongname"]
-""")
+""",
+    )
     messages = errors_of(path)
     assert any("interface a:eth1 is already used" in m for m in messages)
     assert any("longer than 15" in m for m in messages)
 
 
 def test_defaults_kinds_and_groups_resolve_like_containerlab(tmp_path: Path) -> None:
-    path = write(tmp_path, """name: x
+    path = write(
+        tmp_path,
+        """name: x
 topology:
   defaults: {kind: linux, env: {A: "1"}, labels: {site: dflt}}
   kinds:
@@ -119,7 +135,8 @@ topology:
     b: {}
   links:
     - endpoints: ["a:eth1", "b:eth1"]
-""")
+""",
+    )
     topo = load_clab(path)
     assert topo.nodes["a"].kind == "linux"
     assert topo.nodes["a"].image == "alpine:3"
@@ -133,8 +150,9 @@ def test_prefix_controls_namespace_names(tmp_path: Path) -> None:
     assert load_clab(write(tmp_path, "name: x\n" + base)).namespace("a") == "clab-x-a"
     assert load_clab(write(tmp_path, "name: x\nprefix: lab\n" + base)).namespace("a") == "lab-x-a"
     assert load_clab(write(tmp_path, "name: x\nprefix: ''\n" + base)).namespace("a") == "a"
-    assert load_clab(write(tmp_path, "name: x\nprefix: __lab-name\n" + base)).namespace(
-        "a") == "x-a"
+    assert (
+        load_clab(write(tmp_path, "name: x\nprefix: __lab-name\n" + base)).namespace("a") == "x-a"
+    )
 
 
 def test_env_expansion_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,11 +177,14 @@ def test_missing_file_and_duplicate_keys(tmp_path: Path) -> None:
 
 
 def test_non_veth_links_are_refused(tmp_path: Path) -> None:
-    path = write(tmp_path, """name: x
+    path = write(
+        tmp_path,
+        """name: x
 topology:
   nodes: {a: {kind: linux}}
   links:
     - type: dummy
       endpoint: {node: a, interface: eth1}
-""")
+""",
+    )
     assert any("link type 'dummy' is not supported" in m for m in errors_of(path))

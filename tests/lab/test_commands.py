@@ -37,14 +37,25 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to an unprivileged user")
 def test_non_root_gets_exit_3_with_what_to_do(tmp_path: Path) -> None:
     drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    if subprocess.run([*drop, sys.executable, "-c", "import netsim"], cwd=ROOT,
-                      capture_output=True, check=False).returncode != 0:
+    if (
+        subprocess.run(
+            [*drop, sys.executable, "-c", "import netsim"],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        ).returncode
+        != 0
+    ):
         pytest.skip("the unprivileged user cannot run this Python environment")
     script = "import sys; from netsim.cli.main import main; sys.exit(main(sys.argv[1:]))"
     result = subprocess.run(
         [*drop, sys.executable, "-c", script, "lab", "deploy", str(TINY)],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HOME": str(tmp_path)},
-        check=False)
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "HOME": str(tmp_path)},
+        check=False,
+    )
     assert result.returncode == EXIT_ENVIRONMENT, result.stderr
     assert "needs root" in result.stderr
     assert "apt-get install frr strongswan-charon" in result.stderr
@@ -58,14 +69,22 @@ def tiny(lab_root: Path) -> Iterator[str]:
 
 def probe_delay(lab_root: Path) -> tuple[float, float]:
     """Mean one-way delay h1 -> h2 and the lost fraction."""
-    result = run_probes("tiny", "clab-tiny-h1", "clab-tiny-h2", "10.0.2.10", rate=100,
-                        duration=1.5, workdir=lab_root / "probes")
+    result = run_probes(
+        "tiny",
+        "clab-tiny-h1",
+        "clab-tiny-h2",
+        "10.0.2.10",
+        rate=100,
+        duration=1.5,
+        workdir=lab_root / "probes",
+    )
     return float(np.nanmean(result.delay)), float(result.lost.mean())
 
 
 @pytest.mark.lab
-def test_tiny_lab_through_the_command_line(tiny: str, lab_root: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_tiny_lab_through_the_command_line(
+    tiny: str, lab_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["lab", "deploy", str(TINY)]) == EXIT_OK
     assert main(["lab", "deploy", str(TINY)]) == EXIT_ENVIRONMENT  # already deployed
     capsys.readouterr()

@@ -35,8 +35,11 @@ pytestmark = pytest.mark.lab
 TOPOLOGY = load_topology(ROOT / "topologies" / "megaport-hub.yaml")
 CLAB = ROOT / "topologies" / "megaport-hub.clab.yml"
 CLOUDS = ("aws", "gcp", "azure")
-FAULTS = [((TargetKind.LINK, name), mode) for name in ("aws-mcr", "gcp-mcr", "azure-mcr")
-          for mode in ("down", "blackhole")] + [((TargetKind.NODE, "mcr"), "down")]
+FAULTS = [
+    ((TargetKind.LINK, name), mode)
+    for name in ("aws-mcr", "gcp-mcr", "azure-mcr")
+    for mode in ("down", "blackhole")
+] + [((TargetKind.NODE, "mcr"), "down")]
 # FRR in the lab converges ~0.1 s after detection; BFD and hold timers are the topology's.
 LAB_CONVERGENCE_S = 0.1
 MARGIN_S = 1.5
@@ -55,8 +58,9 @@ def settle_time(faults: tuple) -> float:
     """The detection bound of the slowest drawn fault, plus the lab's convergence."""
     worst = 0.0
     for (target, name), mode in faults:
-        links = [name] if target is TargetKind.LINK else [
-            link.name for link in TOPOLOGY.links_of(name)]
+        links = (
+            [name] if target is TargetKind.LINK else [link.name for link in TOPOLOGY.links_of(name)]
+        )
         for link_name in links:
             worst = max(worst, bounds.detection_bound(TOPOLOGY.link(link_name), mode))
     return worst + LAB_CONVERGENCE_S + MARGIN_S
@@ -64,8 +68,12 @@ def settle_time(faults: tuple) -> float:
 
 def observe(lab: Lab) -> tuple[dict, dict]:
     """(reachable per pair from 1 s of probes, the lab's forwarding path per pair)."""
-    runs = {(a, b): lab.start_probe(f"host-{a}", f"host-{b}", rate=50, duration=1.0)
-            for a in CLOUDS for b in CLOUDS if a != b}
+    runs = {
+        (a, b): lab.start_probe(f"host-{a}", f"host-{b}", rate=50, duration=1.0)
+        for a in CLOUDS
+        for b in CLOUDS
+        if a != b
+    }
     reachable = {}
     for pair, run in runs.items():
         result = run.wait()
@@ -96,19 +104,31 @@ def test_random_fault_sequences_keep_the_invariants(lab: Lab) -> None:
     back_to_preferred(lab)
     seen: list[tuple] = []
 
-    @settings(max_examples=3, deadline=None, derandomize=True, database=None,
-              print_blob=True, suppress_health_check=list(HealthCheck))
-    @given(st.lists(st.sampled_from(FAULTS), min_size=1, max_size=2,
-                    unique_by=lambda f: f[0]).map(tuple))
+    @settings(
+        max_examples=3,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        st.lists(st.sampled_from(FAULTS), min_size=1, max_size=2, unique_by=lambda f: f[0]).map(
+            tuple
+        )
+    )
     def chaos(faults: tuple) -> None:
         seen.append(faults)
         targets = [(name, mode) for (_kind, name), mode in faults]
         lab.fail(targets)
         try:
             time.sleep(settle_time(faults))
-            broken = bounds.broken_links(bounds.merge_effects(
-                bounds.failure_effects(TOPOLOGY, kind, name, mode)
-                for (kind, name), mode in faults))
+            broken = bounds.broken_links(
+                bounds.merge_effects(
+                    bounds.failure_effects(TOPOLOGY, kind, name, mode)
+                    for (kind, name), mode in faults
+                )
+            )
             reachable, routes = observe(lab)
             context = f"faults: {targets}"
             oracle.check_reachability(TOPOLOGY, reachable, broken, context)

@@ -42,11 +42,12 @@ def test_exported_lab_matches_the_model_delays() -> None:
         with Lab(CLAB) as lab:
             assert lab.deploy_seconds < 60
             for a, b in CLOUDS:
-                expected = model.link(f"{a}-mcr").delay.mean() + model.link(
-                    f"{b}-mcr").delay.mean()
+                expected = model.link(f"{a}-mcr").delay.mean() + model.link(f"{b}-mcr").delay.mean()
                 measured = one_way(lab, a, b)
-                print(f"\n{a}->{b} interconnect: {measured * 1e3:.2f} ms, "
-                      f"model {expected * 1e3:.2f} ms")
+                print(
+                    f"\n{a}->{b} interconnect: {measured * 1e3:.2f} ms, "
+                    f"model {expected * 1e3:.2f} ms"
+                )
                 assert close(measured, expected)
             changes = lab.fail_node("mcr")
             deadline = time.monotonic() + 15

@@ -40,8 +40,10 @@ def wait_for_paths(lab: Lab, vpn: bool, timeout: float = CONVERGE_S) -> None:
 
 def both_ways(lab: Lab, a: str, b: str, duration: float) -> list[ProbeRun]:
     """Probe streams a -> b and b -> a at 200/s that start sending at the same moment."""
-    runs = [lab.start_probe(a, b, rate=200, duration=duration, hold=True),
-            lab.start_probe(b, a, rate=200, duration=duration, hold=True)]
+    runs = [
+        lab.start_probe(a, b, rate=200, duration=duration, hold=True),
+        lab.start_probe(b, a, rate=200, duration=duration, hold=True),
+    ]
     for run in runs:
         run.go()
     return runs
@@ -96,8 +98,9 @@ def test_blackhole_with_bfd_fails_over_to_vpn_in_under_2s(adr003: Lab) -> None:
     failed_at = changes[0].at
     time.sleep(3.0)  # failover done; probes now ride the VPN
     pcap = adr003.state.directory / "capture" / "inet.pcap"
-    capture = start_capture(adr003.name, adr003.namespace("inet"), ["eth1", "eth2", "eth3"],
-                            2.0, pcap)
+    capture = start_capture(
+        adr003.name, adr003.namespace("inet"), ["eth1", "eth2", "eth3"], 2.0, pcap
+    )
     capture.wait(timeout=30)
     results = [run.wait() for run in runs]
     path = adr003.status().path("host-aws", "host-gcp")
@@ -105,15 +108,18 @@ def test_blackhole_with_bfd_fails_over_to_vpn_in_under_2s(adr003: Lab) -> None:
     for result in results:
         gap = result.max_gap(after=failed_at - 0.1)
         late = result.t_send > failed_at + 2.5
-        print(f"\nblackhole {result.src}->{result.dst}: gap {gap:.3f} s, "
-              f"{int(result.lost.sum())} lost, VPN delay "
-              f"{np.nanmean(result.delay[late]) * 1e3:.2f} ms")
+        print(
+            f"\nblackhole {result.src}->{result.dst}: gap {gap:.3f} s, "
+            f"{int(result.lost.sum())} lost, VPN delay "
+            f"{np.nanmean(result.delay[late]) * 1e3:.2f} ms"
+        )
         assert 0 < gap < 2.0
         assert late.sum() > 100
         assert not result.lost[late].any()  # probes arrive over the VPN
     assert path.uses_vpn
-    report = classify_capture(pcap, [adr003.address(h) for h in
-                                     ("host-aws", "host-gcp", "host-azure")])
+    report = classify_capture(
+        pcap, [adr003.address(h) for h in ("host-aws", "host-gcp", "host-azure")]
+    )
     print(f"capture on inet: {report.counts}")
     assert report.counts.get("esp-in-udp", 0) >= 400  # 2 s of 200/s, seen on two ports
     assert report.only_ike_and_esp, report.leaks

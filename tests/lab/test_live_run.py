@@ -32,10 +32,11 @@ def play(tmp_path: Path, name: str) -> tuple[dict[str, Any], dict[str, Any], Pat
     """(lab summary, simulated summary, lab run dir) of one lab scenario file."""
     scenario = SCENARIOS / f"{name}.yaml"
     lab_out, sim_out = tmp_path / "lab", tmp_path / "sim"
-    assert main(["lab", "run", str(scenario), "--out", str(lab_out)]) in (EXIT_OK,
-                                                                           EXIT_VIOLATED)
-    assert main(["run", str(scenario), "--out", str(sim_out), "--quiet"]) in (EXIT_OK,
-                                                                              EXIT_VIOLATED)
+    assert main(["lab", "run", str(scenario), "--out", str(lab_out)]) in (EXIT_OK, EXIT_VIOLATED)
+    assert main(["run", str(scenario), "--out", str(sim_out), "--quiet"]) in (
+        EXIT_OK,
+        EXIT_VIOLATED,
+    )
     lab = json.loads((lab_out / "summary.json").read_text())
     sim = json.loads((sim_out / "summary.json").read_text())
     assert lab["engine"] == "lab"
@@ -54,13 +55,13 @@ def test_blackhole_with_bfd(tmp_path: Path) -> None:
     lab, sim, _ = play(tmp_path, "lab-interconnect-blackhole")
     (f,) = lab["failovers"]
     agree(f["gap_s"], sim["failovers"][0]["gap_s"])
-    assert f["gap_s"] < 2.0                       # the issue's bound for BFD 300 ms x 3
+    assert f["gap_s"] < 2.0  # the issue's bound for BFD 300 ms x 3
     for name in ("probes", "probes-back"):
         stats = lab["traffic"][name]
-        assert stats["sent"] == 4000              # 100/s after the 5 s warmup
-        assert 0 < stats["lost"] < 200            # the gap only
+        assert stats["sent"] == 4000  # 100/s after the 5 s warmup
+        assert 0 < stats["lost"] < 200  # the gap only
         assert set(stats["lost_by_reason"]) == {"blackhole"}
-        assert 10.0 < stats["latency_ms"]["p50"] < 11.7   # 0.5 + 10.1 ms over the MCR
+        assert 10.0 < stats["latency_ms"]["p50"] < 11.7  # 0.5 + 10.1 ms over the MCR
     assert lab["pass"] == sim["pass"]
 
 
@@ -70,8 +71,10 @@ def test_blackhole_without_bfd_waits_for_the_hold_timer(tmp_path: Path) -> None:
     (f,) = lab["failovers"]
     # model: hold - U(0, keepalive) + convergence, i.e. 6.1 to 9.1 s, mean 7.6 s
     low, high, mean = 9 - 3 + 0.1, 9 + 0.1, 9 - 1.5 + 0.1
-    print(f"\nlab gap {f['gap_s']:.3f} s, model range {low}-{high} s, seeded draw "
-          f"{sim['failovers'][0]['gap_s']:.3f} s")
+    print(
+        f"\nlab gap {f['gap_s']:.3f} s, model range {low}-{high} s, seeded draw "
+        f"{sim['failovers'][0]['gap_s']:.3f} s"
+    )
     assert low - 0.5 <= f["gap_s"] <= high + 0.5
     assert abs(f["gap_s"] - mean) <= 0.3 * mean
     assert low <= sim["failovers"][0]["gap_s"] <= high
@@ -83,7 +86,7 @@ def test_carrier_loss(tmp_path: Path) -> None:
     lab, sim, _ = play(tmp_path, "lab-interconnect-cut")
     (f,) = lab["failovers"]
     agree(f["gap_s"], sim["failovers"][0]["gap_s"])
-    assert f["gap_s"] < 1.0                       # the issue's bound for carrier loss
+    assert f["gap_s"] < 1.0  # the issue's bound for carrier loss
 
 
 @pytest.mark.usefixtures("lab_root")
@@ -92,7 +95,7 @@ def test_mcr_outage_waits_for_gcps_slow_bfd(tmp_path: Path) -> None:
     (f,) = lab["failovers"]
     assert f["affected_flows"] == 3
     agree(f["gap_s"], sim["failovers"][0]["gap_s"])
-    assert 4.0 < f["gap_s"] < 6.5                 # GCP's BFD 1 s x 5; AWS, Azure 300 ms x 3
+    assert 4.0 < f["gap_s"] < 6.5  # GCP's BFD 1 s x 5; AWS, Azure 300 ms x 3
     verdicts = {s["name"]: s["pass"] for s in lab["slos"]}
     assert verdicts == {"probes-p95": True, "failover": False}
     assert verdicts == {s["name"]: s["pass"] for s in sim["slos"]}
@@ -107,7 +110,7 @@ def test_restoration_returns_to_the_interconnect_without_loss(tmp_path: Path) ->
     a = trace.attempts
     repaired = f["failed_at_s"] + 10.0
     after = a["t_send"] >= repaired
-    assert np.all(a["status"][after] == 0)        # make-before-break: nothing lost
+    assert np.all(a["status"][after] == 0)  # make-before-break: nothing lost
     one_way = (a["t_done"] - a["t_send"]) * 1e3
     during = (a["t_send"] > f["failed_at_s"] + 3) & (a["t_send"] < repaired)
     late = a["t_send"] > repaired + 10.0

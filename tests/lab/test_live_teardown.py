@@ -48,9 +48,13 @@ def test_destroy_removes_everything_and_nothing_else(lab_root: Path) -> None:
 @pytest.mark.parametrize("stage", ["links", "daemons"])
 def test_destroy_after_sigkill_of_the_deployer(lab_root: Path, stage: str) -> None:
     before = snapshot(lab_root)
-    deployer = subprocess.Popen([sys.executable, "-c", DEPLOYER, str(ADR003)],
-                                env={**os.environ}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+    deployer = subprocess.Popen(
+        [sys.executable, "-c", DEPLOYER, str(ADR003)],
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     state_file = lab_root / "adr003" / STATE_FILE
     try:
         deadline = time.monotonic() + 60
@@ -58,7 +62,8 @@ def test_destroy_after_sigkill_of_the_deployer(lab_root: Path, stage: str) -> No
             state = json.loads(state_file.read_text()) if state_file.exists() else {}
             names = [p["name"] for p in state.get("processes", []) if p["pid"]]
             if (stage == "links" and len(names) >= 2) or (
-                    stage == "daemons" and sum(n.startswith("frr.") for n in names) >= 5):
+                stage == "daemons" and sum(n.startswith("frr.") for n in names) >= 5
+            ):
                 break
             time.sleep(0.01)
         else:

@@ -9,7 +9,8 @@ from netsim.lab.clab.params import LinkParams, dist_from_json, dist_to_json, par
 
 def test_constant_delay_jitter_loss_rate_buffer() -> None:
     params, errors = parse_link_params(
-        {"delay": "10ms", "jitter": "1ms", "loss": 0.01, "rate": "100Mbps", "buffer": "64KB"})
+        {"delay": "10ms", "jitter": "1ms", "loss": 0.01, "rate": "100Mbps", "buffer": "64KB"}
+    )
     assert errors == []
     assert params.delay is not None
     assert params.delay.name == "norm"

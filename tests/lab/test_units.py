@@ -36,7 +36,8 @@ def test_settings_reader_on_the_fixture_files() -> None:
 
 def test_settings_reader_one_line_sections_and_errors() -> None:
     assert parse_settings('a { b { x = 1 }\n y = "q # not a comment" } # c') == {
-        "a": {"b": {"x": "1"}, "y": "q # not a comment"}}
+        "a": {"b": {"x": "1"}, "y": "q # not a comment"}
+    }
     with pytest.raises(SettingsError, match="line 2: section is never closed"):
         parse_settings("x = 1\na {\n b = 2\n")
     with pytest.raises(SettingsError, match="line 1: '}' without an open section"):
@@ -65,8 +66,16 @@ def test_link_mode_and_netem_arguments() -> None:
     lognorm = params(delay={"dist": "lognorm", "s": 0.5, "scale": "2ms"})
     assert choose_mode(lognorm, netem_ok=True) is LinkMode.RELAY
     assert netem_args(params(delay="10ms", jitter="1ms", loss=0.01, rate="1Gbps")) == [
-        "delay", "10000us", "1000us", "distribution", "normal", "loss", "1%",
-        "rate", "1000000000bit"]
+        "delay",
+        "10000us",
+        "1000us",
+        "distribution",
+        "normal",
+        "loss",
+        "1%",
+        "rate",
+        "1000000000bit",
+    ]
     assert link_seed(1, "a") == link_seed(1, "a") != link_seed(2, "a")
 
 
@@ -151,12 +160,18 @@ def test_capture_classification(tmp_path: Path) -> None:
 
     ether = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
     good = [
-        ether / IP(src="198.51.100.1", dst="198.51.100.5") / UDP(sport=500, dport=500) / Raw(
-            b"\x11" * 40),
-        ether / IP(src="198.51.100.1", dst="198.51.100.5") / UDP(sport=4500, dport=4500) / Raw(
-            b"\0\0\0\0" + b"\x22" * 40),
-        ether / IP(src="198.51.100.1", dst="198.51.100.5") / UDP(sport=4500, dport=4500) / Raw(
-            b"\xc0\xff\xee\x01" + os.urandom(64)),
+        ether
+        / IP(src="198.51.100.1", dst="198.51.100.5")
+        / UDP(sport=500, dport=500)
+        / Raw(b"\x11" * 40),
+        ether
+        / IP(src="198.51.100.1", dst="198.51.100.5")
+        / UDP(sport=4500, dport=4500)
+        / Raw(b"\0\0\0\0" + b"\x22" * 40),
+        ether
+        / IP(src="198.51.100.1", dst="198.51.100.5")
+        / UDP(sport=4500, dport=4500)
+        / Raw(b"\xc0\xff\xee\x01" + os.urandom(64)),
         Ether() / ARP(),
     ]
     wrpcap(str(tmp_path / "good.pcap"), good)

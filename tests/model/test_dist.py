@@ -22,28 +22,35 @@ from netsim.model.units import parse_duration
 def test_family_matches_scipy(name: str) -> None:
     shapes, low = QUICK_FAMILIES[name]
     family = getattr(scipy.stats, name)
-    assert tuple((family.shapes or "").replace(" ", "").split(",") if family.shapes
-                 else ()) == shapes
+    assert (
+        tuple((family.shapes or "").replace(" ", "").split(",") if family.shapes else ()) == shapes
+    )
     args = dict.fromkeys(shapes, 1.5)
     assert family(**args).support()[0] == pytest.approx(low)
 
 
 CASES = [
-    ("norm", {"loc": 0.001, "scale": 50e-6}), ("norm", {"loc": 0.001, "scale": 0.001}),
-    ("norm", {"loc": -1.0, "scale": 1.0}), ("lognorm", {"s": 0.3, "scale": 0.012}),
-    ("lognorm", {"s": 0.3, "loc": -0.001, "scale": 0.012}), ("expon", {"scale": 1500.0}),
-    ("gamma", {"a": 2.0, "scale": 3.0}), ("weibull_min", {"c": 1.5, "scale": 4.0}),
-    ("uniform", {"loc": 1.0, "scale": 2.0}), ("uniform", {"loc": -1.0, "scale": 2.0}),
-    ("pareto", {"b": 2.5, "scale": 1.0}), ("lognorm", {"s": -1.0, "scale": 1.0}),
-    ("gamma", {"scale": 1.0}), ("expon", {"scale": 1.0, "bogus": 2.0}),
+    ("norm", {"loc": 0.001, "scale": 50e-6}),
+    ("norm", {"loc": 0.001, "scale": 0.001}),
+    ("norm", {"loc": -1.0, "scale": 1.0}),
+    ("lognorm", {"s": 0.3, "scale": 0.012}),
+    ("lognorm", {"s": 0.3, "loc": -0.001, "scale": 0.012}),
+    ("expon", {"scale": 1500.0}),
+    ("gamma", {"a": 2.0, "scale": 3.0}),
+    ("weibull_min", {"c": 1.5, "scale": 4.0}),
+    ("uniform", {"loc": 1.0, "scale": 2.0}),
+    ("uniform", {"loc": -1.0, "scale": 2.0}),
+    ("pareto", {"b": 2.5, "scale": 1.0}),
+    ("lognorm", {"s": -1.0, "scale": 1.0}),
+    ("gamma", {"scale": 1.0}),
+    ("expon", {"scale": 1.0, "bogus": 2.0}),
 ]
 
 
 @pytest.mark.parametrize(("name", "params"), CASES)
-def test_quick_acceptance_implies_scipy_acceptance(name: str, params: dict[str, float]
-                                                   ) -> None:
+def test_quick_acceptance_implies_scipy_acceptance(name: str, params: dict[str, float]) -> None:
     if not _quick_check(name, params, nonnegative=True):
-        return    # scipy decides: nothing to hold the fast path to
+        return  # scipy decides: nothing to hold the fast path to
     frozen = getattr(scipy.stats, name)(**params)
     assert math.isfinite(frozen.median())
     assert frozen.cdf(0.0) <= NEGATIVE_TOLERANCE

@@ -22,8 +22,10 @@ from netsim.model.units import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("300ms", 0.3), ("2h", 7200.0), ("50us", 5e-5), ("1.5m", 90.0), (3, 3.0), ("1d", 86400.0)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("300ms", 0.3), ("2h", 7200.0), ("50us", 5e-5), ("1.5m", 90.0), (3, 3.0), ("1d", 86400.0)],
+)
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
@@ -38,9 +40,17 @@ def test_sizes_rates_and_volumes() -> None:
     assert parse_volume_rate("10TB/month") * 8 / 1e6 == pytest.approx(30.4, rel=0.02)
 
 
-@pytest.mark.parametrize(("parse", "text"), [
-    (parse_bitrate, "10Gbs"), (parse_bitrate, 10), (parse_size, "12"), (parse_duration, "5y"),
-    (parse_event_rate, "10"), (parse_event_rate, "10/fortnight")])
+@pytest.mark.parametrize(
+    ("parse", "text"),
+    [
+        (parse_bitrate, "10Gbs"),
+        (parse_bitrate, 10),
+        (parse_size, "12"),
+        (parse_duration, "5y"),
+        (parse_event_rate, "10"),
+        (parse_event_rate, "10/fortnight"),
+    ],
+)
 def test_unit_errors(parse: object, text: object) -> None:
     with pytest.raises(UnitError):
         parse(text)  # type: ignore[operator]
@@ -81,16 +91,16 @@ def test_every_shipped_default_is_cited() -> None:
         assert "numbers.md" in text or "s1 " in text or "s3 " in text, path
         for line in text.splitlines():
             stripped = line.strip()
-            if stripped.startswith(("capacity:", "mtbf:", "bfd:", "cost:")) and \
-                    "#" not in line:
+            if stripped.startswith(("capacity:", "mtbf:", "bfd:", "cost:")) and "#" not in line:
                 pytest.fail(f"{path.name}: uncited default: {stripped}")
 
 
 def test_scenario_overrides_and_topology_overrides(tmp_path: Path) -> None:
-    s = load_scenario(ROOT / "scenarios" / "interconnect-blackhole-no-bfd.yaml",
-                      ["traffic.api.rate=2000000/day",
-                       "topology.links.vpn-aws-gcp.capacity=2.5Gbps"])
-    assert s.topology.link("aws-mcr").bfd is None                  # topology_overrides
+    s = load_scenario(
+        ROOT / "scenarios" / "interconnect-blackhole-no-bfd.yaml",
+        ["traffic.api.rate=2000000/day", "topology.links.vpn-aws-gcp.capacity=2.5Gbps"],
+    )
+    assert s.topology.link("aws-mcr").bfd is None  # topology_overrides
     assert s.topology.link("aws-mcr").bgp.hold == 9.0
     assert s.traffic_class("api").rate == pytest.approx(2e6 / 86400)
     assert s.topology.link("vpn-aws-gcp").capacity == 2.5e9
@@ -102,7 +112,8 @@ def test_duplicate_keys_and_names_are_errors(tmp_path: Path) -> None:
     (tmp_path / "t.yaml").write_text(
         "name: t\nnodes: {a: {}, b: {}}\nlinks:\n"
         "  - {name: x, endpoints: [a, b], capacity: 1Gbps, capacity: 2Gbps}\n"
-        "  - {name: x, endpoints: [a, b], capacity: 1Gbps}\n")
+        "  - {name: x, endpoints: [a, b], capacity: 1Gbps}\n"
+    )
     with pytest.raises(InputError) as exc:
         load_topology(tmp_path / "t.yaml")
     messages = [str(e) for e in exc.value.errors]

@@ -34,11 +34,12 @@ HUB = ROOT / "topologies" / "megaport-hub.yaml"
 
 def short_failover(topology_text: str | None = None) -> Scenario:
     sc = load_scenario(ROOT / "scenarios" / "replication-during-failover.yaml")
-    traffic = tuple(dataclasses.replace(c, transfers=(Transfer(20.0, 200e9),))
-                    if c.name == "replication" else c for c in sc.traffic)
+    traffic = tuple(
+        dataclasses.replace(c, transfers=(Transfer(20.0, 200e9),)) if c.name == "replication" else c
+        for c in sc.traffic
+    )
     failure = dataclasses.replace(sc.failures[0], at=60.0, duration=40.0)
-    sc = dataclasses.replace(sc, duration=150.0, warmup=10.0, traffic=traffic,
-                             failures=(failure,))
+    sc = dataclasses.replace(sc, duration=150.0, warmup=10.0, traffic=traffic, failures=(failure,))
     if topology_text is not None:
         sc = dataclasses.replace(sc, topology=topology_of(topology_text))
     return sc
@@ -55,12 +56,14 @@ def engine() -> str:
 
 
 @pytest.fixture(scope="session")
-def simulate(tmp_path_factory: pytest.TempPathFactory, engine: str
-             ) -> Callable[[str, Scenario, str], Run]:
+def simulate(
+    tmp_path_factory: pytest.TempPathFactory, engine: str
+) -> Callable[[str, Scenario, str], Run]:
     root = tmp_path_factory.mktemp("runs")
 
     def run(key: str, scenario: Scenario, topology_text: str) -> Run:
         return run_planned(Planned(key, scenario, topology_text, ("test run",)), root, engine)
+
     return run
 
 
@@ -83,8 +86,10 @@ def hub() -> Topology:
 SHORT = {  # scenario -> changes that keep the review test to seconds
     "baseline": {"duration": "120s", "warmup": "10s"},
     "replication-during-failover": {
-        "duration": "150s", "warmup": "10s",
-        "failures": [{"link": "aws-mcr", "at": "60s", "duration": "40s", "mode": "blackhole"}]},
+        "duration": "150s",
+        "warmup": "10s",
+        "failures": [{"link": "aws-mcr", "at": "60s", "duration": "40s", "mode": "blackhole"}],
+    },
 }
 
 

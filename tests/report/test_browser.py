@@ -23,9 +23,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [pytest.mark.skipif(CHROMIUM is None,
-                                 reason="needs Debian's chromium (apt-get install -y chromium)"),
-              pytest.mark.slow]
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="needs Debian's chromium (apt-get install -y chromium)"
+    ),
+    pytest.mark.slow,
+]
 WIDTH = 1280
 PROBE = """<script>
 window.addEventListener('load', () => {
@@ -48,59 +51,74 @@ window.addEventListener('load', () => {
 def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
-         "--virtual-time-budget=5000", *args],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--hide-scrollbars",
+            "--virtual-time-budget=5000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
-def browsed(review_dir: Path, tmp_path_factory: pytest.TempPathFactory
-            ) -> tuple[dict[str, Any], np.ndarray]:
+def browsed(
+    review_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, Any], np.ndarray]:
     work = tmp_path_factory.mktemp("browser")
     page = work / "report.html"
-    page.write_text((review_dir / "report.html").read_text().replace("</body>",
-                                                                       PROBE + "</body>"))
-    dom = chromium(work / "profile", f"--window-size={WIDTH},900", "--dump-dom",
-                   page.as_uri())
+    page.write_text((review_dir / "report.html").read_text().replace("</body>", PROBE + "</body>"))
+    dom = chromium(work / "profile", f"--window-size={WIDTH},900", "--dump-dom", page.as_uri())
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout, re.S)
     assert found, f"no probe output; chromium said: {dom.stderr[-2000:]}"
-    probe: dict[str, Any] = json.loads(found.group(1).replace("&quot;", '"')
-                                       .replace("&amp;", "&"))
+    probe: dict[str, Any] = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     shot = work / "page.png"
     height = int(probe["height"]) + 50
-    run = chromium(work / "profile", f"--window-size={WIDTH},{height}",
-                   f"--screenshot={shot}", page.as_uri())
+    run = chromium(
+        work / "profile", f"--window-size={WIDTH},{height}", f"--screenshot={shot}", page.as_uri()
+    )
     assert shot.is_file(), run.stderr[-2000:]
     return probe, np.asarray(Image.open(shot).convert("L"), dtype=float)
 
 
-def test_the_page_loads_every_image_and_fetches_nothing(browsed: tuple[dict[str, Any],
-                                                                       np.ndarray],
-                                                        review_dir: Path) -> None:
+def test_the_page_loads_every_image_and_fetches_nothing(
+    browsed: tuple[dict[str, Any], np.ndarray], review_dir: Path
+) -> None:
     probe, _ = browsed
     html = (review_dir / "report.html").read_text()
     assert len(probe["imgs"]) == html.count("<img ")
     for img in probe["imgs"]:
         assert img["complete"], img["alt"]
-        assert min(img["w"], img["h"]) > 100, img["alt"]               # decoded
-        assert min(img["cw"], img["ch"]) > 100, img["alt"]             # laid out, not hidden
+        assert min(img["w"], img["h"]) > 100, img["alt"]  # decoded
+        assert min(img["cw"], img["ch"]) > 100, img["alt"]  # laid out, not hidden
     assert [r for r in probe["resources"] if not r.startswith("data:")] == []
     assert probe["sections"][:2] == ["summary", "topology"]
     assert "alternatives" in probe["sections"]
 
 
-def test_every_figure_is_visible_in_the_screenshot(browsed: tuple[dict[str, Any],
-                                                                  np.ndarray]) -> None:
+def test_every_figure_is_visible_in_the_screenshot(
+    browsed: tuple[dict[str, Any], np.ndarray],
+) -> None:
     probe, pixels = browsed
     assert pixels.shape[1] == WIDTH
     blank = []
     for img in probe["imgs"]:
         x0, y0 = int(img["x"]), int(img["y"])
-        region = pixels[y0: y0 + int(img["ch"]), x0: x0 + int(img["cw"])]
+        region = pixels[y0 : y0 + int(img["ch"]), x0 : x0 + int(img["cw"])]
         assert region.shape[0] > 100, f"{img['alt']} is outside the screenshot"
-        inked = float((region < 200).mean())       # drawn (non-white) pixels
+        inked = float((region < 200).mean())  # drawn (non-white) pixels
         if region.std() < 10 or inked < 0.01:
             blank.append(img["alt"])
     assert blank == []
@@ -110,8 +128,12 @@ def test_every_figure_is_visible_in_the_screenshot(browsed: tuple[dict[str, Any]
 
 def test_the_page_prints(review_dir: Path, tmp_path: Path) -> None:
     pdf = tmp_path / "report.pdf"
-    run = chromium(tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-                   (review_dir / "report.html").as_uri())
+    run = chromium(
+        tmp_path / "profile",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+        (review_dir / "report.html").as_uri(),
+    )
     assert pdf.is_file(), run.stderr[-2000:]
     data = pdf.read_bytes()
     assert data[:5] == b"%PDF-"

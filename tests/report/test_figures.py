@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 
 def artists(fig: Figure, prefix: str) -> list:
-    return [a for ax in fig.axes for a in ax.get_children()
-            if (a.get_gid() or "").startswith(prefix)]
+    return [
+        a for ax in fig.axes for a in ax.get_children() if (a.get_gid() or "").startswith(prefix)
+    ]
 
 
 def test_topology_draws_every_link_and_halos_the_mcr(hub: Topology) -> None:
@@ -61,10 +62,10 @@ def test_timeline_shows_loss_then_the_vpn_path(failover_run: Run) -> None:
     assert failover_run.trace is not None
     rec = failover_run.trace.failovers[0]
     tl = failure_timeline(failover_run.trace, rec)
-    before = tl.t < -1          # the last second before it loses answers still in flight
+    before = tl.t < -1  # the last second before it loses answers still in flight
     assert np.nanmax(tl.loss_ratio[before]) == 0.0
     first = (tl.t >= 0) & (tl.t < 2)
-    assert np.nanmax(tl.loss_ratio[first]) > 0.3          # blackholed until the switch
+    assert np.nanmax(tl.loss_ratio[first]) > 0.3  # blackholed until the switch
     assert tl.path_labels == ["aws-mcr › gcp-mcr", "vpn-aws-gcp"]
     assert tl.path[tl.t < -1].tolist() == [0] * int((tl.t < -1).sum())
     assert set(tl.path[(tl.t > 5) & (tl.t < 35)].tolist()) == {1}
@@ -75,23 +76,31 @@ def test_timeline_shows_loss_then_the_vpn_path(failover_run: Run) -> None:
     (loss,) = artists(fig, "timeline:loss")[:1]
     assert loss.get_paths()[0].vertices[:, 1].max() > 0.3
     (vpn,) = artists(fig, "timeline:link:vpn-aws-gcp")[:1]
-    assert np.nanmax(vpn.get_ydata()) > 1000            # Mbit/s: replication on the VPN
+    assert np.nanmax(vpn.get_ydata()) > 1000  # Mbit/s: replication on the VPN
 
 
 def test_failover_gap_figure_joins_lab_to_sim(failover_run: Run) -> None:
     doc = failover_run.summary.to_json()
-    lab = Summary.from_json({**doc, "engine": "lab",
-                             "failovers": [{**f, "gap_s": f["gap_s"] + 1.0, "detection": "bfd"}
-                                           for f in doc["failovers"]]})
+    lab = Summary.from_json(
+        {
+            **doc,
+            "engine": "lab",
+            "failovers": [
+                {**f, "gap_s": f["gap_s"] + 1.0, "detection": "bfd"} for f in doc["failovers"]
+            ],
+        }
+    )
     records = gap_records([failover_run.summary, lab])
-    assert [(r.engine, r.category) for r in records] == [("sim", "blackhole / bfd"),
-                                                        ("lab", "blackhole / bfd")]
+    assert [(r.engine, r.category) for r in records] == [
+        ("sim", "blackhole / bfd"),
+        ("lab", "blackhole / bfd"),
+    ]
     fig = plot_failover_gaps(records, 3.0)
     (sim,) = artists(fig, "gaps:sim")
     (labp,) = artists(fig, "gaps:lab")
     assert sim.get_offsets()[0][1] == pytest.approx(records[0].gap_s)
     assert labp.get_offsets()[0][1] == pytest.approx(records[0].gap_s + 1.0)
-    assert len(fig.axes[0].get_lines()) >= 2              # the join and the SLO line
+    assert len(fig.axes[0].get_lines()) >= 2  # the join and the SLO line
 
 
 def test_utilisation_shows_the_saturated_vpn(failover_run: Run) -> None:
@@ -99,7 +108,7 @@ def test_utilisation_shows_the_saturated_vpn(failover_run: Run) -> None:
     assert failover_run.topology is not None
     uses = {u.name: u for u in link_use(failover_run.trace, failover_run.topology)}
     assert uses["vpn-aws-gcp"].peak == pytest.approx(1.0, abs=0.02)
-    assert uses["aws-mcr"].peak == pytest.approx(0.5, abs=0.02)      # 5 of 10 Gbit/s
+    assert uses["aws-mcr"].peak == pytest.approx(0.5, abs=0.02)  # 5 of 10 Gbit/s
     fig = plot_utilisation(failover_run.trace, failover_run.topology)
     (peak,) = artists(fig, "util:peak")[:1]
     heights = [bar.get_height() for bar in artists(fig, "util:peak")]
@@ -114,7 +123,7 @@ def test_availability_markers_are_the_computed_downtime(hub: Topology) -> None:
     expected = [downtime_minutes_per_year(p.primary) for p in data.pairs]
     assert list(primary.get_offsets()[:, 1]) == pytest.approx(expected)
     # Three elements in series: 0.9999^3, the figure's "claimed series" markers.
-    assert data.pairs[0].claimed_series == pytest.approx(0.9999 ** 3)
+    assert data.pairs[0].claimed_series == pytest.approx(0.9999**3)
     assert artists(fig, "avail:mc-mean")
 
 
@@ -127,4 +136,5 @@ def test_cost_bars_are_the_cost_model(baseline_run: Run, hub: Topology) -> None:
     assert egress.get_height() * 1e3 == pytest.approx(model.load_gb_month * 0.08)
     (design,) = artists(fig, "cost:design")
     assert design.get_ydata()[0] * 1e3 == pytest.approx(
-        model.fixed_total + model.effective_per_gb * design.get_xdata()[0] * 1e3)
+        model.fixed_total + model.effective_per_gb * design.get_xdata()[0] * 1e3
+    )

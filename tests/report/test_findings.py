@@ -46,13 +46,17 @@ def second_mcr(data: dict[str, Any]) -> None:
         twin["name"] = name.replace("mcr", "mcr2")
         twin["endpoints"] = [e if e != "mcr" else "mcr2" for e in twin["endpoints"]]
         data["links"].append(twin)
-    data["groups"]["megaport-mcr2"] = {"members": ["aws-mcr2", "gcp-mcr2", "azure-mcr2"],
-                                       "mtbf": "43800h", "mttr": "2h"}
+    data["groups"]["megaport-mcr2"] = {
+        "members": ["aws-mcr2", "gcp-mcr2", "azure-mcr2"],
+        "mtbf": "43800h",
+        "mttr": "2h",
+    }
 
 
 def vpn_capacity(capacity: str) -> Callable[[dict[str, Any]], None]:
     def edit(data: dict[str, Any]) -> None:
         link(data, "vpn-aws-gcp")["capacity"] = capacity
+
     return edit
 
 
@@ -69,7 +73,8 @@ def test_a_second_mcr_removes_the_single_point_of_failure() -> None:
     assert [c.name for c in pair_spofs(two, "aws", "gcp", "primary")] == []
     # The interconnect layer alone becomes far more available with the second hub.
     assert (1 - pair_availability(two, "aws", "gcp", "primary")) < 0.01 * (
-        1 - pair_availability(one, "aws", "gcp", "primary"))
+        1 - pair_availability(one, "aws", "gcp", "primary")
+    )
 
 
 def test_the_serial_path_finding_counts_the_elements_of_the_path() -> None:
@@ -78,7 +83,7 @@ def test_the_serial_path_finding_counts_the_elements_of_the_path() -> None:
     assert finding is not None
     assert finding.status == "risk"
     assert "crosses 3 elements in series" in finding.text
-    assert "99.970%" in finding.text                       # 0.9999 ** 3
+    assert "99.970%" in finding.text  # 0.9999 ** 3
     mesh = topology_of((HUB.parent / "full-mesh.yaml").read_text())
     direct = finding_serial_path(availability_data(mesh, years=20))
     assert direct is not None
@@ -127,6 +132,7 @@ def test_gcp_with_aws_bfd_timers_no_longer_fails_over_slower() -> None:
 
     def fast_gcp(data: dict[str, Any]) -> None:
         link(data, "gcp-mcr")["bfd"] = {"interval": "300ms", "multiplier": 3}
+
     same = finding_slow_detection(topology_of(variant(fast_gcp)), [])
     assert same is not None
     assert same.status == "holds"
@@ -143,7 +149,7 @@ def test_cost_finding_follows_the_cost_fields(baseline_run: Run) -> None:
         data["nodes"]["mcr"]["cost"] = {"monthly": 0}
         for x in data["links"]:
             x.setdefault("cost", {})["monthly"] = 10
-    cheaper = cost_model(topology_of(variant(cheap)), baseline_run.trace,
-                         baseline_run.summary)
+
+    cheaper = cost_model(topology_of(variant(cheap)), baseline_run.trace, baseline_run.summary)
     assert cheaper.fixed_total == 10 * len(hub.links)
     assert finding_cost(cheaper).status == "holds"

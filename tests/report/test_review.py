@@ -48,13 +48,16 @@ def parse(path: Path) -> Page:
     return page
 
 
-@pytest.mark.slow                  # builds a whole review (review_dir)
+@pytest.mark.slow  # builds a whole review (review_dir)
 def test_review_writes_report_figures_and_the_runs_it_used(review_dir: Path) -> None:
     assert (review_dir / "report.html").is_file()
     numbers = json.loads((review_dir / "report.json").read_text())
     runs = sorted(p.name for p in (review_dir / "runs").iterdir())
-    assert {"baseline", "replication-during-failover",
-            "replication-during-failover-gcp-mcr"} <= set(runs)
+    assert {
+        "baseline",
+        "replication-during-failover",
+        "replication-during-failover-gcp-mcr",
+    } <= set(runs)
     for design in ("adr-003", "hub-no-vpn", "vpn-only", "internet-only", "full-mesh"):
         assert f"{design}--baseline" in runs
         assert f"{design}--replication-during-failover" in runs
@@ -65,13 +68,23 @@ def test_review_writes_report_figures_and_the_runs_it_used(review_dir: Path) -> 
     pngs = sorted(p.stem for p in (review_dir / "figures").glob("*.png"))
     svgs = sorted(p.stem for p in (review_dir / "figures").glob("*.svg"))
     assert pngs == svgs
-    assert {"topology-megaport-hub", "availability", "cost", "alternatives",
-            "failover-gaps"} <= set(pngs)
+    assert {
+        "topology-megaport-hub",
+        "availability",
+        "cost",
+        "alternatives",
+        "failover-gaps",
+    } <= set(pngs)
     # The alternatives each failed the link carrying aws->gcp in that design.
     failed = {row["design"]: row["failure"] for row in numbers["alternatives"]}
-    expected = {"adr-003": "aws-mcr", "hub-no-vpn": "aws-mcr", "vpn-only": "vpn-aws-gcp",
-                "internet-only": "aws-internet", "full-mesh": "aws-gcp"}
-    if (ROOT / "topologies" / "dual-mcr.yaml").is_file():      # optional mitigation design
+    expected = {
+        "adr-003": "aws-mcr",
+        "hub-no-vpn": "aws-mcr",
+        "vpn-only": "vpn-aws-gcp",
+        "internet-only": "aws-internet",
+        "full-mesh": "aws-gcp",
+    }
+    if (ROOT / "topologies" / "dual-mcr.yaml").is_file():  # optional mitigation design
         expected["dual-mcr"] = "aws-mcr-a"
     assert failed == expected
     rows = {row["design"]: row for row in numbers["alternatives"]}
@@ -80,7 +93,7 @@ def test_review_writes_report_figures_and_the_runs_it_used(review_dir: Path) -> 
     assert rows["full-mesh"]["monthly_usd"] > rows["adr-003"]["monthly_usd"]
 
 
-@pytest.mark.slow                  # builds a whole review (review_dir)
+@pytest.mark.slow  # builds a whole review (review_dir)
 def test_html_is_self_contained_with_every_section(review_dir: Path) -> None:
     html = (review_dir / "report.html").read_text()
     page = parse(review_dir / "report.html")
@@ -103,7 +116,7 @@ def test_html_is_self_contained_with_every_section(review_dir: Path) -> None:
     assert html.count('class="finding') >= 5
 
 
-@pytest.mark.slow                  # builds a whole review (review_dir)
+@pytest.mark.slow  # builds a whole review (review_dir)
 def test_findings_in_the_page_are_the_numbers_of_the_runs(review_dir: Path) -> None:
     numbers: dict[str, Any] = json.loads((review_dir / "report.json").read_text())
     html = (review_dir / "report.html").read_text()
@@ -111,16 +124,20 @@ def test_findings_in_the_page_are_the_numbers_of_the_runs(review_dir: Path) -> N
     assert f"${cost['total_monthly_usd']:,.0f}/month" in html
     keys = {f["key"] for f in numbers["findings"]}
     assert {"spof", "serial", "vpn", "detection", "cost"} <= keys
-    gcp = json.loads((review_dir / "runs" / "replication-during-failover-gcp-mcr" /
-                      "summary.json").read_text())
-    aws = json.loads((review_dir / "runs" / "replication-during-failover" /
-                      "summary.json").read_text())
+    gcp = json.loads(
+        (review_dir / "runs" / "replication-during-failover-gcp-mcr" / "summary.json").read_text()
+    )
+    aws = json.loads(
+        (review_dir / "runs" / "replication-during-failover" / "summary.json").read_text()
+    )
     slow = next(f for f in numbers["findings"] if f["key"] == "detection")
-    assert f"{gcp['failovers'][0]['gap_s']:.1f} s against {aws['failovers'][0]['gap_s']:.1f} s" \
+    assert (
+        f"{gcp['failovers'][0]['gap_s']:.1f} s against {aws['failovers'][0]['gap_s']:.1f} s"
         in slow["text"]
+    )
 
 
-@pytest.mark.slow                  # builds a whole review (review_dir)
+@pytest.mark.slow  # builds a whole review (review_dir)
 def test_report_verb_rebuilds_from_run_dirs(review_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "r" / "page.html"
     runs = [str(review_dir / "runs" / "replication-during-failover")]
@@ -131,7 +148,8 @@ def test_report_verb_rebuilds_from_run_dirs(review_dir: Path, tmp_path: Path) ->
     assert "alternatives" in page.ids
 
 
-def test_report_verb_without_summaries_says_so(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_verb_without_summaries_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["report", str(tmp_path), "--quiet"]) == 2
     assert "no summary.json" in capsys.readouterr().err

@@ -33,5 +33,4 @@ failures:
     # remaining 18.26 GB at 5 Gbit/s take 29.2 s: it finishes at ~134.2 s.
     expected = 40 + 1.9 + (105 - 61.9) + (50e9 - 25e9 - 43.1 * 1.25e9 / 8) * 8 / 5e9
     assert r["transfer_s"]["max"] == pytest.approx(expected, rel=0.002)
-    assert summary["links"]["vpn-aws-gcp"]["bytes"] == pytest.approx(43.1 * 1.25e9 / 8,
-                                                                     rel=0.01)
+    assert summary["links"]["vpn-aws-gcp"]["bytes"] == pytest.approx(43.1 * 1.25e9 / 8, rel=0.01)

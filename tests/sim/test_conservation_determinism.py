@@ -24,8 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def blackhole() -> tuple:
-    scenario = load_scenario(ROOT / "scenarios/replication-during-failover.yaml",
-                             ["duration=6m"])
+    scenario = load_scenario(ROOT / "scenarios/replication-during-failover.yaml", ["duration=6m"])
     return scenario, run(scenario)
 
 
@@ -38,7 +37,7 @@ def test_every_attempt_is_delivered_or_lost_with_a_reason(blackhole: tuple) -> N
     assert np.all(reason[status == OK] == 0)
     assert np.all(np.isnan(done[status == LOST]))
     assert np.all(reason[status == LOST] > 0)
-    assert (status == LOST).sum() > 100           # the failure did drop packets
+    assert (status == LOST).sum() > 100  # the failure did drop packets
     assert np.all(done[status == OK] >= a["t_send"][status == OK])
 
 

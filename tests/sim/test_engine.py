@@ -45,9 +45,14 @@ class SilentDataPlane(DataPlane):
 
     def run(self, progress: Progress | None = None) -> PacketResult:
         bins = int(np.ceil(self.scenario.duration / self.trace.bin_s))
-        return PacketResult({(link.name, d): DirectionCount(0.0, np.zeros(bins))
-                             for link in self.scenario.topology.links for d in (0, 1)},
-                            {"data_plane": self.NAME})
+        return PacketResult(
+            {
+                (link.name, d): DirectionCount(0.0, np.zeros(bins))
+                for link in self.scenario.topology.links
+                for d in (0, 1)
+            },
+            {"data_plane": self.NAME},
+        )
 
 
 @pytest.fixture(scope="module")

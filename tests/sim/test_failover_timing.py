@@ -19,14 +19,15 @@ NO_BFD = "bgp: {keepalive: 3s, hold: 9s}\n    convergence: 1s"
 
 
 def test_blackhole_with_bfd_gap_is_detection_plus_convergence(tmp_path: Path) -> None:
-    scenario = pair_scenario(tmp_path, "  - {link: primary, at: 30s, duration: 60s, "
-                             "mode: blackhole}", BFD)
+    scenario = pair_scenario(
+        tmp_path, "  - {link: primary, at: 30s, duration: 60s, mode: blackhole}", BFD
+    )
     trace, summary = run(scenario)
     (f,) = summary["failovers"]
     assert f["detection"] == "bfd"
     assert f["detected_at_s"] == pytest.approx(30.9)
     assert f["switched_at_s"] == pytest.approx(31.9)
-    assert f["gap_s"] == pytest.approx(1.9, abs=0.01)       # 200/s probes: 5 ms spacing
+    assert f["gap_s"] == pytest.approx(1.9, abs=0.01)  # 200/s probes: 5 ms spacing
     assert f["lost"] == pytest.approx(1.9 * 200, rel=0.1)
     a = trace.attempts
     lost = a["status"] == LOST
@@ -35,8 +36,9 @@ def test_blackhole_with_bfd_gap_is_detection_plus_convergence(tmp_path: Path) ->
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_blackhole_without_bfd_waits_for_the_hold_timer(tmp_path: Path, seed: int) -> None:
-    scenario = pair_scenario(tmp_path, "  - {link: primary, at: 30s, duration: 60s, "
-                             "mode: blackhole}", NO_BFD, seed=seed)
+    scenario = pair_scenario(
+        tmp_path, "  - {link: primary, at: 30s, duration: 60s, mode: blackhole}", NO_BFD, seed=seed
+    )
     _, summary = run(scenario)
     (f,) = summary["failovers"]
     assert f["detection"] == "hold"
@@ -49,16 +51,22 @@ def test_blackhole_without_bfd_waits_for_the_hold_timer(tmp_path: Path, seed: in
 def test_hold_timer_draws_spread_over_the_keepalive(tmp_path: Path) -> None:
     gaps = []
     for seed in range(12):
-        scenario = pair_scenario(tmp_path, "  - {link: primary, at: 10s, duration: 20s, "
-                                 "mode: blackhole}", NO_BFD, seed=seed, duration="40s",
-                                 rate="50/s")
+        scenario = pair_scenario(
+            tmp_path,
+            "  - {link: primary, at: 10s, duration: 20s, mode: blackhole}",
+            NO_BFD,
+            seed=seed,
+            duration="40s",
+            rate="50/s",
+        )
         gaps.append(run(scenario)[1]["failovers"][0]["model_gap_s"])
-    assert max(gaps) - min(gaps) > 1.0      # U(0, 3): twelve draws spread by more than 1 s
+    assert max(gaps) - min(gaps) > 1.0  # U(0, 3): twelve draws spread by more than 1 s
 
 
 def test_carrier_loss_gap_is_the_convergence_time(tmp_path: Path) -> None:
-    scenario = pair_scenario(tmp_path, "  - {link: primary, at: 30s, duration: 60s, "
-                             "mode: down}", "convergence: 1s")
+    scenario = pair_scenario(
+        tmp_path, "  - {link: primary, at: 30s, duration: 60s, mode: down}", "convergence: 1s"
+    )
     trace, summary = run(scenario)
     (f,) = summary["failovers"]
     assert f["detection"] == "carrier"
@@ -67,10 +75,10 @@ def test_carrier_loss_gap_is_the_convergence_time(tmp_path: Path) -> None:
     assert set(trace.attempts["reason"][trace.attempts["status"] == LOST].tolist()) == {R_DOWN}
 
 
-def test_failure_shorter_than_detection_loses_everything_sent_during_it(tmp_path: Path
-                                                                        ) -> None:
-    scenario = pair_scenario(tmp_path, "  - {link: primary, at: 30s, duration: 500ms, "
-                             "mode: blackhole}", BFD)
+def test_failure_shorter_than_detection_loses_everything_sent_during_it(tmp_path: Path) -> None:
+    scenario = pair_scenario(
+        tmp_path, "  - {link: primary, at: 30s, duration: 500ms, mode: blackhole}", BFD
+    )
     trace, summary = run(scenario)
     assert not trace.events_of("detected")
     assert not trace.events_of("switched")
@@ -83,16 +91,19 @@ def test_failure_shorter_than_detection_loses_everything_sent_during_it(tmp_path
 
 
 def test_traffic_returns_to_the_interconnect_without_loss(tmp_path: Path) -> None:
-    scenario = pair_scenario(tmp_path, "  - {link: primary, at: 20s, duration: 30s, "
-                             "mode: blackhole}", BFD + "\n    bgp: {reestablish: 4s}")
+    scenario = pair_scenario(
+        tmp_path,
+        "  - {link: primary, at: 20s, duration: 30s, mode: blackhole}",
+        BFD + "\n    bgp: {reestablish: 4s}",
+    )
     trace, summary = run(scenario)
     (f,) = summary["failovers"]
-    assert f["restored_at_s"] == pytest.approx(54.0)        # repair at 50 s + 4 s
+    assert f["restored_at_s"] == pytest.approx(54.0)  # repair at 50 s + 4 s
     a = trace.attempts
     primary = trace.paths.index(("primary",))
     backup = trace.paths.index(("backup",))
-    after = a["t_send"] >= 22.0                               # after the switch (21.9 s)
-    assert np.all(a["status"][after] == OK)                  # make-before-break: no loss
+    after = a["t_send"] >= 22.0  # after the switch (21.9 s)
+    assert np.all(a["status"][after] == OK)  # make-before-break: no loss
     on_backup = a["path"] == backup
     assert a["t_send"][on_backup].min() == pytest.approx(21.9, abs=0.01)
     assert a["t_send"][on_backup].max() == pytest.approx(54.0, abs=0.01)
@@ -100,15 +111,16 @@ def test_traffic_returns_to_the_interconnect_without_loss(tmp_path: Path) -> Non
 
 
 def test_loss_mode_is_never_detected_and_drops_about_p(tmp_path: Path) -> None:
-    scenario = pair_scenario(tmp_path, "  - {link: primary, at: 10s, duration: 100s, "
-                             "mode: 'loss:0.1'}", BFD)
+    scenario = pair_scenario(
+        tmp_path, "  - {link: primary, at: 10s, duration: 100s, mode: 'loss:0.1'}", BFD
+    )
     trace, summary = run(scenario)
     assert not trace.events_of("detected")
     a = trace.attempts
     window = (a["t_send"] >= 10) & (a["t_send"] < 110)
     ratio = (a["status"][window] == LOST).mean()
     n = window.sum()
-    assert abs(ratio - 0.1) < 4 * np.sqrt(0.1 * 0.9 / n)     # binomial, 4 sigma
+    assert abs(ratio - 0.1) < 4 * np.sqrt(0.1 * 0.9 / n)  # binomial, 4 sigma
     assert summary["failovers"][0]["gap_s"] == 0.0
 
 
@@ -130,8 +142,9 @@ traffic: [{name: p, kind: one-way, from: a, to: b, rate: 20/s, size: 100B}]
 failures: [{link: a-inet, at: 10s, duration: 100s}]
 """)
     from netsim.model import load_scenario
+
     trace, summary = run(load_scenario(tmp_path / "s.yaml"))
     detected = {e.subject: e for e in trace.events_of("detected")}
     assert detected["vpn"].attrs["method"] == "dpd"
-    assert detected["vpn"].time == pytest.approx(40.0)       # DPD timeout 30 s < hold 40-60
+    assert detected["vpn"].time == pytest.approx(40.0)  # DPD timeout 30 s < hold 40-60
     assert summary["failovers"][0]["gap_s"] == pytest.approx(31.0, abs=0.05)  # + 1 s conv.

@@ -66,8 +66,9 @@ def saturated(tmp_path: Path, duration: float = 60.0) -> Scenario:
     """A 1 Gbps link saturated by an elastic bulk transfer (standing queue, buffer drops),
     Istio retries, then an undetected 5 s blackhole: every mechanism at once."""
     (tmp_path / "pair.yaml").write_text(PAIR)
-    (tmp_path / "sat.yaml").write_text(SATURATED.format(duration=f"{duration}s",
-                                                        fail_at=f"{duration * 0.6}s"))
+    (tmp_path / "sat.yaml").write_text(
+        SATURATED.format(duration=f"{duration}s", fail_at=f"{duration * 0.6}s")
+    )
     return load_scenario(tmp_path / "sat.yaml")
 
 
@@ -83,8 +84,10 @@ def _poisson_close(a: int, b: int) -> None:
 
 
 def _both(scenario: Scenario) -> tuple[dict, dict]:
-    return tuple(summarize(build_simulation(scenario, engine=e).run(), scenario).to_json()  # type: ignore
-                 for e in ("fast", "exact"))
+    return tuple(
+        summarize(build_simulation(scenario, engine=e).run(), scenario).to_json()  # type: ignore
+        for e in ("fast", "exact")
+    )
 
 
 def test_failover_scenario_agrees_with_exact() -> None:
@@ -94,10 +97,11 @@ def test_failover_scenario_agrees_with_exact() -> None:
         f, e = fast["traffic"][name], exact["traffic"][name]
         for q in ("p50", "p95", "p99"):
             _agree(f["latency_ms"], e["latency_ms"], q)
-        _poisson_close(f["lost_by_reason"].get("blackhole", 0),
-                       e["lost_by_reason"].get("blackhole", 0))
+        _poisson_close(
+            f["lost_by_reason"].get("blackhole", 0), e["lost_by_reason"].get("blackhole", 0)
+        )
     (fo,), (eo,) = fast["failovers"], exact["failovers"]
-    assert fo["gap_s"] == pytest.approx(eo["gap_s"], abs=0.05)   # probes every 10 ms
+    assert fo["gap_s"] == pytest.approx(eo["gap_s"], abs=0.05)  # probes every 10 ms
     assert fast["data_plane"] == "fast"
 
 
@@ -125,7 +129,7 @@ def test_saturation_retries_and_blackhole_agree_with_exact(tmp_path: Path) -> No
         _poisson_close(f["retried"], e["retried"])
         for why in ("blackhole", "buffer"):
             _poisson_close(f["lost_by_reason"].get(why, 0), e["lost_by_reason"].get(why, 0))
-    assert fast["traffic"]["api"]["lost_by_reason"].get("buffer", 0) > 0   # drops happen
+    assert fast["traffic"]["api"]["lost_by_reason"].get("buffer", 0) > 0  # drops happen
 
 
 def test_local_resolve_is_exact(tmp_path: Path) -> None:
@@ -135,7 +139,7 @@ def test_local_resolve_is_exact(tmp_path: Path) -> None:
     scenario = saturated(tmp_path, 30.0)
     local = run_fast(scenario, 3)
     whole = run_fast(scenario, 3, local_resolve=False)
-    assert local.meta["fast"]["rounds_max"] >= 3      # later rounds really happened
+    assert local.meta["fast"]["rounds_max"] >= 3  # later rounds really happened
     for col, dtype in ATTEMPT_COLUMNS.items():
         x, y = local.attempts[col], whole.attempts[col]
         if dtype is np.float64:
@@ -150,7 +154,8 @@ def test_same_seed_same_trace_other_seed_other_trace(tmp_path: Path) -> None:
     for col in ATTEMPT_COLUMNS:
         assert np.array_equal(a.attempts[col], b.attempts[col], equal_nan=True)
     assert len(a.attempts) != len(c.attempts) or not np.array_equal(
-        a.attempts["t_send"], c.attempts["t_send"])
+        a.attempts["t_send"], c.attempts["t_send"]
+    )
     assert a.link_bytes == b.link_bytes
 
 
@@ -225,25 +230,33 @@ def test_fifo_matches_direction_admit(seed: int) -> None:
     drain and saturates for a while: every departure and drop must match the exact
     engine's ``Direction.admit`` called packet by packet."""
     topo = load_topology(ROOT / "topologies" / "megaport-hub.yaml")
-    link = topo.link("vpn-aws-gcp")                 # 1.25 Gbps, 4 MB buffer
+    link = topo.link("vpn-aws-gcp")  # 1.25 Gbps, 4 MB buffer
     rng = np.random.default_rng(seed)
     n = 20000
     t = np.sort(rng.uniform(0, 0.2, n))
-    size = rng.exponential(1700, n)                 # ~1.36 Gbps offered: overload
+    size = rng.exponential(1700, n)  # ~1.36 Gbps offered: overload
     u = rng.random(n)
-    bulk = StepFunction(times=[0.0, 0.05, 0.1, 0.15],
-                        values=[BulkLoad(0.0, False), BulkLoad(4e8, False), BulkLoad(9e8, True),
-                                BulkLoad(2e8, False)])
+    bulk = StepFunction(
+        times=[0.0, 0.05, 0.1, 0.15],
+        values=[
+            BulkLoad(0.0, False),
+            BulkLoad(4e8, False),
+            BulkLoad(9e8, True),
+            BulkLoad(2e8, False),
+        ],
+    )
     ref = Direction(link, 0, bulk, seed)
-    departs = [ref.admit(float(ti), float(si), float(ui))
-               for ti, si, ui in zip(t, size, u, strict=True)]
+    departs = [
+        ref.admit(float(ti), float(si), float(ui)) for ti, si, ui in zip(t, size, u, strict=True)
+    ]
     clock = DrainClock.from_steps(bulk.times, bulk.values, link.capacity)
     service = (size + link.overhead) * 8 / link.capacity
     standing = np.where(clock.saturated_at(t), u * link.buffer * 8 / link.capacity, 0.0)
-    sojourn, dropped = fifo(t, service, standing, clock.tau(t), service,
-                            link.buffer * 8 / link.capacity)
+    sojourn, dropped = fifo(
+        t, service, standing, clock.tau(t), service, link.buffer * 8 / link.capacity
+    )
     expect_drop = np.array([d is None for d in departs])
-    assert expect_drop.sum() > 100                  # the buffer really overflows
+    assert expect_drop.sum() > 100  # the buffer really overflows
     assert np.array_equal(dropped, expect_drop)
     ok = ~expect_drop
     expect = np.array([d for d in departs if d is not None])
@@ -252,8 +265,9 @@ def test_fifo_matches_direction_admit(seed: int) -> None:
 
 def test_drain_clock_integrates_the_drain_rate() -> None:
     """tau(t) is the integral of 1 - m/C (1 while saturated): checked by quadrature."""
-    clock = DrainClock.from_steps([0.0, 1.0, 2.5], [BulkLoad(0.0, False), BulkLoad(5e9, False),
-                                                    BulkLoad(9e9, True)], 10e9)
+    clock = DrainClock.from_steps(
+        [0.0, 1.0, 2.5], [BulkLoad(0.0, False), BulkLoad(5e9, False), BulkLoad(9e9, True)], 10e9
+    )
     grid = np.linspace(0, 4, 400001)
     rate = np.where(grid < 1, 1.0, np.where(grid < 2.5, 0.5, 1.0))
     integral = np.concatenate([[0], np.cumsum((rate[1:] + rate[:-1]) / 2 * np.diff(grid))])

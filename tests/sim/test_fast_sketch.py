@@ -19,8 +19,11 @@ def test_keys_are_ddsketch_keys() -> None:
     values = np.random.default_rng(1).lognormal(-3.5, 1.2, 2000)
     mapping = LogarithmicMapping(ALPHA)
     assert keys_of(values).tolist() == [mapping.key(float(v)) for v in values]
-    assert np.allclose(value_of(keys_of(values)), [mapping.value(mapping.key(float(v)))
-                                                   for v in values], rtol=1e-12)
+    assert np.allclose(
+        value_of(keys_of(values)),
+        [mapping.value(mapping.key(float(v))) for v in values],
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("q", [0.5, 0.95, 0.99])

@@ -24,12 +24,13 @@ from netsim.trace.core import OK
 if TYPE_CHECKING:
     from pathlib import Path
 
-MU = 1000.0          # messages per second: 1000 B at 8 Mbit/s
+MU = 1000.0  # messages per second: 1000 B at 8 Mbit/s
 CAPACITY = "8Mbps"
 
 
-def _queue_scenario(tmp_path: Path, rate: float, size: str, duration: str = "600s",
-                    engine: str = "exact") -> tuple[np.ndarray, np.ndarray]:
+def _queue_scenario(
+    tmp_path: Path, rate: float, size: str, duration: str = "600s", engine: str = "exact"
+) -> tuple[np.ndarray, np.ndarray]:
     (tmp_path / "one-link.yaml").write_text(f"""
 name: one-link
 nodes: {{a: {{}}, b: {{}}}}
@@ -56,8 +57,9 @@ traffic:
 @pytest.mark.parametrize("rho", [0.5, 0.8])
 def test_mm1_sojourn_mean_and_p95(tmp_path: Path, rho: float) -> None:
     lam = rho * MU
-    sent, done = _queue_scenario(tmp_path, lam, "{dist: expon, scale: 1000B}",
-                                 duration="600s" if rho == 0.5 else "1500s")
+    sent, done = _queue_scenario(
+        tmp_path, lam, "{dist: expon, scale: 1000B}", duration="600s" if rho == 0.5 else "1500s"
+    )
     sojourn = done - sent
     expected_mean = 1 / (MU - lam)
     expected_p95 = math.log(20) / (MU - lam)

@@ -36,8 +36,9 @@ def test_mcr_loss_moves_everything_to_vpns(hub) -> None:  # type: ignore[no-unty
 
 
 def test_underlay_is_never_routed(hub) -> None:  # type: ignore[no-untyped-def]
-    everything_else = frozenset(link.name for link in hub.links
-                                if link.name not in hub.underlay_links)
+    everything_else = frozenset(
+        link.name for link in hub.links if link.name not in hub.underlay_links
+    )
     assert best_path(hub, "aws", "gcp", everything_else) is None
 
 
@@ -47,9 +48,11 @@ def test_directed_hops(hub) -> None:  # type: ignore[no-untyped-def]
 
 def test_max_min_fair_respects_demands_and_capacity() -> None:
     # flows a (demand 2) and b (demand 10) share link L (capacity 8); c alone on M
-    alloc = max_min_fair({"a": 2.0, "b": 10.0, "c": 5.0},
-                         {"a": [("L", 0)], "b": [("L", 0), ("M", 0)], "c": [("M", 0)]},
-                         {("L", 0): 8.0, ("M", 0): 9.0})
+    alloc = max_min_fair(
+        {"a": 2.0, "b": 10.0, "c": 5.0},
+        {"a": [("L", 0)], "b": [("L", 0), ("M", 0)], "c": [("M", 0)]},
+        {("L", 0): 8.0, ("M", 0): 9.0},
+    )
     assert alloc.rates["a"] == pytest.approx(2.0)
     # b and c share M fairly at 4.5 each (b is not limited by L's remaining 6)
     assert alloc.rates["b"] == pytest.approx(4.5)

@@ -14,22 +14,34 @@ from netsim.testing.profiles import scaled
 HUB = load_topology("topologies/megaport-hub.yaml")
 
 TestMegaportHub = pytest.mark.slow(failover_machine(HUB).TestCase)
-TestDualMcr = failover_machine(load_topology("topologies/dual-mcr.yaml"),
-                               modes=("down", "blackhole")).TestCase
+TestDualMcr = failover_machine(
+    load_topology("topologies/dual-mcr.yaml"), modes=("down", "blackhole")
+).TestCase
 TestDualMcr.settings = settings(max_examples=scaled(0.5))
 
 
 def test_control_trace_runs_only_the_control_plane() -> None:
-    scenario = Scenario("c", HUB, 10.0, 0.0, 1, (), (
-        Failure(TargetKind.NODE, "mcr", 1.0, 2.0, FailureMode.DOWN),))
+    scenario = Scenario(
+        "c", HUB, 10.0, 0.0, 1, (), (Failure(TargetKind.NODE, "mcr", 1.0, 2.0, FailureMode.DOWN),)
+    )
     trace = control_trace(scenario, 10.0)
     assert len(trace.attempts) == 0
     assert trace.duration == 10.0
-    kinds = [(round(e.time, 6), e.kind, e.subject) for e in trace.events
-             if e.kind in ("failure", "detected", "switched", "repair", "restored")]
-    assert kinds == [(1.0, "failure", "mcr"), (1.0, "detected", "aws-mcr"),
-                     (1.0, "detected", "gcp-mcr"), (1.0, "detected", "azure-mcr"),
-                     (2.0, "switched", "aws-mcr"), (2.0, "switched", "gcp-mcr"),
-                     (2.0, "switched", "azure-mcr"), (3.0, "repair", "mcr"),
-                     (8.0, "restored", "aws-mcr"), (8.0, "restored", "gcp-mcr"),
-                     (8.0, "restored", "azure-mcr")]
+    kinds = [
+        (round(e.time, 6), e.kind, e.subject)
+        for e in trace.events
+        if e.kind in ("failure", "detected", "switched", "repair", "restored")
+    ]
+    assert kinds == [
+        (1.0, "failure", "mcr"),
+        (1.0, "detected", "aws-mcr"),
+        (1.0, "detected", "gcp-mcr"),
+        (1.0, "detected", "azure-mcr"),
+        (2.0, "switched", "aws-mcr"),
+        (2.0, "switched", "gcp-mcr"),
+        (2.0, "switched", "azure-mcr"),
+        (3.0, "repair", "mcr"),
+        (8.0, "restored", "aws-mcr"),
+        (8.0, "restored", "gcp-mcr"),
+        (8.0, "restored", "azure-mcr"),
+    ]

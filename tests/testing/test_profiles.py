@@ -14,8 +14,13 @@ from netsim.testing.profiles import load_profile, register_profiles, scaled
 def test_ci_is_fast_and_derandomized() -> None:
     register_profiles()
     ci = settings.get_profile("ci")
-    assert (ci.max_examples, ci.derandomize, ci.database, ci.deadline, ci.print_blob) == \
-        (20, True, None, None, True)
+    assert (ci.max_examples, ci.derandomize, ci.database, ci.deadline, ci.print_blob) == (
+        20,
+        True,
+        None,
+        None,
+        True,
+    )
 
 
 def test_nightly_is_thorough_and_keeps_failures() -> None:
@@ -28,7 +33,7 @@ def test_nightly_is_thorough_and_keeps_failures() -> None:
 
 
 def test_environment_variable_selects_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
-    active = os.environ.get("HYPOTHESIS_PROFILE")     # the session's profile, restored below
+    active = os.environ.get("HYPOTHESIS_PROFILE")  # the session's profile, restored below
     try:
         monkeypatch.setenv("HYPOTHESIS_PROFILE", "dev")
         assert load_profile() == "dev"

@@ -20,12 +20,15 @@ HUB = load_topology("topologies/megaport-hub.yaml")
 
 @given(strategies.schedules(HUB, max_parts=4, permanent=True))
 def test_schedules_name_real_elements_and_are_sorted(schedule: tuple) -> None:
-    names = {"link": {x.name for x in HUB.links}, "node": set(HUB.node_names),
-             "group": {g.name for g in HUB.groups}}
+    names = {
+        "link": {x.name for x in HUB.links},
+        "node": set(HUB.node_names),
+        "group": {g.name for g in HUB.groups},
+    }
     for f in schedule:
         assert f.name in names[f.target.value]
         assert f.at >= 0.0
-        assert (f.duration is None or f.duration > 0)
+        assert f.duration is None or f.duration > 0
         assert (f.mode is FailureMode.LOSS) == (f.loss > 0)
         assert f.loss <= 0.3
     assert [f.at for f in schedule] == sorted(f.at for f in schedule)
@@ -36,7 +39,7 @@ def test_flapping_is_one_element_down_and_up_repeatedly(flap: tuple) -> None:
     assert 2 <= len(flap) <= 5
     assert len({(f.target, f.name, f.mode, f.duration) for f in flap}) == 1
     period = flap[1].at - flap[0].at
-    assert period > flap[0].duration                       # up again before the next drop
+    assert period > flap[0].duration  # up again before the next drop
     for a, b in itertools.pairwise(flap):
         assert abs((b.at - a.at) - period) < 1e-6
 
@@ -47,6 +50,7 @@ def test_overlapping_failures_overlap() -> None:
     def check(pair: tuple) -> None:
         first, second = pair
         assert first.at <= second.at <= first.at + (first.duration or 30.0) + 1e-6
+
     check()
 
 
@@ -57,6 +61,7 @@ def test_back_to_back_failures_touch() -> None:
         if len(pair) == 2:
             first, second = pair
             assert abs(second.at - (first.at + first.duration)) < 1e-6
+
     check()
 
 
@@ -85,7 +90,7 @@ def test_hub_and_spoke_yaml_loads_and_has_the_promised_shape(text: str) -> None:
     assert len(hubs) in (1, 2)
     assert 2 <= len(spokes) <= 6
     assert topo.endpoints_of() == tuple(s.name for s in spokes)
-    for s in spokes:                       # every spoke is homed on at least one hub
+    for s in spokes:  # every spoke is homed on at least one hub
         assert any(x.kind is LinkKind.INTERCONNECT for x in topo.links_of(s.name))
     for x in topo.links:
         assert x.bgp.hold >= x.bgp.keepalive

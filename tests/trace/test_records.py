@@ -48,8 +48,11 @@ failures:
     scenario = load_scenario(tmp_path / "s.yaml")
     trace = build_simulation(scenario).run()
     first, second = trace.failovers
-    assert (first.target, first.mode, first.detection) == (TargetKind.LINK, "blackhole",
-                                                           DetectionMethod.BFD)
+    assert (first.target, first.mode, first.detection) == (
+        TargetKind.LINK,
+        "blackhole",
+        DetectionMethod.BFD,
+    )
     assert first.link_mode is LinkMode.BLACKHOLE
     assert first.links == ("aws-mcr",)
     assert first.detected_at_s is not None
@@ -57,12 +60,11 @@ failures:
     assert first.failed_at_s < first.detected_at_s < first.switched_at_s
     assert first.repaired_at_s == pytest.approx(50.0)
     assert first.restored_at_s is not None
-    assert (second.mode, second.link_mode, second.detection) == ("loss:0.05", LinkMode.LOSS,
-                                                                 None)
+    assert (second.mode, second.link_mode, second.detection) == ("loss:0.05", LinkMode.LOSS, None)
     assert [t.traffic_class for t in trace.transfers] == ["r"]
     write_run(tmp_path / "run", trace, _Doc())
     doc = json.loads((tmp_path / "run" / "trace.json").read_text())
-    assert doc["meta"]["failovers"][0]["detection"] == "bfd"     # where old code reads them
+    assert doc["meta"]["failovers"][0]["detection"] == "bfd"  # where old code reads them
     assert doc["transfers"][0]["class"] == "r"
     back = load_trace(tmp_path / "run")
     assert back.failovers == trace.failovers
@@ -81,7 +83,7 @@ def test_runs_of_the_old_code_load_into_records(name: str, tmp_path: Path) -> No
     assert [t.to_json() for t in trace.transfers] == old["transfers"]
     if name == "lab-blackhole":
         assert trace.lab == LabNote((), (), False, 12.69)
-        assert trace.failovers[0].detection is None       # the lab does not see detection
+        assert trace.failovers[0].detection is None  # the lab does not see detection
     else:
         (t,) = trace.transfers
         assert t == TransferRecord("dr-sync", "gcp", "azure", 360.0, 1e12, 7.5e10, None, None)
@@ -89,8 +91,14 @@ def test_runs_of_the_old_code_load_into_records(name: str, tmp_path: Path) -> No
 
 
 def test_a_bad_record_names_the_file_and_the_key() -> None:
-    doc = {"id": 0, "subject": "x", "target": "link", "mode": "down", "failed_at_s": "soon",
-           "links": []}
+    doc = {
+        "id": 0,
+        "subject": "x",
+        "target": "link",
+        "mode": "down",
+        "failed_at_s": "soon",
+        "links": [],
+    }
     with pytest.raises(InputError, match=r"trace.json: failed_at_s: expected a number, got str"):
         FailoverRecord.from_json(Fields.of(doc, "trace.json"))
     with pytest.raises(InputError, match=r"target: unknown value 'wire'"):

@@ -16,16 +16,18 @@ HUB = load_topology("topologies/megaport-hub.yaml")
 DUAL = load_topology("topologies/dual-mcr.yaml")
 
 
-@pytest.mark.parametrize(("link", "mode", "floor", "bound", "method"), [
-    ("aws-mcr", "down", 0.0, 0.0, "carrier"),
-    ("aws-mcr", "blackhole", 0.9, 0.9, "bfd"),           # BFD 300 ms x 3 beats hold 90 s
-    ("gcp-mcr", "blackhole", 5.0, 5.0, "bfd"),           # GCP BFD 1 s x 5
-    ("vpn-aws-gcp", "blackhole", 20.0, 30.0, "dpd"),     # hold 30 - U(0, 10) vs DPD 30
-    ("aws-inet", "blackhole", 60.0, 90.0, "hold"),       # internet default 30 s / 90 s
-    ("aws-mcr", "loss", math.inf, math.inf, "never"),
-])
-def test_detection_bounds(link: str, mode: str, floor: float, bound: float,
-                          method: str) -> None:
+@pytest.mark.parametrize(
+    ("link", "mode", "floor", "bound", "method"),
+    [
+        ("aws-mcr", "down", 0.0, 0.0, "carrier"),
+        ("aws-mcr", "blackhole", 0.9, 0.9, "bfd"),  # BFD 300 ms x 3 beats hold 90 s
+        ("gcp-mcr", "blackhole", 5.0, 5.0, "bfd"),  # GCP BFD 1 s x 5
+        ("vpn-aws-gcp", "blackhole", 20.0, 30.0, "dpd"),  # hold 30 - U(0, 10) vs DPD 30
+        ("aws-inet", "blackhole", 60.0, 90.0, "hold"),  # internet default 30 s / 90 s
+        ("aws-mcr", "loss", math.inf, math.inf, "never"),
+    ],
+)
+def test_detection_bounds(link: str, mode: str, floor: float, bound: float, method: str) -> None:
     x = HUB.link(link)
     assert bounds.detection_floor(x, mode) == pytest.approx(floor)
     assert bounds.detection_bound(x, mode) == pytest.approx(bound)
@@ -41,20 +43,32 @@ def test_failover_and_settle_bounds() -> None:
 
 
 def test_convergence_bound_of_a_distribution_is_a_high_quantile() -> None:
-    uniform = dataclasses.replace(HUB.link("aws-mcr"),
-                                  convergence=Dist("uniform", (("loc", 1.0), ("scale", 2.0))))
+    uniform = dataclasses.replace(
+        HUB.link("aws-mcr"), convergence=Dist("uniform", (("loc", 1.0), ("scale", 2.0)))
+    )
     assert bounds.convergence_bound(uniform) == pytest.approx(3.0, abs=1e-6)
 
 
 def test_failure_effects_follow_nodes_groups_and_underlays() -> None:
     assert bounds.failure_effects(HUB, "node", "mcr", "down") == {
-        "aws-mcr": "down", "gcp-mcr": "down", "azure-mcr": "down"}
+        "aws-mcr": "down",
+        "gcp-mcr": "down",
+        "azure-mcr": "down",
+    }
     assert bounds.failure_effects(HUB, "group", "megaport-mcr", "blackhole") == {
-        "aws-mcr": "blackhole", "gcp-mcr": "blackhole", "azure-mcr": "blackhole"}
+        "aws-mcr": "blackhole",
+        "gcp-mcr": "blackhole",
+        "azure-mcr": "blackhole",
+    }
     internet = bounds.failure_effects(HUB, "node", "internet", "down")
-    assert internet == {"aws-inet": "down", "gcp-inet": "down", "azure-inet": "down",
-                        "vpn-aws-gcp": "blackhole", "vpn-aws-azure": "blackhole",
-                        "vpn-gcp-azure": "blackhole"}
+    assert internet == {
+        "aws-inet": "down",
+        "gcp-inet": "down",
+        "azure-inet": "down",
+        "vpn-aws-gcp": "blackhole",
+        "vpn-aws-azure": "blackhole",
+        "vpn-gcp-azure": "blackhole",
+    }
     # a node failure hits its VPNs both directly (down) and through its underlay: worst wins
     aws = bounds.failure_effects(HUB, "node", "aws", "down")
     assert aws["vpn-aws-gcp"] == "down"
@@ -62,21 +76,30 @@ def test_failure_effects_follow_nodes_groups_and_underlays() -> None:
     assert bounds.failure_effects(HUB, "link", "gcp-inet", "loss")["vpn-aws-gcp"] == "loss"
 
 
-@pytest.mark.parametrize(("elements", "pair", "gap", "path"), [
-    ([("link", "aws-mcr")], ("aws", "gcp"), 1.9, ("vpn-aws-gcp",)),
-    ([("link", "gcp-mcr")], ("aws", "gcp"), 6.0, ("vpn-aws-gcp",)),
-    ([("link", "vpn-aws-gcp")], ("aws", "gcp"), 0.0, ("aws-mcr", "gcp-mcr")),
-    # the MCR's aws side is detected first (1.9 s) and that already moves aws->gcp off it
-    ([("node", "mcr")], ("aws", "gcp"), 1.9, ("vpn-aws-gcp",)),
-    # primary and fallback at once: the VPN is left after DPD/hold (30 s) + 2 s
-    ([("node", "mcr"), ("link", "vpn-aws-gcp")], ("aws", "gcp"), 32.0,
-     ("vpn-aws-azure", "vpn-gcp-azure")),
-    ([("node", "mcr"), ("node", "internet")], ("aws", "gcp"), math.inf, None),
-])
-def test_worst_case_gap(elements: list[tuple[str, str]], pair: tuple[str, str], gap: float,
-                        path: tuple[str, ...] | None) -> None:
-    effects = bounds.merge_effects(bounds.failure_effects(HUB, k, n, "blackhole")
-                                   for k, n in elements)
+@pytest.mark.parametrize(
+    ("elements", "pair", "gap", "path"),
+    [
+        ([("link", "aws-mcr")], ("aws", "gcp"), 1.9, ("vpn-aws-gcp",)),
+        ([("link", "gcp-mcr")], ("aws", "gcp"), 6.0, ("vpn-aws-gcp",)),
+        ([("link", "vpn-aws-gcp")], ("aws", "gcp"), 0.0, ("aws-mcr", "gcp-mcr")),
+        # the MCR's aws side is detected first (1.9 s) and that already moves aws->gcp off it
+        ([("node", "mcr")], ("aws", "gcp"), 1.9, ("vpn-aws-gcp",)),
+        # primary and fallback at once: the VPN is left after DPD/hold (30 s) + 2 s
+        (
+            [("node", "mcr"), ("link", "vpn-aws-gcp")],
+            ("aws", "gcp"),
+            32.0,
+            ("vpn-aws-azure", "vpn-gcp-azure"),
+        ),
+        ([("node", "mcr"), ("node", "internet")], ("aws", "gcp"), math.inf, None),
+    ],
+)
+def test_worst_case_gap(
+    elements: list[tuple[str, str]], pair: tuple[str, str], gap: float, path: tuple[str, ...] | None
+) -> None:
+    effects = bounds.merge_effects(
+        bounds.failure_effects(HUB, k, n, "blackhole") for k, n in elements
+    )
     got, end = bounds.worst_case_gap(HUB, *pair, effects)
     assert got == pytest.approx(gap)
     assert end == path
@@ -85,40 +108,55 @@ def test_worst_case_gap(elements: list[tuple[str, str]], pair: tuple[str, str], 
 def test_preferred_rank() -> None:
     assert preferred_rank(HUB, "aws", "gcp", frozenset()) == (100, 2)
     assert preferred_rank(HUB, "aws", "gcp", frozenset({"aws-mcr"})) == (50, 1)
-    assert preferred_rank(HUB, "aws", "gcp", frozenset(
-        {"aws-mcr", "vpn-aws-gcp"})) == (50, 2)
-    assert preferred_rank(HUB, "aws", "gcp", frozenset(
-        {"aws-mcr", "vpn-aws-gcp", "vpn-aws-azure"})) is None
+    assert preferred_rank(HUB, "aws", "gcp", frozenset({"aws-mcr", "vpn-aws-gcp"})) == (50, 2)
+    assert (
+        preferred_rank(HUB, "aws", "gcp", frozenset({"aws-mcr", "vpn-aws-gcp", "vpn-aws-azure"}))
+        is None
+    )
     assert preferred_rank(DUAL, "aws", "gcp", frozenset({"aws-mcr-a"})) == (100, 2)
 
 
 def test_path_problem_explains_bad_paths() -> None:
     assert path_problem(HUB, "aws", "gcp", ("aws-mcr", "gcp-mcr"), frozenset()) is None
-    assert "not forwarding" in path_problem(HUB, "aws", "gcp", ("aws-mcr", "gcp-mcr"),
-                                            frozenset({"gcp-mcr"}))
+    assert "not forwarding" in path_problem(
+        HUB, "aws", "gcp", ("aws-mcr", "gcp-mcr"), frozenset({"gcp-mcr"})
+    )
     assert "not a routed link" in path_problem(HUB, "aws", "gcp", ("aws-inet",), frozenset())
     assert "ends at mcr" in path_problem(HUB, "aws", "gcp", ("aws-mcr",), frozenset())
 
 
 def test_check_routes_accepts_the_preferred_paths_and_lists_every_problem() -> None:
-    check_routes(HUB, {("aws", "gcp"): ("aws-mcr", "gcp-mcr"),
-                       ("gcp", "azure"): ("vpn-gcp-azure",)}, {"azure-mcr"})
+    check_routes(
+        HUB,
+        {("aws", "gcp"): ("aws-mcr", "gcp-mcr"), ("gcp", "azure"): ("vpn-gcp-azure",)},
+        {"azure-mcr"},
+    )
     with pytest.raises(AssertionError) as err:
-        check_routes(HUB, {("aws", "gcp"): ("vpn-aws-gcp",),          # not preferred
-                           ("aws", "azure"): None,                     # unreachable
-                           ("gcp", "azure"): ("gcp-mcr", "azure-mcr")},  # over a dead link
-                     {"azure-mcr"})
+        check_routes(
+            HUB,
+            {
+                ("aws", "gcp"): ("vpn-aws-gcp",),  # not preferred
+                ("aws", "azure"): None,  # unreachable
+                ("gcp", "azure"): ("gcp-mcr", "azure-mcr"),
+            },  # over a dead link
+            {"azure-mcr"},
+        )
     text = str(err.value)
     assert text.startswith("3 route(s) break the routing invariant")
-    assert "aws->gcp uses vpn-aws-gcp (preference 50, 1 hops) but a path of preference 100" \
-        in text
+    assert "aws->gcp uses vpn-aws-gcp (preference 50, 1 hops) but a path of preference 100" in text
     assert "aws->azure has no route although vpn-aws-azure survives" in text
     assert "gcp->azure uses gcp-mcr azure-mcr, which is unusable: it crosses azure-mcr" in text
 
 
 def test_check_reachability_is_the_lab_hook() -> None:
-    everything = {"aws-mcr", "gcp-mcr", "azure-mcr", "vpn-aws-gcp", "vpn-aws-azure",
-                  "vpn-gcp-azure"}
+    everything = {
+        "aws-mcr",
+        "gcp-mcr",
+        "azure-mcr",
+        "vpn-aws-gcp",
+        "vpn-aws-azure",
+        "vpn-gcp-azure",
+    }
     check_reachability(HUB, {("aws", "gcp"): True, ("gcp", "aws"): True}, {"aws-mcr"})
     check_reachability(HUB, {("aws", "gcp"): False}, everything)
     with pytest.raises(AssertionError, match="aws->gcp is unreachable although"):

@@ -52,27 +52,35 @@ def check_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dic
     return status, json.loads(out)
 
 
-def test_megaport_hub_mcr_is_a_single_point_of_failure(capsys: pytest.CaptureFixture[str]
-                                                       ) -> None:
+def test_megaport_hub_mcr_is_a_single_point_of_failure(capsys: pytest.CaptureFixture[str]) -> None:
     status, report = check_json(capsys, "topologies/megaport-hub.yaml")
-    assert status == 0          # one failure never partitions: the VPN mesh takes over
+    assert status == 0  # one failure never partitions: the VPN mesh takes over
     spofs = {s["element"]: s["pairs"] for s in report["single_points_of_failure"]}
-    assert set(spofs) == {"node mcr", "group megaport-mcr", "link aws-mcr", "link gcp-mcr",
-                          "link azure-mcr"}
+    assert set(spofs) == {
+        "node mcr",
+        "group megaport-mcr",
+        "link aws-mcr",
+        "link gcp-mcr",
+        "link azure-mcr",
+    }
     for element in ("node mcr", "group megaport-mcr"):
         assert {tuple(p["pair"]) for p in spofs[element]} == {
-            ("aws", "gcp"), ("aws", "azure"), ("gcp", "azure")}
+            ("aws", "gcp"),
+            ("aws", "azure"),
+            ("gcp", "azure"),
+        }
         assert {p["effect"] for p in spofs[element]} == {"degraded"}
     (aws_gcp,) = [p for p in spofs["node mcr"] if p["pair"] == ["aws", "gcp"]]
-    assert aws_gcp["detail"] == ("loses the preferred path aws-mcr gcp-mcr (preference 100); "
-                                 "traffic falls back to vpn-aws-gcp (preference 50)")
+    assert aws_gcp["detail"] == (
+        "loses the preferred path aws-mcr gcp-mcr (preference 100); "
+        "traffic falls back to vpn-aws-gcp (preference 50)"
+    )
     assert report["violations"] == 0
     assert report["search"] == "exhaustive"
-    assert report["combinations"] == 9 + 5 + 1          # links, nodes, groups
+    assert report["combinations"] == 9 + 5 + 1  # links, nodes, groups
 
 
-def test_megaport_hub_double_failures_that_partition(capsys: pytest.CaptureFixture[str]
-                                                     ) -> None:
+def test_megaport_hub_double_failures_that_partition(capsys: pytest.CaptureFixture[str]) -> None:
     status, report = check_json(capsys, "topologies/megaport-hub.yaml", "--max-failures", "2")
     assert status == 1
     parts = [f for f in report["findings"] if f["kind"] == "partition"]
@@ -81,18 +89,25 @@ def test_megaport_hub_double_failures_that_partition(capsys: pytest.CaptureFixtu
     for f in parts:
         by_combo.setdefault(tuple(f["elements"]), set()).add(tuple(f["pair"]))
     assert by_combo[("node internet", "node mcr")] == {
-        ("aws", "gcp"), ("aws", "azure"), ("gcp", "azure")}
+        ("aws", "gcp"),
+        ("aws", "azure"),
+        ("gcp", "azure"),
+    }
     assert by_combo[("link aws-inet", "link aws-mcr")] == {("aws", "gcp"), ("aws", "azure")}
-    assert by_combo[("group megaport-mcr", "link gcp-inet")] == {("aws", "gcp"),
-                                                                  ("gcp", "azure")}
-    assert len(by_combo) == 3 * 4 + 2          # per cloud 4, and internet with mcr/group
+    assert by_combo[("group megaport-mcr", "link gcp-inet")] == {("aws", "gcp"), ("gcp", "azure")}
+    assert len(by_combo) == 3 * 4 + 2  # per cloud 4, and internet with mcr/group
     # each cloud is cut off by losing its interconnect side and its internet side
     for cloud in ("aws", "gcp", "azure"):
         assert (f"link {cloud}-inet", f"link {cloud}-mcr") in by_combo
-    (f,) = [f for f in parts if f["elements"] == ["node internet", "node mcr"]
-            and f["pair"] == ["aws", "gcp"]]
-    assert f["schedule"] == ["{node: internet, at: 0s, mode: down}",
-                             "{node: mcr, at: 0s, mode: down}"]
+    (f,) = [
+        f
+        for f in parts
+        if f["elements"] == ["node internet", "node mcr"] and f["pair"] == ["aws", "gcp"]
+    ]
+    assert f["schedule"] == [
+        "{node: internet, at: 0s, mode: down}",
+        "{node: mcr, at: 0s, mode: down}",
+    ]
     assert report["violations"] == 3 * 4 * 2 + 2 * 3
     assert report["pass"] is False
 
@@ -102,8 +117,9 @@ def test_megaport_hub_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 1
     assert "  node mcr (same links as group megaport-mcr):" in out
     assert "  link aws-inet + link aws-mcr: partition aws-azure, aws-gcp" in out
-    assert ("    failures: [{link: aws-inet, at: 0s, mode: down}, "
-            "{link: aws-mcr, at: 0s, mode: down}]") in out
+    assert (
+        "    failures: [{link: aws-inet, at: 0s, mode: down}, {link: aws-mcr, at: 0s, mode: down}]"
+    ) in out
     assert "  link gcp-mcr: 6s as a blackhole, 1s as a carrier loss (worst pair aws-gcp)" in out
     # 3 x 4 x 2 + 2 x 3 partitioned pairs (module docstring)
     assert out.rstrip().endswith("30 violation(s): 30 partition")
@@ -115,11 +131,12 @@ def test_dual_mcr_has_no_single_point_of_failure(capsys: pytest.CaptureFixture[s
     assert report["single_points_of_failure"] == []
     assert report["findings"] == []
     status, report = check_json(capsys, "topologies/dual-mcr.yaml", "--max-failures", "2")
-    assert status == 0          # two failures only ever degrade (to the VPN), never cut
+    assert status == 0  # two failures only ever degrade (to the VPN), never cut
     kinds = {f["kind"] for f in report["findings"]}
     assert kinds == {"degraded"}
     assert ["group megaport-mcr-a", "group megaport-mcr-b"] in [
-        f["elements"] for f in report["findings"]]
+        f["elements"] for f in report["findings"]
+    ]
 
 
 def test_dual_mcr_three_failures_partition(capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,65 +148,84 @@ def test_dual_mcr_three_failures_partition(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_require_preferred_and_max_gap_make_more_violations(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     status, report = check_json(capsys, "topologies/megaport-hub.yaml", "--require-preferred")
     assert status == 1
-    assert report["violations"] == 3 * 4    # per pair: its two -mcr links, mcr, the group
+    assert report["violations"] == 3 * 4  # per pair: its two -mcr links, mcr, the group
     status, report = check_json(capsys, "topologies/megaport-hub.yaml", "--max-gap", "3s")
     gaps = [f for f in report["findings"] if f["kind"] == "gap"]
     assert status == 1
     # GCP's BFD (1 s x 5) decides both: its own link, and the whole MCR (no withdrawal
     # reaches GCP through a blackholed MCR)
-    assert {tuple(f["elements"]) for f in gaps} == {("link gcp-mcr",), ("node mcr",),
-                                                   ("group megaport-mcr",)}
+    assert {tuple(f["elements"]) for f in gaps} == {
+        ("link gcp-mcr",),
+        ("node mcr",),
+        ("group megaport-mcr",),
+    }
     gcp = next(f for f in gaps if f["elements"] == ["link gcp-mcr"])
     assert gcp["schedule"] == ["{link: gcp-mcr, at: 0s, mode: blackhole}"]
 
 
 def test_scenario_slos_are_judged_per_failure(capsys: pytest.CaptureFixture[str]) -> None:
-    status, report = check_json(capsys, "topologies/megaport-hub.yaml", "--scenario",
-                                "scenarios/interconnect-blackhole.yaml")
+    status, report = check_json(
+        capsys,
+        "topologies/megaport-hub.yaml",
+        "--scenario",
+        "scenarios/interconnect-blackhole.yaml",
+    )
     assert status == 1
-    assert report["gap_target_s"] == 3.0                     # the scenario's failover SLO
+    assert report["gap_target_s"] == 3.0  # the scenario's failover SLO
     slo = [f for f in report["findings"] if f["kind"] == "slo"]
-    assert sorted(f["elements"] for f in slo) == [["group megaport-mcr"], ["link gcp-mcr"],
-                                                  ["node mcr"]]
+    assert sorted(f["elements"] for f in slo) == [
+        ["group megaport-mcr"],
+        ["link gcp-mcr"],
+        ["node mcr"],
+    ]
     assert "failover" in slo[0]["detail"]
     assert "api-availability" in slo[0]["detail"]
-    assert report["slo_runs"] == 4      # no failure, aws-mcr, gcp-mcr, mcr (= group)
+    assert report["slo_runs"] == 4  # no failure, aws-mcr, gcp-mcr, mcr (= group)
 
 
 def test_hypothesis_search_agrees_on_megaport_hub(capsys: pytest.CaptureFixture[str]) -> None:
     _, exhaustive = check_json(capsys, "topologies/megaport-hub.yaml", "--max-failures", "2")
-    _, guided = check_json(capsys, "topologies/megaport-hub.yaml", "--max-failures", "2",
-                           "--search", "hypothesis")
+    _, guided = check_json(
+        capsys, "topologies/megaport-hub.yaml", "--max-failures", "2", "--search", "hypothesis"
+    )
     assert guided["search"] == "hypothesis"
 
     def key(r: dict) -> set:
-        return {(f["kind"], tuple(f["pair"] or ()), tuple(f["elements"]))
-                for f in r["findings"]}
+        return {(f["kind"], tuple(f["pair"] or ()), tuple(f["elements"])) for f in r["findings"]}
+
     assert key(guided) == key(exhaustive)
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["topologies/no-such.yaml"], "file not found"),
-    (["topologies/megaport-hub.yaml", "--max-failures", "0"], "at least 1"),
-    (["topologies/megaport-hub.yaml", "--max-gap", "3 parsecs"], "--max-gap"),
-])
-def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str],
-                           message: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["topologies/no-such.yaml"], "file not found"),
+        (["topologies/megaport-hub.yaml", "--max-failures", "0"], "at least 1"),
+        (["topologies/megaport-hub.yaml", "--max-gap", "3 parsecs"], "--max-gap"),
+    ],
+)
+def test_bad_input_exits_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     status, _, err = run(capsys, *argv)
     assert status == 2
     assert message in err
 
 
 def test_scenario_on_a_topology_without_its_nodes_exits_2(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     (tmp_path / "t.yaml").write_text(
         "name: tiny\nnodes: {a: {role: cloud}, b: {role: cloud}}\n"
-        "links: [{name: ab, endpoints: [a, b], capacity: 1Gbps}]\n")
-    status, _, err = run(capsys, str(tmp_path / "t.yaml"), "--scenario",
-                         "scenarios/interconnect-blackhole.yaml")
+        "links: [{name: ab, endpoints: [a, b], capacity: 1Gbps}]\n"
+    )
+    status, _, err = run(
+        capsys, str(tmp_path / "t.yaml"), "--scenario", "scenarios/interconnect-blackhole.yaml"
+    )
     assert status == 2
     assert "aws, gcp" in err
 
@@ -197,8 +233,10 @@ def test_scenario_on_a_topology_without_its_nodes_exits_2(
 def test_dual_mcr_file_is_valid_and_dual_homed() -> None:
     topo = load_topology("topologies/dual-mcr.yaml")
     for cloud in ("aws", "gcp", "azure"):
-        assert {x.other(cloud) for x in topo.links_of(cloud)
-                if x.kind.value == "interconnect"} == {"mcr-a", "mcr-b"}
+        assert {x.other(cloud) for x in topo.links_of(cloud) if x.kind.value == "interconnect"} == {
+            "mcr-a",
+            "mcr-b",
+        }
     assert {g.name for g in topo.groups} == {"megaport-mcr-a", "megaport-mcr-b"}
     assert Element("node", "mcr-a") != Element("node", "mcr-b")
 
@@ -208,7 +246,17 @@ def test_all_lists_every_combination(capsys: pytest.CaptureFixture[str]) -> None
     assert status == 0
     rows = {tuple(r["elements"]): r["pairs"] for r in report["combinations_checked"]}
     assert len(rows) == 9 + 5 + 1
-    assert rows[("node aws",)] == {"gcp-azure": {"status": "ok", "path": ["gcp-mcr", "azure-mcr"],
-                                                 "gap_s": 0.0, "gap_down_s": 0.0}}
-    assert rows[("link gcp-mcr",)]["aws-gcp"] == {"status": "degraded", "path": ["vpn-aws-gcp"],
-                                                  "gap_s": 6.0, "gap_down_s": 1.0}
+    assert rows[("node aws",)] == {
+        "gcp-azure": {
+            "status": "ok",
+            "path": ["gcp-mcr", "azure-mcr"],
+            "gap_s": 0.0,
+            "gap_down_s": 0.0,
+        }
+    }
+    assert rows[("link gcp-mcr",)]["aws-gcp"] == {
+        "status": "degraded",
+        "path": ["vpn-aws-gcp"],
+        "gap_s": 6.0,
+        "gap_down_s": 1.0,
+    }

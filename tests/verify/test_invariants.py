@@ -30,10 +30,18 @@ if TYPE_CHECKING:
 
 HUB = load_topology("topologies/megaport-hub.yaml")
 SCENARIO = Scenario(
-    "doctored", HUB, 120.0, 0.0, 11,
-    (TrafficClass("probes", TrafficKind.ONE_WAY, "aws", ("gcp",), rate=50.0,
-                  size=Dist.constant(200.0)),),
-    (Failure(TargetKind.LINK, "aws-mcr", 20.0, 40.0, FailureMode.BLACKHOLE),))
+    "doctored",
+    HUB,
+    120.0,
+    0.0,
+    11,
+    (
+        TrafficClass(
+            "probes", TrafficKind.ONE_WAY, "aws", ("gcp",), rate=50.0, size=Dist.constant(200.0)
+        ),
+    ),
+    (Failure(TargetKind.LINK, "aws-mcr", 20.0, 40.0, FailureMode.BLACKHOLE),),
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +59,17 @@ def test_replay_reads_the_trace_back(pristine: Trace) -> None:
     assert replay.broken_intervals("aws-mcr") == [(20.0, 60.0)]
     assert replay.broken_at(30.0) == frozenset({"aws-mcr"})
     assert replay.routes_at(10.0)[("aws", "gcp")] == ("aws-mcr", "gcp-mcr")
-    assert replay.routes_at(30.0)[("aws", "gcp")] == ("vpn-aws-gcp",)       # switched 21.9
+    assert replay.routes_at(30.0)[("aws", "gcp")] == ("vpn-aws-gcp",)  # switched 21.9
     assert replay.routes_at(70.0)[("aws", "gcp")] == ("aws-mcr", "gcp-mcr")  # restored 65
     assert replay.quiescent_windows(32.0) == [(0.0, 20.0), (52.0, 60.0), (92.0, 120.0)]
     (f,) = replay.failures
-    assert (f.target, f.name, f.mode, f.at, f.repaired_at) == ("link", "aws-mcr",
-                                                               "blackhole", 20.0, 60.0)
+    assert (f.target, f.name, f.mode, f.at, f.repaired_at) == (
+        "link",
+        "aws-mcr",
+        "blackhole",
+        20.0,
+        60.0,
+    )
 
 
 def test_every_invariant_holds_on_the_real_trace(pristine: Trace) -> None:
@@ -97,30 +110,48 @@ def doctor_long_gap(trace: Trace) -> None:
 
 
 def doctor_early_restore(trace: Trace) -> None:
-    trace.events = [dataclasses.replace(e, time=61.0) if e.kind == "restored" else e
-                    for e in trace.events]
+    trace.events = [
+        dataclasses.replace(e, time=61.0) if e.kind == "restored" else e for e in trace.events
+    ]
 
 
 def doctor_lost_restore(trace: Trace) -> None:
     trace.events = [e for e in trace.events if e.kind != "restored"]
 
 
-@pytest.mark.parametrize(("doctor", "invariant", "message"), [
-    (doctor_reason, "conservation", "are lost without a reason"),
-    (doctor_hole, "conservation", "follow a hole in their flow's request ids"),
-    (doctor_link_state, "link_states", "at 20s aws-mcr is up, expected blackhole (because of "
-                                       "link aws-mcr blackhole at 20s until 60s)"),
-    (doctor_delivery, "no_delivery_over_broken_links",
-     "1 attempt(s) delivered over aws-mcr while it was blackhole [20s, 60s)"),
-    (doctor_no_switch, "settled_routes", "in [52s, 60s): aws->gcp uses aws-mcr gcp-mcr, which "
-                                         "is unusable: it crosses aws-mcr"),
-    (doctor_long_gap, "failover_gaps", "link aws-mcr (blackhole) at 20s: gap 25."),
-    (doctor_early_restore, "restoration", "aws-mcr was restored at 61s, 1.000s after its "
-                                          "repair; re-establishment takes 5s"),
-    (doctor_lost_restore, "restoration", "aws-mcr was repaired at 60s but not restored at 65s"),
-])
-def test_invariant_catches_its_violation(trace: Trace, doctor: Callable[[Trace], None],
-                                         invariant: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("doctor", "invariant", "message"),
+    [
+        (doctor_reason, "conservation", "are lost without a reason"),
+        (doctor_hole, "conservation", "follow a hole in their flow's request ids"),
+        (
+            doctor_link_state,
+            "link_states",
+            "at 20s aws-mcr is up, expected blackhole (because of "
+            "link aws-mcr blackhole at 20s until 60s)",
+        ),
+        (
+            doctor_delivery,
+            "no_delivery_over_broken_links",
+            "1 attempt(s) delivered over aws-mcr while it was blackhole [20s, 60s)",
+        ),
+        (
+            doctor_no_switch,
+            "settled_routes",
+            "in [52s, 60s): aws->gcp uses aws-mcr gcp-mcr, which is unusable: it crosses aws-mcr",
+        ),
+        (doctor_long_gap, "failover_gaps", "link aws-mcr (blackhole) at 20s: gap 25."),
+        (
+            doctor_early_restore,
+            "restoration",
+            "aws-mcr was restored at 61s, 1.000s after its repair; re-establishment takes 5s",
+        ),
+        (doctor_lost_restore, "restoration", "aws-mcr was repaired at 60s but not restored at 65s"),
+    ],
+)
+def test_invariant_catches_its_violation(
+    trace: Trace, doctor: Callable[[Trace], None], invariant: str, message: str
+) -> None:
     doctor(trace)
     failed = invariants.trace_violations(trace, SCENARIO)
     assert invariant in failed
@@ -137,4 +168,4 @@ def test_same_trace_detects_any_difference(pristine: Trace, trace: Trace) -> Non
 def test_delivered_counts_requests_answered_and_datagrams_received(pristine: Trace) -> None:
     a = pristine.attempts
     assert metamorphic.delivered(pristine) == int((a["status"] == OK).sum())
-    assert 0 < int((a["status"] == LOST).sum()) < 150      # ~1.9 s of 50/s probes lost
+    assert 0 < int((a["status"] == LOST).sum()) < 150  # ~1.9 s of 50/s probes lost

@@ -45,34 +45,65 @@ L, N, G = TargetKind.LINK, TargetKind.NODE, TargetKind.GROUP
 DOWN, BLACKHOLE, LOSS = FailureMode.DOWN, FailureMode.BLACKHOLE, FailureMode.LOSS
 
 TRAFFIC = (
-    TrafficClass("probes", TrafficKind.ONE_WAY, "aws", ("gcp",), rate=20.0,
-                 size=Dist.constant(200.0)),
-    TrafficClass("api", TrafficKind.REQUEST_RESPONSE, "gcp", ("azure",), rate=10.0,
-                 request_size=Dist.constant(2000.0), response_size=Dist.constant(20000.0),
-                 timeout=3.0),
+    TrafficClass(
+        "probes", TrafficKind.ONE_WAY, "aws", ("gcp",), rate=20.0, size=Dist.constant(200.0)
+    ),
+    TrafficClass(
+        "api",
+        TrafficKind.REQUEST_RESPONSE,
+        "gcp",
+        ("azure",),
+        rate=10.0,
+        request_size=Dist.constant(2000.0),
+        response_size=Dist.constant(20000.0),
+        timeout=3.0,
+    ),
 )
 CORPUS = (
     # a blackhole caught by BFD, an MCR outage, an underlay cut under VPN traffic, loss:p
-    Scenario("corpus-a", MEGAPORT, 330.0, 0.0, 7, TRAFFIC, (
-        Failure(L, "aws-mcr", 20.0, 40.0, BLACKHOLE),
-        Failure(N, "mcr", 100.0, 60.0, DOWN),
-        Failure(L, "gcp-inet", 120.0, 20.0, DOWN),
-        Failure(L, "vpn-gcp-azure", 200.0, 30.0, LOSS, 0.2),
-        Failure(G, "megaport-mcr", 250.0, 20.0, BLACKHOLE))),
+    Scenario(
+        "corpus-a",
+        MEGAPORT,
+        330.0,
+        0.0,
+        7,
+        TRAFFIC,
+        (
+            Failure(L, "aws-mcr", 20.0, 40.0, BLACKHOLE),
+            Failure(N, "mcr", 100.0, 60.0, DOWN),
+            Failure(L, "gcp-inet", 120.0, 20.0, DOWN),
+            Failure(L, "vpn-gcp-azure", 200.0, 30.0, LOSS, 0.2),
+            Failure(G, "megaport-mcr", 250.0, 20.0, BLACKHOLE),
+        ),
+    ),
     # a flapping interconnect that fails again while its session re-establishes
-    Scenario("corpus-b", MEGAPORT, 150.0, 0.0, 3, TRAFFIC[:1], (
-        Failure(L, "aws-mcr", 20.0, 2.0, DOWN),
-        Failure(L, "aws-mcr", 24.0, 2.0, DOWN),
-        Failure(L, "aws-mcr", 28.0, 40.0, DOWN))),
+    Scenario(
+        "corpus-b",
+        MEGAPORT,
+        150.0,
+        0.0,
+        3,
+        TRAFFIC[:1],
+        (
+            Failure(L, "aws-mcr", 20.0, 2.0, DOWN),
+            Failure(L, "aws-mcr", 24.0, 2.0, DOWN),
+            Failure(L, "aws-mcr", 28.0, 40.0, DOWN),
+        ),
+    ),
 )
-MONOTONE = (Scenario("mono", MEGAPORT, 150.0, 0.0, 5, TRAFFIC[:1], (
-    Failure(L, "aws-mcr", 80.0, 20.0, DOWN),)), Failure(L, "gcp-mcr", 10.0, 20.0, DOWN))
+MONOTONE = (
+    Scenario(
+        "mono", MEGAPORT, 150.0, 0.0, 5, TRAFFIC[:1], (Failure(L, "aws-mcr", 80.0, 20.0, DOWN),)
+    ),
+    Failure(L, "gcp-mcr", 10.0, 20.0, DOWN),
+)
 
 
 # ---- the mutations ---------------------------------------------------------------------
 def detection_never_fires(mp: pytest.MonkeyPatch) -> None:
     def _detect(self: Any, name: str, token: int, delay: float, method: str) -> Iterator[Any]:
         yield self.env.timeout(delay)
+
     mp.setattr(control.ControlPlane, "_detect", _detect)
 
 
@@ -80,9 +111,11 @@ def preference_ignored(mp: pytest.MonkeyPatch) -> None:
     original = routing.best_path
 
     def fewest_hops(topology: Any, src: str, dst: str, down: frozenset[str]) -> Any:
-        flat = dataclasses.replace(topology, links=tuple(
-            dataclasses.replace(x, preference=1) for x in topology.links))
+        flat = dataclasses.replace(
+            topology, links=tuple(dataclasses.replace(x, preference=1) for x in topology.links)
+        )
         return original(flat, src, dst, down)
+
     mp.setattr(routing, "best_path", fewest_hops)
 
 
@@ -92,15 +125,24 @@ def deliver_over_broken_links(mp: pytest.MonkeyPatch) -> None:
     def __init__(self: Any, *args: Any, **kw: Any) -> None:
         init(self, *args, **kw)
         # The exact engine reads broken links as forwarding: "state.mode.broken" never drops.
-        self.link_state = {name: control.StepFunction(times=step.times, values=[
-            dataclasses.replace(v, mode=LinkMode.UP) if v.mode.broken else v
-            for v in step.values]) for name, step in self.link_state.items()}
+        self.link_state = {
+            name: control.StepFunction(
+                times=step.times,
+                values=[
+                    dataclasses.replace(v, mode=LinkMode.UP) if v.mode.broken else v
+                    for v in step.values
+                ],
+            )
+            for name, step in self.link_state.items()
+        }
+
     mp.setattr(exact.ExactDataPlane, "__init__", __init__)
 
 
 def restoration_skipped(mp: pytest.MonkeyPatch) -> None:
     def _reestablish(self: Any, name: str, token: int) -> Iterator[Any]:
         yield self.env.timeout(self.ctl[name].link.bgp.reestablish)
+
     mp.setattr(control.ControlPlane, "_reestablish", _reestablish)
 
 
@@ -110,6 +152,7 @@ def underlay_ignored(mp: pytest.MonkeyPatch) -> None:
     def __init__(self: Any, *args: Any, **kw: Any) -> None:
         init(self, *args, **kw)
         self._underlay_users = {}
+
     mp.setattr(control.ControlPlane, "__init__", __init__)
 
 
@@ -122,22 +165,30 @@ def group_ignored(mp: pytest.MonkeyPatch) -> None:
 
     def _targets(self: Any, failure: Failure) -> Any:
         return [] if failure.target is TargetKind.GROUP else targets(self, failure)
+
     mp.setattr(control.ControlPlane, "_targets", _targets)
 
 
 def reestablish_despite_refailure(mp: pytest.MonkeyPatch) -> None:
     """The bug the properties found (fixed in control.py): a re-failure while the BGP
     session re-establishes does not cancel the re-establishment."""
+
     def _changed(self: Any, name: str) -> None:
         c = self.ctl[name]
         worst = max(c.impairments, key=lambda i: (i.mode, i.loss), default=None)
-        state = (control.LinkState(worst.mode, worst.loss, worst.reason) if worst
-                 else control.LinkState(LinkMode.UP))
+        state = (
+            control.LinkState(worst.mode, worst.loss, worst.reason)
+            if worst
+            else control.LinkState(LinkMode.UP)
+        )
         mode = state.mode
         if state != self.link_state[name].values[-1]:
             self.link_state[name].set(self.env.now, state)
-            self.events.append(control.TraceEvent(self.env.now, "link_state", name, {
-                "mode": mode.label, "loss": state.loss}))
+            self.events.append(
+                control.TraceEvent(
+                    self.env.now, "link_state", name, {"mode": mode.label, "loss": state.loss}
+                )
+            )
         broken = mode.broken
         c.mode = mode
         if broken and not c.known_down:
@@ -152,6 +203,7 @@ def reestablish_despite_refailure(mp: pytest.MonkeyPatch) -> None:
             if c.known_down:
                 self.env.process(self._reestablish(name, c.token))
         self._notify()
+
     mp.setattr(control.ControlPlane, "_changed", _changed)
 
 
@@ -168,20 +220,31 @@ def unseeded_arrivals(mp: pytest.MonkeyPatch) -> None:
         if purpose.startswith("arrivals:"):
             return np.random.default_rng()
         return seeded(seed, purpose, index)
+
     mp.setattr(exact, "stream", stream)
 
 
-CONTROL_PLANE = {detection_never_fires, preference_ignored, restoration_skipped,
-                 underlay_ignored, instant_failover, group_ignored,
-                 reestablish_despite_refailure}
+CONTROL_PLANE = {
+    detection_never_fires,
+    preference_ignored,
+    restoration_skipped,
+    underlay_ignored,
+    instant_failover,
+    group_ignored,
+    reestablish_despite_refailure,
+}
 
 # mutation -> the properties that must catch it (exactly these)
 EXPECTED: dict[Callable[[pytest.MonkeyPatch], None], set[str]] = {
     detection_never_fires: {"settled_routes", "failover_gaps", "state_machine"},
     preference_ignored: {"settled_routes", "state_machine"},
     deliver_over_broken_links: {"no_delivery_over_broken_links"},
-    restoration_skipped: {"settled_routes", "restoration", "adding_a_failure_monotone",
-                          "state_machine"},
+    restoration_skipped: {
+        "settled_routes",
+        "restoration",
+        "adding_a_failure_monotone",
+        "state_machine",
+    },
     underlay_ignored: {"link_states", "state_machine"},
     instant_failover: {"failover_gaps"},
     group_ignored: {"link_states", "state_machine"},
@@ -207,14 +270,20 @@ def run_properties(machine: bool) -> set[str]:
     except AssertionError:
         failed.add("adding_a_failure_monotone")
     if machine:
-        config = settings(max_examples=20, stateful_step_count=40, derandomize=True,
-                          database=None, deadline=None, phases=[Phase.generate],
-                          suppress_health_check=list(HealthCheck))
+        config = settings(
+            max_examples=20,
+            stateful_step_count=40,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         try:
             run_state_machine_as_test(failover_machine(MEGAPORT), settings=config)
         except AssertionError:
             failed.add("state_machine")
-        except BaseExceptionGroup as group:      # several distinct failures, unshrunk
+        except BaseExceptionGroup as group:  # several distinct failures, unshrunk
             if group.subgroup(AssertionError) is not None:
                 failed.add("state_machine")
             else:
@@ -228,10 +297,12 @@ def test_unmutated_model_passes_every_property() -> None:
 
 
 @pytest.mark.parametrize("mutation", list(EXPECTED), ids=lambda m: m.__name__)
-def test_mutation_is_caught(mutation: Callable[[pytest.MonkeyPatch], None],
-                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mutation_is_caught(
+    mutation: Callable[[pytest.MonkeyPatch], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
     mutation(monkeypatch)
     caught = run_properties(machine=mutation in CONTROL_PLANE)
     assert caught, f"no property catches {mutation.__name__}"
-    assert caught - MAY_ALSO.get(mutation, set()) == EXPECTED[mutation], \
+    assert caught - MAY_ALSO.get(mutation, set()) == EXPECTED[mutation], (
         f"{mutation.__name__} is caught by {sorted(caught)}"
+    )

@@ -48,8 +48,9 @@ def test_link_failing_again_while_its_session_reestablishes_is_not_restored() ->
     # aws-mcr: down at 10 s for 5 s (detected, routed around at 11 s, repaired at 15 s, its
     # BGP session due back at 20 s), down again at 17 s for good. Before the fix the pending
     # re-establishment restored the routes onto the dead link at 20 s, for ever.
-    scenario, trace = _control(Failure(LINK, "aws-mcr", 10.0, 5.0, DOWN),
-                               Failure(LINK, "aws-mcr", 17.0, None, DOWN))
+    scenario, trace = _control(
+        Failure(LINK, "aws-mcr", 10.0, 5.0, DOWN), Failure(LINK, "aws-mcr", 17.0, None, DOWN)
+    )
     assert _events(trace, ("switched", "restored")) == [(11.0, "switched", "aws-mcr")]
     replay = Replay.of(trace, MEGAPORT)
     assert replay.routes_at(99.0)[("aws", "gcp")] == ("vpn-aws-gcp",)
@@ -59,9 +60,12 @@ def test_link_failing_again_while_its_session_reestablishes_is_not_restored() ->
 
 def test_hypothesis_shrunk_flap_is_restored_after_the_last_repair() -> None:
     # The schedule hypothesis shrank the same bug to (test_megaport_hub_failover_invariants).
-    scenario, trace = _control(Failure(LINK, "aws-mcr", 0.0, 0.1, DOWN),
-                               Failure(LINK, "aws-mcr", 0.0, 0.1, DOWN),
-                               Failure(LINK, "aws-mcr", 0.2, 4.9, DOWN), until=30.0)
+    scenario, trace = _control(
+        Failure(LINK, "aws-mcr", 0.0, 0.1, DOWN),
+        Failure(LINK, "aws-mcr", 0.0, 0.1, DOWN),
+        Failure(LINK, "aws-mcr", 0.2, 4.9, DOWN),
+        until=30.0,
+    )
     restored = [t for t, kind, _ in _events(trace, ("restored",))]
     assert restored == [pytest.approx(0.2 + 4.9 + 5.0)]
     invariants.check_restoration(trace, scenario)
@@ -70,10 +74,13 @@ def test_hypothesis_shrunk_flap_is_restored_after_the_last_repair() -> None:
 def test_loss_on_a_repaired_link_does_not_restart_reestablishment() -> None:
     # Repaired at 15 s, so back in the routes at 20 s; 1 % loss from 17 s used to restart
     # the 5 s re-establishment and delay the restoration to 22 s.
-    scenario, trace = _control(Failure(LINK, "aws-mcr", 10.0, 5.0, DOWN),
-                               Failure(LINK, "aws-mcr", 17.0, 10.0, LOSS, 0.01))
-    assert _events(trace, ("switched", "restored")) == [(11.0, "switched", "aws-mcr"),
-                                                        (20.0, "restored", "aws-mcr")]
+    scenario, trace = _control(
+        Failure(LINK, "aws-mcr", 10.0, 5.0, DOWN), Failure(LINK, "aws-mcr", 17.0, 10.0, LOSS, 0.01)
+    )
+    assert _events(trace, ("switched", "restored")) == [
+        (11.0, "switched", "aws-mcr"),
+        (20.0, "restored", "aws-mcr"),
+    ]
     invariants.check_restoration(trace, scenario)
 
 
@@ -84,11 +91,15 @@ def test_withdrawal_let_through_by_a_repair_is_not_a_routing_around() -> None:
     # withdrawal yet, because gcp-mcr is blackholed from 10.5 s (its 5 s BFD never fires).
     # The repair of gcp-mcr at 11.5 s lets the withdrawal through: a "switched" named
     # gcp-mcr. gcp-mcr was never detected or routed around, so nothing restores it at 16.5 s.
-    scenario, trace = _control(Failure(LINK, "aws-mcr", 10.0, 1.5, DOWN),
-                               Failure(LINK, "gcp-mcr", 10.5, 1.0, BLACKHOLE))
+    scenario, trace = _control(
+        Failure(LINK, "aws-mcr", 10.0, 1.5, DOWN), Failure(LINK, "gcp-mcr", 10.5, 1.0, BLACKHOLE)
+    )
     assert _events(trace, ("detected", "switched", "restored")) == [
-        (10.0, "detected", "aws-mcr"), (11.0, "switched", "aws-mcr"),
-        (11.5, "switched", "gcp-mcr"), (16.5, "restored", "aws-mcr")]
+        (10.0, "detected", "aws-mcr"),
+        (11.0, "switched", "aws-mcr"),
+        (11.5, "switched", "gcp-mcr"),
+        (16.5, "restored", "aws-mcr"),
+    ]
     invariants.check_restoration(trace, scenario)
 
 
@@ -98,17 +109,34 @@ def test_unrelated_earlier_failure_does_not_increase_deliveries() -> None:
     # schedule starts at 72.2 s, yet it consumes three hold-timer draws, so the VPN
     # blackholes of the base schedule are detected at other times: 67 more requests succeed.
     traffic = (
-        TrafficClass("c0-azure-aws", TrafficKind.REQUEST_RESPONSE, "azure", ("aws",),
-                     rate=18.0, request_size=Dist.constant(430.0),
-                     response_size=Dist.constant(913.0), timeout=3.0),
-        TrafficClass("c1-gcp-azure", TrafficKind.REQUEST_RESPONSE, "gcp", ("azure",),
-                     rate=13.0, request_size=Dist.constant(1670.0),
-                     response_size=Dist.constant(7300.0), timeout=4.0,
-                     retries=RetryPolicy(3, 1.0, 0.025)))
-    base = (Failure(LINK, "aws-inet", 72.2, 36.4, BLACKHOLE),
-            Failure(LINK, "gcp-inet", 89.3, 2.7, BLACKHOLE),
-            Failure(LINK, "azure-mcr", 92.0, 26.0, DOWN),
-            Failure(LINK, "gcp-inet", 108.6, 1.2, BLACKHOLE))
+        TrafficClass(
+            "c0-azure-aws",
+            TrafficKind.REQUEST_RESPONSE,
+            "azure",
+            ("aws",),
+            rate=18.0,
+            request_size=Dist.constant(430.0),
+            response_size=Dist.constant(913.0),
+            timeout=3.0,
+        ),
+        TrafficClass(
+            "c1-gcp-azure",
+            TrafficKind.REQUEST_RESPONSE,
+            "gcp",
+            ("azure",),
+            rate=13.0,
+            request_size=Dist.constant(1670.0),
+            response_size=Dist.constant(7300.0),
+            timeout=4.0,
+            retries=RetryPolicy(3, 1.0, 0.025),
+        ),
+    )
+    base = (
+        Failure(LINK, "aws-inet", 72.2, 36.4, BLACKHOLE),
+        Failure(LINK, "gcp-inet", 89.3, 2.7, BLACKHOLE),
+        Failure(LINK, "azure-mcr", 92.0, 26.0, DOWN),
+        Failure(LINK, "gcp-inet", 108.6, 1.2, BLACKHOLE),
+    )
     scenario = Scenario("crn", MEGAPORT, 160.0, 0.0, 217, traffic, base)
     extra = Failure(NODE, "internet", 17.2, 0.7, BLACKHOLE)
     assert metamorphic.disjoint(extra, scenario)

@@ -49,19 +49,30 @@ def test_exhaustive_reports_only_minimal_combinations() -> None:
     items = found.items()
     singles = {(p, k, c) for p, k, c in items if len(c) == 1}
     assert {(p, c) for p, k, c in singles} == {
-        (p, combo(e)) for e, pairs in {
-            "node mcr": space.pairs, "group megaport-mcr": space.pairs,
+        (p, combo(e))
+        for e, pairs in {
+            "node mcr": space.pairs,
+            "group megaport-mcr": space.pairs,
             "link aws-mcr": [("aws", "gcp"), ("aws", "azure")],
             "link gcp-mcr": [("aws", "gcp"), ("gcp", "azure")],
-            "link azure-mcr": [("aws", "azure"), ("gcp", "azure")]}.items() for p in pairs}
+            "link azure-mcr": [("aws", "azure"), ("gcp", "azure")],
+        }.items()
+        for p in pairs
+    }
     assert {k for _, k, _ in singles} == {"degraded"}
     partitions = {c for p, k, c in items if k == "partition" and p == ("aws", "gcp")}
     assert partitions == {
-        combo("link aws-inet", "link aws-mcr"), combo("link aws-inet", "node mcr"),
-        combo("link aws-inet", "group megaport-mcr"), combo("link gcp-inet", "link gcp-mcr"),
-        combo("link gcp-inet", "node mcr"), combo("link gcp-inet", "group megaport-mcr"),
-        combo("node internet", "link aws-mcr"), combo("node internet", "link gcp-mcr"),
-        combo("node internet", "node mcr"), combo("node internet", "group megaport-mcr")}
+        combo("link aws-inet", "link aws-mcr"),
+        combo("link aws-inet", "node mcr"),
+        combo("link aws-inet", "group megaport-mcr"),
+        combo("link gcp-inet", "link gcp-mcr"),
+        combo("link gcp-inet", "node mcr"),
+        combo("link gcp-inet", "group megaport-mcr"),
+        combo("node internet", "link aws-mcr"),
+        combo("node internet", "link gcp-mcr"),
+        combo("node internet", "node mcr"),
+        combo("node internet", "group megaport-mcr"),
+    }
     # nothing of size 2 merely degrades: each pair is degraded by a single failure already
     assert all(len(c) == 1 for _, k, c in items if k == "degraded")
 
@@ -84,7 +95,8 @@ def test_gap_judge_finds_slow_detection() -> None:
     # blackholed MCR, the MCR too; a pair loses traffic while either direction does
     slow = {combo("link gcp-mcr"), combo("node mcr"), combo("group megaport-mcr")}
     assert {(p, c) for p, k, c in found.items()} == {
-        (pair, c) for pair in (("aws", "gcp"), ("gcp", "azure")) for c in slow}
+        (pair, c) for pair in (("aws", "gcp"), ("gcp", "azure")) for c in slow
+    }
 
 
 def test_guided_search_finds_what_exhaustive_finds() -> None:

@@ -22,8 +22,8 @@ INTERCONNECT_POOL = ipaddress.IPv4Network("172.16.0.0/16")
 INTERNET_POOL = ipaddress.IPv4Network("198.51.100.0/24")
 TUNNEL_POOL = ipaddress.IPv4Network("169.254.10.0/23")
 ROUTER_ID_POOL = ipaddress.IPv4Network("192.0.2.0/24")
-HOST_PREFIX = 24     # a cloud host gets the second /24 of a prefix wider than that
-SMALL_SUBNET = 16    # addresses; in a subnet this small the host is .2, not .10
+HOST_PREFIX = 24  # a cloud host gets the second /24 of a prefix wider than that
+SMALL_SUBNET = 16  # addresses; in a subnet this small the host is .2, not .10
 
 
 class PoolExhausted(ValueError):
@@ -76,8 +76,10 @@ def host_subnet(prefix: str) -> HostSubnet:
     net = ipaddress.IPv4Network(prefix, strict=False)
     subnet = list(net.subnets(new_prefix=HOST_PREFIX))[1] if net.prefixlen < HOST_PREFIX else net
     host_index = 10 if subnet.num_addresses > SMALL_SUBNET else 2
-    return HostSubnet(f"{subnet.network_address + 1}/{subnet.prefixlen}",
-                      f"{subnet.network_address + host_index}/{subnet.prefixlen}")
+    return HostSubnet(
+        f"{subnet.network_address + 1}/{subnet.prefixlen}",
+        f"{subnet.network_address + host_index}/{subnet.prefixlen}",
+    )
 
 
 def psk(lab: str, tunnel: str) -> str:

@@ -74,8 +74,9 @@ class LinkParams:
     def from_json(cls, data: object) -> LinkParams:
         f = Fields.of(data)
         delay = dist_from_json(f.raw("delay")) if f.raw("delay") else None
-        return cls(delay, float(f.number("loss")), f.opt_number("rate_bps"),
-                   f.opt_integer("buffer_bytes"))
+        return cls(
+            delay, float(f.number("loss")), f.opt_number("rate_bps"), f.opt_integer("buffer_bytes")
+        )
 
 
 def _delay(vars_: Mapping[str, object]) -> Dist | None:
@@ -112,6 +113,7 @@ def parse_link_params(vars_: Mapping[str, object]) -> tuple[LinkParams, list[Par
         errors.append(ParamError(rate_key, "must be positive"))
         rate = None
     buffer = attempt("buffer", lambda: parse_size(vars_["buffer"])) if "buffer" in vars_ else None
-    params = LinkParams(delay, float(loss), rate, None if buffer is None else int(buffer),
-                        dict(vars_))
+    params = LinkParams(
+        delay, float(loss), rate, None if buffer is None else int(buffer), dict(vars_)
+    )
     return params, errors

@@ -195,28 +195,49 @@ def plan_lab(topology: Topology) -> LabPlan:
             host = PlanEnd(f"host-{node.name}", ifaces.next(f"host-{node.name}"), subnet.host)
             links.append(PlanLink(f"{node.name}-host", "host", end, host))
             hosts[node.name] = subnet.gateway_ip
-    by_node = {n.name: [lk for lk in links if n.name in (lk.a.node, lk.b.node)]
-               for n in topology.nodes}
+    by_node = {
+        n.name: [lk for lk in links if n.name in (lk.a.node, lk.b.node)] for n in topology.nodes
+    }
     tunnels = _tunnels(topology, vpns, links)
     nodes = []
     for index, node in enumerate(topology.nodes):
         role = roles[node.name]
         if role is Role.INTERNET:
-            nodes.append(PlanNode(node.name, "internet", node.provider,
-                                  sysctls=(("net.ipv4.ip_forward", "1"),),
-                                  exec=_internet_routes(topology, node.name, links, underlay)))
+            nodes.append(
+                PlanNode(
+                    node.name,
+                    "internet",
+                    node.provider,
+                    sysctls=(("net.ipv4.ip_forward", "1"),),
+                    exec=_internet_routes(topology, node.name, links, underlay),
+                )
+            )
             continue
         mine = tunnels.get(node.name, ())
-        frr = _frr(topology, node.name, index, by_node[node.name], mine,
-                   vpns=vpns, underlay=underlay)
-        model: dict[str, object] = {"asn": node.asn, "prefixes": list(node.prefixes),
-                                    "region": node.region, "provider": node.provider}
-        nodes.append(PlanNode(node.name, "cloud-edge" if role is Role.CLOUD else role.value,
-                              node.provider, {k: v for k, v in model.items() if v},
-                              tuple(v for v in vpns if node.name in v.endpoints), frr, mine))
+        frr = _frr(
+            topology, node.name, index, by_node[node.name], mine, vpns=vpns, underlay=underlay
+        )
+        model: dict[str, object] = {
+            "asn": node.asn,
+            "prefixes": list(node.prefixes),
+            "region": node.region,
+            "provider": node.provider,
+        }
+        nodes.append(
+            PlanNode(
+                node.name,
+                "cloud-edge" if role is Role.CLOUD else role.value,
+                node.provider,
+                {k: v for k, v in model.items() if v},
+                tuple(v for v in vpns if node.name in v.endpoints),
+                frr,
+                mine,
+            )
+        )
     for cloud, gateway in hosts.items():
-        nodes.append(PlanNode(f"host-{cloud}", "host", cloud,
-                              exec=(f"ip route add default via {gateway}",)))
+        nodes.append(
+            PlanNode(f"host-{cloud}", "host", cloud, exec=(f"ip route add default via {gateway}",))
+        )
     return LabPlan(topology.name, topology.description, tuple(nodes), tuple(links))
 
 
@@ -227,22 +248,37 @@ def _check(topology: Topology) -> None:
         for name in link.endpoints:
             node = topology.node(name)
             if needs_asn and node.asn is None:
-                problems.append(ModelError(
-                    topology.source, 0, f"nodes.{name}.asn",
-                    f"the lab runs BGP over {link.name}: give {name} an asn"))
+                problems.append(
+                    ModelError(
+                        topology.source,
+                        0,
+                        f"nodes.{name}.asn",
+                        f"the lab runs BGP over {link.name}: give {name} an asn",
+                    )
+                )
         if link.kind is LinkKind.VPN and len(link.underlay) != len(link.endpoints):
-            problems.append(ModelError(
-                topology.source, 0, f"links.{link.name}.underlay",
-                "the lab builds a tunnel over exactly two internet links (one per endpoint)"))
+            problems.append(
+                ModelError(
+                    topology.source,
+                    0,
+                    f"links.{link.name}.underlay",
+                    "the lab builds a tunnel over exactly two internet links (one per endpoint)",
+                )
+            )
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
 
 
-def _link(link: Link, ifaces: _Interfaces, first: str, second: str,
-          delay: Dist | None) -> PlanLink:
+def _link(link: Link, ifaces: _Interfaces, first: str, second: str, delay: Dist | None) -> PlanLink:
     a, b = link.endpoints
-    return PlanLink(link.name, link.kind.value, PlanEnd(a, ifaces.next(a), first),
-                    PlanEnd(b, ifaces.next(b), second), delay, link)
+    return PlanLink(
+        link.name,
+        link.kind.value,
+        PlanEnd(a, ifaces.next(a), first),
+        PlanEnd(b, ifaces.next(b), second),
+        delay,
+        link,
+    )
 
 
 def fit_underlay_delays(topology: Topology) -> dict[str, Dist]:
@@ -254,33 +290,53 @@ def fit_underlay_delays(topology: Topology) -> dict[str, Dist]:
     matrix = np.array([[1.0 if n in v.underlay else 0.0 for n in names] for v in vpns])
     target = np.array([v.delay.mean() for v in vpns])
     solution, *_ = np.linalg.lstsq(matrix, target, rcond=None)
-    return {n: Dist.constant(round(max(float(d), 0.0), 7)) for n, d in zip(names, solution,
-                                                                         strict=True)}
+    return {
+        n: Dist.constant(round(max(float(d), 0.0), 7)) for n, d in zip(names, solution, strict=True)
+    }
 
 
-def _tunnels(topology: Topology, vpns: list[Link],
-             links: list[PlanLink]) -> dict[str, tuple[Tunnel, ...]]:
+def _tunnels(
+    topology: Topology, vpns: list[Link], links: list[PlanLink]
+) -> dict[str, tuple[Tunnel, ...]]:
     out: dict[str, list[Tunnel]] = {}
     for index, vpn in enumerate(vpns):
         inside = p2p(TUNNEL_POOL, index)
         ends = []
         for name in vpn.endpoints:
-            access = next(u for u in vpn.underlay
-                          if name in topology.link(u).endpoints)
+            access = next(u for u in vpn.underlay if name in topology.link(u).endpoints)
             ends.append(next(lk for lk in links if lk.name == access).seen_from(name)[0].ip)
         for side in (0, 1):
             me, peer = vpn.endpoints[side], vpn.endpoints[1 - side]
             mine, theirs = (inside.a, inside.b_ip) if side == 0 else (inside.b, inside.a_ip)
-            out.setdefault(me, []).append(Tunnel(
-                vpn.name, ends[side], ends[1 - side], me, peer, mine, theirs,
-                topology.node(me).prefixes, topology.node(peer).prefixes,
-                side == 0, round(vpn.dpd.delay) if vpn.dpd else 10, psk(topology.name, vpn.name)))
+            out.setdefault(me, []).append(
+                Tunnel(
+                    vpn.name,
+                    ends[side],
+                    ends[1 - side],
+                    me,
+                    peer,
+                    mine,
+                    theirs,
+                    topology.node(me).prefixes,
+                    topology.node(peer).prefixes,
+                    side == 0,
+                    round(vpn.dpd.delay) if vpn.dpd else 10,
+                    psk(topology.name, vpn.name),
+                )
+            )
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _frr(topology: Topology, name: str, index: int, links: list[PlanLink],
-         tunnels: tuple[Tunnel, ...], *, vpns: list[Link], underlay: frozenset[str]
-         ) -> FrrPlan | None:
+def _frr(
+    topology: Topology,
+    name: str,
+    index: int,
+    links: list[PlanLink],
+    tunnels: tuple[Tunnel, ...],
+    *,
+    vpns: list[Link],
+    underlay: frozenset[str],
+) -> FrrPlan | None:
     node = topology.node(name)
     neighbors, profiles, statics = [], {}, []
     for link in links:
@@ -300,37 +356,54 @@ def _frr(topology: Topology, name: str, index: int, links: list[PlanLink],
         _, hop = next(lk for lk in links if lk.name in vpn.underlay).seen_from(name)
         statics.append(StaticRoute(f"{tunnel.remote_addr}/32", hop.ip))
     for link in links:  # internet links that carry traffic themselves: floating statics
-        if link.model is not None and link.model.kind is LinkKind.INTERNET and (
-                link.name not in underlay):
+        if (
+            link.model is not None
+            and link.model.kind is LinkKind.INTERNET
+            and (link.name not in underlay)
+        ):
             _, hop = link.seen_from(name)
             for cloud in topology.nodes:
                 if cloud.name != name and cloud.role is Role.CLOUD:
-                    statics += [StaticRoute(p, hop.ip, FLOATING_STATIC_DISTANCE)
-                                for p in cloud.prefixes]
+                    statics += [
+                        StaticRoute(p, hop.ip, FLOATING_STATIC_DISTANCE) for p in cloud.prefixes
+                    ]
     if not neighbors and not statics:
         return None
     announce = node.prefixes if node.role is Role.CLOUD and neighbors else ()
     statics = [StaticRoute(p, "Null0") for p in announce] + statics
-    return FrrPlan(node.asn if neighbors else None, router_id(index), tuple(announce),
-                   tuple(t.inside for t in tunnels), tuple(statics), tuple(neighbors),
-                   tuple(profiles.values()))
+    return FrrPlan(
+        node.asn if neighbors else None,
+        router_id(index),
+        tuple(announce),
+        tuple(t.inside for t in tunnels),
+        tuple(statics),
+        tuple(neighbors),
+        tuple(profiles.values()),
+    )
 
 
-def _neighbor(topology: Topology, peer: str, address: str, link: Link,
-              bfd_profile: str | None) -> Neighbor:
-    return Neighbor(address, topology.node(peer).asn or 0, link.name,
-                    max(1, round(link.bgp.keepalive)), max(3, round(link.bgp.hold)),
-                    link.preference, bfd_profile)
+def _neighbor(
+    topology: Topology, peer: str, address: str, link: Link, bfd_profile: str | None
+) -> Neighbor:
+    return Neighbor(
+        address,
+        topology.node(peer).asn or 0,
+        link.name,
+        max(1, round(link.bgp.keepalive)),
+        max(3, round(link.bgp.hold)),
+        link.preference,
+        bfd_profile,
+    )
 
 
-def _internet_routes(topology: Topology, name: str, links: list[PlanLink],
-                     underlay: frozenset[str]) -> tuple[str, ...]:
+def _internet_routes(
+    topology: Topology, name: str, links: list[PlanLink], underlay: frozenset[str]
+) -> tuple[str, ...]:
     """Routes of an internet node towards cloud prefixes over routed internet links."""
     routes = []
     for link in links:
         if link.model is None or link.name in underlay or name not in (link.a.node, link.b.node):
             continue
         _, other = link.seen_from(name)
-        routes += [f"ip route add {p} via {other.ip}"
-                   for p in topology.node(other.node).prefixes]
+        routes += [f"ip route add {p} via {other.ip}" for p in topology.node(other.node).prefixes]
     return tuple(routes)

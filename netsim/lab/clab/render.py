@@ -77,14 +77,19 @@ def dist_value(dist: Dist) -> str | dict[str, object]:
     """A model distribution of seconds, written back in the topology file's form."""
     if dist.is_constant:
         return duration(dist.mean())
-    return {"dist": dist.name, **{k: duration(v) if k in ("loc", "scale") else v
-                                  for k, v in dist.params}}
+    return {
+        "dist": dist.name,
+        **{k: duration(v) if k in ("loc", "scale") else v for k, v in dist.params},
+    }
 
 
 def link_vars(link: Link, applied: Dist | None = None) -> dict[str, object]:
     """The model parameters of ``link`` as containerlab link ``vars``."""
-    out: dict[str, object] = {"name": link.name, "kind": link.kind.value,
-                              "capacity": bitrate(link.capacity)}
+    out: dict[str, object] = {
+        "name": link.name,
+        "kind": link.kind.value,
+        "capacity": bitrate(link.capacity),
+    }
     out["delay"] = dist_value(applied if applied is not None else link.delay)
     if applied is not None and applied != link.delay:
         out["model_delay"] = dist_value(link.delay)
@@ -108,11 +113,16 @@ def _binds(plan: LabPlan, node: PlanNode) -> list[str]:
     base = f"{plan.name}/{node.name}"
     binds = []
     if node.frr is not None:
-        binds += [f"{base}/daemons:/etc/frr/daemons", f"{base}/vtysh.conf:/etc/frr/vtysh.conf",
-                  f"{base}/frr.conf:/etc/frr/frr.conf"]
+        binds += [
+            f"{base}/daemons:/etc/frr/daemons",
+            f"{base}/vtysh.conf:/etc/frr/vtysh.conf",
+            f"{base}/frr.conf:/etc/frr/frr.conf",
+        ]
     if node.tunnels:
-        binds += [f"{base}/strongswan.conf:/etc/strongswan.conf",
-                  f"{base}/swanctl.conf:/etc/swanctl/swanctl.conf"]
+        binds += [
+            f"{base}/strongswan.conf:/etc/strongswan.conf",
+            f"{base}/swanctl.conf:/etc/swanctl/swanctl.conf",
+        ]
     return binds
 
 
@@ -122,17 +132,26 @@ def _node_view(plan: LabPlan, node: PlanNode) -> dict[str, object]:
     if node.vpns:
         config["tunnels"] = {v.name: link_vars(v) for v in node.vpns}
     image = EDGE_IMAGE if node.tunnels else FRR_IMAGE if node.frr else PLAIN_IMAGE
-    return {"name": node.name, "image": image, "labels": flow(labels),
-            "vars": flow(config) if config else "",
-            "sysctls": flow(dict(node.sysctls)) if node.sysctls else "",
-            "exec": [flow(c) for c in node.exec], "binds": [flow(b) for b in _binds(plan, node)]}
+    return {
+        "name": node.name,
+        "image": image,
+        "labels": flow(labels),
+        "vars": flow(config) if config else "",
+        "sysctls": flow(dict(node.sysctls)) if node.sysctls else "",
+        "exec": [flow(c) for c in node.exec],
+        "binds": [flow(b) for b in _binds(plan, node)],
+    }
 
 
 def _link_view(link: PlanLink) -> dict[str, object]:
     vars_ = link_vars(link.model, link.delay) if link.model else {"name": link.name}
-    return {"a": flow(f"{link.a.node}:{link.a.interface}"),
-            "b": flow(f"{link.b.node}:{link.b.interface}"),
-            "a_address": link.a.address, "b_address": link.b.address, "vars": flow(vars_)}
+    return {
+        "a": flow(f"{link.a.node}:{link.a.interface}"),
+        "b": flow(f"{link.b.node}:{link.b.interface}"),
+        "a_address": link.a.address,
+        "b_address": link.b.address,
+        "vars": flow(vars_),
+    }
 
 
 def render_lab(plan: LabPlan, source: str) -> dict[str, str]:
@@ -140,10 +159,13 @@ def render_lab(plan: LabPlan, source: str) -> dict[str, str]:
     env = _environment()
     files = {
         f"{plan.name}.clab.yml": env.get_template("clab.yml.j2").render(
-            name=plan.name, description=plan.description or plan.name, source=source,
+            name=plan.name,
+            description=plan.description or plan.name,
+            source=source,
             file=f"topologies/{plan.name}.clab.yml",
             nodes=[_node_view(plan, n) for n in plan.nodes],
-            links=[_link_view(lk) for lk in plan.links]),
+            links=[_link_view(lk) for lk in plan.links],
+        ),
     }
     for node in plan.nodes:
         base = f"{plan.name}/{node.name}"
@@ -151,14 +173,18 @@ def render_lab(plan: LabPlan, source: str) -> dict[str, str]:
             context = {"node": node, "frr": node.frr, "connect_retry": CONNECT_RETRY_S}
             files[f"{base}/frr.conf"] = env.get_template("frr/frr.conf.j2").render(context)
             files[f"{base}/daemons"] = env.get_template("frr/daemons.j2").render(
-                node=node, bgpd="yes" if node.frr.neighbors else "no",
-                bfdd="yes" if node.frr.bfd_profiles else "no")
+                node=node,
+                bgpd="yes" if node.frr.neighbors else "no",
+                bfdd="yes" if node.frr.bfd_profiles else "no",
+            )
             files[f"{base}/vtysh.conf"] = env.get_template("frr/vtysh.conf.j2").render()
         if node.tunnels:
             files[f"{base}/strongswan.conf"] = env.get_template(
-                "strongswan/strongswan.conf.j2").render(node=node)
-            files[f"{base}/swanctl.conf"] = env.get_template(
-                "strongswan/swanctl.conf.j2").render(node=node, tunnels=node.tunnels)
+                "strongswan/strongswan.conf.j2"
+            ).render(node=node)
+            files[f"{base}/swanctl.conf"] = env.get_template("strongswan/swanctl.conf.j2").render(
+                node=node, tunnels=node.tunnels
+            )
     return files
 
 

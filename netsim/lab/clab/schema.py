@@ -90,7 +90,7 @@ def schema_errors(doc: Document) -> list[ModelError]:
         path: KeyPath = tuple(error.absolute_path)
         if (
             error.validator == "anyOf"
-            and path[:-1] == ("topology", "links")      # one item of the links list
+            and path[:-1] == ("topology", "links")  # one item of the links list
             and isinstance(error.instance, dict)
         ):
             errors.extend(_link_errors(schema, error.instance, path, doc))
@@ -106,8 +106,11 @@ def _link_errors(
     form = _LINK_FORMS.get(kind) if kind is None or isinstance(kind, str) else None
     if form is None:
         key = (*path, "type")
-        return [ModelError(doc.path, doc.line(key), format_path(key),
-                           f"unknown link type {link.get('type')!r}")]
+        return [
+            ModelError(
+                doc.path, doc.line(key), format_path(key), f"unknown link type {link.get('type')!r}"
+            )
+        ]
     sub = {"definitions": schema["definitions"], **schema["definitions"][form]}
     out = []
     for error in _validator(sub).iter_errors(link):

@@ -158,8 +158,9 @@ class Frr(Daemon):
         if "bgpd" not in self.programs():
             return ""
         peers = (self._summary().get("ipv4Unicast") or {}).get("peers") or {}
-        return repr(sorted((a, p.get("state"), p.get("pfxRcd"), p.get("pfxSnt"))
-                           for a, p in peers.items()))
+        return repr(
+            sorted((a, p.get("state"), p.get("pfxRcd"), p.get("pfxSnt")) for a, p in peers.items())
+        )
 
     def pending(self) -> list[str]:
         if "bgpd" not in self.programs():

@@ -72,7 +72,7 @@ class StrongSwan(Daemon):
         path = uri.removeprefix("unix://")
         for run in ("/var/run/", "/run/"):
             if path.startswith(run):
-                return self.run_dir / path[len(run):]
+                return self.run_dir / path[len(run) :]
         return Path(path)
 
     @property
@@ -99,10 +99,8 @@ class StrongSwan(Daemon):
         settings = parse_settings(self.swanctl_conf.read_text())
         out = {}
         for conn in section(settings, "connections").values():
-            for name, child in section(conn if isinstance(conn, dict) else {},
-                                       "children").items():
-                out[name] = lookup(child if isinstance(child, dict) else {}, "start_action",
-                                   "none")
+            for name, child in section(conn if isinstance(conn, dict) else {}, "children").items():
+                out[name] = lookup(child if isinstance(child, dict) else {}, "start_action", "none")
         return out
 
     def check(self) -> list[str]:
@@ -122,8 +120,10 @@ class StrongSwan(Daemon):
             return problems
         settings = parse_settings(conf.read_text())
         plugins = lookup(settings, "charon.load").split()
-        if "kernel-libipsec" in plugins and "kernel-netlink" in plugins and (
-            plugins.index("kernel-libipsec") > plugins.index("kernel-netlink")
+        if (
+            "kernel-libipsec" in plugins
+            and "kernel-netlink" in plugins
+            and (plugins.index("kernel-libipsec") > plugins.index("kernel-netlink"))
         ):
             problems.append(
                 f"{self.ctx.name}: strongswan.conf must load kernel-libipsec before "

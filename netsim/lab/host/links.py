@@ -55,8 +55,13 @@ def netem_args(params: LinkParams) -> list[str]:
         if params.delay.is_constant:
             args += ["delay", f"{values['value'] * 1e6:.0f}us"]
         else:
-            args += ["delay", f"{values['loc'] * 1e6:.0f}us", f"{values['scale'] * 1e6:.0f}us",
-                     "distribution", "normal"]
+            args += [
+                "delay",
+                f"{values['loc'] * 1e6:.0f}us",
+                f"{values['scale'] * 1e6:.0f}us",
+                "distribution",
+                "normal",
+            ]
     if params.loss:
         args += ["loss", f"{params.loss * 100:.6g}%"]
     if params.rate_bps:
@@ -84,8 +89,19 @@ def build_links(topology: ClabTopology, state: LabState, netem_ok: bool, seed: i
         netns.add_veth((ends[0][0], ends[0][1]), (ends[1][0], ends[1][1]), link.mtu)
         if mode is LinkMode.NETEM:
             for namespace, ifname in ends:
-                netns.run(["tc", "qdisc", "add", "dev", ifname, "root", "netem",
-                           *netem_args(link.params)], namespace)
+                netns.run(
+                    [
+                        "tc",
+                        "qdisc",
+                        "add",
+                        "dev",
+                        ifname,
+                        "root",
+                        "netem",
+                        *netem_args(link.params),
+                    ],
+                    namespace,
+                )
     for name, proc in relays:
         _wait_ready(name, proc)
     for link in topology.links:

@@ -170,8 +170,9 @@ def set_sysctl(netns: str, key: str, value: str) -> None:
 
 def netem_available(netns: str) -> bool:
     """True if this kernel has netem (checked on the namespace's loopback)."""
-    probe = run(["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"],
-                netns, check=False)
+    probe = run(
+        ["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], netns, check=False
+    )
     if probe.returncode != 0:
         return False
     run(["tc", "qdisc", "del", "dev", "lo", "root"], netns, check=False)
@@ -197,10 +198,20 @@ def nft_delete_table(netns: str, family: str, table: str) -> None:
 
 def run_all(commands: Sequence[tuple[Sequence[str], str | None]]) -> None:
     """Run short commands (argv, namespace) at the same time; LabError if any fails."""
-    procs = [(argv, ns, subprocess.Popen(list(argv), stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, text=True,
-                                         preexec_fn=_enter(ns, None)))
-             for argv, ns in commands]
+    procs = [
+        (
+            argv,
+            ns,
+            subprocess.Popen(
+                list(argv),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                preexec_fn=_enter(ns, None),
+            ),
+        )
+        for argv, ns in commands
+    ]
     failed = []
     for argv, ns, proc in procs:
         _, err = proc.communicate(timeout=COMMAND_TIMEOUT_S)

@@ -131,9 +131,7 @@ class LabState:
         self.save()
 
     def processes_of(self, node: str, name: str | None = None) -> list[ProcRecord]:
-        return [
-            p for p in self.processes if p.node == node and (name is None or p.name == name)
-        ]
+        return [p for p in self.processes if p.node == node and (name is None or p.name == name)]
 
     def link(self, name: str) -> LinkRecord:
         for record in self.links:

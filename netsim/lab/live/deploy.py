@@ -55,9 +55,7 @@ def require_environment(tools: tuple[str, ...] = tuple(TOOLS)) -> None:
         )
     missing = sorted({TOOLS.get(t, t) for t in tools if not _have(t)})
     if missing:
-        raise EnvironmentProblem(
-            f"missing {', '.join(missing)}: install them with: {INSTALL_HINT}"
-        )
+        raise EnvironmentProblem(f"missing {', '.join(missing)}: install them with: {INSTALL_HINT}")
 
 
 def _have(tool: str) -> bool:

@@ -82,8 +82,9 @@ def _ends(topology: ClabTopology, link_name: str) -> list[list[str]]:
 
 def _set_links(ends: list[list[str]], state: str) -> None:
     """Set every (namespace, interface) up or down at once."""
-    netns.run_all([(["ip", "-n", ns, "link", "set", "dev", ifname, state], None)
-                   for ns, ifname in ends])
+    netns.run_all(
+        [(["ip", "-n", ns, "link", "set", "dev", ifname, state], None) for ns, ifname in ends]
+    )
 
 
 def _table(link: str, what: str) -> str:
@@ -109,8 +110,15 @@ def fail_link(topology: ClabTopology, state: LabState, link: str, mode: str) -> 
     if record.mode == "relay" and record.control:
         before = relay.control(record.control, {"op": "stats"})["state"]
         relay.control(record.control, {"op": "set", "extra_delay": before["extra_delay"] + extra})
-        return [Change("relay", link, mode, start,
-                       {"control": record.control, "extra_delay": before["extra_delay"]})]
+        return [
+            Change(
+                "relay",
+                link,
+                mode,
+                start,
+                {"control": record.control, "extra_delay": before["extra_delay"]},
+            )
+        ]
     if record.mode == "netem":
         params = topology.link(link).params
         base = params.mean_delay()
@@ -168,13 +176,17 @@ def undo(topology: ClabTopology, state: LabState, changes: list[Change]) -> list
             for namespace, _ in change.details["ends"]:
                 netns.nft_delete_table(namespace, "netdev", change.details["table"])
         elif change.kind == "relay":
-            relay.control(change.details["control"],
-                          {"op": "set", "extra_delay": change.details["extra_delay"]})
+            relay.control(
+                change.details["control"],
+                {"op": "set", "extra_delay": change.details["extra_delay"]},
+            )
         elif change.kind == "netem":
             params = topology.link(change.target).params
             for namespace, ifname in change.details["ends"]:
-                netns.run(["tc", "qdisc", "change", "dev", ifname, "root", "netem",
-                           *netem_args(params)], namespace)
+                netns.run(
+                    ["tc", "qdisc", "change", "dev", ifname, "root", "netem", *netem_args(params)],
+                    namespace,
+                )
         elif change.kind == "daemons":
             _restart_node(topology, state, change.target)
         done.append(f"restored {change.target} ({change.kind}, {change.mode})")

@@ -99,8 +99,9 @@ def _restore(topology: ClabTopology, state: LabState, target: str) -> list[str]:
 class Lab:
     """A deployed lab for the duration of a ``with`` block; always destroyed on exit."""
 
-    def __init__(self, clab_file: str | Path, *, seed: int = 0,
-                 timeout: float = DEPLOY_TIMEOUT_S) -> None:
+    def __init__(
+        self, clab_file: str | Path, *, seed: int = 0, timeout: float = DEPLOY_TIMEOUT_S
+    ) -> None:
         self.clab_file = Path(clab_file)
         self.seed = seed
         self.timeout = timeout
@@ -119,8 +120,12 @@ class Lab:
         self._topology, self._state = load_lab(self._state.lab)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._state is not None:
             _destroy(self._state.lab)
             self._state = None
@@ -158,8 +163,9 @@ class Lab:
 
     def fail(self, targets: list[tuple[str, str]]) -> list[Change]:
         """Fail several (link or node, mode) targets at once, then record them together."""
-        changes = [c for target, mode in targets
-                   for c in _fail(self.topology, self.state, target, mode)]
+        changes = [
+            c for target, mode in targets for c in _fail(self.topology, self.state, target, mode)
+        ]
         return _record(self.state, changes)
 
     def restore(self, changes: list[Change] | None = None) -> list[str]:
@@ -174,14 +180,18 @@ class Lab:
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Block until every BGP session is Established and every SA installed again."""
-        daemons = [d for ds in _deploy.node_daemons(self.topology, self.state).values()
-                   for d in ds]
+        daemons = [d for ds in _deploy.node_daemons(self.topology, self.state).values() for d in ds]
         _deploy.wait_ready(daemons, time.monotonic() + timeout, timeout)
 
     def _probe_args(self, src: str, dst: str) -> dict[str, Any]:  # run/start_probes kwargs
-        return {"lab": self.name, "src_ns": self.namespace(src), "dst_ns": self.namespace(dst),
-                "dst_addr": self.address(dst), "workdir": self.state.directory / "probes",
-                "names": (src, dst)}
+        return {
+            "lab": self.name,
+            "src_ns": self.namespace(src),
+            "dst_ns": self.namespace(dst),
+            "dst_addr": self.address(dst),
+            "workdir": self.state.directory / "probes",
+            "names": (src, dst),
+        }
 
     def probe(self, src: str, dst: str, **options: Any) -> ProbeResult:
         """Run probes from host ``src`` to host ``dst`` (blocking)."""

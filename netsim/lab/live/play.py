@@ -55,8 +55,7 @@ SNAPSHOT_LEAD_S = 1.0  # paths are sampled this long before each failure
 IN_FLIGHT_S = 0.1  # a datagram sent this long before a failure can still be lost to it
 #: (seconds since the start, {(host, host): the model links of its path}) when sampled
 Snapshot = tuple[float, dict[tuple[str, str], tuple[str, ...]]]
-_REASON = {FailureMode.DOWN: R_DOWN, FailureMode.BLACKHOLE: R_BLACKHOLE,
-           FailureMode.LOSS: R_LOSS}
+_REASON = {FailureMode.DOWN: R_DOWN, FailureMode.BLACKHOLE: R_BLACKHOLE, FailureMode.LOSS: R_LOSS}
 
 
 def playable(scenario: Scenario) -> tuple[Scenario, LabNote]:
@@ -64,16 +63,19 @@ def playable(scenario: Scenario) -> tuple[Scenario, LabNote]:
     kept = tuple(c for c in scenario.traffic if c.kind is TrafficKind.ONE_WAY)
     names = {c.name for c in kept}
     slos = tuple(s for s in scenario.slos if s.traffic_class is None or s.traffic_class in names)
-    note = LabNote(tuple(c.name for c in scenario.traffic if c.name not in names),
-                   tuple(s.name for s in scenario.slos if s not in slos),
-                   scenario.random_failures)
+    note = LabNote(
+        tuple(c.name for c in scenario.traffic if c.name not in names),
+        tuple(s.name for s in scenario.slos if s not in slos),
+        scenario.random_failures,
+    )
     return dataclasses.replace(scenario, traffic=kept, slos=slos, random_failures=False), note
 
 
 def failed_links(topology: Topology, failure: Failure) -> list[str]:
     """Model links a failure impairs, with the VPNs that ride over them."""
-    return sorted(failure_effects(topology, failure.target, failure.name,
-                                  LinkMode.of(failure.mode)))
+    return sorted(
+        failure_effects(topology, failure.target, failure.name, LinkMode.of(failure.mode))
+    )
 
 
 def _inject(lab: Lab, topology: Topology, failure: Failure) -> list[Change]:
@@ -84,8 +86,9 @@ def _inject(lab: Lab, topology: Topology, failure: Failure) -> list[Change]:
     if failure.target is TargetKind.NODE:
         return lab.fail([(failure.name, "down")])
     group = topology.group(failure.name)
-    return lab.fail([(link, mode) for link in group.links] +
-                    [(node, "down") for node in group.nodes])
+    return lab.fail(
+        [(link, mode) for link in group.links] + [(node, "down") for node in group.nodes]
+    )
 
 
 def model_path(topology: Topology, nodes: tuple[str, ...], via: tuple[str, ...]) -> tuple[str, ...]:
@@ -94,8 +97,11 @@ def model_path(topology: Topology, nodes: tuple[str, ...], via: tuple[str, ...])
     for i, hop in enumerate(via):
         if hop.startswith("vpn"):
             ends = {nodes[i], nodes[i + 1]}
-            out += [lk.name for lk in topology.links if lk.kind.value == "vpn"
-                    and set(lk.endpoints) == ends][:1]
+            out += [
+                lk.name
+                for lk in topology.links
+                if lk.kind.value == "vpn" and set(lk.endpoints) == ends
+            ][:1]
         elif any(lk.name == hop for lk in topology.links):
             out.append(hop)
     return tuple(out)
@@ -116,9 +122,17 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
     with Lab(out / "lab" / f"{plan.name}.clab.yml", seed=seed) as lab:
         note = dataclasses.replace(note, deploy_s=round(lab.deploy_seconds, 3))
         streams = _streams(scenario)
-        runs = [lab.start_probe(f"host-{src}", f"host-{dst}", rate=rate,
-                                duration=scenario.duration, size=size, hold=True)
-                for _, src, dst, rate, size in streams]
+        runs = [
+            lab.start_probe(
+                f"host-{src}",
+                f"host-{dst}",
+                rate=rate,
+                duration=scenario.duration,
+                size=size,
+                hold=True,
+            )
+            for _, src, dst, rate, size in streams
+        ]
         t0 = time.time() + 0.05  # senders send their first datagram 50 ms after go
         for run in runs:
             run.go()
@@ -153,8 +167,10 @@ class PathSampler(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.wait(self.SAMPLE_S):
             at = time.time() - self.t0
-            paths = {(p.src, p.dst): model_path(self.topology, p.nodes, p.via)
-                     for p in host_paths(self.lab.topology)}
+            paths = {
+                (p.src, p.dst): model_path(self.topology, p.nodes, p.via)
+                for p in host_paths(self.lab.topology)
+            }
             self.snapshots.append((at, paths))
 
     def stop(self) -> None:
@@ -177,12 +193,13 @@ def _sleep_until(t: float) -> None:
         time.sleep(min(left, 0.05))
 
 
-def _play(lab: Lab, scenario: Scenario, t0: float
-          ) -> tuple[list[Snapshot], list[FailoverRecord], list[TraceEvent]]:
+def _play(
+    lab: Lab, scenario: Scenario, t0: float
+) -> tuple[list[Snapshot], list[FailoverRecord], list[TraceEvent]]:
     """Inject and repair every scripted failure on time; sample paths before each one."""
     topology = scenario.topology
     snapshots: list[Snapshot] = []
-    records: dict[int, FailoverRecord] = {}      # by failure number, replaced on repair
+    records: dict[int, FailoverRecord] = {}  # by failure number, replaced on repair
     events: list[TraceEvent] = []
     actions: list[tuple[float, int, str, int]] = [(0.0, 0, "snapshot", -1)]
     for i, failure in enumerate(scenario.failures):
@@ -196,17 +213,30 @@ def _play(lab: Lab, scenario: Scenario, t0: float
             continue
         _sleep_until(t0 + at)
         if action == "snapshot":
-            paths = {(p.src, p.dst): model_path(topology, p.nodes, p.via)
-                     for p in lab.status().paths}
+            paths = {
+                (p.src, p.dst): model_path(topology, p.nodes, p.via) for p in lab.status().paths
+            }
             snapshots.append((time.time() - t0, paths))
         elif action == "fail":
             failure = scenario.failures[i]
             changes[i] = _inject(lab, topology, failure)
             now = changes[i][0].at - t0
             links = failed_links(topology, failure)
-            events.append(TraceEvent(now, "failure", failure.name, {
-                "id": i, "target": failure.target.value, "mode": failure.mode.value,
-                "loss": failure.loss, "duration": failure.duration, "links": links}))
+            events.append(
+                TraceEvent(
+                    now,
+                    "failure",
+                    failure.name,
+                    {
+                        "id": i,
+                        "target": failure.target.value,
+                        "mode": failure.mode.value,
+                        "loss": failure.loss,
+                        "duration": failure.duration,
+                        "links": links,
+                    },
+                )
+            )
             # The lab sees failures and repairs, not the routers' detection or switch:
             # those times stay None (the data plane gives the gap).
             records[i] = FailoverRecord.start(i, failure, now, tuple(links))
@@ -221,13 +251,27 @@ def _play(lab: Lab, scenario: Scenario, t0: float
     return snapshots, list(records.values()), events
 
 
-def _trace(scenario: Scenario, seed: int, streams: list[tuple[int, str, str, float, int]],
-           results: list[ProbeResult], t0: float, snapshots: list[Snapshot],
-           events: list[TraceEvent]) -> Trace:
+def _trace(
+    scenario: Scenario,
+    seed: int,
+    streams: list[tuple[int, str, str, float, int]],
+    results: list[ProbeResult],
+    t0: float,
+    snapshots: list[Snapshot],
+    events: list[TraceEvent],
+) -> Trace:
     nodes = list(scenario.topology.node_names)
     paths: list[tuple[str, ...]] = []
-    trace = Trace(scenario.name, "lab", seed, scenario.duration, scenario.warmup,
-                  [c.name for c in scenario.traffic], nodes, paths)
+    trace = Trace(
+        scenario.name,
+        "lab",
+        seed,
+        scenario.duration,
+        scenario.warmup,
+        [c.name for c in scenario.traffic],
+        nodes,
+        paths,
+    )
     for (ci, src, dst, _, size), result in zip(streams, results, strict=True):
         t_send = result.t_send - t0
         keep = (t_send >= 0) & (t_send < scenario.duration)
@@ -246,11 +290,22 @@ def _trace(scenario: Scenario, seed: int, streams: list[tuple[int, str, str, flo
                 end = event.time + (failure.duration or scenario.duration)
                 window = lost & (t_send >= event.time - IN_FLIGHT_S) & (t_send < end)
                 reason[window] = _REASON[failure.mode]
-        trace.attempts.extend(**{k: v[keep] for k, v in {
-            "cls": np.full(len(t_send), ci), "dst": np.full(len(t_send), nodes.index(dst)),
-            "req": result.seq, "attempt": np.zeros(len(t_send)), "t_send": t_send,
-            "t_done": result.t_recv - t0, "status": np.where(lost, LOST, OK),
-            "reason": reason, "path": path_ids, "bytes": np.full(len(t_send), float(size)),
-        }.items()})
+        trace.attempts.extend(
+            **{
+                k: v[keep]
+                for k, v in {
+                    "cls": np.full(len(t_send), ci),
+                    "dst": np.full(len(t_send), nodes.index(dst)),
+                    "req": result.seq,
+                    "attempt": np.zeros(len(t_send)),
+                    "t_send": t_send,
+                    "t_done": result.t_recv - t0,
+                    "status": np.where(lost, LOST, OK),
+                    "reason": reason,
+                    "path": path_ids,
+                    "bytes": np.full(len(t_send), float(size)),
+                }.items()
+            }
+        )
     trace.events.extend(sorted(events, key=lambda e: e.time))
     return trace

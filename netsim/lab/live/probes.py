@@ -137,8 +137,18 @@ def run_probes(
     names: tuple[str, str] = ("src", "dst"),
 ) -> ProbeResult:
     """Send probes for ``duration`` seconds and collect them; blocks until done."""
-    run = start_probes(lab, src_ns, dst_ns, dst_addr, rate=rate, duration=duration, size=size,
-                       port=port, workdir=workdir, names=names)
+    run = start_probes(
+        lab,
+        src_ns,
+        dst_ns,
+        dst_addr,
+        rate=rate,
+        duration=duration,
+        size=size,
+        port=port,
+        workdir=workdir,
+        names=names,
+    )
     return run.wait()
 
 
@@ -206,12 +216,32 @@ def start_probes(
     out = workdir / f"probes-{names[0]}-{names[1]}-{time.time_ns()}"
     # The receiver runs until wait() stops it; its duration is only a safety limit.
     grace = READY_S
-    receiver = _spawn(dst_ns, lab, ["recv", "--port", str(port), "--out", str(out),
-                                    "--duration", str(duration + 2 * grace)])
+    receiver = _spawn(
+        dst_ns,
+        lab,
+        ["recv", "--port", str(port), "--out", str(out), "--duration", str(duration + 2 * grace)],
+    )
     port = int(_await_line(receiver, f"probe receiver in {dst_ns}"))
-    sender = _spawn(src_ns, lab, ["send", "--dst", dst_addr, "--port", str(port), "--out",
-                                  str(out), "--rate", str(rate), "--duration", str(duration),
-                                  "--size", str(size), *(["--hold"] if hold else [])])
+    sender = _spawn(
+        src_ns,
+        lab,
+        [
+            "send",
+            "--dst",
+            dst_addr,
+            "--port",
+            str(port),
+            "--out",
+            str(out),
+            "--rate",
+            str(rate),
+            "--duration",
+            str(duration),
+            "--size",
+            str(size),
+            *(["--hold"] if hold else []),
+        ],
+    )
     _await_line(sender, f"probe sender in {src_ns}")
     return ProbeRun(names, sender, receiver, out, duration + grace)
 
@@ -225,9 +255,13 @@ def _send(args: argparse.Namespace) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     # Checksum 0 means "none" for UDP over IPv4, so the send time can be patched in last.
     packets = [
-        bytearray(bytes(IP(dst=args.dst, ttl=64) / UDP(sport=args.port, dport=args.port,
-                                                       chksum=0)
-                        / Raw(HEADER.pack(MAGIC, seq, 0) + b"\0" * pad)))
+        bytearray(
+            bytes(
+                IP(dst=args.dst, ttl=64)
+                / UDP(sport=args.port, dport=args.port, chksum=0)
+                / Raw(HEADER.pack(MAGIC, seq, 0) + b"\0" * pad)
+            )
+        )
         for seq in range(count)
     ]
     offset = 28 + 16  # IP + UDP headers, then magic and sequence number
@@ -291,12 +325,24 @@ def _capture(args: argparse.Namespace) -> None:
     wrpcap(args.out, packets or [])
 
 
-def start_capture(lab: str, namespace: str, interfaces: list[str], duration: float,
-                  out: Path) -> subprocess.Popen[str]:
+def start_capture(
+    lab: str, namespace: str, interfaces: list[str], duration: float, out: Path
+) -> subprocess.Popen[str]:
     """Start sniffing ``interfaces`` of ``namespace`` for ``duration`` s into pcap ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    proc = _spawn(namespace, lab, ["capture", "--iface", ",".join(interfaces), "--duration",
-                                   str(duration), "--out", str(out)])
+    proc = _spawn(
+        namespace,
+        lab,
+        [
+            "capture",
+            "--iface",
+            ",".join(interfaces),
+            "--duration",
+            str(duration),
+            "--out",
+            str(out),
+        ],
+    )
     _await_line(proc, f"capture in {namespace}")
     return proc
 
@@ -329,15 +375,24 @@ def classify_capture(pcap: Path, inner: list[str]) -> CaptureReport:
         if ARP in packet:
             kind = "arp"
         elif IPv6 in packet:
-            kind = "ipv6-link-local" if packet[IPv6].src.startswith("fe80") or packet[
-                IPv6].src == "::" else "other"
+            kind = (
+                "ipv6-link-local"
+                if packet[IPv6].src.startswith("fe80") or packet[IPv6].src == "::"
+                else "other"
+            )
         elif IP in packet and UDP in packet and IKE_PORT in (packet[UDP].sport, packet[UDP].dport):
             kind = "ike"
-        elif IP in packet and UDP in packet and NAT_T_PORT in (packet[UDP].sport,
-                                                              packet[UDP].dport):
+        elif (
+            IP in packet and UDP in packet and NAT_T_PORT in (packet[UDP].sport, packet[UDP].dport)
+        ):
             payload = bytes(packet[UDP].payload)
-            kind = ("nat-keepalive" if payload == b"\xff" else
-                    "ike" if payload[:4] == b"\0\0\0\0" else "esp-in-udp")
+            kind = (
+                "nat-keepalive"
+                if payload == b"\xff"
+                else "ike"
+                if payload[:4] == b"\0\0\0\0"
+                else "esp-in-udp"
+            )
         else:
             kind = "other"
         counts[kind] += 1

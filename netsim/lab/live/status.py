@@ -98,8 +98,9 @@ class LabStatus:
         for b in self.bfd:
             lines.append(f"  bfd  {b.node:<6} {b.peer:<15} {b.status}")
         for sa in self.sas:
-            lines.append(f"  sa   {sa.node:<6} {sa.name:<15} "
-                         f"{'INSTALLED' if sa.installed else 'missing'}")
+            lines.append(
+                f"  sa   {sa.node:<6} {sa.name:<15} {'INSTALLED' if sa.installed else 'missing'}"
+            )
         for p in self.paths:
             hops = " > ".join(p.nodes) + ("" if p.complete else " > ?")
             lines.append(f"  path {p.src} -> {p.dst}: {hops}  [{', '.join(p.via)}]")
@@ -122,15 +123,29 @@ def lab_status(topology: ClabTopology, state: LabState) -> LabStatus:
                 installed = daemon.installed()
                 sas += [IpsecSa(name, c, c in installed) for c in sorted(daemon.children())]
     faults = tuple(f"{f['target']}: {f['mode']} ({f['kind']})" for f in state.faults)
-    return LabStatus(state.lab, state.phase, tuple(nodes), tuple(bgp), tuple(bfd), tuple(sas),
-                     tuple(host_paths(topology)), faults)
+    return LabStatus(
+        state.lab,
+        state.phase,
+        tuple(nodes),
+        tuple(bgp),
+        tuple(bfd),
+        tuple(sas),
+        tuple(host_paths(topology)),
+        faults,
+    )
 
 
 def _bgp(node: str) -> list[BgpSession]:
     peers = (vtysh_json(node, "show bgp summary json").get("ipv4Unicast") or {}).get("peers")
     return [
-        BgpSession(node, addr, str(p.get("desc", "")), int(p.get("remoteAs", 0)),
-                   str(p.get("state")), int(p.get("pfxRcd", 0)))
+        BgpSession(
+            node,
+            addr,
+            str(p.get("desc", "")),
+            int(p.get("remoteAs", 0)),
+            str(p.get("state")),
+            int(p.get("pfxRcd", 0)),
+        )
         for addr, p in (peers or {}).items()
     ]
 
@@ -189,8 +204,13 @@ def host_paths(topology: ClabTopology) -> list[Path]:
     ]
 
 
-def trace_path(topology: ClabTopology, src: str, dst: str, owners: dict[str, str],
-               links: dict[tuple[str, str], Any]) -> Path:
+def trace_path(
+    topology: ClabTopology,
+    src: str,
+    dst: str,
+    owners: dict[str, str],
+    links: dict[tuple[str, str], Any],
+) -> Path:
     """Follow ``ip route get`` from ``src`` towards ``dst`` node by node."""
     src_addr, dst_addr = host_address(topology, src), host_address(topology, dst)
     node, iif = src, None

@@ -19,8 +19,9 @@ from netsim.sim.arrivals import profile_factor
 from netsim.sim.fast.queue import sample
 
 
-def arrivals(rng: np.random.Generator, rate: float, profile: Profile | None, start: float,
-             stop: float) -> np.ndarray:
+def arrivals(
+    rng: np.random.Generator, rate: float, profile: Profile | None, start: float, stop: float
+) -> np.ndarray:
     """Poisson arrival times on ``[start, stop)``, thinned by the diurnal profile.
 
     Like :func:`netsim.sim.arrivals.poisson_times` but without a sort: ``n`` sorted
@@ -52,7 +53,7 @@ class Flow:
     rate: float
     rr: bool
     attempts: int
-    per_try: float          # inf: no per-try timeout (then a single attempt)
+    per_try: float  # inf: no per-try timeout (then a single attempt)
     backoff: float
     timeout: float
 
@@ -64,7 +65,7 @@ class Requests:
     flow: np.ndarray
     req: np.ndarray
     t0: np.ndarray
-    bounds: np.ndarray      # request index where each flow's segment starts (len flows + 1)
+    bounds: np.ndarray  # request index where each flow's segment starts (len flows + 1)
 
     @property
     def n(self) -> int:
@@ -86,12 +87,23 @@ class Load:
             policy = cls.retries or mesh.retries
             per_try = policy.per_try_timeout if rr and policy.per_try_timeout else np.inf
             for di, dst in enumerate(cls.dsts):
-                self.flows.append(Flow(ci, di, index[cls.src], index[dst],
-                                       cls.rate / len(cls.dsts), rr,
-                                       policy.attempts if np.isfinite(per_try) else 1,
-                                       per_try, policy.backoff, cls.timeout))
-        self.attr = {name: np.array([getattr(f, name) for f in self.flows] or [0])
-                     for name in Flow.__slots__}
+                self.flows.append(
+                    Flow(
+                        ci,
+                        di,
+                        index[cls.src],
+                        index[dst],
+                        cls.rate / len(cls.dsts),
+                        rr,
+                        policy.attempts if np.isfinite(per_try) else 1,
+                        per_try,
+                        policy.backoff,
+                        cls.timeout,
+                    )
+                )
+        self.attr = {
+            name: np.array([getattr(f, name) for f in self.flows] or [0]) for name in Flow.__slots__
+        }
         self.next_req = [0] * len(self.flows)
 
     def expected_attempts(self) -> float:
@@ -107,10 +119,16 @@ class Load:
         parts, bounds = [], [0]
         for f in self.flows:
             cls = self.scenario.traffic[f.ci]
-            stop = min(cls.stop if cls.stop is not None else self.scenario.duration,
-                       self.scenario.duration)
-            times = arrivals(stream(self.seed, "fast-arrivals", f.ci, f.di, w), f.rate,
-                             cls.profile, max(t_lo, cls.start), min(t_hi, stop))
+            stop = min(
+                cls.stop if cls.stop is not None else self.scenario.duration, self.scenario.duration
+            )
+            times = arrivals(
+                stream(self.seed, "fast-arrivals", f.ci, f.di, w),
+                f.rate,
+                cls.profile,
+                max(t_lo, cls.start),
+                min(t_hi, stop),
+            )
             parts.append(times)
             bounds.append(bounds[-1] + len(times))
         t0 = np.concatenate(parts) if parts else np.zeros(0)
@@ -118,7 +136,7 @@ class Load:
         req = np.empty(len(t0), np.int64)
         for i in range(len(self.flows)):
             n = bounds[i + 1] - bounds[i]
-            req[bounds[i]:bounds[i + 1]] = np.arange(self.next_req[i], self.next_req[i] + n)
+            req[bounds[i] : bounds[i + 1]] = np.arange(self.next_req[i], self.next_req[i] + n)
             self.next_req[i] += n
         return Requests(flow, req, t0, np.asarray(bounds))
 
@@ -126,8 +144,10 @@ class Load:
         """Sizes, server times, sidecars and ``h`` normals per leg (hop delays) of the
         attempts of wave ``k``, one per request of the window."""
         n = rq.n
-        out = {name: np.zeros(n) for name in ("size0", "size1", "server", "side0", "side1",
-                                               "side2", "side3")}
+        out = {
+            name: np.zeros(n)
+            for name in ("size0", "size1", "server", "side0", "side1", "side2", "side3")
+        }
         z = np.zeros((n, 2, h))
         side = self.scenario.mesh.sidecar_latency
         for i, f in enumerate(self.flows):

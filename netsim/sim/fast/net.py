@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from netsim.sim.fast.slots import Slots
     from netsim.trace.core import Trace
 
-BROKEN = int(LinkMode.BLACKHOLE)    # modes from here on do not forward (int8 arrays)
+BROKEN = int(LinkMode.BLACKHOLE)  # modes from here on do not forward (int8 arrays)
 
 
 class FastNet:
@@ -42,7 +42,7 @@ class FastNet:
         self.link_index = {link.name: i for i, link in enumerate(links)}
         self.names = [(link.name, d) for link in links for d in (0, 1)]
         self.cap = np.repeat([link.capacity for link in links], 2).astype(float)
-        self.inv_rate = 8.0 / self.cap      # seconds per byte
+        self.inv_rate = 8.0 / self.cap  # seconds per byte
         self.overhead = np.repeat([link.overhead for link in links], 2).astype(float)
         buffer = np.repeat([np.inf if link.buffer is None else link.buffer for link in links], 2)
         self.buffer_s = buffer * 8 / self.cap
@@ -53,10 +53,12 @@ class FastNet:
             step = timeline.link_state[link.name]
             if len(step.times) > 1 or step.values[0].mode is not LinkMode.UP:
                 vals = step.values
-                self.states[i] = (np.asarray(step.times, float),
-                                  np.array([int(v.mode) for v in vals], np.int8),
-                                  np.array([v.loss for v in vals], float),
-                                  np.array([v.reason for v in vals], np.int8))
+                self.states[i] = (
+                    np.asarray(step.times, float),
+                    np.array([int(v.mode) for v in vals], np.int8),
+                    np.array([v.loss for v in vals], float),
+                    np.array([v.reason for v in vals], np.int8),
+                )
         self._legs(timeline)
 
     # ---- setup ----------------------------------------------------------------------
@@ -83,7 +85,7 @@ class FastNet:
         self.n_nodes = len(nodes)
         self.route_times = np.asarray(timeline.routes.times, float)
         tables = timeline.routes.values
-        self.leg_of = np.full((len(tables), self.n_nodes ** 2), -1, np.int32)
+        self.leg_of = np.full((len(tables), self.n_nodes**2), -1, np.int32)
         keys: dict[tuple[str, Path], int] = {}
         dirs: list[list[int]] = []
         path_ids: list[int] = []
@@ -94,8 +96,12 @@ class FastNet:
                     continue
                 if (s, path) not in keys:
                     keys[(s, path)] = len(dirs)
-                    dirs.append([2 * self.link_index[name] + k
-                                 for name, k in directed_hops(self.topo, s, path)])
+                    dirs.append(
+                        [
+                            2 * self.link_index[name] + k
+                            for name, k in directed_hops(self.topo, s, path)
+                        ]
+                    )
                     if path not in known:
                         known[path] = len(self.trace.paths)
                         self.trace.paths.append(path)
@@ -104,7 +110,7 @@ class FastNet:
         self.H = max((len(x) for x in dirs), default=1)
         self.leg_dirs = np.full((max(len(dirs), 1), self.H), -1, np.int64)
         for i, x in enumerate(dirs):
-            self.leg_dirs[i, :len(x)] = x
+            self.leg_dirs[i, : len(x)] = x
         self.leg_len = np.array([len(x) for x in dirs] or [0], np.int64)
         self.leg_path = np.array(path_ids or [-1], np.int16)
 
@@ -142,9 +148,16 @@ class FastNet:
         return np.asarray(out)
 
     # ---- moving packets -------------------------------------------------------------
-    def walk(self, t: np.ndarray, leg: np.ndarray, size: np.ndarray, dslot: np.ndarray,
-             wslot: np.ndarray, z: np.ndarray, slots: Slots
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def walk(
+        self,
+        t: np.ndarray,
+        leg: np.ndarray,
+        size: np.ndarray,
+        dslot: np.ndarray,
+        wslot: np.ndarray,
+        z: np.ndarray,
+        slots: Slots,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Move packets starting at ``t`` along ``leg``; (arrival, alive, loss reason).
 
         ``dslot + h`` indexes the normal draws ``z`` (delay) of hop ``h``; ``wslot + h`` the
@@ -159,7 +172,7 @@ class FastNet:
         everyone = np.arange(n)
         for h in range(self.H):
             go = alive & (length > h)
-            full = bool(go.all())        # the common case: no gathers needed
+            full = bool(go.all())  # the common case: no gathers needed
             i = everyone if full else np.flatnonzero(go)
             if len(i) == 0:
                 break

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 WINDOW_ATTEMPTS = 250_000
 MIN_WINDOW_S, MAX_WINDOW_S = 60.0, 6 * 3600.0
 MAX_ROUNDS = 12
-ROW_LIMIT = 6_000_000        # expected attempts above which only rows around failures are kept
+ROW_LIMIT = 6_000_000  # expected attempts above which only rows around failures are kept
 ROW_MARGIN_S = 30.0
 
 
@@ -68,9 +68,18 @@ class FastDataPlane(DataPlane):
 
     NAME: ClassVar[str] = "fast"
 
-    def __init__(self, scenario: Scenario, seed: int, timeline: ControlTimeline, trace: Trace,
-                 *, rows: str = "auto", window_attempts: int = WINDOW_ATTEMPTS,
-                 local_resolve: bool = True, check_boundaries: bool = False) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        timeline: ControlTimeline,
+        trace: Trace,
+        *,
+        rows: str = "auto",
+        window_attempts: int = WINDOW_ATTEMPTS,
+        local_resolve: bool = True,
+        check_boundaries: bool = False,
+    ) -> None:
         super().__init__(scenario, seed, timeline, trace)
         self.window_attempts = window_attempts
         self.net = FastNet(scenario, timeline, trace)
@@ -78,8 +87,9 @@ class FastDataPlane(DataPlane):
         self.load = Load(scenario, seed, trace.nodes)
         self.flows, self.attr = self.load.flows, self.load.attr
         self.H = self.net.H
-        self.sketches = SketchSet(trace.classes, SketchSet.buckets(scenario.duration,
-                                                                   scenario.warmup))
+        self.sketches = SketchSet(
+            trace.classes, SketchSet.buckets(scenario.duration, scenario.warmup)
+        )
         self.rows = self._row_policy(rows, timeline)
         n_bins = int(np.ceil(scenario.duration / trace.bin_s))
         self.bins = np.zeros((len(self.net.names), n_bins))
@@ -94,8 +104,13 @@ class FastDataPlane(DataPlane):
             raise ValueError(f"rows must be auto, all or failures, not {rows!r}")
         spans = []
         for rec in timeline.failovers:
-            end = rec.switched_at_s if rec.switched_at_s is not None else (
-                rec.repaired_at_s if rec.repaired_at_s is not None else self.scenario.duration)
+            end = (
+                rec.switched_at_s
+                if rec.switched_at_s is not None
+                else (
+                    rec.repaired_at_s if rec.repaired_at_s is not None else self.scenario.duration
+                )
+            )
             spans.append((rec.failed_at_s - ROW_MARGIN_S, end + ROW_MARGIN_S))
         merged: list[list[float]] = []
         for lo, hi in sorted(spans):
@@ -119,21 +134,33 @@ class FastDataPlane(DataPlane):
             self._window(w, float(edges[w]), float(edges[w + 1]))
             if progress is not None:
                 progress(float(edges[w + 1]), self.scenario.duration)
-        counts = {name: DirectionCount(float(self.bytes[i]), self.bins[i])
-                  for i, name in enumerate(self.net.names)}
-        fast = {"windows": len(self.rounds), "rounds_max": max(self.rounds, default=0),
-                "unconverged_windows": sum(r >= MAX_ROUNDS for r in self.rounds),
-                **({"boundary": self.queues.boundary} if self.queues.check_boundaries
-                   else {})}
-        return PacketResult(counts, {"data_plane": self.NAME, "rows": self.rows,
-                                     "sketches": self.sketches.to_json(), "fast": fast})
+        counts = {
+            name: DirectionCount(float(self.bytes[i]), self.bins[i])
+            for i, name in enumerate(self.net.names)
+        }
+        fast = {
+            "windows": len(self.rounds),
+            "rounds_max": max(self.rounds, default=0),
+            "unconverged_windows": sum(r >= MAX_ROUNDS for r in self.rounds),
+            **({"boundary": self.queues.boundary} if self.queues.check_boundaries else {}),
+        }
+        return PacketResult(
+            counts,
+            {
+                "data_plane": self.NAME,
+                "rows": self.rows,
+                "sketches": self.sketches.to_json(),
+                "fast": fast,
+            },
+        )
 
     # ---- one wave of attempts ------------------------------------------------------
-    def _wave(self, rq: Requests, dr: dict[str, np.ndarray], k: int, m: np.ndarray,
-              slots: Slots) -> dict[str, Any]:
+    def _wave(
+        self, rq: Requests, dr: dict[str, np.ndarray], k: int, m: np.ndarray, slots: Slots
+    ) -> dict[str, Any]:
         """Walk wave ``k`` of the requests ``m``: their attempts' fates and traversals."""
         net, h, n = self.net, self.H, rq.n
-        full = len(m) == n                      # wave 0 of round 1: skip the gathers
+        full = len(m) == n  # wave 0 of round 1: skip the gathers
 
         def take(x: np.ndarray) -> np.ndarray:
             return x if full else x[m]
@@ -156,8 +183,9 @@ class FastDataPlane(DataPlane):
         routed = leg0 >= 0
         i = np.arange(len(m)) if routed.all() else np.flatnonzero(routed)
         mi = m[i]
-        arr, alive, why = net.walk(ts[i] + dr["side0"][mi], leg0[i], dr["size0"][mi],
-                                   dbase[i], wbase[i], dr["z"], slots)
+        arr, alive, why = net.walk(
+            ts[i] + dr["side0"][mi], leg0[i], dr["size0"][mi], dbase[i], wbase[i], dr["z"], slots
+        )
         if not alive.all():
             reason[i[~alive]] = why[~alive]
             i, arr = i[alive], arr[alive]
@@ -178,8 +206,9 @@ class FastDataPlane(DataPlane):
                 reason[i[leg1 < 0]] = R_NO_ROUTE
                 ok = leg1 >= 0
                 i, t_resp, leg1 = i[ok], t_resp[ok], leg1[ok]
-            arr, alive, why = net.walk(t_resp, leg1, dr["size1"][m[i]], dbase[i] + h,
-                                       wbase[i] + h, dr["z"], slots)
+            arr, alive, why = net.walk(
+                t_resp, leg1, dr["size1"][m[i]], dbase[i] + h, wbase[i] + h, dr["z"], slots
+            )
             reason[i[~alive]] = why[~alive]
             i = i[alive]
             tj = arr[alive] + dr["side3"][m[i]]
@@ -191,12 +220,26 @@ class FastDataPlane(DataPlane):
         path[leg0 < 0] = -1
         retry = (status != OK) & (k + 1 < a["attempts"][fl]) & (ts + pause < deadline)
         size = np.where(rr, take(dr["size0"]) + take(dr["size1"]), take(dr["size0"]))
-        return {"m": m, "t_send": ts, "t_done": t_done, "status": status, "reason": reason,
-                "path": path, "bytes": size, "retry": m[retry]}
+        return {
+            "m": m,
+            "t_send": ts,
+            "t_done": t_done,
+            "status": status,
+            "reason": reason,
+            "path": path,
+            "bytes": size,
+            "retry": m[retry],
+        }
 
-    def _walk(self, rq: Requests, w: int, reqs: np.ndarray, slots: Slots,
-              draws: dict[int, dict[str, np.ndarray]], waves: list[dict[str, np.ndarray]]
-              ) -> np.ndarray:
+    def _walk(
+        self,
+        rq: Requests,
+        w: int,
+        reqs: np.ndarray,
+        slots: Slots,
+        draws: dict[int, dict[str, np.ndarray]],
+        waves: list[dict[str, np.ndarray]],
+    ) -> np.ndarray:
         """(Re)walk every wave of requests ``reqs``; the slots they now occupy."""
         per = 2 * self.H
         hops = np.arange(per)
@@ -214,9 +257,9 @@ class FastDataPlane(DataPlane):
                 waves.append(_results(rq.n))
             out = self._wave(rq, draws[k], k, m, slots)
             res = waves[k]
-            if len(m) == rq.n:          # everyone (wave 0, round 1): no scatter needed
+            if len(m) == rq.n:  # everyone (wave 0, round 1): no scatter needed
                 res.update({name: out[name] for name in _RESULT_FIELDS})
-                res["t_send"] = res["t_send"].copy()       # may alias the window's t0
+                res["t_send"] = res["t_send"].copy()  # may alias the window's t0
                 res["present"][:] = True
             else:
                 for name in _RESULT_FIELDS:
@@ -235,8 +278,9 @@ class FastDataPlane(DataPlane):
         those. It stops when no sojourn changes (exact fixed point).
         """
         per = 2 * self.H
-        slots = Slots(rq.n * per, len(self.net.names),
-                      [stream_key(self.seed, "fast-uniform", w, 0)])
+        slots = Slots(
+            rq.n * per, len(self.net.names), [stream_key(self.seed, "fast-uniform", w, 0)]
+        )
         draws: dict[int, dict[str, np.ndarray]] = {0: self.load.draws(rq, w, 0, self.H)}
         waves: list[dict[str, np.ndarray]] = []
         self._walk(rq, w, np.arange(rq.n), slots, draws, waves)
@@ -261,8 +305,9 @@ class FastDataPlane(DataPlane):
             before_t = np.where(known, old_t[at], np.nan)
             same = (before_d == slots.d[cand]) & (before_t == slots.t[cand])
             gone = cand[(before_d >= 0) & ~same]
-            removed = slots.remove(gone, before_d[(before_d >= 0) & ~same],
-                                   before_t[(before_d >= 0) & ~same])
+            removed = slots.remove(
+                gone, before_d[(before_d >= 0) & ~same], before_t[(before_d >= 0) & ~same]
+            )
             added = cand[(slots.d[cand] >= 0) & ~same]
             changed = self.queues.resolve(slots, slots.insert(added), removed)
         self.rounds.append(rounds)
@@ -292,8 +337,9 @@ class FastDataPlane(DataPlane):
             self._rows(rq, res, m, k, ci)
         self.sketches.add_requests(ci, rq.t0, ok, latency, tries)
 
-    def _rows(self, rq: Requests, res: dict[str, np.ndarray], m: np.ndarray, k: int,
-              ci: np.ndarray) -> None:
+    def _rows(
+        self, rq: Requests, res: dict[str, np.ndarray], m: np.ndarray, k: int, ci: np.ndarray
+    ) -> None:
         if self.rows == "failures":
             t = res["t_send"][m]
             j = np.searchsorted(self.row_spans[:, 0], t, side="right") - 1
@@ -301,10 +347,17 @@ class FastDataPlane(DataPlane):
         if len(m) == 0:
             return
         self.trace.attempts.extend(
-            cls=ci[m], dst=self.attr["dst"][rq.flow[m]], req=rq.req[m],
-            attempt=np.full(len(m), k), t_send=res["t_send"][m], t_done=res["t_done"][m],
-            status=res["status"][m], reason=res["reason"][m], path=res["path"][m],
-            bytes=res["bytes"][m])
+            cls=ci[m],
+            dst=self.attr["dst"][rq.flow[m]],
+            req=rq.req[m],
+            attempt=np.full(len(m), k),
+            t_send=res["t_send"][m],
+            t_done=res["t_done"][m],
+            status=res["status"][m],
+            reason=res["reason"][m],
+            path=res["path"][m],
+            bytes=res["bytes"][m],
+        )
 
     def _count_bytes(self, slots: Slots) -> None:
         """Bytes admitted per direction, in total and per time bin of arrival."""
@@ -316,10 +369,10 @@ class FastDataPlane(DataPlane):
             wire = slots.svc[keep] * (self.net.cap[k] / 8)
             self.bytes[k] += wire.sum()
             b = (slots.t[keep] / self.trace.bin_s).astype(np.int64)
-            inside = b < n_bins       # sorted by time: a prefix
+            inside = b < n_bins  # sorted by time: a prefix
             lo = int(b[0]) if inside.any() else 0
             part = np.bincount(b[inside] - lo, weights=wire[inside])
-            self.bins[k, lo:lo + len(part)] += part
+            self.bins[k, lo : lo + len(part)] += part
 
 
 _RESULT_FIELDS = ("t_send", "t_done", "status", "reason", "path", "bytes")
@@ -327,7 +380,12 @@ _RESULT_FIELDS = ("t_send", "t_done", "status", "reason", "path", "bytes")
 
 def _results(n: int) -> dict[str, np.ndarray]:
     """Per-request results of one wave (``present``: the request made this attempt)."""
-    return {"t_send": np.zeros(n), "t_done": np.full(n, np.nan),
-            "status": np.full(n, LOST, np.int8), "reason": np.zeros(n, np.int8),
-            "path": np.full(n, -1, np.int16), "bytes": np.zeros(n),
-            "present": np.zeros(n, dtype=bool)}
+    return {
+        "t_send": np.zeros(n),
+        "t_done": np.full(n, np.nan),
+        "status": np.full(n, LOST, np.int8),
+        "reason": np.zeros(n, np.int8),
+        "path": np.full(n, -1, np.int16),
+        "bytes": np.zeros(n),
+        "present": np.zeros(n, dtype=bool),
+    }

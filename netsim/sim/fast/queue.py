@@ -54,11 +54,10 @@ class DrainClock:
     times: np.ndarray
     rates: np.ndarray
     saturated: np.ndarray
-    taus: np.ndarray            # tau at each of ``times``
+    taus: np.ndarray  # tau at each of ``times``
 
     @staticmethod
-    def from_steps(times: list[float], values: list[BulkLoad], capacity: float
-                   ) -> DrainClock:
+    def from_steps(times: list[float], values: list[BulkLoad], capacity: float) -> DrainClock:
         t = np.asarray(times, dtype=float)
         sat = np.asarray([bool(v.saturated) for v in values])
         # A saturating elastic flow backs off for packets: its effect is the standing
@@ -84,9 +83,16 @@ class DrainClock:
         return self.saturated[np.searchsorted(self.times, t, side="right") - 1]
 
 
-def fifo(t: np.ndarray, service: np.ndarray, standing: np.ndarray, tau: np.ndarray,
-         wire: np.ndarray, buffer_s: float = np.inf, v0: float = 0.0, tau0: float = -np.inf
-         ) -> tuple[np.ndarray, np.ndarray]:
+def fifo(
+    t: np.ndarray,
+    service: np.ndarray,
+    standing: np.ndarray,
+    tau: np.ndarray,
+    wire: np.ndarray,
+    buffer_s: float = np.inf,
+    v0: float = 0.0,
+    tau0: float = -np.inf,
+) -> tuple[np.ndarray, np.ndarray]:
     """Sojourn (standing + queueing + service) and drop flags of arrivals sorted by ``t``.
 
     ``service`` is per packet (seconds at full rate, ``wire * 8 / C``), ``wire`` the same
@@ -101,9 +107,15 @@ def fifo(t: np.ndarray, service: np.ndarray, standing: np.ndarray, tau: np.ndarr
     return standing + queue + service, dropped
 
 
-def fifo_queue(service: np.ndarray, standing: np.ndarray, tau: np.ndarray, wire: np.ndarray,
-               buffer_s: float = np.inf, v0: float = 0.0, tau0: float = -np.inf
-               ) -> tuple[np.ndarray, np.ndarray]:
+def fifo_queue(
+    service: np.ndarray,
+    standing: np.ndarray,
+    tau: np.ndarray,
+    wire: np.ndarray,
+    buffer_s: float = np.inf,
+    v0: float = 0.0,
+    tau0: float = -np.inf,
+) -> tuple[np.ndarray, np.ndarray]:
     """The work each arrival finds ahead of it (exactly 0 when the queue is empty) and the
     drop flags: the core of :func:`fifo`."""
     n = len(tau)
@@ -125,13 +137,20 @@ def fifo_queue(service: np.ndarray, standing: np.ndarray, tau: np.ndarray, wire:
             break
         dropped = new
         s = np.where(dropped, 0.0, service)
-    else:   # pragma: no cover - pathological overload: resolve sequentially
+    else:  # pragma: no cover - pathological overload: resolve sequentially
         queue, dropped = _fifo_loop(service, standing, tau, wire, buffer_s, v0, tau0)
     return queue, dropped
 
 
-def _fifo_loop(service: np.ndarray, standing: np.ndarray, tau: np.ndarray, wire: np.ndarray,
-               buffer_s: float, v0: float, tau0: float) -> tuple[np.ndarray, np.ndarray]:
+def _fifo_loop(
+    service: np.ndarray,
+    standing: np.ndarray,
+    tau: np.ndarray,
+    wire: np.ndarray,
+    buffer_s: float,
+    v0: float,
+    tau0: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """The same recursion one packet at a time (fallback, and the reference in tests)."""
     n = len(tau)
     queue, dropped = np.zeros(n), np.zeros(n, dtype=bool)
@@ -209,7 +228,7 @@ def hashed_uniform(key: int, index: np.ndarray) -> np.ndarray:
         x = (x ^ (x >> np.uint64(30))) * _MIX1
         x = (x ^ (x >> np.uint64(27))) * _MIX2
         x ^= x >> np.uint64(31)
-    return (x >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def stream_key(seed: int, purpose: str, *index: int) -> int:

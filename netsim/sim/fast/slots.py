@@ -24,7 +24,7 @@ class Slots:
 
     def __init__(self, block: int, n_dirs: int, keys: list[int]) -> None:
         self.block = block
-        self.keys = keys            # per wave: key of the hashed uniforms
+        self.keys = keys  # per wave: key of the hashed uniforms
         self.waves = 1
         self.d = np.full(block, -1, np.int16)
         self.t = np.empty(block)
@@ -34,7 +34,7 @@ class Slots:
         self.drop = np.zeros(block, dtype=bool)
         self.fresh = np.zeros(block, dtype=bool)
         self.orders: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(n_dirs)]
-        self.solved = False         # before the first solve: sojourn = service time
+        self.solved = False  # before the first solve: sojourn = service time
 
     def grow(self, waves: int) -> None:
         """Make room for ``waves`` waves of attempts."""
@@ -64,11 +64,12 @@ class Slots:
         by_dir = used[np.argsort(self.d[used], kind="stable")]
         bounds = np.searchsorted(self.d[by_dir], np.arange(len(self.orders) + 1))
         for k in range(len(self.orders)):
-            seg = by_dir[bounds[k]:bounds[k + 1]]
+            seg = by_dir[bounds[k] : bounds[k + 1]]
             self.orders[k] = seg[np.argsort(self.t[seg], kind="stable")]
 
-    def remove(self, slots: np.ndarray, dirs: np.ndarray, times: np.ndarray
-               ) -> dict[int, np.ndarray]:
+    def remove(
+        self, slots: np.ndarray, dirs: np.ndarray, times: np.ndarray
+    ) -> dict[int, np.ndarray]:
         """Take ``slots`` (which were in directions ``dirs`` at ``times``) out of the
         orders; per direction, the arrival times removed."""
         removed = {int(k): times[dirs == k] for k in np.unique(dirs)}
@@ -90,5 +91,5 @@ class Slots:
             cur = self.orders[k]
             pos = np.searchsorted(self.t[cur], self.t[new], side="right")
             self.orders[k] = np.insert(cur, pos, new)
-            touched[k] = pos + np.arange(len(new))     # their positions in the new order
+            touched[k] = pos + np.arange(len(new))  # their positions in the new order
         return touched

@@ -23,18 +23,18 @@ if TYPE_CHECKING:
     from netsim.sim.fast.net import FastNet
     from netsim.sim.fast.slots import Slots
 
-TOLERANCE_S = 1e-12     # sojourn changes below this do not trigger another round
-LOCAL_SPAN = 64         # positions: changes closer than this are re-solved together
-MAX_LOCAL = 2000        # more changes than this in a direction: re-solve it whole
+TOLERANCE_S = 1e-12  # sojourn changes below this do not trigger another round
+LOCAL_SPAN = 64  # positions: changes closer than this are re-solved together
+MAX_LOCAL = 2000  # more changes than this in a direction: re-solve it whole
 
 
 @dataclass(frozen=True, slots=True)
 class _Carry:
-    v: float = 0.0                 # work left after the last admitted arrival (s)
-    tau: float = -np.inf           # at this virtual time
+    v: float = 0.0  # work left after the last admitted arrival (s)
+    tau: float = -np.inf  # at this virtual time
     ghost_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ghost_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    ghost_q: np.ndarray = field(default_factory=lambda: np.zeros(0))   # their queue
+    ghost_q: np.ndarray = field(default_factory=lambda: np.zeros(0))  # their queue
 
 
 class QueueSolver:
@@ -43,12 +43,21 @@ class QueueSolver:
     reference for the local re-solve); ``check_boundaries`` measures the window-boundary
     approximation into :attr:`boundary`."""
 
-    def __init__(self, net: FastNet, timeline: ControlTimeline, local_resolve: bool = True,
-                 check_boundaries: bool = False) -> None:
+    def __init__(
+        self,
+        net: FastNet,
+        timeline: ControlTimeline,
+        local_resolve: bool = True,
+        check_boundaries: bool = False,
+    ) -> None:
         self.buffer_s = net.buffer_s
         self.standing_s = net.standing_s
-        self.clocks = [DrainClock.from_steps(timeline.bulk[n].times, timeline.bulk[n].values,
-                                             net.topo.link(n[0]).capacity) for n in net.names]
+        self.clocks = [
+            DrainClock.from_steps(
+                timeline.bulk[n].times, timeline.bulk[n].values, net.topo.link(n[0]).capacity
+            )
+            for n in net.names
+        ]
         self.carry = [_Carry() for _ in net.names]
         self.local_resolve = local_resolve
         self.check_boundaries = check_boundaries
@@ -58,12 +67,16 @@ class QueueSolver:
         """Solve every direction's queue; the slots whose sojourn or verdict changed from the
         value the walk used."""
         slots.solved = True
-        return np.concatenate([self._store(slots, slots.orders[k], self._fifo(k, slots,
-                                                                               slots.orders[k]))
-                               for k in range(len(self.clocks))])
+        return np.concatenate(
+            [
+                self._store(slots, slots.orders[k], self._fifo(k, slots, slots.orders[k]))
+                for k in range(len(self.clocks))
+            ]
+        )
 
-    def resolve(self, slots: Slots, added: dict[int, np.ndarray],
-                removed: dict[int, np.ndarray]) -> np.ndarray:
+    def resolve(
+        self, slots: Slots, added: dict[int, np.ndarray], removed: dict[int, np.ndarray]
+    ) -> np.ndarray:
         """Re-solve the queues after traversals were added and removed; changed slots.
 
         Only the busy periods around each change are recomputed: the system is empty at
@@ -91,8 +104,7 @@ class QueueSolver:
             cuts = np.flatnonzero(np.diff(marks) > LOCAL_SPAN) + 1
             for group in np.split(marks, cuts):
                 if len(group):
-                    local = self._local(k, slots, o, int(group[0]), int(group[-1]),
-                                        ghost_end)
+                    local = self._local(k, slots, o, int(group[0]), int(group[-1]), ghost_end)
                     if local is None:
                         changed.append(self._store(slots, o, self._fifo(k, slots, o)))
                         break
@@ -100,8 +112,15 @@ class QueueSolver:
         slots.fresh[:] = False
         return np.concatenate(changed)
 
-    def _quick(self, k: int, slots: Slots, o: np.ndarray, pos: np.ndarray, gone: np.ndarray,
-               ghost_end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _quick(
+        self,
+        k: int,
+        slots: Slots,
+        o: np.ndarray,
+        pos: np.ndarray,
+        gone: np.ndarray,
+        ghost_end: float,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The common case, vectorised: an added arrival that finds the system empty and
         leaves it before the next arrival, which found it empty too, changes nothing but
         itself; a removed one changes nothing if the arrival after it found it empty.
@@ -119,13 +138,19 @@ class QueueSolver:
         prev = o[np.maximum(pos - 1, 0)]
         ok &= ~slots.fresh[prev] & ~np.isnan(slots.queue[prev])
         tau_here = clock.tau(t_here)
-        dep_prev = clock.tau(slots.t[prev]) + slots.queue[prev] + np.where(
-            slots.drop[prev], 0.0, slots.svc[prev])
+        dep_prev = (
+            clock.tau(slots.t[prev])
+            + slots.queue[prev]
+            + np.where(slots.drop[prev], 0.0, slots.svc[prev])
+        )
         ok &= dep_prev <= tau_here
         nxt = o[np.minimum(pos + 1, n - 1)]
         last = pos + 1 >= n
-        ok &= last | (~slots.fresh[nxt] & (slots.queue[nxt] == 0)
-                      & (tau_here + slots.svc[here] <= clock.tau(slots.t[nxt])))
+        ok &= last | (
+            ~slots.fresh[nxt]
+            & (slots.queue[nxt] == 0)
+            & (tau_here + slots.svc[here] <= clock.tau(slots.t[nxt]))
+        )
         sel = here[ok]
         standing = self._standing(k, slots, sel, slots.t[sel])
         svc = slots.svc[sel]
@@ -135,13 +160,13 @@ class QueueSolver:
         slots.fresh[sel] = False
         return ok, settled, got
 
-    def _local(self, k: int, slots: Slots, o: np.ndarray, p0: int, p1: int,
-               ghost_end: float) -> np.ndarray | None:
+    def _local(
+        self, k: int, slots: Slots, o: np.ndarray, p0: int, p1: int, ghost_end: float
+    ) -> np.ndarray | None:
         """Recompute positions around ``[p0, p1]`` of direction ``k`` (None: do it all)."""
         lo = max(p0 - LOCAL_SPAN, 0)
         back = o[lo:p0]
-        empty = np.flatnonzero((slots.queue[back] == 0) & ~slots.fresh[back]
-                               & ~slots.drop[back])
+        empty = np.flatnonzero((slots.queue[back] == 0) & ~slots.fresh[back] & ~slots.drop[back])
         if len(empty) == 0:
             return None
         j = lo + int(empty[-1])
@@ -153,16 +178,18 @@ class QueueSolver:
             seg = o[j:end]
             soj, drop, queue = self._fifo(k, slots, seg, fresh_start=True)
             after = np.arange(j, end) > p1
-            calm = np.flatnonzero(after & (queue == 0) & (slots.queue[seg] == 0)
-                                  & ~slots.fresh[seg] & ~drop)
+            calm = np.flatnonzero(
+                after & (queue == 0) & (slots.queue[seg] == 0) & ~slots.fresh[seg] & ~drop
+            )
             if len(calm) or end == len(o):
                 stop = int(calm[0]) if len(calm) else len(seg)
                 return self._store(slots, seg[:stop], (soj[:stop], drop[:stop], queue[:stop]))
             span *= 4
 
     @staticmethod
-    def _store(slots: Slots, o: np.ndarray, result: tuple[np.ndarray, np.ndarray, np.ndarray]
-               ) -> np.ndarray:
+    def _store(
+        slots: Slots, o: np.ndarray, result: tuple[np.ndarray, np.ndarray, np.ndarray]
+    ) -> np.ndarray:
         soj, drop, queue = result
         used = slots.soj[o]
         used = np.where(np.isnan(used), slots.svc[o], used)
@@ -170,8 +197,9 @@ class QueueSolver:
         slots.soj[o], slots.drop[o], slots.queue[o] = soj, drop, queue
         return np.asarray(o[diff])
 
-    def _fifo(self, k: int, slots: Slots, o: np.ndarray, fresh_start: bool = False
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _fifo(
+        self, k: int, slots: Slots, o: np.ndarray, fresh_start: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sojourn, drops and queue of the traversals ``o`` of direction ``k``, after the
         previous window's ghosts and carried work (unless ``fresh_start``: empty system)."""
         carry = _Carry() if fresh_start else self.carry[k]
@@ -183,7 +211,7 @@ class QueueSolver:
             pos = np.searchsorted(tt, carry.ghost_t, side="right")
             tt = np.insert(tt, pos, carry.ghost_t)
             ss = np.insert(ss, pos, carry.ghost_s)
-            wire = np.insert(wire, pos, -np.inf)   # their admission is already decided
+            wire = np.insert(wire, pos, -np.inf)  # their admission is already decided
             standing = np.insert(standing, pos, 0.0)
             ghost = np.insert(ghost, pos, True)
         if len(tt) == 0:
@@ -191,9 +219,10 @@ class QueueSolver:
             return empty, np.zeros(0, dtype=bool), empty
         clock = self.clocks[k]
         tau = clock.tau(tt)
-        ref = tau[0]          # subtract a reference: precision over a year of tau
-        queue, drop = fifo_queue(ss, standing, tau - ref, wire, self.buffer_s[k], carry.v,
-                                 carry.tau - ref)
+        ref = tau[0]  # subtract a reference: precision over a year of tau
+        queue, drop = fifo_queue(
+            ss, standing, tau - ref, wire, self.buffer_s[k], carry.v, carry.tau - ref
+        )
         soj = standing + queue + ss
         mine = ~ghost
         return soj[mine], drop[mine], queue[mine]
@@ -223,7 +252,7 @@ class QueueSolver:
             if len(kept):
                 i = o[kept[-1]]
                 v = float(slots.queue[i] + slots.svc[i])
-                tau = float(self.clocks[k].tau(slots.t[i:i + 1])[0])
+                tau = float(self.clocks[k].tau(slots.t[i : i + 1])[0])
             after = o[cut:]
             tt, ss = tt[cut:], np.where(slots.drop[after], 0.0, slots.svc[after])
             self.carry[k] = _Carry(v, tau, tt, ss, slots.queue[after])
@@ -240,11 +269,19 @@ class QueueSolver:
         ss = np.insert(ss, pos, carry.ghost_s)
         standing = np.insert(self._standing(k, slots, o, slots.t[o]), pos, 0.0)
         tau = self.clocks[k].tau(tt)
-        queue, _ = fifo_queue(ss, standing, tau - tau[0], np.full(len(tt), -np.inf),
-                              self.buffer_s[k], carry.v, carry.tau - tau[0])
+        queue, _ = fifo_queue(
+            ss,
+            standing,
+            tau - tau[0],
+            np.full(len(tt), -np.inf),
+            self.buffer_s[k],
+            carry.v,
+            carry.tau - tau[0],
+        )
         err = np.abs(queue[ghost] - carry.ghost_q)
         err = err[np.isfinite(err)]
         self.boundary["ghosts"] += len(carry.ghost_t)
         self.boundary["changed"] += int((err > TOLERANCE_S).sum())
-        self.boundary["max_error_s"] = max(self.boundary["max_error_s"],
-                                           float(err.max()) if len(err) else 0.0)
+        self.boundary["max_error_s"] = max(
+            self.boundary["max_error_s"], float(err.max()) if len(err) else 0.0
+        )
