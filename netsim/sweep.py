@@ -109,6 +109,7 @@ def run_task(task: Task) -> list[Row]:
 def plan_sweep(
     path: Path,
     grid: list[tuple[str, list[str]]],
+    *,
     replications: int = 1,
     seed: int | None = None,
     overrides: Sequence[str] = (),

@@ -313,7 +313,11 @@ def simulate_pairs(topo: Topology, years: int, seed: int) -> list[PairResult]:
     routes: dict[tuple[str, str, int], tuple[str, ...] | None] = {}
     for a, b in itertools.combinations(ends, 2):
         down_state = np.array(
-            [_pair_down(topo, names, a, b, int(bm), int(rm), routes) for bm, rm in uniq], dtype=bool
+            [
+                _pair_down(topo, names, a, b, broken=int(bm), routing=int(rm), cache=routes)
+                for bm, rm in uniq
+            ],
+            dtype=bool,
         )
         down = down_state[inverse]
         per_year = np.bincount(year, weights=dur * down, minlength=years)
@@ -355,6 +359,7 @@ def _pair_down(
     names: list[str],
     a: str,
     b: str,
+    *,
     broken: int,
     routing: int,
     cache: dict[tuple[str, str, int], tuple[str, ...] | None],

@@ -15,6 +15,9 @@ from netsim.analysis.results import FailoverResult
 from netsim.trace.core import LOST, Trace
 
 LOOKBACK_S = 5.0
+# Packets a flow needs before the median of their intervals is taken as its probe spacing
+# (two intervals at least; with fewer the spacing counts as 0).
+MIN_SPACING_PACKETS = 3
 
 
 def affected_flows(trace: Trace, links: set[str], at: float) -> set[tuple[int, int]]:
@@ -72,7 +75,7 @@ def _flow_gap(times: np.ndarray, status: np.ndarray, at: float) -> tuple[float, 
 
 
 def _spacing(times: np.ndarray) -> float:
-    return float(np.median(np.diff(times))) if len(times) > 2 else 0.0
+    return float(np.median(np.diff(times))) if len(times) >= MIN_SPACING_PACKETS else 0.0
 
 
 def failover_results(trace: Trace) -> list[FailoverResult]:

@@ -169,6 +169,7 @@ def evaluate_slo(
     failovers: list[FailoverResult],
     req: Requests,
     classes: list[str],
+    *,
     sketches: SketchSet | None = None,
 ) -> SloVerdict:
     """One SLO verdict: target, measured value, its CI, pass, and a sentence."""
@@ -300,7 +301,8 @@ def summarize(trace: Trace, scenario: Scenario) -> Summary:
             traffic[cls.name] = class_stats(req, ci, trace, cls.kind)
     failovers = failover_results(trace)
     slos = tuple(
-        evaluate_slo(s, traffic, failovers, req, trace.classes, sketches) for s in scenario.slos
+        evaluate_slo(s, traffic, failovers, req, trace.classes, sketches=sketches)
+        for s in scenario.slos
     )
     plane = trace.meta.get("data_plane")
     return Summary(

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     from netsim.analysis.results import Summary
 
+MAX_FAILOVER_ROWS = 30  # failovers listed in the terminal; the rest are in summary.json
+
 
 def stderr_console() -> Console:
     return Console(stderr=True)
@@ -143,7 +145,7 @@ def print_summary(summary: Summary, console: Console | None = None) -> None:
         t = Table(title="Failovers (seconds from the failure)")
         for col in ("subject", "mode", "at", "detected", "switched", "restored", "gap", "lost"):
             t.add_column(col)
-        for f in summary.failovers[:30]:
+        for f in summary.failovers[:MAX_FAILOVER_ROWS]:
             rec = f.record
             at = rec.failed_at_s
             t.add_row(
@@ -156,8 +158,9 @@ def print_summary(summary: Summary, console: Console | None = None) -> None:
                 f"{f.gap_s:.2f}",
                 str(f.lost),
             )
-        if len(summary.failovers) > 30:
-            t.caption = f"... and {len(summary.failovers) - 30} more in summary.json"
+        if len(summary.failovers) > MAX_FAILOVER_ROWS:
+            more = len(summary.failovers) - MAX_FAILOVER_ROWS
+            t.caption = f"... and {more} more in summary.json"
         console.print(t)
     verdict = "[green]all SLOs met[/]" if summary.passed else "[red]SLO violated[/]"
     console.print(verdict)

@@ -55,7 +55,12 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     with review_progress(not args.quiet) as bar:
         report, written = run_review(
-            args.out, args.scenarios, args.topology, args.engine, args.years, progress=bar
+            args.out,
+            scenarios=args.scenarios,
+            topology=args.topology,
+            engine=args.engine,
+            years=args.years,
+            progress=bar,
         )
     print_outcome(report, written[-1], args.quiet)
     return EXIT_OK

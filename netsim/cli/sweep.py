@@ -54,7 +54,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.batch is not None and args.batch < 1:
         raise UsageError(f"--batch must be at least 1, got {args.batch}")
     tasks = plan_sweep(
-        Path(args.scenario), grid, args.replications, args.seed, args.set, args.engine, args.batch
+        Path(args.scenario),
+        grid,
+        replications=args.replications,
+        seed=args.seed,
+        overrides=args.set,
+        engine=args.engine,
+        batch=args.batch,
     )
     started = time.perf_counter()
     with progress_bar(f"sweep of {len(tasks)} tasks", len(tasks), not args.quiet) as update:

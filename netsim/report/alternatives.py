@@ -88,7 +88,13 @@ def _latency(summary: Summary) -> float | None:
 
 
 def design_row(
-    design: str, label: str, topology: Topology, normal: Run, failure: Run, avail: AvailabilityData
+    design: str,
+    label: str,
+    topology: Topology,
+    *,
+    normal: Run,
+    failure: Run,
+    avail: AvailabilityData,
 ) -> DesignRow:
     """One row of the comparison; ``avail`` is :func:`availability_data` of ``topology``."""
     fs = failure.summary
@@ -134,7 +140,7 @@ def design_row(
 
 def finding_alternatives(rows: Sequence[DesignRow], claims: AdrClaims = ADR_003) -> Finding | None:
     """Which designs meet every SLO through the same failure, and what they cost."""
-    if len(rows) < 2:
+    if not rows[1:]:  # the ADR's design (the first row) alone: nothing to compare
         return None
     adr = rows[0]
     good = [r for r in rows if r.slos_met == r.slos_total]

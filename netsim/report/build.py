@@ -58,6 +58,9 @@ SECTIONS = (
     ("alternatives", "Alternatives"),
 )
 MAX_UTILISATION_FIGURES = 3
+# Peak utilisation of a VPN tunnel (fraction of its capacity) above which the run counts
+# as one where the VPN carried traffic, worth its own utilisation figure.
+VPN_BUSY_PEAK = 0.01
 
 
 @dataclass
@@ -115,6 +118,7 @@ def _slug(*parts: str) -> str:
 def build_report(
     runs: list[Run],
     topology: Topology | None = None,
+    *,
     alternatives: Sequence[DesignRow] = (),
     years: int = 2000,
     seed: int = 1,
@@ -123,7 +127,11 @@ def build_report(
     step: Step = _no_step,
     availability: AvailabilityData | None = None,
 ) -> Report:
-    """Everything the page shows; see the module docstring."""
+    """Everything the page shows; see the module docstring.
+
+    One phase per section, in page order; the availability and cost phases also give the
+    numbers the findings rest on.
+    """
     topology = topology or main_topology(runs)
     name = topology.name if topology else "unknown topology"
     report = Report(
@@ -138,21 +146,64 @@ def build_report(
     )
     main = [r for r in runs if r.design is None]
     if topology is not None:
-        step("drawing the topology")
-        _add(
-            report,
-            "topology",
-            render_figure(
-                plot_topology(topology),
-                _slug("topology", topology.name),
-                f"Topology {name}",
-                "Line width follows capacity; labels give capacity and BGP preference. Red halos "
-                "mark single points of failure (bridges and articulation points of the preferred "
-                "layer; elements that alone cut a pair).",
-            ),
-        )
-        report.sections["topology"].tables.append(tables.links_table(topology))
+        _topology(report, topology, step)
     report.sections["slos"].tables.append(tables.slo_table(main))
+    _latency(report, main, step)
+    _timelines(report, main, step)
+    _failover(report, main, step)
+    _utilisation(report, main, step)
+    avail = None
+    if topology is not None:
+        step("availability (Monte Carlo)")
+        avail = availability or availability_data(topology, years, seed)
+        _availability(report, avail, name)
+    cost_run = pick_cost_run(runs, topology)
+    cost = None if topology is None or cost_run is None else _cost(report, topology, cost_run, step)
+    _alternatives(report, alternatives, step)
+    step("findings")
+    report.findings = compute_findings(
+        topology,
+        [r for r in runs if topology is None or r.summary.topology == name or r.design is not None],
+        avail,
+        cost,
+        extra=[f for f in (finding_alternatives(alternatives),) if f],
+    )
+    for key, section in report.sections.items():
+        if not section.figures and not section.tables and not section.empty:
+            section.empty = f"Nothing to show for {key} in these runs."
+    report.numbers = {
+        "netsim_version": netsim.__version__,
+        "topology": name,
+        "runs": [r.summary.to_json() for r in runs],
+        "availability": avail.to_json() if avail else None,
+        "cost": cost.as_dict() if cost else None,
+        "alternatives": [row.as_dict() for row in alternatives],
+        "findings": [f.__dict__ for f in report.findings],
+        "notes": report.notes,
+    }
+    return report
+
+
+def _topology(report: Report, topology: Topology, step: Step) -> None:
+    """The drawing of the topology and its table of links."""
+    step("drawing the topology")
+    _add(
+        report,
+        "topology",
+        render_figure(
+            plot_topology(topology),
+            _slug("topology", topology.name),
+            f"Topology {topology.name}",
+            "Line width follows capacity; labels give capacity and BGP preference. Red halos "
+            "mark single points of failure (bridges and articulation points of the preferred "
+            "layer; elements that alone cut a pair).",
+        ),
+    )
+    report.sections["topology"].tables.append(tables.links_table(topology))
+
+
+def _latency(report: Report, main: Sequence[Run], step: Step) -> None:
+    """The latency CDFs of every run with request or datagram traffic in its rows."""
     for run in main:
         if (
             run.has_rows
@@ -171,6 +222,10 @@ def build_report(
                     "restoration of the preferred path.",
                 ),
             )
+
+
+def _timelines(report: Report, main: Sequence[Run], step: Step) -> None:
+    """Per run with failures, the timeline of the failure with the longest gap."""
     for run in main:
         recs = run.trace.failovers if run.trace is not None else []
         if not recs or run.trace is None:
@@ -195,103 +250,91 @@ def build_report(
                 f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s).",
             ),
         )
-    records = gap_records(r.summary for r in runs if r.design is None)
-    if records:
-        step("failover gaps")
-        target = next(
-            (s.target for r in main for s in r.summary.slos if s.metric == "failover_gap"), None
-        )
-        _add(
-            report,
-            "failover",
-            render_figure(
-                plot_failover_gaps(records, target),
-                "failover-gaps",
-                "Failover gaps by failure mode and detection method",
-                "Every failover of every run; lab-measured points are joined to the simulated "
-                "point of the same scenario and failure.",
-            ),
-        )
-        report.sections["failover"].tables.append(tables.failover_table(main))
-    _utilisation(report, main, step)
-    avail = None
-    if topology is not None:
-        step("availability (Monte Carlo)")
-        avail = availability or availability_data(topology, years, seed)
-        _add(
-            report,
+
+
+def _failover(report: Report, main: Sequence[Run], step: Step) -> None:
+    """Every failover gap of every run against the failover SLO, and their table."""
+    records = gap_records(r.summary for r in main)
+    if not records:
+        return
+    step("failover gaps")
+    target = next(
+        (s.target for r in main for s in r.summary.slos if s.metric == "failover_gap"), None
+    )
+    _add(
+        report,
+        "failover",
+        render_figure(
+            plot_failover_gaps(records, target),
+            "failover-gaps",
+            "Failover gaps by failure mode and detection method",
+            "Every failover of every run; lab-measured points are joined to the simulated "
+            "point of the same scenario and failure.",
+        ),
+    )
+    report.sections["failover"].tables.append(tables.failover_table(main))
+
+
+def _availability(report: Report, avail: AvailabilityData, name: str) -> None:
+    """The downtime per cloud pair of the topology called ``name``, and its table."""
+    _add(
+        report,
+        "availability",
+        render_figure(
+            plot_availability(avail),
             "availability",
-            render_figure(
-                plot_availability(avail),
-                "availability",
-                f"Availability per cloud pair: {name}",
-                "Downtime per year, log scale. Boxes: Monte Carlo per simulated year (detection "
-                "and convergence included); diamonds: closed form of the whole design; squares: "
-                "the preferred path alone in series.",
-            ),
-        )
-        report.sections["availability"].tables.append(tables.availability_table(avail))
-    cost: CostModel | None = None
-    cost_run = pick_cost_run(runs, topology)
-    if topology is not None and cost_run is not None:
-        step("cost")
-        cost = cost_model(topology, cost_run.trace, cost_run.summary, design=name)
-        report.sections["cost"].intro.append(
-            f"Volumes from run {cost_run.label} ({cost_run.summary.duration_s:g} s "
-            "simulated), scaled to a month. Per-GB charges apply to bytes leaving a cloud."
-        )
-        _add(
-            report,
+            f"Availability per cloud pair: {name}",
+            "Downtime per year, log scale. Boxes: Monte Carlo per simulated year (detection "
+            "and convergence included); diamonds: closed form of the whole design; squares: "
+            "the preferred path alone in series.",
+        ),
+    )
+    report.sections["availability"].tables.append(tables.availability_table(avail))
+
+
+def _cost(report: Report, topology: Topology, run: Run, step: Step) -> CostModel:
+    """The monthly bill at the volumes of ``run`` (:func:`pick_cost_run`); returned too."""
+    step("cost")
+    cost = cost_model(topology, run.trace, run.summary, design=topology.name)
+    report.sections["cost"].intro.append(
+        f"Volumes from run {run.label} ({run.summary.duration_s:g} s "
+        "simulated), scaled to a month. Per-GB charges apply to bytes leaving a cloud."
+    )
+    _add(
+        report,
+        "cost",
+        render_figure(
+            plot_cost(cost),
             "cost",
-            render_figure(
-                plot_cost(cost),
-                "cost",
-                "Monthly cost",
-                "Left: the bill at the simulated load. Right: "
-                "cost against volume; red dots: break-even.",
-            ),
-        )
-        report.sections["cost"].tables.append(tables.cost_table(cost))
-    if alternatives:
-        step("alternatives")
-        report.sections["alternatives"].tables.append(tables.alternatives_table(alternatives))
-        _add(
-            report,
-            "alternatives",
-            render_figure(
-                plot_alternatives(alternatives),
-                "alternatives",
-                "Alternatives side by side",
-                "Same load and the same failure (the link carrying the first pair's traffic) in "
-                "every design.",
-            ),
-        )
-    else:
+            "Monthly cost",
+            "Left: the bill at the simulated load. Right: "
+            "cost against volume; red dots: break-even.",
+        ),
+    )
+    report.sections["cost"].tables.append(tables.cost_table(cost))
+    return cost
+
+
+def _alternatives(report: Report, alternatives: Sequence[DesignRow], step: Step) -> None:
+    """The designs side by side (``netsim review``), or a note saying how to get them."""
+    if not alternatives:
         report.sections[
             "alternatives"
         ].empty = "No alternative designs in these runs: `netsim review` simulates them."
-    step("findings")
-    report.findings = compute_findings(
-        topology,
-        [r for r in runs if topology is None or r.summary.topology == name or r.design is not None],
-        avail,
-        cost,
-        [f for f in (finding_alternatives(alternatives),) if f],
+        return
+    step("alternatives")
+    report.sections["alternatives"].tables.append(tables.alternatives_table(alternatives))
+    _add(
+        report,
+        "alternatives",
+        render_figure(
+            plot_alternatives(alternatives),
+            "alternatives",
+            "Alternatives side by side",
+            "Same load and the same failure (the link carrying the first pair's traffic) in "
+            "every design.",
+        ),
     )
-    for key, section in report.sections.items():
-        if not section.figures and not section.tables and not section.empty:
-            section.empty = f"Nothing to show for {key} in these runs."
-    report.numbers = {
-        "netsim_version": netsim.__version__,
-        "topology": name,
-        "runs": [r.summary.to_json() for r in runs],
-        "availability": avail.to_json() if avail else None,
-        "cost": cost.as_dict() if cost else None,
-        "alternatives": [row.as_dict() for row in alternatives],
-        "findings": [f.__dict__ for f in report.findings],
-        "notes": report.notes,
-    }
-    return report
 
 
 def _utilisation(report: Report, main: Sequence[Run], step: Step) -> None:
@@ -306,7 +349,7 @@ def _utilisation(report: Report, main: Sequence[Run], step: Step) -> None:
         assert run.trace is not None
         assert run.topology is not None
         vpn = [u.peak for u in link_use(run.trace, run.topology) if u.kind == LinkKind.VPN.value]
-        if vpn and max(vpn) > 0.01:
+        if vpn and max(vpn) > VPN_BUSY_PEAK:
             scored.append((max(vpn), run))
     for _, run in sorted(scored, key=lambda x: -x[0]):
         if len(chosen) < MAX_UTILISATION_FIGURES and run not in chosen:

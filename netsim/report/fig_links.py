@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
     from netsim.trace.core import Trace
 
+# Peak utilisation (fraction of capacity) of the busiest link below which the time axis is
+# symmetric-log: on a linear one, lines under 5 % would lie flat on zero.
+SYMLOG_BELOW_PEAK = 0.05
+
 
 @dataclass(frozen=True)
 class LinkUse:
@@ -73,7 +77,7 @@ def plot_utilisation(trace: Trace, topology: Topology, title: str | None = None)
     ax_t.set_ylabel("utilisation, busier direction (%)", fontsize=8)
     ax_t.set_xlabel("simulated time (s)", fontsize=8)
     ax_t.set_ylim(bottom=0)
-    if uses and max(u.peak for u in uses) < 0.05:
+    if uses and max(u.peak for u in uses) < SYMLOG_BELOW_PEAK:
         ax_t.set_yscale("symlog", linthresh=0.1)
     ax_t.legend(fontsize=7, ncol=2, loc="upper right")
     ax_t.grid(True, alpha=0.25)

@@ -111,6 +111,31 @@ def failure_timeline(
     done = a["t_done"][sel][ok]
     bd = np.clip(((done - t0) // bin_s).astype(np.int64), 0, max(n - 1, 0))
     delivered = np.bincount(bd, weights=a["bytes"][sel][ok], minlength=n)[:n] * 8 / bin_s / 1e6
+    flow, labels, path = _busiest_path(trace, sel, b, n)
+    links = _links_involved(trace, rec, a["path"][sel])
+    return Timeline(
+        rec.subject,
+        rec.mode,
+        edges[:n] - at,
+        bin_s,
+        p95,
+        delivered,
+        loss,
+        path,
+        labels,
+        _link_mbps(trace, links[:MAX_LINKS], (t0, t1), bin_s, n),
+        _marks(trace, rec, t0, t1),
+        flow,
+    )
+
+
+def _busiest_path(
+    trace: Trace, sel: np.ndarray, b: np.ndarray, n: int
+) -> tuple[str, list[str], np.ndarray]:
+    """The busiest of the selected attempts' flows, the labels of the paths it used and, for
+    each of the ``n`` bins (``b`` per attempt), the index of the label it used most (-1:
+    nothing sent)."""
+    a = trace.attempts
     path_ids = a["path"][sel]
     flow_key = a["cls"][sel].astype(np.int64) * 65536 + a["dst"][sel].astype(np.int64)
     busiest = Counter(flow_key.tolist()).most_common(1)
@@ -129,12 +154,25 @@ def failure_timeline(
         here = here[here >= 0]
         if len(here):
             path[i] = index[Counter(here.tolist()).most_common(1)[0][0]]
-    used = sorted({int(p) for p in path_ids if p >= 0})
+    return flow, labels, path
+
+
+def _links_involved(trace: Trace, rec: FailoverRecord, path_ids: np.ndarray) -> list[str]:
+    """The failed links, then the other links of the paths ``path_ids`` (by path id)."""
     links: list[str] = list(rec.links)
-    for p in used:
+    for p in sorted({int(p) for p in path_ids if p >= 0}):
         links += [x for x in trace.paths[p] if x not in links]
+    return links
+
+
+def _link_mbps(
+    trace: Trace, links: list[str], window: tuple[float, float], bin_s: float, n: int
+) -> dict[str, np.ndarray]:
+    """Both directions' bytes of each of ``links`` over ``window`` in ``n`` bins of ``bin_s``,
+    as Mbit/s (the trace's bins summed in groups); links without a series are left out."""
+    t0, t1 = window
     link_mbps = {}
-    for name in links[:MAX_LINKS]:
+    for name in links:
         parts = [
             np.asarray(trace.link_series[f"{name}:{d}"], dtype=float)
             for d in (0, 1)
@@ -148,20 +186,7 @@ def failure_timeline(
         per_bin = round(bin_s / trace.bin_s)
         k = len(chunk) // per_bin * per_bin
         link_mbps[name] = chunk[:k].reshape(-1, per_bin).sum(axis=1)[:n] * 8 / bin_s / 1e6
-    return Timeline(
-        rec.subject,
-        rec.mode,
-        edges[:n] - at,
-        bin_s,
-        p95,
-        delivered,
-        loss,
-        path,
-        labels,
-        link_mbps,
-        _marks(trace, rec, t0, t1),
-        flow,
-    )
+    return link_mbps
 
 
 def _merge_labels(labels: list[str]) -> str:

@@ -24,6 +24,10 @@ from netsim.report.style import KIND_COLOURS, ROLE_COLOURS, SPOF_COLOUR, fmt_bps
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+# Layout units (clouds on the unit circle, exchanges and routers at 0.35): an underlay link
+# that passes closer than this to the centre, where the hub is, is bowed around it.
+HUB_CLEARANCE = 0.3
+
 
 def layout(topology: Topology) -> dict[str, tuple[float, float]]:
     """Positions: clouds on a circle, exchanges/routers inside, the internet below."""
@@ -107,7 +111,7 @@ def plot_topology(topology: Topology, title: str | None = None) -> Figure:
         rad = 0.0 if k == 0 else _away(p0, p2, 0.12 * k)
         if link.kind is LinkKind.VPN:
             rad = _away(p0, p2, 0.12 + 0.2 * k)  # tunnels bow outwards, clear of the spokes
-        elif is_underlay and _distance_to_centre(p0, p2) < 0.3:
+        elif is_underlay and _distance_to_centre(p0, p2) < HUB_CLEARANCE:
             rad = 0.32  # around the hub, not through it
         path, mid = _curve(p0, p2, rad)
         style = ":" if is_underlay else ("--" if link.kind is LinkKind.VPN else "-")

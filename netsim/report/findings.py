@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from netsim.trace.records import FailoverRecord
 
 SATURATED = 0.95
+MIN_DETECTING_LINKS = 2  # preferred links: the slowest is judged against the fastest
 
 
 @dataclass(frozen=True)
@@ -314,7 +315,7 @@ def _method(topology: Topology, link: str) -> DetectionMethod:
 def finding_slow_detection(topology: Topology, runs: Sequence[Run]) -> Finding | None:
     """The preferred link that detects a blackhole slowest, with measured gaps."""
     det = blackhole_detection_s(topology)
-    if len(det) < 2:
+    if len(det) < MIN_DETECTING_LINKS:
         return None
     slow = max(det, key=lambda k: det[k][0])
     fast = min(det, key=lambda k: det[k][0])
@@ -507,6 +508,7 @@ def compute_findings(
     runs: Sequence[Run],
     avail: AvailabilityData | None,
     cost: CostModel | None,
+    *,
     extra: Sequence[Finding] = (),
     claims: AdrClaims = ADR_003,
 ) -> list[Finding]:

@@ -91,6 +91,7 @@ class NoProgress:
 
 def run_review(
     out: Path,
+    *,
     scenarios: Path | None = None,
     topology: Path | None = None,
     engine: str = "auto",
@@ -110,17 +111,17 @@ def run_review(
     for planned in plan.standard:
         bar.step(f"simulating {planned.key}")
         runs.append(run_planned(planned, out / "runs", engine, bar.sim(planned.key)))
-    rows = compare_designs(plan, out / "runs", engine, years, seed, bar)
+    rows = compare_designs(plan, out / "runs", engine, years=years, seed=seed, bar=bar)
     notes = review_notes(plan, engine)
     report = build_report(
         runs,
         runs[0].topology if runs else None,
-        rows,
-        years,
-        seed,
-        notes,
-        "Design review: ADR-003 inter-cloud networking",
-        bar.step,
+        alternatives=rows,
+        years=years,
+        seed=seed,
+        notes=notes,
+        title="Design review: ADR-003 inter-cloud networking",
+        step=bar.step,
     )
     report.notes.append(
         f"netsim review took {time.perf_counter() - started:.0f} s of wall time on this machine"
@@ -131,7 +132,7 @@ def run_review(
 
 
 def compare_designs(
-    plan: ReviewPlan, out: Path, engine: str, years: int, seed: int, bar: ReviewProgress
+    plan: ReviewPlan, out: Path, engine: str, *, years: int, seed: int, bar: ReviewProgress
 ) -> list[DesignRow]:
     rows = []
     for key, label, topo, normal, failing in plan.designs:
@@ -142,7 +143,12 @@ def compare_designs(
         bar.step(f"design {key}: availability")
         rows.append(
             design_row(
-                key, label, topo, normal_run, failure_run, availability_data(topo, years, seed)
+                key,
+                label,
+                topo,
+                normal=normal_run,
+                failure=failure_run,
+                avail=availability_data(topo, years, seed),
             )
         )
     return rows

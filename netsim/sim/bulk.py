@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from netsim.sim.arrivals import BulkFlow
 
 MSS_BITS = 1448 * 8
+# A transfer is done when what is left is float residue of the rate arithmetic: under a
+# millionth of a byte, or under a nanosecond of sending at its rate.
+DONE_BYTES = 1e-6
+DONE_S = 1e-9
 
 
 @dataclass
@@ -171,7 +175,7 @@ class BulkController:
     @staticmethod
     def _done(a: _Active) -> bool:
         """Finished, or so nearly that its finish time would round to now."""
-        return a.remaining <= 1e-6 or (a.rate > 0 and a.remaining * 8 / a.rate < 1e-9)
+        return a.remaining <= DONE_BYTES or (a.rate > 0 and a.remaining * 8 / a.rate < DONE_S)
 
     def _done_at(self, a: _Active, now: float) -> bool:
         """Also done when its finish time is not representable after ``now`` (long runs)."""

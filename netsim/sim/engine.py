@@ -78,6 +78,7 @@ def build_simulation(
 def run_fast(
     scenario: Scenario,
     seed: int,
+    *,
     progress: Progress | None = None,
     rows: str = "auto",
     window_attempts: int = WINDOW_ATTEMPTS,

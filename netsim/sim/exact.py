@@ -20,6 +20,7 @@ overall ``timeout`` has not passed. Every attempt is one row of the Trace's atte
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -47,6 +48,26 @@ def n_bins(duration: float, bin_s: float) -> int:
     return int(np.ceil(duration / bin_s))
 
 
+@dataclass(frozen=True, slots=True)
+class _Flow:
+    """One traffic class towards one destination: what all its packets share."""
+
+    ci: int  # the class's index in the trace
+    cls: TrafficClass
+    dst: str
+    side: Callable[[], float]  # sidecar latency, one sample per traversal (0 without a mesh)
+
+
+@dataclass(frozen=True, slots=True)
+class _Exchange:
+    """What the requests of a request-response flow draw from, and their retry policy."""
+
+    req: BlockSampler  # request size
+    resp: BlockSampler  # response size
+    server: BlockSampler  # server time
+    policy: RetryPolicy
+
+
 class ExactDataPlane(DataPlane):
     """Per-packet simulation of a scenario's packet traffic over a control timeline."""
 
@@ -65,7 +86,12 @@ class ExactDataPlane(DataPlane):
         for i, link in enumerate(self.topo.links):
             for d in (0, 1):
                 self.dirs[(link.name, d)] = Direction(
-                    link, 2 * i + d, timeline.bulk[(link.name, d)], seed, bins, trace.bin_s
+                    link,
+                    2 * i + d,
+                    timeline.bulk[(link.name, d)],
+                    seed,
+                    n_bins=bins,
+                    bin_s=trace.bin_s,
                 )
         self.loss_rng = stream(seed, "loss", 0)
         self.path_ids: dict[Path, int] = {p: i for i, p in enumerate(trace.paths)}
@@ -149,29 +175,30 @@ class ExactDataPlane(DataPlane):
             if mesh.sidecar_latency is not None
             else (lambda: 0.0)
         )
+        flow = _Flow(ci, cls, dst, side)
         if cls.kind is TrafficKind.REQUEST_RESPONSE:
-            req, resp = BlockSampler(cls.request_size, rng), BlockSampler(cls.response_size, rng)
-            server = BlockSampler(cls.server_time, stream(self.seed, "server:" + cls.name, di))
-            policy = cls.retries or mesh.retries
+            exchange = _Exchange(
+                BlockSampler(cls.request_size, rng),
+                BlockSampler(cls.response_size, rng),
+                BlockSampler(cls.server_time, stream(self.seed, "server:" + cls.name, di)),
+                cls.retries or mesh.retries,
+            )
         else:
             size = BlockSampler(cls.size, rng)
         env = self.env
         for n, t in enumerate(times):
             yield env.timeout(t - env.now)
             if cls.kind is TrafficKind.REQUEST_RESPONSE:
-                _Request(self, ci, cls, dst, n, float(t), policy, req, resp, server, side).attempt(
-                    0
-                )
+                _Request(self, flow, exchange, n, float(t)).attempt(0)
             else:
-                self._datagram(ci, cls, dst, n, size(), side)
+                self._datagram(flow, n, size())
 
-    def _datagram(
-        self, ci: int, cls: TrafficClass, dst: str, n: int, size: float, side: Callable[[], float]
-    ) -> None:
+    def _datagram(self, flow: _Flow, n: int, size: float) -> None:
+        cls, dst = flow.cls, flow.dst
         t0 = self.env.now
         path = self.routes.at(t0).get((cls.src, dst))
         row = self.trace.attempts.append(
-            cls=ci,
+            cls=flow.ci,
             dst=self.node_index[dst],
             req=n,
             attempt=0,
@@ -182,7 +209,7 @@ class ExactDataPlane(DataPlane):
             path=self._path_id(path) if path else -1,
             bytes=size,
         )
-        out_side, in_side = side(), side()  # drawn up front: common random numbers
+        out_side, in_side = flow.side(), flow.side()  # drawn up front: common random numbers
         if not path:
             return
         attempts = self.trace.attempts
@@ -221,25 +248,18 @@ class _Request:
     )
 
     def __init__(
-        self,
-        dp: ExactDataPlane,
-        ci: int,
-        cls: TrafficClass,
-        dst: str,
-        n: int,
-        t0: float,
-        policy: RetryPolicy,
-        req: BlockSampler,
-        resp: BlockSampler,
-        server: BlockSampler,
-        side: Callable[[], float],
+        self, dp: ExactDataPlane, flow: _Flow, exchange: _Exchange, n: int, t0: float
     ) -> None:
-        self.dp, self.ci, self.cls, self.dst, self.n, self.t0 = dp, ci, cls, dst, n, t0
-        self.policy = policy
+        self.dp, self.ci, self.cls, self.dst = dp, flow.ci, flow.cls, flow.dst
+        self.n, self.t0 = n, t0
+        self.policy = exchange.policy
         # Every random value of the request is drawn once, up front, and reused by its
         # retries (a retry resends the same request): the class's streams advance the same
         # way whatever fails, so schedules can be compared with common random numbers.
-        self.req_size, self.resp_size, self.server = req(), resp(), server()
+        self.req_size = exchange.req()
+        self.resp_size = exchange.resp()
+        self.server = exchange.server()
+        side = flow.side
         self.sides = (side(), side(), side(), side())  # client out, server in/out, client in
         self.succeeded = False
 

@@ -68,6 +68,7 @@ class Direction:
         index: int,
         bulk: StepFunction[BulkLoad],
         seed: int,
+        *,
         n_bins: int = 1,
         bin_s: float = 1.0,
     ) -> None:

@@ -253,7 +253,7 @@ def test_fifo_matches_direction_admit(seed: int) -> None:
     service = (size + link.overhead) * 8 / link.capacity
     standing = np.where(clock.saturated_at(t), u * link.buffer * 8 / link.capacity, 0.0)
     sojourn, dropped = fifo(
-        t, service, standing, clock.tau(t), service, link.buffer * 8 / link.capacity
+        t, service, standing, clock.tau(t), service, buffer_s=link.buffer * 8 / link.capacity
     )
     expect_drop = np.array([d is None for d in departs])
     assert expect_drop.sum() > 100  # the buffer really overflows

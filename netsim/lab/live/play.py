@@ -144,7 +144,7 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
             sampler.stop()
         snapshots = sorted(snapshots + sampler.snapshots, key=lambda s: s[0])
         results = [run.wait() for run in runs]
-    trace = _trace(scenario, seed, streams, results, t0, snapshots, events)
+    trace = _trace(scenario, seed, streams, results, t0=t0, snapshots=snapshots, events=events)
     trace.failovers = records
     trace.lab = note
     trace.wall_s = time.monotonic() - started
@@ -256,6 +256,7 @@ def _trace(
     seed: int,
     streams: list[tuple[int, str, str, float, int]],
     results: list[ProbeResult],
+    *,
     t0: float,
     snapshots: list[Snapshot],
     events: list[TraceEvent],

@@ -155,6 +155,7 @@ class FastNet:
         size: np.ndarray,
         dslot: np.ndarray,
         wslot: np.ndarray,
+        *,
         z: np.ndarray,
         slots: Slots,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

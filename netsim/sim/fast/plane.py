@@ -31,6 +31,7 @@ plane); latency statistics then come from :class:`~netsim.trace.sketch.SketchSet
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -158,8 +159,24 @@ class FastDataPlane(DataPlane):
     def _wave(
         self, rq: Requests, dr: dict[str, np.ndarray], k: int, m: np.ndarray, slots: Slots
     ) -> dict[str, Any]:
-        """Walk wave ``k`` of the requests ``m``: their attempts' fates and traversals."""
-        net, h, n = self.net, self.H, rq.n
+        """Walk wave ``k`` of the requests ``m``: their attempts' fates and traversals.
+
+        The phases: when each attempt leaves and what bounds it, the request leg, the end of
+        the one-way attempts at their destination, the response leg of the others, the rows.
+        """
+        wave = self._attempts(rq, dr, k, m, slots)
+        fates = _Fates.unanswered(wave)
+        i, arr = self._request_leg(wave, fates)
+        i, arr = _deliver_one_way(wave, fates, i, arr)
+        if len(i):
+            self._response_leg(wave, fates, i, arr)
+        return self._wave_rows(wave, fates)
+
+    def _attempts(
+        self, rq: Requests, dr: dict[str, np.ndarray], k: int, m: np.ndarray, slots: Slots
+    ) -> _Wave:
+        """Wave ``k`` of the requests ``m``: each attempt's send time, limits and route."""
+        h, n = self.H, rq.n
         full = len(m) == n  # wave 0 of round 1: skip the gathers
 
         def take(x: np.ndarray) -> np.ndarray:
@@ -171,64 +188,96 @@ class FastDataPlane(DataPlane):
         per_try = a["per_try"][fl]
         pause = per_try + a["backoff"][fl]
         ts = t0 + k * pause if k else t0
-        rr = a["rr"][fl]
         src, dst = a["src"][fl], a["dst"][fl]
-        deadline = t0 + a["timeout"][fl]
-        leg0 = net.leg(ts, src, dst)
-        status = np.full(len(m), LOST, np.int8)
-        reason = np.where(rr & (leg0 >= 0), R_TIMEOUT, R_NO_ROUTE).astype(np.int8)
-        t_done = np.full(len(m), np.nan)
         dbase = m * (2 * h)
-        wbase = dbase + k * n * 2 * h
-        routed = leg0 >= 0
+        return _Wave(
+            k=k,
+            m=m,
+            full=full,
+            draws=dr,
+            slots=slots,
+            fl=fl,
+            ts=ts,
+            per_try=per_try,
+            pause=pause,
+            rr=a["rr"][fl],
+            src=src,
+            dst=dst,
+            deadline=t0 + a["timeout"][fl],
+            leg0=self.net.leg(ts, src, dst),
+            dbase=dbase,
+            wbase=dbase + k * n * 2 * h,
+        )
+
+    def _request_leg(self, wave: _Wave, fates: _Fates) -> tuple[np.ndarray, np.ndarray]:
+        """Walk the requests of the routed attempts; the attempts whose request arrived
+        (indices into the wave) and when."""
+        dr, m = wave.draws, wave.m
+        routed = wave.leg0 >= 0
         i = np.arange(len(m)) if routed.all() else np.flatnonzero(routed)
         mi = m[i]
-        arr, alive, why = net.walk(
-            ts[i] + dr["side0"][mi], leg0[i], dr["size0"][mi], dbase[i], wbase[i], dr["z"], slots
+        arr, alive, why = self.net.walk(
+            wave.ts[i] + dr["side0"][mi],
+            wave.leg0[i],
+            dr["size0"][mi],
+            wave.dbase[i],
+            wave.wbase[i],
+            z=dr["z"],
+            slots=wave.slots,
         )
         if not alive.all():
-            reason[i[~alive]] = why[~alive]
+            fates.reason[i[~alive]] = why[~alive]
             i, arr = i[alive], arr[alive]
-        one_way = ~rr[i]
-        if one_way.any():
-            j = i[one_way]
-            tj = arr[one_way] + dr["side1"][m[j]]
-            t_done[j] = tj
-            late = tj > deadline[j]
-            status[j] = np.where(late, LATE, OK)
-            reason[j] = np.where(late, R_TIMEOUT, 0)
-            i, arr = i[~one_way], arr[~one_way]
-        if len(i):
-            mi = m[i]
-            t_resp = arr + dr["side1"][mi] + dr["server"][mi] + dr["side2"][mi]
-            leg1 = net.leg(t_resp, dst[i], src[i])
-            if (leg1 < 0).any():
-                reason[i[leg1 < 0]] = R_NO_ROUTE
-                ok = leg1 >= 0
-                i, t_resp, leg1 = i[ok], t_resp[ok], leg1[ok]
-            arr, alive, why = net.walk(
-                t_resp, leg1, dr["size1"][m[i]], dbase[i] + h, wbase[i] + h, dr["z"], slots
-            )
-            reason[i[~alive]] = why[~alive]
-            i = i[alive]
-            tj = arr[alive] + dr["side3"][m[i]]
-            t_done[i] = tj
-            on_time = tj <= np.minimum(deadline[i], ts[i] + per_try[i])
-            status[i] = np.where(on_time, OK, LATE)
-            reason[i[on_time]] = 0
-        path = net.leg_path[np.maximum(leg0, 0)]
+        return i, arr
+
+    def _response_leg(self, wave: _Wave, fates: _Fates, i: np.ndarray, arr: np.ndarray) -> None:
+        """The server answers the requests that arrived (``i`` at ``arr``); walk the responses
+        and settle each attempt: answered in time (per try and overall), late, or lost."""
+        net, h, dr, m = self.net, self.H, wave.draws, wave.m
+        mi = m[i]
+        t_resp = arr + dr["side1"][mi] + dr["server"][mi] + dr["side2"][mi]
+        leg1 = net.leg(t_resp, wave.dst[i], wave.src[i])
+        if (leg1 < 0).any():
+            fates.reason[i[leg1 < 0]] = R_NO_ROUTE
+            ok = leg1 >= 0
+            i, t_resp, leg1 = i[ok], t_resp[ok], leg1[ok]
+        arr, alive, why = net.walk(
+            t_resp,
+            leg1,
+            dr["size1"][m[i]],
+            wave.dbase[i] + h,
+            wave.wbase[i] + h,
+            z=dr["z"],
+            slots=wave.slots,
+        )
+        fates.reason[i[~alive]] = why[~alive]
+        i = i[alive]
+        tj = arr[alive] + dr["side3"][m[i]]
+        fates.t_done[i] = tj
+        on_time = tj <= np.minimum(wave.deadline[i], wave.ts[i] + wave.per_try[i])
+        fates.status[i] = np.where(on_time, OK, LATE)
+        fates.reason[i[on_time]] = 0
+
+    def _wave_rows(self, wave: _Wave, fates: _Fates) -> dict[str, Any]:
+        """The wave's rows (one per request of ``m``) and the requests to retry."""
+        leg0 = wave.leg0
+        path = self.net.leg_path[np.maximum(leg0, 0)]
         path[leg0 < 0] = -1
-        retry = (status != OK) & (k + 1 < a["attempts"][fl]) & (ts + pause < deadline)
-        size = np.where(rr, take(dr["size0"]) + take(dr["size1"]), take(dr["size0"]))
+        retry = (
+            (fates.status != OK)
+            & (wave.k + 1 < self.attr["attempts"][wave.fl])
+            & (wave.ts + wave.pause < wave.deadline)
+        )
+        size0, size1 = wave.take(wave.draws["size0"]), wave.take(wave.draws["size1"])
         return {
-            "m": m,
-            "t_send": ts,
-            "t_done": t_done,
-            "status": status,
-            "reason": reason,
+            "m": wave.m,
+            "t_send": wave.ts,
+            "t_done": fates.t_done,
+            "status": fates.status,
+            "reason": fates.reason,
             "path": path,
-            "bytes": size,
-            "retry": m[retry],
+            "bytes": np.where(wave.rr, size0 + size1, size0),
+            "retry": wave.m[retry],
         }
 
     def _walk(
@@ -237,6 +286,7 @@ class FastDataPlane(DataPlane):
         w: int,
         reqs: np.ndarray,
         slots: Slots,
+        *,
         draws: dict[int, dict[str, np.ndarray]],
         waves: list[dict[str, np.ndarray]],
     ) -> np.ndarray:
@@ -283,7 +333,7 @@ class FastDataPlane(DataPlane):
         )
         draws: dict[int, dict[str, np.ndarray]] = {0: self.load.draws(rq, w, 0, self.H)}
         waves: list[dict[str, np.ndarray]] = []
-        self._walk(rq, w, np.arange(rq.n), slots, draws, waves)
+        self._walk(rq, w, np.arange(rq.n), slots, draws=draws, waves=waves)
         slots.build_orders()
         changed = self.queues.solve(slots)
         rounds = 1
@@ -296,7 +346,7 @@ class FastDataPlane(DataPlane):
             slots.d[old] = -1
             for res in waves:
                 res["present"][reqs] = False
-            new = self._walk(rq, w, reqs, slots, draws, waves)
+            new = self._walk(rq, w, reqs, slots, draws=draws, waves=waves)
             # Only traversals that moved (other arrival or direction) change the queues.
             cand = np.union1d(old, new)
             at = np.searchsorted(old, cand).clip(max=len(old) - 1)
@@ -373,6 +423,70 @@ class FastDataPlane(DataPlane):
             lo = int(b[0]) if inside.any() else 0
             part = np.bincount(b[inside] - lo, weights=wire[inside])
             self.bins[k, lo : lo + len(part)] += part
+
+
+@dataclass(frozen=True, slots=True)
+class _Wave:
+    """Wave ``k`` of the requests ``m`` of a window (arrays over ``m``): when each attempt
+    is sent and what bounds it, with the wave's draws and the window's traversal slots."""
+
+    k: int
+    m: np.ndarray  # the requests: indices into the window's Requests
+    full: bool  # all the window's requests in order (wave 0 of round 1): no gathers needed
+    draws: dict[str, np.ndarray]  # sizes, sidecar and server samples, hop delays ``z``
+    slots: Slots
+    fl: np.ndarray  # each request's flow
+    ts: np.ndarray  # when this attempt is sent
+    per_try: np.ndarray  # per-try timeout (0: none)
+    pause: np.ndarray  # from one attempt to the next: per-try timeout + backoff
+    rr: np.ndarray  # request-response (else one-way)
+    src: np.ndarray
+    dst: np.ndarray
+    deadline: np.ndarray  # the request's overall timeout
+    leg0: np.ndarray  # the request's leg at send time (-1: no route)
+    dbase: np.ndarray  # first hop delay draw of each attempt (into ``draws["z"]``)
+    wbase: np.ndarray  # first traversal slot of each attempt (into ``slots``)
+
+    def take(self, x: np.ndarray) -> np.ndarray:
+        """``x`` (one value per request of the window) for the requests of the wave."""
+        return x if self.full else x[self.m]
+
+
+@dataclass(frozen=True, slots=True)
+class _Fates:
+    """What became of each attempt of a wave (arrays over ``m``), filled in leg by leg."""
+
+    status: np.ndarray
+    reason: np.ndarray
+    t_done: np.ndarray  # NaN: no answer (or, one-way, not received)
+
+    @staticmethod
+    def unanswered(wave: _Wave) -> _Fates:
+        """Before the walk: every attempt lost, for want of a route or (routed requests)
+        by timing out."""
+        n = len(wave.m)
+        return _Fates(
+            np.full(n, LOST, np.int8),
+            np.where(wave.rr & (wave.leg0 >= 0), R_TIMEOUT, R_NO_ROUTE).astype(np.int8),
+            np.full(n, np.nan),
+        )
+
+
+def _deliver_one_way(
+    wave: _Wave, fates: _Fates, i: np.ndarray, arr: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Settle the one-way attempts among those that arrived (``i`` at ``arr``): received
+    after the sidecar, on time or late. The request-response ones are returned."""
+    one_way = ~wave.rr[i]
+    if not one_way.any():
+        return i, arr
+    j = i[one_way]
+    tj = arr[one_way] + wave.draws["side1"][wave.m[j]]
+    fates.t_done[j] = tj
+    late = tj > wave.deadline[j]
+    fates.status[j] = np.where(late, LATE, OK)
+    fates.reason[j] = np.where(late, R_TIMEOUT, 0)
+    return i[~one_way], arr[~one_way]
 
 
 _RESULT_FIELDS = ("t_send", "t_done", "status", "reason", "path", "bytes")

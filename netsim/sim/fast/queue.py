@@ -89,6 +89,7 @@ def fifo(
     standing: np.ndarray,
     tau: np.ndarray,
     wire: np.ndarray,
+    *,
     buffer_s: float = np.inf,
     v0: float = 0.0,
     tau0: float = -np.inf,
@@ -103,7 +104,7 @@ def fifo(
     queue plus standing queue plus its own size would exceed the buffer
     (``links.Direction.admit``); a dropped packet adds no work.
     """
-    queue, dropped = fifo_queue(service, standing, tau, wire, buffer_s, v0, tau0)
+    queue, dropped = fifo_queue(service, standing, tau, wire, buffer_s=buffer_s, v0=v0, tau0=tau0)
     return standing + queue + service, dropped
 
 
@@ -112,6 +113,7 @@ def fifo_queue(
     standing: np.ndarray,
     tau: np.ndarray,
     wire: np.ndarray,
+    *,
     buffer_s: float = np.inf,
     v0: float = 0.0,
     tau0: float = -np.inf,
@@ -138,7 +140,9 @@ def fifo_queue(
         dropped = new
         s = np.where(dropped, 0.0, service)
     else:  # pragma: no cover - pathological overload: resolve sequentially
-        queue, dropped = _fifo_loop(service, standing, tau, wire, buffer_s, v0, tau0)
+        queue, dropped = _fifo_loop(
+            service, standing, tau, wire, buffer_s=buffer_s, v0=v0, tau0=tau0
+        )
     return queue, dropped
 
 
@@ -147,6 +151,7 @@ def _fifo_loop(
     standing: np.ndarray,
     tau: np.ndarray,
     wire: np.ndarray,
+    *,
     buffer_s: float,
     v0: float,
     tau0: float,

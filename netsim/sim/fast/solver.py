@@ -94,7 +94,7 @@ class QueueSolver:
             if not self.local_resolve:
                 changed.append(self._store(slots, o, self._fifo(k, slots, o)))
                 continue
-            done, settled, got = self._quick(k, slots, o, pos, gone, ghost_end)
+            done, settled, got = self._quick(k, slots, o, pos, gone, ghost_end=ghost_end)
             changed.append(got)
             marks = np.unique(np.concatenate([pos[~done], gone[~settled]]))
             marks = marks[marks < len(o)]
@@ -104,7 +104,9 @@ class QueueSolver:
             cuts = np.flatnonzero(np.diff(marks) > LOCAL_SPAN) + 1
             for group in np.split(marks, cuts):
                 if len(group):
-                    local = self._local(k, slots, o, int(group[0]), int(group[-1]), ghost_end)
+                    local = self._local(
+                        k, slots, o, int(group[0]), int(group[-1]), ghost_end=ghost_end
+                    )
                     if local is None:
                         changed.append(self._store(slots, o, self._fifo(k, slots, o)))
                         break
@@ -119,6 +121,7 @@ class QueueSolver:
         o: np.ndarray,
         pos: np.ndarray,
         gone: np.ndarray,
+        *,
         ghost_end: float,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The common case, vectorised: an added arrival that finds the system empty and
@@ -161,7 +164,7 @@ class QueueSolver:
         return ok, settled, got
 
     def _local(
-        self, k: int, slots: Slots, o: np.ndarray, p0: int, p1: int, ghost_end: float
+        self, k: int, slots: Slots, o: np.ndarray, p0: int, p1: int, *, ghost_end: float
     ) -> np.ndarray | None:
         """Recompute positions around ``[p0, p1]`` of direction ``k`` (None: do it all)."""
         lo = max(p0 - LOCAL_SPAN, 0)
@@ -221,7 +224,13 @@ class QueueSolver:
         tau = clock.tau(tt)
         ref = tau[0]  # subtract a reference: precision over a year of tau
         queue, drop = fifo_queue(
-            ss, standing, tau - ref, wire, self.buffer_s[k], carry.v, carry.tau - ref
+            ss,
+            standing,
+            tau - ref,
+            wire,
+            buffer_s=self.buffer_s[k],
+            v0=carry.v,
+            tau0=carry.tau - ref,
         )
         soj = standing + queue + ss
         mine = ~ghost
@@ -274,9 +283,9 @@ class QueueSolver:
             standing,
             tau - tau[0],
             np.full(len(tt), -np.inf),
-            self.buffer_s[k],
-            carry.v,
-            carry.tau - tau[0],
+            buffer_s=self.buffer_s[k],
+            v0=carry.v,
+            tau0=carry.tau - tau[0],
         )
         err = np.abs(queue[ghost] - carry.ghost_q)
         err = err[np.isfinite(err)]
