@@ -1,14 +1,17 @@
 """``summary.json`` (architecture section 6): a pure function of a Trace and its Scenario.
 
 :func:`summarize` computes per-class counts and latency percentiles with confidence
-intervals, SLO verdicts, failovers (gaps measured from the data plane), per-link volumes
-and utilisation, and cost. The simulator and the lab share it.
+intervals built for correlated output (:mod:`netsim.analysis.evidence`, stratified at the
+scenario's scripted changes, :mod:`netsim.analysis.strata`), SLO verdicts
+(:mod:`netsim.analysis.slos`), failovers (gaps measured from the data plane), per-link
+volumes and utilisation, and cost. The simulator and the lab share it.
 
 When a long run kept attempt rows only around failures (``trace.meta["rows"] ==
 "failures"``, see :mod:`netsim.sim.fast.plane`), the per-class counts and latency quantiles come
 from the run's mergeable sketches instead (:class:`netsim.trace.sketch.SketchSet`, quantiles
-within 0.1 % of the exact order statistics), with the same keys; failover gaps are still
-measured from the rows, which cover every failure.
+within 0.1 % of the exact order statistics; their buckets are the batches of the
+intervals), with the same keys; failover gaps are still measured from the rows, which
+cover every failure.
 """
 
 from __future__ import annotations
