@@ -33,7 +33,7 @@ Examples
 >>> import numpy as np
 >>> rng = np.random.default_rng(1)
 >>> x = rng.normal(10.0, 1.0, 20_000)
->>> cells = Cells.of(x, np.ones_like(x), np.arange(20_000.0), (0.0, 20_000.0), 256)
+>>> cells = Cells.of(x, np.arange(20_000.0), (0.0, 20_000.0), 256)
 >>> est = stratum_variance(cells, float(x.mean()))
 >>> est.batches >= K_MIN, est.independent
 (True, True)
@@ -79,20 +79,21 @@ class Cells:
     span_s: float
 
     @staticmethod
-    def of(
-        a: np.ndarray, n: np.ndarray, times: np.ndarray, span: tuple[float, float], cells: int
-    ) -> Cells:
-        """Sums of the samples whose time falls in each of ``cells`` equal parts of ``span``."""
+    def of(a: np.ndarray, times: np.ndarray, span: tuple[float, float], cells: int) -> Cells:
+        """Sums of the samples ``a`` (one ``n`` each) whose time falls in each of ``cells``
+        equal parts of ``span``; ``times`` in increasing order (vectorised: differences of
+        cumulative sums at the cells' edges)."""
         lo, hi = span
-        width = max(hi - lo, 1e-12)
-        idx = np.clip(((times - lo) / width * cells).astype(np.int64), 0, cells - 1)
-        return Cells(
-            np.bincount(idx, weights=a, minlength=cells),
-            np.bincount(idx, weights=a * a, minlength=cells),
-            np.bincount(idx, weights=a * a * a, minlength=cells),
-            np.bincount(idx, weights=n, minlength=cells),
-            hi - lo,
-        )
+        edges = lo + (hi - lo) * np.arange(1, cells) / cells
+        ends = np.concatenate([np.searchsorted(times, edges, side="left"), [len(times)]])
+        starts = np.concatenate([[0], ends[:-1]])
+
+        def sums(x: np.ndarray) -> np.ndarray:
+            cum = np.concatenate([[0.0], np.cumsum(x)])
+            out: np.ndarray = cum[ends] - cum[starts]
+            return out
+
+        return Cells(sums(a), sums(a * a), sums(a * a * a), (ends - starts).astype(float), hi - lo)
 
     def total(self) -> Cells:
         """All cells summed into one."""

@@ -213,7 +213,9 @@ class Sample:
     """Values with their times in one window, sorted once for any number of statistics.
 
     ``span`` is the window (default: the first to the last time); ``breaks`` the moments
-    inside it where the scenario changes on purpose (:func:`netsim.analysis.strata.breaks`).
+    inside it where the scenario changes on purpose
+    (:func:`netsim.analysis.strata.scripted_breaks`). The samples are kept in time order,
+    so each stratum is a slice.
     """
 
     def __init__(
@@ -229,12 +231,13 @@ class Sample:
         if span is None:
             span = (float(times.min()), float(times.max())) if len(times) else (0.0, 0.0)
         keep = (times >= span[0]) & (times <= span[1])
-        self.values, self.times = values[keep], times[keep]
+        order = np.argsort(times[keep], kind="stable")
+        self.values, self.times = values[keep][order], times[keep][order]
         self.sorted = np.sort(self.values)
         self.edges = strata_of(span, breaks)
-        self.stratum = np.clip(
-            np.searchsorted(self.edges, self.times, side="right") - 1, 0, len(self.edges) - 2
-        )
+        # Stratum s is the slice bounds[s]:bounds[s + 1]; the last one includes its end.
+        self.bounds = np.searchsorted(self.times, self.edges, side="left")
+        self.bounds[-1] = len(self.times)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -273,18 +276,15 @@ class Sample:
     def _variances(self, a: np.ndarray, ratio: float, min_cell: float) -> list[StratumVariance]:
         parts = []
         for s in range(len(self.edges) - 1):
-            mask = self.stratum == s
-            count = int(mask.sum())
+            part = slice(int(self.bounds[s]), int(self.bounds[s + 1]))
+            count = part.stop - part.start
             if count == 0:
                 continue
             span = (float(self.edges[s]), float(self.edges[s + 1]))
             cells = min(K_MAX, int(count / min_cell))
-            if cells < K_MIN:
-                one = Cells.of(a[mask], np.ones(count), self.times[mask], span, 1)
-                parts.append(iid_variance(one, ratio))
-            else:
-                grid = Cells.of(a[mask], np.ones(count), self.times[mask], span, cells)
-                parts.append(stratum_variance(grid, ratio))
+            grid = Cells.of(a[part], self.times[part], span, max(cells, 1))
+            batched = cells >= K_MIN
+            parts.append(stratum_variance(grid, ratio) if batched else iid_variance(grid, ratio))
         return parts
 
 

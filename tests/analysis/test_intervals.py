@@ -51,7 +51,7 @@ def test_von_neumann_test_sees_correlation_and_not_noise() -> None:
 def test_batch_means_find_the_long_run_variance_of_ar1() -> None:
     phi, n = 0.9, 100_000
     x = ar1(2, n, phi)
-    cells = Cells.of(x, np.ones(n), np.arange(n, dtype=float), (0.0, float(n)), 320)
+    cells = Cells.of(x, np.arange(n, dtype=float), (0.0, float(n)), 320)
     part = stratum_variance(cells, float(x.mean()))
     # Var(sum) ~ n / (1 - phi)^2 = 100 n; a 20-batch estimate is good to ~ +-50 % (chi2_19)
     assert part.independent
@@ -181,7 +181,7 @@ def test_strata_combine_degrees_of_freedom() -> None:
     parts = []
     for _ in range(2):
         x = rng.normal(size=4000)
-        cells = Cells.of(x, np.ones(4000), np.arange(4000.0), (0.0, 4000.0), 320)
+        cells = Cells.of(x, np.arange(4000.0), (0.0, 4000.0), 320)
         parts.append(stratum_variance(cells, 0.0))
     spread = combine(parts)
     assert spread.var == pytest.approx(parts[0].var + parts[1].var)
