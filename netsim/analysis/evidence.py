@@ -6,7 +6,8 @@ rows only around failures, its per-bucket sketches; and the breaks its intervals
 stratified at (:func:`netsim.analysis.strata.scripted_breaks`). It answers
 :meth:`Evidence.latency` (in ms) and :meth:`Evidence.success` as
 :class:`~netsim.analysis.intervals.Estimate`, each computed once per run, so a class's P95
-and an SLO on that P95 share one estimate.
+and an SLO on that P95 share one estimate; :meth:`Evidence.window` gives the same for one
+window of the run (SLO windows, failure windows).
 
 :func:`sketch_estimate` is :func:`~netsim.analysis.intervals.interval_of` for sketches:
 the buckets of :class:`~netsim.trace.sketch.SketchSet` (a minute to hours each) are the
@@ -117,6 +118,21 @@ class Evidence:
             return float(self.sketches.lat_max[ci, 1:].max()) * 1e3
         return float(self._sample(ci, latency=True).sorted[-1])
 
+    def window(self, ci: int, stat: Stat, span: tuple[float, float]) -> Estimate:
+        """An estimate over one window of the run (an SLO window, a failure window): the
+        requests of class ``ci`` first sent within ``span``, stratified at the breaks
+        inside it; a ratio is the success ratio, anything else is latency (ms). With
+        sketches, the window is widened to whole buckets."""
+        if self.sketches is not None:
+            edges = self.sketches.edges
+            first = max(int(np.searchsorted(edges, span[0], side="right")) - 1, 1)
+            last = max(int(np.searchsorted(edges, span[1], side="left")), first + 1)
+            est = sketch_estimate(self.sketches, ci, stat, first=first, last=last)
+            return est if stat.kind is StatKind.RATIO else _scaled(est, 1e3)
+        latency = stat.kind is not StatKind.RATIO
+        sample = self._sample(ci, latency)
+        return Sample(sample.values, sample.times, span=span, breaks=self.breaks).estimate(stat)
+
     def success(self, ci: int) -> Estimate:
         """The success ratio of class ``ci`` with its interval."""
         if (ci, None) not in self._estimates:
@@ -129,15 +145,24 @@ class Evidence:
 
 
 def sketch_estimate(
-    sketches: SketchSet, ci: int, stat: Stat, level: float = LEVEL, first: int = 1
+    sketches: SketchSet,
+    ci: int,
+    stat: Stat,
+    level: float = LEVEL,
+    first: int = 1,
+    last: int | None = None,
 ) -> Estimate:
-    """The estimate of ``stat`` for class ``ci`` over buckets ``first..`` (default: after
-    the warmup) with its interval, the buckets being the cells (latencies in seconds)."""
-    buckets = sketches.sketches[ci][first:]
-    sent = sketches.count["sent"][ci, first:].astype(float)
-    delivered = sketches.count["delivered"][ci, first:].astype(float)
-    merged = sketches.merged(ci, first)
-    finite = np.diff(sketches.edges[first:-1])
+    """The estimate of ``stat`` for class ``ci`` over buckets ``first`` to ``last``
+    (excluded; default: every bucket after the warmup) with its interval, the buckets
+    being the cells (latencies in seconds)."""
+    stop = len(sketches.edges) - 1 if last is None else last
+    buckets = sketches.sketches[ci][first:stop]
+    sent = sketches.count["sent"][ci, first:stop].astype(float)
+    delivered = sketches.count["delivered"][ci, first:stop].astype(float)
+    merged = LatencySketch(alpha=sketches.alpha)
+    for bucket in buckets:
+        merged.merge(bucket)
+    finite = np.diff(sketches.edges[first : min(stop + 1, len(sketches.edges) - 1)])
     span_s = float(np.median(finite)) * len(buckets) if len(finite) else math.nan
     n = int(sent.sum()) if stat.kind is StatKind.RATIO else merged.n
     if n == 0:
@@ -146,7 +171,7 @@ def sketch_estimate(
         point = float(delivered.sum()) / n
         cells = Cells(delivered, delivered, delivered, sent, span_s)
     elif stat.kind is StatKind.MEAN:
-        lat_sum = sketches.lat_sum[ci, first:].astype(float)
+        lat_sum = sketches.lat_sum[ci, first:stop].astype(float)
         point = float(lat_sum.sum()) / n
         a2, a3 = ([_sum_powers(s, k) for s in buckets] for k in (2, 3))
         cells = Cells(lat_sum, np.array(a2), np.array(a3), delivered, span_s)

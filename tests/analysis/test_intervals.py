@@ -22,7 +22,7 @@ from netsim.analysis.batching import (
     stratum_variance,
     von_neumann_rejects,
 )
-from netsim.analysis.evidence import outward, sketch_estimate
+from netsim.analysis.evidence import outward, sketch_estimate, sketch_set
 from netsim.analysis.intervals import CiInfo, CiMethod, Sample, Stat, interval_of
 from netsim.analysis.stats import quantile_ci, wilson
 from netsim.trace.sketch import SketchSet
@@ -187,3 +187,32 @@ def test_strata_combine_degrees_of_freedom() -> None:
     assert spread.var == pytest.approx(parts[0].var + parts[1].var)
     # Welch-Satterthwaite: between the smaller df and their sum.
     assert min(p.df for p in parts) <= spread.df <= sum(p.df for p in parts)
+
+
+def test_windows_of_a_run_from_rows_and_from_sketches() -> None:
+    """A failure window's P95 (the API on the VPN for a minute) against the minutes before,
+    from the rows and from the sketches of the same scenario: the window is slower, and
+    the two evidences agree on it."""
+    from netsim.analysis.evidence import Evidence
+    from netsim.analysis.strata import scripted_breaks
+    from netsim.model import load_scenario
+    from netsim.sim.engine import run_fast
+
+    scenario = load_scenario("scenarios/interconnect-cut.yaml", ["duration=4m"])
+    api = 0
+    p95 = Stat.quantile(0.95)
+    estimates = []
+    for rows in ("all", "failures"):
+        trace = run_fast(scenario, 1, rows=rows)
+        breaks = scripted_breaks(trace, scenario)
+        sketches = sketch_set(trace) if rows == "failures" else None
+        evidence = Evidence(trace, sketches, breaks)
+        # Windows on the sketches' minute buckets (30 s warmup, then 30-90, 90-150, ...).
+        before = evidence.window(api, p95, (30.0, 90.0))
+        during = evidence.window(api, p95, (90.0, 210.0))
+        assert during.ci[0] > before.ci[1]  # on the VPN: slower beyond doubt
+        assert during.ci[0] < during.point < during.ci[1]
+        ok = evidence.window(api, Stat.ratio(), (90.0, 210.0))
+        assert 0.9 < ok.point <= 1.0
+        estimates.append(during.point)
+    assert estimates[1] == pytest.approx(estimates[0], rel=0.05)

@@ -185,3 +185,22 @@ def scripted_failure(tmp_path: Path) -> tuple[Failure, ...]:
         text + "failures:\n  - {link: ab, at: 20s, duration: 1s, mode: down}\n"
     )
     return load_scenario(tmp_path / "failing.yaml").failures
+
+
+@pytest.mark.slow
+def test_replications_on_dask_pool_like_local_ones(tmp_path: Path) -> None:
+    """The same seeds on a Dask cluster give the same pooled summary (the sweep's runner)."""
+    from dask.distributed import LocalCluster
+
+    from netsim.pipeline import simulate_replications
+
+    scenario = _queue(tmp_path, 10.0)
+    local, _ = simulate_replications(scenario, 3, engine="fast", workers=1)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote, runs = simulate_replications(
+            scenario, 3, engine="fast", scheduler=cluster.scheduler_address
+        )
+    assert len(runs) == 3
+    assert dataclasses.replace(remote, wall_s=0.0) == dataclasses.replace(local, wall_s=0.0)
