@@ -148,6 +148,7 @@ def sketch_estimate(
     sketches: SketchSet,
     ci: int,
     stat: Stat,
+    *,
     level: float = LEVEL,
     first: int = 1,
     last: int | None = None,
