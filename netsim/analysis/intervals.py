@@ -11,7 +11,7 @@ sketches of a long fast-engine run, its buckets serving as cells.
 How each interval is built (docs/design.md, "Confidence intervals", has the coverage):
 
 - mean and success ratio: ``R = sum(a) / sum(n)``, its variance by batch means within
-  strata (:mod:`netsim.analysis.batching`), Student's t;
+  strata (:mod:`netsim.analysis.batching`), Student's t adjusted for skewness;
 - a quantile ``q``: the same interval for the empirical distribution function at the
   point estimate ``F(x_q)``, ``[q - h, q + h]``, inverted through the empirical quantile
   function (Woodruff, JASA 47, 1952), so no density has to be estimated and the
