@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netsim.errors import InputError, ModelError, UsageError
+from netsim.errors import InputError, ModelError
 from netsim.model.dist import parse_duration_dist
 from netsim.model.load_topology import (
     _int,
@@ -22,14 +22,18 @@ from netsim.model.load_topology import (
     read_topology,
 )
 from netsim.model.load_traffic import read_classes, read_retries
-from netsim.model.overrides import apply_overrides, parse_override
+from netsim.model.overrides import apply_override, apply_overrides, parse_override
 from netsim.model.scenario import (
+    DAY_S,
+    DEFAULT_SLO_WINDOW,
     Failure,
     FailureMode,
     Mesh,
+    Profile,
     Scenario,
     Slo,
     TargetKind,
+    TrafficClass,
 )
 from netsim.model.source import KeyPath, Reader, load_yaml
 from netsim.model.units import (
@@ -52,9 +56,11 @@ TOP_KEYS = (
     "failures",
     "slos",
     "mesh",
+    "start",
 )
 FAILURE_KEYS = ("link", "node", "group", "at", "duration", "mode", "repeat", "every", "random")
-SLO_KEYS = ("name", "class", "metric", "quantile", "max", "min")
+SLO_KEYS = ("name", "class", "metric", "quantile", "max", "min", "window")
+WINDOWED = ("latency", "success_ratio")  # the metrics judged per window
 METRICS = {
     "latency": parse_duration,
     "failover_gap": parse_duration,
@@ -138,6 +144,7 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
     if metric == "latency" and quantile is None:
         r.error((*path, "quantile"), "a latency SLO needs a quantile (e.g. 0.95)")
     parse: Any = METRICS[metric]
+    window, monthly = _window(r, m, path, metric)
     slo = Slo(
         name=r.get(m, path, "name", str, required=True) or metric,
         metric=metric,
@@ -145,20 +152,80 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
         quantile=quantile,
         max=r.get(m, path, "max", parse),
         min=r.get(m, path, "min", parse),
+        window=window,
+        monthly=monthly,
     )
     if slo.max is None and slo.min is None:
         r.error(path, "an SLO needs max or min")
     return slo
 
 
+def _window(r: Reader, m: dict[str, Any], path: KeyPath, metric: str) -> tuple[float | None, bool]:
+    """An SLO's ``window``: a duration or ``month`` (latency and success SLOs only)."""
+    raw = m.get("window")
+    if metric not in WINDOWED:
+        if raw is not None:
+            r.error(
+                (*path, "window"),
+                f"a {metric} SLO has no window (only latency and success_ratio SLOs are "
+                "judged per window)",
+            )
+        return None, False
+    if raw == "month":
+        return None, True
+    window = r.get(m, path, "window", _positive(parse_duration))
+    return (DEFAULT_SLO_WINDOW if window is None else window), False
+
+
+def parse_time_of_day(value: object) -> float:
+    """``"14:00"`` or ``"14:30:15"`` (a time of day), or a duration after midnight
+    (``"14h"``, a number of seconds), as seconds after midnight in ``[0, 24 h)``.
+
+    >>> parse_time_of_day("14:00"), parse_time_of_day("09:30:30"), parse_time_of_day("2h")
+    (50400.0, 34230.0, 7200.0)
+    """
+    if isinstance(value, str) and ":" in value:
+        parts = value.strip().split(":")
+        if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+            raise ValueError(f"expected a time of day HH:MM or HH:MM:SS, got {value!r}")
+        h, mi, sec = (int(p) for p in (*parts, "0")[:3])
+        if mi >= 60 or sec >= 60:  # noqa: PLR2004
+            raise ValueError(f"minutes and seconds must be below 60, got {value!r}")
+        seconds = float(3600 * h + 60 * mi + sec)
+    else:
+        seconds = parse_duration(value)
+    if not 0.0 <= seconds < DAY_S:
+        raise ValueError(f"a time of day must be from 00:00 to 23:59:59, got {value!r}")
+    return seconds
+
+
+def _on_the_clock(classes: list[TrafficClass], start: float) -> list[TrafficClass]:
+    """Classes whose diurnal profile is in run time: the run starts at ``start`` o'clock."""
+    import dataclasses
+
+    return [
+        c
+        if c.profile is None
+        else dataclasses.replace(
+            c, profile=Profile(c.profile.peak_to_mean, (c.profile.peak_at - start) % DAY_S)
+        )
+        for c in classes
+    ]
+
+
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Load and validate a scenario and its topology; every problem is reported at once."""
+    """Load and validate a scenario and its topology; every problem is reported at once.
+
+    A bad ``--set`` value is reported as ``--set KEY=VALUE: key: problem``.
+    """
     doc = load_yaml(path)
     parsed = [parse_override(o) for o in overrides]
-    apply_overrides(doc, [(k, v) for k, v in parsed if not k.startswith("topology.")])
+    origins = [(f"--set {o.strip()}", 0) for o in overrides]
+    local = [i for i, (k, _) in enumerate(parsed) if not k.startswith("topology.")]
+    apply_overrides(doc, [parsed[i] for i in local], [origins[i] for i in local])
     r = Reader(doc)
     top = r.mapping(doc.data, (), TOP_KEYS)
-    topology, errors = _topology(r, top, Path(path), parsed)
+    topology, errors = _topology(r, top, Path(path), parsed, origins)
     nodes = set(topology.node_names) if topology else set()
     names = {
         "link": {x.name for x in topology.links} if topology else set(),
@@ -188,6 +255,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
         if f.at >= duration:
             r.error(("failures",), f"failure {i} on {f.name} starts after the run ends")
     seed = r.get(top, (), "seed", _int, 1) or 0
+    start = r.get(top, (), "start", parse_time_of_day, 0.0) or 0.0
     r.errors.extend(errors)
     r.raise_if_errors()
     assert topology is not None
@@ -197,18 +265,23 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
         duration=duration,
         warmup=warmup,
         seed=seed,
-        traffic=tuple(classes),
+        traffic=tuple(_on_the_clock(classes, start)),
         failures=tuple(failures),
         random_failures=random_on,
         slos=tuple(slos),
         mesh=mesh,
         description=str(top.get("description") or ""),
         source=str(path),
+        start=start,
     )
 
 
 def _topology(
-    r: Reader, top: dict[str, Any], path: Path, parsed: list[tuple[str, Any]]
+    r: Reader,
+    top: dict[str, Any],
+    path: Path,
+    parsed: list[tuple[str, Any]],
+    origins: list[tuple[str, int]],
 ) -> tuple[Topology | None, list[ModelError]]:
     """The scenario's topology with its overrides, or None and the errors of its file."""
     topo_ref = r.get(top, (), "topology", str, required=True)
@@ -223,13 +296,17 @@ def _topology(
                 ("topology_overrides",),
                 tuple(top.get("topology_overrides") or {}),
             )
-            try:
-                apply_overrides(topo_doc, list(local.items()))
-            except UsageError as exc:
-                r.error(("topology_overrides",), str(exc).replace("--set ", ""))
+            for key, value in local.items():
+                where = (r.doc.path, r.doc.line(("topology_overrides", key)))
+                try:
+                    apply_override(topo_doc, key, value, where)
+                except KeyError as exc:
+                    r.error(("topology_overrides", key), exc.args[0])
+            mine = [i for i, (k, _) in enumerate(parsed) if k.startswith("topology.")]
             apply_overrides(
                 topo_doc,
-                [(k[len("topology.") :], v) for k, v in parsed if k.startswith("topology.")],
+                [(parsed[i][0][len("topology.") :], parsed[i][1]) for i in mine],
+                [origins[i] for i in mine],
             )
             topology = read_topology(topo_doc)
         except InputError as exc:

@@ -37,12 +37,27 @@ def format_path(path: KeyPath) -> str:
 
 @dataclass
 class Document:
-    """A parsed YAML file: its data and the line of every key path."""
+    """A parsed YAML file: its data and the line of every key path.
+
+    ``overridden`` maps the key paths that ``--set`` or ``topology_overrides:`` replaced
+    to where the value really came from (``--set duration=4x``, or the scenario file and
+    line), so that a bad value is reported there and not against this file's line.
+    """
 
     path: str
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
     errors: list[ModelError] = field(default_factory=list)  # found while parsing
+    overridden: dict[KeyPath, tuple[str, int]] = field(default_factory=dict)
+
+    def origin(self, path: KeyPath) -> tuple[str, int] | None:
+        """(where, line) of the override that set ``path`` or one of its ancestors."""
+        while True:
+            if path in self.overridden:
+                return self.overridden[path]
+            if not path:
+                return None
+            path = path[:-1]
 
     def line(self, path: KeyPath) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -77,7 +92,28 @@ def _convert(
         return [
             _convert(loader, item, (*path, i), doc, errors) for i, item in enumerate(node.value)
         ]
+    if _sexagesimal(node):
+        return node.value
     return loader.construct_object(node)
+
+
+def _sexagesimal(node: yaml.Node) -> bool:
+    """YAML 1.1 reads ``14:00`` as the base-60 number 840; YAML 1.2 dropped that, and in
+    netsim's files ``14:00`` is a time of day, so such scalars stay text."""
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        and ":" in node.value
+    )
+
+
+def load_value(text: str) -> Any:
+    """One YAML value as netsim's files read it (``14:00`` stays text), for ``--set``.
+
+    >>> load_value("14:00"), load_value("2.5"), load_value("{a: 1}")
+    ('14:00', 2.5, {'a': 1})
+    """
+    return parse_yaml(text, "--set").data
 
 
 def load_yaml(path: str | Path, label: str | None = None) -> Document:
@@ -127,9 +163,9 @@ class Reader:
         self.errors.extend(self.doc.errors)
 
     def error(self, path: KeyPath, message: str) -> None:
-        self.errors.append(
-            ModelError(self.doc.path, self.doc.line(path), format_path(path), message)
-        )
+        origin = self.doc.origin(path)
+        where, line = origin if origin is not None else (self.doc.path, self.doc.line(path))
+        self.errors.append(ModelError(where, line, format_path(path), message))
 
     def mapping(self, value: Any, path: KeyPath, allowed: Iterable[str]) -> dict[str, Any]:
         """Check ``value`` is a mapping with only ``allowed`` keys; return it (or {}).
