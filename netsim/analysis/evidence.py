@@ -131,7 +131,13 @@ class Evidence:
             return est if stat.kind is StatKind.RATIO else _scaled(est, 1e3)
         latency = stat.kind is not StatKind.RATIO
         sample = self._sample(ci, latency)
-        return Sample(sample.values, sample.times, span=span, breaks=self.breaks).estimate(stat)
+        # The sample is in time order: cut the window out before Sample copies it.
+        lo, hi = np.searchsorted(sample.times, span, side="left")
+        hi = int(np.searchsorted(sample.times, span[1], side="right"))
+        part = slice(int(lo), hi)
+        return Sample(
+            sample.values[part], sample.times[part], span=span, breaks=self.breaks
+        ).estimate(stat)
 
     def success(self, ci: int) -> Estimate:
         """The success ratio of class ``ci`` with its interval."""

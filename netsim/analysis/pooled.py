@@ -46,7 +46,8 @@ from netsim.analysis.slos import verdict_of
 from netsim.analysis.stats import wilson
 from netsim.analysis.strata import has_scripted_breaks
 from netsim.analysis.traffic import LATENCY_STATS, BulkStats, TransferTimes
-from netsim.analysis.verdicts import overall
+from netsim.analysis.verdicts import Bound, SloVerdict, Verdict, judge, overall, settle
+from netsim.analysis.windows import WindowCounts, WorstWindow
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -182,6 +183,46 @@ def _mean(values: Sequence[float | None], digits: int) -> float | None:
     return _r(float(np.mean(kept)), digits) if kept else None
 
 
+def _pooled_windows(pooled: SloVerdict, per_run: Sequence[SloVerdict], count: int) -> SloVerdict:
+    """A windowed SLO pooled: the mean of the runs' worst windows, with its between-run
+    interval, judged against the target (the windows of all runs counted together)."""
+    worst = [v.worst_window for v in per_run if v.worst_window is not None]
+    counts = [v.windows for v in per_run if v.windows is not None]
+    if not worst or pooled.target is None or per_run[0].window_s is None:
+        return pooled
+    points = [float(w.measured) for w in worst if w.measured is not None]
+    floor = _floor(points, [w.ci for w in worst if w.measured is not None])
+    mean, raw = between_runs(points, [1] * len(points), Stat.mean(), floor=floor)
+    digits = 6 if pooled.unit == "" else 3
+    ci = outward(raw, digits)
+    verdict = judge(round(mean, digits), ci, pooled.target, pooled.bound)
+    sign = 1.0 if pooled.bound is Bound.MAX else -1.0
+    where = max(worst, key=lambda w: sign * (w.measured or 0.0))
+    how = None
+    if verdict is Verdict.AT_RISK and ci[0] is not None and ci[1] is not None:
+        how = settle(
+            round(mean, digits),
+            (ci[0], ci[1]),
+            pooled.target,
+            duration_s=where.end_s - where.start_s,
+            warmup_s=0.0,
+            scripted=True,
+            replications=count,
+        )
+    return dataclasses.replace(
+        pooled,
+        verdict=verdict,
+        settle=how,
+        window_s=per_run[0].window_s,
+        worst_window=WorstWindow(where.start_s, where.end_s, round(mean, digits), ci),
+        windows=WindowCounts(
+            sum(c.count for c in counts),
+            sum(c.failing for c in counts),
+            sum(c.at_risk for c in counts),
+        ),
+    )
+
+
 def pool(
     summaries: Sequence[Summary],
     scenario: Scenario,
@@ -215,9 +256,8 @@ def pool(
                 floor = _floor(points, [v.ci for v in with_data])
                 measured, raw = between_runs(points, [1] * len(points), Stat.mean(), floor=floor)
                 ci = outward(raw, 6 if per_run[0].unit == "" else 3)
-        slos.append(
-            verdict_of(slo, measured, ci, per_run[0].unit, info, run=run, replications=count)
-        )
+        pooled = verdict_of(slo, measured, ci, per_run[0].unit, info, run=run, replications=count)
+        slos.append(_pooled_windows(pooled, per_run, count))
     failovers = tuple(
         dataclasses.replace(f, replication=i) for i, s in enumerate(summaries) for f in s.failovers
     )

@@ -207,7 +207,7 @@ def summarize(trace: Trace, scenario: Scenario) -> Summary:
         else:
             traffic[cls.name] = class_stats(evidence, ci, trace, cls.kind)
     failovers = failover_results(trace)
-    slos = tuple(evaluate_slo(s, traffic, failovers, evidence) for s in scenario.slos)
+    slos = tuple(evaluate_slo(s, traffic, failovers, evidence, scenario) for s in scenario.slos)
     plane = trace.meta.get("data_plane")
     return Summary(
         scenario=trace.scenario,

@@ -11,7 +11,7 @@ shrinking like one over the square root of the data.
 Examples
 --------
 >>> judge(49.6, (48.1, 51.2), 50.0, Bound.MAX).value
-'inconclusive'
+'at risk'
 >>> judge(49.6, (49.1, 49.9), 50.0, Bound.MAX).value, judge(0.9, (0.8, 0.95), 0.99, Bound.MIN).value
 ('holds', 'does not hold')
 >>> s = settle(49.6, (48.1, 51.2), 50.0, duration_s=600.0, warmup_s=0.0)
@@ -36,6 +36,9 @@ from netsim.trace.fields import Fields
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from netsim.analysis.monthly import MonthFigure
+    from netsim.analysis.windows import WindowCounts, WorstWindow
+
 MAX_REPLICATIONS = 1_000_000  # beyond this a suggestion says "more than"
 
 
@@ -47,11 +50,24 @@ class Bound(enum.Enum):
 
 
 class Verdict(enum.Enum):
-    """What the confidence interval says about an SLO (or, the worst of them, a run)."""
+    """What the confidence interval says about an SLO (or, the worst of them, a run).
+
+    One vocabulary everywhere (console, JSON, report): ``holds``, ``does not hold``, and
+    ``at risk`` when the interval straddles the target (statistically inconclusive: the
+    data cannot tell, so the SLO is at risk; ``INCONCLUSIVE`` is the same member, and
+    documents written with ``"inconclusive"`` read back as it). ``not judged``: nothing
+    to judge in this run (a bulk SLO when no transfer was due); it counts for neither side.
+    """
 
     HOLDS = "holds"
     FAILS = "does not hold"
-    INCONCLUSIVE = "inconclusive"
+    AT_RISK = "at risk"
+    INCONCLUSIVE = "at risk"  # the statistical name of the same verdict
+    NOT_JUDGED = "not judged"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Verdict | None:
+        return cls.AT_RISK if value == "inconclusive" else None
 
 
 def judge(measured: float | None, ci: Interval, target: float | None, bound: Bound) -> Verdict:
@@ -72,9 +88,10 @@ def judge(measured: float | None, ci: Interval, target: float | None, bound: Bou
 
 
 def overall(verdicts: Iterable[Verdict]) -> Verdict:
-    """A run's verdict: does not hold if one SLO does not, else inconclusive if one is."""
+    """A run's verdict: does not hold if one SLO does not, else at risk if one is (SLOs
+    not judged count for neither)."""
     seen = set(verdicts)
-    for v in (Verdict.FAILS, Verdict.INCONCLUSIVE):
+    for v in (Verdict.FAILS, Verdict.AT_RISK):
         if v in seen:
             return v
     return Verdict.HOLDS
@@ -182,9 +199,14 @@ class SloVerdict:
     """One SLO judged on a run: target, measured value with its CI, verdicts, a sentence.
 
     ``target`` and ``measured`` are in ``unit`` (ms, s, Mbps, or none for ratios).
-    ``passed`` is the point estimate against the target (``"pass"``); ``verdict`` the
-    interval against it (None only in documents written before verdicts existed), with
-    ``ci_method`` (None: a metric without an interval) and, when inconclusive, ``settle``.
+    ``measured`` and ``ci`` are over the whole run (after the warmup), and ``passed`` is
+    that estimate against the target (``"pass"``); ``verdict`` reads intervals (None only
+    in documents written before verdicts), with ``ci_method`` (None: a metric without an
+    interval) and, when at risk, ``settle``. A latency or success SLO is judged per window
+    (``window_s``, :mod:`netsim.analysis.windows`): its verdict holds only if every
+    window holds, ``worst_window`` and ``windows`` say where and how often it did not; a
+    ``window: month`` SLO is judged on its composed monthly figure (``month``,
+    :mod:`netsim.analysis.monthly`).
     """
 
     name: str
@@ -201,6 +223,10 @@ class SloVerdict:
     verdict: Verdict | None = None
     ci_method: CiInfo | None = None
     settle: Settle | None = None
+    window_s: float | None = None
+    worst_window: WorstWindow | None = None
+    windows: WindowCounts | None = None
+    month: MonthFigure | None = None
 
     def to_json(self) -> dict[str, object]:
         doc: dict[str, object] = {
@@ -222,12 +248,23 @@ class SloVerdict:
                 ci_method=None if self.ci_method is None else self.ci_method.to_json(),
                 settle=None if self.settle is None else self.settle.to_json(),
             )
+        if self.window_s is not None:
+            doc["window_s"] = self.window_s
+            doc["worst_window"] = None if self.worst_window is None else self.worst_window.to_json()
+            doc["windows"] = None if self.windows is None else self.windows.to_json()
+        if self.month is not None:
+            doc["window"] = "month"
+            doc["month"] = self.month.to_json()
         return doc
 
     @classmethod
     def from_json(cls, doc: object) -> SloVerdict:
+        from netsim.analysis.monthly import MonthFigure
+        from netsim.analysis.windows import WindowCounts, WorstWindow
+
         f = Fields.of(doc)
         method, how = f.opt_obj("ci_method"), f.opt_obj("settle")
+        worst, counts, month = f.opt_obj("worst_window"), f.opt_obj("windows"), f.opt_obj("month")
         return cls(
             f.text("name"),
             f.text("metric"),
@@ -243,7 +280,20 @@ class SloVerdict:
             f.opt_member("verdict", Verdict),
             None if method is None else CiInfo.from_json(method),
             None if how is None else Settle.from_json(how),
+            f.opt_number("window_s"),
+            None if worst is None else WorstWindow.from_json(worst),
+            None if counts is None else WindowCounts.from_json(counts),
+            None if month is None else MonthFigure.from_json(month),
         )
+
+    @property
+    def judged_value(self) -> float | None:
+        """The figure the verdict rests on: the worst window's, the month's, or the run's."""
+        if self.month is not None:
+            return self.month.measured
+        if self.worst_window is not None:
+            return self.worst_window.measured
+        return self.measured
 
 
 __all__ = [

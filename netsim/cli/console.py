@@ -90,7 +90,8 @@ def _after(at: float, t: float | None) -> str:
 VERDICT_STYLE = {
     Verdict.HOLDS: "[green]holds[/]",
     Verdict.FAILS: "[red]does not hold[/]",
-    Verdict.INCONCLUSIVE: "[yellow]inconclusive[/]",
+    Verdict.AT_RISK: "[yellow]at risk[/]",
+    Verdict.NOT_JUDGED: "[dim]not judged[/]",
 }
 
 

@@ -11,6 +11,9 @@ from its files, summarises it with today's code and compares the documents:
   SLO's ``ci``), which issue 15 rebuilt for correlated output: each new interval must
   *contain* the old one (the old intervals assumed independent samples and were too
   narrow; the new ones are never narrower, docs/design.md "Confidence intervals"), and
+- an SLO's ``text``, the sentence for people, which issue 12 rewrote in the one verdict
+  vocabulary (holds / does not hold / at risk) and to name the worst window it judged
+  (``REWORDED``: still present, still a non-empty string), and
 - the only keys added are the documented ones (``NEW_KEYS``, docs/formats.md
   "summary.json").
 
@@ -50,8 +53,19 @@ NEW_KEYS = {
     (): {"verdict"},
     ("traffic", "*"): {"success_ratio_ci_method"},
     ("traffic", "*", "latency_ms"): {"mean_ci", "ci_method"},
-    ("slos", "*"): {"verdict", "ci_method", "settle"},
+    ("slos", "*"): {
+        "verdict",
+        "ci_method",
+        "settle",
+        "window_s",
+        "worst_window",
+        "windows",
+        "window",
+        "month",
+    },
 }
+#: Keys whose value is prose for people: present and non-empty, the words may change.
+REWORDED = {"text"}
 #: Keys whose value is a confidence interval: the new one must contain the old one.
 INTERVALS = {"p50_ci", "p95_ci", "p99_ci", "success_ratio_ci", "ci"}
 
@@ -84,6 +98,9 @@ def compare(old: object, new: object, path: tuple[str | int, ...] = ()) -> list[
             if key in new and key in INTERVALS:
                 if not _contains(new[key], old[key]):
                     problems.append(f"{where}/{key}: {new[key]} does not contain {old[key]}")
+            elif key in new and key in REWORDED:
+                if not (isinstance(new[key], str) and new[key]):
+                    problems.append(f"{where}/{key}: {new[key]!r} is not a sentence")
             elif key in new:
                 problems += compare(old[key], new[key], (*path, key))
         return problems

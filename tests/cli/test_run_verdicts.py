@@ -51,8 +51,8 @@ def run(tmp_path: Path, *args: str) -> tuple[int, dict[str, object]]:
     ("target", "strict", "verdict", "status"),
     [
         ("8ms", False, "does not hold", 1),
-        ("10ms", False, "inconclusive", 0),
-        ("10ms", True, "inconclusive", 1),
+        ("10ms", False, "at risk", 0),
+        ("10ms", True, "at risk", 1),
         ("20ms", True, "holds", 0),
     ],
 )
@@ -65,7 +65,7 @@ def test_exit_status_follows_the_verdict(
     assert summary["verdict"] == verdict
     (slo,) = summary["slos"]  # type: ignore[misc]
     assert slo["verdict"] == verdict
-    assert (slo["settle"] is not None) == (verdict == "inconclusive")
+    assert (slo["settle"] is not None) == (verdict == "at risk")
 
 
 def test_console_shows_the_verdict_and_what_settles_it(
@@ -74,7 +74,7 @@ def test_console_shows_the_verdict_and_what_settles_it(
     status, _ = run(tmp_path)
     out = capsys.readouterr().out
     assert status == 0
-    assert "inconclusive" in out
+    assert "at risk" in out
     assert "would settle it" in out
     assert "--strict" in out
 
