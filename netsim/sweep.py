@@ -235,14 +235,19 @@ def table_csv(rows: list[Row]) -> str:
 
 
 def write_sweep(
-    out: Path, rows: list[Row], grid: list[tuple[str, list[str]]], meta: dict[str, object]
+    out: Path,
+    rows: list[Row],
+    grid: list[tuple[str, list[str]]],
+    meta: dict[str, object],
+    scenario: Scenario | None = None,
 ) -> None:
-    """``sweep.csv``, ``sweep.json`` and ``sensitivity.png``, each written atomically."""
+    """``sweep.csv``, ``sweep.json`` and ``sensitivity.png``, each written atomically
+    (``scenario``: its SLOs give the figure its units and target lines)."""
     atomic_write(out / "sweep.csv", table_csv(rows).encode())
     atomic_write(out / "sweep.json", dumps({**meta, "grid": dict(grid), "rows": rows}))
     from netsim.report.fig_sweep import plot_sensitivity
 
-    fig = plot_sensitivity(rows, grid)
+    fig = plot_sensitivity(rows, grid, scenario.slos if scenario is not None else ())
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     atomic_write(out / "sensitivity.png", buf.getvalue())

@@ -41,6 +41,7 @@ from netsim.analysis.graph import path_availability, path_components
 from netsim.analysis.intervals import Stat, interval_of
 from netsim.analysis.windows import failure_spans, in_spans
 from netsim.model.routing import best_path
+from netsim.model.units import DAYS_PER_MONTH
 from netsim.trace.fields import Fields
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from netsim.analysis.traffic import Interval
     from netsim.model.scenario import Scenario, Slo
 
-MONTH_MIN = 30 * 24 * 60.0
+MONTH_MIN = DAYS_PER_MONTH * 24 * 60.0
 
 
 @dataclass(frozen=True, slots=True)

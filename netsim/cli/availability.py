@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from netsim.cli.common import add_output, add_years, console, print_json
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -20,15 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "closed form where one exists, and downtime per year.",
     )
     p.add_argument("topology", metavar="TOPOLOGY", help="topology YAML file")
-    p.add_argument("--years", type=int, default=1000, help="simulated years (default 1000)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--json", action="store_true", help="print the JSON document only")
+    add_years(p)
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    add_output(p, "the availability document (pairs, closed forms, downtime)")
     p.set_defaults(handler=cmd_availability)
 
 
 def cmd_availability(args: argparse.Namespace) -> int:
-    import json
-
     from netsim.analysis.availability import SLA_CLAIMED, availability_report
     from netsim.model.load_topology import load_topology
 
@@ -36,9 +35,10 @@ def cmd_availability(args: argparse.Namespace) -> int:
         raise UsageError(f"--years must be at least 1, got {args.years}")
     doc = availability_report(load_topology(args.topology), args.years, args.seed)
     if args.json:
-        print(json.dumps(doc))
+        print_json(doc)
         return EXIT_OK
-    from rich.console import Console
+    if args.quiet:
+        return EXIT_OK
     from rich.table import Table
 
     table = Table(
@@ -55,7 +55,7 @@ def cmd_availability(args: argparse.Namespace) -> int:
         "p95",
         "SLA",
     ):
-        table.add_column(col, justify="left" if col == "pair" else "right")
+        table.add_column(col, justify="left" if col == "pair" else "right", no_wrap=True)
     for p in doc["pairs"]:
         d = p["downtime_min_per_year"]
         cf = "-" if p["closed_form"] is None else f"{p['closed_form']:.7f}"
@@ -68,7 +68,7 @@ def cmd_availability(args: argparse.Namespace) -> int:
             f"{d['mean']:.2f}",
             f"{d['p50']:.2f}",
             f"{d['p95']:.2f}",
-            "[green]met[/]" if p["meets_sla"] else "[red]missed[/]",
+            "[green]holds[/]" if p["meets_sla"] else "[red]does not hold[/]",
         )
-    Console().print(table)
+    console().print(table)
     return EXIT_OK

@@ -14,13 +14,15 @@ from netsim.analysis.results import Bound, BulkStats, Verdict
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from netsim.analysis.results import Summary
+    from netsim.analysis.results import SloVerdict, Summary
 
 MAX_FAILOVER_ROWS = 30  # failovers listed in the terminal; the rest are in summary.json
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True)
+    from netsim.cli.common import console
+
+    return console(stderr=True)
 
 
 @contextlib.contextmanager
@@ -42,8 +44,8 @@ def progress_bar(label: str, total: float, enabled: bool = True) -> Iterator[Any
 
 
 class RichReviewProgress:
-    """A review's progress as two bars: the whole review, and the run being simulated
-    (implements :class:`netsim.report.review.ReviewProgress`)."""
+    """A review's progress as two bars: the whole review, and the batch of runs being
+    simulated (implements :class:`netsim.report.review.ReviewProgress`)."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -56,10 +58,15 @@ class RichReviewProgress:
     def step(self, label: str) -> None:
         self.progress.update(self.overall, advance=1, description=label)
 
-    def sim(self, label: str) -> Callable[[float, float], None]:
+    def runs(self, label: str) -> Callable[[int, int], None]:
         progress, task = self.progress, self.current
         progress.update(task, description=f"  {label}", completed=0, visible=True)
-        return lambda done, total: progress.update(task, completed=done, total=total)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+            progress.update(self.overall, advance=1)
+
+        return update
 
 
 @contextlib.contextmanager
@@ -113,11 +120,13 @@ def print_summary(
     summary: Summary, console: Console | None = None, *, strict: bool = False
 ) -> None:
     """The summary of one run as tables: traffic classes, SLO verdicts, failovers."""
-    console = console or Console()
+    from netsim.cli.common import console as make_console
+
+    console = console or make_console()
     console.print(_header(summary))
     t = Table(title="Traffic (latency in ms)")
     for col in ("class", "sent", "success", "p50", "p95", "p95 95% CI", "p99", "max"):
-        t.add_column(col, justify="left" if col == "class" else "right", no_wrap=col == "class")
+        t.add_column(col, justify="left" if col == "class" else "right", no_wrap=True)
     for name, s in summary.traffic.items():
         if isinstance(s, BulkStats):
             active = s.active_s or 0.0
@@ -151,7 +160,7 @@ def print_summary(
     if summary.failovers:
         t = Table(title="Failovers (seconds from the failure)")
         for col in ("subject", "mode", "at", "detected", "switched", "restored", "gap", "lost"):
-            t.add_column(col)
+            t.add_column(col, no_wrap=col != "subject")
         for f in summary.failovers[:MAX_FAILOVER_ROWS]:
             rec = f.record
             at = rec.failed_at_s
@@ -172,28 +181,47 @@ def print_summary(
     print_outcome(summary, console, strict=strict)
 
 
+def _judged_on(v: SloVerdict) -> str:
+    """What an SLO's verdict rests on: its worst window, its month, or the whole run."""
+    unit = f" {v.unit}" if v.unit else ""
+    if v.month is not None:
+        m = v.month
+        if m.measured is None:
+            return f"month: {m.note}"
+        return f"{m.measured:.6g}{unit} over a month ({m.failure_min:.3g} min failed)"
+    w, n = v.worst_window, v.windows
+    if w is not None and n is not None and v.window_s:
+        return (
+            f"{w.measured:.6g}{unit} worst of {n.count} {v.window_s / 60:g}-min windows "
+            f"({w.start_s:.0f}-{w.end_s:.0f} s)"
+        )
+    return "-" if v.measured is None else f"{v.measured:.6g}{unit} (run)"
+
+
 def print_slos(summary: Summary, console: Console) -> None:
-    """The SLO table: target, estimate, interval, the estimate against the target
-    (``"pass"``) and the verdict of the interval; then what would settle each
-    inconclusive one."""
-    t = Table(title="SLOs (verdict: the whole 95% interval against the target)")
-    for col in ("SLO", "target", "measured", "95% CI", "estimate", "verdict"):
-        t.add_column(col)
+    """The SLO table: target, the figure the verdict rests on (the worst window, the
+    month), the whole run with its interval, and the verdict; then what would settle each
+    SLO at risk."""
+    t = Table(title="SLOs (latency and success: every window must hold)")
+    for col in ("SLO", "target", "judged on", "whole run", "95% CI", "verdict"):
+        t.add_column(col, no_wrap=col in ("target", "whole run", "95% CI", "verdict"))
     for v in summary.slos:
         bound = "<=" if v.bound is Bound.MAX else ">="
         lo, hi = v.ci
         t.add_row(
             v.name,
-            f"{bound} {v.target:g} {v.unit}",
-            "-" if v.measured is None else f"{v.measured:.6g} {v.unit}",
+            "-" if v.target is None else f"{bound} {v.target:g} {v.unit}".strip(),
+            _judged_on(v),
+            "-" if v.measured is None else f"{v.measured:.6g} {v.unit}".strip(),
             "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]",
-            "meets" if v.passed else "misses",
-            VERDICT_STYLE[v.verdict] if v.verdict else "-",
+            VERDICT_STYLE[v.verdict] if v.verdict else ("holds" if v.passed else "does not hold"),
         )
     console.print(t)
     for v in summary.slos:
-        if v.verdict is Verdict.INCONCLUSIVE and v.settle is not None:
-            console.print(f"  {v.name} is inconclusive: {v.settle.text}")
+        if v.verdict is Verdict.AT_RISK and v.settle is not None:
+            console.print(f"  {v.name} is at risk: {v.settle.text}")
+        if v.verdict is Verdict.NOT_JUDGED:
+            console.print(f"  {v.text}")
 
 
 def print_outcome(summary: Summary, console: Console, *, strict: bool = False) -> None:
@@ -208,4 +236,4 @@ def print_outcome(summary: Summary, console: Console, *, strict: bool = False) -
         console.print(f"[red]SLO does not hold[/]: {names}")
     else:
         status = "exit 1 (--strict)" if strict else "exit 0; --strict makes it 1"
-        console.print(f"[yellow]inconclusive[/]: {names} ({status})")
+        console.print(f"[yellow]at risk[/]: {names} ({status})")

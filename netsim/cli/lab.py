@@ -23,6 +23,7 @@ import re
 import time
 from pathlib import Path
 
+from netsim.cli.common import add_output, print_json
 from netsim.errors import EXIT_OK
 from netsim.lab import DEPLOY_TIMEOUT_S
 
@@ -36,11 +37,22 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     state = runner.deploy(
         args.clab_file, timeout=args.timeout, seed=args.seed, keep_on_failure=args.keep_on_failure
     )
-    print(
-        f"lab {state.lab} is up ({time.monotonic() - start:.1f} s): "
-        f"{len(state.namespaces)} nodes, {len(state.links)} links; "
-        f"state in {state.directory}"
-    )
+    took = time.monotonic() - start
+    if args.json:
+        print_json(
+            {
+                "lab": state.lab,
+                "nodes": len(state.namespaces),
+                "links": len(state.links),
+                "state": str(state.directory),
+                "seconds": round(took, 1),
+            }
+        )
+    elif not args.quiet:
+        print(
+            f"lab {state.lab} is up ({took:.1f} s): {len(state.namespaces)} nodes, "
+            f"{len(state.links)} links; state in {state.directory}"
+        )
     return EXIT_OK
 
 
@@ -50,7 +62,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     require_environment(("ip",))
     report = runner.status(runner.resolve_name(args.name))
-    print(report.to_json() if args.json else report.format())
+    if args.json:
+        print(report.to_json())
+    elif not args.quiet:
+        print(report.format())
     return EXIT_OK
 
 
@@ -65,13 +80,21 @@ def cmd_fail(args: argparse.Namespace) -> int:
     if match:
         topology, state = load_lab(name)
         down, up, count = float(match.group(1)), float(match.group(2)), int(match.group(3))
-        for failed, restored in flap(
-            topology, state, args.target, down_s=down, up_s=up, count=count
-        ):
-            print(f"{args.target}: down at {failed:.3f}, up at {restored:.3f}")
+        flaps = list(flap(topology, state, args.target, down_s=down, up_s=up, count=count))
+        if args.json:
+            print_json([{"target": args.target, "down": a, "up": b} for a, b in flaps])
+        elif not args.quiet:
+            for failed, restored in flaps:
+                print(f"{args.target}: down at {failed:.3f}, up at {restored:.3f}")
         return EXIT_OK
-    for change in runner.fail(name, args.target, args.mode):
-        print(f"{change.target}: {change.mode} ({change.kind}) at {change.at:.3f}")
+    changes = list(runner.fail(name, args.target, args.mode))
+    if args.json:
+        print_json(
+            [{"target": c.target, "mode": c.mode, "kind": c.kind, "at": c.at} for c in changes]
+        )
+    elif not args.quiet:
+        for change in changes:
+            print(f"{change.target}: {change.mode} ({change.kind}) at {change.at:.3f}")
     return EXIT_OK
 
 
@@ -80,8 +103,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from netsim.lab.live.deploy import require_environment
 
     require_environment(("ip",))
-    for line in runner.restore(runner.resolve_name(args.lab), args.target):
-        print(line)
+    lines = list(runner.restore(runner.resolve_name(args.lab), args.target))
+    if args.json:
+        print_json({"restored": lines})
+    elif not args.quiet:
+        for line in lines:
+            print(line)
     return EXIT_OK
 
 
@@ -90,11 +117,14 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 
     name = runner.resolve_name(args.name)
     removed = runner.destroy(name)
-    print(
-        f"lab {name}: removed {len(removed)} item(s)"
-        if removed
-        else f"lab {name}: nothing to remove"
-    )
+    if args.json:
+        print_json({"lab": name, "removed": [str(x) for x in removed]})
+    elif not args.quiet:
+        print(
+            f"lab {name}: removed {len(removed)} item(s)"
+            if removed
+            else f"lab {name}: nothing to remove"
+        )
     return EXIT_OK
 
 
@@ -102,7 +132,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from netsim.lab.clab.render import export
 
     written = export(args.topology, args.out)
-    print(f"wrote {written[0]} and {len(written) - 1} node config file(s)")
+    if args.json:
+        print_json({"written": [str(x) for x in written]})
+    elif not args.quiet:
+        print(f"wrote {written[0]} and {len(written) - 1} node config file(s)")
     return EXIT_OK
 
 
@@ -112,6 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from netsim.lab.live.deploy import require_environment
     from netsim.lab.live.play import playable, run_live
     from netsim.model.load_scenario import load_scenario
+    from netsim.model.resolve import resolve_files
     from netsim.pipeline import default_out
 
     scenario = load_scenario(args.scenario, args.set)
@@ -123,8 +157,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         out,
         trace,
         summary,
-        False,
-        "summary.json, attempts.parquet, timeline.jsonl; lab files in lab/",
+        args,
+        "summary.json, attempts.parquet, timeline.jsonl, scenario.yaml, topology.yaml; lab "
+        "files in lab/",
+        resolve_files(args.scenario, args.set),
     )
 
 
@@ -146,58 +182,113 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     verbs = lab.add_subparsers(dest="lab_verb", required=True, parser_class=type(lab))
 
-    p = verbs.add_parser("deploy", help="deploy a containerlab file without Docker")
-    p.add_argument("clab_file", type=Path, metavar="CLAB_FILE")
+    p = verbs.add_parser(
+        "deploy",
+        help="deploy a containerlab file without Docker",
+        description="Create one network namespace per node and one veth pair (or relayed "
+        "TAP pair) per link, start real FRR and strongSwan per node, and wait until every "
+        "BGP session is Established and every IPsec SA is installed. Needs root.",
+    )
+    p.add_argument("clab_file", type=Path, metavar="CLAB_FILE", help="containerlab YAML file")
     p.add_argument(
         "--timeout",
         type=_positive,
         default=DEPLOY_TIMEOUT_S,
+        metavar="S",
         help=f"seconds to wait for BGP and IPsec (default {DEPLOY_TIMEOUT_S:.0f})",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the link delay/loss samples")
+    p.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of the link delay/loss samples"
+    )
     p.add_argument(
         "--keep-on-failure",
         action="store_true",
         help="leave a lab that did not come up in place for inspection",
     )
+    add_output(p, "the lab's name, size and state directory")
     p.set_defaults(handler=cmd_deploy)
 
-    p = verbs.add_parser("status", help="nodes, BGP, BFD, IPsec SAs and paths of a lab")
-    p.add_argument("name", nargs="?", metavar="NAME")
-    p.add_argument("--json", action="store_true")
+    p = verbs.add_parser(
+        "status",
+        help="nodes, BGP, BFD, IPsec SAs and paths of a lab",
+        description="Show a deployed lab: its nodes, BGP and BFD sessions, IPsec SAs and "
+        "the paths between the cloud hosts.",
+    )
+    p.add_argument(
+        "name", nargs="?", metavar="NAME", help="the lab (default: the only deployed one)"
+    )
+    add_output(p, "the status")
     p.set_defaults(handler=cmd_status)
 
-    p = verbs.add_parser("fail", help="inject a fault on a link or node")
+    p = verbs.add_parser(
+        "fail",
+        help="inject a fault on a link or node",
+        description="Inject a fault into a deployed lab: a link down (carrier loss), a "
+        "blackhole (nftables drop, carrier up), random loss, extra delay, a flapping link, "
+        "or a node failure (its daemons stopped).",
+    )
     p.add_argument("target", metavar="TARGET", help="a link name (vars.name) or a node name")
     p.add_argument(
         "--mode", required=True, help="down | blackhole | loss:P | delay:+X | flap:DOWN/UP/COUNT"
     )
-    p.add_argument("--lab", metavar="NAME")
+    p.add_argument("--lab", metavar="NAME", help="the lab (default: the only deployed one)")
+    add_output(p, "the changes made")
     p.set_defaults(handler=cmd_fail)
 
-    p = verbs.add_parser("restore", help="undo the faults on a link or node (or all)")
-    p.add_argument("target", metavar="TARGET")
-    p.add_argument("--lab", metavar="NAME")
+    p = verbs.add_parser(
+        "restore",
+        help="undo the faults on a link or node (or all)",
+        description="Undo what netsim lab fail changed on a link or node, or on everything.",
+    )
+    p.add_argument("target", metavar="TARGET", help='a link or node name, or "all"')
+    p.add_argument("--lab", metavar="NAME", help="the lab (default: the only deployed one)")
+    add_output(p, "what was restored")
     p.set_defaults(handler=cmd_restore)
 
-    p = verbs.add_parser("destroy", help="remove everything a lab created")
-    p.add_argument("name", nargs="?", metavar="NAME")
+    p = verbs.add_parser(
+        "destroy",
+        help="remove everything a lab created",
+        description="Remove every namespace, interface, process and file the lab created "
+        "(also after a crash of the deployer), and nothing else.",
+    )
+    p.add_argument(
+        "name", nargs="?", metavar="NAME", help="the lab (default: the only deployed one)"
+    )
+    add_output(p, "what was removed")
     p.set_defaults(handler=cmd_destroy)
 
-    p = verbs.add_parser("export", help="write a containerlab file + configs for a topology")
-    p.add_argument("topology", type=Path, metavar="TOPOLOGY")
+    p = verbs.add_parser(
+        "export",
+        help="write a containerlab file + configs for a topology",
+        description="Render a netsim topology as a containerlab file with FRR and "
+        "strongSwan configuration per node (valid against containerlab's schema).",
+    )
+    p.add_argument("topology", type=Path, metavar="TOPOLOGY", help="netsim topology YAML file")
     p.add_argument(
         "--out",
         type=Path,
         default=Path("topologies"),
+        metavar="DIR",
         help="directory for <name>.clab.yml and <name>/ (default topologies/)",
     )
+    add_output(p, "the files written")
     p.set_defaults(handler=cmd_export)
 
-    p = verbs.add_parser("run", help="deploy, play a scenario in real time, collect, destroy")
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
-    p.add_argument("--out", type=Path, help="output directory (default results/<scenario>-lab/)")
-    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p = verbs.add_parser(
+        "run",
+        help="deploy, play a scenario in real time, collect, destroy",
+        description="Deploy the scenario's topology, play its traffic and failures in real "
+        "time, collect what the probes measured into a run directory the report reads "
+        "(engine lab), and destroy the lab. Needs root.",
+    )
+    p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output directory (default results/<scenario>-lab/)",
+    )
+    p.add_argument("--seed", type=int, metavar="N", help="override the scenario's seed")
     p.add_argument(
         "--set",
         action="append",
@@ -205,4 +296,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="KEY=VALUE",
         help="override a scenario key by dotted path",
     )
+    add_output(p, "the summary.json document")
     p.set_defaults(handler=cmd_run)

@@ -1,11 +1,12 @@
-"""``netsim review``: the standard scenarios and the alternatives, then the design review."""
+"""``netsim review``: the design's scenarios and its alternatives, then the design review."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netsim.errors import EXIT_OK
+from netsim.cli.common import add_engine, add_output, add_workers, add_years, console, print_json
+from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -14,38 +15,46 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "review",
-        help="run the standard scenarios and the alternatives on the default "
-        "topology and write a design-review report",
-        description="The main job: simulate the standard scenario set on the ADR-003 "
-        "topology (or --topology) and the ADR's alternatives, then write one self-contained "
-        "HTML design review (results/review/report.html) with figures, findings and every "
-        "run's directory beside it.",
+        help="run the scenarios and alternatives of a design and write its design review",
+        description="The main job: simulate the scenario set of a design (ADR-003's "
+        "megaport-hub and its alternatives by default), derive recommendations from the "
+        "numbers and re-simulate each, vary every assumption, and write one self-contained "
+        "HTML design review (DIR/report.html) that opens with its verdict, with report.json "
+        "and every run's directory beside it.",
     )
     p.add_argument(
         "--out",
         type=Path,
         default=Path("results/review"),
+        metavar="DIR",
         help="output directory (default results/review/)",
     )
     p.add_argument(
         "--topology",
         type=Path,
-        help="review this topology instead of topologies/megaport-hub.yaml (same link names)",
-    )
-    p.add_argument("--scenarios", type=Path, help="scenario directory (default ./scenarios)")
-    p.add_argument(
-        "--engine",
-        choices=("auto", "fast", "exact"),
-        default="auto",
-        help="data-plane engine (default: fast when it runs, else exact)",
+        metavar="FILE",
+        help="the design to review (default: the topology most scenarios use, ADR-003's "
+        "megaport-hub among the shipped ones)",
     )
     p.add_argument(
-        "--years",
-        type=int,
-        default=2000,
-        help="simulated years of the availability Monte Carlo (default 2000)",
+        "--scenarios",
+        type=Path,
+        metavar="DIR",
+        help="scenario directory (default ./scenarios): the scenarios on the design are run",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--alternative",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a topology to compare the design with on the same load (repeat for more; "
+        "ADR-003 is compared with the ADR's own alternatives)",
+    )
+    add_engine(p)
+    add_years(p)
+    add_workers(p, "the runs")
+    add_output(p, "the verdict, recommendations and findings (report.json has everything)")
     p.set_defaults(handler=cmd_review)
 
 
@@ -53,28 +62,55 @@ def cmd_review(args: argparse.Namespace) -> int:
     from netsim.cli.console import review_progress
     from netsim.report.review import run_review
 
-    with review_progress(not args.quiet) as bar:
+    check(args)
+    with review_progress(not (args.quiet or args.json)) as bar:
         report, written = run_review(
             args.out,
             scenarios=args.scenarios,
             topology=args.topology,
+            alternatives=args.alternative,
             engine=args.engine,
             years=args.years,
+            workers=args.workers,
+            scheduler=args.scheduler,
             progress=bar,
         )
-    print_outcome(report, written[-1], args.quiet)
+    print_outcome(report, written[-1], args)
     return EXIT_OK
 
 
-def print_outcome(report: Any, html: Path, quiet: bool) -> None:
-    """The findings, one line each, and where the report is (``--quiet``: the path only)."""
-    if quiet:
+def check(args: argparse.Namespace) -> None:
+    """Usage errors of the shared flags (exit 2)."""
+    if args.years < 0:
+        raise UsageError(f"--years must not be negative, got {args.years}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+
+
+def print_outcome(report: Any, html: Path, args: argparse.Namespace) -> None:
+    """The verdict, the recommendations and the findings, one line each, and where the
+    report is (``--quiet``: the path only; ``--json``: all of it as JSON)."""
+    numbers = report.numbers
+    if args.json:
+        print_json(
+            {
+                "report": str(html),
+                "verdict": numbers["verdict"],
+                "recommendations": numbers["recommendations"],
+                "findings": numbers["findings"],
+            }
+        )
+        return
+    if args.quiet:
         print(html)
         return
-    from rich.console import Console
-
-    console = Console()
+    out = console()
+    colour = {"holds": "green", "does not hold": "red", "at risk": "yellow"}
+    status, sentence = report.assessment.verdict
+    out.print(f"[bold {colour.get(status.value, 'blue')}]{status.value}[/]: {sentence}")
+    for v in report.assessment.verified:
+        word = {True: "verified", False: "not enough", None: "restates"}[v.met]
+        out.print(f"  recommendation ({word}): {v.rec.title}")
     for f in report.findings:
-        colour = {"risk": "red", "holds": "green"}.get(f.status, "blue")
-        console.print(f"[{colour}]{f.status:>5}[/] [bold]{f.title}[/]: {f.text}")
-    console.print(f"report: {html}")
+        out.print(f"[{colour.get(f.status.value, 'blue')}]{f.status.value:>13}[/] {f.title}")
+    out.print(f"report: {html}")

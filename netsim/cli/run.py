@@ -11,17 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netsim.cli.common import ENGINES, add_engine, add_output, add_workers, print_json
 from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
 
 if TYPE_CHECKING:
     import argparse
 
     from netsim.analysis.results import Summary
+    from netsim.model.resolve import ResolvedFiles
     from netsim.trace.core import Trace
-
-#: The data planes of ``netsim.sim.engine.DATA_PLANES``, named here so that ``--help`` needs
-#: no simulator import (tests/cli/test_cli.py holds the two equal).
-ENGINES = ("exact", "fast")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,28 +28,32 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="simulate a scenario and judge its SLOs",
         description="Simulate a scenario (its topology is named in the file), print latency "
         "percentiles with confidence intervals, SLO verdicts and failovers, and write "
-        "results/<scenario>/ (summary.json, attempts.parquet, timeline.jsonl, trace.json). "
-        "An SLO holds when its whole 95% interval meets the target, does not hold when "
-        "the whole interval misses it, and is inconclusive when the interval straddles it. "
-        "Exit 0 when no SLO fails (inconclusive included, unless --strict), 1 when one "
-        "does not hold, 2 on bad input.",
+        "results/<scenario>/ (summary.json, attempts.parquet, timeline.jsonl, trace.json, "
+        "and the scenario.yaml and topology.yaml the run used, overrides applied). Latency "
+        "and success SLOs are judged per window (window: in the SLO, default 5 min): an SLO "
+        "holds when every window's 95% interval meets the target, does not hold when one "
+        "window's whole interval misses it, and is at risk otherwise (statistically "
+        "inconclusive). Exit 0 when no SLO fails (at risk included, unless --strict), 1 when "
+        "one does not hold, 2 on bad input.",
     )
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
-    p.add_argument("--seed", type=int, help="override the scenario's seed")
-    p.add_argument("--out", type=Path, help="output directory (default results/<scenario>/)")
+    p.add_argument(
+        "scenario",
+        metavar="SCENARIO",
+        help="scenario YAML file (its topology: path is relative to it)",
+    )
+    p.add_argument("--seed", type=int, metavar="N", help="override the scenario's seed")
+    p.add_argument(
+        "--out", type=Path, metavar="DIR", help="output directory (default results/<scenario>/)"
+    )
     p.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a scenario key by dotted path, e.g. traffic.api.rate=2/s",
+        help="override a scenario key by dotted path, e.g. traffic.api.rate=2/s or "
+        "topology.links.aws-mcr.capacity=5Gbps (a bad one is reported as --set KEY=VALUE)",
     )
-    p.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default="exact",
-        help="data-plane engine (default: exact per-packet)",
-    )
+    add_engine(p)
     p.add_argument(
         "--replications",
         type=int,
@@ -59,14 +61,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="run N independent seeds (derived from the seed as netsim sweep does) and pool "
         "them into between-run intervals; writes summary.json and replications/<i>/",
     )
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes for replications")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
+    add_workers(p, "replications")
     p.add_argument(
         "--until-conclusive",
         action="store_true",
         help="keep simulating (a longer run, or more replications when the scenario has "
-        "scripted failures or --replications is given) until no SLO is inconclusive",
+        "scripted failures, SLOs judged per window, or --replications) until no SLO is at "
+        "risk",
     )
     p.add_argument(
         "--max-duration",
@@ -75,9 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "simulated time (default: 10 times the scenario's duration), e.g. 6h",
     )
     p.add_argument(
-        "--strict", action="store_true", help="exit 1 when a verdict is inconclusive too"
+        "--strict", action="store_true", help="exit 1 when an SLO is at risk too"
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+    add_output(p, "the summary.json document")
     p.set_defaults(handler=cmd_run)
 
 
@@ -117,11 +118,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         simulate_replications,
     )
 
+    from netsim.model.resolve import resolve_files
+
     cap = _check(args)
     scenario = load_scenario(Path(args.scenario), args.set)
+    files = resolve_files(Path(args.scenario), args.set)
     out = args.out or default_out(scenario)
     where = {"workers": args.workers, "scheduler": args.scheduler}
-    show = not args.quiet
+    show = not args.quiet and not args.json
     if args.until_conclusive:
         with progress_bar(f"simulating {scenario.name}", scenario.duration, show) as update:
             settled = run_until_conclusive(
@@ -135,8 +139,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 **where,
             )
         if settled.trace is None:
-            return conclude_pooled(out, settled.summary, settled.runs, args.quiet, args.strict)
-        return conclude(out, settled.trace, settled.summary, args.quiet, FILES, strict=args.strict)
+            return conclude_pooled(out, settled.summary, settled.runs, args, files)
+        return conclude(out, settled.trace, settled.summary, args, FILES, files)
     if args.replications:
         with progress_bar(f"{args.replications} replications", args.replications, show) as tasks:
             pooled, runs = simulate_replications(
@@ -147,13 +151,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                 progress=tasks,
                 **where,
             )
-        return conclude_pooled(out, pooled, runs, args.quiet, args.strict)
+        return conclude_pooled(out, pooled, runs, args, files)
     with progress_bar(f"simulating {scenario.name}", scenario.duration, show) as update:
         trace, summary = simulate(scenario, args.seed, args.engine, progress=update)
-    return conclude(out, trace, summary, args.quiet, FILES, strict=args.strict)
+    return conclude(out, trace, summary, args, FILES, files)
 
 
-FILES = "summary.json, attempts.parquet, timeline.jsonl"
+FILES = "summary.json, attempts.parquet, timeline.jsonl, scenario.yaml, topology.yaml"
 
 
 def exit_status(summary: Summary, *, strict: bool = False) -> int:
@@ -164,34 +168,63 @@ def exit_status(summary: Summary, *, strict: bool = False) -> int:
     return EXIT_VIOLATED if summary.judged in failing else EXIT_OK
 
 
+def _keep(out: Path, files: ResolvedFiles | None) -> None:
+    """The scenario and topology the run used, beside its results."""
+    from netsim.trace.files import atomic_write
+
+    if files is None:
+        return
+    for name, text in files.files().items():
+        atomic_write(out / name, text.encode())
+
+
 def conclude(
-    out: Path, trace: Trace, summary: Summary, quiet: bool, files: str, *, strict: bool = False
+    out: Path,
+    trace: Trace,
+    summary: Summary,
+    args: argparse.Namespace,
+    what: str,
+    files: ResolvedFiles | None = None,
 ) -> int:
-    """Write the run directory, print the summary, and return the exit status
-    (shared by ``netsim run`` and ``netsim lab run``)."""
+    """Write the run directory, print the summary (or its JSON), and return the exit
+    status (shared by ``netsim run`` and ``netsim lab run``)."""
     import shutil
 
     from netsim.cli.console import print_summary
     from netsim.trace.files import write_run
 
+    strict = getattr(args, "strict", False)
     # A pooled run written here before left replications that are not this run's.
     shutil.rmtree(out / "replications", ignore_errors=True)
+    _keep(out, files)
     write_run(out, trace, summary)
-    if not quiet:
+    if args.json:
+        print_json(summary.to_json())
+    elif not args.quiet:
         print_summary(summary, strict=strict)
-        print(f"results in {out}/ ({files})")
+        print(f"results in {out}/ ({what})")
     return exit_status(summary, strict=strict)
 
 
 def conclude_pooled(
-    out: Path, pooled: Summary, runs: list[Summary], quiet: bool, strict: bool
+    out: Path,
+    pooled: Summary,
+    runs: list[Summary],
+    args: argparse.Namespace,
+    files: ResolvedFiles | None = None,
 ) -> int:
     """Write a pooled run directory, print it, and return the exit status."""
     from netsim.cli.console import print_summary
     from netsim.pipeline import write_replications
 
     write_replications(out, pooled, runs)
-    if not quiet:
-        print_summary(pooled, strict=strict)
+    _keep(out, files)
+    if args.json:
+        print_json(pooled.to_json())
+    elif not args.quiet:
+        print_summary(pooled, strict=args.strict)
         print(f"results in {out}/ (summary.json pooled, replications/<i>/summary.json)")
-    return exit_status(pooled, strict=strict)
+    return exit_status(pooled, strict=args.strict)
+
+
+__all__ = ["ENGINES", "conclude", "conclude_pooled", "exit_status", "register"]

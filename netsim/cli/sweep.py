@@ -5,17 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.run import ENGINES
+from netsim.cli.common import add_engine, add_output, add_workers, console, print_json
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     import argparse
 
+    from netsim.sweep import Row
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``netsim sweep SCENARIO --grid KEY=V1,V2 ... [--workers N | --scheduler ADDR]``."""
-    p = sub.add_parser("sweep", help="run a parameter grid with replications in parallel")
-    p.add_argument("scenario", metavar="SCENARIO")
+    p = sub.add_parser(
+        "sweep",
+        help="run a parameter grid with replications in parallel",
+        description="Run a scenario at every point of a grid of --set overrides, each with "
+        "replications (the same seeds at every point, so points compare with common random "
+        "numbers), on local processes or a Dask cluster. Prints each SLO's measured value "
+        "and verdict per point and replication, and writes DIR/sweep.csv, sweep.json and "
+        "sensitivity.png (each SLO against each parameter, with its target).",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     p.add_argument(
         "--grid",
         action="append",
@@ -23,8 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="KEY=V1,V2",
         help="a --set key and its values; repeat for more parameters",
     )
-    p.add_argument("--replications", type=int, default=1)
-    p.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
+    p.add_argument(
+        "--replications", type=int, default=1, metavar="N", help="seeds per point (default 1)"
+    )
+    p.add_argument("--seed", type=int, metavar="N", help="base seed (default: the scenario's)")
     p.add_argument(
         "--set",
         action="append",
@@ -32,14 +44,37 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="KEY=VALUE",
         help="a fixed override applied at every point",
     )
-    p.add_argument("--engine", choices=ENGINES, default="fast")
-    p.add_argument("--batch", type=int, help="replications per task (default: all of a point)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes (default: CPU count)")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
-    p.add_argument("--out", type=Path, help="output directory (default results/sweep-<name>/)")
-    p.add_argument("--quiet", action="store_true")
+    add_engine(p)
+    p.add_argument(
+        "--batch", type=int, metavar="N", help="replications per task (default: all of a point)"
+    )
+    add_workers(p, "the grid")
+    p.add_argument(
+        "--out", type=Path, metavar="DIR", help="output directory (default results/sweep-<name>/)"
+    )
+    add_output(p, "the rows of the table")
     p.set_defaults(handler=cmd_sweep)
+
+
+def print_rows(rows: list[Row], keys: list[str]) -> None:
+    """The sweep's table: grid values, replication, each SLO's value and verdict."""
+    from rich.table import Table
+
+    if not rows:
+        return
+    slos = [k for k in rows[0] if k.endswith(":pass")]
+    t = Table(title="Sweep: each SLO per point and replication")
+    for col in (*keys, "rep", "seed", *(k.removesuffix(":pass") for k in slos)):
+        t.add_column(col, no_wrap=True, justify="left" if col in keys else "right")
+    for r in rows:
+        cells = [str(r[k]) for k in keys] + [str(r["replication"]), str(r["seed"])]
+        for k in slos:
+            name = k.removesuffix(":pass")
+            value = r.get(name)
+            mark = "[green]holds[/]" if r[k] else "[red]does not hold[/]"
+            cells.append(("-" if value is None else f"{value:.6g}") + f" {mark}")
+        t.add_row(*cells)
+    console().print(t)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -63,7 +98,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         batch=args.batch,
     )
     started = time.perf_counter()
-    with progress_bar(f"sweep of {len(tasks)} tasks", len(tasks), not args.quiet) as update:
+    show = not (args.quiet or args.json)
+    with progress_bar(f"sweep of {len(tasks)} tasks", len(tasks), show) as update:
         rows = run_sweep(tasks, args.workers, args.scheduler, update)
     name = tasks[0].scenario.name if tasks else "sweep"
     out = args.out or Path("results") / f"sweep-{name}"
@@ -78,7 +114,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "where": args.scheduler or f"{args.workers or 'all'} local",
             "wall_s": round(time.perf_counter() - started, 3),
         },
+        tasks[0].scenario if tasks else None,
     )
-    if not args.quiet:
+    if args.json:
+        print_json({"out": str(out), "grid": dict(grid), "rows": rows})
+    elif not args.quiet:
+        print_rows(rows, [k for k, _ in grid])
         print(f"{len(rows)} runs; results in {out}/ (sweep.csv, sweep.json, sensitivity.png)")
     return EXIT_OK

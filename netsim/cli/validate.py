@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netsim.errors import EXIT_OK
+from netsim.cli.common import add_output, print_json
+from netsim.errors import EXIT_OK, InputError
 
 if TYPE_CHECKING:
     import argparse
@@ -24,18 +25,30 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="FILE",
         help="topology or scenario YAML files (a scenario has a topology: key)",
     )
+    add_output(p, "each file's kind and every problem")
     p.set_defaults(handler=cmd_validate)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from netsim.errors import InputError
     from netsim.model.validate import validate_files
 
     valid, errors = validate_files([Path(p) for p in args.files])
-    for path, kind in valid:
-        print(f"{path}: valid {kind}")
+    if args.json:
+        print_json(
+            {
+                "valid": [{"path": str(path), "kind": kind} for path, kind in valid],
+                "errors": [
+                    {"path": e.path, "line": e.line, "key": e.key, "message": e.message}
+                    for e in errors
+                ],
+            }
+        )
+        return EXIT_OK if not errors else InputError(errors).exit_status
+    if not args.quiet:
+        for path, kind in valid:
+            print(f"{path}: valid {kind}")
     if errors:
         raise InputError(errors)
     return EXIT_OK

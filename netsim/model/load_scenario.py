@@ -35,7 +35,7 @@ from netsim.model.scenario import (
     TargetKind,
     TrafficClass,
 )
-from netsim.model.source import KeyPath, Reader, load_yaml
+from netsim.model.source import KeyPath, Reader, load_yaml, parse_yaml
 from netsim.model.units import (
     parse_bitrate,
     parse_duration,
@@ -213,19 +213,28 @@ def _on_the_clock(classes: list[TrafficClass], start: float) -> list[TrafficClas
     ]
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    *,
+    text: str | None = None,
+    topology_text: str | None = None,
+) -> Scenario:
     """Load and validate a scenario and its topology; every problem is reported at once.
 
-    A bad ``--set`` value is reported as ``--set KEY=VALUE: key: problem``.
+    A bad ``--set`` value is reported as ``--set KEY=VALUE: key: problem``. ``text`` and
+    ``topology_text``, when given, are the YAML of the scenario (named ``path`` in
+    messages) and of its topology, read instead of the files (a run directory's
+    ``scenario.yaml`` and ``topology.yaml`` before they are written).
     """
-    doc = load_yaml(path)
+    doc = load_yaml(path) if text is None else parse_yaml(text, str(path))
     parsed = [parse_override(o) for o in overrides]
     origins = [(f"--set {o.strip()}", 0) for o in overrides]
     local = [i for i, (k, _) in enumerate(parsed) if not k.startswith("topology.")]
     apply_overrides(doc, [parsed[i] for i in local], [origins[i] for i in local])
     r = Reader(doc)
     top = r.mapping(doc.data, (), TOP_KEYS)
-    topology, errors = _topology(r, top, Path(path), parsed, origins)
+    topology, errors = _topology(r, top, Path(path), parsed, origins, topology_text)
     nodes = set(topology.node_names) if topology else set()
     names = {
         "link": {x.name for x in topology.links} if topology else set(),
@@ -282,6 +291,7 @@ def _topology(
     path: Path,
     parsed: list[tuple[str, Any]],
     origins: list[tuple[str, int]],
+    given: str | None = None,
 ) -> tuple[Topology | None, list[ModelError]]:
     """The scenario's topology with its overrides, or None and the errors of its file."""
     topo_ref = r.get(top, (), "topology", str, required=True)
@@ -290,7 +300,11 @@ def _topology(
     if topo_ref is not None:
         topo_path = path.parent / topo_ref
         try:
-            topo_doc = load_yaml(topo_path, label=str(topo_path))
+            topo_doc = (
+                load_yaml(topo_path, label=str(topo_path))
+                if given is None
+                else parse_yaml(given, str(topo_path))
+            )
             local = r.mapping(
                 top.get("topology_overrides"),
                 ("topology_overrides",),

@@ -1,9 +1,10 @@
-"""The ADR's decision against its alternatives, on the same load and the same failure.
+"""The design under review against its alternatives, on the same load.
 
-Each design has two runs: the *normal* run (the review's baseline load, which also gives
-the monthly cost) and the *failure* run (the same traffic, and a blackhole of the link that
-carries the first pair's traffic in that design, found with
-:func:`netsim.model.routing.best_path`). :func:`design_row` reduces them, with the design's
+Each design has two runs: the *normal* run (the review's baseline, at its peak hour) and
+the *failure* run (the same traffic, with the failure moved to the link that carries the
+first pair's traffic *in that design*, found with :func:`netsim.model.routing.best_path`:
+each design faces the failure of its own busiest link, not the same link). Its cost is the
+cost model at the declared load. :func:`design_row` reduces them, with the design's
 availability, to one row of the comparison table; :func:`plot_alternatives` draws the rows
 side by side (cost, latency, failover gap, downtime).
 """
@@ -18,15 +19,16 @@ import numpy as np
 from netsim.analysis.graph import downtime_minutes_per_year
 from netsim.analysis.results import BulkStats, ClassStats
 from netsim.model.scenario import TrafficKind
-from netsim.report.adr import ADR_003, AdrClaims
 from netsim.report.costing import CostModel, cost_model
 from netsim.report.fig_topology import spof_names
 from netsim.report.findings import Finding
 from netsim.report.style import BAD_COLOUR, KIND_COLOURS, OK_COLOUR, fmt_usd, new_figure
+from netsim.report.vocab import Source, SourceKind, Status
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from netsim.analysis.results import Summary
@@ -53,6 +55,9 @@ class DesignRow:
     downtime_min: float
     spofs: tuple[str, ...]
     violated: tuple[str, ...] = ()  # "name measured unit" of the SLOs the failure run broke
+    at_risk: tuple[str, ...] = ()
+    topology: Topology | None = None
+    slo_target_ms: float | None = None  # the latency SLO's target (for the figure)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -72,16 +77,17 @@ class DesignRow:
             "downtime_min_per_year": self.downtime_min,
             "spofs": list(self.spofs),
             "violated": list(self.violated),
+            "at_risk": list(self.at_risk),
         }
 
 
 def _latency(summary: Summary) -> float | None:
-    """The first latency SLO's measured value (ms)."""
+    """The first latency SLO's judged value (ms): its worst window."""
     return next(
         (
-            float(s.measured)
+            float(s.judged_value)
             for s in summary.slos
-            if s.metric == "latency" and s.measured is not None
+            if s.metric == "latency" and s.judged_value is not None
         ),
         None,
     )
@@ -96,7 +102,8 @@ def design_row(
     failure: Run,
     avail: AvailabilityData,
 ) -> DesignRow:
-    """One row of the comparison; ``avail`` is :func:`availability_data` of ``topology``."""
+    """One row of the comparison; ``avail`` is :func:`availability_data` of ``topology``.
+    The cost is at the declared load of the normal run's scenario when it is known."""
     fs = failure.summary
     slos = fs.slos
     gaps = [float(f.gap_s) for f in fs.failovers]
@@ -114,54 +121,57 @@ def design_row(
     sim = pair.simulated
     value = sim if sim is not None else pair.closed_form
     subject = fs.failovers[0].record.subject if fs.failovers else "-"
+    statuses = [(s, Status.of(s.verdict, s.passed)) for s in slos]
+    judged = [x for x in statuses if x[1] is not Status.NOTE]
+    target = next((s.target for s in slos if s.metric == "latency"), None)
     return DesignRow(
         design,
         label,
-        cost_model(topology, normal.trace, normal.summary, design=design),
+        cost_model(
+            topology, normal.trace, normal.summary, design=design, scenario=normal.scenario
+        ),
         _latency(normal.summary),
         subject,
         _latency(fs),
         max(gaps) if gaps else None,
         lost,
         bulk[0] if bulk else None,
-        sum(s.passed for s in slos),
-        len(slos),
+        sum(st is Status.HOLDS for _, st in judged),
+        len(judged),
         (pair.a, pair.b),
         value,
         pair.downtime_min_per_year.mean if sim is not None else downtime_minutes_per_year(value),
         tuple(sorted(spof_names(topology))),
         tuple(
-            f"{s.name} {s.measured:.4g} {s.unit}".strip()
-            for s in slos
-            if not s.passed and s.measured is not None
+            f"{s.name} {s.judged_value:.4g} {s.unit}".strip()
+            for s, st in judged
+            if st is Status.FAILS and s.judged_value is not None
         ),
+        tuple(s.name for s, st in judged if st is Status.AT_RISK),
+        topology,
+        target,
     )
 
 
-def finding_alternatives(rows: Sequence[DesignRow], claims: AdrClaims = ADR_003) -> Finding | None:
-    """Which designs meet every SLO through the same failure, and what they cost."""
-    if not rows[1:]:  # the ADR's design (the first row) alone: nothing to compare
+def finding_alternatives(rows: Sequence[DesignRow]) -> Finding | None:
+    """Which designs meet every SLO of the comparison, and what they cost."""
+    if not rows[1:]:  # the design under review (the first row) alone: nothing to compare
         return None
     adr = rows[0]
     good = [r for r in rows if r.slos_met == r.slos_total]
     ev = [
-        f"{r.design}: {r.slos_met}/{r.slos_total} SLOs with {r.failure_subject} failed"
-        + (f" (violated: {'; '.join(r.violated)})" if r.violated else "")
+        f"{r.design}: {r.slos_met}/{r.slos_total} SLOs hold with {r.failure_subject} failed"
+        + (f" (do not hold: {'; '.join(r.violated)})" if r.violated else "")
+        + (f" (at risk: {', '.join(r.at_risk)})" if r.at_risk else "")
         + f", gap {r.gap_s:.1f} s, {fmt_usd(r.cost.total)}/month, "
         f"{r.downtime_min:.2f} min/yr of {r.pair[0]}↔{r.pair[1]} downtime"
         for r in rows
         if r.gap_s is not None
     ]
-    mesh = next((r for r in rows if r.design == "full-mesh"), None)
-    if mesh is not None:
-        ev.append(
-            f"full mesh: {fmt_usd(mesh.cost.total)}/month here; the ADR says "
-            f"{fmt_usd(claims.full_mesh_monthly_usd)}"
-        )
     text = (
-        f"On the same load and the same failure, {len(good)} of {len(rows)} designs meet "
-        f"every SLO ({', '.join(r.design for r in good) or 'none'}); {adr.design} meets "
-        f"{adr.slos_met} of {adr.slos_total}"
+        f"On the same load, each with the link its own traffic uses failed, {len(good)} of "
+        f"{len(rows)} designs meet every SLO ({', '.join(r.design for r in good) or 'none'}); "
+        f"{adr.design} meets {adr.slos_met} of {adr.slos_total}"
     )
     text += f" ({'; '.join(adr.violated)})." if adr.violated else "."
     cheapest = min(good, key=lambda r: r.cost.total, default=None)
@@ -169,86 +179,85 @@ def finding_alternatives(rows: Sequence[DesignRow], claims: AdrClaims = ADR_003)
         text += (
             f" The cheapest that does is {cheapest.design} at "
             f"{fmt_usd(cheapest.cost.total)}/month, "
-            f"{cheapest.cost.total / adr.cost.total:.1f}× the ADR's design."
+            f"{cheapest.cost.total / adr.cost.total:.1f}× {adr.design}."
         )
     return Finding(
         "alternatives",
-        "holds" if adr in good else "risk",
-        "The ADR's design against its alternatives",
+        Status.HOLDS if adr in good else Status.FAILS,
+        f"{adr.design} against its alternatives",
         text,
         tuple(ev),
+        Source(SourceKind.SLO, "the SLOs of the comparison scenario, in every design"),
+        float(adr.slos_total - adr.slos_met),
+        0.0,
+        "SLOs not holding",
     )
 
 
-def plot_alternatives(rows: Sequence[DesignRow], claims: AdrClaims = ADR_003) -> Figure:
-    """Four panels, one bar per design: monthly cost, P95 latency (normal and failure),
-    longest failover gap, downtime per year of the first pair."""
-    fig = new_figure(13.0, 4.2)
-    axes = fig.subplots(1, 4)
-    x = np.arange(len(rows))
+def _bars(ax: Axes, y: np.ndarray, values: list[float], colours: list[str], gid: str,
+          labels: list[str]) -> None:
+    """Horizontal bars with their value written just right of each bar."""
+    ax.barh(y, values, color=colours, gid=gid, height=0.6)
+    top = max([v for v in values if np.isfinite(v)] + [1e-9])
+    for yi, v, text in zip(y, values, labels, strict=True):
+        if np.isfinite(v):
+            ax.text(v, yi, f" {text}", va="center", ha="left", fontsize=7)
+    ax.set_xlim(0, top * 1.45)
+
+
+def plot_alternatives(rows: Sequence[DesignRow], claim_availability: float | None = None) -> Figure:
+    """Four panels, one bar per design (names on the left, values at the bars): monthly
+    cost, P95 latency normal and with the failure (the SLO's target dashed), longest
+    failover gap, downtime per year of the first pair (log)."""
+    fig = new_figure(11.5, 1.2 + 0.55 * max(len(rows), 3) * 2)
+    axes = fig.subplots(2, 2).ravel()
+    y = np.arange(len(rows))[::-1].astype(float)
     names = [r.design for r in rows]
     colours = [KIND_COLOURS["interconnect"] if i == 0 else "#8fa9c7" for i in range(len(rows))]
-    ax = axes[0]
-    ax.bar(x, [r.cost.total / 1e3 for r in rows], color=colours, gid="alt:cost")
-    for i, r in enumerate(rows):
-        ax.annotate(
-            f"${r.cost.total / 1e3:,.1f}K",
-            (i, r.cost.total / 1e3),
-            ha="center",
-            va="bottom",
-            fontsize=6.5,
-        )
-    ax.set_title("monthly cost (USD K)", fontsize=9)
+    cost = [r.cost.total / 1e3 for r in rows]
+    _bars(axes[0], y, cost, colours, "alt:cost", [f"${c:,.1f}K" for c in cost])
+    axes[0].set_xlabel("USD per month (thousands)", fontsize=8)
+    axes[0].set_title("monthly cost at the declared load", fontsize=9)
     ax = axes[1]
-    normal = [r.normal_p95_ms or np.nan for r in rows]
-    failure = [r.failure_p95_ms or np.nan for r in rows]
-    ax.bar(x - 0.2, normal, width=0.4, color=colours, label="normal", gid="alt:p95-normal")
-    ax.bar(
-        x + 0.2,
-        failure,
-        width=0.4,
-        color="#e9a36b",
-        label="with the failure",
-        gid="alt:p95-failure",
-    )
-    ax.axhline(
-        claims.p95_slo_ms, color=OK_COLOUR, ls="--", lw=1, label=f"SLO {claims.p95_slo_ms:g} ms"
-    )
-    ax.set_title("API P95 latency (ms)", fontsize=9)
-    ax.legend(fontsize=6)
-    ax = axes[2]
+    normal = [r.normal_p95_ms if r.normal_p95_ms is not None else np.nan for r in rows]
+    failure = [r.failure_p95_ms if r.failure_p95_ms is not None else np.nan for r in rows]
+    ax.barh(y + 0.18, normal, height=0.34, color=colours, label="normal", gid="alt:p95-normal")
+    ax.barh(y - 0.18, failure, height=0.34, color="#e9a36b", label="with its failure",
+            gid="alt:p95-failure")
+    for yi, v in zip(y, failure, strict=True):
+        if np.isfinite(v):
+            ax.text(v, yi - 0.18, f" {v:.0f}", va="center", fontsize=6.5)
+    target = next((r.slo_target_ms for r in rows if r.slo_target_ms is not None), None)
+    if target is not None:
+        ax.axvline(target, color=OK_COLOUR, ls="--", lw=1, label=f"SLO {target:g} ms")
+    finite = [v for v in normal + failure if np.isfinite(v)]
+    ax.set_xlim(0, max([*finite, target or 0.0, 1.0]) * 1.3)
+    ax.set_xlabel("P95 latency, worst window (ms)", fontsize=8)
+    ax.set_title("latency of the first SLO's class", fontsize=9)
+    ax.legend(fontsize=6.5, loc="lower right")
     gaps = [max(r.gap_s or 0.0, 0.05) for r in rows]
-    ax.bar(x, gaps, color=colours, gid="alt:gap")
-    for i, r in enumerate(rows):
-        ax.annotate(
-            f"{r.gap_s:.1f} s" if r.gap_s is not None else "-",
-            (i, gaps[i]),
-            ha="center",
-            va="bottom",
-            fontsize=6.5,
-        )
-    ax.set_yscale("log")
-    ax.set_title("longest failover gap (s, log)", fontsize=9)
+    _bars(axes[2], y, gaps, colours, "alt:gap",
+          [f"{r.gap_s:.1f} s" if r.gap_s is not None else "-" for r in rows])
+    axes[2].set_xscale("log")
+    axes[2].set_xlim(0.05, max(gaps) * 8)
+    axes[2].set_xlabel("longest failover gap (s, log)", fontsize=8)
+    axes[2].set_title("failover gap of its failure", fontsize=9)
     ax = axes[3]
     down = [max(r.downtime_min, 0.01) for r in rows]
-    ax.bar(x, down, color=colours, gid="alt:downtime")
-    ax.axhline(
-        downtime_minutes_per_year(claims.link_availability),
-        color=BAD_COLOUR,
-        ls="--",
-        lw=1,
-        label=f"ADR {claims.link_availability:.2%}",
-    )
-    ax.set_yscale("log")
-    ax.set_title(
-        f"downtime {rows[0].pair[0]}↔{rows[0].pair[1]} (min/yr, log)" if rows else "downtime",
-        fontsize=9,
-    )
-    ax.legend(fontsize=6)
+    _bars(ax, y, down, colours, "alt:downtime", [f"{r.downtime_min:.2f}" for r in rows])
+    if claim_availability is not None:
+        ax.axvline(downtime_minutes_per_year(claim_availability), color=BAD_COLOUR, ls="--",
+                   lw=1, label=f"ADR {claim_availability:.2%}")
+        ax.legend(fontsize=6.5, loc="lower right")
+    ax.set_xscale("log")
+    ax.set_xlim(0.01, max(down) * 10)
+    pair = f"{rows[0].pair[0]}↔{rows[0].pair[1]}" if rows else ""
+    ax.set_xlabel(f"downtime {pair} (minutes per year, log)", fontsize=8)
+    ax.set_title("availability", fontsize=9)
     for ax in axes:
-        ax.set_xticks(x, names, fontsize=7, rotation=35, ha="right")
-        ax.tick_params(axis="y", labelsize=7)
-        ax.grid(True, axis="y", alpha=0.25, which="both")
+        ax.set_yticks(y, names, fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(True, axis="x", alpha=0.25, which="both")
     return fig
 
 

@@ -1,52 +1,51 @@
-"""Assemble a design-review report from finished runs: figures, tables, findings, HTML.
+"""Assemble the design-review page: verdict first, then what to change, then the evidence.
 
-:func:`build_report` is the whole pipeline for any set of runs (simulated, lab, or both):
-pick what each section needs, draw each figure once, compute the findings, and return a
-:class:`Report` that :func:`write_report` turns into ``report.html`` plus the PNG/SVG
-figures and a JSON file of the numbers it used. ``netsim review`` adds the alternatives.
+:func:`build_report` takes the runs and their :class:`~netsim.report.assess.Assessment`
+and fills the page in order: the **verdict** (one sentence: does the design as written
+meet its requirements), the **recommendations** (each with its change and the numbers
+before and after, re-simulated), the ADR's **claims** computed (ADR-003 only), the
+**findings** with the source of each threshold, the **assumptions** with what they move
+(tornado), then the evidence sections (:mod:`netsim.report.sections`) and an appendix.
+:func:`write_report` writes ``report.html``, the figures (PNG and SVG) and ``report.json``
+with every number the page shows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import json
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import netsim
-from netsim.model.scenario import TrafficKind
-from netsim.model.topology import LinkKind, Topology
-from netsim.report import tables
-from netsim.report.alternatives import DesignRow, finding_alternatives, plot_alternatives
-from netsim.report.costing import CostModel, cost_model
-from netsim.report.data import Run, main_topology
-from netsim.report.fig_availability import (
-    AvailabilityData,
-    availability_data,
-    plot_availability,
+from netsim.report import sections as sec
+from netsim.report.fig_tornado import plot_tornado
+from netsim.report.render import Rendered, publish, render_figure, render_html, write_figures, write_html
+from netsim.report.review_tables import (
+    assumptions_table,
+    checks_table,
+    claims_table,
+    sensitivity_table,
 )
-from netsim.report.fig_cost import plot_cost
-from netsim.report.fig_failover import gap_records, plot_failover_gaps
-from netsim.report.fig_latency import plot_latency_cdfs, slo_targets
-from netsim.report.fig_links import link_use, plot_utilisation
-from netsim.report.fig_timeline import plot_failure_timeline
-from netsim.report.fig_topology import plot_topology
-from netsim.report.findings import Finding, compute_findings
-from netsim.report.render import (
-    Rendered,
-    publish,
-    render_figure,
-    render_html,
-    write_figures,
-    write_html,
-)
+from netsim.report.sections import Page, Section
 from netsim.trace.files import dumps
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
+
+    from netsim.report.assess import Assessment
+    from netsim.report.data import Run
+    from netsim.report.findings import Finding
 
 Step = Callable[[str], None]
 SECTIONS = (
+    ("verdict", "Verdict"),
+    ("recommendations", "Recommendations, tested"),
+    ("claims", "The ADR's claims, computed"),
+    ("summary", "Findings"),
+    ("assumptions", "Assumptions and what they move"),
     ("topology", "Topology"),
     ("slos", "SLOs per scenario"),
     ("latency", "Latency CDFs"),
@@ -57,357 +56,216 @@ SECTIONS = (
     ("cost", "Cost"),
     ("alternatives", "Alternatives"),
 )
-MAX_UTILISATION_FIGURES = 3
-# Peak utilisation of a VPN tunnel (fraction of its capacity) above which the run counts
-# as one where the VPN carried traffic, worth its own utilisation figure.
-VPN_BUSY_PEAK = 0.01
-
-
-@dataclass
-class Section:
-    """One section of the page, filled while the report is built (the template prints it)."""
-
-    intro: list[str] = field(default_factory=list)
-    figures: list[dict[str, str]] = field(default_factory=list)  # Rendered.for_template()
-    tables: list[tables.Table] = field(default_factory=list)
-    empty: str = ""  # what to say when there is nothing to show
-    layout: str = ""  # CSS class of the figure grid
+#: Sections left off the page when they have nothing (the others say why they are empty).
+OPTIONAL_SECTIONS = frozenset({"claims", "utilisation", "timelines", "latency", "failover"})
 
 
 @dataclass
 class Report:
     title: str
-    topology: Topology | None
     runs: list[Run]
-    findings: list[Finding]
-    sections: dict[str, Section]
-    figures: list[Rendered]
-    # The numbers the page rests on, written as report.json as they are.
+    assessment: Assessment
+    page: Page
     numbers: dict[str, object]
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.assessment.findings
+
+    @property
+    def figures(self) -> list[Rendered]:
+        return self.page.figures
 
 
 def _no_step(_: str) -> None:
     return None
 
 
-def pick_cost_run(runs: Sequence[Run], topology: Topology | None) -> Run | None:
-    """The longest failure-free simulated run on the topology (else the longest run)."""
-    same = [
-        r
-        for r in runs
-        if r.design is None
-        and r.topology is not None
-        and (topology is None or r.topology.name == topology.name)
-    ]
-    quiet = [r for r in same if not r.summary.failovers] or same
-    tagged = [r for r in quiet if r.summary.review and "cost" in r.summary.review.roles]
-    pool = tagged or quiet
-    return max(pool, key=lambda r: float(r.summary.duration_s)) if pool else None
+def _verdict(page: Page, a: Assessment) -> None:
+    status, sentence = a.verdict
+    s = page.sections["verdict"]
+    s.intro.append(sentence)
+    s.blocks.append(
+        {
+            "list": [
+                {
+                    "status": "holds" if v.met else "fails" if v.met is False else "info",
+                    "word": {True: "verified", False: "not enough", None: "restates"}[v.met],
+                    "title": v.rec.title,
+                    "text": "",
+                }
+                for v in a.verified
+            ]
+        }
+    )
+    s.blocks.insert(0, {"status": {"status": status.css, "word": status.value}})
 
 
-def _add(report: Report, section: str, rendered: Rendered) -> None:
-    report.figures.append(rendered)
-    report.sections[section].figures.append(rendered.for_template())
+def _recommendations(page: Page, a: Assessment) -> None:
+    s = page.sections["recommendations"]
+    if not a.verified:
+        s.empty = "Nothing to change: every finding holds."
+        return
+    s.intro.append(
+        "Each change is applied to the topology or scenario and the affected runs are "
+        "simulated again; * marks what the recommendation promises. The design with every "
+        "change is the last row of the alternatives."
+    )
+    for v in a.verified:
+        s.blocks.append(
+            {
+                "rec": {
+                    "title": v.rec.title,
+                    "text": v.rec.text,
+                    "evidence": list(v.rec.evidence),
+                    "status": "holds" if v.met else "fails" if v.met is False else "info",
+                    "word": {True: "verified", False: "not enough", None: "restates"}[v.met],
+                    "table": checks_table(v) if v.checks else None,
+                }
+            }
+        )
 
 
-def _slug(*parts: str) -> str:
-    return "-".join(p.replace(" ", "-").replace("(", "").replace(")", "") for p in parts)
+def _findings(page: Page, a: Assessment) -> None:
+    s = page.sections["summary"]
+    for f in a.findings:
+        s.blocks.append(
+            {
+                "finding": {
+                    "status": f.status.css,
+                    "word": f.status.value,
+                    "title": f.title,
+                    "text": f.text,
+                    "source": str(f.source) if f.source else "",
+                    "evidence": list(f.evidence),
+                }
+            }
+        )
+
+
+def _assumptions(page: Page, a: Assessment, step: Step) -> None:
+    s = page.sections["assumptions"]
+    count = sum(x.kind == "assumption" for x in a.assumptions)
+    flips = [x for x in a.sensitivity if any(e.flips for e in x.effects)]
+    s.intro.append(
+        f"{count} groups of values are marked ASSUMPTION; "
+        f"{len(a.sensitivity)} of them were varied from half to double. "
+        + (
+            f"Verdicts flip for: {', '.join(x.group.label for x in flips)}."
+            if flips
+            else "No verdict flips within that range."
+        )
+    )
+    if a.sensitivity:
+        step("sensitivity figure")
+        page.figure(
+            "assumptions",
+            render_figure(
+                plot_tornado(a.sensitivity),
+                "sensitivity",
+                "Sensitivity of the findings to the assumptions",
+                "Each bar: a finding's figure with the assumption at half and at double its "
+                "value; red: a verdict flips within that range.",
+            ),
+        )
+        s.details.append(sensitivity_table(a.sensitivity))
+    s.details.insert(0, assumptions_table(a.assumptions))
 
 
 def build_report(
     runs: list[Run],
-    topology: Topology | None = None,
+    assessment: Assessment,
     *,
-    alternatives: Sequence[DesignRow] = (),
-    years: int = 2000,
-    seed: int = 1,
     notes: Sequence[str] = (),
     title: str | None = None,
     step: Step = _no_step,
-    availability: AvailabilityData | None = None,
 ) -> Report:
-    """Everything the page shows; see the module docstring.
-
-    One phase per section, in page order; the availability and cost phases also give the
-    numbers the findings rest on.
-    """
-    topology = topology or main_topology(runs)
-    name = topology.name if topology else "unknown topology"
-    report = Report(
-        title or f"Design review: {name}",
-        topology,
-        runs,
-        [],
-        {key: Section() for key, _ in SECTIONS},
-        [],
-        {},
-        list(notes),
-    )
-    main = [r for r in runs if r.design is None]
-    if topology is not None:
-        _topology(report, topology, step)
-    report.sections["slos"].tables.append(tables.slo_table(main))
-    _latency(report, main, step)
-    _timelines(report, main, step)
-    _failover(report, main, step)
-    _utilisation(report, main, step)
-    avail = None
-    if topology is not None:
-        step("availability (Monte Carlo)")
-        avail = availability or availability_data(topology, years, seed)
-        _availability(report, avail, name)
-    cost_run = pick_cost_run(runs, topology)
-    cost = None if topology is None or cost_run is None else _cost(report, topology, cost_run, step)
-    _alternatives(report, alternatives, step)
-    step("findings")
-    report.findings = compute_findings(
-        topology,
-        [r for r in runs if topology is None or r.summary.topology == name or r.design is not None],
-        avail,
-        cost,
-        extra=[f for f in (finding_alternatives(alternatives),) if f],
-    )
-    for key, section in report.sections.items():
-        if not section.figures and not section.tables and not section.empty:
-            section.empty = f"Nothing to show for {key} in these runs."
-    report.numbers = {
-        "netsim_version": netsim.__version__,
-        "topology": name,
-        "runs": [r.summary.to_json() for r in runs],
-        "availability": avail.to_json() if avail else None,
-        "cost": cost.as_dict() if cost else None,
-        "alternatives": [row.as_dict() for row in alternatives],
-        "findings": [f.__dict__ for f in report.findings],
-        "notes": report.notes,
-    }
+    """Everything the page shows; see the module docstring."""
+    a = assessment
+    name = a.ctx.name
+    page = Page({key: Section(key, t) for key, t in SECTIONS})
+    if a.ctx.adr:
+        page.sections["claims"].title = "ADR-003's claims, computed"
+    main = a.ctx.mine
+    _verdict(page, a)
+    _recommendations(page, a)
+    if a.claims:
+        page.table("claims", claims_table(a.claims), rows=12)
+    _findings(page, a)
+    _assumptions(page, a, step)
+    sec.topology_section(page, a, step)
+    sec.slo_section(page, [*main, *a.ctx.what_ifs, *a.ctx.lab])
+    sec.latency_section(page, main, step)
+    sec.timelines_section(page, main, step)
+    sec.failover_section(page, [*main, *a.ctx.lab], step)
+    sec.utilisation_section(page, main, step)
+    sec.availability_section(page, a)
+    sec.cost_section(page, a, step)
+    sec.alternatives_section(page, a, step)
+    for key in list(page.sections):
+        s = page.sections[key]
+        if not s.blocks and not s.intro and not s.empty and not s.details:
+            if key in OPTIONAL_SECTIONS:
+                del page.sections[key]
+            else:
+                s.empty = f"Nothing to show for {s.title.lower()} in these runs."
+    report = Report(title or f"Design review: {name}", runs, a, page, {}, list(notes))
+    report.numbers = numbers(report)
     return report
 
 
-def _topology(report: Report, topology: Topology, step: Step) -> None:
-    """The drawing of the topology and its table of links."""
-    step("drawing the topology")
-    _add(
-        report,
-        "topology",
-        render_figure(
-            plot_topology(topology),
-            _slug("topology", topology.name),
-            f"Topology {topology.name}",
-            "Line width follows capacity; labels give capacity and BGP preference. Red halos "
-            "mark single points of failure (bridges and articulation points of the preferred "
-            "layer; elements that alone cut a pair).",
-        ),
-    )
-    report.sections["topology"].tables.append(tables.links_table(topology))
-
-
-def _latency(report: Report, main: Sequence[Run], step: Step) -> None:
-    """The latency CDFs of every run with request or datagram traffic in its rows."""
-    for run in main:
-        if (
-            run.has_rows
-            and run.trace is not None
-            and any(c.kind is not TrafficKind.BULK for c in run.summary.traffic.values())
-        ):
-            step(f"latency CDFs of {run.label}")
-            _add(
-                report,
-                "latency",
-                render_figure(
-                    plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
-                    _slug("cdf", run.label),
-                    f"Latency CDFs: {run.label}",
-                    "Successful requests after the warmup; red: sent between a failure and the "
-                    "restoration of the preferred path.",
-                ),
-            )
-
-
-def _timelines(report: Report, main: Sequence[Run], step: Step) -> None:
-    """Per run with failures, the timeline of the failure with the longest gap."""
-    for run in main:
-        recs = run.trace.failovers if run.trace is not None else []
-        if not recs or run.trace is None:
-            continue
-        gaps = {f.record.id: f.gap_s or 0.0 for f in run.summary.failovers}
-        rec = max(recs, key=lambda r: (gaps.get(r.id, 0.0), -r.failed_at_s))
-        slo = slo_targets(run.summary)
-        step(f"timeline of {run.label}")
-        _add(
-            report,
-            "timelines",
-            render_figure(
-                plot_failure_timeline(
-                    run.trace,
-                    rec,
-                    next(iter(slo.values()))[1] if slo else None,
-                    title=f"{run.label}: {rec.subject} {rec.mode}",
-                ),
-                _slug("timeline", run.label),
-                f"Timeline: {run.label}",
-                f"The failure with the longest gap of {len(recs)} in this run "
-                f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s).",
-            ),
-        )
-
-
-def _failover(report: Report, main: Sequence[Run], step: Step) -> None:
-    """Every failover gap of every run against the failover SLO, and their table."""
-    records = gap_records(r.summary for r in main)
-    if not records:
-        return
-    step("failover gaps")
-    target = next(
-        (s.target for r in main for s in r.summary.slos if s.metric == "failover_gap"), None
-    )
-    _add(
-        report,
-        "failover",
-        render_figure(
-            plot_failover_gaps(records, target),
-            "failover-gaps",
-            "Failover gaps by failure mode and detection method",
-            "Every failover of every run; lab-measured points are joined to the simulated "
-            "point of the same scenario and failure.",
-        ),
-    )
-    report.sections["failover"].tables.append(tables.failover_table(main))
-
-
-def _availability(report: Report, avail: AvailabilityData, name: str) -> None:
-    """The downtime per cloud pair of the topology called ``name``, and its table."""
-    _add(
-        report,
-        "availability",
-        render_figure(
-            plot_availability(avail),
-            "availability",
-            f"Availability per cloud pair: {name}",
-            "Downtime per year, log scale. Boxes: Monte Carlo per simulated year (detection "
-            "and convergence included); diamonds: closed form of the whole design; squares: "
-            "the preferred path alone in series.",
-        ),
-    )
-    report.sections["availability"].tables.append(tables.availability_table(avail))
-
-
-def _cost(report: Report, topology: Topology, run: Run, step: Step) -> CostModel:
-    """The monthly bill at the volumes of ``run`` (:func:`pick_cost_run`); returned too."""
-    step("cost")
-    cost = cost_model(topology, run.trace, run.summary, design=topology.name)
-    report.sections["cost"].intro.append(
-        f"Volumes from run {run.label} ({run.summary.duration_s:g} s "
-        "simulated), scaled to a month. Per-GB charges apply to bytes leaving a cloud."
-    )
-    _add(
-        report,
-        "cost",
-        render_figure(
-            plot_cost(cost),
-            "cost",
-            "Monthly cost",
-            "Left: the bill at the simulated load. Right: "
-            "cost against volume; red dots: break-even.",
-        ),
-    )
-    report.sections["cost"].tables.append(tables.cost_table(cost))
-    return cost
-
-
-def _alternatives(report: Report, alternatives: Sequence[DesignRow], step: Step) -> None:
-    """The designs side by side (``netsim review``), or a note saying how to get them."""
-    if not alternatives:
-        report.sections[
-            "alternatives"
-        ].empty = "No alternative designs in these runs: `netsim review` simulates them."
-        return
-    step("alternatives")
-    report.sections["alternatives"].tables.append(tables.alternatives_table(alternatives))
-    _add(
-        report,
-        "alternatives",
-        render_figure(
-            plot_alternatives(alternatives),
-            "alternatives",
-            "Alternatives side by side",
-            "Same load and the same failure (the link carrying the first pair's traffic) in "
-            "every design.",
-        ),
-    )
-
-
-def _utilisation(report: Report, main: Sequence[Run], step: Step) -> None:
-    """The quietest long run, and the runs where the VPN carried the most."""
-    with_trace = [r for r in main if r.trace is not None and r.topology is not None]
-    chosen: list[Run] = []
-    quiet = [r for r in with_trace if not r.summary.failovers]
-    if quiet:
-        chosen.append(max(quiet, key=lambda r: float(r.summary.duration_s)))
-    scored = []
-    for run in with_trace:
-        assert run.trace is not None
-        assert run.topology is not None
-        vpn = [u.peak for u in link_use(run.trace, run.topology) if u.kind == LinkKind.VPN.value]
-        if vpn and max(vpn) > VPN_BUSY_PEAK:
-            scored.append((max(vpn), run))
-    for _, run in sorted(scored, key=lambda x: -x[0]):
-        if len(chosen) < MAX_UTILISATION_FIGURES and run not in chosen:
-            chosen.append(run)
-    for run in chosen:
-        assert run.trace is not None
-        assert run.topology is not None
-        step(f"utilisation of {run.label}")
-        _add(
-            report,
-            "utilisation",
-            render_figure(
-                plot_utilisation(run.trace, run.topology, f"Link utilisation: {run.label}"),
-                _slug("utilisation", run.label),
-                f"Link utilisation: {run.label}",
-                "Busier direction per bin, packets and bulk flows together; dashed: VPN tunnels.",
-            ),
-        )
+def numbers(report: Report) -> dict[str, object]:
+    """``report.json``: every number the page shows."""
+    a = report.assessment
+    status, sentence = a.verdict
+    return {
+        "netsim_version": netsim.__version__,
+        "topology": a.ctx.name,
+        "verdict": {"status": status.value, "text": sentence},
+        "recommendations": [v.to_json() for v in a.verified],
+        "claims": [c.to_json() for c in a.claims],
+        "findings": [f.to_json() for f in a.findings],
+        "assumptions": [x.to_json() for x in a.assumptions],
+        "sensitivity": [s.to_json() for s in a.sensitivity],
+        "runs": [r.summary.to_json() for r in report.runs],
+        "availability": a.avail.to_json() if a.avail else None,
+        "cost": a.cost.as_dict() if a.cost else None,
+        "alternatives": [row.as_dict() for row in a.rows],
+        "notes": report.notes,
+    }
 
 
 def report_doc(report: Report) -> dict[str, object]:
-    """The template's data: strings, lists, and the sections' tables and figures."""
-    risks = sum(f.status == "risk" for f in report.findings)
+    """The template's data: strings, lists, and the sections' blocks."""
     engines = sorted({r.engine for r in report.runs})
+    topology = report.assessment.ctx.topology
     subtitle = [
-        f"{len(report.runs)} runs ({', '.join(engines)}) · netsim {netsim.__version__}",
-        report.topology.description if report.topology else "",
+        f"{len(report.runs)} runs ({', '.join(engines)}) and "
+        f"{len(report.assessment.reruns)} re-simulations · netsim {netsim.__version__}",
+        topology.description if topology else "",
     ]
-    words = {"risk": "does not hold", "holds": "holds", "info": "note"}
+    appendix = [
+        {"section": s.title, "table": t}
+        for s in report.page.sections.values()
+        for t in s.details
+    ]
     return {
         "title": report.title,
-        "subtitle": [s for s in subtitle if s],
-        "verdict": f"{risks} of {len(report.findings)} findings show a claim or SLO that "
-        "does not hold; each finding lists the numbers it rests on.",
-        "findings": [
-            {
-                "status": f.status,
-                "status_word": words.get(f.status, f.status),
-                "title": f.title,
-                "text": f.text,
-                "evidence": list(f.evidence),
-            }
-            for f in report.findings
-        ],
+        "subtitle": [x for x in subtitle if x],
         "notes": report.notes,
         "sections": [
             {
-                "id": key,
-                "title": title,
+                "id": s.id,
+                "title": s.title,
                 "intro": s.intro,
-                "figures": s.figures,
-                "tables": s.tables,
+                "blocks": s.blocks,
+                "details": s.details,
                 "empty": s.empty,
-                "layout": s.layout,
             }
-            for key, title in SECTIONS
-            for s in (report.sections[key],)
+            for s in report.page.sections.values()
         ],
+        "appendix": appendix,
     }
 
 
@@ -415,11 +273,11 @@ def write_report(report: Report, html_path: Path, figure_dir: Path | None = None
     """``report.html`` (self-contained), the figures as PNG and SVG, and ``report.json``."""
     figure_dir = figure_dir or html_path.parent / "figures"
     written = write_figures(report.figures, figure_dir)
-    numbers = html_path.with_suffix(".json")
-    publish(numbers, dumps(json.loads(json.dumps(report.numbers, default=str))))
-    written.append(numbers)
+    numbers_path = html_path.with_suffix(".json")
+    publish(numbers_path, dumps(json.loads(json.dumps(report.numbers, default=str))))
+    written.append(numbers_path)
     written.append(write_html(html_path, render_html(report_doc(report))))
     return written
 
 
-__all__ = ["Report", "build_report", "pick_cost_run", "report_doc", "write_report"]
+__all__ = ["SECTIONS", "Report", "build_report", "numbers", "report_doc", "write_report"]

@@ -1,12 +1,16 @@
-"""Monthly cost of a design from its topology's cost fields and a run's simulated volumes.
+"""Monthly cost of a design from its topology's cost fields and the scenario's declared load.
 
 Fixed charges are every link's and node's ``cost.monthly``. Per-GB charges apply to the
 bytes that *leave a cloud* on a link (egress is billed by the sender: AWS DX data transfer
-out, VPN and internet egress), counted per direction from ``Trace.link_series`` and scaled
-from the run's length to a month. The *load* is the inter-cloud volume the run delivered
-(answered requests and datagrams, bulk bytes), scaled the same way; its cost as plain
-internet egress at the ADR's $0.08-$0.12/GB gives the ADR's comparison, and the break-even
-volume is where ``fixed + effective_per_gb * V`` equals ``price * V``.
+out, VPN and internet egress). The volumes are the *declared* load of the cost scenario
+(:func:`declared_flows`: each class's rate times its mean sizes, a bulk class's volume),
+routed on the design's preferred paths, so a short run or one in which no transfer fell
+due costs the same as a month of the load the scenario declares. Runs without their
+scenario (older run directories) fall back to what the run delivered, counted per
+direction from ``Trace.link_series`` and scaled from the run's length to a month, and say
+so (``basis``). The load's cost as internet egress ($0.08-$0.12/GB, numbers.md s5) gives
+the comparison, and the break-even volume is where ``fixed + effective_per_gb * V`` equals
+``price * V``.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from typing import TYPE_CHECKING
 
 from netsim.analysis.results import BulkStats
 from netsim.analysis.summary import billed_bytes
+from netsim.model.routing import best_path
+from netsim.model.scenario import TrafficKind
+from netsim.model.topology import Role
 from netsim.model.units import DAYS_PER_MONTH
-from netsim.report.adr import ADR_003
+from netsim.report.providers import EGRESS_USD_PER_GB
 from netsim.trace.core import OK, Trace
 
 if TYPE_CHECKING:
     from netsim.analysis.results import Summary
+    from netsim.model.scenario import Scenario
     from netsim.model.topology import Topology
 
 MONTH_S = DAYS_PER_MONTH * 86400.0
@@ -35,7 +43,8 @@ class CostModel:
     billed_gb_month: dict[str, float]  # link -> GB/month billed
     load_gb_month: float  # delivered inter-cloud volume per month
     kinds: dict[str, str]  # element -> interconnect | vpn | internet | <role>
-    egress_prices: tuple[float, float] = ADR_003.egress_usd_per_gb
+    egress_prices: tuple[float, float] = EGRESS_USD_PER_GB
+    basis: str = ""  # where the volumes come from, in words
 
     @property
     def fixed_total(self) -> float:
@@ -77,6 +86,7 @@ class CostModel:
             ],
             "fixed": self.fixed,
             "per_gb": self.per_gb,
+            "basis": self.basis,
         }
 
 
@@ -106,33 +116,91 @@ def delivered_bytes(trace: Trace | None, summary: Summary | None) -> float:
     return total
 
 
+def declared_flows(scenario: Scenario) -> list[tuple[str, str, float]]:
+    """``(from, to, bytes/s)`` of the load the scenario declares, on average over a day."""
+    out = []
+    for cls in scenario.traffic:
+        share = 1.0 / len(cls.dsts)
+        for dst in cls.dsts:
+            if cls.kind is TrafficKind.BULK:
+                out.append((cls.src, dst, cls.volume_rate * share))
+            elif cls.kind is TrafficKind.REQUEST_RESPONSE:
+                rate = cls.rate * share
+                out.append((cls.src, dst, rate * cls.request_size.mean()))
+                out.append((dst, cls.src, rate * cls.response_size.mean()))
+            else:
+                out.append((cls.src, dst, cls.rate * share * cls.size.mean()))
+    return [f for f in out if f[2] > 0]
+
+
+def declared_billing(topology: Topology, scenario: Scenario) -> tuple[dict[str, float], float]:
+    """Bytes per month each link bills (leaving a cloud), and the load, for the declared
+    flows on the preferred paths of ``topology`` (all links up)."""
+    clouds = {n.name for n in topology.nodes if n.role is Role.CLOUD}
+    billed: dict[str, float] = {}
+    load = 0.0
+    for src, dst, rate in declared_flows(scenario):
+        path = best_path(topology, src, dst, frozenset())
+        if not path:
+            continue
+        volume = rate * MONTH_S
+        load += volume
+        here = src
+        for name in path:
+            link = topology.link(name)
+            if here in clouds or not clouds.intersection(link.endpoints):
+                billed[name] = billed.get(name, 0.0) + volume
+            here = link.other(here)
+    return billed, load
+
+
 def cost_model(
     topology: Topology,
-    trace: Trace | None,
+    trace: Trace | None = None,
     summary: Summary | None = None,
     duration_s: float | None = None,
     design: str | None = None,
+    *,
+    scenario: Scenario | None = None,
 ) -> CostModel:
-    """The :class:`CostModel` of one run of ``topology``."""
-    if duration_s is None and trace is None and summary is None:
-        raise ValueError("cost_model needs a trace, a summary or duration_s")
-    duration = duration_s or (
-        trace.duration if trace else summary.duration_s if summary is not None else 0.0
-    )
-    scale = MONTH_S / max(duration, 1e-9)
+    """The :class:`CostModel` of ``topology`` at the declared load of ``scenario``, or,
+    without one, at what ``trace`` (or ``summary``) delivered."""
     fixed = {x.name: x.cost.monthly for x in topology.links if x.cost.monthly}
     fixed.update({n.name: n.cost.monthly for n in topology.nodes if n.cost.monthly})
-    billed = _billed_bytes(trace, topology, summary)
-    billed_gb = {name: b / 1e9 * scale for name, b in billed.items() if b}
+    kinds = {x.name: x.kind.value for x in topology.links}
+    kinds.update({n.name: n.role.value if n.role else "node" for n in topology.nodes})
+    if scenario is not None:
+        billed_month, load_bytes = declared_billing(topology, scenario)
+        billed_gb = {name: b / 1e9 for name, b in billed_month.items() if b}
+        basis = f"the load {scenario.name} declares, on the preferred paths of {topology.name}"
+        load = load_bytes / 1e9
+    else:
+        if duration_s is None and trace is None and summary is None:
+            raise ValueError("cost_model needs a scenario, a trace, a summary or duration_s")
+        duration = duration_s or (
+            trace.duration if trace else summary.duration_s if summary is not None else 0.0
+        )
+        scale = MONTH_S / max(duration, 1e-9)
+        billed = _billed_bytes(trace, topology, summary)
+        billed_gb = {name: b / 1e9 * scale for name, b in billed.items() if b}
+        load = delivered_bytes(trace, summary) / 1e9 * scale
+        run = summary.scenario if summary is not None else "the run"
+        basis = f"what {run} delivered, scaled to a month (its declared load is unknown)"
     per_gb = {
         name: gb * topology.link(name).cost.per_gb
         for name, gb in billed_gb.items()
         if topology.link(name).cost.per_gb
     }
-    load = delivered_bytes(trace, summary) / 1e9 * scale
-    kinds = {x.name: x.kind.value for x in topology.links}
-    kinds.update({n.name: n.role.value if n.role else "node" for n in topology.nodes})
-    return CostModel(design or topology.name, fixed, per_gb, billed_gb, load, kinds)
+    return CostModel(
+        design or topology.name, fixed, per_gb, billed_gb, load, kinds, basis=basis
+    )
 
 
-__all__ = ["MONTH_S", "CostModel", "cost_model", "delivered_bytes"]
+__all__ = [
+    "MONTH_S",
+    "CostModel",
+    "cost_model",
+    "declared_billing",
+    "declared_flows",
+    "delivered_bytes",
+]

@@ -2,10 +2,12 @@
 
 A :class:`Run` is one run directory as the report sees it. ``summary.json`` is always
 there; the Trace (``trace.json`` + ``attempts.parquet`` + ``timeline.jsonl``) may not be
-(a lab run may ship only its summary), and figures that need it skip such runs. The topology
-comes from ``topology.yaml`` inside the run directory when the run wrote one (``netsim
-review`` does, so derived designs can be re-read), else from ``topologies/<name>.yaml``
-next to the working directory or the source tree.
+(a lab run may ship only its summary), and figures that need it skip such runs. The
+topology comes from ``topology.yaml`` inside the run directory (``netsim run`` and
+``netsim review`` keep the resolved topology with every run), else from
+``topologies/<name>.yaml`` next to the working directory or the source tree; the scenario,
+with its declared load, from the run's ``scenario.yaml`` when it has one (older runs do
+not: the report then says which figures fall back to what the run delivered).
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from typing import TYPE_CHECKING
 
 from netsim.analysis.results import Summary
 from netsim.errors import InputError, ModelError
+from netsim.model.load_scenario import load_scenario
 from netsim.model.load_topology import load_topology
+from netsim.model.resolve import SCENARIO_FILE, TOPOLOGY_FILE
 from netsim.trace.fields import Fields
 from netsim.trace.files import load_summary, load_trace
 
 if TYPE_CHECKING:
+    from netsim.model.scenario import Scenario
     from netsim.model.topology import Topology
     from netsim.trace.core import Trace
 
@@ -37,6 +42,8 @@ class Run:
     path: Path | None = None
     notes: list[str] = field(default_factory=list)  # e.g. "shortened from 1 d to 1 h"
     design: str | None = None  # the design it compares, if any
+    scenario: Scenario | None = None  # as it ran (overrides applied), when known
+    topology_text: str | None = None  # its YAML with the file's comments, when known
 
     @property
     def name(self) -> str:
@@ -76,10 +83,12 @@ def load_run(run_dir: Path, topology: Topology | None = None) -> Run:
     if (run_dir / "trace.json").is_file() and (run_dir / "attempts.parquet").is_file():
         trace = load_trace(run_dir)
     summary = Summary.from_json(doc, trace.failovers if trace is not None else ())
+    local = run_dir / TOPOLOGY_FILE
+    text = None
     if topology is None:
-        local = run_dir / "topology.yaml"
         found = local if local.is_file() else find_topology(summary.topology, run_dir)
         topology = load_topology(found) if found else None
+        text = found.read_text(encoding="utf-8") if found else None
     review = summary.review
     return Run(
         summary,
@@ -88,7 +97,20 @@ def load_run(run_dir: Path, topology: Topology | None = None) -> Run:
         run_dir,
         list(review.notes) if review else [],
         review.design if review else None,
+        _scenario(run_dir, topology),
+        text,
     )
+
+
+def _scenario(run_dir: Path, topology: Topology | None) -> Scenario | None:
+    """The run's ``scenario.yaml`` on its topology (None: an older run without it)."""
+    import dataclasses
+
+    path = run_dir / SCENARIO_FILE
+    if not path.is_file() or not (run_dir / TOPOLOGY_FILE).is_file():
+        return None
+    scenario = load_scenario(path)
+    return scenario if topology is None else dataclasses.replace(scenario, topology=topology)
 
 
 def load_runs(run_dirs: list[Path], topology: Topology | None = None) -> list[Run]:

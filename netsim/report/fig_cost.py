@@ -2,7 +2,8 @@
 
 Left, the design's monthly cost at the simulated load (fixed charges by kind, then per-GB
 charges) beside what the same load would cost as internet egress at the ADR's two prices,
-with the ADR's own claims ($15K interconnect, $40K egress) as hollow markers. Right, cost
+with the ADR's own claims ($15K interconnect, $40K egress) as hollow markers when the design
+is ADR-003's. Right, cost
 against monthly volume: where the design's line crosses the egress lines is the break-even.
 """
 
@@ -12,19 +13,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.report.adr import ADR_003, AdrClaims
 from netsim.report.style import KIND_COLOURS, ROLE_COLOURS, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from netsim.report.adr import AdrClaims
     from netsim.report.costing import CostModel
 
 FIXED_COLOURS = {**{k: v for k, v in ROLE_COLOURS.items() if k}, **KIND_COLOURS}
 
 
-def plot_cost(model: CostModel, claims: AdrClaims = ADR_003) -> Figure:
-    """See the module docstring."""
+def plot_cost(model: CostModel, claims: AdrClaims | None = None) -> Figure:
+    """See the module docstring; ``claims``: the ADR's, drawn when the design is ADR-003."""
     fig = new_figure(10.0, 4.6)
     ax_b, ax_v = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
     lo, hi = model.egress_prices
@@ -58,25 +59,17 @@ def plot_cost(model: CostModel, claims: AdrClaims = ADR_003) -> Figure:
         usd = model.egress_cost(price)
         ax_b.bar(i, usd / 1e3, color="#9e9e9e", gid=f"cost:egress:{price:g}")
         ax_b.annotate(f"${usd / 1e3:,.2f}K", (i, usd / 1e3), ha="center", va="bottom", fontsize=8)
-    ax_b.scatter(
-        [0],
-        [claims.interconnect_monthly_usd / 1e3],
-        marker="D",
-        facecolors="none",
-        edgecolors="black",
-        s=50,
-        zorder=4,
-        label="ADR claim",
-    )
-    ax_b.scatter(
-        [1, 2],
-        [claims.egress_monthly_usd / 1e3] * 2,
-        marker="D",
-        facecolors="none",
-        edgecolors="black",
-        s=50,
-        zorder=4,
-    )
+    if claims is not None:
+        ax_b.scatter(
+            [0, 1, 2],
+            [claims.interconnect_monthly_usd / 1e3, *[claims.egress_monthly_usd / 1e3] * 2],
+            marker="D",
+            facecolors="none",
+            edgecolors="black",
+            s=50,
+            zorder=4,
+            label="ADR claim",
+        )
     ax_b.set_xticks(
         [0, 1, 2],
         [f"{model.design}\n(simulated load)", f"egress\n${lo:g}/GB", f"egress\n${hi:g}/GB"],
@@ -120,13 +113,14 @@ def plot_cost(model: CostModel, claims: AdrClaims = ADR_003) -> Figure:
         lw=1,
         label=f"simulated load {model.load_gb_month / 1e3:.3g} TB",
     )
-    ax_v.axhline(
-        claims.egress_monthly_usd / 1e3,
-        color="black",
-        lw=0.6,
-        ls="-.",
-        label=f"ADR's egress claim ${claims.egress_monthly_usd / 1e3:g}K",
-    )
+    if claims is not None:
+        ax_v.axhline(
+            claims.egress_monthly_usd / 1e3,
+            color="black",
+            lw=0.6,
+            ls="-.",
+            label=f"ADR's egress claim ${claims.egress_monthly_usd / 1e3:g}K",
+        )
     ax_v.set_xscale("log")
     ax_v.set_yscale("log")
     ax_v.set_xlabel("inter-cloud volume (TB per month, log)", fontsize=8)

@@ -43,13 +43,16 @@ class GapRecord:
 
 
 def gap_records(summaries: Iterable[Summary]) -> list[GapRecord]:
-    """Every failover record of the summaries that has a measured gap."""
+    """Every failover record of the summaries that interrupted traffic (a simulated
+    failure of a link no flow used has a gap of 0 s that would pull every median down)."""
     out: list[GapRecord] = []
     unobserved: set[int] = set()
     for s in summaries:
         engine = "lab" if s.engine == "lab" else "sim"
         for f in s.failovers:
             rec = f.record
+            if engine == "sim" and not f.affected_flows:
+                continue  # a failure of an idle link interrupts nothing: no gap to show
             if engine == "lab" and rec.detection is None:
                 unobserved.add(len(out))
             out.append(

@@ -1,130 +1,145 @@
-"""What ``netsim review`` runs: the standard scenarios, one variant, and the alternatives.
+"""What ``netsim review`` runs: the design's scenarios, one variant, and the alternatives.
 
-Pure planning, no simulation: :func:`plan_review` turns the scenario directory and the
-default topology into a list of :class:`Planned` runs, each a complete
-:class:`~netsim.model.scenario.Scenario` with the YAML text of its topology (written next
-to its results so ``netsim report`` can re-read derived designs) and notes saying how it
-differs from its file (shortened, mean load, ...). Notes end up in the report.
+Pure planning, no simulation: :func:`plan_review` turns a scenario directory and the
+design under review into :class:`~netsim.report.jobs.Planned` runs, each the YAML text
+of a scenario and its topology (overrides applied, comments kept), with notes saying how
+it differs from its file. Notes end up in the report.
+
+- **The design**: ``--topology FILE``, else the topology most of the directory's
+  scenarios use (ADR-003's ``megaport-hub`` when it is among them). Its scenarios are
+  those on it; with ``--topology`` and none on it, those of the most used topology,
+  re-pointed at it (a variant of the same design: same names).
+- **Shortening**: a failure-free scenario with a daily profile longer than an hour runs
+  its **peak hour** (from its ``start:``, else from half an hour before the profile's
+  peak), as it is declared: the load a latency SLO is judged at. Costs come from the
+  declared load (:mod:`netsim.report.costing`), not from this hour. With the exact
+  engine, scenarios longer than 20 minutes are skipped.
+- **One variant**: a single-link blackhole scenario moved to the preferred link that
+  detects a blackhole slowest.
+- **Alternatives**: for ADR-003 the ADR's own (``topologies/vpn-only``,
+  ``internet-only``, ``full-mesh``, ``dual-mcr``); for any design the files given with
+  ``--alternative``; for both the design without its VPN fallback. Each runs the normal
+  scenario and the failure scenario with its failure moved to the first link of the
+  path its traffic takes in that design.
 """
 
 from __future__ import annotations
 
-import dataclasses
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from netsim.errors import InputError, ModelError
 from netsim.model.load_scenario import load_scenario
-from netsim.model.load_topology import read_topology
-from netsim.model.overrides import apply_overrides
+from netsim.model.resolve import resolve_files, resolve_topology
 from netsim.model.routing import best_path
-from netsim.model.scenario import Failure, Scenario, TargetKind, TrafficKind
-from netsim.model.source import load_yaml, parse_yaml
-from netsim.model.topology import LinkKind, Topology
+from netsim.model.scenario import DAY_S, TargetKind, TrafficKind
+from netsim.model.topology import LinkKind
+from netsim.report.adr import ADR_TOPOLOGY
 from netsim.report.data import find_topology
-from netsim.report.findings import blackhole_detection_s
+from netsim.report.edits import edit_scenario, edit_topology, without_fallback
+from netsim.report.findings.timing import blackhole_detection_s
+from netsim.report.jobs import Planned
 
-DEFAULT_TOPOLOGY = "megaport-hub"
-# Simulated seconds of the mean-load baseline (the cost run) per engine.
-BASELINE_S = {"fast": 3600.0, "exact": 900.0}
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from netsim.model.scenario import Scenario
+    from netsim.model.topology import Topology
+
+PEAK_S = 3600.0  # a failure-free day is judged on its peak hour
 EXACT_MAX_S = 1200.0  # the exact engine skips longer runs (a few seconds each)
-ALTERNATIVES = (
+ADR_ALTERNATIVES = (
     ("vpn-only", "VPN only (dev/staging design)"),
     ("internet-only", "public internet only (alternative 1)"),
     ("full-mesh", "full mesh of circuits + VPN (alternative 2)"),
-    ("dual-mcr", "two MCRs + VPN (a mitigation, when topologies/dual-mcr.yaml exists)"),
+    ("dual-mcr", "two MCRs + VPN (a mitigation)"),
 )
 OPTIONAL = frozenset({"dual-mcr"})
 FAILURE_TEMPLATES = ("replication-during-failover", "interconnect-blackhole")
 
 
 @dataclass(frozen=True)
-class Planned:
-    key: str  # run directory name
-    scenario: Scenario
+class DesignPlan:
+    """One design of the comparison: its two runs."""
+
+    key: str
+    label: str
     topology_text: str
-    notes: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()  # "cost" | "normal" | "failure"
-    design: str | None = None
+    normal: Planned
+    failure: Planned
 
 
 @dataclass
 class ReviewPlan:
+    topology_file: Path
+    subject_text: str = ""  # the design under review, as YAML (comments kept)
     standard: list[Planned] = field(default_factory=list)
-    designs: list[tuple[str, str, Topology, Planned, Planned]] = field(default_factory=list)
+    designs: list[DesignPlan] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def subject(self) -> Topology:
+        return Planned("subject", "", self.subject_text, str(self.topology_file)).topology
+
+    @property
+    def planned(self) -> list[Planned]:
+        return [*self.standard, *(p for d in self.designs for p in (d.normal, d.failure))]
 
 
-def topology_text(scenario_file: Path, topology_file: Path) -> str:
-    """The topology YAML a scenario really uses: its file with ``topology_overrides``."""
-    doc = load_yaml(topology_file)
-    raw = yaml.safe_load(scenario_file.read_text()) or {}
-    apply_overrides(doc, list((raw.get("topology_overrides") or {}).items()))
-    return yaml.safe_dump(doc.data, sort_keys=False)
+def _set(**changes: Any) -> Any:
+    def edit(data: dict[str, Any]) -> None:
+        data.update(changes)
+
+    return edit
 
 
-def topology_of_text(text: str, label: str) -> Topology:
-    return read_topology(parse_yaml(text, label))
-
-
-def without_fallback(text: str) -> str:
-    """The design with its VPN tunnels (and the internet links under them) removed."""
-    data = yaml.safe_load(text)
-    links = data.get("links") or []
-    vpns = [x for x in links if x.get("kind") == LinkKind.VPN.value]
-    under = {u for x in vpns for u in x.get("underlay") or ()}
-    data["links"] = [x for x in links if x not in vpns and x.get("name") not in under]
-    data["name"] = f"{data.get('name', 'design')}-no-vpn"
-    data["description"] = "the hub with no VPN fallback (interconnects only)"
-    used = {e for x in data["links"] for e in x.get("endpoints", ())}
-    data["nodes"] = {k: v for k, v in (data.get("nodes") or {}).items() if k in used}
-    return yaml.safe_dump(data, sort_keys=False)
-
-
-def mean_load(scenario: Scenario, duration: float) -> Scenario:
-    """The scenario at its daily mean rate: no diurnal profile, bulk volume as a steady
-    stream, so a short run's volumes scale to a month without sampling noise."""
-    traffic = tuple(
-        dataclasses.replace(c, profile=None, transfer_size=None)
-        if c.kind is TrafficKind.BULK
-        else dataclasses.replace(c, profile=None)
-        for c in scenario.traffic
+def peak_hour(planned: Planned, scenario: Scenario) -> tuple[Planned, str]:
+    """The scenario's peak hour (module docstring), and a note saying so."""
+    profiles = [c.profile for c in scenario.traffic if c.profile is not None]
+    data = yaml.safe_load(planned.scenario_text) or {}
+    start = data.get("start")
+    if start is None and profiles:
+        # Profiles are in run time; a run from midnight peaks at peak_at.
+        peak = profiles[0].peak_at
+        start = f"{int(((peak - 1800) % DAY_S) // 3600):02d}:{int(((peak - 1800) % 3600) // 60):02d}"
+    changes: dict[str, Any] = {"duration": f"{PEAK_S:g}s"}
+    if start is not None:
+        changes["start"] = str(start)
+    text = edit_scenario(planned.scenario_text, _set(**changes))
+    note = (
+        f"shortened from {scenario.duration:g} s to its peak hour"
+        + (f" (from {start}, on the diurnal profile)" if start is not None else "")
+        + ": latency SLOs are judged at the load they must hold under; its declared "
+        "volumes give the cost"
     )
-    return dataclasses.replace(
-        scenario, traffic=traffic, duration=duration, warmup=min(scenario.warmup, duration / 10)
-    )
+    return planned.variant(planned.key, scenario_text=text, notes=(note,)), note
 
 
-def _prepare(scenario: Scenario, engine: str) -> tuple[Scenario | None, list[str], list[str]]:
-    """(scenario as run, notes, roles); None when it does not fit the review's budget."""
-    notes: list[str] = []
-    has_bulk_volume = any(c.volume_rate > 0 for c in scenario.traffic)
-    if not scenario.failures and not scenario.random_failures and has_bulk_volume:
-        duration = min(scenario.duration, BASELINE_S[engine])
-        notes.append(
-            f"shortened from {scenario.duration:g} s to {duration:g} s at the daily "
-            "mean rate (no diurnal profile; bulk volume as a steady stream) so its "
-            "volumes scale to a month"
-        )
-        return mean_load(scenario, duration), notes, ["cost", "normal"]
-    if engine == "exact" and scenario.duration > EXACT_MAX_S:
-        return (
-            None,
-            [
-                f"skipped: {scenario.duration:g} s is too long for the exact engine "
-                "within the review's budget"
-            ],
-            [],
-        )
-    return scenario, notes, []
+def _prepare(planned: Planned, engine: str) -> tuple[Planned | None, tuple[str, ...]]:
+    """(the run as planned, its roles); None when it does not fit the review's budget."""
+    sc = planned.scenario
+    if not sc.failures and not sc.random_failures:
+        roles: tuple[str, ...] = ("normal",)
+        if any(c.volume_rate > 0 for c in sc.traffic):
+            roles = ("cost", "normal")
+        if sc.duration > PEAK_S:
+            planned, _ = peak_hour(planned, sc)
+        return planned, roles
+    if engine == "exact" and sc.duration > EXACT_MAX_S:
+        return None, ()
+    return planned, ("failure",)
 
 
-def _variant(scenarios: list[Scenario]) -> tuple[str, Scenario] | None:
-    """(source name, the source's single-link blackhole moved to the preferred link that
-    detects a blackhole slowest), when that link is clearly slower than the source's."""
-    for sc in scenarios:
+def _variant(standard: list[Planned]) -> Planned | None:
+    """A single-link blackhole moved to the preferred link that detects slowest, when
+    that link is clearly slower than the source's."""
+    for planned in standard:
+        sc = planned.scenario
         if len(sc.failures) != 1 or sc.random_failures:
             continue
         f = sc.failures[0]
@@ -134,134 +149,193 @@ def _variant(scenarios: list[Scenario]) -> tuple[str, Scenario] | None:
         slow = max(det, key=lambda k: det[k][0])
         if det[slow][0] <= 1.5 * det[f.name][0]:
             continue
-        return sc.name, dataclasses.replace(
-            sc,
-            name=f"{sc.name}-{slow}",
-            failures=(dataclasses.replace(f, name=slow),),
-            description=f"as {sc.name}, on {slow} ({det[slow][1]})",
+
+        def move(data: dict[str, Any], slow: str = slow) -> None:
+            data["failures"][0] = {**data["failures"][0], "link": slow}
+            data["name"] = f"{data['name']}-{slow}"
+
+        return planned.variant(
+            f"{sc.name}-{slow}",
+            scenario_text=edit_scenario(planned.scenario_text, move),
+            notes=(
+                f"derived from {sc.name}: the same failure on {slow}, the preferred link "
+                f"with the slowest blackhole detection ({det[slow][1]})",
+            ),
+            roles=("failure",),
         )
     return None
 
 
-def _failure_on_path(template: Scenario, topology: Topology) -> Scenario | None:
-    """The template's traffic on ``topology``, its failure moved to the link that carries
-    the first request-response class in that design."""
-    cls = next((c for c in template.traffic if c.kind is TrafficKind.REQUEST_RESPONSE), None)
-    if cls is None or not template.failures:
+def _failure_on_path(template: Planned, topology: Topology) -> str | None:
+    """The template's scenario text with its failure moved to the link that carries the
+    first request-response class in ``topology``."""
+    sc = template.scenario
+    cls = next((c for c in sc.traffic if c.kind is TrafficKind.REQUEST_RESPONSE), None)
+    if cls is None or not sc.failures:
         return None
     path = best_path(topology, cls.src, cls.dsts[0], frozenset())
     if not path:
         return None
-    f: Failure = dataclasses.replace(template.failures[0], target=TargetKind.LINK, name=path[0])
-    return dataclasses.replace(template, topology=topology, failures=(f,), random_failures=False)
+
+    def move(data: dict[str, Any]) -> None:
+        first = dict(data["failures"][0])
+        for key in ("link", "node", "group"):
+            first.pop(key, None)
+        data["failures"] = [{"link": path[0], **first}]
+
+    return edit_scenario(template.scenario_text, move)
 
 
-def plan_review(scenarios_dir: Path, engine: str, topology_file: Path | None = None) -> ReviewPlan:
-    """See the module docstring."""
-    plan = ReviewPlan()
-    default = find_topology(DEFAULT_TOPOLOGY, scenarios_dir)
-    chosen = topology_file or default
-    if chosen is None:
+def choose_topology(
+    scenarios: Sequence[tuple[Path, Scenario]], given: Path | None, directory: Path
+) -> Path:
+    """The design under review (module docstring)."""
+    if given is not None:
+        return given
+    names = Counter(sc.topology.name for _, sc in scenarios)
+    if ADR_TOPOLOGY in names:
+        name = ADR_TOPOLOGY
+    elif names:
+        name = names.most_common(1)[0][0]
+    else:
+        name = ADR_TOPOLOGY
+    source = next((sc.topology.source for _, sc in scenarios if sc.topology.name == name), None)
+    found = Path(source) if source else find_topology(name, directory)
+    if found is None:
         raise InputError(
-            [
-                ModelError(
-                    str(scenarios_dir),
-                    0,
-                    "",
-                    f"no topologies/{DEFAULT_TOPOLOGY}.yaml near it; give --topology",
-                )
-            ]
+            [ModelError(str(directory), 0, "", "no scenario names a topology; give --topology")]
         )
+    return found
+
+
+def plan_review(
+    scenarios_dir: Path,
+    engine: str,
+    topology_file: Path | None = None,
+    alternatives: Sequence[Path] = (),
+) -> ReviewPlan:
+    """See the module docstring."""
     loaded: list[tuple[Path, Scenario]] = []
+    skipped: list[str] = []
     for path in sorted(Path(scenarios_dir).glob("*.yaml")):
+        if path.stem.startswith("lab-"):
+            continue
         try:
-            first = load_scenario(path)
-            if first.topology.name != DEFAULT_TOPOLOGY:
-                continue
-            sc = (
-                first
-                if topology_file is None
-                else load_scenario(path, [f"topology={Path(topology_file).resolve()}"])
-            )
+            loaded.append((path, load_scenario(path)))
         except InputError as exc:
-            plan.skipped.append(f"{path.name}: skipped, {exc.errors[0] if exc.errors else exc}")
-            continue
-        loaded.append((path, sc))
-    variant = _variant([sc for _, sc in loaded])
-    for path, sc in loaded:
-        text = topology_text(path, Path(chosen))
-        run, notes, roles = _prepare(sc, engine)
-        if run is None:
-            plan.skipped.append(f"{sc.name}: {notes[0]}")
-            continue
-        plan.standard.append(Planned(sc.name, run, text, tuple(notes), tuple(roles)))
-        if variant is not None and variant[0] == sc.name:
-            plan.standard.append(
-                Planned(
-                    variant[1].name,
-                    variant[1],
-                    text,
-                    (
-                        f"derived from {sc.name}: the same failure on the link with the slowest "
-                        "blackhole detection",
-                    ),
-                )
+            skipped.append(f"{path.name}: skipped, {exc.errors[0] if exc.errors else exc}")
+    chosen = choose_topology(loaded, topology_file, Path(scenarios_dir))
+    subject_text = resolve_topology(chosen)
+    plan = ReviewPlan(Path(chosen), subject_text, skipped=skipped)
+    subject = Planned("subject", "", subject_text, str(chosen)).topology
+    mine = [(p, sc) for p, sc in loaded if sc.topology.name == subject.name]
+    if not mine and topology_file is not None:
+        common = Counter(sc.topology.name for _, sc in loaded).most_common(1)
+        mine = [(p, sc) for p, sc in loaded if common and sc.topology.name == common[0][0]]
+    plan.notes.append(
+        "lab-* scenarios are for netsim lab run; netsim report puts a lab run beside the "
+        "simulated run of the same scenario"
+    )
+    for path, sc in mine:
+        files = resolve_files(path)
+        topo_text = files.topology
+        if topology_file is not None and sc.topology.name != subject.name:
+            topo_text = subject_text
+        planned = Planned(sc.name, files.scenario, topo_text, str(path))
+        ready, roles = _prepare(planned, engine)
+        if ready is None:
+            plan.skipped.append(
+                f"{sc.name}: skipped: {sc.duration:g} s is too long for the exact engine"
             )
-    _plan_designs(plan, Path(chosen), scenarios_dir)
+            continue
+        plan.standard.append(ready.variant(ready.key, roles=roles))
+    variant = _variant(plan.standard)
+    if variant is not None:
+        plan.standard.append(variant)
+    _plan_designs(plan, subject_text, Path(scenarios_dir), alternatives)
     return plan
 
 
-def _plan_designs(plan: ReviewPlan, chosen: Path, near: Path) -> None:
-    cost = next((p for p in plan.standard if "cost" in p.roles), None)
-    template = next(
-        (p.scenario for name in FAILURE_TEMPLATES for p in plan.standard if p.key == name), None
+def _plan_designs(
+    plan: ReviewPlan, subject_text: str, near: Path, alternatives: Sequence[Path]
+) -> None:
+    normal = next((p for p in plan.standard if "cost" in p.roles), None) or next(
+        (p for p in plan.standard if "normal" in p.roles), None
     )
-    if cost is None or template is None:
-        plan.skipped.append("alternatives: no baseline or single-failure scenario to compare on")
+    template = next(
+        (p for name in FAILURE_TEMPLATES for p in plan.standard if p.key == name), None
+    ) or next(
+        (
+            p
+            for p in plan.standard
+            if len(p.scenario.failures) == 1 and not p.scenario.random_failures
+        ),
+        None,
+    )
+    if normal is None or template is None:
+        plan.skipped.append("alternatives: no failure-free and single-failure scenario to compare on")
         return
-    main_text = Path(chosen).read_text()
-    texts = [
-        ("adr-003", "ADR-003: MCR hub + VPN fallback", main_text),
-        ("hub-no-vpn", "MCR hub, no VPN fallback", without_fallback(main_text)),
-    ]
-    for name, label in ALTERNATIVES:
-        found = find_topology(name, near)
-        if found is None:
-            if name not in OPTIONAL:
-                plan.skipped.append(f"alternative {name}: topologies/{name}.yaml not found")
-            continue
-        texts.append((name, label.split(" (a mitigation")[0], found.read_text()))
-    for key, label, text in texts:
-        topo = topology_of_text(text, f"{key}.yaml")
-        normal = dataclasses.replace(
-            cost.scenario, topology=topo, name=f"{key}--{cost.scenario.name}"
-        )
-        failing = _failure_on_path(template, topo)
-        if failing is None:
-            plan.skipped.append(f"alternative {key}: no path for the comparison traffic")
-            continue
-        failing = dataclasses.replace(failing, name=f"{key}--{template.name}")
-        note = (
-            f"{label}: the same load as {template.name}, with the failure moved to "
-            f"{failing.failures[0].name}, the first link of the path in this design"
-        )
-        plan.designs.append(
+    subject = Planned("s", "", subject_text, "subject").topology
+    texts = [(subject.name, f"{subject.name}: the design under review", subject_text)]
+    if any(x.kind is LinkKind.VPN for x in subject.links):
+        texts.append(
             (
-                key,
-                label,
-                topo,
-                Planned(normal.name, normal, text, cost.notes, ("normal",), key),
-                Planned(failing.name, failing, text, (note,), ("failure",), key),
+                f"{subject.name}-no-vpn",
+                "the same without its VPN fallback",
+                edit_topology(subject_text, why="no fallback", transform=without_fallback),
             )
         )
+    if subject.name == ADR_TOPOLOGY:
+        for name, label in ADR_ALTERNATIVES:
+            found = find_topology(name, near)
+            if found is None:
+                if name not in OPTIONAL:
+                    plan.skipped.append(f"alternative {name}: topologies/{name}.yaml not found")
+                continue
+            texts.append((name, label, resolve_topology(found)))
+    for path in alternatives:
+        text = resolve_topology(path)
+        name = Planned("a", "", text, str(path)).topology.name
+        texts.append((name, f"{name} (declared alternative, {path})", text))
+    for key, label, text in texts:
+        add_design(plan, key, label, text, normal, template)
+
+
+def add_design(
+    plan: ReviewPlan, key: str, label: str, text: str, normal: Planned, template: Planned
+) -> DesignPlan | None:
+    """One design of the comparison: the normal and failure runs on ``text``."""
+    topology = Planned("t", "", text, f"{key}.yaml").topology
+    failing = _failure_on_path(template, topology)
+    if failing is None:
+        plan.skipped.append(f"alternative {key}: no path for the comparison traffic")
+        return None
+    failure = template.variant(
+        f"{key}--{template.key}",
+        scenario_text=failing,
+        topology_text=text,
+        notes=(f"{label}: the traffic of {template.key}, its failure moved to the first "
+               "link of the path it takes in this design",),
+        roles=("failure",),
+        design=key,
+    )
+    design = DesignPlan(
+        key,
+        label,
+        text,
+        normal.variant(f"{key}--{normal.key}", topology_text=text, roles=("normal",), design=key),
+        failure,
+    )
+    plan.designs.append(design)
+    return design
 
 
 __all__ = [
-    "DEFAULT_TOPOLOGY",
-    "Planned",
+    "ADR_ALTERNATIVES",
+    "DesignPlan",
     "ReviewPlan",
-    "mean_load",
+    "add_design",
+    "choose_topology",
+    "peak_hour",
     "plan_review",
-    "topology_text",
-    "without_fallback",
 ]

@@ -1,7 +1,9 @@
 """The report's tables as plain data: caption, headers, rows of cells (text and CSS class).
 
-Every cell is formatted here so the template only prints. Verdicts are plain words
-("met", "VIOLATED") with a CSS class for colour.
+Every cell is formatted here so the template only prints. Verdicts are the report's one
+vocabulary (holds, does not hold, at risk: :class:`~netsim.report.vocab.Status`) with a
+CSS class for colour. A long table is printed as several (:meth:`Table.chunks`), each with
+its header, so none is split across pages.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from netsim.analysis.graph import downtime_minutes_per_year
 from netsim.analysis.results import Bound
-from netsim.report.adr import ADR_003
 from netsim.report.style import fmt_bps, fmt_usd
+from netsim.report.vocab import Status
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -42,6 +44,20 @@ class Table:
     caption: str
     headers: list[str]
     rows: list[Row]
+
+    def chunks(self, size: int = 16) -> list[Table]:
+        """The table cut into tables of at most ``size`` rows (captions say which part)."""
+        if len(self.rows) <= size:
+            return [self]
+        count = -(-len(self.rows) // size)
+        return [
+            Table(
+                f"{self.caption} ({i + 1} of {count})",
+                self.headers,
+                self.rows[i * size : (i + 1) * size],
+            )
+            for i in range(count)
+        ]
 
 
 def _cell(text: object, cls: str = "") -> Cell:
@@ -97,57 +113,57 @@ def _target(s: SloVerdict) -> str:
     return f"{quantile}{bound} {s.target:g} {s.unit}".strip()
 
 
-def slo_table(runs: Sequence[Run]) -> Table:
+def _status_cell(status: Status, text: str | None = None) -> Cell:
+    return _cell(text or status.value, f"verdict {status.css}")
+
+
+def _judged(s: SloVerdict) -> str:
+    if s.month is not None:
+        m = s.month
+        if m.measured is None:
+            return f"month: {m.note}"
+        return f"{m.measured:.6g} {s.unit} over a month ({m.failure_min:.3g} min failed)".strip()
+    w = s.worst_window
+    if w is not None and s.window_s:
+        return (
+            f"{w.measured:.6g} {s.unit} worst {s.window_s / 60:g}-min window "
+            f"({w.start_s:.0f}-{w.end_s:.0f} s)"
+        ).replace(" worst", " in the worst")
+    return "-" if s.measured is None else f"{s.measured:.6g} {s.unit}".strip()
+
+
+def slo_table(runs: Sequence[Run], *, full: bool = False) -> Table:
+    """One row per SLO of each run: the target, the figure the verdict rests on (the
+    worst window, the month), the whole run, the verdict; ``full`` adds the interval,
+    the sentence and the run's notes."""
     rows = []
     for run in runs:
         notes = "; ".join(run.notes)
         for i, s in enumerate(run.summary.slos):
             lo, hi = s.ci
-            ci_txt = "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]"
-            measured = "-" if s.measured is None else f"{s.measured:.6g} {s.unit}"
-            verdict = "met" if s.passed else "VIOLATED"
-            rows.append(
-                _row(
-                    [
-                        _cell(run.label),
-                        _cell(s.name),
-                        _cell(_target(s)),
-                        _cell(measured.strip(), "num"),
-                        _cell(ci_txt, "num"),
-                        _cell(verdict, "verdict"),
-                        _cell(s.text),
-                        _cell(notes if i == 0 else ""),
-                    ],
-                    "pass" if s.passed else "fail",
-                )
-            )
-        if not run.summary.slos:
-            rows.append(
-                _row(
-                    [
-                        _cell(run.label),
-                        _cell("-"),
-                        _cell("-"),
-                        _cell("-"),
-                        _cell("-"),
-                        _cell("no SLOs"),
-                        _cell(""),
-                        _cell(notes),
-                    ]
-                )
-            )
+            status = Status.of(s.verdict, s.passed)
+            cells = [
+                _cell(run.label),
+                _cell(s.name),
+                _cell(_target(s)),
+                _cell(_judged(s), "num"),
+                _cell("-" if s.measured is None else f"{s.measured:.6g} {s.unit}".strip(), "num"),
+                _status_cell(status, s.verdict.value if s.verdict is not None else None),
+            ]
+            if full:
+                cells += [
+                    _cell("-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]", "num"),
+                    _cell(s.text),
+                    _cell(notes if i == 0 else ""),
+                ]
+            rows.append(_row(cells, status.css))
+    headers = ["scenario", "SLO", "target", "judged on", "whole run", "verdict"]
+    if full:
+        headers += ["95% CI (whole run)", "in plain words", "run notes"]
     return table(
-        "SLO verdicts per scenario (95% confidence intervals)",
-        (
-            "scenario",
-            "SLO",
-            "target",
-            "measured",
-            "95% CI",
-            "verdict",
-            "in plain words",
-            "run notes",
-        ),
+        "SLO verdicts per scenario: latency and success SLOs hold only if every window "
+        "holds (at risk: the 95% interval straddles the target)",
+        headers,
         rows,
     )
 
@@ -191,13 +207,12 @@ def failover_table(runs: Sequence[Run]) -> Table:
     )
 
 
-def availability_table(avail: AvailabilityData) -> Table:
+def availability_table(avail: AvailabilityData, claim: float | None = None) -> Table:
     rows = []
-    claim = ADR_003.link_availability
     for p in avail.pairs:
         sim, ci = p.simulated, p.ci
         value = sim if sim is not None else p.closed_form
-        ok = value >= claim
+        status = Status.NOTE if claim is None else Status.HOLDS if p.primary >= claim else Status.FAILS
         rows.append(
             _row(
                 [
@@ -209,15 +224,19 @@ def availability_table(avail: AvailabilityData) -> Table:
                     _num(p.downtime_min_per_year.p95, "{:.2f}", "min/yr"),
                     _num(p.primary, "{:.5f}"),
                     _cell(" › ".join(p.primary_elements)),
-                    _num(p.claimed_series, "{:.5f}"),
-                    _cell("meets" if ok else "misses", "verdict"),
+                    *([] if claim is None else [_num(p.claimed_series, "{:.5f}"),
+                                                _status_cell(status)]),
                 ],
-                "pass" if ok else "fail",
+                status.css,
             )
         )
+    what = (
+        ""
+        if claim is None
+        else f"; ADR claim {claim:.2%} = {downtime_minutes_per_year(claim):.1f} min/yr"
+    )
     return table(
-        f"Availability per pair ({avail.years} simulated years; ADR claim "
-        f"{claim:.2%} = {downtime_minutes_per_year(claim):.1f} min/yr)",
+        f"Availability per pair ({avail.years or 'no'} simulated years{what})",
         (
             "pair",
             "Monte Carlo",
@@ -227,8 +246,7 @@ def availability_table(avail: AvailabilityData) -> Table:
             "downtime p95",
             "preferred path alone",
             "its elements in series",
-            f"same at {claim:.2%} each",
-            "ADR claim",
+            *([] if claim is None else [f"path at {claim:.2%} each", "ADR claim"]),
         ),
         rows,
     )
@@ -276,7 +294,8 @@ def cost_table(cost: CostModel) -> Table:
         )
     return table(
         f"Monthly cost of {cost.design}: {fmt_usd(cost.total)} (fixed "
-        f"{fmt_usd(cost.fixed_total)} + per-GB {fmt_usd(cost.per_gb_total)})",
+        f"{fmt_usd(cost.fixed_total)} + per-GB {fmt_usd(cost.per_gb_total)}); volumes: "
+        f"{cost.basis}",
         ("element", "kind", "fixed / month", "volume / month", "per-GB / month"),
         rows,
     )
@@ -286,6 +305,7 @@ def alternatives_table(rows_in: Sequence[DesignRow]) -> Table:
     rows = []
     for r in rows_in:
         met = r.slos_met == r.slos_total
+        status = Status.HOLDS if met else Status.FAILS
         rows.append(
             _row(
                 [
@@ -297,7 +317,7 @@ def alternatives_table(rows_in: Sequence[DesignRow]) -> Table:
                     _num(r.gap_s, "{:.2f} s"),
                     _num(r.lost, "{:d}"),
                     _num(r.bulk_mbps, "{:,.0f} Mbit/s"),
-                    _cell(f"{r.slos_met}/{r.slos_total}", "pass" if met else "fail"),
+                    _cell(f"{r.slos_met}/{r.slos_total} hold", f"verdict {status.css}"),
                     _num(r.availability, "{:.6f}"),
                     _num(r.downtime_min, "{:.2f} min/yr"),
                     _cell(", ".join(r.spofs) or "none"),
@@ -305,7 +325,8 @@ def alternatives_table(rows_in: Sequence[DesignRow]) -> Table:
             )
         )
     return table(
-        "Designs on the same load and failure",
+        "Designs on the same load, each with the link its own traffic uses failed (P95: the "
+        "worst window)",
         (
             "design",
             "monthly cost",
@@ -315,7 +336,7 @@ def alternatives_table(rows_in: Sequence[DesignRow]) -> Table:
             "failover gap",
             "requests lost",
             "bulk throughput",
-            "SLOs met",
+            "SLOs",
             f"availability {rows_in[0].pair[0]}↔{rows_in[0].pair[1]}"
             if rows_in
             else "availability",

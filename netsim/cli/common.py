@@ -1,0 +1,107 @@
+"""What every verb shares: the same flags with the same defaults, and output that fits.
+
+Every verb takes ``--json`` (the result as one JSON document on stdout, nothing else) and
+``--quiet`` (no progress bars or tables); every simulating verb takes ``--engine`` with the
+fast engine as default, and every verb with a Monte Carlo takes ``--years`` with the same
+default. Tables are drawn as wide as the terminal when there is one, and as wide as their
+content when the output is piped or redirected, so no number is ever cut to fit 80 columns.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+    from rich.console import Console
+
+#: The data planes of ``netsim.sim.engine.DATA_PLANES``, named here so that ``--help`` needs
+#: no simulator import (tests/cli/test_cli.py holds the two equal). The first is the default.
+ENGINES = ("fast", "exact")
+#: Simulated years of every availability Monte Carlo unless ``--years`` says otherwise.
+YEARS = 2000
+#: Width of tables when stdout is not a terminal: as wide as their content.
+PIPE_WIDTH = 10_000
+
+
+def add_output(p: argparse.ArgumentParser, what: str) -> None:
+    """``--json`` and ``--quiet``."""
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help=f"print {what} as one JSON document on stdout, and nothing else",
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bars or tables (errors still print)"
+    )
+
+
+def add_engine(p: argparse.ArgumentParser) -> None:
+    """``--engine``: every verb that simulates takes it, with the same default."""
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=ENGINES[0],
+        help="data plane: fast (vectorised, the default) or exact (every packet a simpy "
+        "event, the reference)",
+    )
+
+
+def add_years(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--years",
+        type=int,
+        default=YEARS,
+        metavar="N",
+        help=f"simulated years of the availability Monte Carlo (default {YEARS})",
+    )
+
+
+def add_workers(p: argparse.ArgumentParser, what: str) -> None:
+    """``--workers N | --scheduler ADDRESS``, as ``netsim sweep`` has them."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=f"local processes for {what} (default: one per CPU; 1: in this process)",
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help=f"run {what} on a Dask cluster, tcp://HOST:PORT"
+    )
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console as wide as the terminal, or as its content when piped."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = stream.isatty()
+    return Console(
+        file=stream,
+        width=None if terminal else PIPE_WIDTH,
+        soft_wrap=not terminal,
+        highlight=False,
+    )
+
+
+def print_json(doc: Any) -> None:
+    """One JSON document on stdout (non-finite numbers as null)."""
+    from netsim.trace.files import dumps
+
+    sys.stdout.write(dumps(json.loads(json.dumps(doc, default=str))).decode())
+
+
+__all__ = [
+    "ENGINES",
+    "YEARS",
+    "add_engine",
+    "add_output",
+    "add_workers",
+    "add_years",
+    "console",
+    "print_json",
+]

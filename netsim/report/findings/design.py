@@ -1,0 +1,191 @@
+"""Findings about the design itself: single points of failure and availability.
+
+:func:`finding_spof` counts, for each element whose failure alone takes a pair of clouds
+off its preferred path (or disconnects it), the pairs it hits, with the very search
+``netsim check`` runs (:class:`netsim.verify.search.FailureSpace`), so the two agree.
+:func:`finding_availability` puts each pair's preferred path in series against the
+availability the ADR promises (or, for another design, reports it as a note), and names
+the links that have no failure model: they never fail in any figure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from netsim.analysis.graph import downtime_minutes_per_year, primary_preference
+from netsim.report.adr import QUOTES
+from netsim.report.findings.base import Context, Finding, pct
+from netsim.report.vocab import Source, SourceKind, Status
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
+
+SPOF_SOURCE = Source(
+    SourceKind.DEFAULT,
+    "no single failure should take a pair of clouds off its preferred path (the "
+    "providers' 99.99% topologies are built on that rule: numbers.md s2)",
+)
+
+
+def pairs_hit(topology: Topology) -> dict[str, dict[tuple[str, str], str]]:
+    """Per element: the pairs its failure alone degrades or partitions, and how (the
+    single-failure findings of ``netsim check``)."""
+    from netsim.verify.search import FailureSpace
+
+    space = FailureSpace(topology)
+    out: dict[str, dict[tuple[str, str], str]] = {}
+    for element in space.elements:
+        combo = frozenset({element})
+        for pair in space.pairs:
+            if not space.applies(combo, pair):
+                continue
+            outcome = space.outcome(combo, pair)
+            if outcome.status in ("degraded", "partition"):
+                out.setdefault(element.name, {})[pair] = outcome.status
+    return out
+
+
+def no_failure_model(topology: Topology) -> list[str]:
+    """Routed links that never fail: no mtbf of their own, of their underlay, of a group
+    or of an end node."""
+    grouped = {m for g in topology.groups if g.mtbf for m in (*g.links, *g.nodes)}
+    failing = {n.name for n in topology.nodes if n.mtbf}
+    out = []
+    for link in topology.routed_links:
+        causes = [link.mtbf, link.name in grouped, *(n in failing for n in link.endpoints)]
+        causes += [topology.link(u).mtbf for u in link.underlay]
+        if not any(causes):
+            out.append(link.name)
+    return out
+
+
+def finding_spof(ctx: Context) -> Finding | None:
+    topology = ctx.topology
+    if topology is None:
+        return None
+    hit = pairs_hit(topology)
+    pairs = len(topology.endpoints_of()) * (len(topology.endpoints_of()) - 1) // 2
+    source = Source(SourceKind.ADR, f'"{QUOTES["vendor"]}"') if ctx.adr else SPOF_SOURCE
+    if not hit:
+        return Finding(
+            "spof",
+            Status.HOLDS,
+            "No single point of failure",
+            f"No single failure takes any of the {pairs} pairs off its preferred path.",
+            (f"netsim check {topology.name}: no single element degrades or cuts a pair",),
+            source,
+            0.0,
+            0.0,
+            "pairs",
+        )
+    worst = max(hit, key=lambda e: (len(hit[e]), e in topology.node_names, e))
+    cut = {e: p for e, p in hit.items() if "partition" in p.values()}
+    ev = [
+        f"{e}: {len(p)} of {pairs} pairs ("
+        + ", ".join(f"{a}-{b} {how}" for (a, b), how in sorted(p.items()))
+        + ")"
+        for e, p in sorted(hit.items(), key=lambda x: (-len(x[1]), x[0]))
+    ]
+    ev.append(
+        f"preferred layer: links of preference {primary_preference(topology)}; "
+        "degraded: the pair falls back to a less preferred path; partition: no path left"
+    )
+    text = (
+        f"{worst} is a single point of failure: its failure alone takes {len(hit[worst])} "
+        f"of {pairs} pairs off their preferred path"
+    )
+    same = sorted(e for e in hit if e != worst and len(hit[e]) == len(hit[worst]))
+    fewer = sorted(e for e in hit if len(hit[e]) < len(hit[worst]))
+    if same:
+        text += f" (so does {', '.join(same)})"
+    if fewer:
+        text += f"; {len(fewer)} more elements each take fewer ({', '.join(fewer[:6])})"
+    text += (
+        f". {len(cut)} of them also disconnect a pair." if cut else
+        ". The fallback keeps every pair connected, at fallback quality."
+    )
+    return Finding(
+        "spof",
+        Status.FAILS if cut else Status.AT_RISK,
+        "Single point of failure in the preferred path",
+        text,
+        tuple(ev),
+        source,
+        float(len(hit[worst])),
+        0.0,
+        "pairs",
+    )
+
+
+def finding_availability(ctx: Context) -> Finding | None:
+    """The preferred path in series against the per-link promise (ADR), or as a note."""
+    avail = ctx.avail
+    if avail is None or not avail.pairs or ctx.topology is None:
+        return None
+    worst = min(avail.pairs, key=lambda p: p.primary)
+    k = len(worst.primary_elements)
+    whole = worst.simulated if worst.simulated is not None else worst.closed_form
+    how = (
+        f"Monte Carlo over {avail.years} years, CI [{pct(worst.ci[0], 5)}, {pct(worst.ci[1], 5)}]"
+        if worst.simulated is not None and worst.ci is not None
+        else "closed form"
+    )
+    ev = [
+        f"{p.a}↔{p.b}: preferred path {list(p.primary_path)} through {len(p.primary_elements)} "
+        f"elements in series {list(p.primary_elements)}: {pct(p.primary)} "
+        f"({downtime_minutes_per_year(p.primary):.0f} min/yr); whole design "
+        f"{pct(p.simulated if p.simulated is not None else p.closed_form, 5)}"
+        for p in avail.pairs
+    ]
+    ev.append(f"whole design, fallbacks included ({how}) for {worst.a}↔{worst.b}")
+    bare = no_failure_model(ctx.topology)
+    if bare:
+        ev.append(
+            f"no failure model (no mtbf on the link, its underlay, a group or an end): "
+            f"{', '.join(bare)}: these links never fail in any availability figure"
+        )
+    text = (
+        f"{worst.a}→{worst.b} crosses {k} elements in series: with this topology's failure "
+        f"rates its preferred path is up {pct(worst.primary)} of the time "
+        f"({downtime_minutes_per_year(worst.primary):.0f} min/yr); with every fallback the "
+        f"pair is connected {pct(whole, 5)} of the time."
+    )
+    if bare:
+        text += f" {len(bare)} links have no failure model and never fail: {', '.join(bare)}."
+    if not ctx.adr or ctx.claims is None:
+        return Finding(
+            "availability",
+            Status.NOTE,
+            "Availability of each pair",
+            text,
+            tuple(ev),
+            None,
+            worst.primary,
+            None,
+            "",
+            higher_is_worse=False,
+        )
+    target = ctx.claims.uptime
+    claimed = target**k
+    ev.insert(
+        0,
+        f"even at the ADR's {pct(target, 2)} per element: {target:.4f}^{k} = {pct(claimed)} "
+        f"({downtime_minutes_per_year(claimed):.1f} min/yr against "
+        f"{downtime_minutes_per_year(target):.1f})",
+    )
+    return Finding(
+        "availability",
+        Status.FAILS if worst.primary < target else Status.HOLDS,
+        "The interconnect path cannot reach 99.99%",
+        text + f" Even at {pct(target, 2)} per element the path gives {pct(claimed)}: "
+        "the fallback, not the interconnects, carries the availability.",
+        tuple(ev),
+        Source(SourceKind.ADR, f'"{QUOTES["uptime"]}"; "{QUOTES["link_sla"]}"'),
+        worst.primary,
+        target,
+        "",
+        higher_is_worse=False,
+    )
+
+
+__all__ = ["finding_availability", "finding_spof", "no_failure_model", "pairs_hit"]
