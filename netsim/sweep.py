@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from netsim.model.scenario import Scenario
 
 R = TypeVar("R")
+T = TypeVar("T")
 #: One replication: grid values (str), point, replication and seed (int), each SLO's
 #: measured value (float, None without data) and verdicts (bool). Columns are named by the
 #: grid keys and the SLOs, so a row is a mapping, not a class.
@@ -150,8 +151,8 @@ def summarize_task(task: Task) -> list[tuple[int, Summary]]:
 
 
 def run_tasks(
-    tasks: list[Task],
-    work: Callable[[Task], list[R]],
+    tasks: Sequence[T],
+    work: Callable[[T], list[R]],
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,

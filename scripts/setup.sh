@@ -2,7 +2,8 @@
 # Set up netsim in ./.venv on Debian/Ubuntu with Python 3.11+.
 #   scripts/setup.sh          Python environment only (enough for simulation and reports)
 #   scripts/setup.sh --lab    also the emulation lab's packages (FRR, strongSwan; needs root
-#                             or sudo) and chromium for the report's browser test
+#                             or sudo), chromium and poppler-utils for the report's browser
+#                             and print tests
 # Idempotent: re-running it only installs what is missing.
 set -eu
 cd "$(dirname "$0")/.."
@@ -52,6 +53,7 @@ fi
 
 if [ "$LAB" = 1 ]; then
     apt_install iproute2 nftables frr strongswan-charon strongswan-swanctl \
-        libcharon-extra-plugins libstrongswan-standard-plugins tcpdump iperf3 chromium
+        libcharon-extra-plugins libstrongswan-standard-plugins tcpdump iperf3 chromium \
+        poppler-utils
 fi
 echo "setup: ready (.venv/bin/netsim)"

@@ -90,7 +90,7 @@ class MonthFigure:
             f.number("failure_fraction"),
             f.integer("normal_samples"),
             f.integer("failure_samples"),
-            tuple(str(x) for x in f.raw("path_elements") or ()),
+            f.texts("path_elements"),
             f.opt_text("note") or "",
         )
 
@@ -153,9 +153,7 @@ def compose_month(evidence: Evidence, slo: Slo, scenario: Scenario) -> MonthFigu
         point = sum(weight[k] * p.point for k, p in parts.items())
         lo = sum(weight[k] * p.ci[0] for k, p in parts.items())
         hi = sum(weight[k] * p.ci[1] for k, p in parts.items())
-        return MonthFigure(
-            round(point, 6), outward((lo, hi), 6), f, *counts, elements, note
-        )
+        return MonthFigure(round(point, 6), outward((lo, hi), 6), f, *counts, elements, note)
     values = req.latency * 1e3
     x = np.concatenate([values[normal], values[failing]])
     w = np.concatenate(
@@ -167,7 +165,9 @@ def compose_month(evidence: Evidence, slo: Slo, scenario: Scenario) -> MonthFigu
     for k, m in (("n", normal), ("f", failing)):
         if not m.any() or weight[k] == 0.0:
             continue
-        est = interval_of((values[m] <= point).astype(float), t[m], Stat.ratio(), span=span, breaks=breaks)
+        est = interval_of(
+            (values[m] <= point).astype(float), t[m], Stat.ratio(), span=span, breaks=breaks
+        )
         below += weight[k] * (est.point - est.ci[0])
         above += weight[k] * (est.ci[1] - est.point)
     lo = weighted_quantile(x, w, max(q - above, 0.0))

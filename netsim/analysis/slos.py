@@ -120,7 +120,13 @@ def _windowed(whole: SloVerdict, slo: Slo, evidence: Evidence) -> SloVerdict:
     cls = evidence.trace.classes.index(slo.traffic_class or "")
     assert whole.target is not None
     found = judge_windows(
-        evidence, cls, stat, whole.target, whole.bound, window, 3 if latency else 6
+        evidence,
+        cls,
+        stat,
+        target=whole.target,
+        bound=whole.bound,
+        window=window,
+        digits=3 if latency else 6,
     )
     if found is None:
         return whole

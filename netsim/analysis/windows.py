@@ -163,6 +163,7 @@ def judge_windows(
     evidence: Evidence,
     cls: int,
     stat: Stat,
+    *,
     target: float,
     bound: Bound,
     window: float,

@@ -160,7 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         args,
         "summary.json, attempts.parquet, timeline.jsonl, scenario.yaml, topology.yaml; lab "
         "files in lab/",
-        resolve_files(args.scenario, args.set),
+        files=resolve_files(args.scenario, args.set),
     )
 
 

@@ -108,9 +108,10 @@ def print_outcome(report: Any, html: Path, args: argparse.Namespace) -> None:
     colour = {"holds": "green", "does not hold": "red", "at risk": "yellow"}
     status, sentence = report.assessment.verdict
     out.print(f"[bold {colour.get(status.value, 'blue')}]{status.value}[/]: {sentence}")
+    from netsim.report.build import word
+
     for v in report.assessment.verified:
-        word = {True: "verified", False: "not enough", None: "restates"}[v.met]
-        out.print(f"  recommendation ({word}): {v.rec.title}")
+        out.print(f"  recommendation ({word(v)}): {v.rec.title}")
     for f in report.findings:
         out.print(f"[{colour.get(f.status.value, 'blue')}]{f.status.value:>13}[/] {f.title}")
     out.print(f"report: {html}")

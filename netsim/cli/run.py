@@ -75,9 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="cap of --until-conclusive: the longest run, or the replications' total "
         "simulated time (default: 10 times the scenario's duration), e.g. 6h",
     )
-    p.add_argument(
-        "--strict", action="store_true", help="exit 1 when an SLO is at risk too"
-    )
+    p.add_argument("--strict", action="store_true", help="exit 1 when an SLO is at risk too")
     add_output(p, "the summary.json document")
     p.set_defaults(handler=cmd_run)
 
@@ -111,14 +109,13 @@ def _check(args: argparse.Namespace) -> float | None:
 def cmd_run(args: argparse.Namespace) -> int:
     from netsim.cli.console import progress_bar
     from netsim.model.load_scenario import load_scenario
+    from netsim.model.resolve import resolve_files
     from netsim.pipeline import (
         default_out,
         run_until_conclusive,
         simulate,
         simulate_replications,
     )
-
-    from netsim.model.resolve import resolve_files
 
     cap = _check(args)
     scenario = load_scenario(Path(args.scenario), args.set)
@@ -140,7 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         if settled.trace is None:
             return conclude_pooled(out, settled.summary, settled.runs, args, files)
-        return conclude(out, settled.trace, settled.summary, args, FILES, files)
+        return conclude(out, settled.trace, settled.summary, args, FILES, files=files)
     if args.replications:
         with progress_bar(f"{args.replications} replications", args.replications, show) as tasks:
             pooled, runs = simulate_replications(
@@ -154,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return conclude_pooled(out, pooled, runs, args, files)
     with progress_bar(f"simulating {scenario.name}", scenario.duration, show) as update:
         trace, summary = simulate(scenario, args.seed, args.engine, progress=update)
-    return conclude(out, trace, summary, args, FILES, files)
+    return conclude(out, trace, summary, args, FILES, files=files)
 
 
 FILES = "summary.json, attempts.parquet, timeline.jsonl, scenario.yaml, topology.yaml"
@@ -184,6 +181,7 @@ def conclude(
     summary: Summary,
     args: argparse.Namespace,
     what: str,
+    *,
     files: ResolvedFiles | None = None,
 ) -> int:
     """Write the run directory, print the summary (or its JSON), and return the exit

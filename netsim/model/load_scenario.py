@@ -173,6 +173,9 @@ def _window(r: Reader, m: dict[str, Any], path: KeyPath, metric: str) -> tuple[f
         return None, False
     if raw == "month":
         return None, True
+    if isinstance(raw, str) and not any(ch.isdigit() for ch in raw):
+        r.error((*path, "window"), f"expected a duration such as 5m or 1h, or month; got {raw!r}")
+        return DEFAULT_SLO_WINDOW, False
     window = r.get(m, path, "window", _positive(parse_duration))
     return (DEFAULT_SLO_WINDOW if window is None else window), False
 
@@ -234,7 +237,7 @@ def load_scenario(
     apply_overrides(doc, [parsed[i] for i in local], [origins[i] for i in local])
     r = Reader(doc)
     top = r.mapping(doc.data, (), TOP_KEYS)
-    topology, errors = _topology(r, top, Path(path), parsed, origins, topology_text)
+    topology, errors = _topology(r, top, Path(path), parsed, origins=origins, given=topology_text)
     nodes = set(topology.node_names) if topology else set()
     names = {
         "link": {x.name for x in topology.links} if topology else set(),
@@ -290,6 +293,7 @@ def _topology(
     top: dict[str, Any],
     path: Path,
     parsed: list[tuple[str, Any]],
+    *,
     origins: list[tuple[str, int]],
     given: str | None = None,
 ) -> tuple[Topology | None, list[ModelError]]:

@@ -38,8 +38,10 @@ def _text(value: Any) -> str:
         return value
     import yaml
 
-    return str(yaml.safe_dump(value, default_flow_style=True, width=10**6)).strip().removesuffix(
-        "\n..."
+    return (
+        str(yaml.safe_dump(value, default_flow_style=True, width=10**6))
+        .strip()
+        .removesuffix("\n...")
     )
 
 
@@ -64,29 +66,24 @@ def apply_overrides(
 
 def apply_override(doc: Document, key: str, value: Any, origin: Origin) -> None:
     """One override; a key path that does not exist raises ``KeyError(problem)``."""
-    _set(doc, key, origin, key.split("."), doc.data, value, ())
+    _set(doc, (value, origin), key.split("."), doc.data, ())
 
 
 def _set(
-    doc: Document,
-    key: str,
-    origin: Origin,
-    parts: list[str],
-    node: Any,
-    value: Any,
-    path: KeyPath,
+    doc: Document, change: tuple[Any, Origin], parts: list[str], node: Any, path: KeyPath
 ) -> None:
+    """Set ``change`` (value, origin) at the dotted ``parts`` below ``node`` (at ``path``)."""
+    value, origin = change
     part, rest = parts[0], parts[1:]
     for index in _indices(doc, part, bool(rest), node):
         here: KeyPath = (*path, index)
         if not rest:
             node[index] = value
             doc.overridden[here] = origin
-        elif node[index] is None and isinstance(node, dict):
-            node[index] = {}
-            _set(doc, key, origin, rest, node[index], value, here)
         else:
-            _set(doc, key, origin, rest, node[index], value, here)
+            if node[index] is None and isinstance(node, dict):
+                node[index] = {}
+            _set(doc, change, rest, node[index], here)
 
 
 def _indices(doc: Document, part: str, deeper: bool, node: Any) -> list[Any]:

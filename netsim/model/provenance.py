@@ -126,7 +126,9 @@ def _line(prefix: str, path: KeyPath, notes: Mapping[KeyPath, str]) -> str:
     return f"{prefix}  # {note}" if note else prefix
 
 
-def _emit(data: Any, path: KeyPath, indent: int, notes: Mapping[KeyPath, str], out: list[str]) -> None:
+def _emit(
+    data: Any, path: KeyPath, indent: int, notes: Mapping[KeyPath, str], out: list[str]
+) -> None:
     pad = " " * indent
     if isinstance(data, dict):
         for key, value in data.items():
@@ -152,8 +154,10 @@ def _emit(data: Any, path: KeyPath, indent: int, notes: Mapping[KeyPath, str], o
 def _block(value: Any, path: KeyPath, notes: Mapping[KeyPath, str]) -> bool:
     if isinstance(value, list):
         return any(isinstance(x, dict) for x in value) or _deeper(path, notes)
-    return isinstance(value, dict) and bool(value) and (
-        _deeper(path, notes) or any(isinstance(v, dict | list) for v in value.values())
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and (_deeper(path, notes) or any(isinstance(v, dict | list) for v in value.values()))
     )
 
 

@@ -13,8 +13,11 @@ Examples
 --------
 >>> files = resolve_files("scenarios/interconnect-cut.yaml",
 ...                       ["topology.links.aws-mcr.capacity=5Gbps", "duration=3m"])
->>> [x for x in files.topology.splitlines() if "capacity: 5Gbps" in x][0].split("#")[1].strip()
-'set by --set topology.links.aws-mcr.capacity=5Gbps; the file had 10Gbps (ADR-003; s4 "Megaport AWS Hosted Connection": up to 10 Gbps per VXC)'
+>>> line = next(x for x in files.topology.splitlines() if "capacity: 5Gbps" in x)
+>>> line.split("# ")[1][:62]
+'set by --set topology.links.aws-mcr.capacity=5Gbps; the file h'
+>>> "the file had 10Gbps (ADR-003" in line
+True
 >>> "topology: topology.yaml" in files.scenario, "duration: 3m" in files.scenario
 (True, True)
 """

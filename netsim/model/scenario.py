@@ -144,7 +144,8 @@ class Scenario:
     def clock(self, t: float) -> float:
         """The time of day (seconds after midnight) at run time ``t``.
 
-        >>> Scenario("s", None, 60.0, 0.0, 1, (), start=50400.0).clock(3600.0)  # type: ignore[arg-type]
+        >>> s = Scenario("s", None, 60.0, 0.0, 1, (), start=50400.0)  # type: ignore[arg-type]
+        >>> s.clock(3600.0)
         54000.0
         """
         return (self.start + t) % DAY_S

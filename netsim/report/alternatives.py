@@ -127,9 +127,7 @@ def design_row(
     return DesignRow(
         design,
         label,
-        cost_model(
-            topology, normal.trace, normal.summary, design=design, scenario=normal.scenario
-        ),
+        cost_model(topology, normal.trace, normal.summary, design=design, scenario=normal.scenario),
         _latency(normal.summary),
         subject,
         _latency(fs),
@@ -194,8 +192,9 @@ def finding_alternatives(rows: Sequence[DesignRow]) -> Finding | None:
     )
 
 
-def _bars(ax: Axes, y: np.ndarray, values: list[float], colours: list[str], gid: str,
-          labels: list[str]) -> None:
+def _bars(
+    ax: Axes, y: np.ndarray, values: list[float], colours: list[str], *, gid: str, labels: list[str]
+) -> None:
     """Horizontal bars with their value written just right of each bar."""
     ax.barh(y, values, color=colours, gid=gid, height=0.6)
     top = max([v for v in values if np.isfinite(v)] + [1e-9])
@@ -215,15 +214,21 @@ def plot_alternatives(rows: Sequence[DesignRow], claim_availability: float | Non
     names = [r.design for r in rows]
     colours = [KIND_COLOURS["interconnect"] if i == 0 else "#8fa9c7" for i in range(len(rows))]
     cost = [r.cost.total / 1e3 for r in rows]
-    _bars(axes[0], y, cost, colours, "alt:cost", [f"${c:,.1f}K" for c in cost])
+    _bars(axes[0], y, cost, colours, gid="alt:cost", labels=[f"${c:,.1f}K" for c in cost])
     axes[0].set_xlabel("USD per month (thousands)", fontsize=8)
     axes[0].set_title("monthly cost at the declared load", fontsize=9)
     ax = axes[1]
     normal = [r.normal_p95_ms if r.normal_p95_ms is not None else np.nan for r in rows]
     failure = [r.failure_p95_ms if r.failure_p95_ms is not None else np.nan for r in rows]
     ax.barh(y + 0.18, normal, height=0.34, color=colours, label="normal", gid="alt:p95-normal")
-    ax.barh(y - 0.18, failure, height=0.34, color="#e9a36b", label="with its failure",
-            gid="alt:p95-failure")
+    ax.barh(
+        y - 0.18,
+        failure,
+        height=0.34,
+        color="#e9a36b",
+        label="with its failure",
+        gid="alt:p95-failure",
+    )
     for yi, v in zip(y, failure, strict=True):
         if np.isfinite(v):
             ax.text(v, yi - 0.18, f" {v:.0f}", va="center", fontsize=6.5)
@@ -236,18 +241,29 @@ def plot_alternatives(rows: Sequence[DesignRow], claim_availability: float | Non
     ax.set_title("latency of the first SLO's class", fontsize=9)
     ax.legend(fontsize=6.5, loc="lower right")
     gaps = [max(r.gap_s or 0.0, 0.05) for r in rows]
-    _bars(axes[2], y, gaps, colours, "alt:gap",
-          [f"{r.gap_s:.1f} s" if r.gap_s is not None else "-" for r in rows])
+    _bars(
+        axes[2],
+        y,
+        gaps,
+        colours,
+        gid="alt:gap",
+        labels=[f"{r.gap_s:.1f} s" if r.gap_s is not None else "-" for r in rows],
+    )
     axes[2].set_xscale("log")
     axes[2].set_xlim(0.05, max(gaps) * 8)
     axes[2].set_xlabel("longest failover gap (s, log)", fontsize=8)
     axes[2].set_title("failover gap of its failure", fontsize=9)
     ax = axes[3]
     down = [max(r.downtime_min, 0.01) for r in rows]
-    _bars(ax, y, down, colours, "alt:downtime", [f"{r.downtime_min:.2f}" for r in rows])
+    _bars(ax, y, down, colours, gid="alt:downtime", labels=[f"{r.downtime_min:.2f}" for r in rows])
     if claim_availability is not None:
-        ax.axvline(downtime_minutes_per_year(claim_availability), color=BAD_COLOUR, ls="--",
-                   lw=1, label=f"ADR {claim_availability:.2%}")
+        ax.axvline(
+            downtime_minutes_per_year(claim_availability),
+            color=BAD_COLOUR,
+            ls="--",
+            lw=1,
+            label=f"ADR {claim_availability:.2%}",
+        )
         ax.legend(fontsize=6.5, loc="lower right")
     ax.set_xscale("log")
     ax.set_xlim(0.01, max(down) * 10)

@@ -13,9 +13,8 @@ both ends of each assumption's range.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,17 @@ from netsim.report.assumptions import scenario_defaults, topology_assumptions
 from netsim.report.claims import adr_claims, verdict_sentence
 from netsim.report.costing import cost_model
 from netsim.report.fig_availability import availability_data
-from netsim.report.findings import Context, compute_findings
+from netsim.report.findings import (
+    Context,
+    Finding,
+    compute_findings,
+    finding_availability,
+    finding_cost,
+    finding_detection,
+    finding_failover,
+    finding_fallback,
+    finding_latency,
+)
 from netsim.report.jobs import Planned, run_all
 from netsim.report.plan import ReviewPlan, add_design
 from netsim.report.recommend import combined, recommend
@@ -42,13 +51,18 @@ if TYPE_CHECKING:
     from netsim.report.costing import CostModel
     from netsim.report.data import Run
     from netsim.report.fig_availability import AvailabilityData
-    from netsim.report.findings import Finding
     from netsim.report.recommend import Recommendation
     from netsim.report.sensitivity import Group, Sensitivity
     from netsim.report.verification import Verified
     from netsim.report.vocab import Status
 
 ALL_RECOMMENDATIONS = "with-recommendations"
+#: The findings each way of varying an assumption can move (the others stay as they are).
+MOVED_BY: dict[str, tuple[Callable[[Context], Finding | None], ...]] = {
+    "cost model": (finding_cost,),
+    "closed-form availability": (finding_availability,),
+    "re-simulated": (finding_latency, finding_failover, finding_detection, finding_fallback),
+}
 Step = Callable[[str], None]
 
 
@@ -99,7 +113,9 @@ def cost_scenario_run(runs: Sequence[Run], topology: Topology | None) -> Run | N
     tagged = [r for r in mine if r.summary.review and "cost" in r.summary.review.roles]
     quiet = [r for r in mine if not r.summary.failovers]
     with_volume = [
-        r for r in quiet if r.scenario is not None and any(c.volume_rate for c in r.scenario.traffic)
+        r
+        for r in quiet
+        if r.scenario is not None and any(c.volume_rate for c in r.scenario.traffic)
     ]
     pool = tagged or with_volume or quiet or mine
     return max(pool, key=lambda r: float(r.summary.duration_s)) if pool else None
@@ -148,7 +164,14 @@ def _variant_context(
             avail = availability_data(topology, 0, 1)
         own = [varied.get(r.name, r) for r in base.mine]
         return Context(
-            topology, runs, base.claims, avail, cost, base.alternatives, own, base.what_ifs,
+            topology,
+            runs,
+            base.claims,
+            avail,
+            cost,
+            base.alternatives,
+            own,
+            base.what_ifs,
             base.lab,
         )
 
@@ -163,8 +186,12 @@ def assess(
     *,
     labels: dict[str, str] | None = None,
     plan: ReviewPlan | None = None,
+    later: Sequence[Planned] = (),
 ) -> Assessment:
-    """See the module docstring."""
+    """See the module docstring. ``later``: runs of the design not simulated yet (its
+    random-failure scenarios, the longest); they run with the second set, since no
+    recommendation or sensitivity run rests on them (those use scripted failures only),
+    and the findings are computed again with them."""
     step = options.step
     claims = ADR_003 if is_adr003(topology) else None
     step("availability (Monte Carlo)")
@@ -172,9 +199,7 @@ def assess(
     cost_run = cost_scenario_run(runs, topology)
     cost = None
     if topology is not None and cost_run is not None:
-        cost = cost_model(
-            topology, cost_run.trace, cost_run.summary, scenario=cost_run.scenario
-        )
+        cost = cost_model(topology, cost_run.trace, cost_run.summary, scenario=cost_run.scenario)
     step("alternatives")
     rows = design_rows(runs, labels or {}, options.years, options.seed)
     ctx = Context(topology, runs, claims, avail, cost, rows)
@@ -197,18 +222,28 @@ def assess(
             text_all = change.apply_topology(normal.topology_text, "every recommendation")
             base = normal.variant(normal.key.split("--", 1)[-1])
             fail = failure.variant(failure.key.split("--", 1)[-1])
-            add_design(extra_plan, ALL_RECOMMENDATIONS, "the design with every recommendation",
-                       text_all, base, fail)
+            add_design(
+                extra_plan,
+                ALL_RECOMMENDATIONS,
+                "the design with every recommendation",
+                text_all,
+                normal=base,
+                template=fail,
+            )
             second += extra_plan.planned
         second += plan_sensitivity(ctx, findings, assumptions)
-    step(f"re-simulating {len(second)} runs (recommendations, sensitivity)")
-    reruns = run_all(
-        second,
+    step(f"simulating {len(second) + len(later)} runs (recommendations, sensitivity)")
+    done = run_all(
+        [*later, *second],
         options.out,
         options.engine,
         workers=options.workers,
         scheduler=options.scheduler,
     )
+    reruns = done[len(later) :]
+    if later:
+        runs = [*runs, *done[: len(later)]]
+        ctx = Context(topology, runs, claims, avail, cost, rows)
     verified = verify(recs, runs, reruns)
     if extra_plan.designs:
         rows += design_rows(
@@ -220,13 +255,14 @@ def assess(
         ctx = dataclasses.replace(
             ctx, alternatives=rows, own=ctx.mine, what_ifs=ctx.what_ifs, lab=ctx.lab
         )
+    if extra_plan.designs or later:
         findings = compute_findings(ctx, [finding_alternatives(rows)])
     step("sensitivity")
     sensitivity = evaluate(
         ctx,
         assumptions,
         reruns,
-        lambda c: compute_findings(c),
+        lambda c, how: [f for fn in MOVED_BY[how] if (f := fn(c)) is not None],
         _variant_context(ctx, runs, cost_run, options.years),
     )
     adr = adr_claims(ctx, findings)

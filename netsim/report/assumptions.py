@@ -74,9 +74,12 @@ LINK_DEFAULTS: tuple[tuple[str, dict[LinkKind, str], str], ...] = (
     ),
     (
         "bgp",
-        {k: f"{{keepalive: {v['keepalive']:g}s, hold: {v['hold']:g}s}}" for k, v in KIND_DEFAULTS.items()},
+        {
+            k: f"{{keepalive: {v['keepalive']:g}s, hold: {v['hold']:g}s}}"
+            for k, v in KIND_DEFAULTS.items()
+        },
         'netsim default: numbers.md s3 "AWS DX default BGP hold / keepalive" (interconnect, '
-        'internet), AWS VPN tunnel defaults (vpn)',
+        "internet), AWS VPN tunnel defaults (vpn)",
     ),
     (
         "buffer",
@@ -121,8 +124,10 @@ def _element(path: KeyPath, data: Any) -> tuple[str, str, str] | None:
         return None
     if path[0] == "links":
         link = data["links"][path[1]]
-        return f"{GROUP['links']} {link.get('name')}", ".".join(map(str, path[2:])), str(
-            link.get("kind", "interconnect")
+        return (
+            f"{GROUP['links']} {link.get('name')}",
+            ".".join(map(str, path[2:])),
+            str(link.get("kind", "interconnect")),
         )
     return f"{GROUP[str(path[0])]} {path[1]}", ".".join(map(str, path[2:])), ""
 
@@ -134,9 +139,9 @@ def topology_assumptions(text: str) -> list[Assumption]:
     marks = read_provenance(text, doc)
     rows: dict[tuple[str, str, str, str, str], list[tuple[str, KeyPath, Any]]] = {}
 
-    def add(kind: str, name: str, key: str, value: str, source: str, lk: str, path: KeyPath,
-            raw: Any) -> None:
-        rows.setdefault((kind, key, value, source, lk), []).append((name, path, raw))
+    def add(row: tuple[str, str, str, str, str], name: str, path: KeyPath, raw: Any) -> None:
+        """``row``: (kind, key, value, source, link kind), shared by grouped elements."""
+        rows.setdefault(row, []).append((name, path, raw))
 
     for path in sorted(doc.lines, key=lambda p: doc.lines[p]):
         found = _element(path, data)
@@ -148,18 +153,18 @@ def topology_assumptions(text: str) -> list[Assumption]:
             raw = raw[part]
         mark = marks.get(path)
         if mark is not None and mark.assumption:
-            add("assumption", name, key, _flow(raw), mark.text, lk, path, raw)
+            add(("assumption", key, _flow(raw), mark.text, lk), name, path, raw)
         elif mark is None and key in QUANTITIES:
-            add("uncited", name, key, _flow(raw), "no citation in the file", lk, path, raw)
+            add(("uncited", key, _flow(raw), "no citation in the file", lk), name, path, raw)
     for i, link in enumerate(data.get("links") or []):
-        kind = LinkKind(link.get("kind", "interconnect"))
+        link_kind = LinkKind(link.get("kind", "interconnect"))
         for key, values, source in LINK_DEFAULTS:
             top, _, sub = key.partition(".")
             present = top in link and (not sub or sub in (link.get(top) or {}))
             if present:
                 continue
-            add("default", f"link {link.get('name')}", key, values[kind], source, kind.value,
-                ("links", i, top), None)
+            row = ("default", key, values[link_kind], source, link_kind.value)
+            add(row, f"link {link.get('name')}", ("links", i, top), None)
     out = []
     for (kind, key, value, source, lk), members in rows.items():
         out.append(
@@ -203,8 +208,18 @@ def scenario_defaults(scenarios: Sequence[Scenario]) -> list[Assumption]:
 
 _NUMBER = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*([A-Za-z/%]*)\s*$")
 #: Fields of a mapping value that scale (distribution location and scale, timers, costs).
-SCALED_FIELDS = {"scale", "loc", "interval", "keepalive", "hold", "delay", "timeout",
-                 "monthly", "per_gb", "reestablish"}
+SCALED_FIELDS = {
+    "scale",
+    "loc",
+    "interval",
+    "keepalive",
+    "hold",
+    "delay",
+    "timeout",
+    "monthly",
+    "per_gb",
+    "reestablish",
+}
 
 
 def scaled(value: Any, factor: float) -> Any:

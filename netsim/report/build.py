@@ -12,16 +12,22 @@ with every number the page shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import netsim
 from netsim.report import sections as sec
 from netsim.report.fig_tornado import plot_tornado
-from netsim.report.render import Rendered, publish, render_figure, render_html, write_figures, write_html
+from netsim.report.render import (
+    FigureJob,
+    Rendered,
+    publish,
+    render_html,
+    write_figures,
+    write_html,
+)
 from netsim.report.review_tables import (
     assumptions_table,
     checks_table,
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
     from netsim.report.assess import Assessment
     from netsim.report.data import Run
     from netsim.report.findings import Finding
+    from netsim.report.verification import Verified
 
 Step = Callable[[str], None]
 SECTIONS = (
@@ -82,6 +89,14 @@ def _no_step(_: str) -> None:
     return None
 
 
+def word(v: Verified) -> str:
+    """How a recommendation stands: verified by re-simulation, not enough, a restated
+    requirement, or not tested (no run exercises what it changes)."""
+    if v.rec.change is None:
+        return "restates"
+    return {True: "verified", False: "not enough", None: "not tested"}[v.met]
+
+
 def _verdict(page: Page, a: Assessment) -> None:
     status, sentence = a.verdict
     s = page.sections["verdict"]
@@ -91,7 +106,7 @@ def _verdict(page: Page, a: Assessment) -> None:
             "list": [
                 {
                     "status": "holds" if v.met else "fails" if v.met is False else "info",
-                    "word": {True: "verified", False: "not enough", None: "restates"}[v.met],
+                    "word": word(v),
                     "title": v.rec.title,
                     "text": "",
                 }
@@ -120,7 +135,7 @@ def _recommendations(page: Page, a: Assessment) -> None:
                     "text": v.rec.text,
                     "evidence": list(v.rec.evidence),
                     "status": "holds" if v.met else "fails" if v.met is False else "info",
-                    "word": {True: "verified", False: "not enough", None: "restates"}[v.met],
+                    "word": word(v),
                     "table": checks_table(v) if v.checks else None,
                 }
             }
@@ -161,8 +176,9 @@ def _assumptions(page: Page, a: Assessment, step: Step) -> None:
         step("sensitivity figure")
         page.figure(
             "assumptions",
-            render_figure(
-                plot_tornado(a.sensitivity),
+            FigureJob(
+                plot_tornado,
+                (a.sensitivity,),
                 "sensitivity",
                 "Sensitivity of the findings to the assumptions",
                 "Each bar: a finding's figure with the assumption at half and at double its "
@@ -180,8 +196,10 @@ def build_report(
     notes: Sequence[str] = (),
     title: str | None = None,
     step: Step = _no_step,
+    workers: int | None = None,
 ) -> Report:
-    """Everything the page shows; see the module docstring."""
+    """Everything the page shows; see the module docstring (``workers``: processes that
+    draw the figures)."""
     a = assessment
     name = a.ctx.name
     page = Page({key: Section(key, t) for key, t in SECTIONS})
@@ -203,6 +221,8 @@ def build_report(
     sec.availability_section(page, a)
     sec.cost_section(page, a, step)
     sec.alternatives_section(page, a, step)
+    step(f"drawing {len(page.jobs)} figures")
+    page.render(workers)
     for key in list(page.sections):
         s = page.sections[key]
         if not s.blocks and not s.intro and not s.empty and not s.details:
@@ -246,9 +266,7 @@ def report_doc(report: Report) -> dict[str, object]:
         topology.description if topology else "",
     ]
     appendix = [
-        {"section": s.title, "table": t}
-        for s in report.page.sections.values()
-        for t in s.details
+        {"section": s.title, "table": t} for s in report.page.sections.values() for t in s.details
     ]
     return {
         "title": report.title,

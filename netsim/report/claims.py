@@ -84,7 +84,8 @@ def _expected_latency(ctx: Context) -> Claim:
 
 
 def _per_link(ctx: Context) -> Claim:
-    assert ctx.claims is not None and ctx.topology is not None
+    assert ctx.claims is not None
+    assert ctx.topology is not None
     target = ctx.claims.link_availability
     rows = []
     for link in ctx.topology.links:
@@ -104,18 +105,23 @@ def _per_link(ctx: Context) -> Claim:
 
 def _load(ctx: Context) -> list[Claim]:
     assert ctx.claims is not None
-    cost_run = next((r for r in ctx.mine if r.scenario is not None and not r.scenario.failures
-                     and any(c.volume_rate for c in r.scenario.traffic)), None)
+    cost_run = next(
+        (
+            r
+            for r in ctx.mine
+            if r.scenario is not None
+            and not r.scenario.failures
+            and any(c.volume_rate for c in r.scenario.traffic)
+        ),
+        None,
+    )
     if cost_run is None or cost_run.scenario is None:
         return []
     sc = cost_run.scenario
     tb = sum(c.volume_rate for c in sc.traffic) * DAYS_PER_MONTH * 86400 / 1e12
     calls = sum(c.rate for c in sc.traffic if c.kind is TrafficKind.REQUEST_RESPONSE) * 86400
     peak = max(
-        (
-            float(v.utilization_mean or 0.0)
-            for v in cost_run.summary.links.values()
-        ),
+        (float(v.utilization_mean or 0.0) for v in cost_run.summary.links.values()),
         default=0.0,
     )
     return [
@@ -269,11 +275,19 @@ def verdict_sentence(
     subject = "ADR-003 as written" if claims else f"{ctx.name} as written"
     what = "its claims and requirements" if claims else "its SLOs and netsim's defaults"
     kind = "claims" if claims else "findings"
-    met = sum(v.met is True for v in verified)
-    tested = sum(v.met is not None for v in verified)
+    simulated = [v for v in verified if v.rec.change is not None and v.met is not None]
+    met = sum(v.met is True for v in simulated)
+    restated = sum(v.rec.change is None for v in verified)
     fixes = (
-        f" {len(verified)} recommendations follow; {met} of the {tested} re-simulated meet "
-        "what they promise."
+        f" {len(verified)} recommendations follow: {met} of the {len(simulated)} re-simulated "
+        f"meet what they promise"
+        + (
+            f", {restated} restate{'s' if restated == 1 else ''} a requirement the numbers "
+            "contradict"
+            if restated
+            else ""
+        )
+        + "."
         if verified
         else ""
     )
@@ -283,7 +297,7 @@ def verdict_sentence(
     if bad:
         parts.append(f"{len(bad)} of {len(judged)} {kind} do not hold")
     if risky:
-        parts.append(f"{len(risky)} are at risk")
+        parts.append(f"{len(risky)} {'is' if len(risky) == 1 else 'are'} at risk")
     return status, (
         f"{subject} does not meet {what}" if bad else f"{subject} may not meet {what}"
     ) + f": {' and '.join(parts)}.{fixes}"

@@ -191,9 +191,7 @@ def cost_model(
         for name, gb in billed_gb.items()
         if topology.link(name).cost.per_gb
     }
-    return CostModel(
-        design or topology.name, fixed, per_gb, billed_gb, load, kinds, basis=basis
-    )
+    return CostModel(design or topology.name, fixed, per_gb, billed_gb, load, kinds, basis=basis)
 
 
 __all__ = [

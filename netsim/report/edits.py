@@ -48,11 +48,12 @@ def _by_name(path: KeyPath, data: Data) -> KeyPath:
 def _by_index(notes: dict[KeyPath, str], data: Data) -> dict[KeyPath, str]:
     index = {str(x.get("name")): i for i, x in enumerate(data.get("links") or [])}
     out = {}
-    for path, note in notes.items():
-        if len(path) >= 2 and path[0] == "links" and isinstance(path[1], str):  # noqa: PLR2004
-            if path[1] not in index:
+    for named, note in notes.items():
+        path = named
+        if len(named) >= 2 and named[0] == "links" and isinstance(named[1], str):  # noqa: PLR2004
+            if named[1] not in index:
                 continue
-            path = ("links", index[path[1]], *path[2:])
+            path = ("links", index[named[1]], *named[2:])
         out[path] = note
     return out
 
@@ -72,8 +73,7 @@ def edit_topology(
     for key, value in changes:
         apply_override(doc, key, value, (why, 0))
     notes = {
-        _by_name(path, original.data): p.text
-        for path, p in read_provenance(text, original).items()
+        _by_name(path, original.data): p.text for path, p in read_provenance(text, original).items()
     }
     for path in doc.overridden:
         try:
@@ -83,9 +83,9 @@ def edit_topology(
             had = f"the file had {_flow(before)}"
         except (KeyError, IndexError, TypeError):
             had = "not in the file"
-        key = _by_name(path, doc.data)
-        cited = notes.get(key)
-        notes[key] = f"set by {why}; {had}" + (f" ({cited})" if cited else "")
+        named = _by_name(path, doc.data)
+        cited = notes.get(named)
+        notes[named] = f"set by {why}; {had}" + (f" ({cited})" if cited else "")
     if transform is not None:
         transform(doc.data)
     return annotated_dump(doc.data, _by_index(notes, doc.data))

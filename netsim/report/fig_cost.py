@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.report.style import KIND_COLOURS, ROLE_COLOURS, new_figure
+from netsim.report.style import KIND_COLOURS, ROLE_COLOURS, new_figure, plain_log_ticks
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -72,12 +72,12 @@ def plot_cost(model: CostModel, claims: AdrClaims | None = None) -> Figure:
         )
     ax_b.set_xticks(
         [0, 1, 2],
-        [f"{model.design}\n(simulated load)", f"egress\n${lo:g}/GB", f"egress\n${hi:g}/GB"],
+        [f"{model.design}\n(declared load)", f"egress\n${lo:g}/GB", f"egress\n${hi:g}/GB"],
         fontsize=7.5,
     )
     ax_b.set_ylabel("USD per month (thousands)", fontsize=8)
     ax_b.set_title(f"Monthly cost at {model.load_gb_month / 1e3:.3g} TB/month", fontsize=9)
-    ax_b.legend(fontsize=6.5, loc="upper right")
+    ax_b.legend(fontsize=6.5, loc="center right")
     ax_b.tick_params(labelsize=7)
     volumes = np.logspace(0, 3.3, 200) * 1e3  # 1 TB .. 2 PB per month, in GB
     ax_v.plot(
@@ -89,29 +89,23 @@ def plot_cost(model: CostModel, claims: AdrClaims | None = None) -> Figure:
         gid="cost:design",
     )
     for price, style in ((lo, "--"), (hi, ":")):
+        be = model.break_even_gb(price)
+        where = f", break-even {be / 1e3:,.0f} TB" if be is not None else ", never breaks even"
         ax_v.plot(
             volumes / 1e3,
             price * volumes / 1e3,
             color="#555555",
             ls=style,
-            label=f"internet egress ${price:g}/GB",
+            label=f"internet egress ${price:g}/GB{where}",
             gid=f"cost:line:{price:g}",
         )
-        be = model.break_even_gb(price)
         if be is not None:
             ax_v.scatter([be / 1e3], [price * be / 1e3], color="#c62828", zorder=4, s=25)
-            ax_v.annotate(
-                f"break-even {be / 1e3:,.0f} TB",
-                (be / 1e3, price * be / 1e3),
-                fontsize=7,
-                xytext=(6, -12 if price == lo else 4),
-                textcoords="offset points",
-            )
     ax_v.axvline(
         model.load_gb_month / 1e3,
         color="#2a9d8f",
         lw=1,
-        label=f"simulated load {model.load_gb_month / 1e3:.3g} TB",
+        label=f"declared load {model.load_gb_month / 1e3:.3g} TB",
     )
     if claims is not None:
         ax_v.axhline(
@@ -123,6 +117,8 @@ def plot_cost(model: CostModel, claims: AdrClaims | None = None) -> Figure:
         )
     ax_v.set_xscale("log")
     ax_v.set_yscale("log")
+    plain_log_ticks(ax_v.xaxis)
+    plain_log_ticks(ax_v.yaxis)
     ax_v.set_xlabel("inter-cloud volume (TB per month, log)", fontsize=8)
     ax_v.set_ylabel("USD per month (thousands, log)", fontsize=8)
     ax_v.legend(fontsize=6.5, loc="upper left")

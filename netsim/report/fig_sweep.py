@@ -61,12 +61,21 @@ def plot_sensitivity(
             x = np.arange(len(values))
             m = np.asarray(means)
             ax.errorbar(
-                x, m, yerr=[m - np.asarray(lows), np.asarray(highs) - m], marker="o", capsize=3,
+                x,
+                m,
+                yerr=[m - np.asarray(lows), np.asarray(highs) - m],
+                marker="o",
+                capsize=3,
                 gid=f"sweep:{metric}:{key}",
             )
             if slo is not None and (target := _target(slo)) is not None:
-                ax.axhline(target, color=BAD_COLOUR, ls="--", lw=1,
-                           label=f"target {'≤' if slo.max is not None else '≥'} {target:g} {unit}")
+                ax.axhline(
+                    target,
+                    color=BAD_COLOUR,
+                    ls="--",
+                    lw=1,
+                    label=f"target {'≤' if slo.max is not None else '≥'} {target:g} {unit}",
+                )
                 ax.legend(fontsize=7)
             ax.set_xticks(x, values, rotation=20, fontsize=8)
             ax.set_xlabel(key, fontsize=8)

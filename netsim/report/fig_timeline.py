@@ -214,11 +214,12 @@ def _zooms(tl: Timeline) -> list[tuple[float, float]]:
 def plot_timeline(tl: Timeline, slo_ms: float | None = None, title: str | None = None) -> Figure:
     """Draw a :class:`Timeline` (see the module docstring)."""
     zooms = _zooms(tl)
-    fig = new_figure(9.5, 7.4)
+    fig = new_figure(9.5, 7.8)
     grid = fig.subplots(
         4, len(zooms), sharey="row", squeeze=False, gridspec_kw={"height_ratios": [3, 3, 2, 1.6]}
     )
     t = tl.t + tl.bin_s / 2
+    keys: dict[float, tuple[int, str, str]] = {}  # mark time -> (number, text, colour)
     groups: dict[float, list[str]] = {}
     for x, label in tl.marks:
         groups.setdefault(round(x, 2), []).append(label)
@@ -271,9 +272,6 @@ def plot_timeline(tl: Timeline, slo_ms: float | None = None, title: str | None =
         )
         ax_path.set_yticks(range(len(tl.path_labels)), tl.path_labels, fontsize=6.5)
         ax_path.set_ylim(-0.5, max(len(tl.path_labels) - 0.5, 0.5))
-        ax_path.set_xlabel(
-            "seconds from the failure" + (" (zoom)" if len(zooms) > 1 else ""), fontsize=8
-        )
         for ax in grid[:, col]:
             ax.set_xlim(x0, x1)
             ax.tick_params(labelsize=7)
@@ -282,20 +280,26 @@ def plot_timeline(tl: Timeline, slo_ms: float | None = None, title: str | None =
                 colour, style = MARK_STYLES.get(label.split(":")[0].split(" ")[0], ("#555", ":"))
                 ax.axvline(x, color=colour, ls=style, lw=0.9)
         visible = [(x, labels) for x, labels in sorted(groups.items()) if x0 <= x <= x1]
-        for i, (x, labels) in enumerate(visible):
+        last = -np.inf
+        level = 0
+        for x, labels in visible:
             colour, _ = MARK_STYLES.get(labels[0].split(":")[0].split(" ")[0], ("#555", ":"))
-            text = _merge_labels(labels) + (f" (+{x:.1f} s)" if x else "")
+            number = keys.setdefault(round(x, 2), (len(keys) + 1, _merge_labels(labels), colour))[0]
+            # Numbers of marks close together are staggered upwards, never on the data.
+            level = level + 1 if (x - last) < 0.04 * (x1 - x0) else 0
+            last = x
             ax_lat.annotate(
-                text,
-                (x, 1.0 - 0.11 * (i % 6)),
+                str(number),
+                (x, 1.0),
                 xycoords=("data", "axes fraction"),
-                fontsize=6,
-                color=colour,
-                ha="left",
-                va="top",
-                xytext=(2, -2),
+                xytext=(0, 2 + 9 * level),
                 textcoords="offset points",
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+                fontsize=7,
+                color=colour,
+                ha="center",
+                va="bottom",
+                weight="bold",
+                annotation_clip=False,
             )
     grid[0, 0].set_ylabel(f"P95 per {tl.bin_s:g} s\n(ms)", fontsize=8)
     grid[1, 0].set_ylabel("Mbit/s", fontsize=8)
@@ -303,8 +307,29 @@ def plot_timeline(tl: Timeline, slo_ms: float | None = None, title: str | None =
     grid[3, 0].set_ylabel(f"path of\n{tl.path_flow}", fontsize=7)
     if slo_ms is not None:
         grid[0, -1].legend(fontsize=7, loc="lower right")
-    grid[1, -1].legend(fontsize=6.5, loc="lower right", ncol=2)
+
     fig.suptitle(title or f"{tl.subject}: {tl.mode}", fontsize=10)
+    key = "   ".join(
+        f"{n} {text}" + (f" (+{x:.1f} s)" if x else "")
+        for x, (n, text, _) in sorted(keys.items(), key=lambda kv: kv[1][0])
+    )
+    zoom = " (two zooms: the failure, the return)" if len(zooms) > 1 else ""
+    for ax in grid[-1, :]:
+        ax.set_xlabel(f"seconds from the failure{zoom}", fontsize=8)
+    # Outside the axes, at the bottom, with the key of the numbered marks as its title: a
+    # legend or labels inside would cover the series.
+    handles, labels = grid[1, 0].get_legend_handles_labels()
+    legend = fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=4,
+        fontsize=7,
+        frameon=False,
+        title=key,
+        title_fontsize=7,
+    )
+    legend.get_title().set_horizontalalignment("center")
     return fig
 
 

@@ -94,6 +94,23 @@ def _curve(p0: np.ndarray, p2: np.ndarray, rad: float) -> tuple[MplPath, np.ndar
     return path, 0.25 * p0 + 0.5 * ctrl + 0.25 * p2
 
 
+#: Links from an inner node (the hub) carry their label this far towards the outer end,
+#: clear of the hub's own label and of the other spokes' labels.
+SPOKE_LABEL_T = 0.58
+
+
+def _label_at(p0: np.ndarray, p2: np.ndarray, rad: float) -> tuple[float, float]:
+    """Where a link's label goes: the middle, or along a spoke towards its outer end."""
+    d = p2 - p0
+    ctrl = (p0 + p2) / 2 + rad * np.array([-d[1], d[0]])
+    inner0, inner2 = float(np.linalg.norm(p0)), float(np.linalg.norm(p2))
+    t = 0.5
+    if min(inner0, inner2) < HUB_CLEARANCE + 0.1 < max(inner0, inner2):
+        t = SPOKE_LABEL_T if inner0 < inner2 else 1.0 - SPOKE_LABEL_T
+    point = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * ctrl + t**2 * p2
+    return float(point[0]), float(point[1])
+
+
 def plot_topology(topology: Topology, title: str | None = None) -> Figure:
     """Draw ``topology``; see the module docstring."""
     fig = new_figure(7.5, 6.2)
@@ -113,7 +130,7 @@ def plot_topology(topology: Topology, title: str | None = None) -> Figure:
             rad = _away(p0, p2, 0.12 + 0.2 * k)  # tunnels bow outwards, clear of the spokes
         elif is_underlay and _distance_to_centre(p0, p2) < HUB_CLEARANCE:
             rad = 0.32  # around the hub, not through it
-        path, mid = _curve(p0, p2, rad)
+        path, _ = _curve(p0, p2, rad)
         style = ":" if is_underlay else ("--" if link.kind is LinkKind.VPN else "-")
         width = 1.0 if is_underlay else 1.2 + 2.6 * min(link.capacity / 10e9, 1.0)
         if link.name in spofs:
@@ -142,7 +159,7 @@ def plot_topology(topology: Topology, title: str | None = None) -> Figure:
         if not is_underlay:
             ax.annotate(
                 f"{link.name}\n{fmt_bps(link.capacity)} · pref {link.preference}",
-                tuple(mid),
+                _label_at(p0, p2, rad),
                 ha="center",
                 va="center",
                 fontsize=7,
@@ -178,13 +195,16 @@ def plot_topology(topology: Topology, title: str | None = None) -> Figure:
         )
         sub = " · ".join(x for x in (node.provider, node.region) if x and x != node.name)
         if sub:
-            ax.annotate(
-                sub, (x, y - 0.2), ha="center", va="top", fontsize=7, zorder=5, color="#333333"
-            )
+            # Outer nodes: radially outwards, clear of their links' labels; inner: below.
+            r = math.hypot(x, y)
+            sx, sy = (x * (1 + 0.2 / r), y * (1 + 0.2 / r)) if r > 0.5 else (x, y - 0.2)  # noqa: PLR2004
+            va = "bottom" if sy > y + 0.1 else "top" if sy < y - 0.1 else "center"
+            ha = "right" if sx < x - 0.1 else "left" if sx > x + 0.1 else "center"
+            ax.annotate(sub, (sx, sy), ha=ha, va=va, fontsize=7, zorder=5, color="#333333")
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.45, max(xs) + 0.45)
-    ax.set_ylim(min(ys) - 0.35, max(ys) + 0.35)
+    ax.set_xlim(min(xs) - 0.55, max(xs) + 0.55)
+    ax.set_ylim(min(ys) - 0.4, max(ys) + 0.45)
     ax.set_aspect("equal")
     ax.axis("off")
     handles = [

@@ -64,8 +64,9 @@ def plot_tornado(items: Sequence[Sensitivity]) -> Figure:
         for yi, (label, e) in zip(y, rows, strict=True):
             low, high = float(e.low or 0.0), float(e.high or 0.0)
             colour = BAD_COLOUR if e.flips else STEADY
-            ax.barh(yi, high - low, left=low, height=0.55, color=colour,
-                    gid=f"tornado:{key}:{label}")
+            ax.barh(
+                yi, high - low, left=low, height=0.55, color=colour, gid=f"tornado:{key}:{label}"
+            )
             ax.text(low, yi, f"×{lo_f:g} ", ha="right", va="center", fontsize=6.5)
             ax.text(high, yi, f" ×{hi_f:g}", ha="left", va="center", fontsize=6.5)
         ax.axvline(float(first.base or 0.0), color="black", lw=1, label="as computed")

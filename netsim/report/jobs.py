@@ -62,7 +62,7 @@ class Planned:
         """A copy under another directory name, with other fields changed."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields.update(key=key, **changes)
-        return Planned(**fields)  # type: ignore[arg-type]
+        return Planned(**fields)
 
     @classmethod
     def of_run(cls, run: Run, key: str | None = None) -> Planned | None:

@@ -106,7 +106,9 @@ def peak_hour(planned: Planned, scenario: Scenario) -> tuple[Planned, str]:
     if start is None and profiles:
         # Profiles are in run time; a run from midnight peaks at peak_at.
         peak = profiles[0].peak_at
-        start = f"{int(((peak - 1800) % DAY_S) // 3600):02d}:{int(((peak - 1800) % 3600) // 60):02d}"
+        start = (
+            f"{int(((peak - 1800) % DAY_S) // 3600):02d}:{int(((peak - 1800) % 3600) // 60):02d}"
+        )
     changes: dict[str, Any] = {"duration": f"{PEAK_S:g}s"}
     if start is not None:
         changes["start"] = str(start)
@@ -135,6 +137,15 @@ def _prepare(planned: Planned, engine: str) -> tuple[Planned | None, tuple[str, 
     return planned, ("failure",)
 
 
+def _crosses(scenario: Scenario, link: str) -> bool:
+    """Whether some traffic of the scenario takes ``link`` (a failure of it matters)."""
+    return any(
+        link in (best_path(scenario.topology, c.src, d, frozenset()) or ())
+        for c in scenario.traffic
+        for d in c.dsts
+    )
+
+
 def _variant(standard: list[Planned]) -> Planned | None:
     """A single-link blackhole moved to the preferred link that detects slowest, when
     that link is clearly slower than the source's."""
@@ -147,7 +158,7 @@ def _variant(standard: list[Planned]) -> Planned | None:
         if f.target is not TargetKind.LINK or f.mode.value != "blackhole" or f.name not in det:
             continue
         slow = max(det, key=lambda k: det[k][0])
-        if det[slow][0] <= 1.5 * det[f.name][0]:
+        if det[slow][0] <= 1.5 * det[f.name][0] or not _crosses(sc, slow):
             continue
 
         def move(data: dict[str, Any], slow: str = slow) -> None:
@@ -184,6 +195,15 @@ def _failure_on_path(template: Planned, topology: Topology) -> str | None:
         data["failures"] = [{"link": path[0], **first}]
 
     return edit_scenario(template.scenario_text, move)
+
+
+def _is_topology(path: Path) -> bool:
+    """A topology file kept with the scenarios (not a scenario: not skipped, not noted)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "topology" not in data and "links" in data
 
 
 def choose_topology(
@@ -223,7 +243,8 @@ def plan_review(
         try:
             loaded.append((path, load_scenario(path)))
         except InputError as exc:
-            skipped.append(f"{path.name}: skipped, {exc.errors[0] if exc.errors else exc}")
+            if not _is_topology(path):
+                skipped.append(f"{path.name}: skipped, {exc.errors[0] if exc.errors else exc}")
     chosen = choose_topology(loaded, topology_file, Path(scenarios_dir))
     subject_text = resolve_topology(chosen)
     plan = ReviewPlan(Path(chosen), subject_text, skipped=skipped)
@@ -273,7 +294,9 @@ def _plan_designs(
         None,
     )
     if normal is None or template is None:
-        plan.skipped.append("alternatives: no failure-free and single-failure scenario to compare on")
+        plan.skipped.append(
+            "alternatives: no failure-free and single-failure scenario to compare on"
+        )
         return
     subject = Planned("s", "", subject_text, "subject").topology
     texts = [(subject.name, f"{subject.name}: the design under review", subject_text)]
@@ -298,11 +321,11 @@ def _plan_designs(
         name = Planned("a", "", text, str(path)).topology.name
         texts.append((name, f"{name} (declared alternative, {path})", text))
     for key, label, text in texts:
-        add_design(plan, key, label, text, normal, template)
+        add_design(plan, key, label, text, normal=normal, template=template)
 
 
 def add_design(
-    plan: ReviewPlan, key: str, label: str, text: str, normal: Planned, template: Planned
+    plan: ReviewPlan, key: str, label: str, text: str, *, normal: Planned, template: Planned
 ) -> DesignPlan | None:
     """One design of the comparison: the normal and failure runs on ``text``."""
     topology = Planned("t", "", text, f"{key}.yaml").topology
@@ -314,8 +337,10 @@ def add_design(
         f"{key}--{template.key}",
         scenario_text=failing,
         topology_text=text,
-        notes=(f"{label}: the traffic of {template.key}, its failure moved to the first "
-               "link of the path it takes in this design",),
+        notes=(
+            f"{label}: the traffic of {template.key}, its failure moved to the first "
+            "link of the path it takes in this design",
+        ),
         roles=("failure",),
         design=key,
     )

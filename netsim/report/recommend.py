@@ -201,7 +201,7 @@ def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Reco
 
 def recommend_fallback(ctx: Context, findings: dict[str, Finding]) -> list[Recommendation]:
     found = findings.get("fallback")
-    load = fallback_load(ctx.mine)
+    load = fallback_load([r for r in ctx.mine if scripted(r)])
     if found is None or load is None or found.status.value != "does not hold":
         return []
     topo = load.run.topology
@@ -297,8 +297,10 @@ def recommend_spof(ctx: Context, findings: dict[str, Finding]) -> list[Recommend
             ("spof", "availability", "latency"),
             Change(twins=((target, twin),)),
             tuple(dict.fromkeys(runs)),
-            ("the duplicate copies every figure of the original (delays, failure rates, "
-             "prices): ASSUMPTION that another metro costs and performs the same",),
+            (
+                "the duplicate copies every figure of the original (delays, failure rates, "
+                "prices): ASSUMPTION that another metro costs and performs the same",
+            ),
         )
     ]
 

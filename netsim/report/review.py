@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from netsim.model.topology import Topology
     from netsim.report.data import Run
+    from netsim.report.jobs import Planned
 
 Update = Callable[[int, int], None]
 
@@ -91,14 +92,18 @@ def report_runs(
     *,
     labels: dict[str, str] | None = None,
     plan: ReviewPlan | None = None,
+    later: Sequence[Planned] = (),
     notes: Sequence[str] = (),
     title: str | None = None,
 ) -> Report:
     """Assess finished runs and build their page (``netsim report``, and the second half
     of ``netsim review``)."""
     topology = topology or main_topology(runs)
-    assessment = assess(runs, topology, options, labels=labels, plan=plan)
-    return build_report(runs, assessment, notes=notes, title=title, step=options.step)
+    assessment = assess(runs, topology, options, labels=labels, plan=plan, later=later)
+    runs = [*runs, *(r for r in assessment.ctx.runs if r not in runs)]
+    return build_report(
+        runs, assessment, notes=notes, title=title, step=options.step, workers=options.workers
+    )
 
 
 def run_review(
@@ -118,10 +123,14 @@ def run_review(
     started = time.perf_counter()
     bar = progress or NoProgress()
     plan = plan_review(scenarios_dir(scenarios), engine, topology, alternatives)
+    # Scenarios with random failures (a month of them) run with the second set of runs:
+    # nothing derived from the first set rests on them, and they are the longest.
+    first = [p for p in plan.planned if not p.scenario.random_failures]
+    later = [p for p in plan.planned if p.scenario.random_failures]
     bar.start(len(plan.planned) + 25)
-    bar.step(f"simulating {len(plan.planned)} runs")
+    bar.step(f"simulating {len(first)} runs")
     runs = run_all(
-        plan.planned,
+        first,
         out / "runs",
         engine,
         workers=workers,
@@ -142,6 +151,7 @@ def run_review(
         options,
         labels=labels,
         plan=plan,
+        later=later,
         notes=review_notes(plan, engine),
         title=title,
     )

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from netsim.report.sensitivity import RANGE
 from netsim.report.tables import Cell, Row, Table, table
-from netsim.report.vocab import Status
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from netsim.report.claims import Claim
     from netsim.report.sensitivity import Sensitivity
     from netsim.report.verification import Verified
+    from netsim.report.vocab import Status
 
 
 def _status(status: Status) -> Cell:
@@ -27,8 +27,9 @@ def _status(status: Status) -> Cell:
 
 def claims_table(claims: Sequence[Claim]) -> Table:
     rows = [
-        Row([Cell(f"“{c.quote}”"), Cell(c.computed), _status(c.status), Cell(c.basis)],
-            c.status.css)
+        Row(
+            [Cell(f"“{c.quote}”"), Cell(c.computed), _status(c.status), Cell(c.basis)], c.status.css
+        )
         for c in claims
     ]
     return table(
@@ -99,8 +100,16 @@ def sensitivity_table(items: Sequence[Sensitivity]) -> Table:
     for s in items:
         if not s.effects:
             rows.append(
-                Row([Cell(s.group.label), Cell(s.how), Cell("no finding moves"), Cell(""),
-                     Cell(""), Cell("")])
+                Row(
+                    [
+                        Cell(s.group.label),
+                        Cell(s.how),
+                        Cell("no finding moves"),
+                        Cell(""),
+                        Cell(""),
+                        Cell(""),
+                    ]
+                )
             )
             continue
         for i, e in enumerate(s.effects):
@@ -113,7 +122,9 @@ def sensitivity_table(items: Sequence[Sensitivity]) -> Table:
                         Cell(e.finding),
                         Cell(f"{_figure(e.low, e.unit)} … {_figure(e.high, e.unit)}", "num"),
                         Cell(f"{e.status_low.value} … {e.status_high.value}"),
-                        Cell("flips" if flips else "same", f"verdict {'fails' if flips else 'holds'}"),
+                        Cell(
+                            "flips" if flips else "same", f"verdict {'fails' if flips else 'holds'}"
+                        ),
                     ],
                     "flip" if flips else "",
                 )
@@ -121,8 +132,14 @@ def sensitivity_table(items: Sequence[Sensitivity]) -> Table:
     lo, hi = RANGE
     return table(
         f"Each assumption group at ×{lo:g} and ×{hi:g} of its value: the findings it moves",
-        ("assumption", "evaluated by", "finding", f"figure at ×{lo:g} … ×{hi:g}",
-         "verdict at the ends", "verdict"),
+        (
+            "assumption",
+            "evaluated by",
+            "finding",
+            f"figure at ×{lo:g} … ×{hi:g}",
+            "verdict at the ends",
+            "verdict",
+        ),
         rows,
     )
 

@@ -9,7 +9,6 @@ run) and puts the rest in *details*: collapsible on screen, an appendix on paper
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,7 @@ from netsim.report.fig_latency import plot_latency_cdfs, slo_targets
 from netsim.report.fig_links import link_use, plot_utilisation
 from netsim.report.fig_timeline import plot_failure_timeline
 from netsim.report.fig_topology import plot_topology
-from netsim.report.render import Rendered, render_figure
+from netsim.report.render import FigureJob, Rendered, render_jobs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,14 +52,28 @@ class Section:
 
 @dataclass
 class Page:
-    """The sections and every figure drawn for them."""
+    """The sections and every figure drawn for them: figures are planned as
+    :class:`~netsim.report.render.FigureJob` and drawn together (:meth:`render`), in
+    parallel."""
 
     sections: dict[str, Section]
     figures: list[Rendered] = field(default_factory=list)
+    jobs: list[FigureJob] = field(default_factory=list)
 
-    def figure(self, section: str, rendered: Rendered) -> None:
-        self.figures.append(rendered)
-        self.sections[section].blocks.append({"figure": rendered.for_template()})
+    def figure(self, section: str, job: FigureJob) -> None:
+        self.sections[section].blocks.append({"figure_job": len(self.jobs)})
+        self.jobs.append(job)
+
+    def render(self, workers: int | None = None) -> None:
+        """Draw every planned figure and put it in its place."""
+        self.figures = render_jobs(self.jobs, workers)
+        for section in self.sections.values():
+            section.blocks = [
+                {"figure": self.figures[int(b["figure_job"])].for_template()}  # type: ignore[call-overload]
+                if "figure_job" in b
+                else b
+                for b in section.blocks
+            ]
 
     def table(self, section: str, table: tables.Table, rows: int = 16) -> None:
         for part in table.chunks(rows):
@@ -89,8 +102,9 @@ def topology_section(page: Page, a: Assessment, step: Step) -> None:
     step("drawing the topology")
     page.figure(
         "topology",
-        render_figure(
-            plot_topology(topology),
+        FigureJob(
+            plot_topology,
+            (topology,),
             slug("topology", topology.name),
             f"Topology {topology.name}",
             "Line width follows capacity; labels give capacity and BGP preference. Red halos "
@@ -124,8 +138,9 @@ def latency_section(page: Page, runs: Sequence[Run], step: Step) -> None:
         step(f"latency CDFs of {run.label}")
         page.figure(
             "latency",
-            render_figure(
-                plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
+            FigureJob(
+                plot_latency_cdfs,
+                (run.trace, slo_targets(run.summary), run.label),
                 slug("cdf", run.label),
                 f"Latency CDFs: {run.label}",
                 "Successful requests after the warmup; red: sent between a failure and the "
@@ -154,12 +169,13 @@ def timelines_section(page: Page, runs: Sequence[Run], step: Step) -> None:
         step(f"timeline of {run.label}")
         page.figure(
             "timelines",
-            render_figure(
-                plot_failure_timeline(
+            FigureJob(
+                plot_failure_timeline,
+                (
                     run.trace,
                     rec,
                     next(iter(slo.values()))[1] if slo else None,
-                    title=f"{run.label}: {rec.subject} {rec.mode}",
+                    f"{run.label}: {rec.subject} {rec.mode}",
                 ),
                 slug("timeline", run.label),
                 f"Timeline: {run.label}",
@@ -179,8 +195,9 @@ def failover_section(page: Page, runs: Sequence[Run], step: Step) -> None:
     )
     page.figure(
         "failover",
-        render_figure(
-            plot_failover_gaps(records, target),
+        FigureJob(
+            plot_failover_gaps,
+            (records, target),
             "failover-gaps",
             "Failover gaps by failure mode and detection method",
             "Every failover that interrupted traffic (failures of idle links have no gap and "
@@ -199,7 +216,8 @@ def utilisation_section(page: Page, runs: Sequence[Run], step: Step) -> None:
         chosen.append(max(quiet, key=lambda r: float(r.summary.duration_s)))
     scored = []
     for run in with_trace:
-        assert run.trace is not None and run.topology is not None
+        assert run.trace is not None
+        assert run.topology is not None
         vpn = [u.peak for u in link_use(run.trace, run.topology) if u.kind == LinkKind.VPN.value]
         if vpn and max(vpn) > VPN_BUSY_PEAK:
             scored.append((max(vpn), run))
@@ -207,16 +225,17 @@ def utilisation_section(page: Page, runs: Sequence[Run], step: Step) -> None:
         if len(chosen) < MAX_UTILISATION and run not in chosen:
             chosen.append(run)
     for run in chosen:
-        assert run.trace is not None and run.topology is not None
+        assert run.trace is not None
+        assert run.topology is not None
         step(f"utilisation of {run.label}")
         page.figure(
             "utilisation",
-            render_figure(
-                plot_utilisation(run.trace, run.topology, f"Link utilisation: {run.label}"),
+            FigureJob(
+                plot_utilisation,
+                (run.trace, run.topology, f"Link utilisation: {run.label}"),
                 slug("utilisation", run.label),
                 f"Link utilisation: {run.label}",
-                "Busier direction per bin, packets and bulk flows together; dashed: VPN "
-                "tunnels.",
+                "Busier direction per bin, packets and bulk flows together; dashed: VPN tunnels.",
             ),
         )
 
@@ -229,8 +248,9 @@ def availability_section(page: Page, a: Assessment) -> None:
     claim = a.ctx.claims.uptime if a.ctx.adr and a.ctx.claims is not None else None
     page.figure(
         "availability",
-        render_figure(
-            plot_availability(avail, claim),
+        FigureJob(
+            plot_availability,
+            (avail, claim),
             "availability",
             f"Availability per cloud pair: {avail.topology}",
             "Downtime per year, log scale. Boxes: Monte Carlo per simulated year (detection "
@@ -253,8 +273,9 @@ def cost_section(page: Page, a: Assessment, step: Step) -> None:
     )
     page.figure(
         "cost",
-        render_figure(
-            plot_cost(cost, claims),
+        FigureJob(
+            plot_cost,
+            (cost, claims),
             "cost",
             "Monthly cost",
             "Left: the bill at the declared load. Right: cost against volume; red dots: "
@@ -277,8 +298,9 @@ def alternatives_section(page: Page, a: Assessment, step: Step) -> None:
     claim = a.ctx.claims.uptime if a.ctx.adr and a.ctx.claims is not None else None
     page.figure(
         "alternatives",
-        render_figure(
-            plot_alternatives(rows, claim),
+        FigureJob(
+            plot_alternatives,
+            (rows, claim),
             "alternatives",
             "Alternatives side by side",
             "The same load in every design; each fails the link its own traffic uses.",

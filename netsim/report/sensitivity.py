@@ -29,7 +29,6 @@ from netsim.model.units import parse_duration
 from netsim.report.assumptions import numeric, scaled
 from netsim.report.edits import edit_topology
 from netsim.report.jobs import Planned
-from netsim.report.vocab import Status
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     from netsim.report.assumptions import Assumption
     from netsim.report.data import Run
     from netsim.report.findings import Context, Finding
+    from netsim.report.vocab import Status
 
 RANGE = (0.5, 2.0)
 TIMERS = ("convergence", "bgp", "bfd", "dpd")
@@ -131,8 +131,9 @@ def decisive_runs(ctx: Context, findings: Sequence[Finding], group: Group) -> li
         return []
     # Scripted failures only: a month of random failures is evidence, not a lever.
     failing = [
-        r for r in ctx.mine if r.scenario is not None and r.scenario.failures
-        and not r.scenario.random_failures
+        r
+        for r in ctx.mine
+        if r.scenario is not None and r.scenario.failures and not r.scenario.random_failures
     ]
     normal = [r for r in ctx.mine if not r.summary.failovers]
 
@@ -149,9 +150,7 @@ def decisive_runs(ctx: Context, findings: Sequence[Finding], group: Group) -> li
         picked = [worst(failing, "failover_gap")]
     else:
         picked = [worst(failing, "latency"), worst(normal, "latency")]
-    return [
-        r for r in picked if r is not None and _touches(r, group.links, group.key in TIMERS)
-    ]
+    return [r for r in picked if r is not None and _touches(r, group.links, group.key in TIMERS)]
 
 
 def key_of(group: Group | None, factor: float, run: str, timers: bool) -> str:
@@ -181,7 +180,7 @@ def shortened(planned: Planned, timers: bool) -> Planned:
     first = min(f.at for f in sc.failures)
     scheduled = any(c.start > 0 or c.stop is not None or c.transfers for c in sc.traffic)
     shift = max(first - sc.warmup - 60.0, 0.0) if timers and not scheduled else 0.0
-    cut = (first if timers else max(f.at + (f.duration or 0.0) for f in sc.failures))
+    cut = first if timers else max(f.at + (f.duration or 0.0) for f in sc.failures)
     cut = cut - shift + TAIL_S
     if cut >= sc.duration and not shift:
         return planned
@@ -211,8 +210,11 @@ def plan_sensitivity(
             base = key_of(None, 1.0, run.name, timers)
             out.setdefault(
                 base,
-                planned.variant(base, notes=(f"{run.name}, the base of the sensitivity runs",),
-                                roles=("sensitivity",)),
+                planned.variant(
+                    base,
+                    notes=(f"{run.name}, the base of the sensitivity runs",),
+                    roles=("sensitivity",),
+                ),
             )
             for factor in RANGE:
                 key = key_of(group, factor, run.name, timers)
@@ -258,8 +260,13 @@ class Sensitivity:
             "range": [f"×{f:g}" for f in RANGE],
             "how": self.how,
             "effects": [
-                {**dataclasses.asdict(e), "status": e.status.value, "status_low":
-                 e.status_low.value, "status_high": e.status_high.value, "flips": e.flips}
+                {
+                    **dataclasses.asdict(e),
+                    "status": e.status.value,
+                    "status_low": e.status_low.value,
+                    "status_high": e.status_high.value,
+                    "flips": e.flips,
+                }
                 for e in self.effects
             ],
         }
@@ -269,25 +276,28 @@ def evaluate(
     ctx: Context,
     assumptions: Sequence[Assumption],
     reruns: Sequence[Run],
-    recompute: Callable[[Context], list[Finding]],
+    recompute: Callable[[Context, str], list[Finding]],
     variant_context: Callable[[Context, Group, float, dict[str, Run]], Context],
 ) -> list[Sensitivity]:
     """Each group's effects: the findings recomputed on ``variant_context`` (the context
     with the group applied at one end of the range and its re-simulated runs in place),
-    against the same at ×1 (the shortened runs as they are)."""
+    against the same at ×1 (the shortened runs as they are). ``recompute`` gets the way
+    the group is evaluated, so it computes only the findings such a group can move."""
     by_key = {r.path.name: r for r in reruns if r.path is not None}
     out = []
     for group in groups(assumptions):
         ends = []
         for factor in (1.0, *RANGE):
             timers = group.key in TIMERS
+            simulated = group.how == "re-simulated"
             varied = {
                 run.name: by_key[k]
                 for run in ctx.mine
-                if (k := key_of(None if factor == 1.0 else group, factor, run.name, timers))
+                if simulated
+                and (k := key_of(None if factor == 1.0 else group, factor, run.name, timers))
                 in by_key
             }
-            found = recompute(variant_context(ctx, group, factor, varied))
+            found = recompute(variant_context(ctx, group, factor, varied), group.how)
             ends.append({f.key: f for f in found})
         base, low, high = ends
         effects = []
@@ -298,8 +308,17 @@ def evaluate(
             if lo.figure == f.figure == hi.figure and lo.status is hi.status is f.status:
                 continue
             effects.append(
-                Effect(key, f.figure, lo.figure, hi.figure, f.limit, f.unit, f.status,
-                       lo.status, hi.status)
+                Effect(
+                    key,
+                    f.figure,
+                    lo.figure,
+                    hi.figure,
+                    f.limit,
+                    f.unit,
+                    f.status,
+                    lo.status,
+                    hi.status,
+                )
             )
         out.append(Sensitivity(group, group.how, tuple(effects)))
     return out

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 if TYPE_CHECKING:
     from matplotlib.axis import Axis
@@ -68,7 +68,19 @@ def path_label(path: tuple[str, ...] | list[str]) -> str:
     return " › ".join(path) if path else "no route"
 
 
+def plain_number(value: float, _: object = None) -> str:
+    """A tick label as a plain number: 0.05, 2, 50, 2000 (never 5×10¹).
+
+    >>> plain_number(0.05), plain_number(2.0), plain_number(2000.0)
+    ('0.05', '2', '2000')
+    """
+    return f"{value:g}" if value < 1e6 else f"{value:.0e}"  # noqa: PLR2004
+
+
 def plain_log_ticks(axis: Axis) -> None:
-    """Plain numbers (20, 50, 100) on a log axis instead of 2×10¹."""
-    axis.set_major_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1.3, 0.5)))
-    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1.3, 0.5)))
+    """Labels at 1, 2 and 5 of every decade, as plain numbers (20, 50, 100, 200), so a
+    log axis that spans one or two decades still has several readable labels."""
+    axis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(plain_number))
+    axis.set_minor_locator(LogLocator(base=10.0, subs=tuple(range(2, 10))))
+    axis.set_minor_formatter(NullFormatter())

@@ -211,8 +211,9 @@ def availability_table(avail: AvailabilityData, claim: float | None = None) -> T
     rows = []
     for p in avail.pairs:
         sim, ci = p.simulated, p.ci
-        value = sim if sim is not None else p.closed_form
-        status = Status.NOTE if claim is None else Status.HOLDS if p.primary >= claim else Status.FAILS
+        status = (
+            Status.NOTE if claim is None else Status.HOLDS if p.primary >= claim else Status.FAILS
+        )
         rows.append(
             _row(
                 [
@@ -224,8 +225,11 @@ def availability_table(avail: AvailabilityData, claim: float | None = None) -> T
                     _num(p.downtime_min_per_year.p95, "{:.2f}", "min/yr"),
                     _num(p.primary, "{:.5f}"),
                     _cell(" › ".join(p.primary_elements)),
-                    *([] if claim is None else [_num(p.claimed_series, "{:.5f}"),
-                                                _status_cell(status)]),
+                    *(
+                        []
+                        if claim is None
+                        else [_num(p.claimed_series, "{:.5f}"), _status_cell(status)]
+                    ),
                 ],
                 status.css,
             )

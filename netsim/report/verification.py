@@ -82,9 +82,7 @@ def key_of(rec: Recommendation, run: str) -> str:
     return f"rec-{rec.key}--{run}"
 
 
-def plan_verification(
-    recs: Sequence[Recommendation], runs: Sequence[Run]
-) -> list[Planned]:
+def plan_verification(recs: Sequence[Recommendation], runs: Sequence[Run]) -> list[Planned]:
     """The runs that test each recommendation (see the module docstring)."""
     by_name = {r.name: r for r in runs if r.design is None}
     out = []
@@ -199,8 +197,16 @@ def verify(
         made: list[str] = []
         for what, claimed, computed in rec.restated:
             checks.append(
-                Check("-", what, "the requirement", claimed, computed, Status.FAILS,
-                      Status.HOLDS, claimed=True)
+                Check(
+                    "-",
+                    what,
+                    "the requirement",
+                    claimed,
+                    computed,
+                    Status.FAILS,
+                    Status.HOLDS,
+                    claimed=True,
+                )
             )
         for name in rec.rerun:
             before = by_name.get(name)
@@ -210,7 +216,9 @@ def verify(
             if after is None:
                 if rec.change is None:
                     checks += [
-                        c for c in _slo_checks(rec, before, before) if c.status_before is not Status.HOLDS
+                        c
+                        for c in _slo_checks(rec, before, before)
+                        if c.status_before is not Status.HOLDS
                     ]
                 continue
             made.append(key_of(rec, name))

@@ -21,8 +21,10 @@ def test_run_writes_the_contract_files(tmp_path: Path) -> None:
     assert status == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "attempts.parquet",
+        "scenario.yaml",  # the scenario and topology the run used (issue 12)
         "summary.json",
         "timeline.jsonl",
+        "topology.yaml",
         "trace.json",
     ]
     summary = json.loads((out / "summary.json").read_text())

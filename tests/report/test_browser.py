@@ -1,10 +1,14 @@
-"""The report in a real headless browser (Debian's chromium).
+"""The report in a real headless browser (Debian's chromium), on screen and on paper.
 
 A copy of the page gets a probe script appended that, on load, records every image's
-natural size and position and every resource the page fetched. ``--dump-dom`` reads the
-probe back; a full-page ``--screenshot`` at the same width then shows whether each figure
-is really visible (its region of the screenshot is not blank). Skipped, with the reason,
-where chromium is not installed.
+natural size and position, every section and every resource the page fetched.
+``--dump-dom`` reads the probe back; a full-page ``--screenshot`` at the same width then
+shows whether each figure is really visible (its region of the screenshot is not blank).
+On paper, ``--print-to-pdf`` prints it and poppler's tools read the PDF: ``pdfinfo`` the
+page count (the standard review fits 30 A4 pages), ``pdfimages -list`` which page each
+figure is drawn on (a figure cut across pages would be drawn on two), ``pdftotext`` the
+last line of each page (never a heading left alone). Skipped, with the reason, where
+chromium or poppler-utils is missing (``scripts/setup.sh --lab`` installs both).
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+POPPLER = all(shutil.which(t) for t in ("pdfinfo", "pdfimages", "pdftotext"))
 pytestmark = [
     pytest.mark.skipif(
         CHROMIUM is None, reason="needs Debian's chromium (apt-get install -y chromium)"
     ),
     pytest.mark.slow,
 ]
+MAX_PAGES = 30
 WIDTH = 1280
 PROBE = """<script>
 window.addEventListener('load', () => {
@@ -104,8 +110,17 @@ def test_the_page_loads_every_image_and_fetches_nothing(
         assert min(img["w"], img["h"]) > 100, img["alt"]  # decoded
         assert min(img["cw"], img["ch"]) > 100, img["alt"]  # laid out, not hidden
     assert [r for r in probe["resources"] if not r.startswith("data:")] == []
-    assert probe["sections"][:2] == ["summary", "topology"]
-    assert "alternatives" in probe["sections"]
+    assert probe["sections"][:2] == ["verdict", "recommendations"]
+    for section in (
+        "summary",
+        "assumptions",
+        "topology",
+        "slos",
+        "availability",
+        "cost",
+        "alternatives",
+    ):
+        assert section in probe["sections"], section
 
 
 def test_every_figure_is_visible_in_the_screenshot(
@@ -126,16 +141,48 @@ def test_every_figure_is_visible_in_the_screenshot(
     assert float((pixels > 250).mean()) > 0.5
 
 
-def test_the_page_prints(review_dir: Path, tmp_path: Path) -> None:
-    pdf = tmp_path / "report.pdf"
+@pytest.fixture(scope="module")
+def printed(review_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("print")
+    pdf = work / "report.pdf"
     run = chromium(
-        tmp_path / "profile",
+        work / "profile",
         "--no-pdf-header-footer",
         f"--print-to-pdf={pdf}",
         (review_dir / "report.html").as_uri(),
     )
     assert pdf.is_file(), run.stderr[-2000:]
-    data = pdf.read_bytes()
-    assert data[:5] == b"%PDF-"
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
-    assert pages >= 5
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    return pdf
+
+
+def _tool(*args: str) -> str:
+    return subprocess.run(args, capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+@pytest.mark.skipif(not POPPLER, reason="needs poppler-utils (pdfinfo, pdfimages, pdftotext)")
+def test_the_page_prints_on_at_most_30_pages(printed: Path) -> None:
+    pages = int(re.search(r"Pages:\s+(\d+)", _tool("pdfinfo", str(printed))).group(1))  # type: ignore[union-attr]
+    assert 5 <= pages <= MAX_PAGES
+
+
+@pytest.mark.skipif(not POPPLER, reason="needs poppler-utils (pdfinfo, pdfimages, pdftotext)")
+def test_no_figure_is_cut_across_pages(printed: Path, review_dir: Path) -> None:
+    rows = [x.split() for x in _tool("pdfimages", "-list", str(printed)).splitlines()[2:]]
+    images = [(int(r[0]), int(r[10])) for r in rows if len(r) > 10 and r[2] == "image"]
+    pages_of: dict[int, set[int]] = {}
+    for page, obj in images:
+        pages_of.setdefault(obj, set()).add(page)
+    assert all(len(p) == 1 for p in pages_of.values()), pages_of
+    assert len(pages_of) == (review_dir / "report.html").read_text().count("<img ")
+
+
+@pytest.mark.skipif(not POPPLER, reason="needs poppler-utils (pdfinfo, pdfimages, pdftotext)")
+def test_no_heading_is_left_alone_at_a_page_end(printed: Path, review_dir: Path) -> None:
+    html = (review_dir / "report.html").read_text()
+    headings = {h.strip() for h in re.findall(r"<h[23]>([^<]+)</h[23]>", html)}
+    pages = _tool("pdftotext", "-layout", str(printed), "-").split("\f")
+    for number, text in enumerate(pages[:-1], start=1):
+        lines = [x.strip() for x in text.splitlines() if x.strip()]
+        assert lines, f"page {number} is empty"
+        assert lines[-1] not in headings, f"page {number} ends with the heading {lines[-1]!r}"

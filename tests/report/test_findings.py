@@ -1,4 +1,9 @@
-"""Findings follow the numbers: change the topology and they change with it."""
+"""Findings follow the numbers: change the topology and they change with it.
+
+Oracles: the topology itself (a second MCR removes the articulation point; ``netsim
+check``'s own search counts the pairs a failure hits), arithmetic on the ADR's figures
+(0.9999 ** 3), and re-simulation (a VPN twice as large carries twice as much).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +15,28 @@ import pytest
 import yaml
 
 from netsim.analysis.graph import graph_spofs, pair_availability, pair_spofs
+from netsim.report.adr import ADR_003
 from netsim.report.costing import cost_model
 from netsim.report.fig_availability import availability_data
 from netsim.report.findings import (
+    Context,
+    finding_availability,
     finding_cost,
-    finding_serial_path,
-    finding_slow_detection,
+    finding_detection,
+    finding_fallback,
     finding_spof,
-    finding_vpn_capacity,
 )
+from netsim.report.findings.design import pairs_hit
+from netsim.report.vocab import SourceKind, Status
+from netsim.verify.check import CheckOptions, check_topology
 
 from .conftest import HUB, short_failover, topology_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from netsim.model import Scenario
     from netsim.report.data import Run
+    from netsim.report.jobs import Planned
 
 
 def variant(edit: Callable[[dict[str, Any]], None]) -> str:
@@ -46,11 +56,6 @@ def second_mcr(data: dict[str, Any]) -> None:
         twin["name"] = name.replace("mcr", "mcr2")
         twin["endpoints"] = [e if e != "mcr" else "mcr2" for e in twin["endpoints"]]
         data["links"].append(twin)
-    data["groups"]["megaport-mcr2"] = {
-        "members": ["aws-mcr2", "gcp-mcr2", "azure-mcr2"],
-        "mtbf": "43800h",
-        "mttr": "2h",
-    }
 
 
 def vpn_capacity(capacity: str) -> Callable[[dict[str, Any]], None]:
@@ -60,96 +65,133 @@ def vpn_capacity(capacity: str) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
+def ctx(topology_text: str | None = None, runs: list[Run] | None = None, **more: Any) -> Context:
+    topo = topology_of(topology_text or HUB.read_text())
+    return Context(topo, runs or [], ADR_003, **more)
+
+
 def test_a_second_mcr_removes_the_single_point_of_failure() -> None:
-    one = topology_of(HUB.read_text())
-    two = topology_of(variant(second_mcr))
-    before, after = finding_spof(one), finding_spof(two)
-    assert before.status == "risk"
+    before, after = finding_spof(ctx()), finding_spof(ctx(variant(second_mcr)))
+    assert before is not None
+    assert after is not None
+    assert before.status is Status.AT_RISK  # the VPN keeps every pair connected
     assert before.text.startswith("mcr is a single point of failure")
-    assert "3 of 3 cloud pairs" in before.text
-    assert after.status == "holds"
-    assert "mcr" not in after.text.split(":")[0]
+    assert "3 of 3 pairs" in before.text
+    assert before.source is not None
+    assert before.source.kind is SourceKind.ADR  # the ADR names Megaport as critical path
+    assert after.status is Status.HOLDS
+    two = topology_of(variant(second_mcr))
     assert graph_spofs(two, "primary").articulation_points == ()
     assert [c.name for c in pair_spofs(two, "aws", "gcp", "primary")] == []
-    # The interconnect layer alone becomes far more available with the second hub.
+    one = topology_of(HUB.read_text())
     assert (1 - pair_availability(two, "aws", "gcp", "primary")) < 0.01 * (
         1 - pair_availability(one, "aws", "gcp", "primary")
     )
 
 
-def test_the_serial_path_finding_counts_the_elements_of_the_path() -> None:
+def test_the_spof_count_is_netsim_checks() -> None:
+    """The pairs a failure takes off their preferred path, per element, are the single
+    failures ``netsim check`` reports (one search, two readers)."""
     hub = topology_of(HUB.read_text())
-    finding = finding_serial_path(availability_data(hub, years=20))
+    report = check_topology(hub, CheckOptions(1, None, "auto", False, "fast"), None)
+    from_check = {
+        name.split(" ", 1)[1]: len({f.pair for f in fs if f.pair})
+        for name, fs in report.spofs().items()
+    }
+    assert {e: len(p) for e, p in pairs_hit(hub).items()} == from_check
+
+
+def test_the_availability_finding_counts_the_elements_of_the_path() -> None:
+    hub = topology_of(HUB.read_text())
+    finding = finding_availability(ctx(avail=availability_data(hub, years=20)))
     assert finding is not None
-    assert finding.status == "risk"
+    assert finding.status is Status.FAILS
     assert "crosses 3 elements in series" in finding.text
     assert "99.970%" in finding.text  # 0.9999 ** 3
-    mesh = topology_of((HUB.parent / "full-mesh.yaml").read_text())
-    direct = finding_serial_path(availability_data(mesh, years=20))
-    assert direct is not None
-    assert "crosses 1 element" in direct.text or "crosses one element" in direct.text
+    assert finding.source is not None
+    assert "99.99% uptime" in finding.source.text
+
+
+def test_a_link_without_a_failure_model_is_named() -> None:
+    def bare(data: dict[str, Any]) -> None:
+        for key in ("mtbf", "mttr"):
+            link(data, "azure-mcr").pop(key, None)
+        data["groups"]["megaport-mcr"]["members"].remove("azure-mcr")
+
+    text = variant(bare)
+    finding = finding_availability(ctx(text, avail=availability_data(topology_of(text), years=0)))
+    assert finding is not None
+    assert "1 link has no failure model and never fails: azure-mcr" in finding.text
 
 
 @pytest.fixture(scope="module")
-def vpn_runs(simulate: Callable[[str, Scenario, str], Run]) -> dict[str, Run]:
+def vpn_runs(simulate: Callable[[Planned], Run]) -> dict[str, Run]:
     out = {}
     for cap in ("1.25Gbps", "2.5Gbps", "10Gbps"):
         text = variant(vpn_capacity(cap))
-        out[cap] = simulate(f"vpn-{cap}", short_failover(text), text)
+        out[cap] = simulate(short_failover(text, key=f"vpn-{cap}"))
     return out
 
 
 def test_doubling_the_vpn_doubles_what_it_carries(vpn_runs: dict[str, Run]) -> None:
-    base = finding_vpn_capacity([vpn_runs["1.25Gbps"]])
-    double = finding_vpn_capacity([vpn_runs["2.5Gbps"]])
+    base = finding_fallback(ctx(runs=[vpn_runs["1.25Gbps"]]))
+    double = finding_fallback(ctx(variant(vpn_capacity("2.5Gbps")), [vpn_runs["2.5Gbps"]]))
     assert base is not None
     assert double is not None
-    assert base.status == double.status == "risk"
+    assert base.status is double.status is Status.FAILS
     assert "vpn-aws-gcp (1.25 Gbit/s)" in base.text
     assert "vpn-aws-gcp (2.5 Gbit/s)" in double.text
-    assert base.text != double.text
-    # The evidence carries the measured rate: about the capacity in both cases.
     assert "mean 1.2" in base.evidence[2]
     assert "mean 2.4" in double.evidence[2]
 
 
 def test_a_vpn_as_fast_as_the_replication_carries_it(vpn_runs: dict[str, Run]) -> None:
-    finding = finding_vpn_capacity([vpn_runs["10Gbps"]])
+    finding = finding_fallback(ctx(variant(vpn_capacity("10Gbps")), [vpn_runs["10Gbps"]]))
     assert finding is not None
-    assert finding.status == "holds"
+    assert finding.status is Status.HOLDS
     carried = re.search(r"carried ([0-9.]+) Gbit/s", finding.text)
     assert carried is not None
     assert 4.5 < float(carried.group(1)) <= 5.0
 
 
 def test_gcp_with_aws_bfd_timers_no_longer_fails_over_slower() -> None:
-    hub = topology_of(HUB.read_text())
-    slow = finding_slow_detection(hub, [])
+    slow = finding_detection(ctx())
     assert slow is not None
-    assert slow.status == "risk"
-    assert slow.title == "GCP fails over slower"
-    assert "5.0 s against 0.9 s" in slow.text
+    # No failover SLO without runs: the threshold is 1.5x the fastest link (a marked default).
+    assert slow.status is Status.FAILS
+    assert slow.source is not None
+    assert not slow.source.cited
+    assert "gcp-mcr" in slow.text
 
     def fast_gcp(data: dict[str, Any]) -> None:
         link(data, "gcp-mcr")["bfd"] = {"interval": "300ms", "multiplier": 3}
 
-    same = finding_slow_detection(topology_of(variant(fast_gcp)), [])
+    same = finding_detection(ctx(variant(fast_gcp)))
     assert same is not None
-    assert same.status == "holds"
+    assert same.status is Status.HOLDS
+    assert same.figure is not None
+    assert slow.figure is not None
+    assert same.figure < slow.figure  # 0.9 + 1 s against 5 + 1 s
 
 
-def test_cost_finding_follows_the_cost_fields(baseline_run: Run) -> None:
+def test_cost_finding_follows_the_cost_fields_and_the_declared_load(baseline_run: Run) -> None:
     hub = topology_of(HUB.read_text())
-    model = cost_model(hub, baseline_run.trace, baseline_run.summary)
-    finding = finding_cost(model)
-    assert finding.status == "risk"
+    assert baseline_run.scenario is not None
+    model = cost_model(hub, scenario=baseline_run.scenario)
+    finding = finding_cost(ctx(cost=model))
+    assert finding is not None
+    assert finding.status is Status.FAILS
     assert f"${model.total:,.0f}/month" in finding.text
+    # The declared load: 10 TB/month of replication however short the run.
+    assert model.load_gb_month > 10_000
 
     def cheap(data: dict[str, Any]) -> None:
         data["nodes"]["mcr"]["cost"] = {"monthly": 0}
         for x in data["links"]:
             x.setdefault("cost", {})["monthly"] = 10
 
-    cheaper = cost_model(topology_of(variant(cheap)), baseline_run.trace, baseline_run.summary)
+    cheaper = cost_model(topology_of(variant(cheap)), scenario=baseline_run.scenario)
     assert cheaper.fixed_total == 10 * len(hub.links)
-    assert finding_cost(cheaper).status == "holds"
+    found = finding_cost(ctx(variant(cheap), cost=cheaper))
+    assert found is not None
+    assert found.status is Status.HOLDS

@@ -10,6 +10,7 @@ the links that have no failure model: they never fail in any figure.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from netsim.analysis.graph import downtime_minutes_per_year, primary_preference
@@ -29,7 +30,13 @@ SPOF_SOURCE = Source(
 
 def pairs_hit(topology: Topology) -> dict[str, dict[tuple[str, str], str]]:
     """Per element: the pairs its failure alone degrades or partitions, and how (the
-    single-failure findings of ``netsim check``)."""
+    single-failure findings of ``netsim check``). Cached per topology (frozen, hashable):
+    the sensitivity analysis asks for the same one many times."""
+    return {k: dict(v) for k, v in _pairs_hit(topology).items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _pairs_hit(topology: Topology) -> dict[str, dict[tuple[str, str], str]]:
     from netsim.verify.search import FailureSpace
 
     space = FailureSpace(topology)
@@ -101,8 +108,9 @@ def finding_spof(ctx: Context) -> Finding | None:
     if fewer:
         text += f"; {len(fewer)} more elements each take fewer ({', '.join(fewer[:6])})"
     text += (
-        f". {len(cut)} of them also disconnect a pair." if cut else
-        ". The fallback keeps every pair connected, at fallback quality."
+        f". {len(cut)} of them also disconnect a pair."
+        if cut
+        else ". The fallback keeps every pair connected, at fallback quality."
     )
     return Finding(
         "spof",
@@ -151,7 +159,10 @@ def finding_availability(ctx: Context) -> Finding | None:
         f"pair is connected {pct(whole, 5)} of the time."
     )
     if bare:
-        text += f" {len(bare)} links have no failure model and never fail: {', '.join(bare)}."
+        text += (
+            f" {len(bare)} link{'s have' if len(bare) > 1 else ' has'} no failure model and "
+            f"never fail{'' if len(bare) > 1 else 's'}: {', '.join(bare)}."
+        )
     if not ctx.adr or ctx.claims is None:
         return Finding(
             "availability",

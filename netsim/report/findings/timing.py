@@ -50,7 +50,11 @@ def blackhole_gaps(topology: Topology) -> dict[str, tuple[float, float, str]]:
         if link.preference != top:
             continue
         det = detection(link, LinkMode.BLACKHOLE)
-        out[link.name] = (det.expected, det.expected + link.convergence.mean(), how(link, det.usual))
+        out[link.name] = (
+            det.expected,
+            det.expected + link.convergence.mean(),
+            how(link, det.usual),
+        )
     return out
 
 
@@ -89,9 +93,7 @@ def finding_detection(ctx: Context) -> Finding | None:
     fast = min(gaps, key=lambda k: gaps[k][1])
     target = failover_target(ctx)
     limit = target[0] if target else 1.5 * gaps[fast][1]
-    source = (
-        Source(SourceKind.SLO, target[1]) if target is not None else DETECTION_SOURCE
-    )
+    source = Source(SourceKind.SLO, target[1]) if target is not None else DETECTION_SOURCE
     ev = [
         f"{k}: {v[2]}: detection {v[0]:.1f} s + convergence = {v[1]:.1f} s expected; fastest "
         f"its providers allow: BFD {bfd_floor(topo.link(k), topo).interval * 1e3:g} ms × "
@@ -165,7 +167,9 @@ def finding_cost(ctx: Context) -> Finding | None:
         text += f", not the ADR's {fmt_usd(c.egress_monthly_usd)}"
         source = Source(SourceKind.ADR, f'"{QUOTES["cost"]}"')
     else:
-        source = Source(SourceKind.DEFAULT, f"internet egress at ${lo:g}-${hi:g}/GB ({EGRESS_SOURCE})")
+        source = Source(
+            SourceKind.DEFAULT, f"internet egress at ${lo:g}-${hi:g}/GB ({EGRESS_SOURCE})"
+        )
     text += (
         ": the design saves money at this load."
         if cheaper

@@ -349,10 +349,10 @@ def finding_bandwidth(ctx: Context) -> Finding | None:
         for a, b, n, f in rows
     ]
     vpn = [x for x in topo.routed_links if x.kind is LinkKind.VPN]
+    average = ctx.claims.replication_tb_month * 8e12 / (DAYS_PER_MONTH * 86400)
     ev.append(
         f"the ADR's own load: {ctx.claims.replication_tb_month:g} TB/month of replication is "
-        f"{ctx.claims.replication_tb_month * 8e12 / (DAYS_PER_MONTH * 86400) / 1e6:.0f} Mbit/s on average, "
-        f"{ctx.claims.replication_tb_month * 8e12 / (DAYS_PER_MONTH * 86400) / need:.1%} of {fmt_bps(need)}"
+        f"{average / 1e6:.0f} Mbit/s on average, {average / need:.1%} of {fmt_bps(need)}"
     )
     ok_normal = low_normal >= need
     text = (
