@@ -247,7 +247,8 @@ def _clean_since(replay: Any, pair: tuple[str, str]) -> float:
     times = [VERIFY_AT] + [t for t in replay.route_times if t > VERIFY_AT]
     end = VERIFY_AT
     for i, t in enumerate(times):
-        if broken & set(replay.routes_at(t).get(pair) or ()):
+        route = replay.routes_at(t).get(pair)
+        if route is not None and broken & route.links:
             end = times[i + 1] if i + 1 < len(times) else math.inf
     return end
 

@@ -12,6 +12,7 @@ import pytest
 
 from netsim.model import load_topology
 from netsim.model.dist import Dist
+from netsim.model.routing import Route
 from netsim.model.scenario import (
     Failure,
     FailureMode,
@@ -58,9 +59,9 @@ def test_replay_reads_the_trace_back(pristine: Trace) -> None:
     replay = Replay.of(pristine, HUB)
     assert replay.broken_intervals("aws-mcr") == [(20.0, 60.0)]
     assert replay.broken_at(30.0) == frozenset({"aws-mcr"})
-    assert replay.routes_at(10.0)[("aws", "gcp")] == ("aws-mcr", "gcp-mcr")
-    assert replay.routes_at(30.0)[("aws", "gcp")] == ("vpn-aws-gcp",)  # switched 21.9
-    assert replay.routes_at(70.0)[("aws", "gcp")] == ("aws-mcr", "gcp-mcr")  # restored 65
+    assert replay.routes_at(10.0)[("aws", "gcp")] == Route.single(("aws-mcr", "gcp-mcr"))
+    assert replay.routes_at(30.0)[("aws", "gcp")] == Route.single(("vpn-aws-gcp",))  # at 21.9
+    assert replay.routes_at(70.0)[("aws", "gcp")] == Route.single(("aws-mcr", "gcp-mcr"))
     assert replay.quiescent_windows(32.0) == [(0.0, 20.0), (52.0, 60.0), (92.0, 120.0)]
     (f,) = replay.failures
     assert (f.target, f.name, f.mode, f.at, f.repaired_at) == (

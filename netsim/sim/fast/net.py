@@ -81,6 +81,8 @@ class FastNet:
                 self.d_generic[i] = dist
 
     def _legs(self, timeline: ControlTimeline) -> None:
+        """Every route table as leg ids per (epoch, pair); a multipath route as several
+        legs with the cumulative shares a flow's hash is compared with."""
         nodes = {n: i for i, n in enumerate(self.trace.nodes)}
         self.n_nodes = len(nodes)
         self.route_times = np.asarray(timeline.routes.times, float)
@@ -90,35 +92,65 @@ class FastNet:
         dirs: list[list[int]] = []
         path_ids: list[int] = []
         known = {p: i for i, p in enumerate(self.trace.paths)}
+        multi: dict[tuple[int, int], tuple[list[int], tuple[float, ...]]] = {}
         for e, table in enumerate(tables):
-            for (s, d), path in sorted(table.items()):
-                if not path:
+            for (s, d), route in sorted(table.items()):
+                if route is None:
                     continue
-                if (s, path) not in keys:
-                    keys[(s, path)] = len(dirs)
-                    dirs.append(
-                        [
-                            2 * self.link_index[name] + k
-                            for name, k in directed_hops(self.topo, s, path)
-                        ]
-                    )
-                    if path not in known:
-                        known[path] = len(self.trace.paths)
-                        self.trace.paths.append(path)
-                    path_ids.append(known[path])
-                self.leg_of[e, nodes[s] * self.n_nodes + nodes[d]] = keys[(s, path)]
+                legs = []
+                for path in route.paths:
+                    if (s, path) not in keys:
+                        keys[(s, path)] = len(dirs)
+                        dirs.append(
+                            [
+                                2 * self.link_index[name] + k
+                                for name, k in directed_hops(self.topo, s, path)
+                            ]
+                        )
+                        if path not in known:
+                            known[path] = len(self.trace.paths)
+                            self.trace.paths.append(path)
+                        path_ids.append(known[path])
+                    legs.append(keys[(s, path)])
+                pair = nodes[s] * self.n_nodes + nodes[d]
+                self.leg_of[e, pair] = legs[0]
+                if route.multipath:
+                    multi[(e, pair)] = (legs, route.bounds)
         self.H = max((len(x) for x in dirs), default=1)
         self.leg_dirs = np.full((max(len(dirs), 1), self.H), -1, np.int64)
         for i, x in enumerate(dirs):
             self.leg_dirs[i, : len(x)] = x
         self.leg_len = np.array([len(x) for x in dirs] or [0], np.int64)
         self.leg_path = np.array(path_ids or [-1], np.int16)
+        # Multipath routes: per (epoch, pair) a row of legs and of cumulative shares.
+        self.multipath = bool(multi)
+        width = max((len(legs) for legs, _ in multi.values()), default=1)
+        self.multi_row = np.full(self.leg_of.shape, -1, np.int32)
+        self.multi_legs = np.full((max(len(multi), 1), width), -1, np.int32)
+        self.multi_bounds = np.full((max(len(multi), 1), width), np.inf)
+        for row, ((e, pair), (legs, bounds)) in enumerate(sorted(multi.items())):
+            self.multi_row[e, pair] = row
+            self.multi_legs[row, : len(legs)] = legs
+            self.multi_bounds[row, : len(legs) - 1] = bounds[:-1]  # the last takes the rest
 
     # ---- lookups --------------------------------------------------------------------
-    def leg(self, t: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-        """Leg id of the route in force at ``t`` from ``src`` to ``dst`` (-1: no route)."""
+    def leg(
+        self, t: np.ndarray, src: np.ndarray, dst: np.ndarray, flow: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Leg id of the route in force at ``t`` from ``src`` to ``dst`` (-1: no route); on
+        a multipath route, the path the flow hash ``flow`` (uniforms) picks."""
         epoch = np.searchsorted(self.route_times, t, side="right") - 1
-        return np.asarray(self.leg_of[epoch, src * self.n_nodes + dst])
+        pair = src * self.n_nodes + dst
+        legs = np.asarray(self.leg_of[epoch, pair])
+        if self.multipath and flow is not None:
+            row = self.multi_row[epoch, pair]
+            hit = row >= 0
+            if hit.any():
+                r = row[hit]
+                k = (self.multi_bounds[r] <= flow[hit, None]).sum(axis=1)
+                legs = legs.copy()
+                legs[hit] = self.multi_legs[r, k]
+        return legs
 
     def state(self, link: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, ...]:
         mode = np.zeros(len(t), np.int8)

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
+from netsim.sim.ecmp import flow_hash
 from netsim.sim.fast.load import Load, Requests
 from netsim.sim.fast.net import FastNet
 from netsim.sim.fast.queue import stream_key
@@ -96,6 +97,7 @@ class FastDataPlane(DataPlane):
         self.bins = np.zeros((len(self.net.names), n_bins))
         self.bytes = np.zeros(len(self.net.names))
         self.rounds: list[int] = []
+        self._hashed: tuple[Requests, np.ndarray] | None = None
 
     # ---- policy ---------------------------------------------------------------------
     def _row_policy(self, rows: str, timeline: ControlTimeline) -> str:
@@ -155,6 +157,17 @@ class FastDataPlane(DataPlane):
             },
         )
 
+    def _flow_hashes(self, rq: Requests) -> np.ndarray:
+        """The flow hash of every request of the window (:mod:`netsim.sim.ecmp`), once."""
+        if self._hashed is None or self._hashed[0] is not rq:
+            u = np.zeros(rq.n)
+            for i, f in enumerate(self.flows):
+                a, b = int(rq.bounds[i]), int(rq.bounds[i + 1])
+                if a < b:
+                    u[a:b] = flow_hash(self.seed, f.ci, f.di, rq.req[a:b])
+            self._hashed = (rq, u)
+        return self._hashed[1]
+
     # ---- one wave of attempts ------------------------------------------------------
     def _wave(
         self, rq: Requests, dr: dict[str, np.ndarray], k: int, m: np.ndarray, slots: Slots
@@ -189,6 +202,7 @@ class FastDataPlane(DataPlane):
         pause = per_try + a["backoff"][fl]
         ts = t0 + k * pause if k else t0
         src, dst = a["src"][fl], a["dst"][fl]
+        flow_u = take(self._flow_hashes(rq)) if self.net.multipath else None
         dbase = m * (2 * h)
         return _Wave(
             k=k,
@@ -204,7 +218,8 @@ class FastDataPlane(DataPlane):
             src=src,
             dst=dst,
             deadline=t0 + a["timeout"][fl],
-            leg0=self.net.leg(ts, src, dst),
+            leg0=self.net.leg(ts, src, dst, flow_u),
+            flow_u=flow_u,
             dbase=dbase,
             wbase=dbase + k * n * 2 * h,
         )
@@ -236,7 +251,9 @@ class FastDataPlane(DataPlane):
         net, h, dr, m = self.net, self.H, wave.draws, wave.m
         mi = m[i]
         t_resp = arr + dr["side1"][mi] + dr["server"][mi] + dr["side2"][mi]
-        leg1 = net.leg(t_resp, wave.dst[i], wave.src[i])
+        leg1 = net.leg(
+            t_resp, wave.dst[i], wave.src[i], None if wave.flow_u is None else wave.flow_u[i]
+        )
         if (leg1 < 0).any():
             fates.reason[i[leg1 < 0]] = R_NO_ROUTE
             ok = leg1 >= 0
@@ -317,6 +334,8 @@ class FastDataPlane(DataPlane):
                 res["present"][m] = True
             touched.append(((k * rq.n + m) * per)[:, None] + hops)
             m, k = out["retry"], k + 1
+        if not touched:  # no request in the window (e.g. a scenario with only bulk traffic)
+            return np.zeros(0, np.int64)
         return np.concatenate(touched).reshape(-1)
 
     def _solve(self, rq: Requests, w: int) -> tuple[list[dict[str, np.ndarray]], Slots]:
@@ -444,6 +463,7 @@ class _Wave:
     dst: np.ndarray
     deadline: np.ndarray  # the request's overall timeout
     leg0: np.ndarray  # the request's leg at send time (-1: no route)
+    flow_u: np.ndarray | None  # each request's flow hash (multipath routes only)
     dbase: np.ndarray  # first hop delay draw of each attempt (into ``draws["z"]``)
     wbase: np.ndarray  # first traversal slot of each attempt (into ``slots``)
 
