@@ -11,7 +11,7 @@ Examples
 --------
 >>> import numpy as np
 >>> u = flow_hash(1, 0, 0, np.arange(10000))
->>> bool(0.48 < (u < 0.5).mean() < 0.52), float(flow_hash(1, 0, 0, np.array([7]))[0]) == u[7]
+>>> bool(0.48 < (u < 0.5).mean() < 0.52), bool(flow_hash(1, 0, 0, np.array([7]))[0] == u[7])
 (True, True)
 """
 

@@ -30,8 +30,8 @@ from netsim.verify.replay import Replay
 
 if TYPE_CHECKING:
     from netsim.model.routing import Route
-    from netsim.model.topology import Link
     from netsim.model.scenario import Scenario
+    from netsim.model.topology import Link
     from netsim.trace.core import Trace
 
 
