@@ -152,6 +152,8 @@ class ControlPlane(RoutePropagation):
         self.listeners: list[Any] = []  # called after every route or state change
         self.underlay = self.topo.underlay_links
         self._by_underlay: set[int] = set()  # records detected so far only by underlay links
+        # (failure, link): True from the link's first switch until its session is back
+        self._cycles: dict[tuple[int, str], bool] = {}
         self._underlay_users: dict[str, list[str]] = {}
         for link in self.topo.links:
             for u in link.underlay:
@@ -324,7 +326,10 @@ class ControlPlane(RoutePropagation):
         self.routing_down.add(name)
         self._reroute(name, "switched")
         for i in ids:
-            self._switched(i)
+            # A failure's switch is the first one of each of its links: a session that
+            # comes back and goes down again while a loss lasts does not move it.
+            if self._cycles.setdefault((i, name), True):
+                self._switched(i)
 
     def _reestablish(self, name: str, token: int) -> Any:
         c = self.ctl[name]
@@ -336,6 +341,8 @@ class ControlPlane(RoutePropagation):
             self.routing_down.discard(name)
             self._reroute(name, "restored")
         for i, rec in enumerate(self.failovers):
+            if self._cycles.get((i, name)):
+                self._cycles[(i, name)] = False
             if name in rec.links and rec.repaired_at_s is not None and rec.restored_at_s is None:
                 self.failovers[i] = dataclasses.replace(rec, restored_at_s=self.env.now)
         if c.state.mode is LinkMode.LOSS:

@@ -51,6 +51,7 @@ class RoutePropagation:
     routing_down: set[str]
     events: list[TraceEvent]
     failovers: list[FailoverRecord]
+    _cycles: dict[tuple[int, str], bool]
 
     def _notify(self) -> None:
         raise NotImplementedError
@@ -172,7 +173,8 @@ class RoutePropagation:
             self.events.append(TraceEvent(self.env.now, news, origin, attrs))
             if late and news == "switched" and changed:
                 for i in sorted({imp.failure for imp in self.ctl[origin].impairments}):
-                    self._switched(i)
+                    if self._cycles.get((i, origin)):
+                        self._switched(i)
             elif late and news == "restored" and changed:
                 self._back(origin)
         self._notify()
