@@ -32,11 +32,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class _Move:
-    """One pair's route about to change: on whose news, and after how long (MRAI)."""
+    """One pair's route about to change: on whose news, which, and after how long (MRAI)."""
 
     pair: tuple[str, str]
     origin: str  # the link whose withdrawal or announcement reaches the pair's source
     delay: float
+    news: str  # "switched" (a withdrawal) or "restored" (an announcement)
 
 
 class RoutePropagation:
@@ -114,59 +115,62 @@ class RoutePropagation:
         for pair, current in routes.items():
             heard = self._withdrawal(pair[0], current) if not self._clean(current) else None
             if heard is not None:
-                moves.append(_Move(pair, heard[0], heard[1]))
+                moves.append(_Move(pair, heard[0], heard[1], "switched"))
             elif best[pair] != current and (
                 current is None or (kind == "restored" and self._clean(current))
             ):
-                moves.append(_Move(pair, name, self._announcement(pair[0], best[pair], name)))
+                delay = self._announcement(pair[0], best[pair], name)
+                moves.append(_Move(pair, name, delay, "restored"))
         now = [m for m in moves if m.delay <= 0.0]
         later: dict[float, list[_Move]] = {}
         for m in moves:
             if m.delay > 0.0:
                 later.setdefault(m.delay, []).append(m)
         news = "restored" if kind == "restored" else "switched"
-        self._apply(now, best, news, always=() if kind == "propagated" else (name,))
+        self._apply(now, best, always=() if kind == "propagated" else ((news, name),))
         for delay, batch in sorted(later.items()):
-            self.env.process(self._deliver(batch, delay, news))
+            self.env.process(self._deliver(batch, delay))
 
-    def _deliver(self, batch: list[_Move], delay: float, news: str) -> Any:
+    def _deliver(self, batch: list[_Move], delay: float) -> Any:
         """Moves that waited for MRAI, re-judged against what is known when they arrive:
         a withdrawal still moves a pair whose route is not clean, an announcement one whose
         route is clean (or that has none)."""
         yield self.env.timeout(delay)
         routes = self.routes.values[-1]
         best = self.table.routes(self._believed_down())
-        if news == "switched":
-            still = [m for m in batch if not self._clean(routes[m.pair])]
-        else:
-            still = [m for m in batch if routes[m.pair] is None or self._clean(routes[m.pair])]
-        self._apply(still, best, news, always=(), late=True)
+        still = [
+            m
+            for m in batch
+            if (m.news == "switched" and not self._clean(routes[m.pair]))
+            or (m.news == "restored" and (routes[m.pair] is None or self._clean(routes[m.pair])))
+        ]
+        self._apply(still, best, always=(), late=True)
 
     def _apply(
         self,
         moves: list[_Move],
         best: Routes,
-        news: str,
-        always: tuple[str, ...],
+        always: tuple[tuple[str, str], ...],
         *,
         late: bool = False,
     ) -> None:
-        """Set the moved pairs' routes; one event per origin link (and per ``always``).
-        ``late`` moves (after MRAI) also advance the records of the failures they follow."""
+        """Set the moved pairs' routes; one event per (news, origin link), and one for each
+        of ``always`` even if nothing moved. ``late`` moves (after MRAI) also advance the
+        records of the failures they follow."""
         before = self.routes.values[-1]
         after = dict(before)
-        moved: dict[str, dict[str, object]] = {origin: {} for origin in always}
+        moved: dict[tuple[str, str], dict[str, object]] = {key: {} for key in always}
         for m in moves:
             if best[m.pair] != before[m.pair]:
                 after[m.pair] = best[m.pair]
                 s, d = m.pair
                 found = best[m.pair]
                 doc = [] if found is None else found.to_json()
-                moved.setdefault(m.origin, {})[f"{s}>{d}"] = doc
+                moved.setdefault((m.news, m.origin), {})[f"{s}>{d}"] = doc
         if not moved:
             return
         self.routes.set(self.env.now, after)
-        for origin, changed in moved.items():
+        for (news, origin), changed in moved.items():
             attrs: dict[str, object] = {"routes": changed}
             if late:
                 attrs["late"] = True  # news that waited for MRAI, not a session event

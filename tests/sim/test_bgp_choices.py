@@ -9,6 +9,8 @@ relaying router with MRAI 5 s reaches the source 5 s later, two such routers 10 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from netsim.analysis.summary import summarize
@@ -18,10 +20,12 @@ from netsim.model.routing import as_path_length, best_path
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind, TrafficClass
 from netsim.model.scenario import TrafficKind as K
 from netsim.model.source import parse_yaml
-from netsim.model.topology import Topology
 from netsim.sim.engine import build_simulation
 from netsim.verify import bounds
 from netsim.verify.oracle import preferred_rank
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
 
 AS_PATH = """
 name: as-path

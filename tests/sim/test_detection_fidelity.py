@@ -57,9 +57,7 @@ def _gaps(scenario: Scenario, engine: str) -> list[float]:
     return [f.gap_s for f in summary.failovers]
 
 
-@pytest.mark.parametrize(
-    "engine", ["fast", pytest.param("exact", marks=pytest.mark.slow)]
-)
+@pytest.mark.parametrize("engine", ["fast", pytest.param("exact", marks=pytest.mark.slow)])
 def test_random_mcr_blackhole_costs_what_the_scripted_one_does(engine: str) -> None:
     scripted = Scenario(
         "scripted",
@@ -163,8 +161,10 @@ def test_loss_half_fails_over_and_the_record_says_bfd(engine: str) -> None:
     scenario = Scenario("loss", HUB, 100.0, 0.0, 5, PROBES[:1], (fail,))
     trace = build_simulation(scenario, engine=engine).run()
     (rec,) = trace.failovers
-    assert rec.detection is not None and rec.detection.value == "bfd"
-    assert rec.detected_at_s is not None and rec.switched_at_s is not None
+    assert rec.detection is not None
+    assert rec.detection.value == "bfd"
+    assert rec.detected_at_s is not None
+    assert rec.switched_at_s is not None
     assert rec.switched_at_s - rec.detected_at_s == pytest.approx(1.0)
     a = trace.attempts
     after = (a["t_send"] > rec.switched_at_s + 0.01) & (a["t_send"] < rec.switched_at_s + 4.0)
@@ -186,7 +186,9 @@ def test_access_link_failover_names_the_tunnels_detection() -> None:
     trace = build_simulation(scenario).run()
     rec = trace.failovers[1]
     assert rec.subject == "aws-inet"
-    assert rec.detection is not None and rec.detection.value in ("hold", "dpd")
+    assert rec.detection is not None
+    assert rec.detection.value in ("hold", "dpd")
     assert rec.detected_at_s is not None
     assert 20.0 <= rec.detected_at_s - 10.0 <= 30.0
-    assert rec.switched_at_s is not None and rec.switched_at_s > rec.detected_at_s
+    assert rec.switched_at_s is not None
+    assert rec.switched_at_s > rec.detected_at_s

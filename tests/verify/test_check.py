@@ -169,9 +169,11 @@ def test_require_preferred_and_max_gap_make_more_violations(
     gaps = [f for f in report["findings"] if f["kind"] == "gap"]
     assert status == 1
     # GCP's BFD (1 s x 5) decides both: its own link, and the whole MCR (no withdrawal
-    # reaches GCP through a blackholed MCR)
+    # reaches GCP through a blackholed MCR); ExpressRoute's convergence of up to a minute
+    # (issue 10: 1 s before) makes azure-mcr too slow as well
     assert {tuple(f["elements"]) for f in gaps} == {
         ("link gcp-mcr",),
+        ("link azure-mcr",),
         ("node mcr",),
         ("group megaport-mcr",),
     }

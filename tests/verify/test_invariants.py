@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from netsim.model import load_topology
 from netsim.model.dist import Dist
 from netsim.model.routing import Route
 from netsim.model.scenario import (
@@ -25,11 +24,13 @@ from netsim.sim.engine import build_simulation
 from netsim.trace.core import LOST, OK, R_BLACKHOLE, Trace
 from netsim.verify import invariants, metamorphic
 from netsim.verify.replay import Replay
+from tests.helpers import megaport_hub_1s_expressroute
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-HUB = load_topology("topologies/megaport-hub.yaml")
+# megaport-hub with its pre-issue-10 1 s ExpressRoute convergence (see tests/helpers.py)
+HUB = megaport_hub_1s_expressroute()
 SCENARIO = Scenario(
     "doctored",
     HUB,

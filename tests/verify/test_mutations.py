@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from netsim.model import load_topology, routing
+from netsim.model import routing
 from netsim.model.dist import Dist
 from netsim.model.effects import DetectionMethod, LinkMode
 from netsim.model.scenario import (
@@ -35,11 +35,13 @@ from netsim.sim import control, exact
 from netsim.sim.engine import build_simulation
 from netsim.testing.machine import failover_machine
 from netsim.verify import invariants, metamorphic
+from tests.helpers import megaport_hub_1s_expressroute
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-MEGAPORT = load_topology("topologies/megaport-hub.yaml")
+# megaport-hub with its pre-issue-10 1 s ExpressRoute convergence (see tests/helpers.py)
+MEGAPORT = megaport_hub_1s_expressroute()
 L, N, G = TargetKind.LINK, TargetKind.NODE, TargetKind.GROUP
 DOWN, BLACKHOLE, LOSS = FailureMode.DOWN, FailureMode.BLACKHOLE, FailureMode.LOSS
 

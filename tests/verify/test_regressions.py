@@ -29,11 +29,13 @@ from netsim.model.scenario import (
 from netsim.testing.machine import control_trace
 from netsim.verify import invariants, metamorphic, timing
 from netsim.verify.replay import Replay
+from tests.helpers import megaport_hub_1s_expressroute
 
 if TYPE_CHECKING:
     from netsim.trace.core import Trace
 
-MEGAPORT = load_topology("topologies/megaport-hub.yaml")
+# megaport-hub with its pre-issue-10 1 s ExpressRoute convergence (see tests/helpers.py)
+MEGAPORT = megaport_hub_1s_expressroute()
 DATA = Path(__file__).parent / "data"
 DOWN, BLACKHOLE, LOSS = FailureMode.DOWN, FailureMode.BLACKHOLE, FailureMode.LOSS
 LINK, NODE = TargetKind.LINK, TargetKind.NODE
