@@ -68,10 +68,11 @@ class RoutePropagation:
 
     def _withdrawal(self, src: str, route: Route | None) -> tuple[str, float] | None:
         """(link, delay) if a withdrawal of ``src``'s route reaches it: on some path the
-        first link that is broken or known down is known down (its upstream router
-        withdraws, and every link before it forwards); the news takes the MRAI of the
-        routers in between. None if none gets through (a broken link not yet detected
-        blocks it: BGP is path-vector)."""
+        first link that is broken or known down is in the routes' down-set (its upstream
+        router withdraws, and every link before it forwards with its session up); the news
+        takes the MRAI of the routers in between. None if none gets through: BGP is
+        path-vector, so a broken link not yet detected blocks it, and so does one whose
+        session is down but not yet converged (its upstream router will withdraw itself)."""
         if route is None:
             return None
         heard: tuple[str, float] | None = None
@@ -82,8 +83,8 @@ class RoutePropagation:
                     if heard is None or delay < heard[1]:
                         heard = (name, delay)
                     break
-                if self.ctl[name].state.mode.broken:
-                    break
+                if self.ctl[name].state.mode.broken or self.ctl[name].known_down:
+                    break  # no update crosses it: it drops them, or its session is down
         return heard
 
     def _announcement(self, src: str, route: Route | None, name: str) -> float:

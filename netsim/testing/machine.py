@@ -179,7 +179,9 @@ class FailoverMachine(RuleBasedStateMachine):
         """No route may use a link broken for longer than its failover bound (plus the MRAI
         any withdrawal may wait), unless the withdrawal is still held back: BGP is
         path-vector, so a source learns of a failure only through the links before it on
-        its path; the first broken one decides (on every path of a multipath route)."""
+        its path; the first that is broken, or whose session is down (the router behind it
+        withdraws by itself once it converges), decides (on every path of a multipath
+        route)."""
         now = self.now
         relay = bounds.relay_bound(self.topology)
         overdue, broken = set(), set()
@@ -192,10 +194,11 @@ class FailoverMachine(RuleBasedStateMachine):
                     overdue.add(link.name)
         if not overdue:
             return []
+        blocking = broken | replay.session_down_at(now)
         late = []
         for (s, d), route in sorted(replay.routes_at(now).items()):
             for p in route.paths if route is not None else ():
-                first = next((name for name in p if name in broken), None)
+                first = next((n for n in p if n in blocking), None)
                 if first is not None and first in overdue:
                     late.append(f"{s}->{d} still uses {first} past its failover bound")
                     break

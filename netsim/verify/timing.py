@@ -48,22 +48,30 @@ class _Window:
 def failure_windows(
     replay: Replay, scenario: Scenario, pairs: set[Pair]
 ) -> dict[int, tuple[float, bool]]:
-    """For each non-loss failure: (latest end of the gap it may cause, isolated?).
+    """For each failure: (latest end of the gap it may cause, isolated?).
 
     A failure on its own ends its gap by ``at + min(duration, bound)``, where the bound is
-    the largest :func:`bounds.failover_bound` of the routed links it breaks; it keeps its
-    links out of the routes until ``repair + bgp.reestablish``. Failures whose influence
+    the largest :func:`bounds.failover_bound` of the routed links it breaks (plus the MRAI
+    a withdrawal may wait); it keeps its links out of the routes until ``repair +
+    bgp.reestablish``. A ``loss:p`` failure may take sessions down at any moment while it
+    lasts (a run of lost control packets), so its gap may last until then. Failures whose influence
     overlaps form a cluster whose gaps may last until its last member's own end (traffic
     can be moved onto a link another failure broke and not yet detected). A cluster that
     leaves a traffic pair without any path lasts until its repairs are re-established.
     """
     topo = scenario.topology
     items: list[_Window] = []
+    relay = bounds.relay_bound(topo)  # withdrawals wait for MRAI on the way back
     for f in replay.failures:
-        if f.mode == "loss":
-            continue
         eff = bounds.failure_effects(topo, f.target, f.name, f.mode)
         routed = {n: m for n, m in eff.items() if n not in topo.underlay_links}
+        dur = math.inf if f.repaired_at is None else f.repaired_at - f.at
+        reest = max((topo.link(n).bgp.reestablish for n in routed), default=0.0) + relay
+        if f.mode == "loss":
+            # A run of lost control packets may take a session down at any time while the
+            # loss lasts; it is back reestablish after the loss ends at the latest.
+            items.append(_Window(f.id, f.at, f.at + dur + reest, f.at + dur + reest, eff))
+            continue
         bound = max(
             (
                 bounds.failover_bound(topo.link(n), m)
@@ -72,10 +80,7 @@ def failure_windows(
             ),
             default=0.0,
         )
-        bound += bounds.relay_bound(topo)  # withdrawals wait for MRAI on the way back
-        dur = math.inf if f.repaired_at is None else f.repaired_at - f.at
-        reest = max((topo.link(n).bgp.reestablish for n in routed), default=0.0)
-        reest += bounds.relay_bound(topo)
+        bound += relay
         items.append(_Window(f.id, f.at, f.at + min(dur, bound), f.at + dur + reest, eff))
     items.sort(key=lambda w: w.at)
     clusters: list[list[_Window]] = []
