@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from netsim.model.topology import Topology
 
 STEP_EPS = 1e-6
-FAR_S = 1e6  # marks beyond this (inf: a loss is never detected) are not steps
+FAR_S = 1e6  # marks beyond this (inf: a loss may never be detected) are not steps
 
 
 def control_trace(scenario: Scenario, until: float, seed: int = 0) -> Trace:

@@ -8,7 +8,8 @@ this module's vocabulary of mode labels (``"down"``, ``"blackhole"``, ``"loss:0.
 - :func:`detection_bound` / :func:`detection_floor`: the latest / earliest time after an
   impairment starts at which the two ends can learn of it (carrier at once; BFD
   ``interval x multiplier``; BGP hold timer ``hold - U(0, keepalive)``; DPD ``timeout`` on a
-  VPN; ``loss:p`` never), read from :func:`netsim.model.effects.detection`;
+  VPN; ``loss:p`` after a random run of lost control packets, so with no latest time),
+  read from :func:`netsim.model.effects.detection`;
 - :func:`failover_bound`: detection plus convergence, per link and mode;
 - :func:`relay_bound`: the longest any news (withdrawal or announcement) may wait on its way
   to a source for the ``mrai`` of the routers that pass it on;

@@ -9,8 +9,9 @@
 The monotonicity property is only true of failures that do not overlap another one: a
 carrier loss on a link that is already blackholed is detected at once and *shortens* the
 outage, and so does any failure that moves traffic off a blackholed link before its hold
-timer expires. Likewise ``loss:p`` is never detected, so taking a lossy link down can only
-help. :func:`disjoint` says whether an extra failure is clear of the others.
+timer expires. Likewise ``loss:p`` may go undetected for a long time, so taking a lossy
+link down can only help. :func:`disjoint` says whether an extra failure is clear of the
+others.
 """
 
 from __future__ import annotations
