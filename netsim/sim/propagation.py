@@ -105,10 +105,10 @@ class RoutePropagation:
         """Move the pairs that learn of a change to their best route, now or after MRAI.
 
         ``switched``: pairs whose route crossed a link now known down, if the withdrawal
-        reaches their source; ``restored``: also every pair with a clean route, onto the
-        better one that ``name``'s return gives (make-before-break); ``propagated``:
-        withdrawals held back by ``name`` (broken) get through after its repair. Each
-        move is named after the link whose news moved it.
+        reaches their source; ``restored``: also every pair with a clean route (or none),
+        onto the better one that ``name``'s return gives (make-before-break);
+        ``propagated``: withdrawals held back by ``name`` (broken) get through after its
+        repair. Each move is named after the link whose news moved it.
         """
         routes = self.routes.values[-1]
         best = self.table.routes(self._believed_down())
@@ -117,9 +117,13 @@ class RoutePropagation:
             heard = self._withdrawal(pair[0], current) if not self._clean(current) else None
             if heard is not None:
                 moves.append(_Move(pair, heard[0], heard[1], "switched"))
-            elif best[pair] != current and (
-                current is None or (kind == "restored" and self._clean(current))
+            elif (
+                kind == "restored"
+                and best[pair] != current
+                and (current is None or self._clean(current))
             ):
+                # A better route (or one for a pair that had none) appears only when a
+                # session comes back, and reaches the source as that link's announcement.
                 delay = self._announcement(pair[0], best[pair], name)
                 moves.append(_Move(pair, name, delay, "restored"))
         now = [m for m in moves if m.delay <= 0.0]
