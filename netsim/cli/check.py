@@ -32,7 +32,7 @@ def _grouped(findings: list[Finding]) -> list[tuple[Finding, list[tuple[str, str
 
 
 def render_text(report: CheckReport) -> str:
-    from netsim.verify.check import gap_table
+    from netsim.verify.rows import gap_table
     from netsim.verify.search import FailureSpace
 
     """The report for a terminal: preferred paths, SPOFs, partitions, other violations."""

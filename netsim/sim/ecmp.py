@@ -18,10 +18,14 @@ Examples
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netsim.sim.fast.queue import hashed_uniform, stream_key
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 PURPOSE = "flow-hash"
 
@@ -36,9 +40,23 @@ def flow_hash(seed: int, ci: int, di: int, req: np.ndarray) -> np.ndarray:
     return hashed_uniform(_key(seed, ci, di), req)
 
 
+def request_hashes(
+    seed: int, flows: Sequence[tuple[int, int]], bounds: np.ndarray, req: np.ndarray
+) -> np.ndarray:
+    """The hashes of a batch of requests laid out flow after flow: ``flows`` are the
+    (class, destination) of each flow, ``bounds[i]:bounds[i + 1]`` flow ``i``'s requests,
+    ``req`` their numbers (the fast engine's windows)."""
+    u = np.zeros(len(req))
+    for i, (ci, di) in enumerate(flows):
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        if a < b:
+            u[a:b] = flow_hash(seed, ci, di, req[a:b])
+    return u
+
+
 def bulk_hash(seed: int, index: int) -> float:
     """The hash of bulk flow ``index`` (its position among the scenario's bulk flows)."""
     return float(hashed_uniform(_key(seed, -1, 0), np.array([index]))[0])
 
 
-__all__ = ["bulk_hash", "flow_hash"]
+__all__ = ["bulk_hash", "flow_hash", "request_hashes"]

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
-from netsim.sim.ecmp import flow_hash
+from netsim.sim.ecmp import request_hashes
 from netsim.sim.fast.load import Load, Requests
 from netsim.sim.fast.net import FastNet
 from netsim.sim.fast.queue import stream_key
@@ -160,12 +160,8 @@ class FastDataPlane(DataPlane):
     def _flow_hashes(self, rq: Requests) -> np.ndarray:
         """The flow hash of every request of the window (:mod:`netsim.sim.ecmp`), once."""
         if self._hashed is None or self._hashed[0] is not rq:
-            u = np.zeros(rq.n)
-            for i, f in enumerate(self.flows):
-                a, b = int(rq.bounds[i]), int(rq.bounds[i + 1])
-                if a < b:
-                    u[a:b] = flow_hash(self.seed, f.ci, f.di, rq.req[a:b])
-            self._hashed = (rq, u)
+            flows = [(f.ci, f.di) for f in self.flows]
+            self._hashed = (rq, request_hashes(self.seed, flows, rq.bounds, rq.req))
         return self._hashed[1]
 
     # ---- one wave of attempts ------------------------------------------------------
