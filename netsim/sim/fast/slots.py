@@ -13,17 +13,31 @@ from netsim.sim.fast.queue import hashed_uniform
 class Slots:
     """Queue traversals of one window, persistent across fixed-point rounds.
 
-    Slot ``((k * n + r) * 2 + leg) * H + h`` is hop ``h`` of leg ``leg`` (request,
-    response) of wave ``k`` of request ``r``. ``d`` is the direction traversed (-1: none),
-    ``t`` the arrival, ``svc`` the service time, ``u`` the standing-queue phase, ``soj`` the
-    sojourn from the last queue solve (NaN: never solved) and ``drop`` its buffer verdict.
-    ``orders[d]`` lists the slots of direction ``d`` sorted by arrival. The uniforms a
-    traversal may need (loss, standing-queue phase) are hashed from its slot index and a
-    key per wave (:meth:`uniform`), so they are drawn only where needed.
+    The window has ``n`` requests; each attempt has ``per = 2 H`` hops (``H`` per leg:
+    request, response). Slot ``(k * per + j) * n + r`` is hop ``j`` of wave ``k`` of request
+    ``r``: hop-major, so the same hop of consecutive requests is contiguous. ``d`` is the
+    direction traversed (-1: none), ``t`` the arrival, ``svc`` the service time, ``soj`` the
+    sojourn from the last queue solve (NaN: never solved), ``queue`` the work found and
+    ``drop`` the buffer verdict. ``orders[d]`` lists the slots of direction ``d`` sorted by
+    arrival. The uniforms a traversal may need (loss, standing-queue phase) are hashed from
+    its place and a key per wave (:meth:`uniform`), so they are drawn only where needed.
+    When the slots hold a subset of a window's requests (``origin``: their places among
+    the window's ``full`` requests), a traversal gets the uniform it has in the whole window.
     """
 
-    def __init__(self, block: int, n_dirs: int, keys: list[int]) -> None:
-        self.block = block
+    def __init__(
+        self,
+        n: int,
+        per: int,
+        n_dirs: int,
+        keys: list[int],
+        origin: np.ndarray | None = None,
+        full: int = -1,
+    ) -> None:
+        block = n * per
+        self.n, self.per, self.block = n, per, block
+        self.origin = origin
+        self.full = n if origin is None else full
         self.keys = keys  # per wave: key of the hashed uniforms
         self.waves = 1
         self.d = np.full(block, -1, np.int16)
@@ -35,6 +49,9 @@ class Slots:
         self.fresh = np.zeros(block, dtype=bool)
         self.orders: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(n_dirs)]
         self.solved = False  # before the first solve: sojourn = service time
+        # (direction, first slot, count) of every contiguous run written before the first
+        # solve; None once a traversal was written one by one (then orders come from ``d``)
+        self.runs: list[tuple[int, int, int]] | None = []
 
     def grow(self, waves: int) -> None:
         """Make room for ``waves`` waves of attempts."""
@@ -50,16 +67,38 @@ class Slots:
         self.fresh = np.concatenate([self.fresh, np.zeros(extra, dtype=bool)])
         self.waves = waves
 
+    def requests(self, slots: np.ndarray) -> np.ndarray:
+        """The request of each slot."""
+        return np.asarray(slots % self.n)
+
+    def of_requests(self, reqs: np.ndarray) -> np.ndarray:
+        """Every slot of the requests ``reqs`` (sorted ascending when ``reqs`` is)."""
+        rows = np.arange(self.waves * self.per, dtype=np.int64) * self.n
+        return np.asarray((rows[:, None] + reqs).reshape(-1))
+
     def uniform(self, slots: np.ndarray, purpose: int = 0) -> np.ndarray:
         """The uniform of each of ``slots`` for ``purpose`` (0: loss, 1: standing phase)."""
         wave = slots // self.block
+        ident = slots
+        if self.origin is not None:
+            row, r = np.divmod(slots, self.n)
+            ident = row * self.full + self.origin[r]
         out = np.empty(len(slots))
         for k in np.unique(wave).tolist():
             m = wave == k
-            out[m] = hashed_uniform(self.keys[k] ^ purpose, slots[m])
+            out[m] = hashed_uniform(self.keys[k] ^ purpose, ident[m])
         return out
 
     def build_orders(self) -> None:
+        """Every direction's traversals sorted by arrival (stable: ties keep slot order)."""
+        if self.runs is not None:
+            by_dir: dict[int, list[np.ndarray]] = {}
+            for d, lo, m in self.runs:
+                by_dir.setdefault(d, []).append(np.arange(lo, lo + m, dtype=np.int64))
+            for k, parts in by_dir.items():
+                seg = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+                self.orders[k] = seg[np.argsort(self.t[seg], kind="stable")]
+            return
         used = np.flatnonzero(self.d >= 0)
         by_dir = used[np.argsort(self.d[used], kind="stable")]
         bounds = np.searchsorted(self.d[by_dir], np.arange(len(self.orders) + 1))

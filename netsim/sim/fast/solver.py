@@ -63,16 +63,31 @@ class QueueSolver:
         self.check_boundaries = check_boundaries
         self.boundary = {"ghosts": 0, "changed": 0, "max_error_s": 0.0}
 
+    def reset(self) -> None:
+        """Empty every queue (a window that rebuilds its queues from a replayed tail)."""
+        self.carry = [_Carry() for _ in self.carry]
+
     def solve(self, slots: Slots) -> np.ndarray:
         """Solve every direction's queue; the slots whose sojourn or verdict changed from the
         value the walk used."""
+        first = not slots.solved
         slots.solved = True
-        return np.concatenate(
-            [
-                self._store(slots, slots.orders[k], self._fifo(k, slots, slots.orders[k]))
-                for k in range(len(self.clocks))
-            ]
-        )
+        changed = [np.zeros(0, np.int64)]
+        for k, o in enumerate(slots.orders):
+            if len(o) == 0 and len(self.carry[k].ghost_t) == 0:
+                continue
+            soj, drop, queue = result = self._fifo(k, slots, o)
+            if not first:
+                changed.append(self._store(slots, o, result))
+                continue
+            # The walk used the service time alone and admitted everyone: what differs is
+            # any wait (standing queue or queue) and any drop.
+            slots.soj[o], slots.drop[o], slots.queue[o] = soj, drop, queue
+            diff = soj - slots.svc[o] > TOLERANCE_S
+            if drop.any():
+                diff |= drop
+            changed.append(o[diff])
+        return np.concatenate(changed)
 
     def resolve(
         self, slots: Slots, added: dict[int, np.ndarray], removed: dict[int, np.ndarray]
@@ -209,14 +224,14 @@ class QueueSolver:
         tt, ss = slots.t[o], slots.svc[o]
         standing = self._standing(k, slots, o, tt)
         wire = ss
-        ghost = np.zeros(len(o), dtype=bool)
+        ghost = None
         if len(carry.ghost_t):
             pos = np.searchsorted(tt, carry.ghost_t, side="right")
             tt = np.insert(tt, pos, carry.ghost_t)
             ss = np.insert(ss, pos, carry.ghost_s)
             wire = np.insert(wire, pos, -np.inf)  # their admission is already decided
-            standing = np.insert(standing, pos, 0.0)
-            ghost = np.insert(ghost, pos, True)
+            standing = np.insert(np.broadcast_to(standing, len(o)), pos, 0.0)
+            ghost = np.insert(np.zeros(len(o), dtype=bool), pos, True)
         if len(tt) == 0:
             empty = np.zeros(0)
             return empty, np.zeros(0, dtype=bool), empty
@@ -232,14 +247,22 @@ class QueueSolver:
             v0=carry.v,
             tau0=carry.tau - ref,
         )
-        soj = standing + queue + ss
+        soj = queue + ss
+        if not isinstance(standing, float):
+            soj += standing
+        if ghost is None:
+            return soj, drop, queue
         mine = ~ghost
         return soj[mine], drop[mine], queue[mine]
 
-    def _standing(self, k: int, slots: Slots, o: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods)."""
+    def _standing(self, k: int, slots: Slots, o: np.ndarray, t: np.ndarray) -> np.ndarray | float:
+        """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods;
+        ``0.0`` when the direction is never saturated)."""
+        clock = self.clocks[k]
+        if not clock.saturated.any():
+            return 0.0
         out = np.zeros(len(o))
-        sat = self.clocks[k].saturated_at(t)
+        sat = clock.saturated_at(t)
         if sat.any():
             out[sat] = slots.uniform(o[sat], 1) * self.standing_s[k]
         return out
@@ -276,7 +299,9 @@ class QueueSolver:
         ghost = np.insert(np.zeros(len(o), dtype=bool), pos, True)
         tt = np.insert(tt, pos, carry.ghost_t)
         ss = np.insert(ss, pos, carry.ghost_s)
-        standing = np.insert(self._standing(k, slots, o, slots.t[o]), pos, 0.0)
+        standing = np.insert(
+            np.broadcast_to(self._standing(k, slots, o, slots.t[o]), len(o)), pos, 0.0
+        )
         tau = self.clocks[k].tau(tt)
         queue, _ = fifo_queue(
             ss,
