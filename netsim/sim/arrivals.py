@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +37,7 @@ from netsim.model.topology import LinkKind
 DAY = 86400.0
 
 
+@functools.cache  # a pure function of one number, asked for every window of a long run
 def _kappa(peak_to_mean: float) -> float:
     """``k`` with ``exp(k) / I0(k) == peak_to_mean`` (the von Mises shape of the profile)."""
     if peak_to_mean <= 1.0 + 1e-12:

@@ -121,6 +121,14 @@ class FastNet:
         epoch = np.searchsorted(self.route_times, t, side="right") - 1
         return np.asarray(self.leg_of[epoch, src * self.n_nodes + dst])
 
+    def leg_between(self, t_first: float, t_last: float, src: int, dst: int) -> int | None:
+        """The leg from ``src`` to ``dst`` in force from ``t_first`` to ``t_last`` (None: the
+        routes change in between; -1: no route)."""
+        first, last = np.searchsorted(self.route_times, [t_first, t_last], side="right") - 1
+        if first != last:
+            return None
+        return int(self.leg_of[first, src * self.n_nodes + dst])
+
     def state(self, link: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, ...]:
         mode = np.zeros(len(t), np.int8)
         loss = np.zeros(len(t))

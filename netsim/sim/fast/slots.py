@@ -90,13 +90,15 @@ class Slots:
         return out
 
     def build_orders(self) -> None:
-        """Every direction's traversals sorted by arrival (stable: ties keep slot order)."""
+        """Every direction's traversals sorted by arrival (stable: equal arrival times, which
+        continuous draws make vanishingly rare, keep the order they were walked in)."""
         if self.runs is not None:
             by_dir: dict[int, list[np.ndarray]] = {}
             for d, lo, m in self.runs:
                 by_dir.setdefault(d, []).append(np.arange(lo, lo + m, dtype=np.int64))
             for k, parts in by_dir.items():
-                seg = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+                # each run is nearly sorted already: the stable sort (timsort) merges them
+                seg = parts[0] if len(parts) == 1 else np.concatenate(parts)
                 self.orders[k] = seg[np.argsort(self.t[seg], kind="stable")]
             return
         used = np.flatnonzero(self.d >= 0)

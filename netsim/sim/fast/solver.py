@@ -83,7 +83,7 @@ class QueueSolver:
             # The walk used the service time alone and admitted everyone: what differs is
             # any wait (standing queue or queue) and any drop.
             slots.soj[o], slots.drop[o], slots.queue[o] = soj, drop, queue
-            diff = soj - slots.svc[o] > TOLERANCE_S
+            diff = self._waits(k, slots, o, queue) > TOLERANCE_S
             if drop.any():
                 diff |= drop
             changed.append(o[diff])
@@ -254,6 +254,12 @@ class QueueSolver:
             return soj, drop, queue
         mine = ~ghost
         return soj[mine], drop[mine], queue[mine]
+
+    def _waits(self, k: int, slots: Slots, o: np.ndarray, queue: np.ndarray) -> np.ndarray:
+        """The wait (queue and standing queue) of the traversals ``o`` just solved."""
+        if not self.clocks[k].saturated.any():
+            return queue
+        return np.asarray(slots.soj[o] - slots.svc[o])
 
     def _standing(self, k: int, slots: Slots, o: np.ndarray, t: np.ndarray) -> np.ndarray | float:
         """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods;

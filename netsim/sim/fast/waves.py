@@ -121,44 +121,47 @@ class Waves:
     # ---- the first walk of the first wave: one run per flow ---------------------------
     def _first_wave(self) -> Result:
         rq, net, dr, h, n = self.rq, self.net, self.draws[0], self.h, self.rq.n
-        ts = rq.t0
-        leg0 = net.leg(ts, self.src, self.dst)
-        fates = _Fates(
-            np.full(n, LOST, np.int8),
-            np.where(self.rr & (leg0 >= 0), R_TIMEOUT, R_NO_ROUTE).astype(np.int8),
-            np.full(n, np.nan),
-        )
-        z = dr["z"]
+        ts, z, attr = rq.t0, dr["z"], self.load.attr
+        out: Result = {
+            "t_send": ts,
+            "t_done": np.empty(n),
+            "status": np.empty(n, np.int8),
+            "reason": np.empty(n, np.int8),
+            "path": np.empty(n, np.int16),
+            "bytes": self.bytes,
+        }
         general = []
         for f in range(len(rq.bounds) - 1):
             a, b = int(rq.bounds[f]), int(rq.bounds[f + 1])
             if a == b:
                 continue
-            leg = _one_leg(leg0[a:b])
-            if leg is None or not net.clean(leg, ts[a], ts[b - 1]):
+            src, dst = int(attr["src"][f]), int(attr["dst"][f])
+            leg = net.leg_between(ts[a], ts[b - 1], src, dst)
+            if leg is None or leg < 0 or not net.clean(leg, ts[a], ts[b - 1]):
                 general.append(np.arange(a, b))
                 continue
             start = ts[a:b] + dr["side0"][a:b]
             arr = net.walk_run(start, leg, dr["size0"][a:b], a, n, z[:h, a:b], self.slots)
-            if not self.rr[a]:
-                _settle(fates, a, b, arr + dr["side1"][a:b], self.deadline[a:b])
+            out["path"][a:b] = net.leg_path[leg]
+            if not attr["rr"][f]:
+                _settle(out, a, b, arr + dr["side1"][a:b], self.deadline[a:b])
                 continue
             t_resp = arr + dr["side1"][a:b] + dr["server"][a:b] + dr["side2"][a:b]
-            back = _one_leg(net.leg(t_resp, self.dst[a:b], self.src[a:b]))
-            if back is None or not net.clean(back, float(t_resp.min()), float(t_resp.max())):
+            lo, hi = float(t_resp.min()), float(t_resp.max())
+            back = net.leg_between(lo, hi, dst, src)
+            if back is None or back < 0 or not net.clean(back, lo, hi):
                 general.append(np.arange(a, b))
                 continue
             arr = net.walk_run(t_resp, back, dr["size1"][a:b], h * n + a, n, z[h:, a:b], self.slots)
             limit = np.minimum(self.deadline[a:b], ts[a:b] + self.per_try[a:b])
-            _settle(fates, a, b, arr + dr["side3"][a:b], limit)
-        out = self._rows(0, np.arange(n), ts, leg0, fates)
+            _settle(out, a, b, arr + dr["side3"][a:b], limit)
         for idx in general:
             part = self._wave(0, idx)
-            for name in (*RESULT_FIELDS, "present"):
-                if name in part:
-                    out[name][idx] = part[name]
-        retry = (out["status"] != OK) & (self.attempts > 1) & (ts + self.pause < self.deadline)
-        out["retry"] = np.flatnonzero(retry)
+            for name in ("t_done", "status", "reason", "path"):
+                out[name][idx] = part[name]
+        late = np.flatnonzero(out["status"] != OK)
+        again = (self.attempts[late] > 1) & (ts[late] + self.pause[late] < self.deadline[late])
+        out["retry"] = late[again]
         return out
 
     # ---- any wave of any requests: packet by packet ------------------------------------
@@ -254,20 +257,12 @@ class _Fates:
     t_done: np.ndarray  # NaN: no answer (or, one-way, not received)
 
 
-def _one_leg(legs: np.ndarray) -> int | None:
-    """The leg all of ``legs`` share (None: some differ, or there is no route)."""
-    first = int(legs[0])
-    if first < 0 or (len(legs) > 1 and (legs != first).any()):
-        return None
-    return first
-
-
-def _settle(fates: _Fates, a: int, b: int, t_done: np.ndarray, limit: np.ndarray) -> None:
+def _settle(out: Result, a: int, b: int, t_done: np.ndarray, limit: np.ndarray) -> None:
     """Attempts ``a:b`` were answered (or received) at ``t_done``: in time up to ``limit``."""
-    fates.t_done[a:b] = t_done
-    on_time = t_done <= limit
-    fates.status[a:b] = np.where(on_time, OK, LATE)
-    fates.reason[a:b] = np.where(on_time, 0, R_TIMEOUT)
+    out["t_done"][a:b] = t_done
+    late = t_done > limit
+    out["status"][a:b] = late * np.int8(LATE)  # OK is 0
+    out["reason"][a:b] = late * np.int8(R_TIMEOUT)
 
 
 __all__ = ["RESULT_FIELDS", "Waves", "wave_results"]

@@ -224,7 +224,19 @@ class WindowRunner:
 
     def _outputs(self, rq: Requests, waves: Waves) -> None:
         """The window's requests into the sketches, and the rows kept."""
-        ci = self.attr["ci"][rq.flow]
+        ci = np.repeat(self.attr["ci"], np.diff(rq.bounds))
+        first = waves.results[0]
+        if len(waves.results) == 1:  # no retry: one attempt per request, in order
+            status = first["status"]
+            ok = status == OK
+            latency = first["t_done"] - rq.t0
+            tries = np.ones(rq.n, np.int64)
+            lost = np.flatnonzero(status == LOST)
+            if len(lost):
+                self.sketches.add_losses(ci[lost], first["t_send"][lost], first["reason"][lost])
+            self._keep_rows(rq, first, np.arange(rq.n), 0, ci)
+            self.sketches.add_requests(ci, rq.t0, ok, latency, tries)
+            return
         ok = np.zeros(rq.n, dtype=bool)
         latency = np.full(rq.n, np.nan)
         tries = np.zeros(rq.n, np.int64)
@@ -268,17 +280,26 @@ class WindowRunner:
     def _count_bytes(self, slots: Slots) -> None:
         """Bytes admitted per direction, in total and per time bin of arrival."""
         n_bins = self.bins.shape[1]
+        per_bin = 1.0 / self.trace.bin_s
+        dropped = bool(slots.drop.any())
         for k, o in enumerate(slots.orders):
-            keep = o[~slots.drop[o]]
-            if len(keep) == 0:
+            if len(o) == 0:
                 continue
-            wire = slots.svc[keep] * (self.net.cap[k] / 8)
-            self.bytes[k] += wire.sum()
-            b = (slots.t[keep] / self.trace.bin_s).astype(np.int64)
-            inside = b < n_bins  # sorted by time: a prefix
-            lo = int(b[0]) if inside.any() else 0
-            part = np.bincount(b[inside] - lo, weights=wire[inside])
-            self.bins[k, lo : lo + len(part)] += part
+            service, t = slots.svc[o], slots.t[o]
+            if dropped:
+                keep = ~slots.drop[o]
+                service, t = service[keep], t[keep]
+                if len(t) == 0:
+                    continue
+            to_bytes = self.net.cap[k] / 8
+            self.bytes[k] += float(service.sum()) * to_bytes
+            b = (t * per_bin).astype(np.int64)  # sorted by time: the bins inside are a prefix
+            inside = int(np.searchsorted(b, n_bins)) if b[-1] >= n_bins else len(b)
+            if inside == 0:
+                continue
+            lo = int(b[0])
+            part = np.bincount(b[:inside] - lo, weights=service[:inside])
+            self.bins[k, lo : lo + len(part)] += part * to_bytes
 
 
 __all__ = ["MAX_ROUNDS", "REPLAY_S", "WINDOW_ATTEMPTS", "Accumulated", "FastOptions", "WindowRunner"]
