@@ -10,35 +10,105 @@ Examples
 >>> trace, summary = simulate(scenario, seed=1)
 >>> summary.failovers[0].record.subject
 'aws-mcr'
+>>> summary.data_plane
+'fast'
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from netsim.analysis.requests import sketches_of
 from netsim.analysis.summary import summarize
 from netsim.sim.engine import build_simulation
+from netsim.trace.rows import resolve_records
 
 if TYPE_CHECKING:
     from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
+    from netsim.sim.fast.plane import Runner
     from netsim.trace.core import Trace
 
 Progress = Callable[[float, float], None]  # (simulated seconds done, total)
+T = TypeVar("T")
+R = TypeVar("R")
+DAY_S = 86400.0
+TASKS_PER_WORKER = 4  # parts per local process: keeps both busy to the end of a run
 
 
 def simulate(
     scenario: Scenario,
     seed: int | None = None,
-    engine: str = "exact",
+    engine: str = "fast",
     progress: Progress | None = None,
+    *,
+    records: str = "auto",
+    workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> tuple[Trace, Summary]:
-    """Run one scenario and summarise it (the library form of ``netsim run``)."""
-    simulation = build_simulation(scenario, seed, engine=engine)
+    """Run one scenario and summarise it (the library form of ``netsim run``).
+
+    ``engine``: ``fast`` (the default) or ``exact``. ``records`` (``auto``, ``all``,
+    ``failures``, ``none``; :mod:`netsim.trace.rows`) is what the run keeps for
+    ``attempts.parquet``; ``trace.meta["rows"]`` says what it chose. The fast engine
+    computes the windows of a long run on ``workers`` local processes (None: one per CPU;
+    1: here) or on the Dask cluster at ``scheduler``; the result is the same either way.
+    """
+    records = resolve_records(records, scenario)
+    runner, tasks = parallel_runner(scenario, workers, scheduler)
+    simulation = build_simulation(
+        scenario,
+        seed,
+        engine=engine,
+        rows="all" if records == "all" else "failures",
+        runner=runner,
+        tasks=tasks,
+    )
     trace = simulation.run(progress=progress)
-    return trace, summarize(trace, scenario)
+    summary = summarize(trace, scenario)
+    keep_records(trace, records)
+    return trace, summary
+
+
+def parallel_runner(
+    scenario: Scenario, workers: int | None, scheduler: str | None
+) -> tuple[Runner | None, int]:
+    """The runner the fast engine hands the parts of a run to, and how many parts: about
+    a simulated day each, at least ``TASKS_PER_WORKER`` per local process (None, 1: the
+    run is computed here, in order)."""
+    from netsim.sweep import run_tasks
+
+    if scheduler is None and workers == 1:
+        return None, 1
+    count = workers or os.cpu_count() or 1
+    if scheduler is None and count == 1:
+        return None, 1
+    days = math.ceil(scenario.duration / DAY_S)
+    tasks = max(TASKS_PER_WORKER * (count if scheduler is None else 4), days)
+
+    def runner(
+        fn: Callable[[T], R],
+        parts: Sequence[T],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[R]:
+        return run_tasks(fn, parts, workers, scheduler, progress)
+
+    return runner, tasks
+
+
+def keep_records(trace: Trace, records: str) -> None:
+    """Mark what the run directory will hold (``trace.meta["rows"]``): when fewer rows than
+    the trace has will be written, the statistics go along as sketches, so that the run
+    directory summarises the same way (within the sketches' 0.1 %)."""
+    held = trace.meta.get("rows", "all")
+    if records != "all" and "sketches" not in trace.meta:
+        trace.meta["sketches"] = sketches_of(trace).to_json()
+    if records == "none" or held == "all":
+        trace.meta["rows"] = records
 
 
 def default_out(scenario: Scenario, suffix: str = "") -> Path:
@@ -46,4 +116,4 @@ def default_out(scenario: Scenario, suffix: str = "") -> Path:
     return Path("results") / f"{scenario.name}{suffix}"
 
 
-__all__ = ["default_out", "simulate"]
+__all__ = ["default_out", "keep_records", "parallel_runner", "simulate"]

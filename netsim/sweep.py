@@ -19,9 +19,10 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from netsim.model.scenario import Scenario
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: One replication: grid values (str), point, replication and seed (int), each SLO's
 #: measured value (float, None without data) and verdicts (bool). Columns are named by the
@@ -131,23 +135,26 @@ def plan_sweep(
     return tasks
 
 
-def run_sweep(
-    tasks: list[Task],
+def run_tasks(
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Row]:
-    """Run the tasks locally (``workers`` processes; 1: in this process) or on a Dask
-    cluster (``scheduler`` address); the rows sorted by point and replication."""
-    rows: list[Row] = []
-    done = 0
+) -> list[R]:
+    """``fn`` over ``tasks`` on local processes (``workers``; None: one per CPU; 1: in this
+    process) or on a Dask cluster (``scheduler`` address); the results in task order.
 
-    def collect(result: list[Row]) -> None:
-        nonlocal done
-        rows.extend(result)
-        done += 1
+    ``fn`` and the tasks must be picklable (a module-level function, frozen dataclasses).
+    ``progress(done, total)`` is called as tasks finish. The one runner of netsim: sweeps
+    use it for their grid points, the fast engine for the parts of a long run.
+    """
+    results: dict[int, R] = {}
+
+    def collect(i: int, result: R) -> None:
+        results[i] = result
         if progress is not None:
-            progress(done, len(tasks))
+            progress(len(results), len(tasks))
 
     if scheduler is not None:
         from dask.distributed import Client
@@ -161,16 +168,31 @@ def run_sweep(
                 "start one (dask scheduler) or use --workers"
             ) from None
         with client:
-            futures = client.map(run_task, tasks, pure=False)
+            futures = client.map(fn, tasks, pure=False)
+            index = {f.key: i for i, f in enumerate(futures)}
             for future in dask_completed(futures):  # type: ignore[no-untyped-call]
-                collect(future.result())
-    elif workers == 1:
-        for task in tasks:
-            collect(run_task(task))
+                collect(index[future.key], future.result())
+    elif workers == 1 or len(tasks) <= 1:
+        for i, task in enumerate(tasks):
+            collect(i, fn(task))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for fut in as_completed([pool.submit(run_task, t) for t in tasks]):
-                collect(fut.result())
+        with ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1, len(tasks))) as pool:
+            pending = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
+            for fut in as_completed(pending):
+                collect(pending[fut], fut.result())
+    return [results[i] for i in range(len(tasks))]
+
+
+def run_sweep(
+    tasks: list[Task],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Row]:
+    """Run the tasks locally (``workers`` processes; 1: in this process) or on a Dask
+    cluster (``scheduler`` address); the rows sorted by point and replication."""
+    done = run_tasks(run_task, tasks, workers, scheduler, progress)
+    rows = [row for result in done for row in result]
     return sorted(rows, key=lambda r: (r["point"], r["replication"]))
 
 

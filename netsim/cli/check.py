@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netsim.cli.run import add_engine
 from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
 from netsim.verify import EXHAUSTIVE_LIMIT
 
@@ -236,12 +237,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default="auto",
         help=f"auto: exhaustive up to {EXHAUSTIVE_LIMIT} combinations",
     )
-    p.add_argument(
-        "--engine",
-        choices=("exact", "fast"),
-        default="fast",
-        help="data-plane engine for --scenario runs (default fast)",
-    )
+    add_engine(p)
     p.add_argument(
         "--all",
         action="store_true",

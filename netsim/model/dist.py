@@ -61,7 +61,8 @@ class Dist:
     def mean(self) -> float:
         if self.is_constant:
             return self.params[0][1]
-        return float(self.frozen().mean())
+        quick = _quick_mean(self.name, dict(self.params))
+        return quick if quick is not None else float(self.frozen().mean())
 
     def ppf(self, q: float) -> float:
         if self.is_constant:
@@ -116,6 +117,26 @@ QUICK_FAMILIES: dict[str, tuple[tuple[str, ...], float]] = {
     "uniform": ((), 0.0),
     "pareto": (("b",), 1.0),
 }
+
+
+def _quick_mean(name: str, p: dict[str, float]) -> float | None:
+    """The mean of the common families in closed form (None: ask scipy). Every simulation
+    asks for a mean or two; importing scipy.stats for it would cost most of a second.
+    tests/model/test_dist.py holds each one to scipy.stats."""
+    loc, scale = p.get("loc", 0.0), p.get("scale", 1.0)
+    if name == "norm":
+        return loc
+    if name == "lognorm":
+        return loc + scale * math.exp(p["s"] ** 2 / 2)
+    if name == "expon":
+        return loc + scale
+    if name == "uniform":
+        return loc + scale / 2
+    if name == "gamma":
+        return loc + scale * p["a"]
+    if name == "weibull_min":
+        return loc + scale * math.gamma(1 + 1 / p["c"])
+    return None
 
 
 def _quick_check(name: str, params: dict[str, float], nonnegative: bool) -> bool:

@@ -94,7 +94,7 @@ def run_review(
     *,
     scenarios: Path | None = None,
     topology: Path | None = None,
-    engine: str = "auto",
+    engine: str = "fast",
     years: int = 2000,
     seed: int = 1,
     progress: ReviewProgress | None = None,
