@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 Progress = Callable[[float, float], None]  # (simulated seconds done, total)
 T = TypeVar("T")
 R = TypeVar("R")
-DAY_S = 86400.0
-TASKS_PER_WORKER = 4  # parts per local process: keeps both busy to the end of a run
+PART_S = 4 * 86400.0  # simulated time per part of a long run (progress every few seconds)
+TASKS_PER_WORKER = 4  # parts per local process at least: keeps all busy to the end
 
 
 def simulate(
@@ -78,24 +78,20 @@ def parallel_runner(
     scenario: Scenario, workers: int | None, scheduler: str | None
 ) -> tuple[Runner | None, int]:
     """The runner the fast engine hands the parts of a run to, and how many parts: about
-    a simulated day each, at least ``TASKS_PER_WORKER`` per local process (None, 1: the
-    run is computed here, in order)."""
-    from netsim.sweep import run_tasks
+    ``PART_S`` of simulated time each, at least ``TASKS_PER_WORKER`` per local process
+    (None, 1: the run is computed here, in order). The parts never change the result."""
+    from netsim.sweep import completed
 
     if scheduler is None and workers == 1:
         return None, 1
     count = workers or os.cpu_count() or 1
     if scheduler is None and count == 1:
         return None, 1
-    days = math.ceil(scenario.duration / DAY_S)
-    tasks = max(TASKS_PER_WORKER * (count if scheduler is None else 4), days)
+    spans = math.ceil(scenario.duration / PART_S)
+    tasks = max(TASKS_PER_WORKER * (count if scheduler is None else 4), spans)
 
-    def runner(
-        fn: Callable[[T], R],
-        parts: Sequence[T],
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[R]:
-        return run_tasks(fn, parts, workers, scheduler, progress)
+    def runner(fn: Callable[[T], R], parts: Sequence[T]) -> Iterator[tuple[int, R]]:
+        return completed(fn, parts, workers, scheduler)
 
     return runner, tasks
 

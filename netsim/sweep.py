@@ -31,7 +31,7 @@ from netsim.model.load_scenario import load_scenario
 from netsim.trace.files import atomic_write, dumps
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
     from netsim.model.scenario import Scenario
@@ -135,27 +135,19 @@ def plan_sweep(
     return tasks
 
 
-def run_tasks(
+def completed(
     fn: Callable[[T], R],
     tasks: Sequence[T],
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[R]:
-    """``fn`` over ``tasks`` on local processes (``workers``; None: one per CPU; 1: in this
-    process) or on a Dask cluster (``scheduler`` address); the results in task order.
-
-    ``fn`` and the tasks must be picklable (a module-level function, frozen dataclasses).
-    ``progress(done, total)`` is called as tasks finish. The one runner of netsim: sweeps
-    use it for their grid points, the fast engine for the parts of a long run.
+) -> Iterator[tuple[int, R]]:
+    """``(index, fn(task))`` for each task as it finishes, on local processes (``workers``;
+    None: one per CPU; 1: in this process, in order) or on a Dask cluster (``scheduler``
+    address). The one runner of netsim: sweeps use it for their grid points, the fast
+    engine for the parts of a long run (merging each as it comes, so the results are
+    never all held at once). ``fn`` and the tasks must be picklable (a module-level
+    function, frozen dataclasses).
     """
-    results: dict[int, R] = {}
-
-    def collect(i: int, result: R) -> None:
-        results[i] = result
-        if progress is not None:
-            progress(len(results), len(tasks))
-
     if scheduler is not None:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
@@ -171,15 +163,32 @@ def run_tasks(
             futures = client.map(fn, tasks, pure=False)
             index = {f.key: i for i, f in enumerate(futures)}
             for future in dask_completed(futures):  # type: ignore[no-untyped-call]
-                collect(index[future.key], future.result())
+                yield index[future.key], future.result()
     elif workers == 1 or len(tasks) <= 1:
         for i, task in enumerate(tasks):
-            collect(i, fn(task))
+            yield i, fn(task)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1, len(tasks))) as pool:
+        count = min(workers or os.cpu_count() or 1, len(tasks))
+        with ProcessPoolExecutor(max_workers=count) as pool:
             pending = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
             for fut in as_completed(pending):
-                collect(pending[fut], fut.result())
+                yield pending[fut], fut.result()
+
+
+def run_tasks(
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """:func:`completed`, collected in task order; ``progress(done, total)`` is called as
+    tasks finish."""
+    results: dict[int, R] = {}
+    for i, result in completed(fn, tasks, workers, scheduler):
+        results[i] = result
+        if progress is not None:
+            progress(len(results), len(tasks))
     return [results[i] for i in range(len(tasks))]
 
 

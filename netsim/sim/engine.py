@@ -23,7 +23,7 @@ from netsim.sim.bulk import BulkController
 from netsim.sim.control import ControlPlane, ControlTimeline
 from netsim.sim.exact import ExactDataPlane
 from netsim.sim.fast.plane import FastDataPlane
-from netsim.sim.fast.window import WINDOW_ATTEMPTS
+from netsim.sim.fast.window import REPLAY_S, WINDOW_ATTEMPTS
 from netsim.sim.links import bulk_bins
 from netsim.trace.core import Trace
 
@@ -109,6 +109,7 @@ def run_fast(
     local_resolve: bool = True,
     check_boundaries: bool = False,
     independent: bool = True,
+    replay_s: float = REPLAY_S,
     runner: Runner | None = None,
     tasks: int = 1,
 ) -> Trace:
@@ -121,6 +122,7 @@ def run_fast(
         local_resolve=local_resolve,
         check_boundaries=check_boundaries,
         independent=independent,
+        replay_s=replay_s,
         runner=runner,
         tasks=tasks,
     )

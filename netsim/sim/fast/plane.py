@@ -28,6 +28,7 @@ measured from the data plane); latency statistics then come from the sketches.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -37,6 +38,7 @@ from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progre
 from netsim.sim.fast.net import FastNet
 from netsim.sim.fast.window import (
     MAX_ROUNDS,
+    REPLAY_S,
     WINDOW_ATTEMPTS,
     Accumulated,
     FastOptions,
@@ -47,26 +49,23 @@ from netsim.trace.core import ATTEMPT_COLUMNS
 from netsim.trace.rows import AUTO_ALL_LIMIT, expected_attempts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from netsim.model.scenario import Scenario
     from netsim.sim.control import ControlTimeline
     from netsim.trace.core import Trace
+    from netsim.trace.sketch import SketchSet
 
 MIN_WINDOW_S, MAX_WINDOW_S = 60.0, 6 * 3600.0
 
 
 class Runner(Protocol):
-    """Runs ``fn`` over ``tasks`` (on local processes, a cluster, or here) and returns the
-    results in task order, calling ``progress(done, total)`` as tasks finish: what
-    ``netsim.sweep.run_tasks`` is with its workers bound."""
+    """Runs ``fn`` over ``tasks`` (on local processes, a cluster, or here) and yields
+    ``(index, result)`` as each finishes: ``netsim.sweep.completed`` with its workers bound."""
 
     def __call__(
-        self,
-        fn: Callable[[Part], Accumulated],
-        tasks: Sequence[Part],
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[Accumulated]: ...
+        self, fn: Callable[[Part], Accumulated], tasks: Sequence[Part]
+    ) -> Iterable[tuple[int, Accumulated]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +96,10 @@ class FastDataPlane(DataPlane):
     and ``tasks``: compute the windows as that many parts through the runner (None: all
     here, in order). The other options exist for tests and benchmarks: the window size,
     whether later fixed-point rounds re-solve queues locally (the default) or whole (the
-    reference), whether to measure the ghosts' approximation (``meta["fast"]["boundary"]``)
-    and whether windows are independent (the default) or carry their queues to the next
-    (the sequential reference for the replay).
+    reference), whether to measure the ghosts' approximation (``meta["fast"]["boundary"]``),
+    whether windows are independent (the default) or carry their queues to the next (the
+    sequential reference for the replay), and how much of the previous window a window
+    replays.
     """
 
     NAME: ClassVar[str] = "fast"
@@ -116,6 +116,7 @@ class FastDataPlane(DataPlane):
         local_resolve: bool = True,
         check_boundaries: bool = False,
         independent: bool = True,
+        replay_s: float = REPLAY_S,
         runner: Runner | None = None,
         tasks: int = 1,
     ) -> None:
@@ -125,7 +126,9 @@ class FastDataPlane(DataPlane):
         if rows not in ("all", "failures"):
             raise ValueError(f"rows must be auto, all or failures, not {rows!r}")
         self.rows = rows
-        self.options = FastOptions(rows, window_attempts, local_resolve, check_boundaries, independent)
+        self.options = FastOptions(
+            rows, window_attempts, local_resolve, check_boundaries, independent, replay_s
+        )
         self.net = FastNet(scenario, timeline, trace)  # registers the paths in the trace
         self.runner = runner
         self.tasks = max(1, tasks)
@@ -141,12 +144,13 @@ class FastDataPlane(DataPlane):
     def run(self, progress: Progress | None = None) -> PacketResult:
         edges = self.windows()
         n, dur = len(edges) - 1, self.scenario.duration
+        merged = _Merge(self.net.names)
         if self.runner is None or self.tasks == 1 or n < 2 or not self.options.independent:
             here = WindowRunner(
                 self.scenario, self.seed, self.timeline, self.trace.bin_s, self.options
             )
             report = None if progress is None else (lambda t: progress(t, dur))
-            parts = [here.run(edges, 0, n, report)]
+            merged.add(here.run(edges, 0, n, report))
         else:
             cuts = np.linspace(0, n, min(self.tasks, n) + 1).round().astype(int)
             work = [
@@ -163,43 +167,69 @@ class FastDataPlane(DataPlane):
                 for a, b in zip(cuts[:-1], cuts[1:], strict=True)
                 if b > a
             ]
-            done = None if progress is None else (lambda k, total: progress(dur * k / total, dur))
-            parts = self.runner(run_part, work, done)
-        return self._merge(parts)
+            done = 0.0
+            for _, part in self.runner(run_part, work):  # merged as each part comes back
+                merged.add(part)
+                done += float(edges[part.last] - edges[part.first])
+                if progress is not None:
+                    progress(done, dur)
+        return merged.result(self, n)
 
-    # ---- merging --------------------------------------------------------------------
-    def _merge(self, parts: list[Accumulated]) -> PacketResult:
-        """The parts' outputs in window order: rows renumbered, sketches and bytes added."""
+
+class _Merge:
+    """The parts of a run, added up as they come back (in any order): rows renumbered
+    in window order at the end, sketches and bytes added."""
+
+    def __init__(self, names: list[tuple[str, int]]) -> None:
+        self.names = names
+        self.parts: list[Accumulated] = []  # with their bins and sketches dropped
+        self.sketches: SketchSet | None = None
+        self.bytes = np.zeros(len(names))
+        self.bins: np.ndarray | None = None
+        self.boundary = {"ghosts": 0.0, "changed": 0.0, "max_error_s": 0.0}
+
+    def add(self, part: Accumulated) -> None:
+        if self.sketches is None:
+            self.sketches = part.sketches
+        else:
+            self.sketches.merge(part.sketches)
+        self.bytes += part.bytes
+        if self.bins is None:
+            self.bins = np.zeros((len(self.names), part.n_bins))
+        self.bins[:, part.bins_lo : part.bins_lo + part.bins.shape[1]] += part.bins
+        for key in ("ghosts", "changed"):
+            self.boundary[key] += part.boundary.get(key, 0.0)
+        self.boundary["max_error_s"] = max(
+            self.boundary["max_error_s"], part.boundary.get("max_error_s", 0.0)
+        )
+        self.parts.append(dataclasses.replace(part, sketches=None, bins=np.zeros((0, 0))))
+
+    def result(self, plane: FastDataPlane, windows: int) -> PacketResult:
+        parts = sorted(self.parts, key=lambda p: p.first)
         counts = np.array([c for p in parts for c in p.counts], dtype=np.int64)
         offsets = np.cumsum(counts, axis=0) - counts  # requests of a flow before each window
-        sketches = parts[0].sketches
-        for p in parts[1:]:
-            sketches.merge(p.sketches)
         for p in parts:
             if p.rows:
                 cols = {k: p.rows[k] for k in ATTEMPT_COLUMNS}
                 cols["req"] = p.rows["req"] + offsets[p.rows["win"], p.rows["flow"]]
-                self.trace.attempts.extend(**cols)
-        total = sum(p.bytes for p in parts)
-        bins = sum(p.bins for p in parts)
+                plane.trace.attempts.extend(**cols)
+        bins = self.bins if self.bins is not None else np.zeros((len(self.names), 0))
         rounds = [r for p in parts for r in p.rounds]
+        if len(rounds) != windows or self.sketches is None:
+            raise RuntimeError(f"the parts computed {len(rounds)} of {windows} windows")
         counts_by_dir = {
-            name: DirectionCount(float(total[i]), bins[i]) for i, name in enumerate(self.net.names)
+            name: DirectionCount(float(self.bytes[i]), bins[i]) for i, name in enumerate(self.names)
         }
         fast: dict[str, object] = {
-            "windows": len(rounds),
+            "windows": windows,
             "parts": len(parts),
-            "independent": self.options.independent,
+            "independent": plane.options.independent,
             "rounds_max": max(rounds, default=0),
             "unconverged_windows": sum(r >= MAX_ROUNDS for r in rounds),
         }
-        if self.options.check_boundaries:
-            fast["boundary"] = {
-                "ghosts": sum(p.boundary["ghosts"] for p in parts),
-                "changed": sum(p.boundary["changed"] for p in parts),
-                "max_error_s": max(p.boundary["max_error_s"] for p in parts),
-            }
-        meta = {"data_plane": self.NAME, "rows": self.rows, "sketches": sketches.to_json()}
+        if plane.options.check_boundaries:
+            fast["boundary"] = dict(self.boundary)
+        meta = {"data_plane": plane.NAME, "rows": plane.rows, "sketches": self.sketches.to_json()}
         return PacketResult(counts_by_dir, {**meta, "fast": fast})
 
 

@@ -17,8 +17,8 @@ class Slots:
     request, response). Slot ``(k * per + j) * n + r`` is hop ``j`` of wave ``k`` of request
     ``r``: hop-major, so the same hop of consecutive requests is contiguous. ``d`` is the
     direction traversed (-1: none), ``t`` the arrival, ``svc`` the service time, ``soj`` the
-    sojourn from the last queue solve (NaN: never solved), ``queue`` the work found and
-    ``drop`` the buffer verdict. ``orders[d]`` lists the slots of direction ``d`` sorted by
+    sojourn from the last queue solve (NaN: the service time alone, e.g. a traversal that
+    found its direction idle), ``queue`` the work found and ``drop`` the buffer verdict. ``orders[d]`` lists the slots of direction ``d`` sorted by
     arrival. The uniforms a traversal may need (loss, standing-queue phase) are hashed from
     its place and a key per wave (:meth:`uniform`), so they are drawn only where needed.
     When the slots hold a subset of a window's requests (``origin``: their places among
@@ -43,11 +43,12 @@ class Slots:
         self.d = np.full(block, -1, np.int16)
         self.t = np.empty(block)
         self.svc = np.empty(block)
-        self.soj = np.full(block, np.nan)
-        self.queue = np.full(block, np.nan)
+        self.soj = np.full(block, np.nan)  # NaN: the service time alone
+        self.queue = np.zeros(block)
         self.drop = np.zeros(block, dtype=bool)
         self.fresh = np.zeros(block, dtype=bool)
         self.orders: list[np.ndarray] = [np.zeros(0, np.int64) for _ in range(n_dirs)]
+        self.times: list[np.ndarray] = [np.zeros(0) for _ in range(n_dirs)]  # t of orders
         self.solved = False  # before the first solve: sojourn = service time
         # (direction, first slot, count) of every contiguous run written before the first
         # solve; None once a traversal was written one by one (then orders come from ``d``)
@@ -62,7 +63,7 @@ class Slots:
         self.t = np.concatenate([self.t, np.zeros(extra)])
         self.svc = np.concatenate([self.svc, np.zeros(extra)])
         self.soj = np.concatenate([self.soj, np.full(extra, np.nan)])
-        self.queue = np.concatenate([self.queue, np.full(extra, np.nan)])
+        self.queue = np.concatenate([self.queue, np.zeros(extra)])
         self.drop = np.concatenate([self.drop, np.zeros(extra, dtype=bool)])
         self.fresh = np.concatenate([self.fresh, np.zeros(extra, dtype=bool)])
         self.waves = waves
@@ -98,26 +99,35 @@ class Slots:
                 by_dir.setdefault(d, []).append(np.arange(lo, lo + m, dtype=np.int64))
             for k, parts in by_dir.items():
                 # each run is nearly sorted already: the stable sort (timsort) merges them
-                seg = parts[0] if len(parts) == 1 else np.concatenate(parts)
-                self.orders[k] = seg[np.argsort(self.t[seg], kind="stable")]
+                self._order(k, parts[0] if len(parts) == 1 else np.concatenate(parts))
             return
         used = np.flatnonzero(self.d >= 0)
         by_dir = used[np.argsort(self.d[used], kind="stable")]
         bounds = np.searchsorted(self.d[by_dir], np.arange(len(self.orders) + 1))
         for k in range(len(self.orders)):
-            seg = by_dir[bounds[k] : bounds[k + 1]]
-            self.orders[k] = seg[np.argsort(self.t[seg], kind="stable")]
+            self._order(k, by_dir[bounds[k] : bounds[k + 1]])
+
+    def _order(self, k: int, seg: np.ndarray) -> None:
+        t = self.t[seg]
+        order = np.argsort(t, kind="stable")
+        self.orders[k], self.times[k] = seg[order], t[order]
 
     def remove(
         self, slots: np.ndarray, dirs: np.ndarray, times: np.ndarray
     ) -> dict[int, np.ndarray]:
         """Take ``slots`` (which were in directions ``dirs`` at ``times``) out of the
         orders; per direction, the arrival times removed."""
-        removed = {int(k): times[dirs == k] for k in np.unique(dirs)}
-        gone = np.zeros(len(self.d), dtype=bool)
-        gone[slots] = True
-        for k in removed:
-            self.orders[k] = self.orders[k][~gone[self.orders[k]]]
+        removed = {}
+        for k in np.unique(dirs).tolist():
+            mine = dirs == k
+            gone, at = slots[mine], times[mine]
+            removed[k] = at
+            order, when = self.orders[k], self.times[k]
+            pos = np.searchsorted(when, at, side="left")
+            pos = np.minimum(pos, len(order) - 1)
+            if not np.array_equal(order[pos], gone):  # equal arrival times: find each one
+                pos = np.flatnonzero(np.isin(order, gone))
+            self.orders[k], self.times[k] = np.delete(order, pos), np.delete(when, pos)
         return removed
 
     def insert(self, slots: np.ndarray) -> dict[int, np.ndarray]:
@@ -128,9 +138,11 @@ class Slots:
         touched = {}
         for k in np.unique(self.d[slots]).tolist():
             new = slots[self.d[slots] == k]
-            new = new[np.argsort(self.t[new], kind="stable")]
-            cur = self.orders[k]
-            pos = np.searchsorted(self.t[cur], self.t[new], side="right")
-            self.orders[k] = np.insert(cur, pos, new)
+            at = self.t[new]
+            order = np.argsort(at, kind="stable")
+            new, at = new[order], at[order]
+            pos = np.searchsorted(self.times[k], at, side="right")
+            self.orders[k] = np.insert(self.orders[k], pos, new)
+            self.times[k] = np.insert(self.times[k], pos, at)
             touched[k] = pos + np.arange(len(new))  # their positions in the new order
         return touched

@@ -80,13 +80,15 @@ class QueueSolver:
             if not first:
                 changed.append(self._store(slots, o, result))
                 continue
-            # The walk used the service time alone and admitted everyone: what differs is
-            # any wait (standing queue or queue) and any drop.
-            slots.soj[o], slots.drop[o], slots.queue[o] = soj, drop, queue
-            diff = self._waits(k, slots, o, queue) > TOLERANCE_S
+            # The walk used the service time alone and admitted everyone: only a wait
+            # (queue or standing queue) or a drop changes anything, and only those are
+            # stored (a slot's queue starts at 0 and its sojourn at "the service time").
+            diff = self._waits(k, slots, o, soj, queue) > TOLERANCE_S
             if drop.any():
                 diff |= drop
-            changed.append(o[diff])
+            at = o[diff]
+            slots.soj[at], slots.drop[at], slots.queue[at] = soj[diff], drop[diff], queue[diff]
+            changed.append(at)
         return np.concatenate(changed)
 
     def resolve(
@@ -102,9 +104,8 @@ class QueueSolver:
         changed = [np.zeros(0, np.int64)]
         for k in sorted(set(added) | set(removed)):
             o = slots.orders[k]
-            tt = slots.t[o]
             pos = added.get(k, np.zeros(0, np.int64))
-            gone = np.searchsorted(tt, removed.get(k, np.zeros(0)), "left")
+            gone = np.searchsorted(slots.times[k], removed.get(k, np.zeros(0)), "left")
             ghost_end = self.carry[k].ghost_t.max() if len(self.carry[k].ghost_t) else -np.inf
             if not self.local_resolve:
                 changed.append(self._store(slots, o, self._fifo(k, slots, o)))
@@ -221,7 +222,8 @@ class QueueSolver:
         """Sojourn, drops and queue of the traversals ``o`` of direction ``k``, after the
         previous window's ghosts and carried work (unless ``fresh_start``: empty system)."""
         carry = _Carry() if fresh_start else self.carry[k]
-        tt, ss = slots.t[o], slots.svc[o]
+        whole = o is slots.orders[k]
+        tt, ss = (slots.times[k] if whole else slots.t[o]), slots.svc[o]
         standing = self._standing(k, slots, o, tt)
         wire = ss
         ghost = None
@@ -255,11 +257,13 @@ class QueueSolver:
         mine = ~ghost
         return soj[mine], drop[mine], queue[mine]
 
-    def _waits(self, k: int, slots: Slots, o: np.ndarray, queue: np.ndarray) -> np.ndarray:
+    def _waits(
+        self, k: int, slots: Slots, o: np.ndarray, soj: np.ndarray, queue: np.ndarray
+    ) -> np.ndarray:
         """The wait (queue and standing queue) of the traversals ``o`` just solved."""
         if not self.clocks[k].saturated.any():
             return queue
-        return np.asarray(slots.soj[o] - slots.svc[o])
+        return np.asarray(soj - slots.svc[o])
 
     def _standing(self, k: int, slots: Slots, o: np.ndarray, t: np.ndarray) -> np.ndarray | float:
         """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods;
@@ -283,14 +287,13 @@ class QueueSolver:
             if self.check_boundaries and len(carry.ghost_t):
                 self._check_ghosts(k, slots, o)
             # Ghosts are the first seconds of this window: never past its end.
-            tt = slots.t[o]
+            tt = slots.times[k]
             cut = int(np.searchsorted(tt, boundary, side="left"))
             v, tau = carry.v, carry.tau
-            kept = np.flatnonzero(~slots.drop[o[:cut]])
-            if len(kept):
-                i = o[kept[-1]]
-                v = float(slots.queue[i] + slots.svc[i])
-                tau = float(self.clocks[k].tau(slots.t[i : i + 1])[0])
+            last = _last_admitted(slots, o[:cut])
+            if last is not None:
+                v = float(slots.queue[last] + slots.svc[last])
+                tau = float(self.clocks[k].tau(slots.t[last : last + 1])[0])
             after = o[cut:]
             tt, ss = tt[cut:], np.where(slots.drop[after], 0.0, slots.svc[after])
             self.carry[k] = _Carry(v, tau, tt, ss, slots.queue[after])
@@ -325,3 +328,16 @@ class QueueSolver:
         self.boundary["max_error_s"] = max(
             self.boundary["max_error_s"], float(err.max()) if len(err) else 0.0
         )
+
+
+def _last_admitted(slots: Slots, o: np.ndarray) -> int | None:
+    """The last of the traversals ``o`` that was not dropped (drops are rare: look back
+    a few at a time)."""
+    end = len(o)
+    while end > 0:
+        start = max(0, end - 64)
+        kept = np.flatnonzero(~slots.drop[o[start:end]])
+        if len(kept):
+            return int(o[start + kept[-1]])
+        end = start
+    return None

@@ -220,7 +220,7 @@ class Waves:
         i, mi = i[alive], mi[alive]
         tj = arr[alive] + dr["side3"][mi]
         fates.t_done[i] = tj
-        ts = self.rq.t0[mi] + k * self.pause[mi]
+        ts = self.rq.t0[mi] + k * self.pause[mi] if k else self.rq.t0[mi]
         on_time = tj <= np.minimum(self.deadline[mi], ts + self.per_try[mi])
         fates.status[i] = np.where(on_time, OK, LATE)
         fates.reason[i[on_time]] = 0

@@ -68,11 +68,14 @@ class Accumulated:
     """What a run of consecutive windows adds to the trace (mergeable across processes)."""
 
     first: int  # first window
+    last: int  # one past the last window
     counts: list[np.ndarray]  # per window: requests of each flow
     rows: dict[str, np.ndarray]  # kept attempt rows; "req" window-local, "win" their window
-    sketches: SketchSet
+    sketches: SketchSet | None  # None once merged into the run's
     bytes: np.ndarray  # per direction
-    bins: np.ndarray  # per direction and time bin
+    bins: np.ndarray  # per direction, time bins ``bins_lo..`` (those the windows touched)
+    bins_lo: int
+    n_bins: int  # time bins of the whole run
     rounds: list[int] = field(default_factory=list)
     boundary: dict[str, float] = field(default_factory=dict)
 
@@ -141,13 +144,18 @@ class WindowRunner:
             if self.rows
             else {}
         )
+        used = np.flatnonzero(self.bins.any(axis=0))
+        lo, hi = (int(used[0]), int(used[-1]) + 1) if len(used) else (0, 0)
         return Accumulated(
             first,
+            last,
             self.counts,
             rows,
             self.sketches,
             self.bytes,
-            self.bins,
+            self.bins[:, lo:hi].copy(),
+            lo,
+            self.bins.shape[1],
             self.rounds,
             dict(self.queues.boundary),
         )
@@ -285,7 +293,7 @@ class WindowRunner:
         for k, o in enumerate(slots.orders):
             if len(o) == 0:
                 continue
-            service, t = slots.svc[o], slots.t[o]
+            service, t = slots.svc[o], slots.times[k]
             if dropped:
                 keep = ~slots.drop[o]
                 service, t = service[keep], t[keep]
