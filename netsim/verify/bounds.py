@@ -44,7 +44,7 @@ from netsim.model.routing import Path, best_path
 from netsim.model.scenario import FailureMode, TargetKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from netsim.model.topology import Link, Topology
 
@@ -130,7 +130,12 @@ def broken_links(effects: Mapping[str, str]) -> frozenset[str]:
 
 
 def worst_case_gap(
-    topology: Topology, src: str, dst: str, effects: Mapping[str, str]
+    topology: Topology,
+    src: str,
+    dst: str,
+    effects: Mapping[str, str],
+    *,
+    path_of: Callable[[str, str, frozenset[str]], Path | None] | None = None,
 ) -> tuple[float, Path | None]:
     """(seconds ``src -> dst`` loses traffic, the path it ends on) if ``effects`` start at once.
 
@@ -139,10 +144,17 @@ def worst_case_gap(
     withdrawal travels back over links that forward). When ``src`` moves, it takes the
     preferred path avoiding every link detected so far. The gap ends at the first instant
     its route has no broken link; it is ``inf`` if none is left (a partition). A pair whose
-    preferred path has no broken link has no gap.
+    preferred path has no broken link has no gap. ``path_of(src, dst, down)`` is
+    :func:`~netsim.model.routing.best_path` on ``topology`` (a cached one, for searches
+    that ask the same question many times).
     """
+    if path_of is None:
+
+        def path_of(a: str, b: str, down: frozenset[str]) -> Path | None:
+            return best_path(topology, a, b, down)
+
     broken = broken_links(effects)
-    route = best_path(topology, src, dst, frozenset())
+    route = path_of(src, dst, frozenset())
     if route is None:
         return math.inf, None
     if not broken.intersection(route):
@@ -155,7 +167,7 @@ def worst_case_gap(
         first = next((n for n in route or () if n in broken), None)
         if route is None or first in gone:
             known = gone | {n for n, at in detect.items() if at <= t}
-            route = best_path(topology, src, dst, frozenset(known))
+            route = path_of(src, dst, frozenset(known))
         if route is not None and not broken.intersection(route):
             return t, route
     return math.inf, None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from netsim.model.topology import Topology
 
 VERIFY_AT = 1.0
+PARALLEL_FROM = 24  # combinations to verify from which other processes are worth starting
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class CheckOptions:
     engine: str = "fast"  # data-plane engine of the scenario runs
     limit: int = EXHAUSTIVE_LIMIT  # auto: exhaustive up to this many combinations
     table: bool = False  # record every combination's outcome (exhaustive only)
+    workers: int | None = 1  # local processes for the control-plane runs (None: all CPUs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +200,43 @@ def describe(
     )
 
 
-def verify(space: FailureSpace, combos: list[Combo], seed: int = 0) -> list[Finding]:
+def verify(
+    space: FailureSpace, combos: list[Combo], seed: int = 0, *, workers: int | None = 1
+) -> list[Finding]:
     """Run each combination through the simulator's control plane, as blackholes and as
-    carrier losses, and compare it with the bounds and the routing oracle."""
+    carrier losses, and compare it with the bounds and the routing oracle. The
+    combinations are independent: with ``workers`` other than 1 they are shared out over
+    local processes (``netsim.sweep.run_tasks``), the findings in the same order."""
+    if workers == 1 or len(combos) < PARALLEL_FROM:
+        return _verify(space, combos, seed)
+    from netsim.sweep import run_tasks
+
+    size = -(-len(combos) // (4 * (workers or os.cpu_count() or 1)))
+    parts = [(space.topology, combos[i : i + size], seed) for i in range(0, len(combos), size)]
+    return [f for found in run_tasks(_verify_part, parts, workers) for f in found]
+
+
+def distinct_effects(space: FailureSpace, combos: list[Combo]) -> list[Combo]:
+    """The first of the combinations that do the same to every link in both modes (a node
+    and the group of all its links, say): the control plane cannot tell them apart, so
+    one run each is enough."""
+    seen: set[tuple[frozenset[tuple[str, str]], ...]] = set()
+    out = []
+    for combo in combos:
+        key = tuple(frozenset(space.effects(combo, m).items()) for m in ("blackhole", "down"))
+        if key not in seen:
+            seen.add(key)
+            out.append(combo)
+    return out
+
+
+def _verify_part(part: tuple[Topology, list[Combo], int]) -> list[Finding]:
+    """:func:`verify` of some combinations (executed on a worker)."""
+    topology, combos, seed = part
+    return _verify(FailureSpace(topology), combos, seed)
+
+
+def _verify(space: FailureSpace, combos: list[Combo], seed: int) -> list[Finding]:
     from netsim.testing.machine import control_trace
     from netsim.verify import invariants
     from netsim.verify.replay import Replay
@@ -348,11 +385,14 @@ def check_topology(
         )
         for pair, kind, combo in minimal.items()
     ]
-    to_verify = sorted(
-        {frozenset({e}) for e in space.elements} | {c for _, _, c in minimal.items()},
-        key=lambda c: (len(c), sorted(c)),
+    to_verify = distinct_effects(
+        space,
+        sorted(
+            {frozenset({e}) for e in space.elements} | {c for _, _, c in minimal.items()},
+            key=lambda c: (len(c), sorted(c)),
+        ),
     )
-    findings += verify(space, to_verify)
+    findings += verify(space, to_verify, workers=opts.workers)
     rows = (
         tuple(outcome_row(space, c) for c in space.combos(max_failures))
         if opts.table and method == "exhaustive"

@@ -66,10 +66,20 @@ def preferred_rank(
     topology: Topology, src: str, dst: str, broken: frozenset[str]
 ) -> tuple[int, int] | None:
     """(preference, hops) of the best usable ``src -> dst`` path, or None if there is none."""
-    for pref, g in _graphs(topology, frozenset(broken)):
-        if nx.has_path(g, src, dst):
-            return pref, int(nx.shortest_path_length(g, src, dst))
-    return None
+    return ranks_from(_graphs(topology, frozenset(broken)), src).get(dst)
+
+
+def ranks_from(
+    graphs: tuple[tuple[int, nx.MultiGraph], ...], src: str
+) -> dict[str, tuple[int, int]]:
+    """:func:`preferred_rank` from ``src`` to every node it reaches: one breadth-first
+    search per preference level, shared by all the pairs of a source (a 20-region design
+    has 380 pairs but 20 sources)."""
+    out: dict[str, tuple[int, int]] = {}
+    for pref, g in graphs:
+        for dst, hops in nx.single_source_shortest_path_length(g, src).items():
+            out.setdefault(dst, (pref, int(hops)))
+    return out
 
 
 def example_path(
@@ -117,9 +127,13 @@ def route_problems(
 ) -> list[str]:
     """Every way ``routes`` break the routing invariant, one sentence per pair."""
     problems = []
+    graphs = _graphs(topology, frozenset(broken))
+    ranks: dict[str, dict[str, tuple[int, int]]] = {}
     for src, dst in sorted(pairs if pairs is not None else routes):
         path = routes.get((src, dst))
-        rank = preferred_rank(topology, src, dst, broken)
+        if src not in ranks:
+            ranks[src] = ranks_from(graphs, src)
+        rank = ranks[src].get(dst)
         where = f"{src}->{dst}"
         if rank is None:
             if path:

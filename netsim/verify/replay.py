@@ -12,6 +12,7 @@ against the paths the attempts actually took.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -25,6 +26,14 @@ if TYPE_CHECKING:
 
 Pair = tuple[str, str]
 Routes = dict[Pair, Path | None]
+
+
+@functools.lru_cache(maxsize=64)
+def baseline_routes(topology: Topology) -> dict[tuple[str, str], Path | None]:
+    """Every ordered pair's preferred path with nothing down: the route table every trace
+    starts from (a check replays hundreds of traces of one topology)."""
+    names = topology.node_names
+    return {(a, b): best_path(topology, a, b, frozenset()) for a in names for b in names if a != b}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +68,11 @@ class Replay:
 
     @classmethod
     def of(cls, trace: Trace, topology: Topology) -> Replay:
+        """The trace's link modes, route tables and failures as functions of time."""
         replay = cls(trace, topology)
         for link in topology.links:
             replay.modes[link.name] = ([0.0], ["up"])
-        names = topology.node_names
-        table: Routes = {
-            (a, b): best_path(topology, a, b, frozenset()) for a in names for b in names if a != b
-        }
+        table: Routes = dict(baseline_routes(topology))
         replay.route_times, replay.route_tables = [0.0], [table]
         repairs: dict[int, float] = {}
         raw: list[tuple[float, dict[str, object], str]] = []

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 
+from netsim.model.scenario import TrafficKind
 from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
 from netsim.sim.fast.net import FastNet
 from netsim.sim.fast.window import (
@@ -44,7 +45,6 @@ from netsim.sim.fast.window import (
     FastOptions,
     WindowRunner,
 )
-from netsim.model.scenario import TrafficKind
 from netsim.trace.core import ATTEMPT_COLUMNS
 from netsim.trace.rows import AUTO_ALL_LIMIT, expected_attempts
 

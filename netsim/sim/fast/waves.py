@@ -183,7 +183,13 @@ class Waves:
         i = np.flatnonzero(leg0 >= 0)
         mi = m[i]
         arr, alive, why = net.walk(
-            ts[i] + dr["side0"][mi], leg0[i], dr["size0"][mi], mi, k * 2 * h, z=dr["z"], slots=self.slots
+            ts[i] + dr["side0"][mi],
+            leg0[i],
+            dr["size0"][mi],
+            mi,
+            k * 2 * h,
+            z=dr["z"],
+            slots=self.slots,
         )
         fates.reason[i[~alive]] = why[~alive]
         i, arr = i[alive], arr[alive]

@@ -104,7 +104,9 @@ class WindowRunner:
             bin_s=bin_s,
         )  # scratch: FastNet registers the paths the legs use in it
         self.net = FastNet(scenario, timeline, self.trace)
-        self.queues = QueueSolver(self.net, timeline, options.local_resolve, options.check_boundaries)
+        self.queues = QueueSolver(
+            self.net, timeline, options.local_resolve, options.check_boundaries
+        )
         self.load = Load(scenario, seed, self.trace.nodes)
         self.attr = self.load.attr
         self.spans = failure_spans(failure_windows(timeline.failovers, scenario.duration))
@@ -186,7 +188,9 @@ class WindowRunner:
         if rq.n:
             self._outputs(rq, waves)
 
-    def _solve(self, rq: Requests, draws: dict[str, np.ndarray] | None = None) -> tuple[Waves, Slots]:
+    def _solve(
+        self, rq: Requests, draws: dict[str, np.ndarray] | None = None
+    ) -> tuple[Waves, Slots]:
         """Waves of attempts and queue sojourns at their common fixed point.
 
         Round 1 walks everything with service times alone and solves every queue; each
@@ -310,4 +314,11 @@ class WindowRunner:
             self.bins[k, lo : lo + len(part)] += part * to_bytes
 
 
-__all__ = ["MAX_ROUNDS", "REPLAY_S", "WINDOW_ATTEMPTS", "Accumulated", "FastOptions", "WindowRunner"]
+__all__ = [
+    "MAX_ROUNDS",
+    "REPLAY_S",
+    "WINDOW_ATTEMPTS",
+    "Accumulated",
+    "FastOptions",
+    "WindowRunner",
+]
