@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netsim.cli.run import ENGINES
+from netsim.cli.run import ENGINES, add_workers, check_workers
 from netsim.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=2000,
         help="simulated years of the availability Monte Carlo (default 2000)",
     )
+    add_workers(p, "the runs and availability Monte Carlos")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(handler=cmd_review)
 
@@ -55,6 +56,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from netsim.cli.console import review_progress
     from netsim.report.review import run_review
 
+    check_workers(args.workers)
     with review_progress(not args.quiet) as bar:
         report, written = run_review(
             args.out,
@@ -63,6 +65,8 @@ def cmd_review(args: argparse.Namespace) -> int:
             engine=args.engine,
             years=args.years,
             progress=bar,
+            workers=args.workers,
+            scheduler=args.scheduler,
         )
     print_outcome(report, written[-1], args.quiet)
     return EXIT_OK

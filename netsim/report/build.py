@@ -36,6 +36,7 @@ from netsim.report.render import (
     Rendered,
     publish,
     render_figure,
+    render_figures,
     render_html,
     write_figures,
     write_html,
@@ -126,6 +127,7 @@ def build_report(
     title: str | None = None,
     step: Step = _no_step,
     availability: AvailabilityData | None = None,
+    workers: int | None = 1,
 ) -> Report:
     """Everything the page shows; see the module docstring.
 
@@ -148,8 +150,8 @@ def build_report(
     if topology is not None:
         _topology(report, topology, step)
     report.sections["slos"].tables.append(tables.slo_table(main))
-    _latency(report, main, step)
-    _timelines(report, main, step)
+    _latency(report, main, step, workers)
+    _timelines(report, main, step, workers)
     _failover(report, main, step)
     _utilisation(report, main, step)
     avail = None
@@ -202,8 +204,9 @@ def _topology(report: Report, topology: Topology, step: Step) -> None:
     report.sections["topology"].tables.append(tables.links_table(topology))
 
 
-def _latency(report: Report, main: Sequence[Run], step: Step) -> None:
+def _latency(report: Report, main: Sequence[Run], step: Step, workers: int | None = 1) -> None:
     """The latency CDFs of every run with request or datagram traffic in its rows."""
+    figures = []
     for run in main:
         if (
             run.has_rows
@@ -211,21 +214,22 @@ def _latency(report: Report, main: Sequence[Run], step: Step) -> None:
             and any(c.kind is not TrafficKind.BULK for c in run.summary.traffic.values())
         ):
             step(f"latency CDFs of {run.label}")
-            _add(
-                report,
-                "latency",
-                render_figure(
+            figures.append(
+                (
                     plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
                     _slug("cdf", run.label),
                     f"Latency CDFs: {run.label}",
                     "Successful requests after the warmup; red: sent between a failure and the "
                     "restoration of the preferred path.",
-                ),
+                )
             )
+    for rendered in render_figures(figures, workers):
+        _add(report, "latency", rendered)
 
 
-def _timelines(report: Report, main: Sequence[Run], step: Step) -> None:
+def _timelines(report: Report, main: Sequence[Run], step: Step, workers: int | None = 1) -> None:
     """Per run with failures, the timeline of the failure with the longest gap."""
+    figures = []
     for run in main:
         recs = run.trace.failovers if run.trace is not None else []
         if not recs or run.trace is None:
@@ -234,10 +238,8 @@ def _timelines(report: Report, main: Sequence[Run], step: Step) -> None:
         rec = max(recs, key=lambda r: (gaps.get(r.id, 0.0), -r.failed_at_s))
         slo = slo_targets(run.summary)
         step(f"timeline of {run.label}")
-        _add(
-            report,
-            "timelines",
-            render_figure(
+        figures.append(
+            (
                 plot_failure_timeline(
                     run.trace,
                     rec,
@@ -248,8 +250,10 @@ def _timelines(report: Report, main: Sequence[Run], step: Step) -> None:
                 f"Timeline: {run.label}",
                 f"The failure with the longest gap of {len(recs)} in this run "
                 f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s).",
-            ),
+            )
         )
+    for rendered in render_figures(figures, workers):
+        _add(report, "timelines", rendered)
 
 
 def _failover(report: Report, main: Sequence[Run], step: Step) -> None:
