@@ -44,6 +44,7 @@ from netsim.sim.fast.window import (
     Accumulated,
     FastOptions,
     WindowRunner,
+    peak_rss_mib,
 )
 from netsim.trace.core import ATTEMPT_COLUMNS
 from netsim.trace.rows import AUTO_ALL_LIMIT, expected_attempts
@@ -226,6 +227,8 @@ class _Merge:
             "independent": plane.options.independent,
             "rounds_max": max(rounds, default=0),
             "unconverged_windows": sum(r >= MAX_ROUNDS for r in rounds),
+            # the largest resident memory of any process that computed a part, or this one
+            "peak_rss_mib": round(max([p.peak_rss_mib for p in parts] + [peak_rss_mib()]), 1),
         }
         if plane.options.check_boundaries:
             fast["boundary"] = dict(self.boundary)

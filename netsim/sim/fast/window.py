@@ -78,6 +78,7 @@ class Accumulated:
     n_bins: int  # time bins of the whole run
     rounds: list[int] = field(default_factory=list)
     boundary: dict[str, float] = field(default_factory=dict)
+    peak_rss_mib: float = 0.0  # of the process that computed these windows
 
 
 class WindowRunner:
@@ -160,6 +161,7 @@ class WindowRunner:
             self.bins.shape[1],
             self.rounds,
             dict(self.queues.boundary),
+            peak_rss_mib(),
         )
 
     # ---- one window -----------------------------------------------------------------
@@ -312,6 +314,15 @@ class WindowRunner:
             lo = int(b[0])
             part = np.bincount(b[:inside] - lo, weights=service[:inside])
             self.bins[k, lo : lo + len(part)] += part * to_bytes
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far (MiB; 0 where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not a Unix
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 __all__ = [
