@@ -62,8 +62,18 @@ def day(tmp: Path, exact: bool) -> None:
         rows.append(
             run(
                 "day: netsim run --engine exact",
-                [NETSIM, "run", baseline, "--set", "duration=24h", "--engine", "exact",
-                 "--quiet", "--out", str(tmp / "e")],
+                [
+                    NETSIM,
+                    "run",
+                    baseline,
+                    "--set",
+                    "duration=24h",
+                    "--engine",
+                    "exact",
+                    "--quiet",
+                    "--out",
+                    str(tmp / "e"),
+                ],
             )
         )
     rows.append(
@@ -89,8 +99,17 @@ def year(tmp: Path, days: float) -> None:
         rows.append(
             run(
                 f"year: netsim run --workers {workers}",
-                [NETSIM, "run", scenario, *over, "--workers", str(workers), "--quiet",
-                 "--out", str(out)],
+                [
+                    NETSIM,
+                    "run",
+                    scenario,
+                    *over,
+                    "--workers",
+                    str(workers),
+                    "--quiet",
+                    "--out",
+                    str(out),
+                ],
             )
         )
     print_table(f"\n{days:g} simulated days of ADR-003 load with random failures", rows)
@@ -98,8 +117,10 @@ def year(tmp: Path, days: float) -> None:
     print(f"  same summary with 1 and 2 workers: {same}")
     for r, out in zip(rows, outs, strict=True):
         peak = peak_of(out)
-        print(f"  {r.label}: peak memory per process {peak:.0f} MiB "
-              f"({'under' if peak < 1024 else 'OVER'} 1 GiB)")
+        print(
+            f"  {r.label}: peak memory per process {peak:.0f} MiB "
+            f"({'under' if peak < 1024 else 'OVER'} 1 GiB)"
+        )
     doc = summary_of(outs[1])
     traffic = doc["traffic"]
     assert isinstance(traffic, dict)

@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=2000,
         help="simulated years of the availability Monte Carlo (default 2000)",
     )
+    p.add_argument(
+        "--regions",
+        action="store_true",
+        help="add the cost and worst-pair P95 of this design and its alternatives from 3 to "
+        "20 regions (at how many regions does it stop being the cheapest that meets the SLO?)",
+    )
     add_workers(p, "the runs and availability Monte Carlos")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(handler=cmd_review)
@@ -67,6 +73,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             progress=bar,
             workers=args.workers,
             scheduler=args.scheduler,
+            regions=args.regions,
         )
     print_outcome(report, written[-1], args.quiet)
     return EXIT_OK

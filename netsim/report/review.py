@@ -23,6 +23,7 @@ from netsim.report.alternatives import DesignRow, design_row
 from netsim.report.build import Report, build_report, write_report
 from netsim.report.data import SOURCE_TREE, Run
 from netsim.report.fig_availability import AvailabilityData, availability_data
+from netsim.report.fig_regions import RegionsData, regions_data
 from netsim.report.plan import Planned, ReviewPlan, plan_review, topology_of_text
 from netsim.sim.engine import build_simulation
 from netsim.trace.files import atomic_write, write_run
@@ -105,6 +106,7 @@ def run_review(
     progress: ReviewProgress | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    regions: bool = False,
 ) -> tuple[Report, list[Path]]:
     """See the module docstring; returns the report and the files written.
 
@@ -124,6 +126,8 @@ def run_review(
     for _, _, topo, normal, failing in plan.designs:
         jobs += [Job(p, None, out / "runs", engine, years, seed) for p in (normal, failing)]
         jobs.append(Job(None, topo, out / "runs", engine, years, seed))
+    if regions:
+        jobs.append(Job(None, None, out / "runs", engine, years, seed))
     if plan.standard:
         main = topology_of_text(plan.standard[0].topology_text, "topology.yaml")
         jobs.append(Job(None, main, out / "runs", engine, years, seed))
@@ -133,6 +137,7 @@ def run_review(
     runs = [r for r in done[: len(plan.standard)] if isinstance(r, Run)]
     rows = compare_designs(plan, done[len(plan.standard) :])
     avail = done[-1] if plan.standard and isinstance(done[-1], AvailabilityData) else None
+    by_regions = next((d for d in done if isinstance(d, RegionsData)), None)
     notes = review_notes(plan, engine)
     report = build_report(
         runs,
@@ -145,6 +150,7 @@ def run_review(
         step=bar.step,
         availability=avail,
         workers=workers if scheduler is None else 1,
+        regions=by_regions,
     )
     report.notes.append(
         f"netsim review took {time.perf_counter() - started:.0f} s of wall time on this machine"
@@ -156,7 +162,8 @@ def run_review(
 
 @dataclass(frozen=True)
 class Job:
-    """One independent piece of a review: a planned run, or a topology's availability."""
+    """One independent piece of a review: a planned run, a topology's availability, or
+    (neither) the designs over the number of regions."""
 
     planned: Planned | None
     topology: Topology | None
@@ -166,15 +173,19 @@ class Job:
     seed: int
 
 
-def do_job(job: Job) -> Run | AvailabilityData:
-    """Run one :class:`Job` (executed on a worker)."""
+def do_job(job: Job) -> Run | AvailabilityData | RegionsData:
+    """Run one :class:`Job` (executed on a worker): a planned run, a topology's
+    availability, or (neither) the designs over the number of regions."""
     if job.planned is not None:
         return run_planned(job.planned, job.out, job.engine)
-    assert job.topology is not None  # a job is one or the other
+    if job.topology is None:
+        return regions_data(seed=job.seed)
     return availability_data(job.topology, job.years, job.seed)
 
 
-def compare_designs(plan: ReviewPlan, done: list[Run | AvailabilityData]) -> list[DesignRow]:
+def compare_designs(
+    plan: ReviewPlan, done: list[Run | AvailabilityData | RegionsData]
+) -> list[DesignRow]:
     """The alternatives' rows from their finished jobs (normal run, failure run and
     availability per design, in plan order)."""
     rows = []
