@@ -20,7 +20,7 @@ import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from netsim.analysis.requests import sketches_of
 from netsim.analysis.summary import summarize
@@ -30,12 +30,11 @@ from netsim.trace.rows import resolve_records
 if TYPE_CHECKING:
     from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
-    from netsim.sim.fast.plane import Runner
+    from netsim.sim.fast.plane import Part, Runner
+    from netsim.sim.fast.window import Accumulated
     from netsim.trace.core import Trace
 
 Progress = Callable[[float, float], None]  # (simulated seconds done, total)
-T = TypeVar("T")
-R = TypeVar("R")
 PART_S = 4 * 86400.0  # simulated time per part of a long run (progress every few seconds)
 TASKS_PER_WORKER = 4  # parts per local process at least: keeps all busy to the end
 
@@ -90,8 +89,10 @@ def parallel_runner(
     spans = math.ceil(scenario.duration / PART_S)
     tasks = max(TASKS_PER_WORKER * (count if scheduler is None else 4), spans)
 
-    def runner(fn: Callable[[T], R], parts: Sequence[T]) -> Iterator[tuple[int, R]]:
-        return completed(fn, parts, workers, scheduler)
+    def runner(
+        fn: Callable[[Part], Accumulated], tasks: Sequence[Part]
+    ) -> Iterator[tuple[int, Accumulated]]:
+        return completed(fn, tasks, workers, scheduler)
 
     return runner, tasks
 

@@ -191,15 +191,18 @@ def test_baseline_year_is_the_baseline_with_random_failures() -> None:
     the sketches (rows kept only around failures)."""
     year = load_scenario(SCENARIOS / "baseline-year.yaml")
     day = load_scenario(SCENARIOS / "baseline.yaml")
-    assert year.duration == 365 * 86400 and year.random_failures
-    assert year.traffic == day.traffic and year.slos == day.slos
+    assert year.duration == 365 * 86400
+    assert year.random_failures
+    assert year.traffic == day.traffic
+    assert year.slos == day.slos
     _, summary = run(
         load_scenario(SCENARIOS / "baseline-year.yaml", ["duration=3d"]), engine="fast"
     )
     assert summary["statistics"] == "sketches"
     assert summary["traffic"]["api-aws-gcp"]["sent"] == pytest.approx(3 * 400_000, rel=0.01)
     latency = {s["name"]: s["pass"] for s in summary["slos"] if s["unit"] == "ms"}
-    assert len(latency) == 4 and all(latency.values())
+    assert len(latency) == 4
+    assert all(latency.values())
 
 
 def test_dr_failover_moves_load_between_the_remaining_clouds() -> None:

@@ -124,19 +124,15 @@ def _quick_mean(name: str, p: dict[str, float]) -> float | None:
     asks for a mean or two; importing scipy.stats for it would cost most of a second.
     tests/model/test_dist.py holds each one to scipy.stats."""
     loc, scale = p.get("loc", 0.0), p.get("scale", 1.0)
-    if name == "norm":
-        return loc
-    if name == "lognorm":
-        return loc + scale * math.exp(p["s"] ** 2 / 2)
-    if name == "expon":
-        return loc + scale
-    if name == "uniform":
-        return loc + scale / 2
-    if name == "gamma":
-        return loc + scale * p["a"]
-    if name == "weibull_min":
-        return loc + scale * math.gamma(1 + 1 / p["c"])
-    return None
+    standard = {  # the mean of the family with loc 0 and scale 1
+        "norm": lambda: 0.0,
+        "lognorm": lambda: math.exp(p["s"] ** 2 / 2),
+        "expon": lambda: 1.0,
+        "uniform": lambda: 0.5,
+        "gamma": lambda: p["a"],
+        "weibull_min": lambda: math.gamma(1 + 1 / p["c"]),
+    }.get(name)
+    return None if standard is None else loc + scale * standard()
 
 
 def _quick_check(name: str, params: dict[str, float], nonnegative: bool) -> bool:

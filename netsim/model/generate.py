@@ -74,6 +74,7 @@ HUB_METROS = (
     ("seattle", 47.61, -122.33),
     ("toronto", 43.65, -79.38),
 )
+MIN_SITES = 2  # a design joins regions: two at least
 MAX_SITES = sum(len(r) for r in REGIONS.values())
 VPN_KINDS = ("mesh", "ring", "none")
 US_PER_KM = 4.92  # numbers.md s1 "Propagation delay, standard single-mode fibre"
@@ -137,7 +138,7 @@ def pick_sites(n: int, hubs: int, seed: int) -> list[Site]:
     """``n`` sites: the providers in turn, each provider's regions in order (the seed
     rotates where each provider starts, for other designs of the same size), each homed
     on its nearest hub."""
-    if not 2 <= n <= MAX_SITES:
+    if not MIN_SITES <= n <= MAX_SITES:
         raise UsageError(f"--sites must be between 2 and {MAX_SITES}, got {n}")
     if not 1 <= hubs <= len(HUB_METROS):
         raise UsageError(f"--hubs must be between 1 and {len(HUB_METROS)}, got {hubs}")
@@ -167,7 +168,7 @@ def vpn_pairs(n: int, vpn: str) -> list[tuple[int, int]]:
         return [(i, j) for i in range(n) for j in range(i + 1, n)]
     if vpn == "ring":
         ring = [(i, i + 1) for i in range(n - 1)]
-        return ring + ([(0, n - 1)] if n > 2 else [])
+        return ring + ([(0, n - 1)] if n > MIN_SITES else [])
     return []
 
 

@@ -29,10 +29,10 @@ from netsim.report.fig_cost import plot_cost
 from netsim.report.fig_failover import gap_records, plot_failover_gaps
 from netsim.report.fig_latency import plot_latency_cdfs, slo_targets
 from netsim.report.fig_links import link_use, plot_utilisation
+from netsim.report.fig_regions import RegionsData, plot_regions
 from netsim.report.fig_timeline import plot_failure_timeline
 from netsim.report.fig_topology import plot_topology
 from netsim.report.findings import Finding, compute_findings
-from netsim.report.fig_regions import RegionsData, plot_regions
 from netsim.report.render import (
     Rendered,
     publish,

@@ -200,7 +200,8 @@ def _monthly_bytes(
                 per = cls.volume_rate / len(cls.dsts) * MONTH_S
             else:
                 sizes = (cls.request_size, cls.response_size, cls.size)
-                per = cls.rate / len(cls.dsts) * MONTH_S * sum(d.mean() for d in sizes if d)
+                mean = sum(d.mean() for d in sizes if d is not None)
+                per = cls.rate / len(cls.dsts) * MONTH_S * mean
             first = paths[(cls.src, dst)][0]
             out[first] = out.get(first, 0.0) + per
     return out

@@ -85,7 +85,7 @@ def render_figures(
 def _render_pickled(job: tuple[bytes, str, str, str]) -> Rendered:
     """Draw one pickled figure (executed on a worker)."""
     data, slug, title, caption = job
-    fig: Figure = pickle.loads(data)  # noqa: S301 - a figure this process's parent pickled
+    fig: Figure = pickle.loads(data)  # a figure this process's parent pickled
     return render_figure(fig, slug, title, caption)
 
 

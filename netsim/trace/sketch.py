@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from netsim.trace.core import REASONS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 ALPHA = 0.001  # relative accuracy of every quantile read from a sketch
 MIN_VALUE = 1e-9  # latencies are clamped up to this (the log needs v > 0)
@@ -217,7 +220,7 @@ class SketchSet:
             dense[present] = np.arange(len(present))
             cells = dense[group] * span + (keys - low)
             hist = np.bincount(cells, minlength=len(present) * span).reshape(len(present), span)
-            rows = zip(present.tolist(), hist, strict=True)
+            rows: Iterable[tuple[int, np.ndarray]] = zip(present.tolist(), hist, strict=True)
         else:  # too wide: one histogram per group
             order = np.argsort(group, kind="stable")
             bounds = np.searchsorted(group[order], present)

@@ -201,7 +201,7 @@ class Load:
         or the tail the next window replays) gets the same values.
         """
         n = rq.n
-        out = {name: np.zeros(n) for name in DRAWN}
+        out: dict[str, np.ndarray] = {name: np.zeros(n) for name in DRAWN}
         z = np.zeros((2 * h, n))
         for i, f in enumerate(self.flows):
             a, b = int(rq.bounds[i]), int(rq.bounds[i + 1])

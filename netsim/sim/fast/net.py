@@ -175,6 +175,7 @@ class FastNet:
         t: np.ndarray,
         leg: int,
         size: np.ndarray,
+        *,
         slot0: int,
         stride: int,
         z: np.ndarray,
@@ -205,7 +206,7 @@ class FastNet:
         """Delay samples of one link from normal draws ``z``."""
         generic = self.d_generic.get(link)
         if generic is not None:
-            return transform(generic, z)  # type: ignore[arg-type]
+            return np.asarray(transform(generic, z))  # type: ignore[arg-type]
         if self.d_log[link]:
             out = np.exp(self.d_s[link] * z)
             out *= self.d_scale[link]
@@ -213,7 +214,7 @@ class FastNet:
         else:
             out = self.d_scale[link] * z
             out += self.d_loc[link]
-        return np.maximum(out, 0.0, out=out)
+        return np.asarray(np.maximum(out, 0.0, out=out))
 
     # ---- moving packets -------------------------------------------------------------
     def walk(

@@ -29,6 +29,7 @@ measured from the data plane); latency statistics then come from the sketches.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -146,7 +147,7 @@ class FastDataPlane(DataPlane):
         edges = self.windows()
         n, dur = len(edges) - 1, self.scenario.duration
         merged = _Merge(self.net.names)
-        if self.runner is None or self.tasks == 1 or n < 2 or not self.options.independent:
+        if self.runner is None or self.tasks == 1 or n == 1 or not self.options.independent:
             here = WindowRunner(
                 self.scenario, self.seed, self.timeline, self.trace.bin_s, self.options
             )
@@ -165,7 +166,7 @@ class FastDataPlane(DataPlane):
                     int(a),
                     int(b),
                 )
-                for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+                for a, b in itertools.pairwise(cuts)
                 if b > a
             ]
             done = 0.0
@@ -192,7 +193,7 @@ class _Merge:
     def add(self, part: Accumulated) -> None:
         if self.sketches is None:
             self.sketches = part.sketches
-        else:
+        elif part.sketches is not None:
             self.sketches.merge(part.sketches)
         self.bytes += part.bytes
         if self.bins is None:

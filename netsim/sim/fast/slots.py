@@ -18,9 +18,12 @@ class Slots:
     ``r``: hop-major, so the same hop of consecutive requests is contiguous. ``d`` is the
     direction traversed (-1: none), ``t`` the arrival, ``svc`` the service time, ``soj`` the
     sojourn from the last queue solve (NaN: the service time alone, e.g. a traversal that
-    found its direction idle), ``queue`` the work found and ``drop`` the buffer verdict. ``orders[d]`` lists the slots of direction ``d`` sorted by
-    arrival. The uniforms a traversal may need (loss, standing-queue phase) are hashed from
-    its place and a key per wave (:meth:`uniform`), so they are drawn only where needed.
+    found its direction idle), ``queue`` the work found and ``drop`` the buffer verdict.
+    ``orders[d]`` lists the slots of direction ``d`` sorted by arrival and ``times[d]``
+    their arrival times (kept beside the order, so that finding a place in it never gathers
+    the whole direction). The uniforms a traversal may need (loss, standing-queue phase)
+    are hashed from its place and a key per wave (:meth:`uniform`), so they are drawn only
+    where needed.
     When the slots hold a subset of a window's requests (``origin``: their places among
     the window's ``full`` requests), a traversal gets the uniform it has in the whole window.
     """
@@ -31,6 +34,7 @@ class Slots:
         per: int,
         n_dirs: int,
         keys: list[int],
+        *,
         origin: np.ndarray | None = None,
         full: int = -1,
     ) -> None:
@@ -102,10 +106,10 @@ class Slots:
                 self._order(k, parts[0] if len(parts) == 1 else np.concatenate(parts))
             return
         used = np.flatnonzero(self.d >= 0)
-        by_dir = used[np.argsort(self.d[used], kind="stable")]
-        bounds = np.searchsorted(self.d[by_dir], np.arange(len(self.orders) + 1))
+        grouped = used[np.argsort(self.d[used], kind="stable")]
+        bounds = np.searchsorted(self.d[grouped], np.arange(len(self.orders) + 1))
         for k in range(len(self.orders)):
-            self._order(k, by_dir[bounds[k] : bounds[k + 1]])
+            self._order(k, grouped[bounds[k] : bounds[k + 1]])
 
     def _order(self, k: int, seg: np.ndarray) -> None:
         t = self.t[seg]

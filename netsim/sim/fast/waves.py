@@ -63,6 +63,7 @@ class Waves:
         seed: int,
         rq: Requests,
         slots: Slots,
+        *,
         draws: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.net, self.load, self.seed, self.rq, self.slots = net, load, seed, rq, slots
@@ -141,7 +142,9 @@ class Waves:
                 general.append(np.arange(a, b))
                 continue
             start = ts[a:b] + dr["side0"][a:b]
-            arr = net.walk_run(start, leg, dr["size0"][a:b], a, n, z[:h, a:b], self.slots)
+            arr = net.walk_run(
+                start, leg, dr["size0"][a:b], slot0=a, stride=n, z=z[:h, a:b], slots=self.slots
+            )
             out["path"][a:b] = net.leg_path[leg]
             if not attr["rr"][f]:
                 _settle(out, a, b, arr + dr["side1"][a:b], self.deadline[a:b])
@@ -152,7 +155,15 @@ class Waves:
             if back is None or back < 0 or not net.clean(back, lo, hi):
                 general.append(np.arange(a, b))
                 continue
-            arr = net.walk_run(t_resp, back, dr["size1"][a:b], h * n + a, n, z[h:, a:b], self.slots)
+            arr = net.walk_run(
+                t_resp,
+                back,
+                dr["size1"][a:b],
+                slot0=h * n + a,
+                stride=n,
+                z=z[h:, a:b],
+                slots=self.slots,
+            )
             limit = np.minimum(self.deadline[a:b], ts[a:b] + self.per_try[a:b])
             _settle(out, a, b, arr + dr["side3"][a:b], limit)
         for idx in general:

@@ -206,10 +206,10 @@ class WindowRunner:
             per,
             len(self.net.names),
             [stream_key(self.seed, "fast-uniform", rq.window, 0)],
-            rq.origin,
-            rq.n_full,
+            origin=rq.origin,
+            full=rq.n_full,
         )
-        waves = Waves(self.net, self.load, self.seed, rq, slots, draws)
+        waves = Waves(self.net, self.load, self.seed, rq, slots, draws=draws)
         waves.walk(np.arange(rq.n))
         slots.build_orders()
         changed = self.queues.solve(slots)
