@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import netsim
-from netsim.model.scenario import TrafficKind
 from netsim.model.topology import LinkKind, Topology
 from netsim.report import tables
 from netsim.report.alternatives import DesignRow, finding_alternatives, plot_alternatives
@@ -27,25 +26,29 @@ from netsim.report.fig_availability import (
 )
 from netsim.report.fig_cost import plot_cost
 from netsim.report.fig_failover import gap_records, plot_failover_gaps
-from netsim.report.fig_latency import plot_latency_cdfs, slo_targets
 from netsim.report.fig_links import link_use, plot_utilisation
-from netsim.report.fig_regions import RegionsData, plot_regions
-from netsim.report.fig_timeline import plot_failure_timeline
 from netsim.report.fig_topology import plot_topology
 from netsim.report.findings import Finding, compute_findings
 from netsim.report.render import (
     Rendered,
     publish,
     render_figure,
-    render_figures,
     render_html,
     write_figures,
     write_html,
+)
+from netsim.report.run_figures import (
+    _slug,
+    latency_figures,
+    regions_section,
+    timeline_figures,
 )
 from netsim.trace.files import dumps
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from netsim.report.fig_regions import RegionsData
 
 Step = Callable[[str], None]
 SECTIONS = (
@@ -114,10 +117,6 @@ def _add(report: Report, section: str, rendered: Rendered) -> None:
     report.sections[section].figures.append(rendered.for_template())
 
 
-def _slug(*parts: str) -> str:
-    return "-".join(p.replace(" ", "-").replace("(", "").replace(")", "") for p in parts)
-
-
 def build_report(
     runs: list[Run],
     topology: Topology | None = None,
@@ -153,8 +152,10 @@ def build_report(
     if topology is not None:
         _topology(report, topology, step)
     report.sections["slos"].tables.append(tables.slo_table(main))
-    _latency(report, main, step, workers)
-    _timelines(report, main, step, workers)
+    for rendered in latency_figures(main, step, workers):
+        _add(report, "latency", rendered)
+    for rendered in timeline_figures(main, step, workers):
+        _add(report, "timelines", rendered)
     _failover(report, main, step)
     _utilisation(report, main, step)
     avail = None
@@ -165,7 +166,11 @@ def build_report(
     cost_run = pick_cost_run(runs, topology)
     cost = None if topology is None or cost_run is None else _cost(report, topology, cost_run, step)
     _alternatives(report, alternatives, step)
-    _regions(report, regions)
+    intro, figure, empty = regions_section(regions)
+    report.sections["regions"].intro += intro
+    if figure is not None:
+        _add(report, "regions", figure)
+    report.sections["regions"].empty = empty or ""
     step("findings")
     report.findings = compute_findings(
         topology,
@@ -208,58 +213,6 @@ def _topology(report: Report, topology: Topology, step: Step) -> None:
         ),
     )
     report.sections["topology"].tables.append(tables.links_table(topology))
-
-
-def _latency(report: Report, main: Sequence[Run], step: Step, workers: int | None = 1) -> None:
-    """The latency CDFs of every run with request or datagram traffic in its rows."""
-    figures = []
-    for run in main:
-        if (
-            run.has_rows
-            and run.trace is not None
-            and any(c.kind is not TrafficKind.BULK for c in run.summary.traffic.values())
-        ):
-            step(f"latency CDFs of {run.label}")
-            figures.append(
-                (
-                    plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
-                    _slug("cdf", run.label),
-                    f"Latency CDFs: {run.label}",
-                    "Successful requests after the warmup; red: sent between a failure and the "
-                    "restoration of the preferred path.",
-                )
-            )
-    for rendered in render_figures(figures, workers):
-        _add(report, "latency", rendered)
-
-
-def _timelines(report: Report, main: Sequence[Run], step: Step, workers: int | None = 1) -> None:
-    """Per run with failures, the timeline of the failure with the longest gap."""
-    figures = []
-    for run in main:
-        recs = run.trace.failovers if run.trace is not None else []
-        if not recs or run.trace is None:
-            continue
-        gaps = {f.record.id: f.gap_s or 0.0 for f in run.summary.failovers}
-        rec = max(recs, key=lambda r: (gaps.get(r.id, 0.0), -r.failed_at_s))
-        slo = slo_targets(run.summary)
-        step(f"timeline of {run.label}")
-        figures.append(
-            (
-                plot_failure_timeline(
-                    run.trace,
-                    rec,
-                    next(iter(slo.values()))[1] if slo else None,
-                    title=f"{run.label}: {rec.subject} {rec.mode}",
-                ),
-                _slug("timeline", run.label),
-                f"Timeline: {run.label}",
-                f"The failure with the longest gap of {len(recs)} in this run "
-                f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s).",
-            )
-        )
-    for rendered in render_figures(figures, workers):
-        _add(report, "timelines", rendered)
 
 
 def _failover(report: Report, main: Sequence[Run], step: Step) -> None:
@@ -323,40 +276,6 @@ def _cost(report: Report, topology: Topology, run: Run, step: Step) -> CostModel
     )
     report.sections["cost"].tables.append(tables.cost_table(cost))
     return cost
-
-
-def _regions(report: Report, data: RegionsData | None) -> None:
-    """Cost and SLO of the design against the number of regions (``netsim review --regions``)."""
-    section = report.sections["regions"]
-    if data is None:
-        section.empty = (
-            "`netsim review --regions` adds the cost and the worst pair's P95 of this design "
-            "and its alternatives from 3 to 20 regions."
-        )
-        return
-    stop = data.stops_at()
-    section.intro.append(
-        "Designs generated by `netsim generate` for each number of regions; cost at the "
-        "scaled day of load, P95 of the worst pair from its paths' delays, sidecars and "
-        "server time. "
-        + (
-            f"From {stop} regions on, the ADR-003 design is no longer the cheapest that meets "
-            "P95 < 50 ms."
-            if stop is not None
-            else "The ADR-003 design stays the cheapest that meets P95 < 50 ms up to "
-            f"{data.ns[-1]} regions."
-        )
-    )
-    _add(
-        report,
-        "regions",
-        render_figure(
-            plot_regions(data),
-            "regions",
-            "Cost and SLO by number of regions",
-            "Filled markers: the worst pair meets ADR-003's P95 < 50 ms.",
-        ),
-    )
 
 
 def _alternatives(report: Report, alternatives: Sequence[DesignRow], step: Step) -> None:

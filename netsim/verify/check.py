@@ -25,61 +25,30 @@ rendering of a :class:`CheckReport` are :mod:`netsim.cli.check`'s; nothing here 
 from __future__ import annotations
 
 import dataclasses
-import math
-import os
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.model.routing import best_path
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.verify import EXHAUSTIVE_LIMIT, bounds
+from netsim.verify.findings import Finding
+from netsim.verify.runs import VERIFY_AT, distinct_effects, verify
 from netsim.verify.search import (
     Combo,
     FailureSpace,
     Judge,
     Minimal,
-    Outcome,
     exhaustive,
     gap_judge,
     guided,
     label,
     outcome_judge,
 )
+from netsim.verify.tables import CombinationRow, gap_table, outcome_row
 
 if TYPE_CHECKING:
     from netsim.model.topology import Topology
-
-VERIFY_AT = 1.0
-PARALLEL_FROM = 24  # combinations to verify from which other processes are worth starting
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One minimal failing combination for one pair (or for the whole scenario)."""
-
-    kind: str  # partition | degraded | gap | slo | model
-    combo: Combo
-    pair: tuple[str, str] | None
-    detail: str
-    violation: bool
-    mode: str = "down"
-    at: float = 0.0
-    duration: float | None = None
-
-    def schedule(self) -> list[str]:
-        dur = None if self.duration is None else f"{self.duration:g}s"
-        return [e.yaml(f"{self.at:g}s", self.mode, dur) for e in sorted(self.combo)]
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "violation": self.violation,
-            "pair": list(self.pair) if self.pair else None,
-            "elements": [str(e) for e in sorted(self.combo)],
-            "detail": self.detail,
-            "schedule": self.schedule(),
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,95 +167,6 @@ def describe(
         f"worst-case failover gap {out.gap_s:.3g}s (all blackhole; {out.gap_down_s:.3g}s "
         f"if carrier is lost) exceeds {gap_target:g}s"
     )
-
-
-def verify(
-    space: FailureSpace, combos: list[Combo], seed: int = 0, *, workers: int | None = 1
-) -> list[Finding]:
-    """Run each combination through the simulator's control plane, as blackholes and as
-    carrier losses, and compare it with the bounds and the routing oracle. The
-    combinations are independent: with ``workers`` other than 1 they are shared out over
-    local processes (``netsim.sweep.run_tasks``), the findings in the same order."""
-    if workers == 1 or len(combos) < PARALLEL_FROM:
-        return _verify(space, combos, seed)
-    from netsim.sweep import run_tasks
-
-    size = -(-len(combos) // (4 * (workers or os.cpu_count() or 1)))
-    parts = [(space.topology, combos[i : i + size], seed) for i in range(0, len(combos), size)]
-    return [f for found in run_tasks(_verify_part, parts, workers) for f in found]
-
-
-def distinct_effects(space: FailureSpace, combos: list[Combo]) -> list[Combo]:
-    """The first of the combinations that do the same to every link in both modes (a node
-    and the group of all its links, say): the control plane cannot tell them apart, so
-    one run each is enough."""
-    seen: set[tuple[frozenset[tuple[str, str]], ...]] = set()
-    out = []
-    for combo in combos:
-        key = tuple(frozenset(space.effects(combo, m).items()) for m in ("blackhole", "down"))
-        if key not in seen:
-            seen.add(key)
-            out.append(combo)
-    return out
-
-
-def _verify_part(part: tuple[Topology, list[Combo], int]) -> list[Finding]:
-    """:func:`verify` of some combinations (executed on a worker)."""
-    topology, combos, seed = part
-    return _verify(FailureSpace(topology), combos, seed)
-
-
-def _verify(space: FailureSpace, combos: list[Combo], seed: int) -> list[Finding]:
-    from netsim.testing.machine import control_trace
-    from netsim.verify import invariants
-    from netsim.verify.replay import Replay
-
-    topo = space.topology
-    settle = bounds.settle_bound(topo)
-    problems = []
-    for combo in combos:
-        for mode in ("blackhole", "down"):
-            failures = tuple(
-                Failure(TargetKind(e.kind), e.name, VERIFY_AT, None, FailureMode(mode))
-                for e in sorted(combo)
-            )
-            until = VERIFY_AT + settle + 1.0
-            scenario = Scenario("check", topo, until, 0.0, seed, (), failures)
-            trace = control_trace(scenario, until, seed)
-            found = []
-            for check in (invariants.check_link_states, invariants.check_settled_routes):
-                try:
-                    check(trace, scenario)
-                except AssertionError as exc:
-                    found.append(str(exc))
-            replay = Replay.of(trace, topo)
-            for pair in space.pairs:
-                out = space.outcome(combo, pair)
-                if not space.applies(combo, pair) or out.status == "partition":
-                    continue
-                bound = out.gap_s if mode == "blackhole" else out.gap_down_s
-                clean = _clean_since(replay, pair)
-                if clean > VERIFY_AT + bound + bounds.EPS:
-                    found.append(
-                        f"{pair[0]}->{pair[1]} left the broken links after "
-                        f"{clean - VERIFY_AT:.3f}s > bound {bound:.3f}s"
-                    )
-            if found:
-                problems.append(
-                    Finding("model", combo, None, "; ".join(found), True, mode, VERIFY_AT)
-                )
-    return problems
-
-
-def _clean_since(replay: Any, pair: tuple[str, str]) -> float:
-    """When ``pair``'s route last became free of broken links (the end of its gap)."""
-    broken = replay.broken_at(VERIFY_AT)
-    times = [VERIFY_AT] + [t for t in replay.route_times if t > VERIFY_AT]
-    end = VERIFY_AT
-    for i, t in enumerate(times):
-        if broken & set(replay.routes_at(t).get(pair) or ()):
-            end = times[i + 1] if i + 1 < len(times) else math.inf
-    return end
 
 
 def judge_slos(
@@ -428,78 +308,6 @@ def check_topology(
         time.perf_counter() - started,
         rows,
     )
-
-
-@dataclass(frozen=True)
-class CombinationRow:
-    """One combination's outcome for every pair it applies to (``--all``), by "a-b"."""
-
-    elements: tuple[str, ...]
-    outcomes: dict[str, Outcome]
-
-    def to_json(self) -> dict[str, object]:
-        def gap(s: float) -> float | None:
-            return None if math.isinf(s) else round(s, 3)
-
-        return {
-            "elements": list(self.elements),
-            "pairs": {
-                p: {
-                    "status": o.status,
-                    "path": list(o.path or ()),
-                    "gap_s": gap(o.gap_s),
-                    "gap_down_s": gap(o.gap_down_s),
-                }
-                for p, o in self.outcomes.items()
-            },
-        }
-
-
-def outcome_row(space: FailureSpace, combo: Combo) -> CombinationRow:
-    """One combination's outcome for every pair it applies to (``--all``)."""
-    return CombinationRow(
-        tuple(str(e) for e in sorted(combo)),
-        {f"{p[0]}-{p[1]}": space.outcome(combo, p) for p in space.pairs if space.applies(combo, p)},
-    )
-
-
-# ---- output ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class GapRow:
-    """The worst-case failover gap of one single failure over the pairs it hits."""
-
-    element: str
-    pair: tuple[str, str]
-    blackhole_s: float
-    down_s: float
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "element": self.element,
-            "pair": list(self.pair),
-            "blackhole_s": self.blackhole_s,
-            "down_s": self.down_s,
-        }
-
-
-def gap_table(space: FailureSpace) -> list[GapRow]:
-    """Worst-case failover gap of every single failure over the pairs it hits."""
-    rows = []
-    for e in space.elements:
-        combo = frozenset({e})
-        outs = [space.outcome(combo, p) for p in space.pairs if space.applies(combo, p)]
-        hit = [o for o in outs if o.status in ("rerouted", "degraded")]
-        if hit:
-            worst = max(hit, key=lambda o: o.gap_s)
-            rows.append(
-                GapRow(
-                    str(e),
-                    worst.pair,
-                    round(worst.gap_s, 3),
-                    round(max(o.gap_down_s for o in hit), 3),
-                )
-            )
-    return rows
 
 
 __all__ = [
