@@ -198,7 +198,7 @@ def topology_text(
                 "    kind: internet",
                 f"    endpoints: [{s.name}, internet]",
                 "    capacity: 10Gbps    # ASSUMPTION: internet access is not the bottleneck",
-                "    delay: 1ms",
+                "    delay: 1ms          # ASSUMPTION: to the provider's internet edge (as megaport-hub)",
                 "    mtbf: 8760h         # ASSUMPTION",
                 "    mttr: {dist: lognorm, s: 0.7, scale: 30m}  # ASSUMPTION",
             ]

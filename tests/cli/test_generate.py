@@ -116,3 +116,17 @@ def test_bad_sizes_are_usage_errors(tmp_path: Path, args: list[str]) -> None:
         code = int(exc.code or 0)
     assert code == 2
     assert not (tmp_path / "topology.yaml").exists()
+
+
+def test_the_exported_20_region_lab_is_a_valid_containerlab_file(tmp_path: Path) -> None:
+    """Oracle: containerlab's own schema and the deployer's strict reader."""
+    from netsim.lab.clab.read import load_clab
+    from netsim.lab.clab.schema import read_clab_yaml, schema_errors
+
+    out = write(tmp_path / "design", "--sites", "20")
+    assert main(["lab", "export", str(out / "topology.yaml"), "--out", str(tmp_path / "lab")]) == 0
+    (clab,) = (tmp_path / "lab").glob("*.clab.yml")
+    assert schema_errors(read_clab_yaml(clab)) == []
+    lab = load_clab(clab)
+    clouds = [n for n in lab.nodes if n.startswith(("aws-", "gcp-", "azure-"))]
+    assert len(clouds) >= 20

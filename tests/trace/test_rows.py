@@ -3,7 +3,8 @@
 Oracles: scipy.stats for the binomial quantile that order-statistic intervals read (netsim
 computes it without importing scipy.stats); the run's own summary for a run directory
 written with fewer rows (it must summarise the same, within the sketches' 0.1 %); counting
-for which rows a directory holds.
+for which rows a directory holds. A quantile read from the sketches is an order statistic
+within 0.1 %, so it must lie inside the rows' distribution-free confidence interval.
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ def test_a_directory_with_fewer_rows_summarises_like_the_run(
         for key in ("sent", "delivered", "lost", "retried"):
             assert again["traffic"][name][key] == cls[key], (name, key)
         for q in ("p50", "p95", "p99"):
-            got, want = again["traffic"][name]["latency_ms"][q], cls["latency_ms"][q]
-            assert got == pytest.approx(want, rel=2e-3), (name, q)
+            # the sketch's order statistic (within 0.1 %) against the rows' interpolated
+            # quantile: inside the rows' own confidence interval
+            got = again["traffic"][name]["latency_ms"][q]
+            lo, hi = cls["latency_ms"][f"{q}_ci"]
+            assert lo * (1 - 2e-3) <= got <= hi * (1 + 2e-3), (name, q, got, lo, hi)
     if records == "failures":
         assert [f["gap_s"] for f in again["failovers"]] == [f["gap_s"] for f in first["failovers"]]
