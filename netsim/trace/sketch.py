@@ -168,7 +168,9 @@ class SketchSet:
             [LatencySketch(alpha=alpha) for _ in range(shape[1])] for _ in range(shape[0])
         ]
         self.count = {name: np.zeros(shape, dtype=np.int64) for name in self.COUNTERS}
-        self.lat_sum = np.zeros(shape)
+        # the latency sum in whole nanoseconds: integer sums do not depend on the order
+        # parts of a run are added in, so any number of workers gives the same summary
+        self.lat_ns = np.zeros(shape, dtype=np.int64)
         self.lat_max = np.full(shape, -np.inf)
         self.lost = np.zeros((*shape, len(REASONS)), dtype=np.int64)
 
@@ -197,21 +199,25 @@ class SketchSet:
         """Requests of classes ``cls`` first sent at ``t0``: delivered (``ok``) with
         ``latency``, after ``attempts`` attempts. Vectorised: no loop over requests."""
         b = self._bucket(t0)
-        shape = self.lat_sum.shape
+        shape = self.lat_ns.shape
         size = shape[0] * shape[1]
         flat = cls.astype(np.int64) * shape[1] + b
         f, lat = flat[ok], latency[ok]
         self.count["sent"] += np.bincount(flat, minlength=size).reshape(shape)
         self.count["delivered"] += np.bincount(f, minlength=size).reshape(shape)
         self.count["retried"] += np.bincount(flat[attempts > 1], minlength=size).reshape(shape)
-        self.lat_sum += np.bincount(f, weights=lat, minlength=size).reshape(shape)
+        self.lat_ns += (
+            np.rint(np.bincount(f, weights=lat, minlength=size) * 1e9)
+            .astype(np.int64)
+            .reshape(shape)
+        )
         if len(lat):
             np.maximum.at(self.lat_max.reshape(-1), f, lat)
             self._add_keys(f, keys_of(lat, self.alpha))
 
     def _add_keys(self, group: np.ndarray, keys: np.ndarray) -> None:
         """Count sketch ``keys`` into the sketches of their (class, bucket) ``group``."""
-        width = self.lat_sum.shape[1]
+        width = self.lat_ns.shape[1]
         present = np.flatnonzero(np.bincount(group))
         low = int(keys.min())
         span = int(keys.max()) - low + 1
@@ -246,11 +252,16 @@ class SketchSet:
             out.merge(s)
         return out
 
+    @property
+    def lat_sum(self) -> np.ndarray:
+        """The latency sum per (class, bucket), in seconds."""
+        return np.asarray(self.lat_ns / 1e9)
+
     def merge(self, other: SketchSet) -> None:
         """Add ``other`` (the same classes and buckets, e.g. another part of the run)."""
         for name, counts in other.count.items():
             self.count[name] += counts
-        self.lat_sum += other.lat_sum
+        self.lat_ns += other.lat_ns
         self.lat_max = np.maximum(self.lat_max, other.lat_max)
         self.lost += other.lost
         for mine, theirs in zip(self.sketches, other.sketches, strict=True):
@@ -275,7 +286,7 @@ class SketchSet:
         edges = np.array([np.inf if e is None else e for e in doc["edges"]])
         out = SketchSet(doc["classes"], edges, doc["alpha"])
         out.count = {k: np.asarray(v, dtype=np.int64) for k, v in doc["counters"].items()}
-        out.lat_sum = np.asarray(doc["lat_sum"], dtype=float)
+        out.lat_ns = np.rint(np.asarray(doc["lat_sum"], dtype=float) * 1e9).astype(np.int64)
         lat_max = np.asarray(doc["lat_max"], dtype=float)
         out.lat_max = np.where(lat_max < 0, -np.inf, lat_max)
         out.lost = np.asarray(doc["lost"], dtype=np.int64)

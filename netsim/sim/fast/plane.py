@@ -186,7 +186,7 @@ class _Merge:
         self.names = names
         self.parts: list[Accumulated] = []  # with their bins and sketches dropped
         self.sketches: SketchSet | None = None
-        self.bytes = np.zeros(len(names))
+        self.bytes = np.zeros(len(names), dtype=np.int64)
         self.bins: np.ndarray | None = None
         self.boundary = {"ghosts": 0.0, "changed": 0.0, "max_error_s": 0.0}
 
@@ -197,7 +197,7 @@ class _Merge:
             self.sketches.merge(part.sketches)
         self.bytes += part.bytes
         if self.bins is None:
-            self.bins = np.zeros((len(self.names), part.n_bins))
+            self.bins = np.zeros((len(self.names), part.n_bins), dtype=np.int64)
         self.bins[:, part.bins_lo : part.bins_lo + part.bins.shape[1]] += part.bins
         for key in ("ghosts", "changed"):
             self.boundary[key] += part.boundary.get(key, 0.0)
@@ -215,7 +215,9 @@ class _Merge:
                 cols = {k: p.rows[k] for k in ATTEMPT_COLUMNS}
                 cols["req"] = p.rows["req"] + offsets[p.rows["win"], p.rows["flow"]]
                 plane.trace.attempts.extend(**cols)
-        bins = self.bins if self.bins is not None else np.zeros((len(self.names), 0))
+        bins = (self.bins if self.bins is not None else np.zeros((len(self.names), 0))).astype(
+            float
+        )
         rounds = [r for p in parts for r in p.rounds]
         if len(rounds) != windows or self.sketches is None:
             raise RuntimeError(f"the parts computed {len(rounds)} of {windows} windows")

@@ -115,8 +115,9 @@ class WindowRunner:
             self.trace.classes, SketchSet.buckets(scenario.duration, scenario.warmup)
         )
         n_bins = int(np.ceil(scenario.duration / bin_s))
-        self.bins = np.zeros((len(self.net.names), n_bins))
-        self.bytes = np.zeros(len(self.net.names))
+        # whole bytes: integer sums do not depend on the order parts are added in
+        self.bins = np.zeros((len(self.net.names), n_bins), dtype=np.int64)
+        self.bytes = np.zeros(len(self.net.names), dtype=np.int64)
         self.rounds: list[int] = []
         self.counts: list[np.ndarray] = []
         self.rows: list[dict[str, np.ndarray]] = []
@@ -306,14 +307,14 @@ class WindowRunner:
                 if len(t) == 0:
                     continue
             to_bytes = self.net.cap[k] / 8
-            self.bytes[k] += float(service.sum()) * to_bytes
+            self.bytes[k] += round(float(service.sum()) * to_bytes)
             b = (t * per_bin).astype(np.int64)  # sorted by time: the bins inside are a prefix
             inside = int(np.searchsorted(b, n_bins)) if b[-1] >= n_bins else len(b)
             if inside == 0:
                 continue
             lo = int(b[0])
             part = np.bincount(b[:inside] - lo, weights=service[:inside])
-            self.bins[k, lo : lo + len(part)] += part * to_bytes
+            self.bins[k, lo : lo + len(part)] += np.rint(part * to_bytes).astype(np.int64)
 
 
 def peak_rss_mib() -> float:
