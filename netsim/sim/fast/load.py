@@ -16,6 +16,7 @@ whatever the order or the processes its windows are computed in.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from netsim.model.scenario import Profile, Scenario, TrafficKind
 from netsim.model.streams import stream
+from netsim.sim.arrivals import DAY as DAY_S
 from netsim.sim.arrivals import profile_factor
 from netsim.sim.fast.queue import hashed_normal, stream_key, transform
 
@@ -39,21 +41,36 @@ def arrivals(
     """Poisson arrival times on ``[start, stop)``, thinned by the diurnal profile.
 
     Like :func:`netsim.sim.arrivals.poisson_times` but without a sort: ``n`` sorted
-    uniforms are the normalised partial sums of ``n + 1`` exponentials.
+    uniforms are the normalised partial sums of ``n + 1`` exponentials; the thinning
+    envelope is the profile's largest value in the window (:func:`local_peak`).
     """
     if rate <= 0 or stop <= start:
         return np.zeros(0)
-    peak = rate * (profile.peak_to_mean if profile else 1.0)
-    n = int(rng.poisson(peak * (stop - start)))
+    top = 1.0 if profile is None else local_peak(profile, start, stop)
+    n = int(rng.poisson(rate * top * (stop - start)))
     if n == 0:
         return np.zeros(0)
     gaps = rng.standard_exponential(n + 1)
     total = np.cumsum(gaps)
     times = start + (stop - start) * (total[:-1] / total[-1])
     if profile is not None:
-        keep = rng.random(n) * profile.peak_to_mean < profile_factor(profile, times)
+        keep = rng.random(n) * top < profile_factor(profile, times)
         times = times[keep]
     return np.asarray(times)
+
+
+def local_peak(profile: Profile, start: float, stop: float) -> float:
+    """The largest rate multiplier of ``profile`` on ``[start, stop]``: the thinning
+    envelope of a window (the day's peak only if the window holds it, so a window of a few
+    hours rejects few candidates instead of most)."""
+    day = DAY_S
+    if (
+        stop - start >= day
+        or math.floor((stop - profile.peak_at) / day) * day + profile.peak_at >= start
+    ):
+        return float(profile.peak_to_mean)
+    ends = profile_factor(profile, np.array([start, stop]))
+    return float(ends.max())
 
 
 @dataclass(frozen=True, slots=True)

@@ -271,7 +271,11 @@ class WindowRunner:
         self, rq: Requests, res: dict[str, np.ndarray], m: np.ndarray, k: int, ci: np.ndarray
     ) -> None:
         if self.options.rows != "all":
-            m = m[in_spans(res["t_send"][m], self.spans)]
+            sent = res["t_send"][m]
+            lo, hi = (float(sent.min()), float(sent.max())) if len(sent) else (0.0, -1.0)
+            if not ((self.spans[:, 0] <= hi) & (self.spans[:, 1] >= lo)).any():
+                return  # the window is far from every failure
+            m = m[in_spans(sent, self.spans)]
         if len(m) == 0:
             return
         fl = rq.flow[m]
