@@ -12,6 +12,10 @@ seed, each SLO's measured value and verdict. The table is deterministic (rows so
 point and replication, no timings), so a local and a cluster run with the same seeds
 give the same table. Results (``sweep.csv``, ``sweep.json``, ``sensitivity.png``, one panel
 per SLO metric against each parameter) are written atomically.
+
+The same runner (:func:`run_tasks`) runs ``netsim run --replications N``
+(:func:`run_replications`): one task per seed, whole summaries back, pooled by
+:func:`netsim.analysis.pooled.pool`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
+    from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
 
 T = TypeVar("T")
@@ -135,6 +140,18 @@ def plan_sweep(
     return tasks
 
 
+def summarize_task(task: Task) -> list[tuple[int, Summary]]:
+    """Run and summarise the replications of one task, keeping the whole summaries
+    (executed on a worker; ``netsim run --replications`` pools them)."""
+    from netsim.analysis.summary import summarize
+    from netsim.sim.engine import build_simulation
+
+    return [
+        (rep, summarize(build_simulation(task.scenario, seed, task.engine).run(), task.scenario))
+        for rep, seed in task.replications
+    ]
+
+
 def completed(
     fn: Callable[[T], R],
     tasks: Sequence[T],
@@ -176,14 +193,31 @@ def completed(
 
 
 def run_tasks(
+    tasks: list[Task],
+    work: Callable[[Task], list[R]],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """``work`` over the tasks (:func:`completed`); every task's results, in completion
+    order. ``work`` must be a module-level function: it travels to the workers by name."""
+    results: list[R] = []
+    for done, (_, result) in enumerate(completed(work, tasks, workers, scheduler), 1):
+        results.extend(result)
+        if progress is not None:
+            progress(done, len(tasks))
+    return results
+
+
+def map_tasks(
     fn: Callable[[T], R],
     tasks: Sequence[T],
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[R]:
-    """:func:`completed`, collected in task order; ``progress(done, total)`` is called as
-    tasks finish."""
+    """``fn`` of each task (:func:`completed`), in task order; ``progress(done, total)``
+    is called as tasks finish."""
     results: dict[int, R] = {}
     for i, result in completed(fn, tasks, workers, scheduler):
         results[i] = result
@@ -198,11 +232,26 @@ def run_sweep(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Row]:
-    """Run the tasks locally (``workers`` processes; 1: in this process) or on a Dask
-    cluster (``scheduler`` address); the rows sorted by point and replication."""
-    done = run_tasks(run_task, tasks, workers, scheduler, progress)
-    rows = [row for result in done for row in result]
+    """Run the tasks (:func:`run_tasks`); the rows sorted by point and replication."""
+    rows = run_tasks(tasks, run_task, workers, scheduler, progress)
     return sorted(rows, key=lambda r: (r["point"], r["replication"]))
+
+
+def run_replications(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    *,
+    engine: str = "fast",
+    first: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Summary]:
+    """Summaries of ``scenario`` run with each of ``seeds`` (replications ``first``,
+    ``first + 1``, ...), one task per replication, in replication order."""
+    tasks = [Task(0, (), scenario, ((first + i, seed),), engine) for i, seed in enumerate(seeds)]
+    done = run_tasks(tasks, summarize_task, workers, scheduler, progress)
+    return [summary for _, summary in sorted(done, key=lambda pair: pair[0])]
 
 
 def table_csv(rows: list[Row]) -> str:

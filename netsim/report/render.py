@@ -71,15 +71,15 @@ def render_figures(
 ) -> list[Rendered]:
     """:func:`render_figure` of each ``(figure, slug, title, caption)``, in order. Drawing
     is most of a report's time; with ``workers`` other than 1 the figures are pickled
-    (milliseconds) and drawn on local processes (``netsim.sweep.run_tasks``)."""
+    (milliseconds) and drawn on local processes (``netsim.sweep.map_tasks``)."""
     if workers == 1 or len(figures) < PARALLEL_FROM:
         return [render_figure(*f) for f in figures]
-    from netsim.sweep import run_tasks
+    from netsim.sweep import map_tasks
 
     jobs = [(pickle.dumps(fig), slug, title, caption) for fig, slug, title, caption in figures]
     for fig, *_ in figures:
         fig.clear()
-    return run_tasks(_render_pickled, jobs, workers)
+    return map_tasks(_render_pickled, jobs, workers)
 
 
 def _render_pickled(job: tuple[bytes, str, str, str]) -> Rendered:

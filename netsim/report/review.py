@@ -112,9 +112,9 @@ def run_review(
 
     The runs and the availability Monte Carlos are independent: they go to ``workers``
     local processes (None: one per CPU; 1: here, in order) or to the Dask cluster at
-    ``scheduler`` through ``netsim.sweep.run_tasks``; the report is the same either way.
+    ``scheduler`` through ``netsim.sweep.map_tasks``; the report is the same either way.
     """
-    from netsim.sweep import run_tasks
+    from netsim.sweep import map_tasks
 
     started = time.perf_counter()
     bar = progress or NoProgress()
@@ -133,7 +133,7 @@ def run_review(
         jobs.append(Job(None, main, out / "runs", engine, years, seed))
     bar.start(len(jobs) + 30)
     bar.step(f"simulating {len(jobs)} runs and availabilities")
-    done = run_tasks(do_job, jobs, workers, scheduler, lambda k, n: bar.step(f"{k}/{n} done"))
+    done = map_tasks(do_job, jobs, workers, scheduler, lambda k, n: bar.step(f"{k}/{n} done"))
     runs = [r for r in done[: len(plan.standard)] if isinstance(r, Run)]
     rows = compare_designs(plan, done[len(plan.standard) :])
     avail = done[-1] if plan.standard and isinstance(done[-1], AvailabilityData) else None

@@ -4,7 +4,7 @@
 and as carrier losses, and holds the result to the bounds (:mod:`netsim.verify.bounds`)
 and the routing oracle (:mod:`netsim.verify.oracle`). Combinations the control plane
 cannot tell apart (the same effect on every link) are run once; the runs are independent,
-so they can go to local processes (``netsim.sweep.run_tasks``).
+so they can go to local processes (``netsim.sweep.map_tasks``).
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ def verify(
     """Run each combination through the simulator's control plane, as blackholes and as
     carrier losses, and compare it with the bounds and the routing oracle. The
     combinations are independent: with ``workers`` other than 1 they are shared out over
-    local processes (``netsim.sweep.run_tasks``), the findings in the same order."""
+    local processes (``netsim.sweep.map_tasks``), the findings in the same order."""
     if workers == 1 or len(combos) < PARALLEL_FROM:
         return _verify(space, combos, seed)
-    from netsim.sweep import run_tasks
+    from netsim.sweep import map_tasks
 
     size = -(-len(combos) // (4 * (workers or os.cpu_count() or 1)))
     parts = [(space.topology, combos[i : i + size], seed) for i in range(0, len(combos), size)]
-    return [f for found in run_tasks(_verify_part, parts, workers) for f in found]
+    return [f for found in map_tasks(_verify_part, parts, workers) for f in found]
 
 
 def distinct_effects(space: FailureSpace, combos: list[Combo]) -> list[Combo]:

@@ -13,7 +13,7 @@ Istio retries); only the order of computation differs:
    fixed point (:mod:`netsim.sim.fast.window`).
 2. Windows are independent: each rebuilds the queues it starts with by replaying the end
    of the previous window. So they are computed in *parts* (consecutive windows) on
-   local processes or a Dask cluster through a ``runner`` (``netsim.sweep.run_tasks``),
+   local processes or a Dask cluster through a ``runner`` (``netsim.sweep.completed``),
    and merged in window order: the same trace for the same seed however many processes
    run it.
 3. Each part returns what its windows add (:class:`~netsim.sim.fast.window.Accumulated`):
