@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from netsim.analysis.summary import summarize
 from netsim.model import load_scenario
@@ -42,6 +43,7 @@ def same_trace(a: Trace, b: Trace) -> None:
         assert np.array_equal(a.link_series[key], b.link_series[key])
 
 
+@pytest.mark.slow
 def test_the_chunked_year_equals_the_sequential_run() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "baseline-year.yaml", YEAR)
     chunked = run_fast(scenario, 1, rows="all", window_attempts=WINDOW)
