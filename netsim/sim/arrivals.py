@@ -14,10 +14,11 @@ True
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
 import scipy.special
 
 from netsim.model.dist import Dist
@@ -34,15 +35,23 @@ from netsim.model.streams import stream
 DAY = 86400.0
 
 
+@functools.cache  # a pure function of one number, asked for every window of a long run
 def _kappa(peak_to_mean: float) -> float:
-    """``k`` with ``exp(k) / I0(k) == peak_to_mean`` (the von Mises shape of the profile)."""
+    """``k`` with ``exp(k) / I0(k) == peak_to_mean`` (the von Mises shape of the profile).
+
+    Bisection to the last bit (``-log(i0e(k))`` increases with ``k``): scipy.optimize's
+    root finders would cost every run half a second of imports.
+    """
     if peak_to_mean <= 1.0 + 1e-12:
         return 0.0
-    return float(
-        scipy.optimize.brentq(
-            lambda k: -np.log(scipy.special.i0e(k)) - np.log(peak_to_mean), 1e-12, 1e4
-        )
-    )
+    target = math.log(peak_to_mean)
+    lo, hi = 1e-12, 1e4
+    while (mid := 0.5 * (lo + hi)) not in (lo, hi):
+        if -math.log(float(scipy.special.i0e(mid))) < target:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def profile_factor(profile: Profile | None, t: np.ndarray) -> np.ndarray:

@@ -4,8 +4,11 @@ A router with several equal paths hashes each *flow* onto one of them, so every 
 a flow takes the same path and flows spread over the paths in proportion to their shares
 (:class:`netsim.model.routing.Route`). Here a flow is a request (with its retries and its
 response), one datagram of a one-way class, or one bulk stream; its hash is a uniform on
-[0, 1) that is a pure function of (seed, class, destination, request number), the same in
-both data planes, so they put the same flows on the same paths.
+[0, 1) that is a pure function of the seed, the class, the destination and the request's
+identity: its number in the exact engine; its window and its number within the window in
+the fast engine, whose windows are computed independently (:func:`request_hashes`). Both
+planes therefore spread flows over the paths with the same shares, and a run of either is
+the same for the same seed however it is computed.
 
 Examples
 --------
@@ -41,16 +44,20 @@ def flow_hash(seed: int, ci: int, di: int, req: np.ndarray) -> np.ndarray:
 
 
 def request_hashes(
-    seed: int, flows: Sequence[tuple[int, int]], bounds: np.ndarray, req: np.ndarray
+    seed: int,
+    flows: Sequence[tuple[int, int]],
+    bounds: np.ndarray,
+    idx: np.ndarray,
+    window: int,
 ) -> np.ndarray:
-    """The hashes of a batch of requests laid out flow after flow: ``flows`` are the
-    (class, destination) of each flow, ``bounds[i]:bounds[i + 1]`` flow ``i``'s requests,
-    ``req`` their numbers (the fast engine's windows)."""
-    u = np.zeros(len(req))
+    """The hashes of one fast-engine window's requests laid out flow after flow: ``flows``
+    are the (class, destination) of each flow, ``bounds[i]:bounds[i + 1]`` flow ``i``'s
+    requests, ``idx`` their numbers within the window."""
+    u = np.zeros(len(idx))
     for i, (ci, di) in enumerate(flows):
         a, b = int(bounds[i]), int(bounds[i + 1])
         if a < b:
-            u[a:b] = flow_hash(seed, ci, di, req[a:b])
+            u[a:b] = hashed_uniform(stream_key(seed, PURPOSE, ci, di, window), idx[a:b])
     return u
 
 

@@ -49,7 +49,7 @@ from netsim.model.routing import Path, best_path, path_nodes
 from netsim.model.scenario import FailureMode, TargetKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from netsim.model.topology import Link, Topology
 
@@ -154,7 +154,12 @@ def broken_links(effects: Mapping[str, str]) -> frozenset[str]:
 
 
 def worst_case_gap(
-    topology: Topology, src: str, dst: str, effects: Mapping[str, str]
+    topology: Topology,
+    src: str,
+    dst: str,
+    effects: Mapping[str, str],
+    *,
+    path_of: Callable[[str, str, frozenset[str]], Path | None] | None = None,
 ) -> tuple[float, Path | None]:
     """(seconds ``src -> dst`` loses traffic, the path it ends on) if ``effects`` start at once.
 
@@ -166,9 +171,16 @@ def worst_case_gap(
     has no broken link; it is ``inf`` if none is left (a partition). A pair whose preferred
     path has no broken link has no gap. (The path is the one a router without multipath
     takes; the other paths of a multipath route end their gaps no later.)
+    ``path_of(src, dst, down)`` is :func:`~netsim.model.routing.best_path` on ``topology``
+    (a cached one, for searches that ask the same question many times).
     """
+    if path_of is None:
+
+        def path_of(a: str, b: str, down: frozenset[str]) -> Path | None:
+            return best_path(topology, a, b, down)
+
     broken = broken_links(effects)
-    route = best_path(topology, src, dst, frozenset())
+    route = path_of(src, dst, frozenset())
     if route is None:
         return math.inf, None
     if not broken.intersection(route):
@@ -185,7 +197,7 @@ def worst_case_gap(
         t = max(t, leave[route[first]] + relay_delay(topology, src, route, first))
         known = {n for n, at in leave.items() if at <= t}
         known |= {n for n, at in detect.items() if at <= t}
-        route = best_path(topology, src, dst, frozenset(known))
+        route = path_of(src, dst, frozenset(known))
     return math.inf, None
 
 

@@ -16,7 +16,7 @@ The pipeline of :func:`check_topology`, one phase per line:
    scenario and simulated; failed SLOs are reported with the schedule that fails them.
 
 A :class:`~netsim.verify.findings.Finding` is one result; the tables of every
-combination's outcome and of worst-case gaps are :mod:`netsim.verify.rows`.
+combination's outcome and of worst-case gaps are :mod:`netsim.verify.tables`.
 
 Partitions, gap-bound and SLO violations (and model disagreements) make the exit status 1;
 a lost preferred path is reported as a single point of failure and is a violation only
@@ -27,15 +27,13 @@ rendering of a :class:`CheckReport` are :mod:`netsim.cli.check`'s; nothing here 
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
-from netsim.verify import EXHAUSTIVE_LIMIT, bounds
+from netsim.verify import EXHAUSTIVE_LIMIT
 from netsim.verify.findings import Finding
-from netsim.verify.rows import CombinationRow, gap_table, outcome_row
+from netsim.verify.runs import VERIFY_AT, distinct_effects, verify
 from netsim.verify.search import (
     Combo,
     FailureSpace,
@@ -48,11 +46,11 @@ from netsim.verify.search import (
     outcome_judge,
 )
 from netsim.verify.slo_runs import judge_slos
+from netsim.verify.tables import CombinationRow, gap_table, outcome_row
 
 if TYPE_CHECKING:
+    from netsim.model.scenario import Scenario
     from netsim.model.topology import Topology
-
-VERIFY_AT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +64,7 @@ class CheckOptions:
     engine: str = "fast"  # data-plane engine of the scenario runs
     limit: int = EXHAUSTIVE_LIMIT  # auto: exhaustive up to this many combinations
     table: bool = False  # record every combination's outcome (exhaustive only)
+    workers: int | None = 1  # local processes for the control-plane runs (None: all CPUs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,62 +171,6 @@ def describe(
     )
 
 
-def verify(space: FailureSpace, combos: list[Combo], seed: int = 0) -> list[Finding]:
-    """Run each combination through the simulator's control plane, as blackholes and as
-    carrier losses, and compare it with the bounds and the routing oracle."""
-    from netsim.testing.machine import control_trace
-    from netsim.verify import invariants
-    from netsim.verify.replay import Replay
-
-    topo = space.topology
-    settle = bounds.settle_bound(topo)
-    problems = []
-    for combo in combos:
-        for mode in ("blackhole", "down"):
-            failures = tuple(
-                Failure(TargetKind(e.kind), e.name, VERIFY_AT, None, FailureMode(mode))
-                for e in sorted(combo)
-            )
-            until = VERIFY_AT + settle + 1.0
-            scenario = Scenario("check", topo, until, 0.0, seed, (), failures)
-            trace = control_trace(scenario, until, seed)
-            found = []
-            for check in (invariants.check_link_states, invariants.check_settled_routes):
-                try:
-                    check(trace, scenario)
-                except AssertionError as exc:
-                    found.append(str(exc))
-            replay = Replay.of(trace, topo)
-            for pair in space.pairs:
-                out = space.outcome(combo, pair)
-                if not space.applies(combo, pair) or out.status == "partition":
-                    continue
-                bound = out.gap_s if mode == "blackhole" else out.gap_down_s
-                clean = _clean_since(replay, pair)
-                if clean > VERIFY_AT + bound + bounds.EPS:
-                    found.append(
-                        f"{pair[0]}->{pair[1]} left the broken links after "
-                        f"{clean - VERIFY_AT:.3f}s > bound {bound:.3f}s"
-                    )
-            if found:
-                problems.append(
-                    Finding("model", combo, None, "; ".join(found), True, mode, VERIFY_AT)
-                )
-    return problems
-
-
-def _clean_since(replay: Any, pair: tuple[str, str]) -> float:
-    """When ``pair``'s route last became free of broken links (the end of its gap)."""
-    broken = replay.broken_at(VERIFY_AT)
-    times = [VERIFY_AT] + [t for t in replay.route_times if t > VERIFY_AT]
-    end = VERIFY_AT
-    for i, t in enumerate(times):
-        route = replay.routes_at(t).get(pair)
-        if route is not None and broken & route.links:
-            end = times[i + 1] if i + 1 < len(times) else math.inf
-    return end
-
-
 def check_topology(
     topology: Topology, options: CheckOptions | None = None, scenario: Scenario | None = None
 ) -> CheckReport:
@@ -254,11 +197,14 @@ def check_topology(
         )
         for pair, kind, combo in minimal.items()
     ]
-    to_verify = sorted(
-        {frozenset({e}) for e in space.elements} | {c for _, _, c in minimal.items()},
-        key=lambda c: (len(c), sorted(c)),
+    to_verify = distinct_effects(
+        space,
+        sorted(
+            {frozenset({e}) for e in space.elements} | {c for _, _, c in minimal.items()},
+            key=lambda c: (len(c), sorted(c)),
+        ),
     )
-    findings += verify(space, to_verify)
+    findings += verify(space, to_verify, workers=opts.workers)
     rows = (
         tuple(outcome_row(space, c) for c in space.combos(max_failures))
         if opts.table and method == "exhaustive"

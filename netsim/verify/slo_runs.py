@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def judge_slos(
-    space: FailureSpace, scenario: Scenario, combos: list[Combo], engine: str = "exact"
+    space: FailureSpace, scenario: Scenario, combos: list[Combo], engine: str = "fast"
 ) -> tuple[list[Finding], int]:
     """Inject each relevant combination into ``scenario`` (as blackholes) and judge its SLOs."""
     from netsim.analysis.summary import summarize

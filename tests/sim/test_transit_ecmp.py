@@ -174,7 +174,7 @@ def test_route_shares_flows_over_equal_tunnels() -> None:
 def test_ecmp_splits_datagrams_evenly_in_both_engines(engine: str) -> None:
     """The quick version: per-datagram hashing puts each datagram on either tunnel with
     probability 1/2 (binomial: 0.5 +- 0.01 for 9,375 datagrams is 2 standard errors);
-    both engines hash the same flows onto the same paths."""
+    both engines spread the flows over the paths with the same shares."""
     trace, _ = _ecmp_run(engine, duration=0.5)
     a = trace.attempts  # type: ignore[attr-defined]
     on_t1 = np.array([trace.paths[p] == ("t1",) for p in a["path"]])  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ def _describe(scenario: Scenario) -> None:
 @given(strategies.scenarios(MEGAPORT))
 def test_megaport_hub_failover_invariants(scenario: Scenario) -> None:
     _describe(scenario)
-    trace = build_simulation(scenario).run()
+    trace = build_simulation(scenario, engine="exact").run()
     invariants.check_trace(trace, scenario)
 
 
@@ -46,13 +46,13 @@ def test_megaport_hub_failover_invariants(scenario: Scenario) -> None:
 @settings(max_examples=scaled(0.5))
 def test_dual_mcr_failover_invariants(scenario: Scenario) -> None:
     _describe(scenario)
-    invariants.check_trace(build_simulation(scenario).run(), scenario)
+    invariants.check_trace(build_simulation(scenario, engine="exact").run(), scenario)
 
 
 @given(strategies.scenarios(topologies.hub_and_spoke()))
 def test_hub_and_spoke_failover_invariants(scenario: Scenario) -> None:
     _describe(scenario)
-    trace = build_simulation(scenario).run()
+    trace = build_simulation(scenario, engine="exact").run()
     invariants.check_trace(trace, scenario)
 
 

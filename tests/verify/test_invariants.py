@@ -48,7 +48,7 @@ SCENARIO = Scenario(
 
 @pytest.fixture(scope="module")
 def pristine() -> Trace:
-    return build_simulation(SCENARIO).run()
+    return build_simulation(SCENARIO, engine="exact").run()
 
 
 @pytest.fixture

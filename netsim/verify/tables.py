@@ -1,8 +1,7 @@
-"""Tables of ``netsim check``: every combination's outcome, and the worst-case gaps.
+"""Tables of ``netsim check``: every combination's outcome per pair, and gap bounds.
 
-:func:`outcome_row` gives one combination's outcome for every pair it applies to (the
-``--all`` listing, ``combinations_checked`` in the JSON); :func:`gap_table` the worst-case
-failover gap of every single failure over the pairs it hits.
+:func:`outcome_row` is one combination's outcome for every pair it applies to (``--all``);
+:func:`gap_table` the worst-case failover gap of every single failure over the pairs it hits.
 """
 
 from __future__ import annotations
