@@ -39,14 +39,16 @@ def add_output(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def add_engine(p: argparse.ArgumentParser) -> None:
-    """``--engine``: every verb that simulates takes it, with the same default."""
+def add_engine(p: argparse.ArgumentParser, *, auto: bool = False) -> None:
+    """``--engine``: every verb that simulates takes it, with the same default (``auto``:
+    the choice of probing the fast engine first, for verbs running many scenarios)."""
+    probe = ", or auto (fast when a 5 s probe runs, else exact)" if auto else ""
     p.add_argument(
         "--engine",
-        choices=ENGINES,
+        choices=(*ENGINES, "auto") if auto else ENGINES,
         default=ENGINES[0],
         help="data plane: fast (vectorised, the default) or exact (every packet a simpy "
-        "event, the reference)",
+        f"event, the reference){probe}",
     )
 
 
@@ -72,6 +74,14 @@ def add_workers(p: argparse.ArgumentParser, what: str) -> None:
     where.add_argument(
         "--scheduler", metavar="ADDRESS", help=f"run {what} on a Dask cluster, tcp://HOST:PORT"
     )
+
+
+def check_workers(workers: int | None) -> None:
+    """``--workers`` must name at least one process (exit 2 otherwise)."""
+    from netsim.errors import UsageError
+
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
 
 
 def console(stderr: bool = False) -> Console:
@@ -102,6 +112,7 @@ __all__ = [
     "add_output",
     "add_workers",
     "add_years",
+    "check_workers",
     "console",
     "print_json",
 ]

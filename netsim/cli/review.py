@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netsim.cli.common import add_engine, add_output, add_workers, add_years, console, print_json
+from netsim.cli.common import (
+    add_engine,
+    add_output,
+    add_workers,
+    add_years,
+    check_workers,
+    console,
+    print_json,
+)
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -51,9 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a topology to compare the design with on the same load (repeat for more; "
         "ADR-003 is compared with the ADR's own alternatives)",
     )
-    add_engine(p)
+    p.add_argument(
+        "--regions",
+        action="store_true",
+        help="add the cost and worst-pair P95 of this design and its alternatives from 3 to "
+        "20 regions (at how many regions does it stop being the cheapest that meets the SLO?)",
+    )
+    add_engine(p, auto=True)
     add_years(p)
-    add_workers(p, "the runs")
+    add_workers(p, "the runs and availability Monte Carlos")
     add_output(p, "the verdict, recommendations and findings (report.json has everything)")
     p.set_defaults(handler=cmd_review)
 
@@ -74,6 +88,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             progress=bar,
+            regions=args.regions,
         )
     print_outcome(report, written[-1], args)
     return EXIT_OK
@@ -83,8 +98,7 @@ def check(args: argparse.Namespace) -> None:
     """Usage errors of the shared flags (exit 2)."""
     if args.years < 0:
         raise UsageError(f"--years must not be negative, got {args.years}")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    check_workers(args.workers)
 
 
 def print_outcome(report: Any, html: Path, args: argparse.Namespace) -> None:

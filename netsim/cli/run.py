@@ -11,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import ENGINES, add_engine, add_output, add_workers, print_json
+from netsim.cli.common import (
+    ENGINES,
+    add_engine,
+    add_output,
+    add_workers,
+    check_workers,
+    print_json,
+)
 from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
 
 if TYPE_CHECKING:
@@ -20,6 +27,9 @@ if TYPE_CHECKING:
     from netsim.analysis.results import Summary
     from netsim.model.resolve import ResolvedFiles
     from netsim.trace.core import Trace
+
+#: ``--records`` choices (``netsim.trace.rows.RECORDS``, held equal by the same test).
+RECORDS = ("auto", "all", "failures", "none")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,13 +65,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     add_engine(p)
     p.add_argument(
+        "--records",
+        choices=RECORDS,
+        default="auto",
+        help="attempt rows written to attempts.parquet: all, those from 30 s before each "
+        "failure to 30 s after its switch, or none (no file); auto (default): all when the "
+        "run sends at most a million requests and datagrams, else failures. Statistics come "
+        "from every request either way (from sketches, within 0.1 %%, when rows are left out)",
+    )
+    p.add_argument(
         "--replications",
         type=int,
         metavar="N",
         help="run N independent seeds (derived from the seed as netsim sweep does) and pool "
         "them into between-run intervals; writes summary.json and replications/<i>/",
     )
-    add_workers(p, "replications")
+    add_workers(p, "the fast engine's windows and for replications")
     p.add_argument(
         "--until-conclusive",
         action="store_true",
@@ -89,10 +108,7 @@ def _check(args: argparse.Namespace) -> float | None:
             f"--replications needs at least 2 runs for a between-run interval, "
             f"got {args.replications}"
         )
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    if (args.workers or args.scheduler) and not (args.replications or args.until_conclusive):
-        raise UsageError("--workers and --scheduler run replications: add --replications N")
+    check_workers(args.workers)
     if args.max_duration is None:
         return None
     if not args.until_conclusive:
@@ -150,11 +166,30 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         return conclude_pooled(out, pooled, runs, args, files)
     with progress_bar(f"simulating {scenario.name}", scenario.duration, show) as update:
-        trace, summary = simulate(scenario, args.seed, args.engine, progress=update)
-    return conclude(out, trace, summary, args, FILES, files=files)
+        trace, summary = simulate(
+            scenario,
+            args.seed,
+            args.engine,
+            progress=update,
+            records=args.records,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+    return conclude(out, trace, summary, args, files_of(trace), files=files)
 
 
 FILES = "summary.json, attempts.parquet, timeline.jsonl, scenario.yaml, topology.yaml"
+
+
+def files_of(trace: Trace) -> str:
+    """What the run directory holds, in words (the rows as ``--records`` chose)."""
+    rows = {
+        "all": "attempts.parquet",
+        "failures": "attempts.parquet with the attempts around failures (--records all for "
+        "every one)",
+        "none": "no attempts.parquet",
+    }[trace.meta.get("rows", "all")]
+    return f"summary.json, {rows}, timeline.jsonl, scenario.yaml, topology.yaml"
 
 
 def exit_status(summary: Summary, *, strict: bool = False) -> int:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from netsim.report.assess import Assessment
     from netsim.report.data import Run
+    from netsim.report.fig_regions import RegionsData
     from netsim.report.findings import Finding
     from netsim.report.verification import Verified
 
@@ -62,9 +63,12 @@ SECTIONS = (
     ("availability", "Availability"),
     ("cost", "Cost"),
     ("alternatives", "Alternatives"),
+    ("regions", "Regions"),
 )
 #: Sections left off the page when they have nothing (the others say why they are empty).
-OPTIONAL_SECTIONS = frozenset({"claims", "utilisation", "timelines", "latency", "failover"})
+OPTIONAL_SECTIONS = frozenset(
+    {"claims", "utilisation", "timelines", "latency", "failover", "regions"}
+)
 
 
 @dataclass
@@ -197,6 +201,7 @@ def build_report(
     title: str | None = None,
     step: Step = _no_step,
     workers: int | None = None,
+    regions: RegionsData | None = None,
 ) -> Report:
     """Everything the page shows; see the module docstring (``workers``: processes that
     draw the figures)."""
@@ -221,6 +226,7 @@ def build_report(
     sec.availability_section(page, a)
     sec.cost_section(page, a, step)
     sec.alternatives_section(page, a, step)
+    sec.regions_section(page, regions)
     step(f"drawing {len(page.jobs)} figures")
     page.render(workers)
     for key in list(page.sections):
@@ -231,15 +237,15 @@ def build_report(
             else:
                 s.empty = f"Nothing to show for {s.title.lower()} in these runs."
     report = Report(title or f"Design review: {name}", runs, a, page, {}, list(notes))
-    report.numbers = numbers(report)
+    report.numbers = numbers(report, regions)
     return report
 
 
-def numbers(report: Report) -> dict[str, object]:
+def numbers(report: Report, regions: RegionsData | None = None) -> dict[str, object]:
     """``report.json``: every number the page shows."""
     a = report.assessment
     status, sentence = a.verdict
-    return {
+    doc: dict[str, object] = {
         "netsim_version": netsim.__version__,
         "topology": a.ctx.name,
         "verdict": {"status": status.value, "text": sentence},
@@ -254,6 +260,9 @@ def numbers(report: Report) -> dict[str, object]:
         "alternatives": [row.as_dict() for row in a.rows],
         "notes": report.notes,
     }
+    if regions is not None:
+        doc["regions"] = regions.to_json()
+    return doc
 
 
 def report_doc(report: Report) -> dict[str, object]:

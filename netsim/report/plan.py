@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 PEAK_S = 3600.0  # a failure-free day is judged on its peak hour
 EXACT_MAX_S = 1200.0  # the exact engine skips longer runs (a few seconds each)
+FAST_MAX_S = 31 * DAY_S  # the fast engine skips longer runs (a year is for `netsim run`)
 ADR_ALTERNATIVES = (
     ("vpn-only", "VPN only (dev/staging design)"),
     ("internet-only", "public internet only (alternative 1)"),
@@ -123,7 +124,8 @@ def peak_hour(planned: Planned, scenario: Scenario) -> tuple[Planned, str]:
 
 
 def _prepare(planned: Planned, engine: str) -> tuple[Planned | None, tuple[str, ...]]:
-    """(the run as planned, its roles); None when it does not fit the review's budget."""
+    """(the run as planned, its roles); None and why when it does not fit the review's
+    budget."""
     sc = planned.scenario
     if not sc.failures and not sc.random_failures:
         roles: tuple[str, ...] = ("normal",)
@@ -133,7 +135,12 @@ def _prepare(planned: Planned, engine: str) -> tuple[Planned | None, tuple[str, 
             planned, _ = peak_hour(planned, sc)
         return planned, roles
     if engine == "exact" and sc.duration > EXACT_MAX_S:
-        return None, ()
+        return None, (f"{sc.duration:g} s is too long for the exact engine",)
+    if sc.duration > FAST_MAX_S:
+        return None, (
+            f"{sc.duration / DAY_S:g} days is longer than the review's budget of "
+            f"{FAST_MAX_S / DAY_S:g}; run it with `netsim run`",
+        )
     return planned, ("failure",)
 
 
@@ -265,9 +272,7 @@ def plan_review(
         planned = Planned(sc.name, files.scenario, topo_text, str(path))
         ready, roles = _prepare(planned, engine)
         if ready is None:
-            plan.skipped.append(
-                f"{sc.name}: skipped: {sc.duration:g} s is too long for the exact engine"
-            )
+            plan.skipped.append(f"{sc.name}: skipped: {roles[0]}")
             continue
         plan.standard.append(ready.variant(ready.key, roles=roles))
     variant = _variant(plan.standard)

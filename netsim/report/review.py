@@ -11,6 +11,7 @@ the caller gives (the command line draws bars); nothing here prints.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from netsim.report.assess import Options, assess
 from netsim.report.build import Report, build_report, write_report
 from netsim.report.data import SOURCE_TREE, main_topology
+from netsim.report.fig_regions import RegionsData, regions_data
 from netsim.report.jobs import run_all
 from netsim.report.plan import ReviewPlan, plan_review
 
@@ -65,6 +67,23 @@ def scenarios_dir(given: Path | None) -> Path:
     return here if here.is_dir() else SOURCE_TREE / "scenarios"
 
 
+def pick_engine(requested: str, probe: Planned | None) -> str:
+    """``fast`` when it runs (a 5 s probe of the first planned scenario), else ``exact``
+    (``--engine auto``); any other request as given."""
+    if requested != "auto":
+        return requested
+    if probe is None:
+        return "exact"
+    from netsim.sim.engine import build_simulation
+
+    tiny = dataclasses.replace(probe.scenario, duration=5.0, warmup=0.0)
+    try:
+        build_simulation(tiny, engine="fast").run()
+    except Exception:  # any failure of the probe means: use the reference
+        return "exact"
+    return "fast"
+
+
 def review_notes(plan: ReviewPlan, engine: str) -> list[str]:
     notes = [
         f"Simulated with the {engine} engine; every run's directory (summary.json, "
@@ -95,14 +114,21 @@ def report_runs(
     later: Sequence[Planned] = (),
     notes: Sequence[str] = (),
     title: str | None = None,
+    regions: RegionsData | None = None,
 ) -> Report:
     """Assess finished runs and build their page (``netsim report``, and the second half
-    of ``netsim review``)."""
+    of ``netsim review``; ``regions``: the designs over the number of regions)."""
     topology = topology or main_topology(runs)
     assessment = assess(runs, topology, options, labels=labels, plan=plan, later=later)
     runs = [*runs, *(r for r in assessment.ctx.runs if r not in runs)]
     return build_report(
-        runs, assessment, notes=notes, title=title, step=options.step, workers=options.workers
+        runs,
+        assessment,
+        notes=notes,
+        title=title,
+        step=options.step,
+        workers=options.workers,
+        regions=regions,
     )
 
 
@@ -118,11 +144,18 @@ def run_review(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: ReviewProgress | None = None,
+    regions: bool = False,
 ) -> tuple[Report, list[Path]]:
-    """See the module docstring; returns the report and the files written."""
+    """See the module docstring; returns the report and the files written (``regions``:
+    add the designs over the number of regions, ``netsim review --regions``)."""
     started = time.perf_counter()
     bar = progress or NoProgress()
-    plan = plan_review(scenarios_dir(scenarios), engine, topology, alternatives)
+    directory = scenarios_dir(scenarios)
+    plan = plan_review(directory, "fast" if engine == "auto" else engine, topology, alternatives)
+    if engine == "auto":
+        engine = pick_engine(engine, plan.standard[0] if plan.standard else None)
+        if engine != "fast":
+            plan = plan_review(directory, engine, topology, alternatives)
     # Scenarios with random failures (a month of them) run with the second set of runs:
     # nothing derived from the first set rests on them, and they are the longest.
     first = [p for p in plan.planned if not p.scenario.random_failures]
@@ -154,6 +187,7 @@ def run_review(
         later=later,
         notes=review_notes(plan, engine),
         title=title,
+        regions=regions_data(seed=seed) if regions else None,
     )
     report.notes.append(
         f"netsim review took {time.perf_counter() - started:.0f} s of wall time on this machine"
@@ -164,4 +198,11 @@ def run_review(
     return report, written
 
 
-__all__ = ["NoProgress", "ReviewProgress", "report_runs", "run_review", "scenarios_dir"]
+__all__ = [
+    "NoProgress",
+    "ReviewProgress",
+    "pick_engine",
+    "report_runs",
+    "run_review",
+    "scenarios_dir",
+]
