@@ -189,7 +189,9 @@ def _judged_on(v: SloVerdict) -> str:
         m = v.month
         if m.measured is None:
             return f"month: {m.note}"
-        return f"{m.measured:.6g}{unit} over a month ({m.failure_min:.3g} min failed)"
+        lo, hi = m.ci
+        ci = "" if lo is None or hi is None else f" [{lo:.6g}, {hi:.6g}]"
+        return f"{m.measured:.6g}{unit}{ci} over a month ({m.failure_min:.3g} min failed)"
     w, n = v.worst_window, v.windows
     if w is not None and n is not None and v.window_s:
         return (

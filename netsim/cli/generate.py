@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netsim.cli.common import add_output, print_json
 from netsim.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -35,8 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default="ring",
         help="VPN overlay between the regions: every pair, a ring (default) or none",
     )
-    p.add_argument("--seed", type=int, default=1, help="the scenario's seed (default 1)")
+    p.add_argument(
+        "--seed", type=int, default=1, metavar="N", help="the scenario's seed (default 1)"
+    )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    add_output(p, "what was written (files, regions, hubs, links, traffic classes, SLOs)")
     p.set_defaults(handler=cmd_generate)
 
 
@@ -51,6 +55,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
     atomic_write(out / "scenario.yaml", design.scenario.encode())
     scenario = load_scenario(out / "scenario.yaml")  # both files load, or exit 2 with why
     topo = scenario.topology
+    if args.json:
+        print_json(
+            {
+                "topology": str(out / "topology.yaml"),
+                "scenario": str(out / "scenario.yaml"),
+                "regions": len(design.sites),
+                "hubs": len(design.hubs),
+                "links": len(topo.links),
+                "traffic": len(scenario.traffic),
+                "slos": len(scenario.slos),
+            }
+        )
+        return EXIT_OK
+    if args.quiet:
+        return EXIT_OK
     print(
         f"{out}/topology.yaml: {len(design.sites)} regions, {len(design.hubs)} hub(s), "
         f"{len(topo.links)} links; {out}/scenario.yaml: {len(scenario.traffic)} traffic "

@@ -154,24 +154,37 @@ def test_a_vpn_as_fast_as_the_replication_carries_it(vpn_runs: dict[str, Run]) -
     assert 4.5 < float(carried.group(1)) <= 5.0
 
 
-def test_gcp_with_aws_bfd_timers_no_longer_fails_over_slower() -> None:
+def test_the_slowest_link_follows_its_bfd_and_convergence() -> None:
+    """Oracle: detection + mean convergence per link from the topology's own numbers
+    (Azure ER: BFD 300 ms x 3, convergence uniform 1-60 s, mean 30.5 s; GCP: BFD 1 s x 5
+    + 1 s; AWS: 300 ms x 3 + 1 s)."""
     slow = finding_detection(ctx())
     assert slow is not None
     # No failover SLO without runs: the threshold is 1.5x the fastest link (a marked default).
     assert slow.status is Status.FAILS
     assert slow.source is not None
     assert not slow.source.cited
-    assert "gcp-mcr" in slow.text
+    assert slow.text.startswith("azure-mcr's")  # the ER gateway's convergence, not BFD
+
+    def quick_azure(data: dict[str, Any]) -> None:
+        link(data, "azure-mcr")["convergence"] = "1s"
+
+    gcp = finding_detection(ctx(variant(quick_azure)))
+    assert gcp is not None
+    assert gcp.status is Status.FAILS
+    assert gcp.text.startswith("gcp-mcr's BFD 1000 ms × 5")
 
     def fast_gcp(data: dict[str, Any]) -> None:
+        quick_azure(data)
         link(data, "gcp-mcr")["bfd"] = {"interval": "300ms", "multiplier": 3}
 
     same = finding_detection(ctx(variant(fast_gcp)))
     assert same is not None
     assert same.status is Status.HOLDS
     assert same.figure is not None
+    assert gcp.figure is not None
     assert slow.figure is not None
-    assert same.figure < slow.figure  # 0.9 + 1 s against 5 + 1 s
+    assert same.figure < gcp.figure < slow.figure  # 0.9 + 1 s < 5 + 1 s < 0.9 + 30.5 s
 
 
 def test_cost_finding_follows_the_cost_fields_and_the_declared_load(baseline_run: Run) -> None:
