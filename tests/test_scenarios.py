@@ -68,7 +68,12 @@ def test_interconnect_blackhole_with_bfd() -> None:
     (f,) = summary["failovers"]
     assert f["detection"] == "bfd"
     assert f["gap_s"] == pytest.approx(1.9, abs=0.05)
-    assert verdicts(summary) == {"api-p95": True, "api-availability": True, "failover": True}
+    assert verdicts(summary) == {
+        "api-p95": True,
+        "api-p95-month": True,
+        "api-availability": True,
+        "failover": True,
+    }
 
 
 def test_interconnect_blackhole_without_bfd_waits_for_hold() -> None:
