@@ -1,11 +1,14 @@
-"""The shipped scenarios re-judged by their intervals (issue 15).
+"""The shipped scenarios re-judged by their intervals (issue 15) and their windows (issue 12).
 
-Oracle: the definitions. A verdict must agree with ``"pass"`` wherever the interval is
-wholly on one side of the target (an interval holds the point estimate), so a change of
-verdict is only ever to ``inconclusive``; and which SLOs are inconclusive as shipped is
-part of the closing note of issue 15 (docs/design.md, "SLO verdicts"): only
-``flapping-interconnect``'s ``api-p95``, whose P95 sits half a millisecond under its 50 ms
-target, and which only replications can settle (its failures are scripted).
+Oracle: the definitions. An SLO without a window (failover gap, throughput) is judged on
+the whole run: its verdict must agree with ``"pass"`` wherever the interval is wholly on
+one side of the target (an interval holds the point estimate), so a change of verdict is
+only ever to *at risk*. A latency or success SLO is judged per window (issue 12): its
+verdict is the worst of its windows' (does not hold if any window does not, else at risk
+if any is, else holds), while ``"pass"`` stays the whole run's point estimate, as the
+contract defines it. Which SLOs are at risk or do not hold as shipped is part of the
+closing notes (docs/design.md, "SLO verdicts" and "SLO windows and the month"): a
+failover seen through a 5-minute window weighs 5 to 10 times more than in the whole run.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from netsim.pipeline import simulate
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 LONG = {"baseline", "random-failures-month", "baseline-year"}  # a day, a month, a year: benchmarks
-INCONCLUSIVE = {"flapping-interconnect": {"api-p95"}}
+#: Worst windows near their targets: interconnect-blackhole's failover window P95 49.5 ms
+#: against 50 ms; dr-failover's success ratio in the window of its region outage.
+AT_RISK = {"interconnect-blackhole": {"api-p95"}, "dr-failover": {"dr-api-availability"}}
+#: Whole runs that pass with a window that does not: flapping-interconnect's P95 is 49.6 ms
+#: over the run but 52.9 ms [52.2, 53.8] in the window of its flaps.
+FAILS = {"flapping-interconnect": {"api-p95"}}
 
 
 @pytest.mark.slow
@@ -30,18 +38,22 @@ INCONCLUSIVE = {"flapping-interconnect": {"api-p95"}}
 def test_shipped_verdicts(name: str) -> None:
     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
     _, summary = simulate(scenario, engine="fast")
-    inconclusive = set()
+    at_risk, fails = set(), set()
     for slo in summary.slos:
         lo, hi = slo.ci
         if lo is not None and hi is not None and slo.measured is not None:
             assert lo <= slo.measured <= hi
-        if slo.verdict is Verdict.INCONCLUSIVE:
-            inconclusive.add(slo.name)
+        if slo.verdict is Verdict.AT_RISK:
+            at_risk.add(slo.name)
             assert slo.settle is not None
             assert slo.settle.replications is not None
-        else:
-            assert slo.passed == (slo.verdict is Verdict.HOLDS)
-    assert inconclusive == INCONCLUSIVE.get(name, set())
-    flapping = summary.slos[0].settle if name == "flapping-interconnect" else None
-    if flapping is not None:
-        assert flapping.run_s is None  # scripted flaps: replications, not a longer run
+        if slo.windows is not None:
+            n = slo.windows
+            worst = Verdict.FAILS if n.failing else Verdict.AT_RISK if n.at_risk else Verdict.HOLDS
+            assert slo.verdict is worst, slo.name
+            if slo.verdict is Verdict.FAILS and slo.passed:
+                fails.add(slo.name)  # the whole run passes, a window does not
+        elif slo.month is None and slo.verdict is not Verdict.AT_RISK:
+            assert slo.passed == (slo.verdict is not Verdict.FAILS), slo.name
+    assert at_risk == AT_RISK.get(name, set())
+    assert fails == FAILS.get(name, set())
