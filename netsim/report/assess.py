@@ -186,12 +186,13 @@ def assess(
     *,
     labels: dict[str, str] | None = None,
     plan: ReviewPlan | None = None,
-    later: Sequence[Planned] = (),
+    later: Sequence[Run] = (),
 ) -> Assessment:
-    """See the module docstring. ``later``: runs of the design not simulated yet (its
-    random-failure scenarios, the longest); they run with the second set, since no
-    recommendation or sensitivity run rests on them (those use scripted failures only),
-    and the findings are computed again with them."""
+    """See the module docstring. ``later``: runs of the design kept out of the first
+    findings (its random-failure scenarios: no recommendation or sensitivity run rests on
+    them, those use scripted failures only); the findings are computed again with them.
+    ``netsim review`` simulates them with the first runs, longest first, so the longest
+    run of a review overlaps everything before the second set."""
     step = options.step
     claims = ADR_003 if is_adr003(topology) else None
     step("availability (Monte Carlo)")
@@ -232,17 +233,16 @@ def assess(
             )
             second += extra_plan.planned
         second += plan_sensitivity(ctx, findings, assumptions)
-    step(f"simulating {len(second) + len(later)} runs (recommendations, sensitivity)")
-    done = run_all(
-        [*later, *second],
+    step(f"simulating {len(second)} runs (recommendations, sensitivity)")
+    reruns = run_all(
+        second,
         options.out,
         options.engine,
         workers=options.workers,
         scheduler=options.scheduler,
     )
-    reruns = done[len(later) :]
     if later:
-        runs = [*runs, *done[: len(later)]]
+        runs = [*runs, *later]
         ctx = Context(topology, runs, claims, avail, cost, rows)
     verified = verify(recs, runs, reruns)
     if extra_plan.designs:

@@ -101,6 +101,14 @@ def word(v: Verified) -> str:
     return {True: "verified", False: "not enough", None: "not tested"}[v.met]
 
 
+def css(v: Verified) -> str:
+    """The colour of a recommendation: green when re-simulation shows it does what it
+    promises, red when not, neutral for a restated requirement or one not tested."""
+    if v.rec.change is None or v.met is None:
+        return "info"
+    return "holds" if v.met else "fails"
+
+
 def _verdict(page: Page, a: Assessment) -> None:
     status, sentence = a.verdict
     s = page.sections["verdict"]
@@ -109,7 +117,7 @@ def _verdict(page: Page, a: Assessment) -> None:
         {
             "list": [
                 {
-                    "status": "holds" if v.met else "fails" if v.met is False else "info",
+                    "status": css(v),
                     "word": word(v),
                     "title": v.rec.title,
                     "text": "",
@@ -138,7 +146,7 @@ def _recommendations(page: Page, a: Assessment) -> None:
                     "title": v.rec.title,
                     "text": v.rec.text,
                     "evidence": list(v.rec.evidence),
-                    "status": "holds" if v.met else "fails" if v.met is False else "info",
+                    "status": css(v),
                     "word": word(v),
                     "table": checks_table(v) if v.checks else None,
                 }

@@ -111,7 +111,7 @@ def report_runs(
     *,
     labels: dict[str, str] | None = None,
     plan: ReviewPlan | None = None,
-    later: Sequence[Planned] = (),
+    later: Sequence[Run] = (),
     notes: Sequence[str] = (),
     title: str | None = None,
     regions: RegionsData | None = None,
@@ -156,20 +156,21 @@ def run_review(
         engine = pick_engine(engine, plan.standard[0] if plan.standard else None)
         if engine != "fast":
             plan = plan_review(directory, engine, topology, alternatives)
-    # Scenarios with random failures (a month of them) run with the second set of runs:
-    # nothing derived from the first set rests on them, and they are the longest.
-    first = [p for p in plan.planned if not p.scenario.random_failures]
-    later = [p for p in plan.planned if p.scenario.random_failures]
+    # Every run of the design at once, longest first (a month of random failures is the
+    # longest: it overlaps the rest); the random-failure runs join the findings only after
+    # the recommendations are derived, which rest on scripted failures alone.
     bar.start(len(plan.planned) + 25)
-    bar.step(f"simulating {len(first)} runs")
-    runs = run_all(
-        first,
+    bar.step(f"simulating {len(plan.planned)} runs")
+    done = run_all(
+        plan.planned,
         out / "runs",
         engine,
         workers=workers,
         scheduler=scheduler,
         progress=bar.runs("runs"),
     )
+    runs = [r for p, r in zip(plan.planned, done, strict=True) if not p.scenario.random_failures]
+    later = [r for p, r in zip(plan.planned, done, strict=True) if p.scenario.random_failures]
     subject = plan.subject
     options = Options(out / "runs", engine, years, seed, workers, scheduler, step=bar.step)
     labels = {d.key: d.label for d in plan.designs}
