@@ -206,7 +206,7 @@ def run_until_conclusive(
                 replications = reps
                 break
             if scenario.duration >= cap:
-                step(f"stopped at the cap of {duration_text(cap)}: still inconclusive")
+                step(f"stopped at the cap of {duration_text(cap)}: still at risk")
                 return Settled(trace, done(summary, False), [])
             length = min(cap, max(1.1 * longest, 2 * scenario.duration))
             scenario = dataclasses.replace(scenario, duration=length)
@@ -237,7 +237,7 @@ def run_until_conclusive(
         if pooled.judged is not Verdict.INCONCLUSIVE:
             return Settled(None, done(pooled, True), runs)
         if count >= most:
-            step(f"stopped at the cap of {duration_text(cap)} simulated: still inconclusive")
+            step(f"stopped at the cap of {duration_text(cap)} simulated: still at risk")
             return Settled(None, done(pooled, False), runs)
         count = min(most, max(count + 2, math.ceil(1.1 * _wanted(pooled)[1])))
 

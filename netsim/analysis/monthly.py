@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,60 +38,13 @@ import numpy as np
 from netsim.analysis.evidence import outward
 from netsim.analysis.graph import path_availability, path_components
 from netsim.analysis.intervals import Stat, interval_of
+from netsim.analysis.judged import MONTH_MIN, MonthFigure
 from netsim.analysis.windows import failure_spans, in_spans
 from netsim.model.routing import best_path
-from netsim.model.units import DAYS_PER_MONTH
-from netsim.trace.fields import Fields
 
 if TYPE_CHECKING:
     from netsim.analysis.evidence import Evidence
-    from netsim.analysis.traffic import Interval
     from netsim.model.scenario import Scenario, Slo
-
-MONTH_MIN = DAYS_PER_MONTH * 24 * 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class MonthFigure:
-    """The composed monthly figure of one SLO (module docstring)."""
-
-    measured: float | None
-    ci: Interval
-    failure_fraction: float  # expected share of the month in the failure state
-    normal_samples: int
-    failure_samples: int
-    path: tuple[str, ...]  # the elements whose availability gives the fraction
-    note: str = ""
-
-    @property
-    def failure_min(self) -> float:
-        """Expected minutes per month in the failure state."""
-        return self.failure_fraction * MONTH_MIN
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "measured": self.measured,
-            "ci": list(self.ci),
-            "failure_fraction": round(self.failure_fraction, 9),
-            "failure_min_per_month": round(self.failure_min, 3),
-            "normal_samples": self.normal_samples,
-            "failure_samples": self.failure_samples,
-            "path_elements": list(self.path),
-            "note": self.note,
-        }
-
-    @classmethod
-    def from_json(cls, doc: object) -> MonthFigure:
-        f = Fields.of(doc)
-        return cls(
-            f.opt_number("measured"),
-            f.interval("ci"),
-            f.number("failure_fraction"),
-            f.integer("normal_samples"),
-            f.integer("failure_samples"),
-            f.texts("path_elements"),
-            f.opt_text("note") or "",
-        )
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

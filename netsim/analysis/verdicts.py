@@ -30,14 +30,13 @@ from typing import TYPE_CHECKING
 
 from netsim.analysis.batching import t_quantile
 from netsim.analysis.intervals import LEVEL, CiInfo
+from netsim.analysis.judged import MonthFigure, WindowCounts, WorstWindow
 from netsim.analysis.traffic import Interval, pair
 from netsim.trace.fields import Fields
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from netsim.analysis.monthly import MonthFigure
-    from netsim.analysis.windows import WindowCounts, WorstWindow
 
 MAX_REPLICATIONS = 1_000_000  # beyond this a suggestion says "more than"
 
@@ -259,9 +258,6 @@ class SloVerdict:
 
     @classmethod
     def from_json(cls, doc: object) -> SloVerdict:
-        from netsim.analysis.monthly import MonthFigure
-        from netsim.analysis.windows import WindowCounts, WorstWindow
-
         f = Fields.of(doc)
         method, how = f.opt_obj("ci_method"), f.opt_obj("settle")
         worst, counts, month = f.opt_obj("worst_window"), f.opt_obj("windows"), f.opt_obj("month")

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netsim.analysis.evidence import outward
+from netsim.analysis.judged import WindowCounts, WorstWindow
 from netsim.analysis.verdicts import Bound, Verdict, judge, overall
-from netsim.trace.fields import Fields
 
 if TYPE_CHECKING:
     from netsim.analysis.evidence import Evidence
@@ -100,49 +100,6 @@ def bucket_spans(edges: np.ndarray, window: float) -> list[tuple[float, float]]:
         if j >= last:
             break
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class WorstWindow:
-    """The window with the worst estimate: its bounds (run time), estimate and interval."""
-
-    start_s: float
-    end_s: float
-    measured: float | None
-    ci: Interval
-
-    def to_json(self) -> dict[str, object]:
-        lo, hi = self.ci
-        return {
-            "start_s": round(self.start_s, 3),
-            "end_s": round(self.end_s, 3),
-            "measured": self.measured,
-            "ci": [lo, hi],
-        }
-
-    @classmethod
-    def from_json(cls, doc: object) -> WorstWindow:
-        f = Fields.of(doc)
-        return cls(
-            f.number("start_s"), f.number("end_s"), f.opt_number("measured"), f.interval("ci")
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class WindowCounts:
-    """How many windows were judged, how many do not hold and how many are at risk."""
-
-    count: int
-    failing: int
-    at_risk: int = 0
-
-    def to_json(self) -> dict[str, object]:
-        return {"count": self.count, "failing": self.failing, "at_risk": self.at_risk}
-
-    @classmethod
-    def from_json(cls, doc: object) -> WindowCounts:
-        f = Fields.of(doc)
-        return cls(f.integer("count"), f.integer("failing"), f.opt_integer("at_risk") or 0)
 
 
 @dataclass(frozen=True, slots=True)

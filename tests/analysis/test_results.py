@@ -25,7 +25,7 @@ from netsim.model.scenario import TrafficKind
 from netsim.sim.engine import build_simulation
 from netsim.trace.fields import Fields
 from netsim.trace.files import dumps, load_trace
-from tests.analysis.test_summary_fixtures import RUNS
+from tests.analysis.test_summary_fixtures import RUNS, as_recorded
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "trace" / "fixtures"
@@ -65,6 +65,7 @@ def test_old_summary_json_reads_into_todays_summary(name: str, tmp_path: Path) -
         scenario, _ = playable(scenario)
     trace = load_trace(tmp_path / name)
     saved = (tmp_path / name / "summary.json").read_bytes()
+    scenario = as_recorded(scenario, json.loads(saved))
     read = Summary.from_json(json.loads(saved), trace.failovers)
     assert dumps(read.to_json()) == saved
     today = summarize(trace, scenario)

@@ -24,9 +24,11 @@ strongSwan.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -34,6 +36,9 @@ from netsim.analysis.summary import summarize
 from netsim.lab.live.play import playable
 from netsim.model import load_scenario
 from netsim.trace.files import dumps, load_trace
+
+if TYPE_CHECKING:
+    from netsim.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "trace" / "fixtures"
@@ -68,6 +73,13 @@ NEW_KEYS = {
 REWORDED = {"text"}
 #: Keys whose value is a confidence interval: the new one must contain the old one.
 INTERVALS = {"p50_ci", "p95_ci", "p99_ci", "success_ratio_ci", "ci"}
+
+
+def as_recorded(scenario: Scenario, old: dict[str, Any]) -> Scenario:
+    """The scenario with the SLOs the fixture was recorded with: an SLO added to the
+    shipped scenario since (interconnect-blackhole's month, issue 12) is not the run's."""
+    names = {s["name"] for s in old["slos"]}
+    return dataclasses.replace(scenario, slos=tuple(s for s in scenario.slos if s.name in names))
 
 
 def _pattern(path: tuple[str | int, ...]) -> tuple[str, ...]:
@@ -136,6 +148,7 @@ def test_summary_json_keeps_every_old_key_and_value(name: str, tmp_path: Path) -
     if lab:
         scenario, _ = playable(scenario)
     trace = load_trace(run_dir)
+    scenario = as_recorded(scenario, json.loads((run_dir / "summary.json").read_bytes()))
     new = json.loads(dumps(summarize(trace, scenario).to_json()))
     old = json.loads((run_dir / "summary.json").read_bytes())
     assert compare(old, new) == []

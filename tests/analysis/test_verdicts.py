@@ -151,7 +151,7 @@ def test_until_conclusive_runs_longer_until_settled(tmp_path: Path) -> None:
     assert settled.summary.judged is Verdict.HOLDS
     assert settled.trace is not None
     assert settled.summary.duration_s > scenario.duration
-    assert note.steps[0].startswith("ran 40 s: inconclusive")
+    assert note.steps[0].startswith("ran 40 s: at risk")
     assert note.steps[-1].endswith("holds")
 
 
