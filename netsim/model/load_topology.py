@@ -16,7 +16,13 @@ from netsim.model.dist import Dist, parse_duration_dist, parse_size_dist
 from netsim.model.scenario import FailureMode
 from netsim.model.source import Document, KeyPath, Reader, load_yaml
 from netsim.model.topology import Bfd, Bgp, Cost, Dpd, Group, Link, LinkKind, Node, Role, Topology
-from netsim.model.units import parse_bitrate, parse_duration, parse_money, parse_size
+from netsim.model.units import (
+    parse_bitrate,
+    parse_duration,
+    parse_event_rate,
+    parse_money,
+    parse_size,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,6 +64,8 @@ LINK_KEYS = (
     "description",
     "prepend",
     "failure_mode",
+    "mtu",
+    "max_pps",
 )
 GROUP_KEYS = ("members", "mtbf", "mttr", "description", "failure_mode")
 # What a random failure may be (``loss:p`` is a scripted impairment, not an outage).
@@ -75,6 +83,7 @@ KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
         "convergence": 1.0,
         "overhead": 0.0,
         "dpd": None,
+        "max_pps": None,
     },
     LinkKind.VPN: {
         "keepalive": 10.0,
@@ -83,6 +92,8 @@ KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
         "convergence": 1.0,
         "overhead": 62.0,
         "dpd": Dpd(10.0, 30.0),
+        # numbers.md section 4, "AWS VPN packets per second": 140,000 pps per tunnel
+        "max_pps": 140000.0,
     },
     LinkKind.INTERNET: {
         "keepalive": 30.0,
@@ -91,6 +102,7 @@ KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
         "convergence": 30.0,
         "overhead": 0.0,
         "dpd": None,
+        "max_pps": None,
     },
 }
 LINK_ENDS = 2  # a link joins exactly two nodes
@@ -194,6 +206,22 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
     )
 
 
+# The smallest MTU that leaves room for the IPv4 minimum of 576 B inside a tunnel's overhead.
+MIN_MTU = 576.0
+
+
+def _mtu(r: Reader, m: dict[str, Any], path: KeyPath, overhead: float) -> float:
+    """The link's MTU (default 1500 B); what is left after ``overhead`` must carry a segment."""
+    mtu: float = r.get(m, path, "mtu", _positive(parse_size), 1500.0) or 1500.0
+    if mtu - overhead < MIN_MTU:
+        r.error(
+            (*path, "mtu"),
+            f"leaves {mtu - overhead:.0f} B after the {overhead:.0f} B "
+            f"overhead; at least {MIN_MTU:.0f} B are needed",
+        )
+    return mtu
+
+
 def _cost(r: Reader, m: dict[str, Any], path: KeyPath) -> Cost:  # m: raw YAML mapping
     c = r.mapping(m.get("cost"), (*path, "cost"), ("monthly", "per_gb"))
     return Cost(
@@ -239,6 +267,7 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
             r.get(p, (*path, "dpd"), "timeout", _positive(parse_duration), 30.0) or 30.0,
         )
     cost = _cost(r, m, path)
+    overhead = r.get(m, path, "overhead", _nonneg(parse_size), d["overhead"]) or 0.0
     return Link(
         name=name,
         kind=kind,
@@ -257,11 +286,13 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
         )
         or Dist.constant(d["convergence"]),
         preference=r.get(m, path, "preference", _int, d["preference"]) or 0,
-        overhead=r.get(m, path, "overhead", _nonneg(parse_size), d["overhead"]) or 0.0,
+        overhead=overhead,
         underlay=r.get(m, path, "underlay", _str_list, ()) or (),
         cost=cost,
         prepend=r.get(m, path, "prepend", _count(0), 0) or 0,
         failure_mode=r.get(m, path, "failure_mode", _failure_mode),
+        mtu=_mtu(r, m, path, overhead),
+        max_pps=r.get(m, path, "max_pps", _positive(parse_event_rate), d["max_pps"]),
     )
 
 

@@ -112,6 +112,8 @@ class Link:
     cost: Cost = field(default_factory=Cost)
     prepend: int = 0  # AS-path prepending on routes learned over it
     failure_mode: FailureMode | None = None  # of its random failures; None: by kind
+    mtu: float = 1500.0  # largest packet on the link, its own overhead included (bytes)
+    max_pps: float | None = None  # packets/s per direction (VPN tunnels), with capacity
 
     def other(self, node: str) -> str:
         a, b = self.endpoints

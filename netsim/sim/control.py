@@ -62,11 +62,14 @@ class LinkState:
 
 @dataclass(frozen=True, slots=True)
 class BulkLoad:
-    """The fluid bulk traffic on one link direction: its rate (bit/s) and whether an
-    elastic flow is held below its demand there (then TCP keeps a standing queue)."""
+    """The fluid bulk traffic on one link direction: its rate (bit/s on the wire) and whether
+    an elastic flow is held below its demand there (then TCP keeps a standing queue)."""
 
     rate: float = 0.0
     saturated: bool = False
+    # the standing queue (seconds) a saturated direction swings in (netsim.sim.tcp)
+    queue_low: float = 0.0
+    queue_high: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

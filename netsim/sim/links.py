@@ -4,9 +4,10 @@ Each direction serializes packets at ``capacity``. Its unfinished work ``V`` (se
 full rate) follows the fluid-FIFO Lindley recursion: between arrivals it drains at
 ``1 - m/C`` where ``m`` is the bulk (fluid) rate on the direction, so bulk traffic occupies
 the capacity it uses; an arrival waits ``V`` and adds its own service time. When an elastic
-bulk flow is held below its demand on the direction (saturated), TCP keeps the buffer
-filling and emptying: the packet also waits behind a standing queue drawn uniformly from
-``[0, buffer]`` (the sawtooth's phase). A packet that would overflow ``buffer`` is dropped.
+bulk flow is held below its demand on the direction (saturated), the packet also waits
+behind the standing queue that flow's TCP keeps there, drawn uniformly from the range
+:func:`netsim.sim.tcp.standing_queue` gives (the sawtooth's phase; a point for BBR or for
+windows that cannot fill the buffer). A packet that would overflow ``buffer`` is dropped.
 Then one-way ``delay`` is sampled per packet.
 """
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from netsim.sim.control import BulkLoad, StepFunction
 
 BLOCK = 4096
-DEFAULT_STANDING_S = 0.010  # standing queue of a saturated direction without a buffer
 
 
 class BlockSampler:
@@ -111,10 +111,10 @@ class Direction:
         """
         wire = size + self.overhead
         v = self.backlog(t)
-        saturated = self.bulk.at(t).saturated
+        saturated = self.bulk.at(t)
         standing = 0.0
-        if saturated:
-            standing = u * (self.buffer * 8 / self.cap if self.buffer else DEFAULT_STANDING_S)
+        if saturated.saturated:
+            standing = saturated.queue_low + u * (saturated.queue_high - saturated.queue_low)
         if self.buffer is not None and (v + standing) * self.cap / 8 + wire > self.buffer:
             return None
         service = wire * 8 / self.cap

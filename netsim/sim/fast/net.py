@@ -18,7 +18,6 @@ import numpy as np
 from netsim.model.effects import LinkMode
 from netsim.model.routing import Path, directed_hops
 from netsim.sim.fast.queue import transform
-from netsim.sim.links import DEFAULT_STANDING_S
 from netsim.trace.core import R_BUFFER, R_LOSS
 
 if TYPE_CHECKING:
@@ -47,7 +46,6 @@ class FastNet:
         self.overhead = np.repeat([link.overhead for link in links], 2).astype(float)
         buffer = np.repeat([np.inf if link.buffer is None else link.buffer for link in links], 2)
         self.buffer_s = buffer * 8 / self.cap
-        self.standing_s = np.where(np.isfinite(buffer), self.buffer_s, DEFAULT_STANDING_S)
         self._delays(links)
         self.states: dict[int, tuple[np.ndarray, ...]] = {}
         for i, link in enumerate(links):

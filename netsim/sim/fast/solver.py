@@ -51,7 +51,6 @@ class QueueSolver:
         check_boundaries: bool = False,
     ) -> None:
         self.buffer_s = net.buffer_s
-        self.standing_s = net.standing_s
         self.clocks = [
             DrainClock.from_steps(
                 timeline.bulk[n].times, timeline.bulk[n].values, net.topo.link(n[0]).capacity
@@ -274,7 +273,7 @@ class QueueSolver:
         out = np.zeros(len(o))
         sat = clock.saturated_at(t)
         if sat.any():
-            out[sat] = slots.uniform(o[sat], 1) * self.standing_s[k]
+            out[sat] = clock.standing(t[sat], slots.uniform(o[sat], 1))
         return out
 
     def advance(self, slots: Slots, boundary: float) -> None:
