@@ -50,7 +50,8 @@ class Case:
     @property
     def label(self) -> str:
         win = f" window {self.window / 1024:.0f}KB" if self.window else ""
-        return f"{self.size / 1e6:.0f}MB {self.streams} stream(s) loss {self.loss:.1%}{win} {self.cc}"
+        size = f"{self.size / 1e6:.0f}MB"
+        return f"{size} {self.streams} stream(s) loss {self.loss:.1%}{win} {self.cc}"
 
 
 CASES = (
@@ -82,7 +83,8 @@ links:
   - {{name: wire, endpoints: [a, b], capacity: {case.rate:.0f}bps, delay: {case.delay * 1e3}ms,
      buffer: {case.buffer:.0f}B, overhead: 14B, mtu: 1514B}}
 """)
-        Path(tmp, "s.yaml").write_text(f"""
+        Path(tmp, "s.yaml").write_text(
+            f"""
 name: tcp-oracle
 topology: t.yaml
 duration: 600s
@@ -91,14 +93,17 @@ traffic:
      streams: {case.streams}, {window}cc: {case.cc}}}
 failures:
   - {{link: wire, at: 0s, mode: "loss:{case.loss}"}}
-""" if case.loss else f"""
+"""
+            if case.loss
+            else f"""
 name: tcp-oracle
 topology: t.yaml
 duration: 600s
 traffic:
   - {{name: t, kind: bulk, from: a, to: b, transfers: [{{at: 1s, size: {case.size:.0f}B}}],
      streams: {case.streams}, {window}cc: {case.cc}}}
-""")
+"""
+        )
         scenario = load_scenario(Path(tmp, "s.yaml"))
     del engine  # bulk transfers are the control timeline's: one model for both engines
     timeline = run_control_plane(scenario, scenario.seed, list(scenario.failures))
@@ -148,11 +153,21 @@ def measure(case: Case, tag: str = "i11tcp", seed: int = 1) -> float:
             subprocess.run(
                 ["ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gso", "off"],
                 capture_output=True,
+                check=False,  # best effort: a TAP without ethtool support has no offloads
             )
         me = str(Path(__file__).resolve())
         recv = subprocess.Popen(
-            ["ip", "netns", "exec", b, sys.executable, me, "--recv", str(case.streams),
-             str(int(case.window or 0))],
+            [
+                "ip",
+                "netns",
+                "exec",
+                b,
+                sys.executable,
+                me,
+                "--recv",
+                str(case.streams),
+                str(int(case.window or 0)),
+            ],
             stdout=subprocess.PIPE,
             cwd=ROOT,
         )
@@ -160,8 +175,18 @@ def measure(case: Case, tag: str = "i11tcp", seed: int = 1) -> float:
         if recv.stdout.readline().strip() != b"listening":
             raise RuntimeError("the receiver did not start")
         send = subprocess.run(
-            ["ip", "netns", "exec", a, sys.executable, me, "--send", str(case.streams),
-             str(int(case.size)), case.cc],
+            [
+                "ip",
+                "netns",
+                "exec",
+                a,
+                sys.executable,
+                me,
+                "--send",
+                str(case.streams),
+                str(int(case.size)),
+                case.cc,
+            ],
             capture_output=True,
             check=True,
             cwd=ROOT,
@@ -176,7 +201,7 @@ def measure(case: Case, tag: str = "i11tcp", seed: int = 1) -> float:
             os.kill(relay.pid, signal.SIGTERM)
             relay.wait(timeout=10)
         for ns in (a, b):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False)
         for f in work.iterdir():
             f.unlink()
         work.rmdir()

@@ -297,6 +297,7 @@ class BulkController:
                 for (name, _), c in zip(s.hops, s.cost, strict=False):
                     self.bulk_bytes[name] += moved * c
                 if a.flow.elastic and s.hops:
+                    cap = min(a.flow.window * 8 / s.base_rtt, a.flow.demand / len(a.streams))
                     rtt = s.base_rtt if s.window.slow_start else s.rtt
                     s.window.advance(
                         dt,
@@ -308,6 +309,7 @@ class BulkController:
                         loss=s.loss,
                         cc=a.flow.cc,
                     )
+                    s.window.reach(cap * s.base_rtt / (8 * s.mss))
         self._last = now
 
     def finalize(self, now: float) -> None:

@@ -1,14 +1,14 @@
 """Link directions as FIFO queues with fluid cross-traffic (architecture section 4).
 
-Each direction serializes packets at ``capacity``. Its unfinished work ``V`` (seconds at
-full rate) follows the fluid-FIFO Lindley recursion: between arrivals it drains at
-``1 - m/C`` where ``m`` is the bulk (fluid) rate on the direction, so bulk traffic occupies
-the capacity it uses; an arrival waits ``V`` and adds its own service time. When an elastic
-bulk flow is held below its demand on the direction (saturated), the packet also waits
-behind the standing queue that flow's TCP keeps there, drawn uniformly from the range
-:func:`netsim.sim.tcp.standing_queue` gives (the sawtooth's phase; a point for BBR or for
-windows that cannot fill the buffer). A packet that would overflow ``buffer`` is dropped.
-Then one-way ``delay`` is sampled per packet.
+Each direction serializes packets at ``capacity``, and no faster than ``max_pps``. Its
+unfinished work ``V`` (seconds at full rate) follows the fluid-FIFO Lindley recursion:
+between arrivals it drains at ``1 - m/C`` where ``m`` is the bulk (fluid) rate on the
+direction, so bulk traffic occupies the capacity it uses; an arrival waits ``V`` and adds
+its own service time. When an elastic bulk flow is held below its demand on the direction
+(saturated), the packet also waits behind the standing queue that flow's TCP keeps there,
+drawn uniformly from the range :func:`netsim.sim.tcp.standing_queue` gives (the sawtooth's
+phase; a point for BBR or for windows that cannot fill the buffer). A packet that would
+overflow ``buffer`` is dropped. Then one-way ``delay`` is sampled per packet.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class Direction:
         "delay",
         "index",
         "link",
+        "min_gap",
         "overhead",
         "t_last",
         "v_last",
@@ -77,6 +78,8 @@ class Direction:
         self.cap = link.capacity
         self.buffer = link.buffer
         self.overhead = link.overhead
+        # max_pps: a packet holds the direction for at least 1/max_pps (with capacity)
+        self.min_gap = 0.0 if link.max_pps is None else 1.0 / link.max_pps
         self.bulk = bulk
         self.v_last = 0.0
         self.t_last = 0.0
@@ -117,7 +120,7 @@ class Direction:
             standing = saturated.queue_low + u * (saturated.queue_high - saturated.queue_low)
         if self.buffer is not None and (v + standing) * self.cap / 8 + wire > self.buffer:
             return None
-        service = wire * 8 / self.cap
+        service = max(wire * 8 / self.cap, self.min_gap)
         self.v_last = v + service
         self.t_last = t
         self.bytes += wire

@@ -58,7 +58,7 @@ INITIAL_WINDOW = 10.0  # segments (RFC 6928, the Linux default)
 BETA = 0.7  # multiplicative decrease of CUBIC (RFC 8312), also BBR's loss response bound
 MATHIS_K = 1.5  # Mathis et al.: W* = sqrt(K / p) segments
 INCREASE = MATHIS_K * (1 - BETA)  # segments per round trip in congestion avoidance
-SETTLED = 0.05  # a window within 5 % of its fixed point needs no more events
+SETTLED = 0.002  # a window this close to its fixed point is put on it: no more events
 EXACT = 1e-12  # a window this close to its fixed point stays there
 STEP = 0.1  # re-evaluate a converging window when it has moved about 10 %
 
@@ -102,6 +102,12 @@ class Window:
     def restart(self) -> None:
         """Back to slow start (a new path, or the end of a stall: RTO then cwnd reset)."""
         self.cwnd, self.slow_start, self.sent = INITIAL_WINDOW, True, 0.0
+
+    def reach(self, limit: float) -> None:
+        """End slow start once the window reaches ``limit`` segments (the stream's largest
+        window or its rate cap): beyond it the window no longer sets the rate."""
+        if self.slow_start and self.cwnd >= limit:
+            self.cwnd, self.slow_start = limit, False
 
     def demand(self, rtt: float, mss: float, loss: float, cc: CongestionControl) -> float:
         """The rate (bit/s of goodput) this window sends, or ``inf`` when it does not bind."""
@@ -147,7 +153,10 @@ class Window:
             return
         if held:
             self.cwnd = min(self.cwnd, max(rate * (rtt + room) / (8 * mss), 1.0))
-        self.cwnd = converge(self.cwnd, mathis_window(loss), dt, rtt)
+        target = mathis_window(loss)
+        self.cwnd = converge(self.cwnd, target, dt, rtt)
+        if abs(self.cwnd / target - 1) <= SETTLED:
+            self.cwnd = target
 
     def next_event(
         self, rtt: float, rate: float, mss: float, loss: float, cc: CongestionControl

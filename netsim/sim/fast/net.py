@@ -44,6 +44,9 @@ class FastNet:
         self.cap = np.repeat([link.capacity for link in links], 2).astype(float)
         self.inv_rate = 8.0 / self.cap  # seconds per byte
         self.overhead = np.repeat([link.overhead for link in links], 2).astype(float)
+        # max_pps: a packet holds the direction for at least 1/max_pps (with capacity)
+        gap = [0.0 if link.max_pps is None else 1.0 / link.max_pps for link in links]
+        self.min_gap = np.repeat(gap, 2).astype(float)
         buffer = np.repeat([np.inf if link.buffer is None else link.buffer for link in links], 2)
         self.buffer_s = buffer * 8 / self.cap
         self._delays(links)
@@ -223,7 +226,7 @@ class FastNet:
         for h in range(int(self.leg_len[leg])):
             d = int(self.leg_dirs[leg, h])
             lo = slot0 + h * stride
-            service = (size + self.overhead[d]) * self.inv_rate[d]
+            service = np.maximum((size + self.overhead[d]) * self.inv_rate[d], self.min_gap[d])
             slots.d[lo : lo + m] = d
             slots.t[lo : lo + m] = t
             slots.svc[lo : lo + m] = service
@@ -298,7 +301,7 @@ class FastNet:
                     keep = ~gone
                     i, d, th, r, slot, full = i[keep], d[keep], th[keep], r[keep], slot[keep], False
             sz = size if full else size[i]
-            service = (sz + self.overhead[d]) * self.inv_rate[d]
+            service = np.maximum((sz + self.overhead[d]) * self.inv_rate[d], self.min_gap[d])
             slots.d[slot], slots.t[slot], slots.svc[slot] = d, th, service
             slots.runs = None
             w = service

@@ -182,6 +182,10 @@ class WindowRunner:
 
     def _window(self, w: int, t_lo: float, t_hi: float) -> None:
         rq = self.load.requests(w, t_lo, t_hi)
+        if not self.load.flows:  # bulk only: nothing queues as packets
+            self.rounds.append(0)
+            self.counts.append(rq.counts)
+            return
         waves, slots = self._solve(rq)
         self.rounds.append(waves.rounds)
         self.queues.advance(slots, t_hi)
