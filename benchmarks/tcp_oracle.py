@@ -49,7 +49,7 @@ class Case:
 
     @property
     def label(self) -> str:
-        win = f" window {self.window / 1024:.0f}KB" if self.window else ""
+        win = f" window {self.window / 1000:.0f}KB" if self.window else ""
         size = f"{self.size / 1e6:.0f}MB"
         return f"{size} {self.streams} stream(s) loss {self.loss:.1%}{win} {self.cc}"
 
@@ -58,10 +58,11 @@ CASES = (
     Case(8e6),
     Case(8e6, loss=0.001),
     Case(4e6, loss=0.01),
+    Case(16e6, loss=0.01),
     Case(8e6, streams=4),
     Case(8e6, streams=4, loss=0.001),
-    Case(6e6, streams=4, loss=0.01),
-    Case(4e6, window=65536.0),
+    Case(24e6, streams=4, loss=0.01),
+    Case(4e6, window=64000.0),
 )
 
 

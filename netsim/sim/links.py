@@ -118,7 +118,10 @@ class Direction:
         standing = 0.0
         if saturated.saturated:
             standing = saturated.queue_low + u * (saturated.queue_high - saturated.queue_low)
-        if self.buffer is not None and (v + standing) * self.cap / 8 + wire > self.buffer:
+        # a packet held back by max_pps occupies the buffer for its 1/max_pps, as the work
+        # (seconds) the fast engine's queues count
+        held = max(wire, self.min_gap * self.cap / 8)
+        if self.buffer is not None and (v + standing) * self.cap / 8 + held > self.buffer:
             return None
         service = max(wire * 8 / self.cap, self.min_gap)
         self.v_last = v + service

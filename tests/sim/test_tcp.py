@@ -58,22 +58,32 @@ def transfer_times(scenario: Scenario, engine: str = "exact") -> list[float]:
     return [t.duration_s for t in trace.transfers if t.duration_s is not None]
 
 
-@pytest.mark.parametrize("hop", ["h1", "h2"])
-def test_mathis_over_the_whole_path_whichever_hop_loses(tmp_path: Path, hop: str) -> None:
-    # 1 % loss on one hop of a 42 ms path: 100 MB at MSS/RTT*sqrt(1.5/p) = 3.38 Mbit/s take
-    # 236.8 s. The window starts in slow start and converges on the Mathis window within a
-    # few seconds, so the whole transfer is within 1 % of the steady-state answer.
-    scenario = chain(
-        tmp_path,
-        "  - {name: r, kind: bulk, from: a, to: c, transfers: [{at: 0s, size: 100MB}]}",
-        failures=f"  - {{link: {hop}, at: 0s, mode: 'loss:0.01'}}",
-    )
+def test_loss_response_over_the_whole_path_whichever_hop_loses(tmp_path: Path) -> None:
+    # 1 % loss on the first or on the last hop of a 42 ms path: the same answer. Mathis alone,
+    # MSS/RTT*sqrt(1.5/p) = 3.38 Mbit/s, moves 100 MB in 236.8 s; the Padhye response adds the
+    # retransmission timeouts (T0 = RTT + 200 ms): 2.99 Mbit/s, 267.6 s (the real kernel at
+    # 1 % loss is slower still than Mathis: benchmarks/tcp_oracle.py). The window starts in
+    # slow start and converges within a few seconds: the transfer is within 1 % of that.
     mathis = MSS * 8 / 0.042 * math.sqrt(1.5 / 0.01)
-    expected = 100e6 * 8 / mathis
-    assert expected == pytest.approx(236.8, abs=0.1)
-    for engine in ("exact", "fast"):
-        (took,) = transfer_times(scenario, engine)
-        assert took == pytest.approx(expected, rel=0.01)
+    assert 100e6 * 8 / mathis == pytest.approx(236.8, abs=0.1)
+    padhye = (
+        MSS
+        * 8
+        / (0.042 * math.sqrt(2 * 0.01 / 3) + 0.242 * 3 * math.sqrt(0.03 / 8) * 0.01 * (1 + 32e-4))
+    )
+    expected = 100e6 * 8 / padhye
+    assert expected == pytest.approx(267.6, abs=0.1)
+    took = {}
+    for hop in ("h1", "h2"):
+        scenario = chain(
+            tmp_path,
+            "  - {name: r, kind: bulk, from: a, to: c, transfers: [{at: 0s, size: 100MB}]}",
+            failures=f"  - {{link: {hop}, at: 0s, mode: 'loss:0.01'}}",
+        )
+        for engine in ("exact", "fast"):
+            (took[hop, engine],) = transfer_times(scenario, engine)
+            assert took[hop, engine] == pytest.approx(expected, rel=0.01)
+    assert took["h1", "exact"] == pytest.approx(took["h2", "fast"], rel=1e-9)
 
 
 def test_window_limited_stream_gets_window_over_rtt(tmp_path: Path) -> None:
