@@ -24,7 +24,14 @@ from netsim.model.scenario import CongestionControl, Scenario, TrafficKind
 from netsim.sim.control import BulkLoad, ControlPlane, StepFunction
 from netsim.sim.ecmp import bulk_hash
 from netsim.sim.fluid import Allocation, LinkDirection, max_min_fair
-from netsim.sim.tcp import Window, path_loss, path_mss, standing_queue, wire_factor
+from netsim.sim.tcp import (
+    HEADERS,
+    Window,
+    path_loss,
+    path_mss,
+    standing_queue,
+    wire_factor,
+)
 from netsim.trace.core import TraceEvent
 from netsim.trace.records import TransferRecord
 
@@ -130,9 +137,14 @@ class BulkController:
                     if route is None:
                         continue
                     size = getattr(cls, attr).mean()
+                    tcp = cls.kind is TrafficKind.REQUEST_RESPONSE  # segments (sim.segments)
                     for path, share in zip(route.paths, route.shares, strict=True):
-                        for name, d in directed_hops(self.topo, a, path):
-                            bits = (size + self.topo.link(name).overhead) * 8 * rate * share
+                        hops = directed_hops(self.topo, a, path)
+                        links = [self.topo.link(name) for name, _ in hops]
+                        count = math.ceil(size / path_mss(links)) if tcp else 1
+                        for (name, d), link in zip(hops, links, strict=True):
+                            wire = size + count * ((HEADERS if tcp else 0.0) + link.overhead)
+                            bits = wire * 8 * rate * share
                             load[(name, d)] = load.get((name, d), 0.0) + bits
         self._pkt_cache[key] = load
         return load

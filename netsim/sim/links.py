@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netsim.model.streams import stream
+from netsim.sim.segments import BURST
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -52,6 +53,7 @@ class Direction:
         "bins",
         "buffer",
         "bulk",
+        "burst",
         "bytes",
         "cap",
         "delay",
@@ -80,6 +82,8 @@ class Direction:
         self.overhead = link.overhead
         # max_pps: a packet holds the direction for at least 1/max_pps (with capacity)
         self.min_gap = 0.0 if link.max_pps is None else 1.0 / link.max_pps
+        # the most of one message the buffer holds at once (bytes): BURST full packets
+        self.burst = BURST * max(link.mtu, self.min_gap * self.cap / 8)
         self.bulk = bulk
         self.v_last = 0.0
         self.t_last = 0.0
@@ -107,23 +111,27 @@ class Direction:
             i += 1
         return max(v, 0.0)
 
-    def admit(self, t: float, size: float, u: float) -> float | None:
+    def admit(
+        self, t: float, size: float, u: float, count: float = 1.0, headers: float = 0.0
+    ) -> float | None:
         """Queue a packet of ``size`` bytes arriving at ``t``; its departure time or None.
 
-        ``u`` is a uniform draw used for the standing-queue phase when saturated.
+        ``u`` is a uniform draw used for the standing-queue phase when saturated. A message
+        of ``count`` TCP segments (``headers`` bytes each) is one train
+        (:mod:`netsim.sim.segments`): it holds at most ``BURST`` packets of the buffer.
         """
-        wire = size + self.overhead
+        wire = size + count * (headers + self.overhead)
         v = self.backlog(t)
         saturated = self.bulk.at(t)
         standing = 0.0
         if saturated.saturated:
             standing = saturated.queue_low + u * (saturated.queue_high - saturated.queue_low)
         # a packet held back by max_pps occupies the buffer for its 1/max_pps, as the work
-        # (seconds) the fast engine's queues count
-        held = max(wire, self.min_gap * self.cap / 8)
+        # (seconds) the fast engine's queues count; a train at most its first window
+        held = min(max(wire, count * self.min_gap * self.cap / 8), self.burst)
         if self.buffer is not None and (v + standing) * self.cap / 8 + held > self.buffer:
             return None
-        service = max(wire * 8 / self.cap, self.min_gap)
+        service = max(wire * 8 / self.cap, count * self.min_gap)
         self.v_last = v + service
         self.t_last = t
         self.bytes += wire

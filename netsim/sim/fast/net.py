@@ -18,6 +18,8 @@ import numpy as np
 from netsim.model.effects import LinkMode
 from netsim.model.routing import Path, directed_hops
 from netsim.sim.fast.queue import transform
+from netsim.sim.segments import BURST, retransmit_delay, segments
+from netsim.sim.tcp import HEADERS, path_mss
 from netsim.trace.core import R_BUFFER, R_LOSS
 
 if TYPE_CHECKING:
@@ -47,6 +49,9 @@ class FastNet:
         # max_pps: a packet holds the direction for at least 1/max_pps (with capacity)
         gap = [0.0 if link.max_pps is None else 1.0 / link.max_pps for link in links]
         self.min_gap = np.repeat(gap, 2).astype(float)
+        mtu = np.repeat([link.mtu for link in links], 2).astype(float)
+        # the most of one message a buffer holds at once (s of work): BURST full packets
+        self.burst_s = BURST * np.maximum(mtu * self.inv_rate, self.min_gap)
         buffer = np.repeat([np.inf if link.buffer is None else link.buffer for link in links], 2)
         self.buffer_s = buffer * 8 / self.cap
         self._delays(links)
@@ -123,6 +128,14 @@ class FastNet:
         for i, x in enumerate(dirs):
             self.leg_dirs[i, : len(x)] = x
         self.leg_len = np.array([len(x) for x in dirs] or [0], np.int64)
+        # TCP messages (netsim.sim.segments): each leg's segment size and mean round trip
+        links = self.topo.links
+        self.leg_mss = np.array(
+            [path_mss(links[k >> 1] for k in x) if x else 1.0 for x in dirs] or [1.0]
+        )
+        self.leg_rtt = np.array(
+            [2 * sum(links[k >> 1].delay.mean() for k in x) for x in dirs] or [0.0]
+        )
         self.leg_path = np.array(path_ids or [-1], np.int16)
         # Multipath routes: per (epoch, pair) a row of legs and of cumulative shares.
         self.multipath = bool(multi)
@@ -214,27 +227,43 @@ class FastNet:
         stride: int,
         z: np.ndarray,
         slots: Slots,
+        tcp: bool = False,
     ) -> np.ndarray:
         """Move a run of packets that share ``leg`` (and find its links forwarding, see
         :meth:`clean`) before any queue is solved; their arrival times.
 
         Hop ``h`` of packet ``i`` is slot ``slot0 + h * stride + i`` and takes its delay
-        from ``z[h, i]``: contiguous slices, scalar link parameters, no gathers.
+        from ``z[h, i]``: contiguous slices, scalar link parameters, no gathers. ``tcp``:
+        the packets are messages of segments (:mod:`netsim.sim.segments`).
         """
         t = t.copy()
         m = len(t)
+        count = segments(size, self.leg_mss[leg]) if tcp else 1.0
         for h in range(int(self.leg_len[leg])):
             d = int(self.leg_dirs[leg, h])
             lo = slot0 + h * stride
-            service = np.maximum((size + self.overhead[d]) * self.inv_rate[d], self.min_gap[d])
+            wire, service = self.wire(size, count, HEADERS if tcp else 0.0, d)
             slots.d[lo : lo + m] = d
             slots.t[lo : lo + m] = t
             slots.svc[lo : lo + m] = service
+            slots.wire[lo : lo + m] = wire
             if slots.runs is not None:
                 slots.runs.append((d, lo, m))
             t += service
             t += self._delay_of(d >> 1, z[h])
         return t
+
+    def wire(
+        self,
+        size: np.ndarray,
+        count: np.ndarray | float,
+        headers: np.ndarray | float,
+        d: np.ndarray | int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Wire bytes and service time (s) of packets or segment trains on directions ``d``:
+        ``capacity`` and ``max_pps`` per segment both bind."""
+        wire = np.asarray(size + count * (headers + self.overhead[d]))
+        return wire, np.maximum(wire * self.inv_rate[d], count * self.min_gap[d])
 
     def _delay_of(self, link: int, z: np.ndarray) -> np.ndarray:
         """Delay samples of one link from normal draws ``z``."""
@@ -251,6 +280,43 @@ class FastNet:
         return np.asarray(np.maximum(out, 0.0, out=out))
 
     # ---- moving packets -------------------------------------------------------------
+    def _messages(
+        self, size: np.ndarray, leg: np.ndarray, tcp: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per packet: a message of segments?, its segments (1: a datagram), header bytes."""
+        tcp = np.zeros(len(size), dtype=bool) if tcp is None else tcp
+        return tcp, np.where(tcp, segments(size, self.leg_mss[leg]), 1.0), tcp * HEADERS
+
+    def _lost(
+        self,
+        maybe: np.ndarray,
+        *,
+        loss: np.ndarray,
+        slot: np.ndarray,
+        slots: Slots,
+        tcp: np.ndarray,
+        counts: np.ndarray,
+        leg: np.ndarray,
+        late: np.ndarray,
+        i: np.ndarray,
+    ) -> np.ndarray:
+        """Which of the traversals ``maybe`` (on lossy links) are lost. A message of
+        segments is not: its retransmission's delay is added to ``late`` (at ``i``), unless
+        it would never arrive."""
+        at = np.flatnonzero(maybe)
+        u = slots.uniform(slot[at])
+        segs = tcp[at]
+        if segs.any():  # messages: a retransmission's delay, or never
+            m = at[segs]
+            extra = retransmit_delay(
+                u[segs], slots.uniform(slot[m], 2), counts[m], loss[m], self.leg_rtt[leg[m]]
+            )
+            late[i[m]] += np.where(np.isinf(extra), 0.0, extra)
+            u[segs] = np.where(np.isinf(extra), 0.0, 1.0)
+        lossy = np.zeros(len(maybe), dtype=bool)
+        lossy[at] = u < loss[at]
+        return lossy
+
     def walk(
         self,
         t: np.ndarray,
@@ -261,6 +327,7 @@ class FastNet:
         *,
         z: np.ndarray,
         slots: Slots,
+        tcp: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Move packets starting at ``t`` along ``leg``; (arrival, alive, loss reason).
 
@@ -269,9 +336,13 @@ class FastNet:
         :class:`~netsim.sim.fast.slots.Slots`) and takes its delay from ``z[base' + h, r]``
         (``z``: the wave's normals, one row per hop of either leg). The sojourn and drop
         verdict of the last queue solve are used (before any solve: the service time alone).
+        ``tcp`` marks the packets that are messages of segments (:mod:`netsim.sim.segments`):
+        a lost segment delays them by its retransmission instead of dropping them.
         """
         t = t.copy()
         n = len(t)
+        tcp, counts, headers = self._messages(size, leg, tcp)
+        late = np.zeros(n)
         alive = np.ones(n, dtype=bool)
         reason = np.zeros(n, np.int8)
         length = self.leg_len[leg]
@@ -291,8 +362,21 @@ class FastNet:
                 mode, loss, why = self.state(d >> 1, th)
                 dead = mode >= BROKEN
                 lossy = ~dead & (loss > 0)
-                if lossy.any():
-                    lossy[lossy] = slots.uniform(slot[lossy]) < loss[lossy]
+                lossy = (
+                    self._lost(
+                        lossy,
+                        loss=loss,
+                        slot=slot,
+                        slots=slots,
+                        tcp=tcp[i],
+                        counts=counts[i],
+                        leg=leg[i],
+                        late=late,
+                        i=i,
+                    )
+                    if lossy.any()
+                    else lossy
+                )
                 gone = dead | lossy
                 if gone.any():
                     reason[i[dead]] = why[dead]
@@ -300,9 +384,9 @@ class FastNet:
                     alive[i[gone]] = False
                     keep = ~gone
                     i, d, th, r, slot, full = i[keep], d[keep], th[keep], r[keep], slot[keep], False
-            sz = size if full else size[i]
-            service = np.maximum((sz + self.overhead[d]) * self.inv_rate[d], self.min_gap[d])
-            slots.d[slot], slots.t[slot], slots.svc[slot] = d, th, service
+            sz, cnt, hd = (size, counts, headers) if full else (size[i], counts[i], headers[i])
+            wire, service = self.wire(sz, cnt, hd, d)
+            slots.d[slot], slots.t[slot], slots.svc[slot], slots.wire[slot] = d, th, service, wire
             slots.runs = None
             w = service
             if slots.solved:
@@ -313,8 +397,17 @@ class FastNet:
                     reason[i[drop]] = R_BUFFER
                     alive[i[drop]] = False
             arrive = th + w + self.delay(d, z[row0 + h, r])
+            if self.states:  # a retransmission's delay, paid once
+                arrive += _take(late, i)
             if full:
                 t = arrive
             else:
                 t[i] = arrive
         return t, alive, reason
+
+
+def _take(late: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """``late[i]``, then zero there."""
+    out = late[i]
+    late[i] = 0.0
+    return np.asarray(out)
