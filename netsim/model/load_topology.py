@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import Dist, parse_duration_dist, parse_size_dist
+from netsim.model.load_transport import read_congestion, read_mtu
 from netsim.model.scenario import FailureMode
 from netsim.model.source import Document, KeyPath, Reader, load_yaml
 from netsim.model.topology import Bfd, Bgp, Cost, Dpd, Group, Link, LinkKind, Node, Role, Topology
@@ -66,6 +67,7 @@ LINK_KEYS = (
     "failure_mode",
     "mtu",
     "max_pps",
+    "congestion",
 )
 GROUP_KEYS = ("members", "mtbf", "mttr", "description", "failure_mode")
 # What a random failure may be (``loss:p`` is a scripted impairment, not an outage).
@@ -206,22 +208,6 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
     )
 
 
-# The smallest MTU that leaves room for the IPv4 minimum of 576 B inside a tunnel's overhead.
-MIN_MTU = 576.0
-
-
-def _mtu(r: Reader, m: dict[str, Any], path: KeyPath, overhead: float) -> float:
-    """The link's MTU (default 1500 B); what is left after ``overhead`` must carry a segment."""
-    mtu: float = r.get(m, path, "mtu", _positive(parse_size), 1500.0) or 1500.0
-    if mtu - overhead < MIN_MTU:
-        r.error(
-            (*path, "mtu"),
-            f"leaves {mtu - overhead:.0f} B after the {overhead:.0f} B "
-            f"overhead; at least {MIN_MTU:.0f} B are needed",
-        )
-    return mtu
-
-
 def _cost(r: Reader, m: dict[str, Any], path: KeyPath) -> Cost:  # m: raw YAML mapping
     c = r.mapping(m.get("cost"), (*path, "cost"), ("monthly", "per_gb"))
     return Cost(
@@ -291,8 +277,9 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
         cost=cost,
         prepend=r.get(m, path, "prepend", _count(0), 0) or 0,
         failure_mode=r.get(m, path, "failure_mode", _failure_mode),
-        mtu=_mtu(r, m, path, overhead),
+        mtu=read_mtu(r, m, path, overhead),
         max_pps=r.get(m, path, "max_pps", _positive(parse_event_rate), d["max_pps"]),
+        congestion=read_congestion(r, m, path, kind),
     )
 
 

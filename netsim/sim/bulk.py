@@ -15,6 +15,7 @@ a multipath route's paths by their shares. Continuous ``volume`` streams are pac
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     import simpy
 
     from netsim.sim.arrivals import BulkFlow
+    from netsim.sim.episodes import Episode
 
 # A transfer is done when what is left is float residue of the rate arithmetic: under a
 # millionth of a byte, or under a nanosecond of sending at its rate.
@@ -89,8 +91,12 @@ class BulkController:
         scenario: Scenario,
         flows: list[BulkFlow],
         control: ControlPlane,
+        episodes: dict[str, StepFunction[Episode]] | None = None,
     ) -> None:
         self.env = env
+        # congestion episodes of internet paths (netsim.sim.episodes): loss, longer RTT
+        self.episodes = episodes or {}
+        self._episode_times = sorted({t for e in self.episodes.values() for t in e.times[1:]})
         self.scenario = scenario
         self.topo = scenario.topology
         self.flows = flows
@@ -167,9 +173,12 @@ class BulkController:
         if hops != s.hops:
             s.window.restart()
         s.hops = hops
-        s.loss = path_loss(st.loss for st in states)
+        now = self.env.now
+        eps = [self.episodes[name].at(now) for name, _ in hops if name in self.episodes]
+        s.loss = path_loss([*(st.loss for st in states), *(e.loss for e in eps)])
         s.mss = path_mss(links)
-        s.base_rtt = max(sum(2 * link.delay.mean() for link in links), 1e-6)
+        one_way = sum(link.delay.mean() for link in links) + sum(e.delay for e in eps)
+        s.base_rtt = max(2 * one_way, 1e-6)
         # a held stream's rate is its share (its own queue there is its own doing); one
         # that is not held waits behind the standing queues others keep on its path
         queued = 0.0 if s.held else sum(self._queues.get(d, (0.0, 0.0))[0] for d in hops)
@@ -271,6 +280,9 @@ class BulkController:
                 )
             self._allocate(active)
             horizon = [pending[0][1].start] if pending else []
+            if active and self._episode_times:  # the next episode change re-shares
+                k = bisect.bisect_right(self._episode_times, now)
+                horizon += self._episode_times[k : k + 1]
             for a in active:
                 horizon.append(a.flow.stop)
                 for s in a.streams:

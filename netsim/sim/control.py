@@ -58,6 +58,7 @@ class LinkState:
     mode: LinkMode
     loss: float = 0.0
     reason: int = 0
+    delay: float = 0.0  # one-way seconds added (congestion episodes, netsim.sim.episodes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,7 +187,8 @@ class ExactDataPlane(DataPlane):
         if depart is None:
             done(t, LOST, R_BUFFER)
             return
-        self._at(depart + hop.delay() + late - t, self.send, hops, i + 1, size, done, tcp)
+        fly = hop.delay() + state.delay + late
+        self._at(depart + fly - t, self.send, hops, i + 1, size, done, tcp)
 
     def _at(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         ev = self.env.timeout(delay)

@@ -17,8 +17,9 @@ import numpy as np
 
 from netsim.model.effects import LinkMode
 from netsim.model.routing import Path, directed_hops
+from netsim.sim.fast.messages import Messages, lost, messages, take
 from netsim.sim.fast.queue import transform
-from netsim.sim.segments import BURST, retransmit_delay, segments
+from netsim.sim.segments import BURST, segments
 from netsim.sim.tcp import HEADERS, path_mss
 from netsim.trace.core import R_BUFFER, R_LOSS
 
@@ -65,6 +66,7 @@ class FastNet:
                     np.array([int(v.mode) for v in vals], np.int8),
                     np.array([v.loss for v in vals], float),
                     np.array([v.reason for v in vals], np.int8),
+                    np.array([v.delay for v in vals], float),
                 )
         self._legs(timeline)
 
@@ -180,12 +182,13 @@ class FastNet:
         mode = np.zeros(len(t), np.int8)
         loss = np.zeros(len(t))
         reason = np.zeros(len(t), np.int8)
-        for i, (times, modes, losses, reasons) in self.states.items():
+        extra = np.zeros(len(t))
+        for i, (times, modes, losses, reasons, delays) in self.states.items():
             m = link == i
             if m.any():
                 j = np.searchsorted(times, t[m], side="right") - 1
-                mode[m], loss[m], reason[m] = modes[j], losses[j], reasons[j]
-        return mode, loss, reason
+                mode[m], loss[m], reason[m], extra[m] = modes[j], losses[j], reasons[j], delays[j]
+        return mode, loss, reason, extra
 
     def delay(self, d: np.ndarray, z: np.ndarray) -> np.ndarray:
         """One-way delay samples of direction ``d`` from normal draws ``z``."""
@@ -210,10 +213,10 @@ class FastNet:
             step = self.states.get(int(d) >> 1)
             if step is None:
                 continue
-            times, modes, losses = step[0], step[1], step[2]
+            times, modes, losses, delays = step[0], step[1], step[2], step[4]
             j = max(int(np.searchsorted(times, t_first, side="right")) - 1, 0)
             changes = j + 1 < len(times) and times[j + 1] <= t_last + CLEAN_SLACK_S
-            if modes[j] != 0 or losses[j] > 0 or changes:
+            if modes[j] != 0 or losses[j] > 0 or delays[j] > 0 or changes:
                 return False
         return True
 
@@ -280,42 +283,36 @@ class FastNet:
         return np.asarray(np.maximum(out, 0.0, out=out))
 
     # ---- moving packets -------------------------------------------------------------
-    def _messages(
-        self, size: np.ndarray, leg: np.ndarray, tcp: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per packet: a message of segments?, its segments (1: a datagram), header bytes."""
-        tcp = np.zeros(len(size), dtype=bool) if tcp is None else tcp
-        return tcp, np.where(tcp, segments(size, self.leg_mss[leg]), 1.0), tcp * HEADERS
-
-    def _lost(
+    def _impair(
         self,
-        maybe: np.ndarray,
-        *,
-        loss: np.ndarray,
+        i: np.ndarray,
+        d: np.ndarray,
+        th: np.ndarray,
         slot: np.ndarray,
+        *,
         slots: Slots,
-        tcp: np.ndarray,
-        counts: np.ndarray,
+        msgs: Messages,
         leg: np.ndarray,
         late: np.ndarray,
-        i: np.ndarray,
-    ) -> np.ndarray:
-        """Which of the traversals ``maybe`` (on lossy links) are lost. A message of
-        segments is not: its retransmission's delay is added to ``late`` (at ``i``), unless
-        it would never arrive."""
-        at = np.flatnonzero(maybe)
-        u = slots.uniform(slot[at])
-        segs = tcp[at]
-        if segs.any():  # messages: a retransmission's delay, or never
-            m = at[segs]
-            extra = retransmit_delay(
-                u[segs], slots.uniform(slot[m], 2), counts[m], loss[m], self.leg_rtt[leg[m]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The link states met by traversals ``i``: (broken, lost, reason). A congestion
+        episode's delay and a message's retransmission delay go to ``late``."""
+        mode, loss, why, delay = self.state(d >> 1, th)
+        late[i] += delay
+        dead = mode >= BROKEN
+        lossy = ~dead & (loss > 0)
+        if lossy.any():
+            lossy = lost(
+                lossy,
+                loss=loss,
+                u=slots.uniform,
+                slot=slot,
+                msgs=msgs,
+                i=i,
+                rtt=self.leg_rtt[leg[i]],
+                late=late,
             )
-            late[i[m]] += np.where(np.isinf(extra), 0.0, extra)
-            u[segs] = np.where(np.isinf(extra), 0.0, 1.0)
-        lossy = np.zeros(len(maybe), dtype=bool)
-        lossy[at] = u < loss[at]
-        return lossy
+        return dead, lossy, why
 
     def walk(
         self,
@@ -341,7 +338,8 @@ class FastNet:
         """
         t = t.copy()
         n = len(t)
-        tcp, counts, headers = self._messages(size, leg, tcp)
+        msgs = messages(size, self.leg_mss[leg], tcp)
+        counts, headers = msgs.counts, msgs.headers
         late = np.zeros(n)
         alive = np.ones(n, dtype=bool)
         reason = np.zeros(n, np.int8)
@@ -359,23 +357,8 @@ class FastNet:
             r = reqs if full else reqs[i]
             slot = (base + h) * slots.n + r
             if self.states:
-                mode, loss, why = self.state(d >> 1, th)
-                dead = mode >= BROKEN
-                lossy = ~dead & (loss > 0)
-                lossy = (
-                    self._lost(
-                        lossy,
-                        loss=loss,
-                        slot=slot,
-                        slots=slots,
-                        tcp=tcp[i],
-                        counts=counts[i],
-                        leg=leg[i],
-                        late=late,
-                        i=i,
-                    )
-                    if lossy.any()
-                    else lossy
+                dead, lossy, why = self._impair(
+                    i, d, th, slot, slots=slots, msgs=msgs, leg=leg, late=late
                 )
                 gone = dead | lossy
                 if gone.any():
@@ -397,17 +380,10 @@ class FastNet:
                     reason[i[drop]] = R_BUFFER
                     alive[i[drop]] = False
             arrive = th + w + self.delay(d, z[row0 + h, r])
-            if self.states:  # a retransmission's delay, paid once
-                arrive += _take(late, i)
+            if self.states:  # retransmission and episode delays, paid once
+                arrive += take(late, i)
             if full:
                 t = arrive
             else:
                 t[i] = arrive
         return t, alive, reason
-
-
-def _take(late: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """``late[i]``, then zero there."""
-    out = late[i]
-    late[i] = 0.0
-    return np.asarray(out)
