@@ -56,8 +56,6 @@ def read_congestion(
     states = []
     for name in ("calm", "congested"):
         sp = (*cp, name)
-        if name not in c:
-            r.error(sp, "required")
         s = r.mapping(c.get(name), sp, ("mean", "delay", "loss"))
         states.append(
             EpisodeState(

@@ -24,8 +24,7 @@ if TYPE_CHECKING:
     from netsim.model.scenario import Scenario
 
 CONGESTION = (
-    "congestion: {calm: {mean: 10m, loss: 0.001},"
-    " congested: {mean: 5m, delay: 30ms, loss: 0.02}}"
+    "congestion: {calm: {mean: 10m, loss: 0.001}, congested: {mean: 5m, delay: 30ms, loss: 0.02}}"
 )
 
 
@@ -71,7 +70,7 @@ def test_probes_meet_the_episodes(tmp_path: Path, cls: str, link: str, base: flo
     share = congested_share(scenario, link)
     assert 0.1 < share < 0.6  # the 4 h hold several episodes
     for engine in ("exact", "fast"):
-        trace, summary = run(scenario, engine=engine)
+        trace, _ = run(scenario, engine=engine)
         c = [x.name for x in scenario.traffic].index(cls)
         rows = trace.attempts["cls"] == c
         latency = (trace.attempts["t_done"] - trace.attempts["t_send"])[rows]
