@@ -19,6 +19,7 @@ overall ``timeout`` has not passed. Every attempt is one row of the Trace's atte
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -33,7 +34,7 @@ from netsim.sim.arrivals import poisson_times
 from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
 from netsim.sim.ecmp import flow_hash
 from netsim.sim.links import BlockSampler, Direction
-from netsim.sim.segments import retransmit_delay, segments
+from netsim.sim.segments import retransmit_delay
 from netsim.sim.tcp import HEADERS, path_mss
 from netsim.trace.core import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT
 
@@ -162,7 +163,7 @@ class ExactDataPlane(DataPlane):
         loss = state.loss
         u = self.loss_rng.random()
         late = 0.0
-        count = 1.0 if tcp is None else float(segments(size, tcp.mss))
+        count = 1.0 if tcp is None else max(float(math.ceil(size / tcp.mss)), 1.0)
         if loss > 0.0 and tcp is not None:
             late = float(
                 retransmit_delay(
