@@ -28,8 +28,9 @@ advances each stream's congestion window between its events with the rules here:
 The standing queue a saturated direction keeps (what packets queued behind bulk wait) depends
 on the congestion control (:func:`standing_queue`): loss-based TCP fills the buffer and backs
 off by ``beta`` after the overflow, so the queue swings between ``beta (BDP + B) - BDP`` and
-``B``; BBR keeps about one bandwidth-delay product queued; windows that cannot fill the
-buffer keep a constant queue of ``sum(windows) - BDP``.
+``B``; BBR keeps about one bandwidth-delay product queued, a quarter BDP more or less over
+its gain cycle (within the buffer); windows that cannot fill the buffer keep a constant
+queue of ``sum(windows) - BDP``.
 
 Examples
 --------
@@ -235,7 +236,10 @@ def standing_queue(
         high = min(limit, room)
         low = high if room <= limit else min(max(BETA * (bdp + limit) - bdp, 0.0), high)
     else:
-        high = low = min(limit, room, bdp)
+        # about one BDP, moved a quarter BDP either way by ProbeBW's 1.25 / 0.75 gain cycle
+        queue = min(limit, room, bdp)
+        low = max(queue - bdp / 4, 0.0)
+        high = min(queue + bdp / 4, limit, room)
     return low * 8 / capacity, high * 8 / capacity
 
 
