@@ -47,7 +47,7 @@ def main() -> None:
                 "-m",
                 "netsim",
                 "run",
-                str(ROOT / args.scenario),
+                str(tree / args.scenario),
                 "--out",
                 str(out),
             ]
