@@ -23,7 +23,7 @@ design: every value comes from the topology, the runs or a cited provider limit
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netsim.analysis.graph import downtime_minutes_per_year
 from netsim.report.adr import QUOTES
@@ -140,12 +140,14 @@ def recommend_fallback(ctx: Context, findings: dict[str, Finding]) -> list[Recom
     size = tunnels * VPN_TUNNEL_BPS
     have = max(math.ceil(link.capacity / VPN_TUNNEL_BPS), 1)
     monthly = link.cost.monthly * tunnels / have
-    size_change = Change(
-        topology=(
-            (f"links.{load.link}.capacity", f"{size / 1e9:g}Gbps"),
-            (f"links.{load.link}.cost.monthly", round(monthly, 2)),
-        )
+    keys: tuple[tuple[str, Any], ...] = (
+        (f"links.{load.link}.capacity", f"{size / 1e9:g}Gbps"),
+        (f"links.{load.link}.cost.monthly", round(monthly, 2)),
     )
+    if link.max_pps is not None:
+        # each tunnel forwards its own packets: ECMP over more tunnels adds their rates
+        keys += ((f"links.{load.link}.max_pps", f"{link.max_pps * tunnels / have:.0f}/s"),)
+    size_change = Change(topology=keys)
     out = [
         Recommendation(
             f"size-{load.link}",
