@@ -33,6 +33,7 @@ from netsim.report.findings.timing import blackhole_gaps, failover_target
 from netsim.report.findings.traffic import fallback_load
 from netsim.report.providers import VPN_SOURCE, VPN_TUNNEL_BPS, bfd_floor
 from netsim.report.style import fmt_bps, fmt_usd
+from netsim.sim.tcp import HEADERS
 
 if TYPE_CHECKING:
     from netsim.model.topology import Topology
@@ -163,7 +164,10 @@ def recommend_fallback(ctx: Context, findings: dict[str, Finding]) -> list[Recom
             (VPN_SOURCE,),
         )
     ]
-    cap = CAP_SHARE * link.capacity - load.packets_bps
+    # The cap is goodput; the tunnel carries it with TCP/IP headers and its own overhead
+    # per segment (issue 11), so the wire share is divided by bytes on the wire per byte.
+    wire = link.mtu / max(link.mtu - link.overhead - HEADERS, 1.0)
+    cap = (CAP_SHARE * link.capacity - load.packets_bps) / wire
     if load.bulk and cap > 0:
         cap_text = f"{math.floor(cap / 1e7) / 100:g}Gbps"
         out.append(
