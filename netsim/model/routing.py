@@ -39,14 +39,16 @@ import bisect
 import heapq
 import itertools
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from netsim.model.topology import Link, Node, Topology
 
 Path = tuple[str, ...]  # link names from source to destination
 Cost = tuple[int, int]  # (AS-path length, hops) towards the destination
+NETS_CACHED = 64  # topologies whose overlay is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +135,24 @@ class _Net:
     prefs: tuple[int, ...]  # distinct link preferences, highest first
 
 
-@lru_cache(maxsize=64)
+_NETS: dict[int, tuple[Topology, _Net]] = {}  # by identity: see _net
+
+
 def _net(topology: Topology) -> _Net:
+    """The overlay of ``topology``, cached by identity: a topology's (dataclass) hash walks
+    every node and link, and hashing it on each route made a 20-region availability run
+    spend most of its time there. The cache holds the topology, so an id is not reused."""
+    hit = _NETS.get(id(topology))
+    if hit is not None and hit[0] is topology:
+        return hit[1]
+    if len(_NETS) >= NETS_CACHED:
+        _NETS.clear()
+    net = _overlay(topology)
+    _NETS[id(topology)] = (topology, net)
+    return net
+
+
+def _overlay(topology: Topology) -> _Net:
     adj: dict[str, list[tuple[str, Link]]] = {n: [] for n in topology.node_names}
     links = topology.routed_links
     for link in sorted(links, key=lambda x: x.name):
@@ -236,6 +254,12 @@ class _Router:
         return out
 
 
+def router(topology: Topology, down: frozenset[str]) -> Callable[[str, str], Route | None]:
+    """Routes of any pair avoiding the links in ``down``, with each destination's distances
+    computed once (many pairs over one down-set: availability of every pair)."""
+    return _Router(topology, frozenset(down)).route
+
+
 def route(topology: Topology, src: str, dst: str, down: frozenset[str]) -> Route | None:
     """The route from ``src`` to ``dst`` avoiding the links in ``down`` (None: no path)."""
     return _Router(topology, frozenset(down)).route(src, dst)
@@ -319,4 +343,5 @@ __all__ = [
     "path_nodes",
     "path_preference",
     "route",
+    "router",
 ]
