@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -138,18 +138,32 @@ class Topology:
     groups: tuple[Group, ...] = ()
     description: str = ""
     source: str = ""  # the file it was loaded from, for messages
+    # Lookups built on first use (routing and checks ask millions of times at 20 regions);
+    # not part of the value: no comparison, hash or repr, and a replaced copy starts empty.
+    _by_name: dict[str, dict[str, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    _routed: list[tuple[Link, ...]] = field(
+        default_factory=list, init=False, repr=False, compare=False, hash=False
+    )
 
     def node(self, name: str) -> Node:
-        for node in self.nodes:
-            if node.name == name:
-                return node
-        raise KeyError(name)
+        nodes = self._by_name.get("nodes")
+        if nodes is None:
+            nodes = self._by_name["nodes"] = _first_by_name(self.nodes)
+        try:
+            return cast("Node", nodes[name])
+        except KeyError:
+            raise KeyError(name) from None
 
     def link(self, name: str) -> Link:
-        for link in self.links:
-            if link.name == name:
-                return link
-        raise KeyError(name)
+        links = self._by_name.get("links")
+        if links is None:
+            links = self._by_name["links"] = _first_by_name(self.links)
+        try:
+            return cast("Link", links[name])
+        except KeyError:
+            raise KeyError(name) from None
 
     def group(self, name: str) -> Group:
         for group in self.groups:
@@ -168,8 +182,10 @@ class Topology:
 
     @property
     def routed_links(self) -> tuple[Link, ...]:
-        underlay = self.underlay_links
-        return tuple(link for link in self.links if link.name not in underlay)
+        if not self._routed:
+            underlay = self.underlay_links
+            self._routed.append(tuple(link for link in self.links if link.name not in underlay))
+        return self._routed[0]
 
     def endpoints_of(self) -> tuple[str, ...]:
         """The nodes traffic and availability are reported for: role cloud, else all."""
@@ -178,3 +194,11 @@ class Topology:
 
     def links_of(self, node: str) -> tuple[Link, ...]:
         return tuple(link for link in self.links if node in link.endpoints)
+
+
+def _first_by_name(items: tuple[Node, ...] | tuple[Link, ...]) -> dict[str, Any]:
+    """Items by name, the first of a name winning (as a scan in order would find it)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        out.setdefault(item.name, item)
+    return out
