@@ -1,6 +1,7 @@
 """Issue 14 side by side, as whole processes in one run: the day, the year, the review, 20 regions.
 
-Run: ``.venv/bin/python benchmarks/bench_scale.py [--skip-exact] [--skip-year] [--days D]``.
+Run: ``.venv/bin/python benchmarks/bench_scale.py [--skip-exact] [--skip-year] [--days D]
+[--only day|year|review|regions ...]``.
 
 Every figure is a whole command timed as a child process (``processes.py``: wall time and
 peak resident memory from ``os.wait4``), what a user waits for, start-up included:
@@ -188,13 +189,26 @@ def main() -> None:
     parser.add_argument("--skip-exact", action="store_true", help="leave out the exact day")
     parser.add_argument("--skip-year", action="store_true")
     parser.add_argument("--days", type=float, default=365.0, help="length of the year run")
+    parser.add_argument(
+        "--only",
+        choices=("day", "year", "review", "regions"),
+        action="append",
+        help="run only this part (repeatable; default: all)",
+    )
     args = parser.parse_args()
+    parts = set(args.only or ("day", "year", "review", "regions"))
+    if args.skip_year:
+        parts.discard("year")
+    print(load_average())
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
-        day(Path(tmp), not args.skip_exact)
-        if not args.skip_year:
+        if "day" in parts:
+            day(Path(tmp), not args.skip_exact)
+        if "year" in parts:
             year(Path(tmp), args.days)
-        review(Path(tmp))
-        regions(Path(tmp))
+        if "review" in parts:
+            review(Path(tmp))
+        if "regions" in parts:
+            regions(Path(tmp))
 
 
 if __name__ == "__main__":
