@@ -172,7 +172,8 @@ def _realtime() -> None:
 
 def run(config: dict[str, Any]) -> None:  # config: the JSON file the deployer wrote
     """Create both TAPs, signal readiness, then relay frames until killed."""
-    params = LinkParams.from_json(config["params"])
+    raw = config["params"]  # one object for both directions, or one per direction
+    params = [LinkParams.from_json(p) for p in (raw if isinstance(raw, list) else [raw, raw])]
     ends = config["ends"]
     fds = []
     for end in ends:
@@ -184,8 +185,8 @@ def run(config: dict[str, Any]) -> None:  # config: the JSON file the deployer w
     rngs = [np.random.default_rng([seed, i]) for i in range(2)]
     bias = float(config.get("bias_s", BIAS_S))
     directions = [
-        Direction(params, rngs[0], fds[0], fds[1], bias),
-        Direction(params, rngs[1], fds[1], fds[0], bias),
+        Direction(params[0], rngs[0], fds[0], fds[1], bias),
+        Direction(params[1], rngs[1], fds[1], fds[0], bias),
     ]
     control_path = Path(config["control"])
     control_path.unlink(missing_ok=True)

@@ -2,16 +2,20 @@
 
 The pipeline, one phase per line in :func:`deploy`::
 
-    topology = load_clab(path)            # read + validate (InputError, exit 2)
-    daemons  = check_configs(topology)    # every daemon's config checked before anything exists
+    topology = load_clab(path, name)      # read + validate (InputError, exit 2)
+    keys     = deploy_keys(topology, ...)  # the IPsec keys of this deploy (memory only)
+    check_configs(topology)               # every daemon's config checked: exit 2, nothing made
     state    = begin(topology)            # state file written, lab directory created
-    build_namespaces(...) / build_links(...) / configure_nodes(...)
-    start_daemons(...) / configure_daemons(...)
+    build_namespaces(...)                 # + Docker's forwarding defaults, node sysctls
+    build_links(...)
+    start_daemons(...) / configure_daemons(...)   # a line FRR refuses after start: exit 2
     wait_ready(...)                       # every BGP session Established, every SA INSTALLED
 
-Every creation is journaled in the lab state first, so a failure (or SIGKILL) at any point
-leaves something :func:`netsim.lab.host.teardown.destroy` can remove completely. On failure the
-partial lab is destroyed unless ``keep_on_failure`` is set.
+with the nodes' commands run between the phases at containerlab's stage points
+(:mod:`netsim.lab.live.commands`). Every creation is journaled in the lab state first, so a
+failure (or SIGKILL) at any point leaves something :func:`netsim.lab.host.teardown.destroy`
+can remove completely. On failure the partial lab is destroyed unless
+``keep_on_failure`` is set.
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ import shutil
 import time
 from pathlib import Path
 
-from netsim.errors import EnvironmentProblem, LabError
+from netsim.errors import EnvironmentProblem, InputError, LabError
 from netsim.lab import DEPLOY_TIMEOUT_S
 from netsim.lab.clab.read import ClabTopology, load_clab
+from netsim.lab.clab.topology import Phase, Stage
 from netsim.lab.daemons import Daemon, NodeContext, daemons_for
+from netsim.lab.daemons.secrets import LabKeys, lab_keys, needed
 from netsim.lab.daemons.strongswan import StrongSwan
 from netsim.lab.host import linux, netns
 from netsim.lab.host.links import build_links
 from netsim.lab.host.state import LabState, lab_dir
 from netsim.lab.host.teardown import destroy
+from netsim.lab.live.commands import run_commands
 
 POLL_S = 0.5
 INSTALL_HINT = (
@@ -44,6 +51,10 @@ TOOLS = {
     "swanctl": "strongswan-swanctl",
     "/usr/lib/ipsec/charon": "strongswan-charon",
 }
+#: What a container's namespace has on a Docker host, before the node's own sysctls:
+#: Docker turns IPv4 forwarding on in the host and new namespaces inherit it; containerlab
+#: enables IPv6 on linux nodes.
+DOCKER_SYSCTLS = {"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.disable_ipv6": "0"}
 
 
 def require_environment(tools: tuple[str, ...] = tuple(TOOLS)) -> None:
@@ -65,25 +76,35 @@ def _have(tool: str) -> bool:
 def deploy(
     path: str | Path,
     *,
+    name: str | None = None,
     timeout: float = DEPLOY_TIMEOUT_S,
     seed: int = 0,
     keep_on_failure: bool = False,
+    psk_file: Path | None = None,
 ) -> LabState:
-    """Deploy the lab of a containerlab file and wait until it is fully up."""
+    """Deploy the lab of a containerlab file (as lab ``name``) and wait until it is up."""
     require_environment(("ip", "tc"))
-    topology = load_clab(path)
+    topology = load_clab(path, name)
     require_environment(needed_tools(topology))
+    keys = deploy_keys(topology, psk_file)
     check_configs(topology)
     state = begin(topology)
     try:
         deadline = time.monotonic() + timeout
         build_namespaces(topology, state)
+        run_commands(topology, Stage.CREATE, Phase.ON_EXIT)
+        run_commands(topology, Stage.CREATE_LINKS, Phase.ON_ENTER)
         netem_ok = netns.netem_available(next(iter(state.namespaces.values())))
         build_links(topology, state, netem_ok, seed)
-        configure_nodes(topology)
-        daemons = start_daemons(topology, state)
-        configure_daemons(daemons)
-        wait_ready(daemons, deadline, timeout)
+        run_commands(topology, Stage.CREATE_LINKS, Phase.ON_EXIT)
+        run_commands(topology, Stage.CONFIGURE, Phase.ON_ENTER)
+        daemons = start_daemons(topology, state, keys)
+        configure_daemons([d for ds in daemons.values() for d in ds])
+        run_commands(topology, Stage.CONFIGURE, Phase.ON_EXIT, daemons)
+        run_commands(topology, Stage.EXEC, Phase.ON_ENTER, daemons)
+        wait_ready([d for ds in daemons.values() for d in ds], deadline, timeout)
+        for phase in (Phase.ON_ENTER, Phase.ON_EXIT):
+            run_commands(topology, Stage.HEALTHY, phase, daemons)
         state.phase = "up"
         state.save()
     except BaseException:
@@ -93,32 +114,47 @@ def deploy(
     return state
 
 
-def node_daemons(topology: ClabTopology, state: LabState) -> dict[str, list[Daemon]]:
+def node_daemons(
+    topology: ClabTopology, state: LabState, keys: LabKeys | None = None
+) -> dict[str, list[Daemon]]:
     """The daemons of every node (objects only; nothing is started)."""
     return {
-        name: daemons_for(NodeContext(topology, node, state))
+        name: daemons_for(NodeContext(topology, node, state, keys))
         for name, node in topology.nodes.items()
     }
 
 
+def _scratch(topology: ClabTopology) -> LabState:
+    """A state that is never saved, for daemons that are only asked about their files."""
+    return LabState(topology.name, str(topology.path))
+
+
 def needed_tools(topology: ClabTopology) -> tuple[str, ...]:
     """The host programs the daemons of ``topology`` need."""
-    scratch = LabState(topology.name, str(topology.path))
-    daemons = [d for ds in node_daemons(topology, scratch).values() for d in ds]
+    daemons = [d for ds in node_daemons(topology, _scratch(topology)).values() for d in ds]
     return tuple(sorted({tool for d in daemons for tool in d.TOOLS}))
 
 
+def deploy_keys(topology: ClabTopology, psk_file: Path | None = None) -> LabKeys:
+    """The pre-shared keys every strongSwan node's configuration leaves to the deploy."""
+    pairs = set()
+    for daemons in node_daemons(topology, _scratch(topology)).values():
+        for daemon in daemons:
+            if isinstance(daemon, StrongSwan) and not daemon.check():
+                pairs |= set(needed(daemon.swanctl_settings()))
+    return lab_keys(pairs, psk_file)
+
+
 def check_configs(topology: ClabTopology) -> None:
-    """Check every daemon's configuration files before anything is created."""
-    scratch = LabState(topology.name, str(topology.path))
+    """Check every daemon's configuration files before anything is created (exit 2)."""
     problems = [
         problem
-        for daemons in node_daemons(topology, scratch).values()
+        for daemons in node_daemons(topology, _scratch(topology)).values()
         for daemon in daemons
         for problem in daemon.check()
     ]
     if problems:
-        raise LabError("configuration check failed:\n  " + "\n  ".join(problems))
+        raise InputError(problems)
 
 
 def begin(topology: ClabTopology) -> LabState:
@@ -127,7 +163,8 @@ def begin(topology: ClabTopology) -> LabState:
     if existing is not None:
         raise LabError(
             f"lab {topology.name} is already deployed (state: {existing.phase}); "
-            f"run `netsim lab destroy {topology.name}` first"
+            f"run `netsim lab destroy {topology.name}` first, or deploy it again under "
+            "another name with --name"
         )
     for node in topology.nodes:
         if linux.netns_path(topology.namespace(node)).exists():
@@ -142,29 +179,27 @@ def begin(topology: ClabTopology) -> LabState:
 
 
 def build_namespaces(topology: ClabTopology, state: LabState) -> None:
-    for node in topology.nodes:
-        netns.add_namespace(state, node, topology.namespace(node))
-
-
-def configure_nodes(topology: ClabTopology) -> None:
-    """Apply each node's ``sysctls`` and run its ``exec`` commands (ip/sysctl argv)."""
+    """One namespace per node, with Docker's forwarding defaults and then the node's sysctls."""
     for name, node in topology.nodes.items():
         namespace = topology.namespace(name)
+        netns.add_namespace(state, name, namespace)
+        for key, value in DOCKER_SYSCTLS.items():
+            if key not in node.sysctls and Path("/proc/sys", *key.split(".")).exists():
+                netns.set_sysctl(namespace, key, value)
         for key, value in node.sysctls.items():
             netns.set_sysctl(namespace, key, value)
-        for argv in node.exec:
-            netns.run(list(argv), namespace)
 
 
-def start_daemons(topology: ClabTopology, state: LabState) -> list[Daemon]:
+def start_daemons(
+    topology: ClabTopology, state: LabState, keys: LabKeys | None = None
+) -> dict[str, list[Daemon]]:
     """Install and start every node's daemons (per node in DEPENDS order)."""
-    started = []
-    for daemons in node_daemons(topology, state).values():
-        for daemon in daemons:
+    daemons = node_daemons(topology, state, keys)
+    for node_daemons_ in daemons.values():
+        for daemon in node_daemons_:
             daemon.install()
             daemon.start()
-            started.append(daemon)
-    return started
+    return daemons
 
 
 def configure_daemons(daemons: list[Daemon]) -> None:
@@ -211,4 +246,4 @@ def load_lab(name: str) -> tuple[ClabTopology, LabState]:
     state = LabState.load(name)
     if state is None:
         raise LabError(f"lab {name} is not deployed (no state in {lab_dir(name)})")
-    return load_clab(state.clab_file), state
+    return load_clab(state.clab_file, state.lab), state

@@ -1,0 +1,142 @@
+"""How containerlab resolves a node's settings from ``defaults``, ``kinds``, ``groups`` and the node.
+
+The rules are containerlab's own (``types/topology.go``), reproduced so that a file means
+the same here as under ``clab deploy``:
+
+- ``kind``: the node's, else its group's, else the group named by ``defaults.group``, else
+  ``defaults.kind``; ``group``: the node's, else its kind's ``group``, else ``defaults.group``;
+- single values (``image``, ``network-mode``...): the first set of node, group, kind,
+  defaults;
+- lists (``exec``, ``binds``, ``env-files``): defaults + kind + group + node, duplicates
+  dropped; binds are then keyed by their target, the more specific level winning;
+- maps (``env``, ``labels``, ``sysctls``): merged, node over group over kind over defaults;
+  ``config.vars`` merged the same way, recursively;
+- ``stages``: the ``exec`` lists of every level appended, defaults first.
+
+Everything here reads raw YAML (plain dicts and lists, before any checking) and returns
+plain values; :mod:`netsim.lab.clab.read` checks and types them.
+
+Examples
+--------
+>>> topo = {"defaults": {"kind": "linux", "env": {"A": "1"}},
+...         "groups": {"r": {"image": "frr", "env": {"B": "2"}}},
+...         "nodes": {"r1": {"group": "r", "env": {"A": "9"}}}}
+>>> n = NodeLayers.of(topo, "r1")
+>>> n.kind, n.scalar("image"), n.merged_map("env")
+('linux', 'frr', {'A': '9', 'B': '2'})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+def _mapping(value: object) -> dict[str, Any]:  # raw YAML: checked by the schema
+    return value if isinstance(value, dict) else {}
+
+
+def deep_merge(*maps: dict[str, Any]) -> dict[str, Any]:
+    """Later maps override earlier ones; nested maps merge (containerlab's ``MergeMaps``)."""
+    out: dict[str, Any] = {}
+    for m in maps:
+        for key, value in m.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = deep_merge(out[key], value)
+            else:
+                out[key] = value
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class NodeLayers:
+    """The four raw definitions a node's settings come from, most specific first."""
+
+    node: dict[str, Any]
+    group: dict[str, Any]
+    kind_def: dict[str, Any]
+    defaults: dict[str, Any]
+    kind: str | None
+    group_name: str | None
+
+    @classmethod
+    def of(cls, topo: dict[str, Any], name: str) -> NodeLayers:
+        """The layers of node ``name`` in the raw ``topology`` section ``topo``."""
+        defaults = _mapping(topo.get("defaults"))
+        groups = _mapping(topo.get("groups"))
+        kinds = _mapping(topo.get("kinds"))
+        node = _mapping(_mapping(topo.get("nodes")).get(name))
+        kind = (
+            node.get("kind")
+            or _mapping(groups.get(node.get("group"))).get("kind")
+            or _mapping(groups.get(defaults.get("group"))).get("kind")
+            or defaults.get("kind")
+        )
+        kind = str(kind).lower() if kind else None
+        group_name = (
+            node.get("group") or _mapping(kinds.get(kind)).get("group") or defaults.get("group")
+        )
+        return cls(
+            node,
+            _mapping(groups.get(group_name)),
+            _mapping(kinds.get(kind)),
+            defaults,
+            kind,
+            str(group_name) if group_name else None,
+        )
+
+    @property
+    def specific_first(self) -> tuple[dict[str, Any], ...]:
+        return (self.node, self.group, self.kind_def, self.defaults)
+
+    def scalar(self, key: str) -> Any:
+        """The first non-empty value of ``key`` from node, group, kind, defaults."""
+        for layer in self.specific_first:
+            value = layer.get(key)
+            if value not in (None, "", [], {}):
+                return value
+        return None
+
+    def where(self, key: str) -> str:
+        """Which level sets ``key`` (for error messages): node, group, kind or defaults."""
+        for label, layer in zip(("node", "group", "kind", "defaults"), self.specific_first):
+            if layer.get(key) not in (None, "", [], {}):
+                return label
+        return "node"
+
+    def merged_list(self, key: str) -> list[Any]:
+        """defaults + kind + group + node, each value once (first place kept)."""
+        out: list[Any] = []
+        for layer in reversed(self.specific_first):
+            for item in layer.get(key) or []:
+                if item not in out:
+                    out.append(item)
+        return out
+
+    def merged_map(self, key: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for layer in reversed(self.specific_first):
+            out.update(_mapping(layer.get(key)))
+        return out
+
+    def config_vars(self) -> dict[str, Any]:
+        return deep_merge(
+            *(_mapping(_mapping(layer.get("config")).get("vars")) for layer in self.specific_first[::-1])
+        )
+
+    def stage_execs(self) -> list[tuple[str, Any]]:
+        """``(stage, raw exec entry)`` of every level's ``stages``, defaults first.
+
+        containerlab reads a stage's ``exec`` as a list of ``{command, target, phase}``
+        objects; anything else (the schema's older ``{on-enter: [...]}`` form) is returned
+        as it is, for the reader to refuse as containerlab does.
+        """
+        out: list[tuple[str, Any]] = []
+        for layer in (self.defaults, self.kind_def, self.group, self.node):
+            for stage, spec in _mapping(layer.get("stages")).items():
+                execs = _mapping(spec).get("exec")
+                if isinstance(execs, list):
+                    out += [(str(stage), item) for item in execs]
+                elif execs is not None:
+                    out.append((str(stage), execs))
+        return out
