@@ -95,7 +95,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_destroy(args: argparse.Namespace) -> int:
     from netsim.lab.live import lab as runner
-
     from netsim.lab.live.deploy import require_environment
 
     require_environment(("ip",))

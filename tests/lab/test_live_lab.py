@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from netsim.lab.live.probes import ProbeRun, classify_capture, start_capture
+from netsim.lab.live.capture import classify_capture, start_capture
 
 if TYPE_CHECKING:
     from netsim.lab import Lab
+    from netsim.lab.live.probes import ProbeRun
 
 pytestmark = pytest.mark.lab
 

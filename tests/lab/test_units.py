@@ -18,8 +18,9 @@ from netsim.lab.daemons.settings import SettingsError, lookup, parse_settings
 from netsim.lab.daemons.strongswan import StrongSwan
 from netsim.lab.host.links import LinkMode, choose_mode, link_seed, netem_args
 from netsim.lab.host.relay import Direction
+from netsim.lab.live.capture import classify_capture
 from netsim.lab.live.faults import _ruleset, check_mode
-from netsim.lab.live.probes import MAGIC, ProbeResult, classify_capture
+from netsim.lab.live.probes import MAGIC, ProbeResult
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

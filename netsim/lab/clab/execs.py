@@ -28,12 +28,13 @@ Examples
 (('ip', 'route', 'add', 'default', 'via', '10.0.0.1'),)
 >>> parse_command("sh -c 'ip link set eth1 up && ip addr add $A dev eth1'", {"A": "10.0.0.2/24"})
 (('ip', 'link', 'set', 'eth1', 'up'), ('ip', 'addr', 'add', '10.0.0.2/24', 'dev', 'eth1'))
->>> parse_command("rm -rf /", {})
+>>> parse_command("rm -rf /", {})  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-netsim.lab.clab.execs.CommandError: 'rm' is not run here: netsim runs only commands whose effect stays in the node's network namespace (arp, bridge, echo, ethtool, ifconfig, ip, ip6tables, iptables, nft, ping, route, sleep, sysctl, tc, true, vtysh)
->>> parse_netem("containerlab tools netem set -n clab-lab-r1 -i eth1 --delay 10ms --jitter 1ms")
-NetemSet(container='clab-lab-r1', interface='eth1', delay_s=0.01, jitter_s=0.001, loss_pct=0.0, rate_kbit=0, corruption_pct=0.0)
+netsim.lab.clab.execs.CommandError: 'rm' is not run here: netsim runs only commands whose ...
+>>> n = parse_netem("containerlab tools netem set -n clab-lab-r1 -i eth1 --delay 10ms --jitter 1ms")
+>>> n.container, n.interface, n.delay_s, n.jitter_s
+('clab-lab-r1', 'eth1', 0.01, 0.001)
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ for each of its impaired interfaces as a per-stage host command, when its links 
     stages:
       create-links:
         exec:
-          - {command: containerlab tools netem set -n clab-lab-aws -i eth1 --delay 500us ..., target: host, phase: on-exit}
+          - {command: containerlab tools netem set -n clab-lab-aws -i eth1 --delay 500us ...,
+             target: host, phase: on-exit}
 
 ``netsim lab deploy`` reads the same commands and applies them with its own link emulation
 (:func:`netsim.lab.clab.execs.parse_netem`), so a file behaves the same under both.
@@ -83,4 +84,6 @@ def netem_flags(delay: Dist | None, rate_bps: float | None, loss: float) -> list
 
 
 def netem_command(container: str, interface: str, flags: list[str]) -> str:
-    return " ".join(["containerlab", "tools", "netem", "set", "-n", container, "-i", interface, *flags])
+    return " ".join(
+        ["containerlab", "tools", "netem", "set", "-n", container, "-i", interface, *flags]
+    )

@@ -1,4 +1,4 @@
-"""How containerlab resolves a node's settings from ``defaults``, ``kinds``, ``groups`` and the node.
+"""How containerlab resolves a node's settings: ``defaults``, ``kinds``, ``groups``, the node.
 
 The rules are containerlab's own (``types/topology.go``), reproduced so that a file means
 the same here as under ``clab deploy``:
@@ -66,24 +66,20 @@ class NodeLayers:
         groups = _mapping(topo.get("groups"))
         kinds = _mapping(topo.get("kinds"))
         node = _mapping(_mapping(topo.get("nodes")).get(name))
-        kind = (
+
+        def named(table: dict[str, Any], key: object) -> dict[str, Any]:
+            return _mapping(table.get(str(key))) if key else {}
+
+        raw_kind = (
             node.get("kind")
-            or _mapping(groups.get(node.get("group"))).get("kind")
-            or _mapping(groups.get(defaults.get("group"))).get("kind")
+            or named(groups, node.get("group")).get("kind")
+            or named(groups, defaults.get("group")).get("kind")
             or defaults.get("kind")
         )
-        kind = str(kind).lower() if kind else None
-        group_name = (
-            node.get("group") or _mapping(kinds.get(kind)).get("group") or defaults.get("group")
-        )
-        return cls(
-            node,
-            _mapping(groups.get(group_name)),
-            _mapping(kinds.get(kind)),
-            defaults,
-            kind,
-            str(group_name) if group_name else None,
-        )
+        kind = str(raw_kind).lower() if raw_kind else None
+        group = node.get("group") or named(kinds, kind).get("group") or defaults.get("group")
+        group_name = str(group) if group else None
+        return cls(node, named(groups, group_name), named(kinds, kind), defaults, kind, group_name)
 
     @property
     def specific_first(self) -> tuple[dict[str, Any], ...]:
@@ -99,7 +95,8 @@ class NodeLayers:
 
     def where(self, key: str) -> str:
         """Which level sets ``key`` (for error messages): node, group, kind or defaults."""
-        for label, layer in zip(("node", "group", "kind", "defaults"), self.specific_first):
+        labels = ("node", "group", "kind", "defaults")
+        for label, layer in zip(labels, self.specific_first, strict=True):
             if layer.get(key) not in (None, "", [], {}):
                 return label
         return "node"
@@ -121,7 +118,10 @@ class NodeLayers:
 
     def config_vars(self) -> dict[str, Any]:
         return deep_merge(
-            *(_mapping(_mapping(layer.get("config")).get("vars")) for layer in self.specific_first[::-1])
+            *(
+                _mapping(_mapping(layer.get("config")).get("vars"))
+                for layer in self.specific_first[::-1]
+            )
         )
 
     def stage_execs(self) -> list[tuple[str, Any]]:

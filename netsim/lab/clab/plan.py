@@ -209,5 +209,3 @@ def _link(link: Link, ifaces: _Interfaces, first: str, second: str, delay: Dist 
         delay,
         link,
     )
-
-

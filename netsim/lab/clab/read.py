@@ -266,22 +266,24 @@ class _Reader:
             containers[file_ns.namespace(node)] = node
         impaired: dict[tuple[str, str], NetemSet] = {}
         for key, netem in self.netem:
-            node = containers.get(netem.container)
-            if node is None:
+            target = containers.get(netem.container)
+            if target is None:
                 self.error(key, f"netem: no node of this lab runs as container {netem.container!r}")
                 continue
-            impaired[(node, netem.interface)] = netem  # a later command replaces an earlier one
+            impaired[(target, netem.interface)] = netem  # a later command replaces an earlier one
         used = {(e.node, e.interface) for link in links for e in link.endpoints}
         for node, interface in sorted(set(impaired) - used):
             self.error(("topology", "nodes", node, "stages"), f"netem: {node} has no {interface}")
         out = []
         for link in links:
             sets = [impaired.get((e.node, e.interface)) for e in link.endpoints]
-            if any(sets):
-                # containerlab shapes only what netem names; the link's vars then do nothing.
-                a, b = (s.params(link.params) if s else LinkParams(vars=link.params.vars) for s in sets)
-                link = dataclasses.replace(link, shaping=(a, b))
-            out.append(link)
+            if not any(sets):
+                out.append(link)
+                continue
+            # containerlab shapes only what netem names; the link's vars then do nothing.
+            plain = LinkParams(vars=link.params.vars)
+            a, b = (s.params(link.params) if s else plain for s in sets)
+            out.append(dataclasses.replace(link, shaping=(a, b)))
         return out
 
     def check_eth0(self, node: str, layers: NodeLayers, links: list[ClabLink]) -> None:

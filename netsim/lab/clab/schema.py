@@ -51,8 +51,8 @@ def expand_env(text: str) -> str:
     """Expand environment references the way containerlab does before it parses a file.
 
     >>> import os; os.environ["NETSIM_DOC_X"] = "x"
-    >>> expand_env("$NETSIM_DOC_X ${NETSIM_DOC_X} $$HOME ${NETSIM_DOC_UNSET} ${NETSIM_DOC_UNSET:=d}")
-    'x x $HOME ${NETSIM_DOC_UNSET} d'
+    >>> expand_env("$NETSIM_DOC_X ${NETSIM_DOC_X} $$HOME ${NETSIM_NOT_SET} ${NETSIM_NOT_SET:=d}")
+    'x x $HOME ${NETSIM_NOT_SET} d'
     """
 
     def value(match: re.Match[str]) -> str:

@@ -204,8 +204,17 @@ class Frr(Daemon):
             return ""
         return repr(
             sorted(
-                (prefix, tuple(sorted(str(h.get("ip", h.get("interfaceName"))) for e in entries
-                                      for h in e.get("nexthops", []) if e.get("selected"))))
+                (
+                    prefix,
+                    tuple(
+                        sorted(
+                            str(h.get("ip", h.get("interfaceName")))
+                            for e in entries
+                            for h in e.get("nexthops", [])
+                            if e.get("selected")
+                        )
+                    ),
+                )
                 for prefix, entries in routes.items()
             )
         )

@@ -11,9 +11,9 @@ file and line, so the deploy fails as bad input (exit 2) saying exactly what to 
 Examples
 --------
 >>> from pathlib import Path
->>> out = "% Invalid value\\nline 14: Failure to communicate[13] to bgpd, line:  neighbor x timers 3 1\\n"
+>>> out = "% Invalid value\\nline 14: Failure to communicate[13] to bgpd, line: neighbor x timers"
 >>> str(rejected_lines("r1", Path("r1/frr.conf"), out)[0])
-'r1/frr.conf:14: r1: FRR rejects `neighbor x timers 3 1`: Invalid value'
+'r1/frr.conf:14: r1: FRR rejects `neighbor x timers`: Invalid value'
 >>> str(dryrun_problems("r1", Path("f"), "line 10: % Unknown command[41]:  bogus here")[0])
 'f:10: r1: FRR rejects `bogus here`: Unknown command'
 >>> read_daemons_file("bgpd=yes\\nospfd=no\\nbfdd=yes\\nvtysh_enable=yes\\n")
@@ -122,10 +122,9 @@ def dryrun_problems(node: str, source: Path, output: str) -> list[ModelError]:
         reason, text = (detail.group(1), detail.group(2)) if detail else (match.group(2), "")
         problems.append(_problem(node, source, int(match.group(1)), text.strip(), reason.strip()))
     if not problems:
-        detail = output.strip().replace("\n", "; ") or "no output"
-        problems.append(
-            ModelError(str(source), 0, "", f"{node}: frr.conf does not pass vtysh --dryrun: {detail}")
-        )
+        said = output.strip().replace("\n", "; ") or "no output"
+        message = f"{node}: frr.conf does not pass vtysh --dryrun: {said}"
+        problems.append(ModelError(str(source), 0, "", message))
     return problems
 
 

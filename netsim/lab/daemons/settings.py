@@ -12,12 +12,11 @@ into the lab as one file; ``include`` lines left in a parsed text are kept as ke
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
+    from pathlib import Path, PurePosixPath
 
 _SECTION = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\s*:\s*[A-Za-z0-9_.\-, ]+)?\s*\{$")
 _KEY = re.compile(r"^([A-Za-z0-9_.\-]+)\s*=\s*(.*)$")

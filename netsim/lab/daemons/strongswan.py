@@ -216,7 +216,9 @@ class StrongSwan(Daemon):
     def configure(self) -> None:
         """Load the connections and keys; InputError naming what strongSwan refused."""
         argv = ["swanctl", "--load-all", "--noprompt", "--file", str(self.swanctl_conf)]
-        result = netns.run([*argv, "--uri", f"unix://{self.vici_socket}"], env=self.env, check=False)
+        result = netns.run(
+            [*argv, "--uri", f"unix://{self.vici_socket}"], env=self.env, check=False
+        )
         output = result.stdout + result.stderr
         refused = [line.strip() for line in output.splitlines() if _REFUSED.search(line)]
         if refused:

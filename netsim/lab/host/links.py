@@ -99,7 +99,9 @@ def build_links(topology: ClabTopology, state: LabState, netem_ok: bool, seed: i
             for index, (namespace, ifname) in enumerate(ends):
                 if link.egress(index).impaired:
                     args = netem_args(link.egress(index))
-                    netns.run(["tc", "qdisc", "add", "dev", ifname, "root", "netem", *args], namespace)
+                    netns.run(
+                        ["tc", "qdisc", "add", "dev", ifname, "root", "netem", *args], namespace
+                    )
     for name, proc in relays:
         _wait_ready(name, proc)
     for link in topology.links:

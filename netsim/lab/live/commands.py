@@ -31,7 +31,7 @@ from netsim.lab.clab.execs import sysctl_assignments
 from netsim.lab.host import netns
 
 if TYPE_CHECKING:
-    from netsim.lab.clab.topology import ClabTopology, Command, Phase, Stage
+    from netsim.lab.clab.topology import ClabTopology, Phase, Stage
     from netsim.lab.daemons import Daemon
 
 
@@ -60,7 +60,9 @@ def run_commands(
                 ) from None
 
 
-def _run_step(topology: ClabTopology, node: str, step: tuple[str, ...], daemons: list[Daemon]) -> None:
+def _run_step(
+    topology: ClabTopology, node: str, step: tuple[str, ...], daemons: list[Daemon]
+) -> None:
     program = step[0].rsplit("/", 1)[-1]
     namespace = topology.namespace(node)
     if program in ("echo", "true"):

@@ -181,7 +181,9 @@ def host_address(topology: ClabTopology, node: str) -> str:
         for end in link.endpoints:
             if end.node == node and end.ipv4:
                 return end.ipv4.split("/")[0]
-    interfaces = {e.interface for lk in topology.links_of(node) for e in lk.endpoints if e.node == node}
+    interfaces = {
+        e.interface for lk in topology.links_of(node) for e in lk.endpoints if e.node == node
+    }
     out = netns.ip(topology.namespace(node), "-j", "-4", "addr", check=False).stdout
     for iface in json.loads(out or "[]"):
         if iface.get("ifname") not in interfaces:
