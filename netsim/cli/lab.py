@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from netsim.errors import EXIT_OK
@@ -131,7 +132,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.set)
     require_environment(("ip", "tc", "vtysh", "swanctl"))
     out = args.out or default_out(scenario, "-lab")
-    trace = run_live(scenario, out, args.seed)
+    seed = scenario.seed if args.seed is None else args.seed
+    note = None
+    if scenario.random_failures:
+        # The simulator's own draw, so that both engines play the same schedule.
+        from netsim.sim.arrivals import random_failures
+
+        drawn = random_failures(scenario, seed)
+        failures = tuple(sorted((*scenario.failures, *drawn), key=lambda f: f.at))
+        scenario = replace(scenario, failures=failures, random_failures=False)
+        note = f"random failures: the simulator's draw for seed {seed} ({len(drawn)} played)"
+    trace = run_live(scenario, out, seed)
+    if note is not None and trace.lab is not None:
+        trace.lab = replace(trace.lab, notes=(*trace.lab.notes, note))
     summary = summarize(trace, playable(scenario)[0])
     return conclude(
         out,

@@ -139,28 +139,32 @@ def image_of(node: PlanNode) -> str:
     return EDGE_IMAGE if node.tunnels else FRR_IMAGE if node.frr else PLAIN_IMAGE
 
 
-def netem_commands(plan: LabPlan, node: str) -> list[str]:
-    """``containerlab tools netem set`` for each impaired interface of ``node`` (its egress)."""
+def netem_commands(plan: LabPlan, node: str, rate_scale: float = 1.0) -> list[str]:
+    """``containerlab tools netem set`` for each impaired interface of ``node`` (its egress).
+
+    ``rate_scale`` multiplies the links' rates (a lab run with bulk classes, see
+    :func:`netsim.lab.live.traffic.rate_scale`).
+    """
     out = []
     for link in plan.links:
         if link.model is None:
             continue
         for end in (link.a, link.b):
-            flags = netem_flags(link.delay, link.model.capacity, 0.0)
+            flags = netem_flags(link.delay, link.model.capacity * rate_scale, 0.0)
             if end.node == node and flags:
                 container = f"{CONTAINER_PREFIX}-{plan.name}-{node}"
                 out.append(netem_command(container, end.interface, flags))
     return out
 
 
-def _node_view(plan: LabPlan, node: PlanNode) -> dict[str, object]:
+def _node_view(plan: LabPlan, node: PlanNode, rate_scale: float) -> dict[str, object]:
     labels = {"netsim-role": node.role, **({"netsim-site": node.site} if node.site else {})}
     config = dict(node.model)
     if node.vpns:
         config["tunnels"] = {v.name: link_vars(v) for v in node.vpns}
     stage = [
         flow({"command": c, "target": "host", "phase": "on-exit"})
-        for c in netem_commands(plan, node.name)
+        for c in netem_commands(plan, node.name, rate_scale)
     ]
     # The key is the Docker host's variable, passed through (empty if unset), never a value.
     env = {PSK_ENV: f"${{{PSK_ENV}:=}}"} if node.tunnels else {}
@@ -188,7 +192,7 @@ def _link_view(link: PlanLink) -> dict[str, object]:
     }
 
 
-def render_lab(plan: LabPlan, source: str) -> dict[str, str]:
+def render_lab(plan: LabPlan, source: str, rate_scale: float = 1.0) -> dict[str, str]:
     """All files of the lab, by path relative to the export directory."""
     env = _environment()
     files = {
@@ -197,7 +201,8 @@ def render_lab(plan: LabPlan, source: str) -> dict[str, str]:
             description=plan.description or plan.name,
             source=source,
             file=f"topologies/{plan.name}.clab.yml",
-            nodes=[_node_view(plan, n) for n in plan.nodes],
+            nodes=[_node_view(plan, n, rate_scale) for n in plan.nodes],
+            rate_scale=rate_scale,
             links=[_link_view(lk) for lk in plan.links],
         ),
     }
