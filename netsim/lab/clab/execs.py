@@ -59,7 +59,7 @@ BUILTINS = frozenset({"echo", "true", "sleep", "sysctl"})
 FRR_PROGRAMS = frozenset({"vtysh"})
 SHELLS = frozenset({"sh", "bash", "ash", "dash"})
 MAX_SLEEP_S = 30.0
-_SCRIPT_SEPARATORS = frozenset({";", "&&", "\n"})
+_SCRIPT_SEPARATORS = frozenset({";", "&&"})
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 CLAB_PROGRAMS = frozenset({"containerlab", "clab"})
 #: containerlab's netem: the qdisc holds at most this many packets (``Limit: 10000``).
@@ -132,8 +132,10 @@ def _script_steps(script: str, env: Mapping[str, str]) -> tuple[tuple[str, ...],
     """A ``sh -c`` script as its simple commands; anything but sequencing is refused."""
     if "`" in script or "$(" in script:
         raise CommandError("command substitution is not run here")
-    lexer = shlex.shlex(_expand(script, env), posix=True, punctuation_chars=";&|<>()")
-    lexer.whitespace = " \t\r"  # new lines separate commands, as in a shell
+    # New lines separate commands, as ; does.
+    lexer = shlex.shlex(
+        _expand(script, env).replace("\n", ";"), posix=True, punctuation_chars=";&|<>()"
+    )
     lexer.whitespace_split = True
     steps: list[tuple[str, ...]] = []
     current: list[str] = []
