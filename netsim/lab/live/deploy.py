@@ -94,24 +94,34 @@ def deploy(
         build_namespaces(topology, state)
         run_commands(topology, Stage.CREATE, Phase.ON_EXIT)
         run_commands(topology, Stage.CREATE_LINKS, Phase.ON_ENTER)
+        _phase(state, "links")
         netem_ok = netns.netem_available(next(iter(state.namespaces.values())))
         build_links(topology, state, netem_ok, seed)
         run_commands(topology, Stage.CREATE_LINKS, Phase.ON_EXIT)
         run_commands(topology, Stage.CONFIGURE, Phase.ON_ENTER)
+        _phase(state, "daemons")
         daemons = start_daemons(topology, state, keys)
+        _phase(state, "configure")
         configure_daemons([d for ds in daemons.values() for d in ds])
         run_commands(topology, Stage.CONFIGURE, Phase.ON_EXIT, daemons)
+        _phase(state, "commands")
         run_commands(topology, Stage.EXEC, Phase.ON_ENTER, daemons)
+        _phase(state, "waiting")
         wait_ready([d for ds in daemons.values() for d in ds], deadline, timeout)
         for phase in (Phase.ON_ENTER, Phase.ON_EXIT):
             run_commands(topology, Stage.HEALTHY, phase, daemons)
-        state.phase = "up"
-        state.save()
+        _phase(state, "up")
     except BaseException:
         if not keep_on_failure:
             destroy(topology.name)
         raise
     return state
+
+
+def _phase(state: LabState, phase: str) -> None:
+    """Note how far the deploy got (``netsim lab status`` shows it for a half-made lab)."""
+    state.phase = phase
+    state.save()
 
 
 def node_daemons(
@@ -180,6 +190,7 @@ def begin(topology: ClabTopology) -> LabState:
 
 def build_namespaces(topology: ClabTopology, state: LabState) -> None:
     """One namespace per node, with Docker's forwarding defaults and then the node's sysctls."""
+    _phase(state, "namespaces")
     for name, node in topology.nodes.items():
         namespace = topology.namespace(name)
         netns.add_namespace(state, name, namespace)

@@ -154,8 +154,22 @@ class Lab:
         self.deploy_seconds = 0.0
         self._topology: ClabTopology | None = None
         self._state: LabState | None = None
+        self._owned = True  # deployed by this object, destroyed when its block ends
+
+    @classmethod
+    def attach(cls, lab: str) -> Lab:
+        """A lab deployed elsewhere (``netsim lab deploy``), by name or file.
+
+        Its ``with`` block neither deploys nor destroys it.
+        """
+        topology, state = load_lab(find_lab(lab))
+        attached = cls(state.clab_file, name=state.lab)
+        attached._topology, attached._state, attached._owned = topology, state, False
+        return attached
 
     def __enter__(self) -> Lab:
+        if not self._owned:
+            return self
         start = time.monotonic()
         try:
             self._state = _deploy.deploy(
@@ -178,7 +192,7 @@ class Lab:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._state is not None:
+        if self._state is not None and self._owned:
             _destroy(self._state.lab)
             self._state = None
 
