@@ -55,19 +55,26 @@ def test_a_section_for_a_daemon_that_does_not_run_is_named(tmp_path: Path) -> No
     assert "configures bgpd, which the node's daemons file does not enable" in problem.message
 
 
-def test_ospf_waits_for_adjacencies_but_not_for_passive_interfaces() -> None:
+def test_ospf_waits_for_adjacencies_but_not_for_passive_or_silent_interfaces() -> None:
     interfaces = {
         "interfaces": {
             "eth1": {"state": "Waiting", "timerPassiveIface": True, "nbrCount": 0},
-            "eth2": {"state": "Point-To-Point"},
+            "eth2": {"state": "Point-To-Point", "nbrAdjacentCount": 1},
             "eth3": {"state": "Waiting", "nbrCount": 1},
+            "eth4": {"state": "Point-To-Point", "nbrAdjacentCount": 0, "timerDeadSecs": 4},
         }
     }
     neighbors = {
         "neighbors": {"10.0.0.2": [{"nbrState": "ExStart/-"}], "10.0.0.3": [{"state": "Full/DR"}]}
     }
-    assert ospf_pending("r", interfaces, neighbors) == [
+    peers = frozenset({"eth2", "eth4"})
+    assert ospf_pending("r", interfaces, neighbors, 1.0, peers) == [
         "r: OSPF interface eth3 is waiting (DR election)",
+        "r: OSPF interface eth4 has no adjacency yet",
         "r: OSPF neighbour 10.0.0.2 is ExStart",
     ]
-    assert ospf_pending("r", {}, {}) == []
+    # after its dead interval, an interface nobody answers on has no neighbour to wait for
+    assert "eth4" not in " ".join(ospf_pending("r", interfaces, neighbors, 5.0, peers))
+    # nor on one whose far end runs no ospfd at all
+    assert "eth4" not in " ".join(ospf_pending("r", interfaces, neighbors, 1.0, frozenset()))
+    assert ospf_pending("r", {}, {}, 0.0, peers) == []

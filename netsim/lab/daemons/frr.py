@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netsim.errors import InputError, LabError, ModelError
-from netsim.lab.daemons.base import Daemon
+from netsim.lab.daemons.base import Daemon, NodeContext
 from netsim.lab.daemons.frrconf import (
     ALWAYS,
     FRR_BIN,
@@ -72,6 +72,10 @@ class Frr(Daemon):
     NAME: ClassVar[str] = "frr"
     DEPENDS = (StrongSwan,)
     TOOLS = ("vtysh", str(FRR_BIN / "zebra"))
+
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        self._configured_at = time.monotonic()
 
     @classmethod
     def wanted(cls, node: ClabNode) -> bool:
@@ -184,6 +188,7 @@ class Frr(Daemon):
         if result.returncode != 0:
             detail = output.strip().replace("\n", "; ")
             raise LabError(f"{self.ctx.name}: vtysh -b could not apply frr.conf: {detail}")
+        self._configured_at = time.monotonic()
 
     def run_vtysh(self, args: tuple[str, ...]) -> str:
         """A node's own ``vtysh ...`` command (from its ``exec``), against its daemons."""
@@ -229,8 +234,21 @@ class Frr(Daemon):
                 self.ctx.name,
                 vtysh_json(self.pathspace, "show ip ospf interface json"),
                 vtysh_json(self.pathspace, "show ip ospf neighbor json"),
+                time.monotonic() - self._configured_at,
+                self.ospf_peers(),
             )
         return out
+
+    def ospf_peers(self) -> frozenset[str]:
+        """This node's interfaces whose link leads to another node that runs ospfd."""
+        topology, me = self.ctx.topology, self.ctx.name
+        out = set()
+        for link in topology.links_of(me):
+            mine, other = (link.a, link.b) if link.a.node == me else (link.b, link.a)
+            peer = Frr(NodeContext(topology, topology.nodes[other.node], self.ctx.state))
+            if Frr.wanted(peer.ctx.node) and "ospfd" in peer.programs():
+                out.add(mine.interface)
+        return frozenset(out)
 
     def _bgp_pending(self) -> list[str]:
         summary = self._summary()

@@ -82,6 +82,7 @@ _FAILURE = re.compile(r"^Failure to communicate\[\d+\] to \S+, line:\s*(.*)$")
 #: OSPF interface and neighbour states that mean "not converged yet".
 OSPF_WAITING = frozenset({"Waiting"})
 OSPF_FORMING = frozenset({"Init", "Attempt", "ExStart", "Exchange", "Loading"})
+OSPF_DEAD_S = 40  # OSPF's default dead interval
 
 
 def read_daemons_file(text: str) -> list[str]:
@@ -175,19 +176,33 @@ def skipped_sections(node: str, source: Path, programs: list[str]) -> list[Model
     return problems
 
 
-def ospf_pending(node: str, interfaces: Any, neighbors: Any) -> list[str]:  # FRR's JSON
-    """OSPF interfaces still waiting to elect a DR and adjacencies still forming."""
+def ospf_pending(
+    node: str, interfaces: Any, neighbors: Any, running_s: float, peers: frozenset[str]
+) -> list[str]:  # interfaces, neighbors: FRR's JSON
+    """OSPF interfaces still waiting for a neighbour or a DR, and adjacencies still forming.
+
+    An interface in ``peers`` (its link's far end runs ospfd too) with no adjacent neighbour
+    yet is pending until its dead interval has passed since ospfd got its configuration:
+    by then OSPF itself would have given up on a neighbour that never said hello.
+    """
     out = []
     for name, iface in ((interfaces or {}).get("interfaces") or {}).items():
-        # Waiting matters only where a neighbour will become adjacent after the election;
-        # a passive or lonely interface is already in the router's LSA as a stub network.
         if (
-            isinstance(iface, dict)
-            and iface.get("state") in OSPF_WAITING
-            and not iface.get("timerPassiveIface")
-            and iface.get("nbrCount", 1)
+            not isinstance(iface, dict)
+            or iface.get("timerPassiveIface")
+            or not iface.get("ifUp", True)
         ):
+            continue
+        # Waiting matters only where a neighbour will become adjacent after the election;
+        # a lonely interface is already in the router's LSA as a stub network.
+        if iface.get("state") in OSPF_WAITING and iface.get("nbrCount", 1):
             out.append(f"{node}: OSPF interface {name} is waiting (DR election)")
+        elif (
+            name in peers
+            and not iface.get("nbrAdjacentCount", 1)
+            and running_s < iface.get("timerDeadSecs", OSPF_DEAD_S)
+        ):
+            out.append(f"{node}: OSPF interface {name} has no adjacency yet")
     for router, entries in ((neighbors or {}).get("neighbors") or {}).items():
         for entry in entries if isinstance(entries, list) else [entries]:
             state = str(entry.get("state") or entry.get("nbrState") or "").split("/")[0]
