@@ -24,6 +24,7 @@ from netsim.lab.daemons.base import Daemon, NodeContext
 from netsim.lab.daemons.frrconf import (
     ALWAYS,
     FRR_BIN,
+    LSA_MIN_INTERVAL_MS,
     STATE_FILES,
     dryrun_problems,
     frr_version,
@@ -234,10 +235,16 @@ class Frr(Daemon):
                 self.ctx.name,
                 vtysh_json(self.pathspace, "show ip ospf interface json"),
                 vtysh_json(self.pathspace, "show ip ospf neighbor json"),
-                time.monotonic() - self._configured_at,
-                self.ospf_peers(),
+                running_s=time.monotonic() - self._configured_at,
+                peers=self.ospf_peers(),
+                lsa_interval_ms=self._lsa_interval_ms(),
             )
         return out
+
+    def _lsa_interval_ms(self) -> float:
+        info = vtysh_json(self.pathspace, "show ip ospf json")
+        value = info.get("lsaMinIntervalMsecs") if isinstance(info, dict) else None
+        return float(value) if isinstance(value, int | float) else LSA_MIN_INTERVAL_MS
 
     def ospf_peers(self) -> frozenset[str]:
         """This node's interfaces whose link leads to another node that runs ospfd."""

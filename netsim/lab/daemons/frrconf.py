@@ -83,6 +83,7 @@ _FAILURE = re.compile(r"^Failure to communicate\[\d+\] to \S+, line:\s*(.*)$")
 OSPF_WAITING = frozenset({"Waiting"})
 OSPF_FORMING = frozenset({"Init", "Attempt", "ExStart", "Exchange", "Loading"})
 OSPF_DEAD_S = 40  # OSPF's default dead interval
+LSA_MIN_INTERVAL_MS = 5000  # FRR's default: an LSA is re-originated at most this often
 
 
 def read_daemons_file(text: str) -> list[str]:
@@ -177,13 +178,22 @@ def skipped_sections(node: str, source: Path, programs: list[str]) -> list[Model
 
 
 def ospf_pending(
-    node: str, interfaces: Any, neighbors: Any, running_s: float, peers: frozenset[str]
+    node: str,
+    interfaces: Any,
+    neighbors: Any,
+    *,
+    running_s: float,
+    peers: frozenset[str],
+    lsa_interval_ms: float = LSA_MIN_INTERVAL_MS,
 ) -> list[str]:  # interfaces, neighbors: FRR's JSON
     """OSPF interfaces still waiting for a neighbour or a DR, and adjacencies still forming.
 
     An interface in ``peers`` (its link's far end runs ospfd too) with no adjacent neighbour
     yet is pending until its dead interval has passed since ospfd got its configuration:
-    by then OSPF itself would have given up on a neighbour that never said hello.
+    by then OSPF itself would have given up on a neighbour that never said hello. An
+    adjacency younger than the LSA interval (plus a second for flooding and SPF) is pending
+    too: a router re-originates its LSA at most once per interval, so the LSA that announces
+    this adjacency may still be held back, and the routes would change after "ready".
     """
     out = []
     for name, iface in ((interfaces or {}).get("interfaces") or {}).items():
@@ -208,4 +218,6 @@ def ospf_pending(
             state = str(entry.get("state") or entry.get("nbrState") or "").split("/")[0]
             if state in OSPF_FORMING:
                 out.append(f"{node}: OSPF neighbour {router} is {state}")
+            elif state == "Full" and entry.get("upTimeInMsec", 1e12) < lsa_interval_ms + 1000:
+                out.append(f"{node}: OSPF adjacency with {router} is new; its LSAs may be held")
     return out
