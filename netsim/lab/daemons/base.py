@@ -107,13 +107,24 @@ class Daemon(ABC):
         ]
 
     def dead(self) -> list[str]:
-        """Processes of this daemon that have exited although nobody stopped them."""
-        return [
-            f"{self.ctx.name}: {p.name.partition('.')[2] or p.name} exited "
-            f"(log: {self.ctx.state.directory / 'logs' / f'{p.node}.{p.name}.log'})"
-            for p in self.processes()
-            if not p.alive()
-        ]
+        """Processes of this daemon that have exited although nobody stopped them.
+
+        Each is named with the last line of its log: usually why it could not run here.
+        """
+        out = []
+        for p in self.processes():
+            if p.alive():
+                continue
+            log = self.ctx.state.directory / "logs" / f"{p.node}.{p.name}.log"
+            try:
+                lines = [line for line in log.read_text(errors="replace").splitlines() if line]
+            except OSError:
+                lines = []
+            said = f": {lines[-1].strip()[-300:]}" if lines else ""
+            out.append(
+                f"{self.ctx.name}: {p.name.partition('.')[2] or p.name} exited{said} (log: {log})"
+            )
+        return out
 
     def stop(self) -> list[str]:
         """End this daemon's processes by pid (TERM, then KILL); return what was ended."""

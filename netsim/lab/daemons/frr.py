@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -228,9 +229,10 @@ class Frr(Daemon):
     def pending(self) -> list[str]:
         out = []
         programs = self.programs()
-        if "bgpd" in programs:
+        text = self.source.read_text()
+        if "bgpd" in programs and re.search(r"^router bgp\b", text, re.MULTILINE):
             out += self._bgp_pending()
-        if "ospfd" in programs:
+        if "ospfd" in programs and re.search(r"^router ospf\b", text, re.MULTILINE):
             out += ospf_pending(
                 self.ctx.name,
                 vtysh_json(self.pathspace, "show ip ospf interface json"),
