@@ -1,7 +1,9 @@
 """The simulation pipeline as a library: scenario -> Trace -> summary.
 
 ``netsim run`` (:mod:`netsim.cli.run`) is :func:`simulate`, then
-:func:`netsim.trace.files.write_run`, plus printing.
+:func:`netsim.trace.files.write_run`, plus printing. ``netsim run --replications N`` is
+:func:`simulate_replications` (independent seeds on local processes or Dask, pooled into
+between-run intervals), and ``--until-conclusive`` is :func:`run_until_conclusive`.
 
 Examples
 --------
@@ -14,12 +16,21 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netsim.analysis.pooled import pool
+from netsim.analysis.results import ConclusiveNote
+from netsim.analysis.strata import has_scripted_breaks
 from netsim.analysis.summary import summarize
+from netsim.analysis.verdicts import Verdict, duration_text
 from netsim.sim.engine import build_simulation
+from netsim.sweep import replication_seeds, run_replications
+from netsim.trace.files import atomic_write, dumps
 
 if TYPE_CHECKING:
     from netsim.analysis.results import Summary
@@ -27,6 +38,13 @@ if TYPE_CHECKING:
     from netsim.trace.core import Trace
 
 Progress = Callable[[float, float], None]  # (simulated seconds done, total)
+TaskProgress = Callable[[int, int], None]  # (replications done, total)
+
+#: ``--until-conclusive`` simulates at most this many times the scenario's duration
+#: unless ``--max-duration`` says otherwise.
+DEFAULT_CAP = 10.0
+#: Run files a pooled directory must not keep from an earlier single run there.
+RUN_FILES = ("summary.json", "attempts.parquet", "timeline.jsonl", "trace.json")
 
 
 def simulate(
@@ -41,9 +59,147 @@ def simulate(
     return trace, summarize(trace, scenario)
 
 
+def simulate_replications(
+    scenario: Scenario,
+    count: int,
+    *,
+    seed: int | None = None,
+    engine: str = "exact",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: TaskProgress | None = None,
+) -> tuple[Summary, list[Summary]]:
+    """``count`` independent replications pooled (:func:`netsim.analysis.pooled.pool`),
+    and the replications' own summaries. Seeds as ``netsim sweep`` derives them."""
+    base = scenario.seed if seed is None else seed
+    seeds = replication_seeds(base, count)
+    runs = run_replications(
+        scenario, seeds, engine=engine, workers=workers, scheduler=scheduler, progress=progress
+    )
+    return pool(runs, scenario, seeds, base), runs
+
+
+@dataclasses.dataclass(frozen=True)
+class Settled:
+    """What :func:`run_until_conclusive` ended with: the last single run's Trace and
+    summary, or (``trace`` None) the pooled summary and its replications."""
+
+    trace: Trace | None
+    summary: Summary
+    runs: list[Summary]
+
+
+def _wanted(summary: Summary) -> tuple[float | None, int]:
+    """The longest run and the most replications the inconclusive SLOs ask for."""
+    hows = [s.settle for s in summary.slos if s.verdict is Verdict.INCONCLUSIVE and s.settle]
+    runs = [h.run_s for h in hows if h.run_s is not None]
+    reps = [h.replications for h in hows if h.replications is not None]
+    longest = max(runs) if runs and len(runs) == len(hows) else None
+    return longest, max(reps, default=2)
+
+
+def run_until_conclusive(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    engine: str = "exact",
+    max_duration: float | None = None,
+    replications: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    task_progress: TaskProgress | None = None,
+    note: Callable[[str], None] = lambda text: None,
+) -> Settled:
+    """Simulate until no SLO is inconclusive or ``max_duration`` simulated seconds are
+    spent (default ``DEFAULT_CAP`` times the scenario's duration).
+
+    Without scripted breaks (:func:`netsim.analysis.strata.has_scripted_breaks`), the run
+    is made longer: at least twice as long each time, as long as the inconclusive SLOs
+    ask for (plus 10 %). With them a longer run would judge another scenario (the
+    scripted failures diluted), so it pools replications instead, as many as asked for;
+    so does ``replications`` (the count to start from). ``note`` hears each step.
+    """
+    cap = max_duration if max_duration is not None else DEFAULT_CAP * scenario.duration
+    steps: list[str] = []
+
+    def step(text: str) -> None:
+        steps.append(text)
+        note(text)
+
+    def done(summary: Summary, settled: bool) -> Summary:
+        return dataclasses.replace(summary, until_conclusive=ConclusiveNote(tuple(steps), settled))
+
+    if replications is None:
+        trace, summary = simulate(scenario, seed, engine, progress)
+        step(f"ran {duration_text(scenario.duration)}: {summary.judged.value}")
+        while summary.judged is Verdict.INCONCLUSIVE:
+            longest, reps = _wanted(summary)
+            if longest is None or has_scripted_breaks(scenario):
+                step("a longer run would dilute the scripted failures: pooling replications")
+                replications = reps
+                break
+            if scenario.duration >= cap:
+                step(f"stopped at the cap of {duration_text(cap)}: still inconclusive")
+                return Settled(trace, done(summary, False), [])
+            length = min(cap, max(1.1 * longest, 2 * scenario.duration))
+            scenario = dataclasses.replace(scenario, duration=length)
+            trace, summary = simulate(scenario, seed, engine, progress)
+            step(f"ran {duration_text(length)}: {summary.judged.value}")
+        else:
+            return Settled(trace, done(summary, True), [])
+    most = max(2, math.floor(cap / scenario.duration))
+    count = min(max(2, replications), most)
+    base = scenario.seed if seed is None else seed
+    runs: list[Summary] = []
+    while True:
+        seeds = replication_seeds(base, count)
+        runs += run_replications(
+            scenario,
+            seeds[len(runs) :],
+            engine=engine,
+            first=len(runs),
+            workers=workers,
+            scheduler=scheduler,
+            progress=task_progress,
+        )
+        pooled = pool(runs, scenario, seeds, base)
+        step(
+            f"pooled {count} replications of {duration_text(scenario.duration)}: "
+            f"{pooled.judged.value}"
+        )
+        if pooled.judged is not Verdict.INCONCLUSIVE:
+            return Settled(None, done(pooled, True), runs)
+        if count >= most:
+            step(f"stopped at the cap of {duration_text(cap)} simulated: still inconclusive")
+            return Settled(None, done(pooled, False), runs)
+        count = min(most, max(count + 2, math.ceil(1.1 * _wanted(pooled)[1])))
+
+
+def write_replications(out: Path, pooled: Summary, runs: list[Summary]) -> None:
+    """A pooled run directory: ``replications/<i>/summary.json`` for each run, then
+    ``summary.json`` (last, so a directory with one is complete). Trace files an earlier
+    single run left there are removed: they would not belong to this summary."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in RUN_FILES:
+        (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / "replications", ignore_errors=True)
+    for i, run in enumerate(runs):
+        (out / "replications" / str(i)).mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "replications" / str(i) / "summary.json", dumps(run.to_json()))
+    atomic_write(out / "summary.json", dumps(pooled.to_json()))
+
+
 def default_out(scenario: Scenario, suffix: str = "") -> Path:
     """``results/<scenario>[suffix]/``: where a run is written unless told otherwise."""
     return Path("results") / f"{scenario.name}{suffix}"
 
 
-__all__ = ["default_out", "simulate"]
+__all__ = [
+    "Settled",
+    "default_out",
+    "run_until_conclusive",
+    "simulate",
+    "simulate_replications",
+    "write_replications",
+]

@@ -12,6 +12,10 @@ seed, each SLO's measured value and verdict. The table is deterministic (rows so
 point and replication, no timings), so a local and a cluster run with the same seeds
 give the same table. Results (``sweep.csv``, ``sweep.json``, ``sensitivity.png``, one panel
 per SLO metric against each parameter) are written atomically.
+
+The same runner (:func:`run_tasks`) runs ``netsim run --replications N``
+(:func:`run_replications`): one task per seed, whole summaries back, pooled by
+:func:`netsim.analysis.pooled.pool`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import io
 import itertools
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -33,8 +37,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
+    from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
 
+R = TypeVar("R")
 #: One replication: grid values (str), point, replication and seed (int), each SLO's
 #: measured value (float, None without data) and verdicts (bool). Columns are named by the
 #: grid keys and the SLOs, so a row is a mapping, not a class.
@@ -131,20 +137,36 @@ def plan_sweep(
     return tasks
 
 
-def run_sweep(
+def summarize_task(task: Task) -> list[tuple[int, Summary]]:
+    """Run and summarise the replications of one task, keeping the whole summaries
+    (executed on a worker; ``netsim run --replications`` pools them)."""
+    from netsim.analysis.summary import summarize
+    from netsim.sim.engine import build_simulation
+
+    return [
+        (rep, summarize(build_simulation(task.scenario, seed, task.engine).run(), task.scenario))
+        for rep, seed in task.replications
+    ]
+
+
+def run_tasks(
     tasks: list[Task],
+    work: Callable[[Task], list[R]],
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Row]:
-    """Run the tasks locally (``workers`` processes; 1: in this process) or on a Dask
-    cluster (``scheduler`` address); the rows sorted by point and replication."""
-    rows: list[Row] = []
+) -> list[R]:
+    """``work`` over the tasks, locally (``workers`` processes; 1: in this process) or on
+    a Dask cluster (``scheduler`` address); every task's results, in completion order.
+
+    ``work`` must be a module-level function: it travels to the workers by name.
+    """
+    results: list[R] = []
     done = 0
 
-    def collect(result: list[Row]) -> None:
+    def collect(result: list[R]) -> None:
         nonlocal done
-        rows.extend(result)
+        results.extend(result)
         done += 1
         if progress is not None:
             progress(done, len(tasks))
@@ -161,17 +183,45 @@ def run_sweep(
                 "start one (dask scheduler) or use --workers"
             ) from None
         with client:
-            futures = client.map(run_task, tasks, pure=False)
+            futures = client.map(work, tasks, pure=False)
             for future in dask_completed(futures):  # type: ignore[no-untyped-call]
                 collect(future.result())
     elif workers == 1:
         for task in tasks:
-            collect(run_task(task))
+            collect(work(task))
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for fut in as_completed([pool.submit(run_task, t) for t in tasks]):
+            for fut in as_completed([pool.submit(work, t) for t in tasks]):
                 collect(fut.result())
+    return results
+
+
+def run_sweep(
+    tasks: list[Task],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Row]:
+    """Run the tasks (:func:`run_tasks`); the rows sorted by point and replication."""
+    rows = run_tasks(tasks, run_task, workers, scheduler, progress)
     return sorted(rows, key=lambda r: (r["point"], r["replication"]))
+
+
+def run_replications(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    *,
+    engine: str = "fast",
+    first: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Summary]:
+    """Summaries of ``scenario`` run with each of ``seeds`` (replications ``first``,
+    ``first + 1``, ...), one task per replication, in replication order."""
+    tasks = [Task(0, (), scenario, ((first + i, seed),), engine) for i, seed in enumerate(seeds)]
+    done = run_tasks(tasks, summarize_task, workers, scheduler, progress)
+    return [summary for _, summary in sorted(done, key=lambda pair: pair[0])]
 
 
 def table_csv(rows: list[Row]) -> str:

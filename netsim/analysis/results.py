@@ -8,238 +8,37 @@ before these types), and ``Summary.from_json()`` reads a finished run back, old 
 included.
 
 The parts: per traffic class a :class:`ClassStats` (request-response and one-way, with
-:class:`LatencyStats`) or a :class:`BulkStats`; one :class:`SloVerdict` per SLO; one
+:class:`LatencyStats`) or a :class:`BulkStats` (:mod:`netsim.analysis.traffic`); one
+:class:`SloVerdict` per SLO (:mod:`netsim.analysis.verdicts`); one
 :class:`FailoverResult` per failure (the control plane's
 :class:`~netsim.trace.records.FailoverRecord` and what the data plane measured); one
 :class:`LinkStats` per link; the :class:`CostSummary`; and the notes a lab run
-(:class:`~netsim.trace.records.LabNote`) or a design review (:class:`ReviewNote`) adds.
+(:class:`~netsim.trace.records.LabNote`), a design review (:class:`ReviewNote`) or pooled
+replications (:class:`ReplicationNote`) add. Parts added since the first typed summary
+(intervals' methods, verdicts, replications) are written only when present, so older
+documents read back and write back unchanged.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netsim.model.scenario import TrafficKind
+from netsim.analysis.traffic import (
+    BulkStats,
+    ClassStats,
+    Interval,
+    LatencyStats,
+    TrafficStats,
+    TransferTimes,
+    traffic_from_json,
+)
+from netsim.analysis.verdicts import Bound, Settle, SloVerdict, Verdict, overall
 from netsim.trace.fields import Fields
 from netsim.trace.records import FailoverRecord, LabNote
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-
-#: A confidence interval; either end is None where it could not be computed.
-Interval = tuple[float | None, float | None]
-
-
-def _pair(ci: Interval) -> list[float | None]:
-    return [ci[0], ci[1]]
-
-
-@dataclass(frozen=True, slots=True)
-class LatencyStats:
-    """Latency of the delivered packets of one class (ms), with 95 % CIs of the quantiles."""
-
-    mean: float | None
-    max: float | None
-    p50: float | None
-    p50_ci: Interval
-    p95: float | None
-    p95_ci: Interval
-    p99: float | None
-    p99_ci: Interval
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "mean": self.mean,
-            "max": self.max,
-            "p50": self.p50,
-            "p50_ci": _pair(self.p50_ci),
-            "p95": self.p95,
-            "p95_ci": _pair(self.p95_ci),
-            "p99": self.p99,
-            "p99_ci": _pair(self.p99_ci),
-        }
-
-    @classmethod
-    def from_json(cls, doc: object) -> LatencyStats:
-        f = Fields.of(doc)
-        return cls(
-            f.opt_number("mean"),
-            f.opt_number("max"),
-            f.opt_number("p50"),
-            f.interval("p50_ci"),
-            f.opt_number("p95"),
-            f.interval("p95_ci"),
-            f.opt_number("p99"),
-            f.interval("p99_ci"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ClassStats:
-    """A request-response or one-way class after the warmup: counts, success, latency."""
-
-    kind: TrafficKind
-    sent: int
-    delivered: int
-    success_ratio: float | None  # None: nothing sent
-    success_ratio_ci: Interval
-    latency_ms: LatencyStats | None  # None: nothing delivered
-    retried: int  # requests that needed more than one attempt
-    lost_by_reason: Mapping[str, int]  # attempts lost, by reason (netsim.trace.core)
-
-    @property
-    def lost(self) -> int:
-        return self.sent - self.delivered
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "kind": self.kind.value,
-            "sent": self.sent,
-            "delivered": self.delivered,
-            "lost": self.lost,
-            "success_ratio": self.success_ratio,
-            "success_ratio_ci": _pair(self.success_ratio_ci),
-            "latency_ms": None if self.latency_ms is None else self.latency_ms.to_json(),
-            "retried": self.retried,
-            "lost_by_reason": dict(self.lost_by_reason),
-        }
-
-    @classmethod
-    def from_json(cls, doc: object) -> ClassStats:
-        f = Fields.of(doc)
-        latency = f.opt_obj("latency_ms")
-        return cls(
-            f.member("kind", TrafficKind),
-            f.integer("sent"),
-            f.integer("delivered"),
-            f.opt_number("success_ratio"),
-            f.interval("success_ratio_ci"),
-            None if latency is None else LatencyStats.from_json(latency),
-            f.opt_integer("retried") or 0,
-            f.counts("lost_by_reason"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class TransferTimes:
-    """How long the completed transfers of a bulk class took (s)."""
-
-    mean: float | None
-    max: float | None
-
-    def to_json(self) -> dict[str, object]:
-        return {"mean": self.mean, "max": self.max}
-
-
-@dataclass(frozen=True, slots=True)
-class BulkStats:
-    """A bulk class: its transfers and the throughput over the time any was running."""
-
-    transfers: int
-    completed: int
-    delivered_bytes: float
-    active_s: float | None
-    throughput_mbps: float | None
-    transfer_s: TransferTimes | None  # None: no transfer completed
-
-    @property
-    def kind(self) -> TrafficKind:
-        return TrafficKind.BULK
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "kind": self.kind.value,
-            "transfers": self.transfers,
-            "completed": self.completed,
-            "delivered_bytes": self.delivered_bytes,
-            "active_s": self.active_s,
-            "throughput_mbps": self.throughput_mbps,
-            "transfer_s": None if self.transfer_s is None else self.transfer_s.to_json(),
-        }
-
-    @classmethod
-    def from_json(cls, doc: object) -> BulkStats:
-        f = Fields.of(doc)
-        times = f.opt_obj("transfer_s")
-        return cls(
-            f.integer("transfers"),
-            f.integer("completed"),
-            f.number("delivered_bytes"),
-            f.opt_number("active_s"),
-            f.opt_number("throughput_mbps"),
-            None
-            if times is None
-            else TransferTimes(times.opt_number("mean"), times.opt_number("max")),
-        )
-
-
-TrafficStats = ClassStats | BulkStats
-
-
-def traffic_from_json(doc: object) -> TrafficStats:
-    f = Fields.of(doc)
-    return BulkStats.from_json(f) if f.opt_text("kind") == "bulk" else ClassStats.from_json(f)
-
-
-class Bound(enum.Enum):
-    """Whether an SLO's target is an upper (latency, gap) or a lower (success) bound."""
-
-    MAX = "max"
-    MIN = "min"
-
-
-@dataclass(frozen=True, slots=True)
-class SloVerdict:
-    """One SLO judged on a run: target, measured value with its CI, verdict, a sentence.
-
-    ``target`` and ``measured`` are in ``unit`` (ms, s, Mbps, or none for ratios).
-    """
-
-    name: str
-    metric: str  # latency | success_ratio | failover_gap | throughput
-    traffic_class: str | None
-    quantile: float | None
-    target: float | None
-    bound: Bound
-    measured: float | None  # None: no data to judge
-    ci: Interval
-    unit: str
-    passed: bool
-    text: str
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "metric": self.metric,
-            "class": self.traffic_class,
-            "quantile": self.quantile,
-            "target": self.target,
-            "bound": self.bound.value,
-            "measured": self.measured,
-            "ci": _pair(self.ci),
-            "unit": self.unit,
-            "pass": self.passed,
-            "text": self.text,
-        }
-
-    @classmethod
-    def from_json(cls, doc: object) -> SloVerdict:
-        f = Fields.of(doc)
-        return cls(
-            f.text("name"),
-            f.text("metric"),
-            f.opt_text("class"),
-            f.opt_number("quantile"),
-            f.opt_number("target"),
-            f.member("bound", Bound),
-            f.opt_number("measured"),
-            f.interval("ci"),
-            f.opt_text("unit") or "",
-            f.flag("pass"),
-            f.opt_text("text") or "",
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +48,7 @@ class FailoverResult:
     ``gap_s`` is the longest loss run of the affected flows starting at the failure
     (:mod:`netsim.analysis.failover`), ``lost`` the packets they lost in it, and
     ``model_gap_s`` the control plane's own failure-to-switch time (None: no switch).
+    ``replication`` is set in pooled summaries: the index of the run it happened in.
     """
 
     record: FailoverRecord
@@ -256,16 +56,20 @@ class FailoverResult:
     lost: int
     model_gap_s: float | None
     affected_flows: int
+    replication: int | None = None
 
     def to_json(self) -> dict[str, object]:
         # summary.json has always left out the impaired links (trace.json has them).
-        return {
+        doc: dict[str, object] = {
             **self.record.times_json(),
             "gap_s": self.gap_s,
             "lost": self.lost,
             "model_gap_s": self.model_gap_s,
             "affected_flows": self.affected_flows,
         }
+        if self.replication is not None:
+            doc["replication"] = self.replication
+        return doc
 
     @classmethod
     def from_json(cls, doc: object, links: tuple[str, ...] = ()) -> FailoverResult:
@@ -276,6 +80,7 @@ class FailoverResult:
             f.integer("lost"),
             f.opt_number("model_gap_s"),
             f.opt_integer("affected_flows") or 0,
+            f.opt_integer("replication"),
         )
 
 
@@ -357,12 +162,56 @@ class ReviewNote:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplicationNote:
+    """What ``netsim run --replications N`` pooled (:func:`netsim.analysis.pooled.pool`)."""
+
+    count: int
+    seeds: tuple[int, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"count": self.count, "seeds": list(self.seeds)}
+
+    @classmethod
+    def from_json(cls, doc: object) -> ReplicationNote:
+        f = Fields.of(doc)
+        return cls(f.integer("count"), _integers(f, "seeds"))
+
+
+@dataclass(frozen=True, slots=True)
+class ConclusiveNote:
+    """What ``netsim run --until-conclusive`` did: each step in words, and whether the
+    verdict was settled (False: the cap came first)."""
+
+    steps: tuple[str, ...]
+    settled: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {"steps": list(self.steps), "settled": self.settled}
+
+    @classmethod
+    def from_json(cls, doc: object) -> ConclusiveNote:
+        f = Fields.of(doc)
+        return cls(f.texts("steps"), f.flag("settled"))
+
+
+def _integers(f: Fields, key: str) -> tuple[int, ...]:
+    out = []
+    for i, value in enumerate(f.items(key)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise f.fail(key, f"item {i}: expected an integer")
+        out.append(value)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     """``summary.json`` of one run, simulated or emulated; see the module docstring.
 
     ``data_plane`` and ``statistics`` are set by runs of the fast engine (which engine
     computed the packets, and whether the statistics come from every row or from
-    sketches); ``lab`` by lab runs; ``review`` by runs of ``netsim review``.
+    sketches); ``lab`` by lab runs; ``review`` by runs of ``netsim review``;
+    ``replications`` by pooled runs; ``until_conclusive`` by runs that went on until their
+    verdict was settled. ``verdict`` is None only in documents older than verdicts.
     """
 
     scenario: str
@@ -382,11 +231,23 @@ class Summary:
     statistics: str | None = None  # "rows" or "sketches"
     lab: LabNote | None = None
     review: ReviewNote | None = None
+    verdict: Verdict | None = None  # None: a document written before verdicts
+    replications: ReplicationNote | None = None
+    until_conclusive: ConclusiveNote | None = None
 
     @property
     def passed(self) -> bool:
-        """Whether every SLO holds (``netsim run`` exits 0)."""
+        """Whether every SLO's point estimate meets its target (``"pass"``)."""
         return all(s.passed for s in self.slos)
+
+    @property
+    def judged(self) -> Verdict:
+        """The run's three-way verdict (for older documents: from ``"pass"`` alone)."""
+        if self.verdict is not None:
+            return self.verdict
+        return overall(
+            s.verdict or (Verdict.HOLDS if s.passed else Verdict.FAILS) for s in self.slos
+        )
 
     def to_json(self) -> dict[str, object]:
         """The ``summary.json`` document (:func:`netsim.trace.files.dumps` writes it)."""
@@ -407,6 +268,7 @@ class Summary:
                 "traffic": {name: s.to_json() for name, s in self.traffic.items()},
                 "slos": [s.to_json() for s in self.slos],
                 "pass": self.passed,
+                **({} if self.verdict is None else {"verdict": self.verdict.value}),
                 "failovers": [f.to_json() for f in self.failovers],
                 "links": {name: s.to_json() for name, s in self.links.items()},
                 "cost": self.cost.to_json(),
@@ -416,6 +278,10 @@ class Summary:
             doc["lab"] = self.lab.to_json()
         if self.review is not None:
             doc["review"] = self.review.to_json()
+        if self.replications is not None:
+            doc["replications"] = self.replications.to_json()
+        if self.until_conclusive is not None:
+            doc["until_conclusive"] = self.until_conclusive.to_json()
         return doc
 
     @classmethod
@@ -428,6 +294,7 @@ class Summary:
         f = Fields.of(doc)
         links = {r.id: r.links for r in records}
         lab, review = f.opt_obj("lab"), f.opt_obj("review")
+        reps, conclusive = f.opt_obj("replications"), f.opt_obj("until_conclusive")
         return cls(
             scenario=f.text("scenario"),
             engine=f.opt_text("engine") or "sim",
@@ -449,6 +316,9 @@ class Summary:
             statistics=f.opt_text("statistics"),
             lab=None if lab is None else LabNote.from_json(lab),
             review=None if review is None else ReviewNote.from_json(review),
+            verdict=f.opt_member("verdict", Verdict),
+            replications=None if reps is None else ReplicationNote.from_json(reps),
+            until_conclusive=None if conclusive is None else ConclusiveNote.from_json(conclusive),
         )
 
 
@@ -456,15 +326,19 @@ __all__ = [
     "Bound",
     "BulkStats",
     "ClassStats",
+    "ConclusiveNote",
     "CostSummary",
     "FailoverResult",
     "Interval",
     "LatencyStats",
     "LinkStats",
+    "ReplicationNote",
     "ReviewNote",
+    "Settle",
     "SloVerdict",
     "Summary",
     "TrafficStats",
     "TransferTimes",
+    "Verdict",
     "traffic_from_json",
 ]

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from netsim.analysis.results import Bound, BulkStats
+from netsim.analysis.results import Bound, BulkStats, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -87,14 +87,33 @@ def _after(at: float, t: float | None) -> str:
     return "-" if t is None else f"+{t - at:.2f}"
 
 
-def print_summary(summary: Summary, console: Console | None = None) -> None:
+VERDICT_STYLE = {
+    Verdict.HOLDS: "[green]holds[/]",
+    Verdict.FAILS: "[red]does not hold[/]",
+    Verdict.INCONCLUSIVE: "[yellow]inconclusive[/]",
+}
+
+
+def _header(summary: Summary) -> str:
+    reps = summary.replications
+    runs = (
+        f"seed {summary.seed}"
+        if reps is None
+        else f"{reps.count} replications from seed {summary.seed}, pooled"
+    )
+    return (
+        f"[bold]{summary.scenario}[/] on {summary.topology or '?'} "
+        f"({summary.engine}, {runs}, {summary.duration_s:g} s simulated"
+        f"{'' if reps is None else ' each'} in {summary.wall_s:.1f} s)"
+    )
+
+
+def print_summary(
+    summary: Summary, console: Console | None = None, *, strict: bool = False
+) -> None:
     """The summary of one run as tables: traffic classes, SLO verdicts, failovers."""
     console = console or Console()
-    console.print(
-        f"[bold]{summary.scenario}[/] on {summary.topology or '?'} "
-        f"({summary.engine}, seed {summary.seed}, "
-        f"{summary.duration_s:g} s simulated in {summary.wall_s:.1f} s)"
-    )
+    console.print(_header(summary))
     t = Table(title="Traffic (latency in ms)")
     for col in ("class", "sent", "success", "p50", "p95", "p95 95% CI", "p99", "max"):
         t.add_column(col, justify="left" if col == "class" else "right", no_wrap=col == "class")
@@ -127,20 +146,7 @@ def print_summary(summary: Summary, console: Console | None = None) -> None:
         )
     console.print(t)
     if summary.slos:
-        t = Table(title="SLOs")
-        for col in ("SLO", "target", "measured", "95% CI", "verdict"):
-            t.add_column(col)
-        for v in summary.slos:
-            bound = "<=" if v.bound is Bound.MAX else ">="
-            lo, hi = v.ci
-            t.add_row(
-                v.name,
-                f"{bound} {v.target:g} {v.unit}",
-                "-" if v.measured is None else f"{v.measured:.6g} {v.unit}",
-                "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]",
-                "[green]pass[/]" if v.passed else "[red]FAIL[/]",
-            )
-        console.print(t)
+        print_slos(summary, console)
     if summary.failovers:
         t = Table(title="Failovers (seconds from the failure)")
         for col in ("subject", "mode", "at", "detected", "switched", "restored", "gap", "lost"):
@@ -162,5 +168,43 @@ def print_summary(summary: Summary, console: Console | None = None) -> None:
             more = len(summary.failovers) - MAX_FAILOVER_ROWS
             t.caption = f"... and {more} more in summary.json"
         console.print(t)
-    verdict = "[green]all SLOs met[/]" if summary.passed else "[red]SLO violated[/]"
-    console.print(verdict)
+    print_outcome(summary, console, strict=strict)
+
+
+def print_slos(summary: Summary, console: Console) -> None:
+    """The SLO table: target, estimate, interval, the estimate against the target
+    (``"pass"``) and the verdict of the interval; then what would settle each
+    inconclusive one."""
+    t = Table(title="SLOs (verdict: the whole 95% interval against the target)")
+    for col in ("SLO", "target", "measured", "95% CI", "estimate", "verdict"):
+        t.add_column(col)
+    for v in summary.slos:
+        bound = "<=" if v.bound is Bound.MAX else ">="
+        lo, hi = v.ci
+        t.add_row(
+            v.name,
+            f"{bound} {v.target:g} {v.unit}",
+            "-" if v.measured is None else f"{v.measured:.6g} {v.unit}",
+            "-" if lo is None or hi is None else f"[{lo:.6g}, {hi:.6g}]",
+            "meets" if v.passed else "misses",
+            VERDICT_STYLE[v.verdict] if v.verdict else "-",
+        )
+    console.print(t)
+    for v in summary.slos:
+        if v.verdict is Verdict.INCONCLUSIVE and v.settle is not None:
+            console.print(f"  {v.name} is inconclusive: {v.settle.text}")
+
+
+def print_outcome(summary: Summary, console: Console, *, strict: bool = False) -> None:
+    """What ``--until-conclusive`` did, and the run's verdict with its exit status."""
+    if summary.until_conclusive is not None:
+        for step in summary.until_conclusive.steps:
+            console.print(f"  until conclusive: {step}")
+    names = ", ".join(v.name for v in summary.slos if v.verdict is summary.judged)
+    if summary.judged is Verdict.HOLDS:
+        console.print("[green]every SLO holds[/]")
+    elif summary.judged is Verdict.FAILS:
+        console.print(f"[red]SLO does not hold[/]: {names}")
+    else:
+        status = "exit 1 (--strict)" if strict else "exit 0; --strict makes it 1"
+        console.print(f"[yellow]inconclusive[/]: {names} ({status})")

@@ -1,11 +1,17 @@
-"""``netsim run SCENARIO``: simulate a scenario, judge its SLOs, write the run directory."""
+"""``netsim run SCENARIO``: simulate a scenario, judge its SLOs, write the run directory.
+
+Also ``--replications N`` (independent seeds pooled into between-run intervals, on local
+processes or a Dask cluster) and ``--until-conclusive`` (simulate until no SLO verdict is
+inconclusive, or a cap). Exit status: 1 when an SLO does not hold, 0 otherwise;
+``--strict`` makes an inconclusive verdict exit 1 too.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.errors import EXIT_OK, EXIT_VIOLATED
+from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -25,7 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Simulate a scenario (its topology is named in the file), print latency "
         "percentiles with confidence intervals, SLO verdicts and failovers, and write "
         "results/<scenario>/ (summary.json, attempts.parquet, timeline.jsonl, trace.json). "
-        "Exit 0 when every SLO holds, 1 when one is violated, 2 on bad input.",
+        "An SLO holds when its whole 95% interval meets the target, does not hold when "
+        "the whole interval misses it, and is inconclusive when the interval straddles it. "
+        "Exit 0 when no SLO fails (inconclusive included, unless --strict), 1 when one "
+        "does not hold, 2 on bad input.",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     p.add_argument("--seed", type=int, help="override the scenario's seed")
@@ -43,35 +52,146 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default="exact",
         help="data-plane engine (default: exact per-packet)",
     )
+    p.add_argument(
+        "--replications",
+        type=int,
+        metavar="N",
+        help="run N independent seeds (derived from the seed as netsim sweep does) and pool "
+        "them into between-run intervals; writes summary.json and replications/<i>/",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local processes for replications")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
+    p.add_argument(
+        "--until-conclusive",
+        action="store_true",
+        help="keep simulating (a longer run, or more replications when the scenario has "
+        "scripted failures or --replications is given) until no SLO is inconclusive",
+    )
+    p.add_argument(
+        "--max-duration",
+        metavar="D",
+        help="cap of --until-conclusive: the longest run, or the replications' total "
+        "simulated time (default: 10 times the scenario's duration), e.g. 6h",
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="exit 1 when a verdict is inconclusive too"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or tables")
     p.set_defaults(handler=cmd_run)
+
+
+def _check(args: argparse.Namespace) -> float | None:
+    """Usage errors of the new flags (exit 2); the cap in seconds if given."""
+    from netsim.model.units import UnitError, parse_duration
+
+    if args.replications is not None and args.replications < 2:  # noqa: PLR2004
+        raise UsageError(
+            f"--replications needs at least 2 runs for a between-run interval, "
+            f"got {args.replications}"
+        )
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if (args.workers or args.scheduler) and not (args.replications or args.until_conclusive):
+        raise UsageError("--workers and --scheduler run replications: add --replications N")
+    if args.max_duration is None:
+        return None
+    if not args.until_conclusive:
+        raise UsageError("--max-duration is the cap of --until-conclusive: add it")
+    try:
+        cap = parse_duration(args.max_duration)
+    except UnitError as exc:
+        raise UsageError(f"--max-duration: {exc}") from None
+    if cap <= 0:
+        raise UsageError(f"--max-duration must be positive, got {args.max_duration!r}")
+    return cap
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from netsim.cli.console import progress_bar
     from netsim.model.load_scenario import load_scenario
-    from netsim.pipeline import default_out, simulate
-
-    scenario = load_scenario(Path(args.scenario), args.set)
-    with progress_bar(f"simulating {scenario.name}", scenario.duration, not args.quiet) as update:
-        trace, summary = simulate(scenario, args.seed, args.engine, progress=update)
-    return conclude(
-        args.out or default_out(scenario),
-        trace,
-        summary,
-        args.quiet,
-        "summary.json, attempts.parquet, timeline.jsonl",
+    from netsim.pipeline import (
+        default_out,
+        run_until_conclusive,
+        simulate,
+        simulate_replications,
     )
 
+    cap = _check(args)
+    scenario = load_scenario(Path(args.scenario), args.set)
+    out = args.out or default_out(scenario)
+    where = {"workers": args.workers, "scheduler": args.scheduler}
+    show = not args.quiet
+    if args.until_conclusive:
+        with progress_bar(f"simulating {scenario.name}", scenario.duration, show) as update:
+            settled = run_until_conclusive(
+                scenario,
+                seed=args.seed,
+                engine=args.engine,
+                max_duration=cap,
+                replications=args.replications,
+                progress=update,
+                task_progress=update,
+                **where,
+            )
+        if settled.trace is None:
+            return conclude_pooled(out, settled.summary, settled.runs, args.quiet, args.strict)
+        return conclude(out, settled.trace, settled.summary, args.quiet, FILES, strict=args.strict)
+    if args.replications:
+        with progress_bar(f"{args.replications} replications", args.replications, show) as tasks:
+            pooled, runs = simulate_replications(
+                scenario,
+                args.replications,
+                seed=args.seed,
+                engine=args.engine,
+                progress=tasks,
+                **where,
+            )
+        return conclude_pooled(out, pooled, runs, args.quiet, args.strict)
+    with progress_bar(f"simulating {scenario.name}", scenario.duration, show) as update:
+        trace, summary = simulate(scenario, args.seed, args.engine, progress=update)
+    return conclude(out, trace, summary, args.quiet, FILES, strict=args.strict)
 
-def conclude(out: Path, trace: Trace, summary: Summary, quiet: bool, files: str) -> int:
+
+FILES = "summary.json, attempts.parquet, timeline.jsonl"
+
+
+def exit_status(summary: Summary, *, strict: bool = False) -> int:
+    """1 when an SLO does not hold (or, ``strict``, is inconclusive), else 0."""
+    from netsim.analysis.verdicts import Verdict
+
+    failing = {Verdict.FAILS, Verdict.INCONCLUSIVE} if strict else {Verdict.FAILS}
+    return EXIT_VIOLATED if summary.judged in failing else EXIT_OK
+
+
+def conclude(
+    out: Path, trace: Trace, summary: Summary, quiet: bool, files: str, *, strict: bool = False
+) -> int:
     """Write the run directory, print the summary, and return the exit status
     (shared by ``netsim run`` and ``netsim lab run``)."""
+    import shutil
+
     from netsim.cli.console import print_summary
     from netsim.trace.files import write_run
 
+    # A pooled run written here before left replications that are not this run's.
+    shutil.rmtree(out / "replications", ignore_errors=True)
     write_run(out, trace, summary)
     if not quiet:
-        print_summary(summary)
+        print_summary(summary, strict=strict)
         print(f"results in {out}/ ({files})")
-    return EXIT_OK if summary.passed else EXIT_VIOLATED
+    return exit_status(summary, strict=strict)
+
+
+def conclude_pooled(
+    out: Path, pooled: Summary, runs: list[Summary], quiet: bool, strict: bool
+) -> int:
+    """Write a pooled run directory, print it, and return the exit status."""
+    from netsim.cli.console import print_summary
+    from netsim.pipeline import write_replications
+
+    write_replications(out, pooled, runs)
+    if not quiet:
+        print_summary(pooled, strict=strict)
+        print(f"results in {out}/ (summary.json pooled, replications/<i>/summary.json)")
+    return exit_status(pooled, strict=strict)

@@ -12,39 +12,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from netsim.errors import InputError, ModelError, UsageError
-from netsim.model.dist import parse_duration_dist, parse_size_dist
+from netsim.model.dist import parse_duration_dist
 from netsim.model.load_topology import (
-    _enum,
     _int,
     _name,
     _nonneg,
     _positive,
-    _str_list,
     read_topology,
 )
+from netsim.model.load_traffic import read_classes, read_retries
+from netsim.model.overrides import apply_overrides, parse_override
 from netsim.model.scenario import (
     Failure,
     FailureMode,
     Mesh,
-    Profile,
-    RetryPolicy,
     Scenario,
     Slo,
     TargetKind,
-    TrafficClass,
-    TrafficKind,
-    Transfer,
 )
-from netsim.model.source import Document, KeyPath, Reader, load_yaml
+from netsim.model.source import KeyPath, Reader, load_yaml
 from netsim.model.units import (
     parse_bitrate,
     parse_duration,
-    parse_event_rate,
-    parse_size,
-    parse_volume_rate,
 )
 
 if TYPE_CHECKING:
@@ -63,27 +53,6 @@ TOP_KEYS = (
     "slos",
     "mesh",
 )
-TRAFFIC_KEYS = (
-    "name",
-    "kind",
-    "from",
-    "to",
-    "rate",
-    "profile",
-    "request_size",
-    "response_size",
-    "size",
-    "server_time",
-    "timeout",
-    "retries",
-    "volume",
-    "transfers",
-    "transfer_size",
-    "max_rate",
-    "start",
-    "stop",
-    "description",
-)
 FAILURE_KEYS = ("link", "node", "group", "at", "duration", "mode", "repeat", "every", "random")
 SLO_KEYS = ("name", "class", "metric", "quantile", "max", "min")
 METRICS = {
@@ -92,7 +61,6 @@ METRICS = {
     "success_ratio": float,
     "throughput": parse_bitrate,
 }
-RETRY_KEYS = ("attempts", "per_try_timeout", "backoff")
 
 
 def _ratio(value: object) -> float:
@@ -100,107 +68,6 @@ def _ratio(value: object) -> float:
     if not 0.0 <= number <= 1.0:
         raise ValueError(f"must be between 0 and 1, got {value!r}")
     return number
-
-
-def _retries(r: Reader, raw: Any, path: KeyPath) -> RetryPolicy:
-    m = r.mapping(raw, path, RETRY_KEYS)
-    attempts = r.get(m, path, "attempts", _int, 1) or 1
-    if attempts < 1:
-        r.error((*path, "attempts"), "must be at least 1")
-    return RetryPolicy(
-        attempts=attempts,
-        per_try_timeout=r.get(m, path, "per_try_timeout", _positive(parse_duration)),
-        backoff=r.get(m, path, "backoff", _nonneg(parse_duration), 0.025) or 0.0,
-    )
-
-
-def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClass | None:
-    m = r.mapping(raw, path, TRAFFIC_KEYS)
-    if not m:
-        return None
-    name = r.get(m, path, "name", _name, required=True) or "unnamed"
-    kind = r.get(m, path, "kind", _enum(TrafficKind), required=True) or TrafficKind.ONE_WAY
-    src = r.get(m, path, "from", str, required=True) or "?"
-    dsts = r.get(m, path, "to", _str_list, required=True) or ()
-    for key, names in (("from", (src,)), ("to", dsts)):
-        for node in names:
-            if node != "?" and node not in nodes:
-                r.error((*path, key), f"unknown node {node!r}")
-    if src in dsts:
-        r.error((*path, "to"), "a class cannot send to its own source")
-    fields = (
-        _bulk_fields(r, m, path) if kind is TrafficKind.BULK else _packet_fields(r, m, path, kind)
-    )
-    if m.get("profile") is not None:
-        fields["profile"] = _profile(r, m["profile"], (*path, "profile"))
-    fields["start"] = r.get(m, path, "start", _nonneg(parse_duration), 0.0) or 0.0
-    fields["stop"] = r.get(m, path, "stop", _positive(parse_duration))
-    fields = {k: v for k, v in fields.items() if v is not None}
-    return TrafficClass(name=name, kind=kind, src=src, dsts=dsts, **fields)
-
-
-def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
-    """The keys of a bulk class: a volume or a list of transfers, and a rate cap."""
-    fields: dict[str, Any] = {}
-    if "volume" in m and "transfers" in m:
-        r.error((*path, "volume"), "give either volume or transfers, not both")
-    if "volume" not in m and "transfers" not in m:
-        r.error((*path, "volume"), "a bulk class needs volume (e.g. 10TB/month) or transfers")
-    fields["volume_rate"] = r.get(m, path, "volume", parse_volume_rate, 0.0) or 0.0
-    fields["max_rate"] = r.get(m, path, "max_rate", _positive(parse_bitrate), 10e9) or 10e9
-    fields["transfer_size"] = r.get(m, path, "transfer_size", _positive(parse_size))
-    transfers = []
-    raw_t = m.get("transfers") or []
-    if not isinstance(raw_t, list):
-        r.error((*path, "transfers"), "expected a list of {at, size}")
-        raw_t = []
-    for j, item in enumerate(raw_t):
-        tp = (*path, "transfers", j)
-        t = r.mapping(item, tp, ("at", "size"))
-        transfers.append(
-            Transfer(
-                r.get(t, tp, "at", _nonneg(parse_duration), 0.0) or 0.0,
-                r.get(t, tp, "size", _positive(parse_size), required=True) or 1.0,
-            )
-        )
-    fields["transfers"] = tuple(transfers)
-    for bad in ("rate", "request_size", "response_size", "size", "server_time", "retries"):
-        if bad in m:
-            r.error((*path, bad), "not used by a bulk class")
-    return fields
-
-
-def _packet_fields(
-    r: Reader, m: dict[str, Any], path: KeyPath, kind: TrafficKind
-) -> dict[str, Any]:
-    """The keys of a packet class: a rate, sizes (and server time, retries), a timeout."""
-    fields: dict[str, Any] = {}
-    fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0, required=True) or 1.0
-    if kind is TrafficKind.REQUEST_RESPONSE:
-        fields["request_size"] = r.get(m, path, "request_size", parse_size_dist, required=True)
-        fields["response_size"] = r.get(m, path, "response_size", parse_size_dist, required=True)
-        fields["server_time"] = r.get(m, path, "server_time", parse_duration_dist)
-        if "retries" in m:
-            fields["retries"] = _retries(r, m["retries"], (*path, "retries"))
-        if "size" in m:
-            r.error((*path, "size"), "request-response classes use request_size/response_size")
-    else:
-        fields["size"] = r.get(m, path, "size", parse_size_dist, required=True)
-    for bad in ("volume", "transfers", "max_rate", "transfer_size"):
-        if bad in m:
-            r.error((*path, bad), "only bulk classes take this key")
-    fields["timeout"] = r.get(m, path, "timeout", _positive(parse_duration), 2.0)
-    return fields
-
-
-def _profile(r: Reader, raw: Any, pp: KeyPath) -> Profile:
-    p = r.mapping(raw, pp, ("kind", "peak_to_mean", "peak_at"))
-    if p.get("kind", "diurnal") != "diurnal":
-        r.error((*pp, "kind"), "unknown profile kind (expected diurnal)")
-    peak = r.get(p, pp, "peak_to_mean", float, 2.0) or 2.0
-    if peak < 1.0:
-        r.error((*pp, "peak_to_mean"), "must be at least 1")
-    return Profile(peak, r.get(p, pp, "peak_at", parse_duration, 50400.0) or 0.0)
 
 
 def _failures(r: Reader, raw: Any, names: dict[str, set[str]]) -> tuple[list[Failure], bool]:
@@ -284,58 +151,6 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
     return slo
 
 
-def apply_overrides(doc: Document, overrides: list[tuple[str, Any]]) -> None:
-    """Set dotted keys in ``doc.data`` in place; raise UsageError for paths that do not exist.
-
-    List items are addressed by ``name`` or index, and ``*`` means every item
-    (``links.*.convergence``) or, in a mapping, every entry (``nodes.*.mtbf``).
-    """
-    for key, value in overrides:
-        _set(doc, key, key.split("."), doc.data, value)
-
-
-def _set(doc: Document, key: str, parts: list[str], node: Any, value: Any) -> None:
-    part, rest = parts[0], parts[1:]
-    for index in _indices(doc, key, part, bool(rest), node):
-        if not rest:
-            node[index] = value
-        elif node[index] is None and isinstance(node, dict):
-            node[index] = {}
-            _set(doc, key, rest, node[index], value)
-        else:
-            _set(doc, key, rest, node[index], value)
-
-
-def _indices(doc: Document, key: str, part: str, deeper: bool, node: Any) -> list[Any]:
-    """The items of ``node`` that one dotted ``part`` of ``key`` addresses."""
-    if isinstance(node, list):
-        if part == "*":
-            return list(range(len(node)))
-        match = [
-            i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part
-        ]
-        if match:
-            return match[:1]
-        if part.isdigit() and int(part) < len(node):
-            return [int(part)]
-        raise UsageError(f"--set {key}: no item named {part!r}")
-    if isinstance(node, dict):
-        if part == "*":
-            return list(node)
-        if deeper and part not in node:
-            raise UsageError(f"--set {key}: {part!r} is not in {doc.path}")
-        return [part]
-    raise UsageError(f"--set {key}: {part!r} is below a plain value")
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """``"traffic.api.rate=2000000/day"`` -> ``("traffic.api.rate", "2000000/day")``."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key:
-        raise UsageError(f"--set expects KEY=VALUE, got {text!r}")
-    return key.strip(), yaml.safe_load(raw) if raw.strip() else ""
-
-
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Load and validate a scenario and its topology; every problem is reported at once."""
     doc = load_yaml(path)
@@ -353,7 +168,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     if topology is None:
         names = {k: _Anything() for k in names}
         nodes = _Anything()
-    classes = _classes(r, top.get("traffic") or [], nodes)
+    classes = read_classes(r, top.get("traffic") or [], nodes)
     failures, random_on = _failures(r, top.get("failures") or [], names)
     slos = [
         s
@@ -363,7 +178,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     mesh_raw = r.mapping(top.get("mesh"), ("mesh",), ("sidecar_latency", "retries"))
     mesh = Mesh(
         sidecar_latency=r.get(mesh_raw, ("mesh",), "sidecar_latency", parse_duration_dist),
-        retries=_retries(r, mesh_raw.get("retries"), ("mesh", "retries")),
+        retries=read_retries(r, mesh_raw.get("retries"), ("mesh", "retries")),
     )
     duration = r.get(top, (), "duration", _positive(parse_duration), 60.0, required=True) or 60.0
     warmup = r.get(top, (), "warmup", _nonneg(parse_duration), 0.0) or 0.0
@@ -423,21 +238,6 @@ def _topology(
             else:
                 errors.extend(exc.errors)
     return topology, errors
-
-
-def _classes(r: Reader, raw_traffic: Any, nodes: set[str]) -> list[TrafficClass]:
-    """Every traffic class, with unique names."""
-    classes: list[TrafficClass] = []
-    if not isinstance(raw_traffic, list):
-        r.error(("traffic",), "expected a list of traffic classes")
-        raw_traffic = []
-    for i, raw in enumerate(raw_traffic):
-        cls = _traffic(r, raw, ("traffic", i), nodes)
-        if cls is not None:
-            if cls.name in {c.name for c in classes}:
-                r.error(("traffic", i, "name"), f"duplicate traffic class {cls.name!r}")
-            classes.append(cls)
-    return classes
 
 
 class _Anything(set[str]):

@@ -16,8 +16,9 @@ from pathlib import Path
 import yaml
 
 from netsim.errors import InputError, ModelError
-from netsim.model.load_scenario import apply_overrides, load_scenario
+from netsim.model.load_scenario import load_scenario
 from netsim.model.load_topology import read_topology
+from netsim.model.overrides import apply_overrides
 from netsim.model.routing import best_path
 from netsim.model.scenario import Failure, Scenario, TargetKind, TrafficKind
 from netsim.model.source import load_yaml, parse_yaml

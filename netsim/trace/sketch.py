@@ -34,6 +34,8 @@ from netsim.trace.core import REASONS
 
 ALPHA = 0.001  # relative accuracy of every quantile read from a sketch
 MIN_VALUE = 1e-9  # latencies are clamped up to this (the log needs v > 0)
+#: Bucket widths tried in turn before hours and their doubles (s).
+SUB_HOUR_BUCKETS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
 
 
 def _mapping(alpha: float) -> tuple[float, float]:
@@ -95,11 +97,19 @@ class LatencySketch:
     def merge(self, other: LatencySketch) -> None:
         self.add_counts(other.offset, other.counts)
 
-    def at_rank(self, rank: float) -> float:
-        """Value of the order statistic of 0-based ``rank`` (ddsketch ``key_at_rank``)."""
+    def key_at_rank(self, rank: float) -> int:
+        """Key of the order statistic of 0-based ``rank`` (ddsketch ``key_at_rank``)."""
         cum = np.cumsum(self.counts)
         i = int(np.searchsorted(cum, rank, side="right"))
-        return float(value_of(self.offset + min(i, len(cum) - 1), self.alpha))
+        return self.offset + min(i, len(cum) - 1)
+
+    def at_rank(self, rank: float) -> float:
+        """Value of the order statistic of 0-based ``rank``."""
+        return float(value_of(self.key_at_rank(rank), self.alpha))
+
+    def count_at_most(self, key: int) -> int:
+        """How many values fall in buckets with keys up to ``key``."""
+        return int(self.counts[: max(key - self.offset + 1, 0)].sum())
 
     def quantile(self, q: float) -> float:
         n = self.n
@@ -151,10 +161,17 @@ class SketchSet:
 
     @staticmethod
     def buckets(duration: float, warmup: float, max_buckets: int = 64) -> np.ndarray:
-        """Edges: ``[0, warmup]`` then hours (or multiples) up to the end, and beyond."""
-        width = 3600.0
+        """Edges: ``[0, warmup]``, then buckets as short as a minute (an hour, or multiples,
+        for runs longer than ``max_buckets`` hours) up to the end, and beyond.
+
+        Short runs get minutes rather than one bucket so that their confidence intervals
+        can batch over buckets (:func:`netsim.analysis.intervals.sketch_estimate`); at most
+        ``max_buckets`` either way, so memory is bounded as before.
+        """
+        widths = iter(SUB_HOUR_BUCKETS_S)
+        width = next(widths)
         while (duration - warmup) / width > max_buckets:
-            width *= 2
+            width = next(widths, width * 2)
         inner: list[float] = (
             np.arange(warmup, duration, width)[1:].tolist() if duration > warmup else []
         )

@@ -78,7 +78,7 @@ def test_violated_slo_exits_1_and_says_which(
     assert status == 1
     out = capsys.readouterr().out
     assert "api-p95" in out
-    assert "FAIL" in out
+    assert "does not hold" in out
 
 
 def test_set_overrides_rate_and_seed(tmp_path: Path) -> None:
