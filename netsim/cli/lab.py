@@ -208,7 +208,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(handler=cmd_status)
 
     p = verbs.add_parser("fail", help="inject a fault on a link or node")
-    p.add_argument("target", metavar="TARGET", help="a link name (vars.name) or a node name")
+    p.add_argument(
+        "target",
+        metavar="TARGET",
+        help="a link (its vars.name, a-b, or one end node:interface) or a node",
+    )
     p.add_argument(
         "--mode", required=True, help="down | blackhole | loss:P | delay:+X | flap:DOWN/UP/COUNT"
     )

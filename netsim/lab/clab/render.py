@@ -257,7 +257,7 @@ def export(topology_path: str | Path, out_dir: str | Path = "topologies") -> lis
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # Checked in a scratch directory first: a file that fails leaves nothing behind.
-    scratch = Path(tempfile.mkdtemp(prefix=".netsim-export-", dir=out))
+    scratch = Path(tempfile.mkdtemp(prefix="netsim-export-"))
     try:
         write_files(files, scratch)
         clab = load_clab(scratch / f"{plan.name}.clab.yml")
