@@ -104,3 +104,19 @@ def run_plain(scenario: Scenario, seed: int | None = None) -> dict[str, Any]:
         "wall_s": time.perf_counter() - started,
         "requests": sum(len(v) for v in latencies.values()),
     }
+
+
+def main() -> None:
+    """``python benchmarks/plain_simpy.py SCENARIO [KEY=VALUE ...]``: run the plain model of
+    a scenario as a whole process (for ``bench_scale.py``), print requests and wall time."""
+    import sys
+
+    from netsim.model import load_scenario
+
+    scenario = load_scenario(sys.argv[1], sys.argv[2:])
+    out = run_plain(scenario)
+    print(f"plain simpy: {out['requests']} requests in {out['wall_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

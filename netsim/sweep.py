@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -34,13 +35,15 @@ from netsim.model.load_scenario import load_scenario
 from netsim.trace.files import atomic_write, dumps
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
     from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
 
+T = TypeVar("T")
 R = TypeVar("R")
+
 #: One replication: grid values (str), point, replication and seed (int), each SLO's
 #: measured value (float, None without data) and verdicts (bool). Columns are named by the
 #: grid keys and the SLOs, so a row is a mapping, not a class.
@@ -149,28 +152,19 @@ def summarize_task(task: Task) -> list[tuple[int, Summary]]:
     ]
 
 
-def run_tasks(
-    tasks: list[Task],
-    work: Callable[[Task], list[R]],
+def completed(
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[R]:
-    """``work`` over the tasks, locally (``workers`` processes; 1: in this process) or on
-    a Dask cluster (``scheduler`` address); every task's results, in completion order.
-
-    ``work`` must be a module-level function: it travels to the workers by name.
+) -> Iterator[tuple[int, R]]:
+    """``(index, fn(task))`` for each task as it finishes, on local processes (``workers``;
+    None: one per CPU; 1: in this process, in order) or on a Dask cluster (``scheduler``
+    address). The one runner of netsim: sweeps use it for their grid points, the fast
+    engine for the parts of a long run (merging each as it comes, so the results are
+    never all held at once). ``fn`` and the tasks must be picklable (a module-level
+    function, frozen dataclasses).
     """
-    results: list[R] = []
-    done = 0
-
-    def collect(result: list[R]) -> None:
-        nonlocal done
-        results.extend(result)
-        done += 1
-        if progress is not None:
-            progress(done, len(tasks))
-
     if scheduler is not None:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
@@ -183,17 +177,53 @@ def run_tasks(
                 "start one (dask scheduler) or use --workers"
             ) from None
         with client:
-            futures = client.map(work, tasks, pure=False)
+            futures = client.map(fn, tasks, pure=False)
+            index = {f.key: i for i, f in enumerate(futures)}
             for future in dask_completed(futures):  # type: ignore[no-untyped-call]
-                collect(future.result())
-    elif workers == 1:
-        for task in tasks:
-            collect(work(task))
+                yield index[future.key], future.result()
+    elif workers == 1 or len(tasks) <= 1:
+        for i, task in enumerate(tasks):
+            yield i, fn(task)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for fut in as_completed([pool.submit(work, t) for t in tasks]):
-                collect(fut.result())
+        count = min(workers or os.cpu_count() or 1, len(tasks))
+        with ProcessPoolExecutor(max_workers=count) as pool:
+            pending = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
+            for fut in as_completed(pending):
+                yield pending[fut], fut.result()
+
+
+def run_tasks(
+    tasks: list[Task],
+    work: Callable[[Task], list[R]],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """``work`` over the tasks (:func:`completed`); every task's results, in completion
+    order. ``work`` must be a module-level function: it travels to the workers by name."""
+    results: list[R] = []
+    for done, (_, result) in enumerate(completed(work, tasks, workers, scheduler), 1):
+        results.extend(result)
+        if progress is not None:
+            progress(done, len(tasks))
     return results
+
+
+def map_tasks(
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """``fn`` of each task (:func:`completed`), in task order; ``progress(done, total)``
+    is called as tasks finish."""
+    results: dict[int, R] = {}
+    for i, result in completed(fn, tasks, workers, scheduler):
+        results[i] = result
+        if progress is not None:
+            progress(len(results), len(tasks))
+    return [results[i] for i in range(len(tasks))]
 
 
 def run_sweep(

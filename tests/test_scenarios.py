@@ -36,6 +36,7 @@ def verdicts(summary: dict[str, Any]) -> dict[str, bool]:
 def test_every_scenario_file_has_a_test() -> None:
     tested = {
         "baseline",
+        "baseline-year",
         "interconnect-blackhole",
         "interconnect-blackhole-no-bfd",
         "interconnect-cut",
@@ -181,6 +182,27 @@ def test_random_failures_month_draws_the_seeded_failures() -> None:
     assert summary["links"]["gcp-mcr"]["down_s"] == pytest.approx(
         impaired_seconds(scenario, "gcp-mcr"), rel=0.01
     )
+
+
+def test_baseline_year_is_the_baseline_with_random_failures() -> None:
+    """The year (a benchmark scenario: ``netsim run`` on every core) is the baseline's
+    traffic and SLOs for 365 days with the topology's random failures; three days of it on
+    the fast engine meet the latency SLOs as the baseline's day does, with statistics from
+    the sketches (rows kept only around failures)."""
+    year = load_scenario(SCENARIOS / "baseline-year.yaml")
+    day = load_scenario(SCENARIOS / "baseline.yaml")
+    assert year.duration == 365 * 86400
+    assert year.random_failures
+    assert year.traffic == day.traffic
+    assert year.slos == day.slos
+    _, summary = run(
+        load_scenario(SCENARIOS / "baseline-year.yaml", ["duration=3d"]), engine="fast"
+    )
+    assert summary["statistics"] == "sketches"
+    assert summary["traffic"]["api-aws-gcp"]["sent"] == pytest.approx(3 * 400_000, rel=0.01)
+    latency = {s["name"]: s["pass"] for s in summary["slos"] if s["unit"] == "ms"}
+    assert len(latency) == 4
+    assert all(latency.values())
 
 
 def test_dr_failover_moves_load_between_the_remaining_clouds() -> None:

@@ -188,12 +188,15 @@ def components(topology: Topology) -> tuple[Component, ...]:
 def connected(
     topology: Topology, a: str, b: str, dead: frozenset[str], links: tuple[str, ...] | None = None
 ) -> bool:
-    """Whether some path of live routed links joins ``a`` and ``b``."""
+    """Whether some path of live routed links joins ``a`` and ``b`` through nodes that carry
+    transit (:attr:`~netsim.model.topology.Node.carries_transit`; ``a`` and ``b`` always)."""
+    transit = {n.name for n in topology.nodes if n.carries_transit} | {a, b}
     g = nx.Graph()
     g.add_nodes_from((a, b))
     for name in links if links is not None else layer_links(topology):
-        if name not in dead:
-            g.add_edge(*topology.link(name).endpoints)
+        ends = topology.link(name).endpoints
+        if name not in dead and all(e in transit for e in ends):
+            g.add_edge(*ends)
     return bool(nx.has_path(g, a, b))
 
 

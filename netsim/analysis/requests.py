@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsim.trace.core import OK, Trace
+from netsim.trace.core import LOST, OK, Trace
+from netsim.trace.sketch import SketchSet
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,16 @@ def request_table(trace: Trace, since: float | None = None) -> Requests:
     return Requests(
         c[starts][keep], d[starts][keep], t_send[keep], ok[keep], latency[keep], n_attempts[keep]
     )
+
+
+def sketches_of(trace: Trace) -> SketchSet:
+    """The statistics of a trace's rows as mergeable sketches: what a run directory keeps
+    when it holds fewer rows than the run had (``--records failures|none``), so that it
+    summarises like the run (quantiles within the sketches' 0.1 %)."""
+    sketches = SketchSet(trace.classes, SketchSet.buckets(trace.duration, trace.warmup))
+    req = request_table(trace, since=0.0)
+    sketches.add_requests(req.cls, req.t_send, req.ok, req.latency, req.attempts)
+    a = trace.attempts
+    lost = a["status"] == LOST
+    sketches.add_losses(a["cls"][lost], a["t_send"][lost], a["reason"][lost])
+    return sketches

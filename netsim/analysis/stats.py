@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.stats
+
+from netsim.trace.sketch import binom_ppf
 
 Z95 = 1.959963984540054
 
@@ -36,8 +37,8 @@ def quantile_ci(
         return math.nan, (math.nan, math.nan)
     point = float(np.quantile(x, q))
     alpha = 1.0 - level
-    lo = int(scipy.stats.binom.ppf(alpha / 2, n, q))
-    hi = int(scipy.stats.binom.ppf(1 - alpha / 2, n, q)) + 1
+    lo = binom_ppf(alpha / 2, n, q)  # scipy.stats.binom.ppf, without importing scipy.stats
+    hi = binom_ppf(1 - alpha / 2, n, q) + 1
     return point, (float(x[max(lo - 1, 0)]), float(x[min(hi - 1, n - 1)]))
 
 
@@ -45,7 +46,9 @@ def wilson(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion."""
     if n == 0:
         return math.nan, math.nan
-    z = float(scipy.stats.norm.ppf(0.5 + level / 2))
+    from scipy.special import ndtri  # scipy.stats.norm.ppf, without importing scipy.stats
+
+    z = float(ndtri(0.5 + level / 2))
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom

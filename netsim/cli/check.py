@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netsim.cli.run import add_engine, check_workers
 from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
 from netsim.verify import EXHAUSTIVE_LIMIT
 
@@ -32,8 +33,8 @@ def _grouped(findings: list[Finding]) -> list[tuple[Finding, list[tuple[str, str
 
 
 def render_text(report: CheckReport) -> str:
-    from netsim.verify.check import gap_table
     from netsim.verify.search import FailureSpace
+    from netsim.verify.tables import gap_table
 
     """The report for a terminal: preferred paths, SPOFs, partitions, other violations."""
     space = FailureSpace(report.topology)
@@ -191,8 +192,15 @@ def _cmd(args: argparse.Namespace) -> int:
             gap = parse_duration(args.max_gap)
         except ValueError as exc:
             raise UsageError(f"--max-gap: {exc}") from None
+    check_workers(args.workers)
     options = CheckOptions(
-        args.max_failures, gap, args.search, args.require_preferred, args.engine, table=args.all
+        args.max_failures,
+        gap,
+        args.search,
+        args.require_preferred,
+        args.engine,
+        table=args.all,
+        workers=args.workers,
     )
     return run_check(
         Path(args.topology), options, Path(args.scenario) if args.scenario else None, args.json
@@ -236,11 +244,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default="auto",
         help=f"auto: exhaustive up to {EXHAUSTIVE_LIMIT} combinations",
     )
+    add_engine(p)
     p.add_argument(
-        "--engine",
-        choices=("exact", "fast"),
-        default="fast",
-        help="data-plane engine for --scenario runs (default fast)",
+        "--workers",
+        type=int,
+        help="local processes for the control-plane runs (default: one per CPU; 1: here)",
     )
     p.add_argument(
         "--all",

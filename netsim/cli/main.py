@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from netsim import __version__
-from netsim.cli import availability, check, lab, report, review, run, sweep, validate
+from netsim.cli import availability, check, generate, lab, report, review, run, sweep, validate
 from netsim.errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATED, InputError, NetsimError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -30,6 +30,7 @@ VERBS: tuple[Register, ...] = (
     availability.register,
     check.register,
     sweep.register,
+    generate.register,
     lab.register,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netsim.cli.run import ENGINES, add_workers, check_workers
 from netsim.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -35,9 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--scenarios", type=Path, help="scenario directory (default ./scenarios)")
     p.add_argument(
         "--engine",
-        choices=("auto", "fast", "exact"),
-        default="auto",
-        help="data-plane engine (default: fast when it runs, else exact)",
+        choices=(*ENGINES, "auto"),
+        default=ENGINES[0],
+        help="data plane: fast (vectorised, the default), exact (every packet a simpy "
+        "event, the reference) or auto (fast when a 5 s probe runs, else exact)",
     )
     p.add_argument(
         "--years",
@@ -45,6 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=2000,
         help="simulated years of the availability Monte Carlo (default 2000)",
     )
+    p.add_argument(
+        "--regions",
+        action="store_true",
+        help="add the cost and worst-pair P95 of this design and its alternatives from 3 to "
+        "20 regions (at how many regions does it stop being the cheapest that meets the SLO?)",
+    )
+    add_workers(p, "the runs and availability Monte Carlos")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(handler=cmd_review)
 
@@ -53,6 +62,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from netsim.cli.console import review_progress
     from netsim.report.review import run_review
 
+    check_workers(args.workers)
     with review_progress(not args.quiet) as bar:
         report, written = run_review(
             args.out,
@@ -61,6 +71,9 @@ def cmd_review(args: argparse.Namespace) -> int:
             engine=args.engine,
             years=args.years,
             progress=bar,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            regions=args.regions,
         )
     print_outcome(report, written[-1], args.quiet)
     return EXIT_OK

@@ -20,8 +20,30 @@ if TYPE_CHECKING:
     from netsim.trace.core import Trace
 
 #: The data planes of ``netsim.sim.engine.DATA_PLANES``, named here so that ``--help`` needs
-#: no simulator import (tests/cli/test_cli.py holds the two equal).
-ENGINES = ("exact", "fast")
+#: no simulator import (tests/cli/test_cli.py holds the two equal). The first is the default.
+ENGINES = ("fast", "exact")
+#: ``--records`` choices (``netsim.trace.rows.RECORDS``, held equal by the same test).
+RECORDS = ("auto", "all", "failures", "none")
+
+
+def add_engine(p: argparse.ArgumentParser) -> None:
+    """``--engine``: every verb that simulates takes it, with the same default."""
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=ENGINES[0],
+        help="data plane: fast (vectorised, the default) or exact (every packet a simpy "
+        "event, the reference)",
+    )
+
+
+def add_workers(p: argparse.ArgumentParser, what: str) -> None:
+    """``--workers N | --scheduler ADDRESS``, as ``netsim sweep`` has them."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=int, help=f"local processes for {what} (default: one per CPU; 1: here)"
+    )
+    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,11 +68,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="KEY=VALUE",
         help="override a scenario key by dotted path, e.g. traffic.api.rate=2/s",
     )
+    add_engine(p)
     p.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default="exact",
-        help="data-plane engine (default: exact per-packet)",
+        "--records",
+        choices=RECORDS,
+        default="auto",
+        help="attempt rows written to attempts.parquet: all, those from 30 s before each "
+        "failure to 30 s after its switch, or none (no file); auto (default): all when the "
+        "run sends at most a million requests and datagrams, else failures. Statistics come "
+        "from every request either way (from sketches, within 0.1 %%, when rows are left out)",
     )
     p.add_argument(
         "--replications",
@@ -60,7 +86,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "them into between-run intervals; writes summary.json and replications/<i>/",
     )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes for replications")
+    where.add_argument(
+        "--workers",
+        type=int,
+        help="local processes for the fast engine's windows and for replications "
+        "(default: one per CPU; 1: here)",
+    )
     where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://HOST:PORT")
     p.add_argument(
         "--until-conclusive",
@@ -90,10 +121,7 @@ def _check(args: argparse.Namespace) -> float | None:
             f"--replications needs at least 2 runs for a between-run interval, "
             f"got {args.replications}"
         )
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    if (args.workers or args.scheduler) and not (args.replications or args.until_conclusive):
-        raise UsageError("--workers and --scheduler run replications: add --replications N")
+    check_workers(args.workers)
     if args.max_duration is None:
         return None
     if not args.until_conclusive:
@@ -149,11 +177,35 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         return conclude_pooled(out, pooled, runs, args.quiet, args.strict)
     with progress_bar(f"simulating {scenario.name}", scenario.duration, show) as update:
-        trace, summary = simulate(scenario, args.seed, args.engine, progress=update)
-    return conclude(out, trace, summary, args.quiet, FILES, strict=args.strict)
+        trace, summary = simulate(
+            scenario,
+            args.seed,
+            args.engine,
+            progress=update,
+            records=args.records,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+    return conclude(out, trace, summary, args.quiet, files_of(trace), strict=args.strict)
 
 
 FILES = "summary.json, attempts.parquet, timeline.jsonl"
+
+
+def check_workers(workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+
+
+def files_of(trace: Trace) -> str:
+    """What the run directory holds, in words (the rows as ``--records`` chose)."""
+    rows = {
+        "all": "attempts.parquet",
+        "failures": "attempts.parquet with the attempts around failures (--records all for "
+        "every one)",
+        "none": "no attempts.parquet",
+    }[trace.meta.get("rows", "all")]
+    return f"summary.json, {rows}, timeline.jsonl"
 
 
 def exit_status(summary: Summary, *, strict: bool = False) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.run import ENGINES
+from netsim.cli.run import add_engine
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="KEY=VALUE",
         help="a fixed override applied at every point",
     )
-    p.add_argument("--engine", choices=ENGINES, default="fast")
+    add_engine(p)
     p.add_argument("--batch", type=int, help="replications per task (default: all of a point)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local processes (default: CPU count)")

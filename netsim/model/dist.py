@@ -61,7 +61,8 @@ class Dist:
     def mean(self) -> float:
         if self.is_constant:
             return self.params[0][1]
-        return float(self.frozen().mean())
+        quick = _quick_mean(self.name, dict(self.params))
+        return quick if quick is not None else float(self.frozen().mean())
 
     def ppf(self, q: float) -> float:
         if self.is_constant:
@@ -116,6 +117,22 @@ QUICK_FAMILIES: dict[str, tuple[tuple[str, ...], float]] = {
     "uniform": ((), 0.0),
     "pareto": (("b",), 1.0),
 }
+
+
+def _quick_mean(name: str, p: dict[str, float]) -> float | None:
+    """The mean of the common families in closed form (None: ask scipy). Every simulation
+    asks for a mean or two; importing scipy.stats for it would cost most of a second.
+    tests/model/test_dist.py holds each one to scipy.stats."""
+    loc, scale = p.get("loc", 0.0), p.get("scale", 1.0)
+    standard = {  # the mean of the family with loc 0 and scale 1
+        "norm": lambda: 0.0,
+        "lognorm": lambda: math.exp(p["s"] ** 2 / 2),
+        "expon": lambda: 1.0,
+        "uniform": lambda: 0.5,
+        "gamma": lambda: p["a"],
+        "weibull_min": lambda: math.gamma(1 + 1 / p["c"]),
+    }.get(name)
+    return None if standard is None else loc + scale * standard()
 
 
 def _quick_check(name: str, params: dict[str, float], nonnegative: bool) -> bool:

@@ -32,10 +32,10 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from netsim.model.scenario import FailureMode, TargetKind
-from netsim.model.topology import LinkKind
+from netsim.model.topology import Link, LinkKind
 
 if TYPE_CHECKING:
-    from netsim.model.topology import Link, Topology
+    from netsim.model.topology import Group, Node, Topology
 
 
 class LinkMode(enum.IntEnum):
@@ -78,7 +78,7 @@ class DetectionMethod(enum.StrEnum):
     BFD = "bfd"  # interval x multiplier without a BFD packet
     HOLD = "hold"  # the BGP hold timer expires
     DPD = "dpd"  # IKE dead-peer detection gives up (VPN tunnels only)
-    NEVER = "never"  # random loss: the session survives, nothing is detected
+    NEVER = "never"  # nothing is detected (no loss, or loss too rare to end a session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,8 @@ class Detection:
     whichever is smaller. ``method`` is the mechanism that guarantees ``bound`` (a fixed
     timer wins a tie with the hold timer, BFD one with DPD); ``usual`` is the one with the
     smallest expected time, the one a failover record usually names (BFD, then the hold
-    timer, then DPD on a tie). ``loss`` is never detected: every time is ``inf``.
+    timer, then DPD on a tie). ``loss:p`` is detected at a random time (a run of lost
+    control packets), so its ``bound`` is ``inf``; with ``p = 0`` every time is ``inf``.
     """
 
     floor: float
@@ -100,14 +101,16 @@ class Detection:
     usual: DetectionMethod
 
 
-def detection(link: Link, mode: LinkMode) -> Detection:
+def detection(link: Link, mode: LinkMode, loss: float = 0.0) -> Detection:
     """When an impairment of ``link`` in ``mode`` is detected (architecture section 4).
 
     ``down`` is detected at once (carrier). ``blackhole`` is a race between the BGP hold
     timer, which expires ``hold - U(0, keepalive)`` after the failure (the last keepalive
     came up to one interval earlier), and the fixed timers configured on the link: BFD
-    after ``interval x multiplier``, and on a VPN tunnel DPD after ``timeout``. ``loss``
-    is never detected.
+    after ``interval x multiplier``, and on a VPN tunnel DPD after ``timeout``.
+    ``loss`` with probability ``loss`` per packet: BFD when ``multiplier`` consecutive
+    packets of one direction are lost, the hold timer when every keepalive due within
+    ``hold`` is (:func:`loss_detection`).
 
     Examples
     --------
@@ -122,7 +125,7 @@ def detection(link: Link, mode: LinkMode) -> Detection:
     if mode is LinkMode.DOWN:
         return Detection(0.0, 0.0, 0.0, DetectionMethod.CARRIER, DetectionMethod.CARRIER)
     if mode is LinkMode.LOSS:
-        return Detection(math.inf, math.inf, math.inf, DetectionMethod.NEVER, DetectionMethod.NEVER)
+        return loss_detection(link, loss)
     if mode is not LinkMode.BLACKHOLE:
         raise ValueError(f"a link that is {mode.label} has nothing to detect")
     hold, keepalive = link.bgp.hold, link.bgp.keepalive
@@ -143,6 +146,104 @@ def detection(link: Link, mode: LinkMode) -> Detection:
         method=method,
         usual=usual,
     )
+
+
+NEVER = Detection(math.inf, math.inf, math.inf, DetectionMethod.NEVER, DetectionMethod.NEVER)
+EXACT_RUNS = 1e5  # mean packets to a run below which its expectation is summed exactly
+SURVIVAL_EPS = 1e-15  # the exact sum stops when both runs are this unlikely to be unfinished
+
+
+def packets_to_run_mean(p: float, m: int) -> float:
+    """Mean number of packets up to the end of the first run of ``m`` losses, each lost
+    with probability ``p``: ``(1 - p^m) / ((1 - p) p^m)``.
+
+    >>> packets_to_run_mean(0.5, 3)
+    14.0
+    """
+    if p <= 0.0:
+        return math.inf
+    if p >= 1.0:
+        return float(m)
+    return (1 - p**m) / ((1 - p) * p**m)
+
+
+def first_of_two_runs_mean(p: float, m: int) -> float:
+    """Mean of the earlier of two independent such runs (both directions of a session):
+    ``sum_n P(N > n)^2`` by the run-length Markov chain, exactly while the mean is below
+    ``EXACT_RUNS`` packets; beyond, the run's end is nearly exponential and half its mean
+    is taken.
+
+    >>> round(first_of_two_runs_mean(0.5, 3), 4)
+    8.057
+    """
+    mean = packets_to_run_mean(p, m)
+    if math.isinf(mean) or mean > EXACT_RUNS:
+        return mean / 2 if math.isfinite(mean) else math.inf
+    if p >= 1.0:
+        return float(m)
+    state = [1.0] + [0.0] * (m - 1)  # P(current run = r, not absorbed), r < m
+    total, alive, n = 0.0, 1.0, 0
+    while alive > SURVIVAL_EPS or n < m:
+        total += alive * alive
+        state = [(1 - p) * sum(state)] + [p * x for x in state[:-1]]
+        alive = sum(state)
+        n += 1
+    return total
+
+
+def loss_detection(link: Link, p: float) -> Detection:
+    """:func:`detection` of ``loss:p``: BFD at ``interval x`` the packet completing the
+    first run of ``multiplier`` losses of either direction; the hold timer ``hold`` after
+    the last keepalive through, once ``floor(hold / keepalive)`` in a row are lost. The
+    earliest is one full run (BFD ``multiplier x interval``, hold ``hold - keepalive``);
+    there is no latest. ``expected`` is the smaller of the mechanisms' means.
+
+    Examples
+    --------
+    >>> from netsim.model import load_topology
+    >>> topo = load_topology("topologies/megaport-hub.yaml")
+    >>> d = loss_detection(topo.link("aws-mcr"), 0.5)   # BFD 300 ms x 3
+    >>> round(d.floor, 3), d.bound, round(d.expected, 3), d.usual.value
+    (0.9, inf, 2.417, 'bfd')
+    """
+    if p <= 0.0:
+        return NEVER
+    keepalive, hold = link.bgp.keepalive, link.bgp.hold
+    runs = max(1, math.floor(hold / keepalive + 1e-9))
+    hold_mean = hold - keepalive / 2 + (first_of_two_runs_mean(p, runs) - runs) * keepalive
+    options = [(hold - keepalive, hold_mean, DetectionMethod.HOLD)]
+    if link.bfd is not None:
+        bfd = link.bfd
+        mean = first_of_two_runs_mean(p, bfd.multiplier) * bfd.interval
+        options.insert(0, (bfd.detection, mean, DetectionMethod.BFD))
+    if all(math.isinf(mean) for _, mean, _ in options):
+        return NEVER
+    _, expected, usual = min(options, key=itemgetter(1))
+    return Detection(
+        floor=min(floor for floor, _, _ in options),
+        bound=math.inf,
+        expected=expected,
+        method=usual,
+        usual=usual,
+    )
+
+
+def random_failure_mode(element: Link | Node | Group) -> FailureMode:
+    """How an element's random failures (``{random: true}``) behave: its ``failure_mode``,
+    by default a blackhole for interconnects and VPN tunnels (a provider-side fault keeps
+    the local port up) and a carrier loss for internet access links, nodes and groups.
+
+    >>> from netsim.model import load_topology
+    >>> topo = load_topology("topologies/megaport-hub.yaml")
+    >>> [random_failure_mode(x).value for x in (topo.link("aws-mcr"), topo.link("aws-inet"),
+    ...                                         topo.node("mcr"), topo.group("megaport-mcr"))]
+    ['blackhole', 'down', 'down', 'blackhole']
+    """
+    if element.failure_mode is not None:
+        return element.failure_mode
+    if isinstance(element, Link) and element.kind is not LinkKind.INTERNET:
+        return FailureMode.BLACKHOLE
+    return FailureMode.DOWN
 
 
 def failure_effects(
@@ -187,4 +288,14 @@ def failure_effects(
     return out
 
 
-__all__ = ["Detection", "DetectionMethod", "LinkMode", "detection", "failure_effects"]
+__all__ = [
+    "Detection",
+    "DetectionMethod",
+    "LinkMode",
+    "detection",
+    "failure_effects",
+    "first_of_two_runs_mean",
+    "loss_detection",
+    "packets_to_run_mean",
+    "random_failure_mode",
+]

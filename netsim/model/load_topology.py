@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import Dist, parse_duration_dist, parse_size_dist
+from netsim.model.scenario import FailureMode
 from netsim.model.source import Document, KeyPath, Reader, load_yaml
 from netsim.model.topology import Bfd, Bgp, Cost, Dpd, Group, Link, LinkKind, Node, Role, Topology
 from netsim.model.units import parse_bitrate, parse_duration, parse_money, parse_size
@@ -22,7 +23,21 @@ if TYPE_CHECKING:
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOP_KEYS = ("name", "description", "nodes", "links", "groups")
-NODE_KEYS = ("role", "provider", "region", "asn", "prefixes", "mtbf", "mttr", "cost", "description")
+NODE_KEYS = (
+    "role",
+    "provider",
+    "region",
+    "asn",
+    "prefixes",
+    "mtbf",
+    "mttr",
+    "cost",
+    "description",
+    "transit",
+    "max_paths",
+    "mrai",
+    "failure_mode",
+)
 LINK_KEYS = (
     "name",
     "kind",
@@ -41,8 +56,12 @@ LINK_KEYS = (
     "dpd",
     "underlay",
     "description",
+    "prepend",
+    "failure_mode",
 )
-GROUP_KEYS = ("members", "mtbf", "mttr", "description")
+GROUP_KEYS = ("members", "mtbf", "mttr", "description", "failure_mode")
+# What a random failure may be (``loss:p`` is a scripted impairment, not an outage).
+RANDOM_MODES = (FailureMode.DOWN, FailureMode.BLACKHOLE)
 
 # Defaults per link kind. The figures are the providers' defaults (see
 # ../shared/reference/numbers.md section 3): AWS DX BGP keepalive 30 s / hold 90 s; AWS VPN
@@ -108,6 +127,29 @@ def _int(value: object) -> int:
     return value
 
 
+def _count(least: int) -> Any:
+    def check(value: object) -> int:
+        number = _int(value)
+        if number < least:
+            raise ValueError(f"must be at least {least}, got {value!r}")
+        return number
+
+    return check
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _failure_mode(value: object) -> FailureMode:
+    choices = ", ".join(m.value for m in RANDOM_MODES)
+    if not isinstance(value, str) or value not in {m.value for m in RANDOM_MODES}:
+        raise ValueError(f"unknown value {value!r} (expected one of {choices})")
+    return FailureMode(value)
+
+
 def _name(value: object) -> str:
     if not isinstance(value, str) or not NAME.match(value):
         raise ValueError(f"{value!r} is not a valid name ([a-z0-9-]+)")
@@ -145,6 +187,10 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
         mtbf=r.get(m, path, "mtbf", _positive(parse_duration)),
         mttr=r.get(m, path, "mttr", parse_duration_dist),
         cost=_cost(r, m, path),
+        transit=r.get(m, path, "transit", _bool),
+        max_paths=r.get(m, path, "max_paths", _count(1), 1) or 1,
+        mrai=r.get(m, path, "mrai", _nonneg(parse_duration), 0.0) or 0.0,
+        failure_mode=r.get(m, path, "failure_mode", _failure_mode),
     )
 
 
@@ -214,6 +260,8 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
         overhead=r.get(m, path, "overhead", _nonneg(parse_size), d["overhead"]) or 0.0,
         underlay=r.get(m, path, "underlay", _str_list, ()) or (),
         cost=cost,
+        prepend=r.get(m, path, "prepend", _count(0), 0) or 0,
+        failure_mode=r.get(m, path, "failure_mode", _failure_mode),
     )
 
 
@@ -288,6 +336,7 @@ def read_topology(doc: Document) -> Topology:
                 nodes=tuple(x for x in members if x in raw_nodes and x not in link_set),
                 mtbf=r.get(g, path, "mtbf", _positive(parse_duration)),
                 mttr=r.get(g, path, "mttr", parse_duration_dist),
+                failure_mode=r.get(g, path, "failure_mode", _failure_mode),
             )
         )
     topo = Topology(

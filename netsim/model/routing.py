@@ -1,10 +1,19 @@
 """BGP-like path selection over the routed overlay (architecture section 4).
 
-For each (source, destination) the chosen path is the usable one with the highest
-*preference*, then the fewest hops, then the smallest link names (a stable tie-break). A
-path's preference is that of its least preferred link: VPN-learned routes stay less
-preferred everywhere they are propagated, as if tagged with a community (see
-docs/design.md). Underlay links carry only tunnels and are never routed.
+For each (source, destination) the chosen paths are the usable ones that rank best:
+
+1. the highest *preference*; a path's preference is that of its least preferred link, so
+   VPN-learned routes stay less preferred everywhere they are propagated, as if tagged with
+   a community (see docs/design.md);
+2. then the shortest *AS path*: each hop into a node of another AS (a node without an
+   ``asn`` is an AS of its own) adds one, and a link's ``prepend`` adds its count;
+3. then the fewest hops.
+
+A path never crosses a node that does not carry transit (:attr:`Node.carries_transit`:
+clouds by default), and underlay links carry only tunnels and are never routed. Among
+equally ranked paths every node keeps the first ``max_paths`` next hops in link-name order
+(one by default: a stable tie-break) and hashes flows evenly over them, so a pair's
+:class:`Route` is one path, or several with the share of flows each gets (BGP multipath).
 
 This is a pure function of the topology and the set of links the control plane believes
 are down; :class:`RouteTable` caches it per down-set.
@@ -17,64 +26,226 @@ Examples
 ('aws-mcr', 'gcp-mcr')
 >>> best_path(topo, "aws", "gcp", frozenset({"aws-mcr"}))
 ('vpn-aws-gcp',)
+
+Clouds carry no transit: with both aws-side links to gcp down, nothing goes through azure.
+
+>>> best_path(topo, "aws", "gcp", frozenset({"aws-mcr", "vpn-aws-gcp"})) is None
+True
 """
 
 from __future__ import annotations
 
-from collections import deque
+import bisect
+import heapq
+import itertools
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from netsim.model.topology import Link, Topology
+    from netsim.model.topology import Link, Node, Topology
 
 Path = tuple[str, ...]  # link names from source to destination
+Cost = tuple[int, int]  # (AS-path length, hops) towards the destination
 
 
-def _adjacency(links: tuple[Link, ...]) -> dict[str, list[tuple[str, Link]]]:
-    adj: dict[str, list[tuple[str, Link]]] = {}
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The paths a pair's traffic takes and the share of flows hashed onto each.
+
+    ``paths[0]`` is the one a router without multipath would take. Shares are per-node
+    hashing made global: a node with ``k`` equal next hops sends ``1/k`` of the flows it
+    forwards to each.
+
+    >>> r = Route((("a",), ("b",)), (0.5, 0.5))
+    >>> r.pick(0.2), r.pick(0.7), sorted(r.links)
+    (('a',), ('b',), ['a', 'b'])
+    >>> Route.single(("x", "y")).to_json(), r.to_json()
+    (['x', 'y'], [['a'], ['b']])
+    """
+
+    paths: tuple[Path, ...]
+    shares: tuple[float, ...]
+
+    @classmethod
+    def single(cls, path: Path) -> Route:
+        return cls((path,), (1.0,))
+
+    @property
+    def primary(self) -> Path:
+        return self.paths[0]
+
+    @property
+    def multipath(self) -> bool:
+        return len(self.paths) > 1
+
+    @property
+    def links(self) -> frozenset[str]:
+        return frozenset(name for path in self.paths for name in path)
+
+    @property
+    def bounds(self) -> tuple[float, ...]:
+        """Cumulative shares: a flow hashed to ``u`` in [0, 1) takes the first path whose
+        bound exceeds ``u``."""
+        return tuple(itertools.accumulate(self.shares))
+
+    def pick(self, u: float) -> Path:
+        """The path of a flow whose hash is ``u`` in [0, 1)."""
+        i = bisect.bisect_right(self.bounds, u)
+        return self.paths[min(i, len(self.paths) - 1)]
+
+    def to_json(self) -> list[str] | list[list[str]]:
+        """One path as a list of link names (as before multipath); several as a list of them."""
+        if not self.multipath:
+            return list(self.primary)
+        return [list(p) for p in self.paths]
+
+    @classmethod
+    def of(cls, paths: list[Path] | tuple[Path, ...]) -> Route:
+        """A route over ``paths`` (in order) with the shares per-node hashing gives them:
+        wherever the paths part, the flows split evenly over the next links.
+
+        >>> Route.of([("a", "b"), ("a", "c"), ("d",)]).shares
+        (0.25, 0.25, 0.5)
+        """
+        prefixes: dict[Path, set[str]] = {}
+        for path in paths:
+            for i, name in enumerate(path):
+                prefixes.setdefault(path[:i], set()).add(name)
+        shares = []
+        for path in paths:
+            share = 1.0
+            for i in range(len(path)):
+                share /= len(prefixes[path[:i]])
+            shares.append(share)
+        return cls(tuple(paths), tuple(shares))
+
+
+Routes = dict[tuple[str, str], Route | None]  # (src, dst) -> route in use (None: no route)
+
+
+@dataclass(frozen=True)
+class _Net:
+    """The routed overlay as adjacency lists (neighbours in link-name order)."""
+
+    nodes: dict[str, Node]
+    adj: dict[str, list[tuple[str, Link]]]
+    prefs: tuple[int, ...]  # distinct link preferences, highest first
+
+
+@lru_cache(maxsize=64)
+def _net(topology: Topology) -> _Net:
+    adj: dict[str, list[tuple[str, Link]]] = {n: [] for n in topology.node_names}
+    links = topology.routed_links
     for link in sorted(links, key=lambda x: x.name):
         a, b = link.endpoints
         adj.setdefault(a, []).append((b, link))
         adj.setdefault(b, []).append((a, link))
-    return adj
+    prefs = tuple(sorted({link.preference for link in links}, reverse=True))
+    return _Net({n.name: n for n in topology.nodes}, adj, prefs)
 
 
-def _bfs(
-    adj: dict[str, list[tuple[str, Link]]],
-    src: str,
-    dst: str,
-    min_pref: int,
-    excluded: frozenset[str],
-) -> Path | None:
-    parent: dict[str, tuple[str, str] | None] = {src: None}
-    queue = deque([src])
-    while queue:
-        node = queue.popleft()
-        if node == dst:
-            hops: list[str] = []
-            cur = dst
-            while (step := parent[cur]) is not None:
-                cur, link_name = step
-                hops.append(link_name)
-            return tuple(reversed(hops))
-        for nxt, link in adj.get(node, ()):
-            if nxt in parent or link.name in excluded or link.preference < min_pref:
+def as_step(here: Node | None, there: Node | None, link: Link) -> int:
+    """AS-path length a hop from ``here`` into ``there`` over ``link`` adds to a route.
+
+    One for entering another AS (a node without an ``asn`` is an AS of its own), none within
+    one AS (iBGP), plus the link's ``prepend``.
+    """
+    same = (
+        here is not None and there is not None and there.asn is not None and there.asn == here.asn
+    )
+    return (0 if same else 1) + link.prepend
+
+
+@dataclass
+class _Router:
+    """Best paths over one down-set, with distances cached per (destination, level)."""
+
+    topology: Topology
+    down: frozenset[str]
+    _dist: dict[tuple[str, int], dict[str, Cost]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.net = _net(self.topology)
+
+    def _usable(self, link: Link, level: int) -> bool:
+        return link.preference >= level and link.name not in self.down
+
+    def _transit(self, node: str) -> bool:
+        known = self.net.nodes.get(node)
+        return known is None or known.carries_transit
+
+    def dist(self, dst: str, level: int) -> dict[str, Cost]:
+        """Best (AS-path length, hops) from every node to ``dst`` over links of at least
+        ``level``, through transit nodes only (Dijkstra backwards from ``dst``)."""
+        key = (dst, level)
+        if key in self._dist:
+            return self._dist[key]
+        nodes = self.net.nodes
+        dist: dict[str, Cost] = {dst: (0, 0)}
+        heap: list[tuple[Cost, str]] = [((0, 0), dst)]
+        while heap:
+            cost, there = heapq.heappop(heap)
+            if cost > dist[there] or (there != dst and not self._transit(there)):
                 continue
-            parent[nxt] = (node, link.name)
-            queue.append(nxt)
-    return None
+            for here, link in self.net.adj.get(there, ()):
+                if not self._usable(link, level):
+                    continue
+                step = as_step(nodes.get(here), nodes.get(there), link)
+                cand = (cost[0] + step, cost[1] + 1)
+                if here not in dist or cand < dist[here]:
+                    dist[here] = cand
+                    heapq.heappush(heap, (cand, here))
+        self._dist[key] = dist
+        return dist
+
+    def route(self, src: str, dst: str) -> Route | None:
+        """The pair's route: its best paths, pruned to each node's ``max_paths``."""
+        if src == dst:
+            return None
+        for level in self.net.prefs:
+            dist = self.dist(dst, level)
+            if src in dist:
+                paths = self._walk(src, dst, level, dist)
+                return Route.of(paths)
+        return None
+
+    def _walk(self, src: str, dst: str, level: int, dist: dict[str, Cost]) -> list[Path]:
+        """Follow the best-cost successors from ``src``, keeping ``max_paths`` at each node."""
+        nodes = self.net.nodes
+        out: list[Path] = []
+
+        def go(here: str, path: Path) -> None:
+            if here == dst:
+                out.append(path)
+                return
+            nexts = []
+            for there, link in self.net.adj.get(here, ()):
+                if there not in dist or not self._usable(link, level):
+                    continue
+                if there != dst and not self._transit(there):
+                    continue
+                step = as_step(nodes.get(here), nodes.get(there), link)
+                if (dist[there][0] + step, dist[there][1] + 1) == dist[here]:
+                    nexts.append((there, link.name))
+            node = nodes.get(here)
+            for there, name in nexts[: node.max_paths if node is not None else 1]:
+                go(there, (*path, name))
+
+        go(src, ())
+        return out
+
+
+def route(topology: Topology, src: str, dst: str, down: frozenset[str]) -> Route | None:
+    """The route from ``src`` to ``dst`` avoiding the links in ``down`` (None: no path)."""
+    return _Router(topology, frozenset(down)).route(src, dst)
 
 
 def best_path(topology: Topology, src: str, dst: str, down: frozenset[str]) -> Path | None:
-    """The preferred usable path from ``src`` to ``dst`` avoiding the links in ``down``."""
-    links = tuple(link for link in topology.routed_links if link.name not in down)
-    adj = _adjacency(links)
-    for pref in sorted({link.preference for link in links}, reverse=True):
-        path = _bfs(adj, src, dst, pref, down)
-        if path is not None:
-            return path
-    return None
+    """The preferred usable path from ``src`` to ``dst`` avoiding the links in ``down``
+    (the first path of its :func:`route`: the one a router without multipath takes)."""
+    found = route(topology, src, dst, down)
+    return None if found is None else found.primary
 
 
 def path_preference(topology: Topology, path: Path) -> int:
@@ -82,18 +253,36 @@ def path_preference(topology: Topology, path: Path) -> int:
     return min(topology.link(name).preference for name in path)
 
 
+def as_path_length(topology: Topology, src: str, path: Path) -> int:
+    """The AS-path length of ``path`` as ``src`` sees the route (see :func:`as_step`).
+
+    >>> from netsim.model import load_topology
+    >>> topo = load_topology("topologies/megaport-hub.yaml")
+    >>> as_path_length(topo, "aws", ("aws-mcr", "gcp-mcr"))
+    2
+    """
+    total, node = 0, src
+    for name in path:
+        link = topology.link(name)
+        nxt = link.other(node)
+        total += as_step(topology.node(node), topology.node(nxt), link)
+        node = nxt
+    return total
+
+
 @dataclass
 class RouteTable:
-    """Best paths for every ordered pair, cached per set of links believed down."""
+    """Routes for every ordered pair, cached per set of links believed down."""
 
     topology: Topology
     pairs: tuple[tuple[str, str], ...]
-    _cache: dict[frozenset[str], dict[tuple[str, str], Path | None]] = field(default_factory=dict)
+    _cache: dict[frozenset[str], Routes] = field(default_factory=dict)
 
-    def routes(self, down: frozenset[str]) -> dict[tuple[str, str], Path | None]:
+    def routes(self, down: frozenset[str]) -> Routes:
         table = self._cache.get(down)
         if table is None:
-            table = {(s, d): best_path(self.topology, s, d, down) for s, d in self.pairs}
+            router = _Router(self.topology, down)
+            table = {(s, d): router.route(s, d) for s, d in self.pairs}
             self._cache[down] = table
         return table
 
@@ -108,3 +297,26 @@ def directed_hops(topology: Topology, src: str, path: Path) -> list[tuple[str, i
         hops.append((name, direction))
         node = link.endpoints[1 - direction]
     return hops
+
+
+def path_nodes(topology: Topology, src: str, path: Path) -> list[str]:
+    """The nodes ``path`` visits from ``src``, ``src`` first and the destination last."""
+    nodes = [src]
+    for name in path:
+        nodes.append(topology.link(name).other(nodes[-1]))
+    return nodes
+
+
+__all__ = [
+    "Path",
+    "Route",
+    "RouteTable",
+    "Routes",
+    "as_path_length",
+    "as_step",
+    "best_path",
+    "directed_hops",
+    "path_nodes",
+    "path_preference",
+    "route",
+]

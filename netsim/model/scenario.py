@@ -25,7 +25,7 @@ class TrafficKind(enum.Enum):
 class FailureMode(enum.Enum):
     DOWN = "down"  # carrier loss: detected at once
     BLACKHOLE = "blackhole"  # forwarding stops, link stays up: BFD / hold timer / DPD
-    LOSS = "loss"  # random loss with probability p: never detected
+    LOSS = "loss"  # random loss with probability p: detected when control packets run out
 
 
 class TargetKind(enum.Enum):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
+    from netsim.model.scenario import FailureMode
 
 
 class Role(enum.Enum):
@@ -46,6 +47,26 @@ class Node:
     mtbf: float | None = None
     mttr: Dist | None = None
     cost: Cost = field(default_factory=Cost)
+    transit: bool | None = None  # None: the role's default (see :attr:`carries_transit`)
+    max_paths: int = 1  # BGP multipath: equal paths this node hashes flows over
+    mrai: float = 0.0  # seconds before this node passes an update on
+    failure_mode: FailureMode | None = None  # of its random failures; None: the default
+
+    @property
+    def carries_transit(self) -> bool:
+        """Whether paths may cross this node: ``transit``, by default every role but cloud.
+
+        Cloud networks do not pass routes learned on one attachment to another unless a
+        transit service is set up (architecture section 3, second round).
+
+        >>> Node("aws", Role.CLOUD).carries_transit, Node("mcr", Role.EXCHANGE).carries_transit
+        (False, True)
+        >>> Node("hub", Role.CLOUD, transit=True).carries_transit
+        True
+        """
+        if self.transit is not None:
+            return self.transit
+        return self.role is not Role.CLOUD
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +110,8 @@ class Link:
     overhead: float = 0.0  # bytes added to every packet
     underlay: tuple[str, ...] = ()
     cost: Cost = field(default_factory=Cost)
+    prepend: int = 0  # AS-path prepending on routes learned over it
+    failure_mode: FailureMode | None = None  # of its random failures; None: by kind
 
     def other(self, node: str) -> str:
         a, b = self.endpoints
@@ -104,6 +127,7 @@ class Group:
     nodes: tuple[str, ...] = ()
     mtbf: float | None = None
     mttr: Dist | None = None
+    failure_mode: FailureMode | None = None  # of its random failures; None: down
 
 
 @dataclass(frozen=True, slots=True)

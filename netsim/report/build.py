@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import netsim
-from netsim.model.scenario import TrafficKind
 from netsim.model.topology import LinkKind, Topology
 from netsim.report import tables
 from netsim.report.alternatives import DesignRow, finding_alternatives, plot_alternatives
@@ -27,9 +26,7 @@ from netsim.report.fig_availability import (
 )
 from netsim.report.fig_cost import plot_cost
 from netsim.report.fig_failover import gap_records, plot_failover_gaps
-from netsim.report.fig_latency import plot_latency_cdfs, slo_targets
 from netsim.report.fig_links import link_use, plot_utilisation
-from netsim.report.fig_timeline import plot_failure_timeline
 from netsim.report.fig_topology import plot_topology
 from netsim.report.findings import Finding, compute_findings
 from netsim.report.render import (
@@ -40,10 +37,18 @@ from netsim.report.render import (
     write_figures,
     write_html,
 )
+from netsim.report.run_figures import (
+    _slug,
+    latency_figures,
+    regions_section,
+    timeline_figures,
+)
 from netsim.trace.files import dumps
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from netsim.report.fig_regions import RegionsData
 
 Step = Callable[[str], None]
 SECTIONS = (
@@ -56,6 +61,7 @@ SECTIONS = (
     ("availability", "Availability"),
     ("cost", "Cost"),
     ("alternatives", "Alternatives"),
+    ("regions", "Regions"),
 )
 MAX_UTILISATION_FIGURES = 3
 # Peak utilisation of a VPN tunnel (fraction of its capacity) above which the run counts
@@ -111,10 +117,6 @@ def _add(report: Report, section: str, rendered: Rendered) -> None:
     report.sections[section].figures.append(rendered.for_template())
 
 
-def _slug(*parts: str) -> str:
-    return "-".join(p.replace(" ", "-").replace("(", "").replace(")", "") for p in parts)
-
-
 def build_report(
     runs: list[Run],
     topology: Topology | None = None,
@@ -126,6 +128,8 @@ def build_report(
     title: str | None = None,
     step: Step = _no_step,
     availability: AvailabilityData | None = None,
+    workers: int | None = 1,
+    regions: RegionsData | None = None,
 ) -> Report:
     """Everything the page shows; see the module docstring.
 
@@ -148,8 +152,10 @@ def build_report(
     if topology is not None:
         _topology(report, topology, step)
     report.sections["slos"].tables.append(tables.slo_table(main))
-    _latency(report, main, step)
-    _timelines(report, main, step)
+    for rendered in latency_figures(main, step, workers):
+        _add(report, "latency", rendered)
+    for rendered in timeline_figures(main, step, workers):
+        _add(report, "timelines", rendered)
     _failover(report, main, step)
     _utilisation(report, main, step)
     avail = None
@@ -160,6 +166,11 @@ def build_report(
     cost_run = pick_cost_run(runs, topology)
     cost = None if topology is None or cost_run is None else _cost(report, topology, cost_run, step)
     _alternatives(report, alternatives, step)
+    intro, figure, empty = regions_section(regions)
+    report.sections["regions"].intro += intro
+    if figure is not None:
+        _add(report, "regions", figure)
+    report.sections["regions"].empty = empty or ""
     step("findings")
     report.findings = compute_findings(
         topology,
@@ -181,6 +192,8 @@ def build_report(
         "findings": [f.__dict__ for f in report.findings],
         "notes": report.notes,
     }
+    if regions is not None:
+        report.numbers["regions"] = regions.to_json()
     return report
 
 
@@ -200,56 +213,6 @@ def _topology(report: Report, topology: Topology, step: Step) -> None:
         ),
     )
     report.sections["topology"].tables.append(tables.links_table(topology))
-
-
-def _latency(report: Report, main: Sequence[Run], step: Step) -> None:
-    """The latency CDFs of every run with request or datagram traffic in its rows."""
-    for run in main:
-        if (
-            run.has_rows
-            and run.trace is not None
-            and any(c.kind is not TrafficKind.BULK for c in run.summary.traffic.values())
-        ):
-            step(f"latency CDFs of {run.label}")
-            _add(
-                report,
-                "latency",
-                render_figure(
-                    plot_latency_cdfs(run.trace, slo_targets(run.summary), title=run.label),
-                    _slug("cdf", run.label),
-                    f"Latency CDFs: {run.label}",
-                    "Successful requests after the warmup; red: sent between a failure and the "
-                    "restoration of the preferred path.",
-                ),
-            )
-
-
-def _timelines(report: Report, main: Sequence[Run], step: Step) -> None:
-    """Per run with failures, the timeline of the failure with the longest gap."""
-    for run in main:
-        recs = run.trace.failovers if run.trace is not None else []
-        if not recs or run.trace is None:
-            continue
-        gaps = {f.record.id: f.gap_s or 0.0 for f in run.summary.failovers}
-        rec = max(recs, key=lambda r: (gaps.get(r.id, 0.0), -r.failed_at_s))
-        slo = slo_targets(run.summary)
-        step(f"timeline of {run.label}")
-        _add(
-            report,
-            "timelines",
-            render_figure(
-                plot_failure_timeline(
-                    run.trace,
-                    rec,
-                    next(iter(slo.values()))[1] if slo else None,
-                    title=f"{run.label}: {rec.subject} {rec.mode}",
-                ),
-                _slug("timeline", run.label),
-                f"Timeline: {run.label}",
-                f"The failure with the longest gap of {len(recs)} in this run "
-                f"({rec.subject}, {rec.mode}, at {rec.failed_at_s:.1f} s).",
-            ),
-        )
 
 
 def _failover(report: Report, main: Sequence[Run], step: Step) -> None:

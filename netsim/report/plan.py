@@ -30,6 +30,7 @@ DEFAULT_TOPOLOGY = "megaport-hub"
 # Simulated seconds of the mean-load baseline (the cost run) per engine.
 BASELINE_S = {"fast": 3600.0, "exact": 900.0}
 EXACT_MAX_S = 1200.0  # the exact engine skips longer runs (a few seconds each)
+FAST_MAX_S = 31 * 86400.0  # the fast engine skips longer runs (a year is for `netsim run`)
 ALTERNATIVES = (
     ("vpn-only", "VPN only (dev/staging design)"),
     ("internet-only", "public internet only (alternative 1)"),
@@ -109,6 +110,15 @@ def _prepare(scenario: Scenario, engine: str) -> tuple[Scenario | None, list[str
             "volumes scale to a month"
         )
         return mean_load(scenario, duration), notes, ["cost", "normal"]
+    if engine == "fast" and scenario.duration > FAST_MAX_S:
+        return (
+            None,
+            [
+                f"skipped: {scenario.duration / 86400:g} days is longer than the review's "
+                f"budget of {FAST_MAX_S / 86400:g}; run it with `netsim run`"
+            ],
+            [],
+        )
     if engine == "exact" and scenario.duration > EXACT_MAX_S:
         return (
             None,

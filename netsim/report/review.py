@@ -1,8 +1,9 @@
 """``netsim review``: run the standard scenarios and the alternatives, then write the report.
 
 The pipeline, one phase per line in :func:`run_review`: pick the engine, plan the runs
-(:mod:`netsim.report.plan`), simulate each one (writing its run directory, atomically),
-compare the designs, build the report (:mod:`netsim.report.build`) and write it. Progress
+(:mod:`netsim.report.plan`), simulate each one and each design's availability (in
+parallel; each run writes its run directory, atomically), compare the designs, build the
+report (:mod:`netsim.report.build`) and write it. Progress
 is reported to a :class:`ReviewProgress` the caller gives (the command line draws bars);
 nothing here prints.
 """
@@ -12,18 +13,23 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from netsim.analysis.results import ReviewNote
 from netsim.analysis.summary import summarize
 from netsim.report.alternatives import DesignRow, design_row
 from netsim.report.build import Report, build_report, write_report
 from netsim.report.data import SOURCE_TREE, Run
-from netsim.report.fig_availability import availability_data
+from netsim.report.fig_availability import AvailabilityData, availability_data
+from netsim.report.fig_regions import RegionsData, regions_data
 from netsim.report.plan import Planned, ReviewPlan, plan_review, topology_of_text
 from netsim.sim.engine import build_simulation
 from netsim.trace.files import atomic_write, write_run
+
+if TYPE_CHECKING:
+    from netsim.model.topology import Topology
 
 Update = Callable[[float, float], None]
 
@@ -94,24 +100,44 @@ def run_review(
     *,
     scenarios: Path | None = None,
     topology: Path | None = None,
-    engine: str = "auto",
+    engine: str = "fast",
     years: int = 2000,
     seed: int = 1,
     progress: ReviewProgress | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    regions: bool = False,
 ) -> tuple[Report, list[Path]]:
-    """See the module docstring; returns the report and the files written."""
+    """See the module docstring; returns the report and the files written.
+
+    The runs and the availability Monte Carlos are independent: they go to ``workers``
+    local processes (None: one per CPU; 1: here, in order) or to the Dask cluster at
+    ``scheduler`` through ``netsim.sweep.map_tasks``; the report is the same either way.
+    """
+    from netsim.sweep import map_tasks
+
     started = time.perf_counter()
     bar = progress or NoProgress()
     directory = scenarios_dir(scenarios)
     probe_plan = plan_review(directory, "fast", topology)
     engine = pick_engine(engine, probe_plan.standard[0] if probe_plan.standard else None)
     plan = probe_plan if engine == "fast" else plan_review(directory, engine, topology)
-    bar.start(len(plan.standard) + 3 * len(plan.designs) + 30)
-    runs = []
-    for planned in plan.standard:
-        bar.step(f"simulating {planned.key}")
-        runs.append(run_planned(planned, out / "runs", engine, bar.sim(planned.key)))
-    rows = compare_designs(plan, out / "runs", engine, years=years, seed=seed, bar=bar)
+    jobs = [Job(p, None, out / "runs", engine, years, seed) for p in plan.standard]
+    for _, _, topo, normal, failing in plan.designs:
+        jobs += [Job(p, None, out / "runs", engine, years, seed) for p in (normal, failing)]
+        jobs.append(Job(None, topo, out / "runs", engine, years, seed))
+    if regions:
+        jobs.append(Job(None, None, out / "runs", engine, years, seed))
+    if plan.standard:
+        main = topology_of_text(plan.standard[0].topology_text, "topology.yaml")
+        jobs.append(Job(None, main, out / "runs", engine, years, seed))
+    bar.start(len(jobs) + 30)
+    bar.step(f"simulating {len(jobs)} runs and availabilities")
+    done = map_tasks(do_job, jobs, workers, scheduler, lambda k, n: bar.step(f"{k}/{n} done"))
+    runs = [r for r in done[: len(plan.standard)] if isinstance(r, Run)]
+    rows = compare_designs(plan, done[len(plan.standard) :])
+    avail = done[-1] if plan.standard and isinstance(done[-1], AvailabilityData) else None
+    by_regions = next((d for d in done if isinstance(d, RegionsData)), None)
     notes = review_notes(plan, engine)
     report = build_report(
         runs,
@@ -122,6 +148,9 @@ def run_review(
         notes=notes,
         title="Design review: ADR-003 inter-cloud networking",
         step=bar.step,
+        availability=avail,
+        workers=workers if scheduler is None else 1,
+        regions=by_regions,
     )
     report.notes.append(
         f"netsim review took {time.perf_counter() - started:.0f} s of wall time on this machine"
@@ -131,25 +160,45 @@ def run_review(
     return report, written
 
 
+@dataclass(frozen=True)
+class Job:
+    """One independent piece of a review: a planned run, a topology's availability, or
+    (neither) the designs over the number of regions."""
+
+    planned: Planned | None
+    topology: Topology | None
+    out: Path
+    engine: str
+    years: int
+    seed: int
+
+
+def do_job(job: Job) -> Run | AvailabilityData | RegionsData:
+    """Run one :class:`Job` (executed on a worker): a planned run, a topology's
+    availability, or (neither) the designs over the number of regions."""
+    if job.planned is not None:
+        return run_planned(job.planned, job.out, job.engine)
+    if job.topology is None:
+        return regions_data(seed=job.seed)
+    return availability_data(job.topology, job.years, job.seed)
+
+
 def compare_designs(
-    plan: ReviewPlan, out: Path, engine: str, *, years: int, seed: int, bar: ReviewProgress
+    plan: ReviewPlan, done: list[Run | AvailabilityData | RegionsData]
 ) -> list[DesignRow]:
+    """The alternatives' rows from their finished jobs (normal run, failure run and
+    availability per design, in plan order)."""
     rows = []
-    for key, label, topo, normal, failing in plan.designs:
-        bar.step(f"design {key}: normal load")
-        normal_run = run_planned(normal, out, engine, bar.sim(normal.key))
-        bar.step(f"design {key}: failure")
-        failure_run = run_planned(failing, out, engine, bar.sim(failing.key))
-        bar.step(f"design {key}: availability")
+    for i, (key, label, topo, _, _) in enumerate(plan.designs):
+        normal_run, failure_run, avail = done[3 * i : 3 * i + 3]
+        if not (
+            isinstance(normal_run, Run)
+            and isinstance(failure_run, Run)
+            and isinstance(avail, AvailabilityData)
+        ):
+            raise TypeError("the design jobs came back out of order")
         rows.append(
-            design_row(
-                key,
-                label,
-                topo,
-                normal=normal_run,
-                failure=failure_run,
-                avail=availability_data(topo, years, seed),
-            )
+            design_row(key, label, topo, normal=normal_run, failure=failure_run, avail=avail)
         )
     return rows
 

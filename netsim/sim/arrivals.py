@@ -14,36 +14,44 @@ True
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
 import scipy.special
 
 from netsim.model.dist import Dist
+from netsim.model.effects import random_failure_mode
 from netsim.model.scenario import (
     Failure,
-    FailureMode,
     Profile,
     Scenario,
     TargetKind,
     TrafficKind,
 )
 from netsim.model.streams import stream
-from netsim.model.topology import LinkKind
 
 DAY = 86400.0
 
 
+@functools.cache  # a pure function of one number, asked for every window of a long run
 def _kappa(peak_to_mean: float) -> float:
-    """``k`` with ``exp(k) / I0(k) == peak_to_mean`` (the von Mises shape of the profile)."""
+    """``k`` with ``exp(k) / I0(k) == peak_to_mean`` (the von Mises shape of the profile).
+
+    Bisection to the last bit (``-log(i0e(k))`` increases with ``k``): scipy.optimize's
+    root finders would cost every run half a second of imports.
+    """
     if peak_to_mean <= 1.0 + 1e-12:
         return 0.0
-    return float(
-        scipy.optimize.brentq(
-            lambda k: -np.log(scipy.special.i0e(k)) - np.log(peak_to_mean), 1e-12, 1e4
-        )
-    )
+    target = math.log(peak_to_mean)
+    lo, hi = 1e-12, 1e4
+    while (mid := 0.5 * (lo + hi)) not in (lo, hi):
+        if -math.log(float(scipy.special.i0e(mid))) < target:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def profile_factor(profile: Profile | None, t: np.ndarray) -> np.ndarray:
@@ -150,9 +158,11 @@ def _renewal(
 def random_failures(scenario: Scenario, seed: int, horizon: float | None = None) -> list[Failure]:
     """Failures drawn from every mtbf/mttr in the topology (links, nodes, groups).
 
-    Interconnect and VPN failures are blackholes (a provider-side fault: the ends keep
-    carrier and must detect it by BFD, hold timer or DPD); internet access and node failures
-    are carrier losses. Each element has its own stream, so adding one changes no other.
+    Each fails in its ``failure_mode`` (:func:`netsim.model.effects.random_failure_mode`):
+    by default interconnects and VPNs as blackholes (a provider-side fault: the ends keep
+    carrier and must detect it by BFD, hold timer or DPD), internet access links, nodes
+    and groups as carrier losses. Each element has its own stream, so adding one changes
+    no other.
     """
     topo = scenario.topology
     horizon = scenario.duration if horizon is None else horizon
@@ -160,7 +170,7 @@ def random_failures(scenario: Scenario, seed: int, horizon: float | None = None)
     default_mttr = Dist.constant(4 * 3600.0)
     for i, link in enumerate(topo.links):
         if link.mtbf:
-            mode = FailureMode.DOWN if link.kind is LinkKind.INTERNET else FailureMode.BLACKHOLE
+            mode = random_failure_mode(link)
             for at, dur in _renewal(
                 stream(seed, "fail-link", i), link.mtbf, link.mttr or default_mttr, horizon
             ):
@@ -170,11 +180,13 @@ def random_failures(scenario: Scenario, seed: int, horizon: float | None = None)
             for at, dur in _renewal(
                 stream(seed, "fail-node", i), node.mtbf, node.mttr or default_mttr, horizon
             ):
-                out.append(Failure(TargetKind.NODE, node.name, at, dur, FailureMode.DOWN))
+                out.append(Failure(TargetKind.NODE, node.name, at, dur, random_failure_mode(node)))
     for i, group in enumerate(topo.groups):
         if group.mtbf:
             for at, dur in _renewal(
                 stream(seed, "fail-group", i), group.mtbf, group.mttr or default_mttr, horizon
             ):
-                out.append(Failure(TargetKind.GROUP, group.name, at, dur, FailureMode.DOWN))
+                out.append(
+                    Failure(TargetKind.GROUP, group.name, at, dur, random_failure_mode(group))
+                )
     return sorted(out, key=lambda f: (f.at, f.name))

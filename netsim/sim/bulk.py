@@ -4,7 +4,9 @@ Active flows share link capacity max-min fairly (:func:`netsim.sim.fluid.max_min
 after the mean load of packet traffic on each direction is set aside. A flow whose path
 crosses a broken link (blackhole or down, before the control plane reroutes it) makes no
 progress, as a TCP connection whose packets vanish; an elastic flow over a lossy link is
-held to the Mathis et al. TCP rate ``MSS/RTT * sqrt(3/(2p))``.
+held to the Mathis et al. TCP rate ``MSS/RTT * sqrt(3/(2p))``. Each flow is one flow for
+multipath hashing (:mod:`netsim.sim.ecmp`); the packet load set aside is split over a
+multipath route's paths by their shares.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from netsim.model.routing import directed_hops
+from netsim.model.routing import Routes, directed_hops
 from netsim.model.scenario import Scenario, TrafficKind
-from netsim.sim.control import BulkLoad, ControlPlane, Routes, StepFunction
+from netsim.sim.control import BulkLoad, ControlPlane, StepFunction
+from netsim.sim.ecmp import bulk_hash
 from netsim.sim.fluid import LinkDirection, max_min_fair
 from netsim.trace.core import TraceEvent
 from netsim.trace.records import TransferRecord
@@ -93,13 +96,14 @@ class BulkController:
             for dst in cls.dsts:
                 for src, attr in legs:
                     a, b = (cls.src, dst) if src == cls.src else (dst, cls.src)
-                    path = routes.get((a, b))
-                    if not path:
+                    route = routes.get((a, b))
+                    if route is None:
                         continue
                     size = getattr(cls, attr).mean()
-                    for name, d in directed_hops(self.topo, a, path):
-                        bits = (size + self.topo.link(name).overhead) * 8 * rate
-                        load[(name, d)] = load.get((name, d), 0.0) + bits
+                    for path, share in zip(route.paths, route.shares, strict=True):
+                        for name, d in directed_hops(self.topo, a, path):
+                            bits = (size + self.topo.link(name).overhead) * 8 * rate * share
+                            load[(name, d)] = load.get((name, d), 0.0) + bits
         self._pkt_cache[key] = load
         return load
 
@@ -110,10 +114,16 @@ class BulkController:
         paths: dict[str, list[LinkDirection]] = {}
         for a in active:
             key = str(a.index)
-            path = routes.get((a.flow.src, a.flow.dst))
-            if not path:
+            route = routes.get((a.flow.src, a.flow.dst))
+            if route is None:
                 demands[key] = 0.0
                 continue
+            # a bulk stream is one flow: hashed onto one path of a multipath route
+            path = (
+                route.pick(bulk_hash(self.control.seed, a.index))
+                if route.multipath
+                else route.primary
+            )
             hops = directed_hops(self.topo, a.flow.src, path)
             demand = a.flow.demand
             rtt = 0.0

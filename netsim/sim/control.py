@@ -3,11 +3,17 @@
 Failures (scripted and random) impair links; a node failure impairs all its links, a group
 failure all its members, and a VPN whose underlay link is impaired is blackholed. Each
 link's data-plane state is the worst active impairment. The control plane then follows
-architecture section 4: carrier loss is detected at once; a blackhole by BFD
-(``interval x multiplier``), else BGP hold-timer expiry (``hold - U(0, keepalive)``), else
-DPD, whichever is first; ``loss:p`` is never detected. ``convergence`` after detection the
-routes move; after repair a detected link is used again only once its session
-re-establishes (``bgp.reestablish``), make-before-break.
+architecture section 4, with the draws of :mod:`netsim.sim.sessions`: carrier loss is
+detected at once; a blackhole by BFD, the BGP hold timer or DPD, whichever is first;
+``loss:p`` when a run of lost control packets takes the session down (it then retries,
+and may go down again while the loss lasts). ``convergence`` after detection the routes
+move; after repair a detected link is used again only once its session re-establishes
+(``bgp.reestablish``), make-before-break.
+
+Routing is path-vector: a source hears of a failure only when the withdrawal reaches it
+over links that forward, and every router that passes the news on (withdrawal or, after a
+re-establishment, announcement) waits its ``mrai`` first; each move of a pair's route is
+named after the link whose news moved it.
 
 The output is a :class:`ControlTimeline`: step functions of time for every link's
 data-plane state (:class:`LinkState`), the route table and the bulk (fluid) load per link
@@ -25,10 +31,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from netsim.model.effects import DetectionMethod, LinkMode
-from netsim.model.routing import Path, RouteTable
+from netsim.model.routing import Routes, RouteTable
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.model.streams import stream
-from netsim.model.topology import Link, LinkKind, Topology
+from netsim.sim.propagation import RoutePropagation
+from netsim.sim.sessions import detection_delay
 from netsim.trace.core import R_BLACKHOLE, R_DOWN, R_NODE, TraceEvent
 from netsim.trace.records import FailoverRecord
 
@@ -36,11 +43,11 @@ if TYPE_CHECKING:
     import numpy as np
     import simpy
 
+    from netsim.model.topology import Link, Topology
     from netsim.sim.fluid import LinkDirection
     from netsim.trace.records import TransferRecord
 
 V = TypeVar("V")
-Routes = dict[tuple[str, str], Path | None]  # (src, dst) -> path in use (None: no route)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +115,13 @@ class ControlTimeline:
 class _LinkCtl:
     link: Link
     impairments: list[Impairment] = field(default_factory=list)
-    mode: LinkMode = LinkMode.UP
-    known_down: bool = False
-    token: int = 0
+    state: LinkState = field(default_factory=lambda: LinkState(LinkMode.UP))
+    known_down: bool = False  # its routing session is down (detected, not re-established)
+    token: int = 0  # bumped to cancel a pending detection or re-establishment
     detect_at: float = math.inf
 
 
-class ControlPlane:
+class ControlPlane(RoutePropagation):
     """Runs failures and the control plane on a simpy environment; see the module doc."""
 
     def __init__(
@@ -131,6 +138,7 @@ class ControlPlane:
         self.failures = failures
         self.seed = seed
         self.ctl = {link.name: _LinkCtl(link) for link in self.topo.links}
+        self.nodes = {node.name: node for node in self.topo.nodes}
         self.table = RouteTable(self.topo, pairs)
         self.routing_down: set[str] = set()
         self.events: list[TraceEvent] = []
@@ -143,6 +151,9 @@ class ControlPlane:
         self.failovers: list[FailoverRecord] = []
         self.listeners: list[Any] = []  # called after every route or state change
         self.underlay = self.topo.underlay_links
+        self._by_underlay: set[int] = set()  # records detected so far only by underlay links
+        # (failure, link): True from the link's first switch until its session is back
+        self._cycles: dict[tuple[int, str], bool] = {}
         self._underlay_users: dict[str, list[str]] = {}
         for link in self.topo.links:
             for u in link.underlay:
@@ -216,55 +227,71 @@ class ControlPlane:
         c = self.ctl[name]
         worst = max(c.impairments, key=lambda i: (i.mode, i.loss), default=None)
         state = LinkState(worst.mode, worst.loss, worst.reason) if worst else LinkState(LinkMode.UP)
-        mode = state.mode
         if state != self.link_state[name].values[-1]:
             self.link_state[name].set(self.env.now, state)
             self.events.append(
                 TraceEvent(
-                    self.env.now, "link_state", name, {"mode": mode.label, "loss": state.loss}
+                    self.env.now,
+                    "link_state",
+                    name,
+                    {"mode": state.mode.label, "loss": state.loss},
                 )
             )
-        was_broken = c.mode.broken
-        broken = mode.broken
-        c.mode = mode
-        if broken and c.known_down:
-            # Broken again before its BGP session re-established: cancel the pending
-            # re-establishment, or the link is restored while broken and never re-detected.
-            c.token += 1
-        if broken and not c.known_down:
-            delay, method = self._detection(c.link, mode)
-            if self.env.now + delay < c.detect_at:
+        before, c.state = c.state, state
+        was_broken, broken = before.mode.broken, state.mode.broken
+        if c.known_down:
+            if broken:
+                # Broken again before its BGP session re-established: cancel the pending
+                # re-establishment, or the link is restored while broken and never detected.
                 c.token += 1
-                c.detect_at = self.env.now + delay
-                self.env.process(self._detect(name, c.token, delay, method))
-        elif was_broken and not broken:
-            # Only a repair (broken -> forwarding) starts re-establishment; a loss:p
-            # change on a forwarding link must not restart a pending one.
+            elif was_broken:
+                # A repair (broken -> forwarding) starts re-establishment; a loss:p change on
+                # a forwarding link leaves a pending one alone.
+                self._start_reestablish(name)
+        elif broken:
+            delay, method = self._detection(c.link, state)
+            if self.env.now + delay < c.detect_at:
+                self._start_detection(name, delay, method)
+        elif state.mode is LinkMode.LOSS and state != before:
+            # Loss starts, changes, or is what a repair leaves: the run of lost control
+            # packets starts afresh now (and may never complete).
+            self._cancel_detection(c)
+            delay, method = self._detection(c.link, state)
+            if math.isfinite(delay):
+                self._start_detection(name, delay, method)
+        else:
+            self._cancel_detection(c)
+        if was_broken and not broken and not c.known_down and self.routing_down:
+            self._reroute(name, "propagated")  # held-back withdrawals get through
+        self._notify()
+
+    @staticmethod
+    def _cancel_detection(c: _LinkCtl) -> None:
+        if math.isfinite(c.detect_at):
             c.detect_at = math.inf
             c.token += 1
-            if c.known_down:
-                self.env.process(self._reestablish(name, c.token))
-            elif self.routing_down:
-                self._reroute(name, "propagated")  # held-back withdrawals get through
-        self._notify()
+
+    def _start_detection(self, name: str, delay: float, method: DetectionMethod) -> None:
+        c = self.ctl[name]
+        c.token += 1
+        c.detect_at = self.env.now + delay
+        self.env.process(self._detect(name, c.token, delay, method))
+
+    def _start_reestablish(self, name: str) -> None:
+        c = self.ctl[name]
+        c.token += 1
+        self.env.process(self._reestablish(name, c.token))
 
     def _rng(self, purpose: str, link: Link) -> np.random.Generator:
         """A stream for one draw, keyed by (seed, purpose, link, now): what one failure
         draws never shifts another's draws (common random numbers across schedules)."""
         return stream(self.seed, f"{purpose}:{link.name}", round(self.env.now * 1e6))
 
-    def _detection(self, link: Link, mode: LinkMode) -> tuple[float, str]:
-        if mode is LinkMode.DOWN:
-            return 0.0, "carrier"
-        jitter = self._rng("hold", link).uniform(0, link.bgp.keepalive)
-        options = [(link.bgp.hold - jitter, "hold")]
-        if link.bfd is not None:
-            options.append((link.bfd.detection, "bfd"))
-        if link.dpd is not None and link.kind is LinkKind.VPN:
-            options.append((link.dpd.timeout, "dpd"))
-        return min(options)
+    def _detection(self, link: Link, state: LinkState) -> tuple[float, DetectionMethod]:
+        purpose = "loss-detect" if state.mode is LinkMode.LOSS else "hold"
+        return detection_delay(self._rng(purpose, link), link, state.mode, state.loss)
 
-    def _detect(self, name: str, token: int, delay: float, method: str) -> Any:
+    def _detect(self, name: str, token: int, delay: float, method: DetectionMethod) -> Any:
         yield self.env.timeout(delay)
         c = self.ctl[name]
         if c.token != token:
@@ -273,14 +300,25 @@ class ControlPlane:
         c.detect_at = math.inf
         ids = sorted({i.failure for i in c.impairments})
         self.events.append(
-            TraceEvent(self.env.now, "detected", name, {"method": method, "failures": ids})
+            TraceEvent(self.env.now, "detected", name, {"method": method.value, "failures": ids})
         )
+        routed = name not in self.underlay
         for i in ids:
-            if self.failovers[i].detected_at_s is None:
+            # The record names what moved traffic: a routed link's detection, or an
+            # underlay link's until a routed one (a tunnel over it) is detected.
+            if self.failovers[i].detected_at_s is None or (routed and i in self._by_underlay):
                 self.failovers[i] = dataclasses.replace(
-                    self.failovers[i], detected_at_s=self.env.now, detection=DetectionMethod(method)
+                    self.failovers[i], detected_at_s=self.env.now, detection=method
                 )
-        if name in self.underlay:
+                if routed:
+                    self._by_underlay.discard(i)
+                else:
+                    self._by_underlay.add(i)
+        if not c.state.mode.broken:
+            # Detected through loss: the session tries again at once (it may come up, and go
+            # down again while the loss lasts).
+            self._start_reestablish(name)
+        if not routed:
             return  # carries only tunnels: nothing to reroute (the tunnels have their own)
         yield self.env.timeout(c.link.convergence.sample_one(self._rng("converge", c.link)))
         if not c.known_down:
@@ -288,10 +326,10 @@ class ControlPlane:
         self.routing_down.add(name)
         self._reroute(name, "switched")
         for i in ids:
-            rec = self.failovers[i]
-            self.failovers[i] = dataclasses.replace(
-                rec, switched_at_s=max(rec.switched_at_s or 0.0, self.env.now)
-            )
+            # A failure's switch is the first one of each of its links: a session that
+            # comes back and goes down again while a loss lasts does not move it.
+            if self._cycles.setdefault((i, name), True):
+                self._switched(i)
 
     def _reestablish(self, name: str, token: int) -> Any:
         c = self.ctl[name]
@@ -299,63 +337,18 @@ class ControlPlane:
         if c.token != token:
             return
         c.known_down = False
-        if name in self.routing_down:
+        if name in self.routing_down or name not in self.underlay:
             self.routing_down.discard(name)
             self._reroute(name, "restored")
         for i, rec in enumerate(self.failovers):
+            if self._cycles.get((i, name)):
+                self._cycles[(i, name)] = False
             if name in rec.links and rec.repaired_at_s is not None and rec.restored_at_s is None:
                 self.failovers[i] = dataclasses.replace(rec, restored_at_s=self.env.now)
-
-    def _learns(self, src: str, path: Path | None) -> bool:
-        """Whether ``src`` now knows that its ``path`` is gone.
-
-        BGP is path-vector: a withdrawal travels back from the router that detected the
-        failure, over sessions that still forward. Walking the path from ``src``, the first
-        link known down tells ``src`` (its upstream end withdraws, and everything before it
-        forwards); a broken but not yet detected link first means nothing gets through.
-        """
-        if path is None:
-            return True
-        for name in path:
-            if name in self.routing_down:
-                return True
-            if self.ctl[name].mode.broken:
-                return False
-        return False
-
-    def _reroute(self, name: str, kind: str) -> None:
-        """Move the pairs that learn of the change now to their best path.
-
-        ``switched``: pairs whose path crossed a link now known down, if the withdrawal
-        reaches their source; ``restored``: also every pair with a clean path (a better
-        path appears, make-before-break); ``propagated``: withdrawals held back by a broken
-        link get through after its repair.
-        """
-        before = self.routes.values[-1]
-        # A new path never uses a link whose session is known down, converged or not.
-        known = {n for n, c in self.ctl.items() if c.known_down}
-        best = self.table.routes(frozenset(self.routing_down | known))
-        after = {}
-        for pair, path in before.items():
-            clean = path is not None and not self.routing_down.intersection(path)
-            if (kind == "restored" and clean) or (not clean and self._learns(pair[0], path)):
-                after[pair] = best[pair]
-            else:
-                after[pair] = path
-        moved = {
-            f"{s}>{d}": list(after[(s, d)] or ())
-            for (s, d) in after
-            if after[(s, d)] != before.get((s, d))
-        }
-        if kind == "propagated" and not moved:
-            return
-        self.routes.set(self.env.now, after)
-        self.events.append(
-            TraceEvent(
-                self.env.now, "switched" if kind == "propagated" else kind, name, {"routes": moved}
-            )
-        )
-        self._notify()
+        if c.state.mode is LinkMode.LOSS:
+            delay, method = self._detection(c.link, c.state)
+            if math.isfinite(delay):
+                self._start_detection(name, delay, method)
 
     def _notify(self) -> None:
         for listener in self.listeners:

@@ -22,16 +22,19 @@ from netsim.sim.arrivals import bulk_flows, random_failures
 from netsim.sim.bulk import BulkController
 from netsim.sim.control import ControlPlane, ControlTimeline
 from netsim.sim.exact import ExactDataPlane
-from netsim.sim.fast.plane import WINDOW_ATTEMPTS, FastDataPlane
+from netsim.sim.fast.plane import FastDataPlane
+from netsim.sim.fast.window import REPLAY_S, WINDOW_ATTEMPTS
 from netsim.sim.links import bulk_bins
 from netsim.trace.core import Trace
 
 if TYPE_CHECKING:
     from netsim.model.scenario import Failure, Scenario
     from netsim.sim.dataplane import DataPlane, DataPlaneFactory, PacketResult, Progress
+    from netsim.sim.fast.plane import Runner
 
-#: The data planes, by ``--engine`` name (STYLE habit 6: an explicit registry).
-DATA_PLANES: dict[str, type[DataPlane]] = {"exact": ExactDataPlane, "fast": FastDataPlane}
+#: The data planes, by ``--engine`` name (STYLE habit 6: an explicit registry); the first
+#: is the default of every simulating verb.
+DATA_PLANES: dict[str, type[DataPlane]] = {"fast": FastDataPlane, "exact": ExactDataPlane}
 ENGINES = tuple(DATA_PLANES)
 MAX_BINS = 20000
 
@@ -56,23 +59,44 @@ class Simulation:
 
     scenario: Scenario
     seed: int
-    engine: str = "exact"
+    engine: str = "fast"
+    rows: str = "auto"  # attempt rows the fast plane keeps (the exact one keeps all)
+    runner: Runner | None = None  # computes the fast plane's windows in parallel
+    tasks: int = 1  # parts of the run handed to the runner
 
     def run(self, progress: Progress | None = None) -> Trace:
-        return simulate(self.scenario, self.seed, DATA_PLANES[self.engine], progress)
+        return simulate(self.scenario, self.seed, self.data_plane(), progress)
+
+    def data_plane(self) -> DataPlaneFactory:
+        """The registered data plane, with this simulation's options where it takes them."""
+        if self.engine == FastDataPlane.NAME:
+            return functools.partial(
+                FastDataPlane, rows=self.rows, runner=self.runner, tasks=self.tasks
+            )
+        return DATA_PLANES[self.engine]
 
 
 def build_simulation(
-    scenario: Scenario, seed: int | None = None, engine: str = "exact"
+    scenario: Scenario,
+    seed: int | None = None,
+    engine: str = "fast",
+    *,
+    rows: str = "auto",
+    runner: Runner | None = None,
+    tasks: int = 1,
 ) -> Simulation:
     """The bridge from the model to the engine (STYLE habit 2).
 
-    ``engine`` names the data plane in :data:`DATA_PLANES`: ``exact`` (every packet hop a
-    simpy event) or ``fast`` (vectorised); the control plane is the same.
+    ``engine`` names the data plane in :data:`DATA_PLANES`: ``fast`` (vectorised, the
+    default) or ``exact`` (every packet hop a simpy event, the reference); the control
+    plane is the same. ``rows`` (``auto``, ``all``, ``failures``) is what the fast plane
+    keeps; ``runner`` and ``tasks`` let it compute its windows on other processes.
     """
     if engine not in DATA_PLANES:
         raise UsageError(f"unknown engine {engine!r} (expected {', '.join(ENGINES)})")
-    return Simulation(scenario, scenario.seed if seed is None else int(seed), engine)
+    return Simulation(
+        scenario, scenario.seed if seed is None else int(seed), engine, rows, runner, tasks
+    )
 
 
 def run_fast(
@@ -84,6 +108,10 @@ def run_fast(
     window_attempts: int = WINDOW_ATTEMPTS,
     local_resolve: bool = True,
     check_boundaries: bool = False,
+    independent: bool = True,
+    replay_s: float = REPLAY_S,
+    runner: Runner | None = None,
+    tasks: int = 1,
 ) -> Trace:
     """The pipeline on the fast data plane with its options (for tests and benchmarks;
     see :class:`~netsim.sim.fast.plane.FastDataPlane`)."""
@@ -93,6 +121,10 @@ def run_fast(
         window_attempts=window_attempts,
         local_resolve=local_resolve,
         check_boundaries=check_boundaries,
+        independent=independent,
+        replay_s=replay_s,
+        runner=runner,
+        tasks=tasks,
     )
     return simulate(scenario, seed, plane, progress)
 

@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import simpy
 
-from netsim.model.routing import Path, directed_hops
+from netsim.model.routing import Path, Route, directed_hops
 from netsim.model.scenario import RetryPolicy, TrafficClass, TrafficKind
 from netsim.model.streams import stream
 from netsim.sim.arrivals import poisson_times
 from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
+from netsim.sim.ecmp import flow_hash
 from netsim.sim.links import BlockSampler, Direction
 from netsim.trace.core import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT
 
@@ -55,6 +56,7 @@ class _Flow:
     ci: int  # the class's index in the trace
     cls: TrafficClass
     dst: str
+    di: int  # the destination's index in the class
     side: Callable[[], float]  # sidecar latency, one sample per traversal (0 without a mesh)
 
 
@@ -106,6 +108,15 @@ class ExactDataPlane(DataPlane):
             hops = [self.dirs[h] for h in directed_hops(self.topo, src, path)]
             self.hop_cache[key] = hops
         return hops
+
+    def _pick(self, route: Route | None, flow: _Flow, n: int) -> Path | None:
+        """The path of request (or datagram) ``n`` of ``flow``: its hash picks one of a
+        multipath route's paths (:mod:`netsim.sim.ecmp`)."""
+        if route is None:
+            return None
+        if not route.multipath:
+            return route.primary
+        return route.pick(float(flow_hash(self.seed, flow.ci, flow.di, np.array([n]))[0]))
 
     def _path_id(self, path: Path) -> int:
         if path not in self.path_ids:
@@ -175,7 +186,7 @@ class ExactDataPlane(DataPlane):
             if mesh.sidecar_latency is not None
             else (lambda: 0.0)
         )
-        flow = _Flow(ci, cls, dst, side)
+        flow = _Flow(ci, cls, dst, di, side)
         if cls.kind is TrafficKind.REQUEST_RESPONSE:
             exchange = _Exchange(
                 BlockSampler(cls.request_size, rng),
@@ -196,7 +207,7 @@ class ExactDataPlane(DataPlane):
     def _datagram(self, flow: _Flow, n: int, size: float) -> None:
         cls, dst = flow.cls, flow.dst
         t0 = self.env.now
-        path = self.routes.at(t0).get((cls.src, dst))
+        path = self._pick(self.routes.at(t0).get((cls.src, dst)), flow, n)
         row = self.trace.attempts.append(
             cls=flow.ci,
             dst=self.node_index[dst],
@@ -237,6 +248,7 @@ class _Request:
         "cls",
         "dp",
         "dst",
+        "flow",
         "n",
         "policy",
         "req_size",
@@ -251,6 +263,7 @@ class _Request:
         self, dp: ExactDataPlane, flow: _Flow, exchange: _Exchange, n: int, t0: float
     ) -> None:
         self.dp, self.ci, self.cls, self.dst = dp, flow.ci, flow.cls, flow.dst
+        self.flow = flow
         self.n, self.t0 = n, t0
         self.policy = exchange.policy
         # Every random value of the request is drawn once, up front, and reused by its
@@ -271,7 +284,7 @@ class _Request:
             return
         per_try = self.policy.per_try_timeout
         try_deadline = min(deadline, now + per_try) if per_try else deadline
-        path = dp.routes.at(now).get((cls.src, self.dst))
+        path = dp._pick(dp.routes.at(now).get((cls.src, self.dst)), self.flow, self.n)
         req_size, resp_size = self.req_size, self.resp_size
         attempts = dp.trace.attempts
         row = attempts.append(
@@ -317,7 +330,7 @@ class _Request:
             dp._at(self.sides[1] + self.server + self.sides[2], respond)
 
         def respond() -> None:
-            back = dp.routes.at(dp.env.now).get((self.dst, cls.src))
+            back = dp._pick(dp.routes.at(dp.env.now).get((self.dst, cls.src)), self.flow, self.n)
             if not back:
                 lost(dp.env.now, LOST, R_NO_ROUTE)
                 return

@@ -33,14 +33,14 @@ from netsim.model.scenario import Failure, FailureMode, Scenario
 from netsim.sim.engine import run_control, timeline_of
 from netsim.testing.strategies import elements
 from netsim.trace.core import Trace, TraceEvent
-from netsim.verify import bounds, invariants
+from netsim.verify import bounds, invariants, timing
 from netsim.verify.replay import Replay
 
 if TYPE_CHECKING:
     from netsim.model.topology import Topology
 
 STEP_EPS = 1e-6
-FAR_S = 1e6  # marks beyond this (inf: a loss is never detected) are not steps
+FAR_S = 1e6  # marks beyond this (inf: a loss may never be detected) are not steps
 
 
 def control_trace(scenario: Scenario, until: float, seed: int = 0) -> Trace:
@@ -156,7 +156,7 @@ class FailoverMachine(RuleBasedStateMachine):
         for name, check in (
             ("link states", invariants.check_link_states),
             ("settled routes", invariants.check_settled_routes),
-            ("restoration", invariants.check_restoration),
+            ("restoration", timing.check_restoration),
         ):
             try:
                 check(trace, scenario)
@@ -176,28 +176,32 @@ class FailoverMachine(RuleBasedStateMachine):
             )
 
     def _late_routes(self, replay: Replay) -> list[str]:
-        """No route may use a link broken for longer than its failover bound, unless the
-        withdrawal is still held back: BGP is path-vector, so a source learns of a failure
-        only through the links before it on its path; the first broken one decides."""
+        """No route may use a link broken for longer than its failover bound (plus the MRAI
+        any withdrawal may wait), unless the withdrawal is still held back: BGP is
+        path-vector, so a source learns of a failure only through the links before it on
+        its path; the first that is broken, or whose session is down (the router behind it
+        withdraws by itself once it converges), decides (on every path of a multipath
+        route)."""
         now = self.now
+        relay = bounds.relay_bound(self.topology)
         overdue, broken = set(), set()
         for link in self.topology.routed_links:
             for start, end in replay.broken_intervals(link.name):
                 if start <= now < end:
                     broken.add(link.name)
-                if (
-                    end > now
-                    and now - start
-                    > bounds.failover_bound(link, replay.mode_at(link.name, start)) + bounds.EPS
-                ):
+                bound = bounds.failover_bound(link, replay.mode_at(link.name, start))
+                if end > now and now - start > bound + relay + bounds.EPS:
                     overdue.add(link.name)
         if not overdue:
             return []
+        blocking = broken | replay.session_down_at(now)
         late = []
-        for (s, d), p in sorted(replay.routes_at(now).items()):
-            first = next((name for name in p or () if name in broken), None)
-            if first is not None and first in overdue:
-                late.append(f"{s}->{d} still uses {first} past its failover bound")
+        for (s, d), route in sorted(replay.routes_at(now).items()):
+            for p in route.paths if route is not None else ():
+                first = next((n for n in p if n in blocking), None)
+                if first is not None and first in overdue:
+                    late.append(f"{s}->{d} still uses {first} past its failover bound")
+                    break
         return late
 
     def _causality(self, trace: Trace) -> list[str]:

@@ -11,9 +11,7 @@ counterexamples read like a hand-written scenario.
 - :func:`schedules` -- a mix of single, overlapping, back-to-back and flapping failures;
 - :func:`traffic_mixes` -- one-way, request-response and (optionally) bulk classes between
   the topology's endpoints;
-- :func:`hub_and_spoke` -- random hub-and-spoke topologies (k spokes, one or two hubs, full,
-  partial or no VPN mesh, optional internet underlay, random BFD / BGP / DPD timers),
-  validated by the topology loader;
+- random topologies are :mod:`netsim.testing.topologies` (multi-hub hub-and-spoke);
 - :func:`scenarios` -- a topology (or a strategy of them), a schedule and a traffic mix,
   with a duration long enough for the network to settle after the last failure;
 - :func:`fault_sequences` -- a few faults without times, for engines that apply them one
@@ -38,12 +36,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import yaml
-from hypothesis import note
 from hypothesis import strategies as st
 
 from netsim.model.dist import Dist
-from netsim.model.load_topology import read_topology
 from netsim.model.scenario import (
     Failure,
     FailureMode,
@@ -54,7 +49,6 @@ from netsim.model.scenario import (
     TrafficKind,
     Transfer,
 )
-from netsim.model.source import parse_yaml
 from netsim.verify.bounds import settle_bound
 
 if TYPE_CHECKING:
@@ -317,143 +311,6 @@ def fault_sequences(
     return tuple((e, draw(st.sampled_from(tuple(modes)))) for e in chosen)
 
 
-def _ms(value: int) -> str:
-    return f"{value}ms"
-
-
-@st.composite
-def _timers(draw: st.DrawFn, vpn: bool) -> dict[str, object]:
-    keepalive = draw(st.integers(1, 10))
-    out: dict[str, object] = {
-        "bgp": {
-            "keepalive": f"{keepalive}s",
-            "hold": f"{keepalive * draw(st.integers(3, 4))}s",
-            "reestablish": _ms(draw(st.integers(1, 80)) * 100),
-        },
-        "convergence": draw(
-            st.one_of(
-                st.integers(1, 30).map(lambda n: _ms(n * 100)),
-                st.tuples(st.integers(1, 10), st.integers(1, 20)).map(
-                    lambda x: {"dist": "uniform", "loc": _ms(x[0] * 100), "scale": _ms(x[1] * 100)}
-                ),
-            )
-        ),
-    }
-    if vpn:
-        out["dpd"] = {"delay": "2s", "timeout": f"{draw(st.integers(3, 30))}s"}
-    elif draw(st.booleans()):
-        out["bfd"] = {
-            "interval": _ms(draw(st.sampled_from((50, 100, 300, 1000)))),
-            "multiplier": draw(st.integers(3, 5)),
-        }
-    return out
-
-
-@st.composite
-def hub_and_spoke_yaml(
-    draw: st.DrawFn,
-    *,
-    min_spokes: int = 2,
-    max_spokes: int = 5,
-    hubs: Sequence[int] = (1, 2),
-    mesh: Sequence[str] = ("full", "partial", "none"),
-    underlay: bool | None = None,
-) -> str:
-    """The YAML text of a random hub-and-spoke topology (see :func:`hub_and_spoke`)."""
-    k = draw(st.integers(min_spokes, max_spokes))
-    n_hubs = draw(st.sampled_from(tuple(hubs)))
-    with_underlay = draw(st.booleans()) if underlay is None else underlay
-    hub_names = [f"hub{j + 1}" for j in range(n_hubs)]
-    spokes = [f"spoke{i + 1}" for i in range(k)]
-    nodes: dict[str, object] = {h: {"role": "exchange"} for h in hub_names}
-    nodes.update({s: {"role": "cloud"} for s in spokes})
-    links: list[dict[str, object]] = []
-    members: dict[str, list[str]] = {h: [] for h in hub_names}
-    for s in spokes:
-        homes = (
-            hub_names if n_hubs == 1 or draw(st.booleans()) else [draw(st.sampled_from(hub_names))]
-        )
-        for h in homes:
-            name = f"{s}-{h}"
-            members[h].append(name)
-            links.append(
-                {
-                    "name": name,
-                    "kind": "interconnect",
-                    "endpoints": [s, h],
-                    "capacity": "10Gbps",
-                    "delay": _ms(draw(st.integers(1, 10))),
-                    "preference": 100,
-                    **draw(_timers(False)),
-                }
-            )
-    if len(hub_names) > 1:  # two hubs: joined to each other
-        links.append(
-            {
-                "name": "hub1-hub2",
-                "kind": "interconnect",
-                "endpoints": hub_names,
-                "capacity": "10Gbps",
-                "delay": "1ms",
-                "preference": 100,
-                **draw(_timers(False)),
-            }
-        )
-    if with_underlay:
-        nodes["internet"] = {"role": "internet"}
-        for s in spokes:
-            links.append(
-                {
-                    "name": f"{s}-inet",
-                    "kind": "internet",
-                    "endpoints": [s, "internet"],
-                    "capacity": "10Gbps",
-                    "delay": "1ms",
-                }
-            )
-    style = draw(st.sampled_from(tuple(mesh)))
-    for i, a in enumerate(spokes):
-        for b in spokes[i + 1 :]:
-            if style == "none" or (style == "partial" and not draw(st.booleans())):
-                continue
-            vpn: dict[str, object] = {
-                "name": f"vpn-{a}-{b}",
-                "kind": "vpn",
-                "endpoints": [a, b],
-                "capacity": "1Gbps",
-                "delay": _ms(draw(st.integers(2, 30))),
-                "preference": 50,
-                **draw(_timers(True)),
-            }
-            if with_underlay:
-                vpn["underlay"] = [f"{a}-inet", f"{b}-inet"]
-            links.append(vpn)
-    doc = {
-        "name": f"hub-and-spoke-{k}x{n_hubs}",
-        "nodes": nodes,
-        "links": links,
-        "groups": {f"{h}-srlg": {"members": members[h]} for h in hub_names if members[h]},
-    }
-    return yaml.safe_dump(doc, sort_keys=False)
-
-
-def hub_and_spoke(**kw: object) -> st.SearchStrategy[Topology]:
-    """Random hub-and-spoke :class:`Topology` objects, built through the topology loader.
-
-    ``min_spokes``/``max_spokes`` (k), ``hubs`` (1 and/or 2; with two, each spoke is
-    homed on one or both and the hubs are linked), ``mesh`` (full, partial or no VPN mesh
-    between spokes), ``underlay`` (VPNs ride per-spoke internet links; None: either). Timers
-    are random: BFD or not, BGP keepalive/hold/re-establishment, DPD, convergence (constant
-    or uniform). The YAML is attached with ``hypothesis.note`` so a failure shows it.
-    """
-
-    def build(text: str) -> Topology:
-        note(f"topology:\n{text}")
-        return read_topology(parse_yaml(text, "<hub-and-spoke>"))
-
-    return hub_and_spoke_yaml(**kw).map(build)  # type: ignore[arg-type]
-
-
 @st.composite
 def scenarios(
     draw: st.DrawFn,
@@ -496,8 +353,6 @@ __all__ = [
     "failures",
     "fault_sequences",
     "flapping",
-    "hub_and_spoke",
-    "hub_and_spoke_yaml",
     "scenarios",
     "schedules",
     "traffic_mixes",

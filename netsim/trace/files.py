@@ -1,10 +1,12 @@
 """Writing and reading run directories, atomically.
 
 A run directory holds ``summary.json`` (the contract of section 6), ``attempts.parquet``
-(one row per attempt, columnar), ``timeline.jsonl`` (the control-plane events) and
-``trace.json`` (what else is needed to rebuild the :class:`~netsim.trace.core.Trace`).
-Every file is written to a temporary name and renamed into place; ``summary.json`` comes
-last, so a directory with a summary is complete.
+(one row per attempt, columnar: all of them, those around failures, or, with
+``--records none``, no file; :mod:`netsim.trace.rows`), ``timeline.jsonl`` (the
+control-plane events) and ``trace.json`` (what else is needed to rebuild the
+:class:`~netsim.trace.core.Trace`, written compact). Every file is written to a temporary
+name and renamed into place; ``summary.json`` comes last, so a directory with a summary is
+complete.
 
 The Trace's typed records go to ``trace.json`` where runs have always kept them (failover
 records under ``meta["failovers"]``, the lab's note under ``meta["lab"]``), so run
@@ -22,13 +24,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from netsim.errors import InputError, ModelError
 from netsim.trace.core import ATTEMPT_COLUMNS, Columns, Trace, TraceEvent
 from netsim.trace.fields import Fields
 from netsim.trace.records import FailoverRecord, LabNote, TransferRecord
+from netsim.trace.rows import failure_spans, failure_windows, in_spans
 
 
 class Document(Protocol):
@@ -38,8 +39,11 @@ class Document(Protocol):
 
 
 def _clean(value: Any) -> Any:
+    """JSON-ready: non-finite floats become null, numpy arrays lists (vectorised)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, np.ndarray):
+        return _array(value)
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -47,6 +51,15 @@ def _clean(value: Any) -> Any:
     if isinstance(value, np.generic):
         return _clean(value.item())
     return value
+
+
+def _array(value: np.ndarray) -> Any:
+    """A numpy array as lists, non-finite floats as null, without a loop per element."""
+    if value.dtype.kind == "f" and not np.isfinite(value).all():
+        out = value.astype(object)
+        out[~np.isfinite(value)] = None
+        return out.tolist()
+    return value.tolist()
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -67,38 +80,66 @@ def dumps(doc: Any) -> bytes:
 
 
 def trace_json(trace: Trace) -> dict[str, object]:
-    """What ``trace.json`` holds: everything of the Trace but the attempts and events."""
+    """What ``trace.json`` holds: everything of the Trace but the attempts and events, as
+    plain JSON values (the big numeric arrays converted by numpy, not element by element)."""
     meta: dict[str, object] = {"failovers": [r.to_json() for r in trace.failovers]}
     meta.update(trace.meta)
     if trace.lab is not None:
         meta["lab"] = trace.lab.to_json()
-    return {
-        "scenario": trace.scenario,
-        "engine": trace.engine,
-        "seed": trace.seed,
-        "duration": trace.duration,
-        "warmup": trace.warmup,
-        "classes": trace.classes,
-        "nodes": trace.nodes,
-        "paths": [list(p) for p in trace.paths],
-        "transfers": [t.to_json() for t in trace.transfers],
-        "link_bytes": trace.link_bytes,
-        "link_series": {k: v.tolist() for k, v in trace.link_series.items()},
-        "bin_s": trace.bin_s,
-        "wall_s": trace.wall_s,
-        "meta": meta,
-    }
+    doc: dict[str, object] = _clean(
+        {
+            "scenario": trace.scenario,
+            "engine": trace.engine,
+            "seed": trace.seed,
+            "duration": trace.duration,
+            "warmup": trace.warmup,
+            "classes": trace.classes,
+            "nodes": trace.nodes,
+            "paths": [list(p) for p in trace.paths],
+            "transfers": [t.to_json() for t in trace.transfers],
+            "link_bytes": trace.link_bytes,
+            "link_series": dict(trace.link_series),
+            "bin_s": trace.bin_s,
+            "wall_s": trace.wall_s,
+            "meta": meta,
+        }
+    )
+    return doc
+
+
+def rows_to_write(trace: Trace) -> dict[str, np.ndarray] | None:
+    """The attempt rows ``attempts.parquet`` gets, as ``trace.meta["rows"]`` says: all the
+    trace holds, those around its failures, or None (:mod:`netsim.trace.rows`)."""
+    policy = trace.meta.get("rows", "all")
+    if policy == "none":
+        return None
+    cols = {name: trace.attempts[name] for name in ATTEMPT_COLUMNS}
+    if policy == "failures":  # the rows a long run kept already are exactly these
+        spans = failure_spans(failure_windows(trace.failovers, trace.duration))
+        keep = in_spans(cols["t_send"], spans)
+        if not keep.all():
+            cols = {name: col[keep] for name, col in cols.items()}
+    return cols
 
 
 def write_run(out: Path, trace: Trace, summary: Document) -> None:
-    """Write a complete run directory (summary last)."""
+    """Write a complete run directory (summary last); the rows as ``trace.meta["rows"]``
+    says (:func:`rows_to_write`)."""
     out.mkdir(parents=True, exist_ok=True)
-    table = pa.table({name: trace.attempts[name] for name in ATTEMPT_COLUMNS})
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    atomic_write(out / "attempts.parquet", sink.getvalue().to_pybytes())
+    cols = rows_to_write(trace)
+    parquet = out / "attempts.parquet"
+    if cols is None:
+        parquet.unlink(missing_ok=True)  # a rerun into the same directory: no stale rows
+    else:
+        import pyarrow as pa  # ~0.2 s: only runs that write rows pay for it
+        import pyarrow.parquet as pq
+
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.table(cols), sink, compression="zstd")
+        atomic_write(parquet, sink.getvalue().to_pybytes())
     atomic_write(out / "timeline.jsonl", trace.timeline_jsonl().encode())
-    atomic_write(out / "trace.json", dumps(trace_json(trace)))
+    # compact: Python's C encoder (an indented dump is pure Python, and slow on big lists)
+    atomic_write(out / "trace.json", (json.dumps(trace_json(trace)) + "\n").encode())
     atomic_write(out / "summary.json", dumps(summary.to_json()))
 
 
@@ -127,10 +168,14 @@ def load_trace(run_dir: Path) -> Trace:
         FailoverRecord.from_json(Fields.of(r, source)) for r in notes.pop("failovers", None) or []
     ]
     lab = LabNote.from_json(Fields.of(notes.pop("lab"), source)) if "lab" in notes else None
-    table = pq.read_table(run_dir / "attempts.parquet")
-    attempts = Columns.from_arrays(
-        ATTEMPT_COLUMNS, {k: table.column(k).to_numpy() for k in ATTEMPT_COLUMNS}
-    )
+    attempts = Columns(ATTEMPT_COLUMNS)
+    if (run_dir / "attempts.parquet").is_file() or notes.get("rows") != "none":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(run_dir / "attempts.parquet")
+        attempts = Columns.from_arrays(
+            ATTEMPT_COLUMNS, {k: table.column(k).to_numpy() for k in ATTEMPT_COLUMNS}
+        )
     events = []
     for line in (run_dir / "timeline.jsonl").read_text().splitlines():
         row = json.loads(line)

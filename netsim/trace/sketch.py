@@ -25,15 +25,40 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.stats
 
 from netsim.trace.core import REASONS
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 ALPHA = 0.001  # relative accuracy of every quantile read from a sketch
 MIN_VALUE = 1e-9  # latencies are clamped up to this (the log needs v > 0)
+HISTOGRAM_CELLS = 4_000_000  # (group, key) cells counted in one bincount at most
+
+
+def binom_ppf(q: float, n: int, p: float) -> int:
+    """``scipy.stats.binom.ppf(q, n, p)`` for ``0 < q < 1`` without importing
+    ``scipy.stats`` (most of a second; a command that only summarises a run should not pay
+    for it): the same ``scipy.special`` function ``scipy.stats.binom`` calls, or, if a
+    scipy release renames it, the inverse of ``bdtr``. Held to scipy by
+    tests/trace/test_rows.py.
+
+    >>> binom_ppf(0.025, 1000, 0.95), binom_ppf(0.975, 1000, 0.95)
+    (936, 963)
+    """
+    from scipy.special import _ufuncs, bdtr, bdtrik
+
+    same = getattr(_ufuncs, "_binom_ppf", None)
+    if same is not None:
+        return int(same(q, n, p))
+    k = math.ceil(float(bdtrik(q, n, p)))
+    below = max(k - 1, 0)
+    return int(below if bdtr(below, n, p) >= q else k)
+
+
 #: Bucket widths tried in turn before hours and their doubles (s).
 SUB_HOUR_BUCKETS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
 
@@ -122,8 +147,8 @@ class LatencySketch:
         if n == 0:
             return math.nan, (math.nan, math.nan)
         a = 1.0 - level
-        lo = int(scipy.stats.binom.ppf(a / 2, n, q))
-        hi = int(scipy.stats.binom.ppf(1 - a / 2, n, q)) + 1
+        lo = binom_ppf(a / 2, n, q)
+        hi = binom_ppf(1 - a / 2, n, q) + 1
         return self.quantile(q), (self.at_rank(max(lo - 1, 0)), self.at_rank(min(hi - 1, n - 1)))
 
     def to_ddsketch(self) -> Any:
@@ -155,7 +180,9 @@ class SketchSet:
             [LatencySketch(alpha=alpha) for _ in range(shape[1])] for _ in range(shape[0])
         ]
         self.count = {name: np.zeros(shape, dtype=np.int64) for name in self.COUNTERS}
-        self.lat_sum = np.zeros(shape)
+        # the latency sum in whole nanoseconds: integer sums do not depend on the order
+        # parts of a run are added in, so any number of workers gives the same summary
+        self.lat_ns = np.zeros(shape, dtype=np.int64)
         self.lat_max = np.full(shape, -np.inf)
         self.lost = np.zeros((*shape, len(REASONS)), dtype=np.int64)
 
@@ -188,25 +215,49 @@ class SketchSet:
         latency: np.ndarray,
         attempts: np.ndarray,
     ) -> None:
+        """Requests of classes ``cls`` first sent at ``t0``: delivered (``ok``) with
+        ``latency``, after ``attempts`` attempts. Vectorised: no loop over requests."""
         b = self._bucket(t0)
-        shape = self.lat_sum.shape
-        flat = cls.astype(np.int64) * shape[1] + b
+        shape = self.lat_ns.shape
         size = shape[0] * shape[1]
+        flat = cls.astype(np.int64) * shape[1] + b
+        f, lat = flat[ok], latency[ok]
         self.count["sent"] += np.bincount(flat, minlength=size).reshape(shape)
-        self.count["delivered"] += np.bincount(flat[ok], minlength=size).reshape(shape)
+        self.count["delivered"] += np.bincount(f, minlength=size).reshape(shape)
         self.count["retried"] += np.bincount(flat[attempts > 1], minlength=size).reshape(shape)
-        lat = latency[ok]
-        self.lat_sum += np.bincount(flat[ok], weights=lat, minlength=size).reshape(shape)
+        self.lat_ns += (
+            np.rint(np.bincount(f, weights=lat, minlength=size) * 1e9)
+            .astype(np.int64)
+            .reshape(shape)
+        )
         if len(lat):
-            f = flat[ok]
-            keys = keys_of(lat, self.alpha)
-            for group in np.unique(f).tolist():  # a few (class, bucket) per call
-                sel = f == group
-                kk = keys[sel]
-                c, bb = divmod(group, shape[1])
-                self.lat_max[c, bb] = max(self.lat_max[c, bb], float(lat[sel].max()))
-                lo = int(kk.min())
-                self.sketches[c][bb].add_counts(lo, np.bincount(kk - lo))
+            np.maximum.at(self.lat_max.reshape(-1), f, lat)
+            self._add_keys(f, keys_of(lat, self.alpha))
+
+    def _add_keys(self, group: np.ndarray, keys: np.ndarray) -> None:
+        """Count sketch ``keys`` into the sketches of their (class, bucket) ``group``."""
+        width = self.lat_ns.shape[1]
+        present = np.flatnonzero(np.bincount(group))
+        low = int(keys.min())
+        span = int(keys.max()) - low + 1
+        if len(present) * span <= HISTOGRAM_CELLS:  # one histogram for every group at once
+            dense = np.zeros(int(present[-1]) + 1, np.int64)
+            dense[present] = np.arange(len(present))
+            cells = dense[group] * span + (keys - low)
+            hist = np.bincount(cells, minlength=len(present) * span).reshape(len(present), span)
+            rows: Iterable[tuple[int, np.ndarray]] = zip(present.tolist(), hist, strict=True)
+        else:  # too wide: one histogram per group
+            order = np.argsort(group, kind="stable")
+            bounds = np.searchsorted(group[order], present)
+            ends = [*bounds[1:].tolist(), len(order)]
+            rows = (
+                (g, np.bincount(keys[order[a:e]] - low))
+                for g, a, e in zip(present.tolist(), bounds.tolist(), ends, strict=True)
+            )
+        for g, row in rows:
+            used = np.flatnonzero(row)
+            c, bb = divmod(g, width)
+            self.sketches[c][bb].add_counts(low + int(used[0]), row[used[0] : used[-1] + 1])
 
     def add_losses(self, cls: np.ndarray, t_send: np.ndarray, reason: np.ndarray) -> None:
         np.add.at(
@@ -220,16 +271,33 @@ class SketchSet:
             out.merge(s)
         return out
 
+    @property
+    def lat_sum(self) -> np.ndarray:
+        """The latency sum per (class, bucket), in seconds."""
+        return np.asarray(self.lat_ns / 1e9)
+
+    def merge(self, other: SketchSet) -> None:
+        """Add ``other`` (the same classes and buckets, e.g. another part of the run)."""
+        for name, counts in other.count.items():
+            self.count[name] += counts
+        self.lat_ns += other.lat_ns
+        self.lat_max = np.maximum(self.lat_max, other.lat_max)
+        self.lost += other.lost
+        for mine, theirs in zip(self.sketches, other.sketches, strict=True):
+            for a, b in zip(mine, theirs, strict=True):
+                a.merge(b)
+
     def to_json(self) -> dict[str, object]:
+        """The set as a JSON document (arrays stay numpy arrays until written)."""
         return {
             "alpha": self.alpha,
             "classes": self.classes,
             "edges": [float(e) if math.isfinite(e) else None for e in self.edges],
-            "counters": {k: v.tolist() for k, v in self.count.items()},
-            "lat_sum": self.lat_sum.tolist(),
-            "lat_max": np.where(np.isfinite(self.lat_max), self.lat_max, -1.0).tolist(),
-            "lost": self.lost.tolist(),
-            "sketches": [[[s.offset, s.counts.tolist()] for s in row] for row in self.sketches],
+            "counters": dict(self.count),
+            "lat_sum": self.lat_sum,
+            "lat_max": np.where(np.isfinite(self.lat_max), self.lat_max, -1.0),
+            "lost": self.lost,
+            "sketches": [[[s.offset, s.counts] for s in row] for row in self.sketches],
         }
 
     @staticmethod
@@ -237,7 +305,7 @@ class SketchSet:
         edges = np.array([np.inf if e is None else e for e in doc["edges"]])
         out = SketchSet(doc["classes"], edges, doc["alpha"])
         out.count = {k: np.asarray(v, dtype=np.int64) for k, v in doc["counters"].items()}
-        out.lat_sum = np.asarray(doc["lat_sum"], dtype=float)
+        out.lat_ns = np.rint(np.asarray(doc["lat_sum"], dtype=float) * 1e9).astype(np.int64)
         lat_max = np.asarray(doc["lat_max"], dtype=float)
         out.lat_max = np.where(lat_max < 0, -np.inf, lat_max)
         out.lost = np.asarray(doc["lost"], dtype=np.int64)

@@ -11,9 +11,12 @@ The pipeline of :func:`check_topology`, one phase per line:
 3. ``model = verify(space, combos)`` -- each reported combination (and every single
    failure) is run through the simulator's control plane and must agree with the bounds
    (:mod:`netsim.verify.bounds`) and the routing oracle (:mod:`netsim.verify.oracle`);
-4. ``slos = judge_slos(scenario, ...)`` (with ``--scenario``) -- each distinct combination
-   that touches the scenario's traffic is injected into the scenario and simulated; failed
-   SLOs are reported with the schedule that fails them.
+4. ``slos = judge_slos(scenario, ...)`` (with ``--scenario``, :mod:`netsim.verify.slo_runs`)
+   -- each distinct combination that touches the scenario's traffic is injected into the
+   scenario and simulated; failed SLOs are reported with the schedule that fails them.
+
+A :class:`~netsim.verify.findings.Finding` is one result; the tables of every
+combination's outcome and of worst-case gaps are :mod:`netsim.verify.tables`.
 
 Partitions, gap-bound and SLO violations (and model disagreements) make the exit status 1;
 a lost preferred path is reported as a single point of failure and is a violation only
@@ -24,60 +27,30 @@ rendering of a :class:`CheckReport` are :mod:`netsim.cli.check`'s; nothing here 
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from netsim.model.routing import best_path
-from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
-from netsim.verify import EXHAUSTIVE_LIMIT, bounds
+from netsim.verify import EXHAUSTIVE_LIMIT
+from netsim.verify.findings import Finding
+from netsim.verify.runs import VERIFY_AT, distinct_effects, verify
 from netsim.verify.search import (
     Combo,
     FailureSpace,
     Judge,
     Minimal,
-    Outcome,
     exhaustive,
     gap_judge,
     guided,
     label,
     outcome_judge,
 )
+from netsim.verify.slo_runs import judge_slos
+from netsim.verify.tables import CombinationRow, gap_table, outcome_row
 
 if TYPE_CHECKING:
+    from netsim.model.scenario import Scenario
     from netsim.model.topology import Topology
-
-VERIFY_AT = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One minimal failing combination for one pair (or for the whole scenario)."""
-
-    kind: str  # partition | degraded | gap | slo | model
-    combo: Combo
-    pair: tuple[str, str] | None
-    detail: str
-    violation: bool
-    mode: str = "down"
-    at: float = 0.0
-    duration: float | None = None
-
-    def schedule(self) -> list[str]:
-        dur = None if self.duration is None else f"{self.duration:g}s"
-        return [e.yaml(f"{self.at:g}s", self.mode, dur) for e in sorted(self.combo)]
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "violation": self.violation,
-            "pair": list(self.pair) if self.pair else None,
-            "elements": [str(e) for e in sorted(self.combo)],
-            "detail": self.detail,
-            "schedule": self.schedule(),
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +64,7 @@ class CheckOptions:
     engine: str = "fast"  # data-plane engine of the scenario runs
     limit: int = EXHAUSTIVE_LIMIT  # auto: exhaustive up to this many combinations
     table: bool = False  # record every combination's outcome (exhaustive only)
+    workers: int | None = 1  # local processes for the control-plane runs (None: all CPUs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,131 +171,6 @@ def describe(
     )
 
 
-def verify(space: FailureSpace, combos: list[Combo], seed: int = 0) -> list[Finding]:
-    """Run each combination through the simulator's control plane, as blackholes and as
-    carrier losses, and compare it with the bounds and the routing oracle."""
-    from netsim.testing.machine import control_trace
-    from netsim.verify import invariants
-    from netsim.verify.replay import Replay
-
-    topo = space.topology
-    settle = bounds.settle_bound(topo)
-    problems = []
-    for combo in combos:
-        for mode in ("blackhole", "down"):
-            failures = tuple(
-                Failure(TargetKind(e.kind), e.name, VERIFY_AT, None, FailureMode(mode))
-                for e in sorted(combo)
-            )
-            until = VERIFY_AT + settle + 1.0
-            scenario = Scenario("check", topo, until, 0.0, seed, (), failures)
-            trace = control_trace(scenario, until, seed)
-            found = []
-            for check in (invariants.check_link_states, invariants.check_settled_routes):
-                try:
-                    check(trace, scenario)
-                except AssertionError as exc:
-                    found.append(str(exc))
-            replay = Replay.of(trace, topo)
-            for pair in space.pairs:
-                out = space.outcome(combo, pair)
-                if not space.applies(combo, pair) or out.status == "partition":
-                    continue
-                bound = out.gap_s if mode == "blackhole" else out.gap_down_s
-                clean = _clean_since(replay, pair)
-                if clean > VERIFY_AT + bound + bounds.EPS:
-                    found.append(
-                        f"{pair[0]}->{pair[1]} left the broken links after "
-                        f"{clean - VERIFY_AT:.3f}s > bound {bound:.3f}s"
-                    )
-            if found:
-                problems.append(
-                    Finding("model", combo, None, "; ".join(found), True, mode, VERIFY_AT)
-                )
-    return problems
-
-
-def _clean_since(replay: Any, pair: tuple[str, str]) -> float:
-    """When ``pair``'s route last became free of broken links (the end of its gap)."""
-    broken = replay.broken_at(VERIFY_AT)
-    times = [VERIFY_AT] + [t for t in replay.route_times if t > VERIFY_AT]
-    end = VERIFY_AT
-    for i, t in enumerate(times):
-        if broken & set(replay.routes_at(t).get(pair) or ()):
-            end = times[i + 1] if i + 1 < len(times) else math.inf
-    return end
-
-
-def judge_slos(
-    space: FailureSpace, scenario: Scenario, combos: list[Combo], engine: str = "exact"
-) -> tuple[list[Finding], int]:
-    """Inject each relevant combination into ``scenario`` (as blackholes) and judge its SLOs."""
-    from netsim.analysis.summary import summarize
-    from netsim.sim.engine import build_simulation
-
-    first = min(scenario.failures, key=lambda f: f.at, default=None)
-    at = first.at if first else max(scenario.warmup, scenario.duration / 4)
-    duration = first.duration if first and first.duration else scenario.duration / 2
-    quiet = dataclasses.replace(scenario, failures=(), random_failures=False)
-    findings: list[Finding] = []
-    base = summarize(build_simulation(quiet, engine=engine).run(), quiet)
-    runs = 1
-    failed = [s.name for s in base.slos if not s.passed]
-    if failed:
-        findings.append(
-            Finding(
-                "slo", frozenset(), None, "fails without any failure: " + ", ".join(failed), True
-            )
-        )
-    used = {
-        n
-        for c in scenario.traffic
-        for d in c.dsts
-        for p in ((c.src, d), (d, c.src))
-        for n in (_path(space, p) or ())
-    }
-    seen: dict[frozenset[str], list[str]] = {}
-    for combo in combos:
-        broken = bounds.broken_links(space.effects(combo))
-        if not broken & used:
-            continue
-        if any(f.kind == "slo" and f.combo and f.combo <= combo for f in findings):
-            continue
-        key = frozenset(broken)
-        if key not in seen:
-            fails = tuple(
-                Failure(TargetKind(e.kind), e.name, at, duration, FailureMode.BLACKHOLE)
-                for e in sorted(combo)
-            )
-            run = dataclasses.replace(quiet, failures=fails)
-            summary = summarize(build_simulation(run, engine=engine).run(), run)
-            runs += 1
-            seen[key] = [
-                f"{s.name} ({s.measured} vs {s.bound.value} {s.target}"
-                f"{' ' + s.unit if s.unit else ''})"
-                for s in summary.slos
-                if not s.passed
-            ]
-        if seen[key]:
-            findings.append(
-                Finding(
-                    "slo",
-                    combo,
-                    None,
-                    "violates " + ", ".join(seen[key]),
-                    True,
-                    "blackhole",
-                    at,
-                    duration,
-                )
-            )
-    return findings, runs
-
-
-def _path(space: FailureSpace, pair: tuple[str, str]) -> tuple[str, ...] | None:
-    return best_path(space.topology, *pair, frozenset())
-
-
 def check_topology(
     topology: Topology, options: CheckOptions | None = None, scenario: Scenario | None = None
 ) -> CheckReport:
@@ -348,11 +197,14 @@ def check_topology(
         )
         for pair, kind, combo in minimal.items()
     ]
-    to_verify = sorted(
-        {frozenset({e}) for e in space.elements} | {c for _, _, c in minimal.items()},
-        key=lambda c: (len(c), sorted(c)),
+    to_verify = distinct_effects(
+        space,
+        sorted(
+            {frozenset({e}) for e in space.elements} | {c for _, _, c in minimal.items()},
+            key=lambda c: (len(c), sorted(c)),
+        ),
     )
-    findings += verify(space, to_verify)
+    findings += verify(space, to_verify, workers=opts.workers)
     rows = (
         tuple(outcome_row(space, c) for c in space.combos(max_failures))
         if opts.table and method == "exhaustive"
@@ -390,78 +242,6 @@ def check_topology(
     )
 
 
-@dataclass(frozen=True)
-class CombinationRow:
-    """One combination's outcome for every pair it applies to (``--all``), by "a-b"."""
-
-    elements: tuple[str, ...]
-    outcomes: dict[str, Outcome]
-
-    def to_json(self) -> dict[str, object]:
-        def gap(s: float) -> float | None:
-            return None if math.isinf(s) else round(s, 3)
-
-        return {
-            "elements": list(self.elements),
-            "pairs": {
-                p: {
-                    "status": o.status,
-                    "path": list(o.path or ()),
-                    "gap_s": gap(o.gap_s),
-                    "gap_down_s": gap(o.gap_down_s),
-                }
-                for p, o in self.outcomes.items()
-            },
-        }
-
-
-def outcome_row(space: FailureSpace, combo: Combo) -> CombinationRow:
-    """One combination's outcome for every pair it applies to (``--all``)."""
-    return CombinationRow(
-        tuple(str(e) for e in sorted(combo)),
-        {f"{p[0]}-{p[1]}": space.outcome(combo, p) for p in space.pairs if space.applies(combo, p)},
-    )
-
-
-# ---- output ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class GapRow:
-    """The worst-case failover gap of one single failure over the pairs it hits."""
-
-    element: str
-    pair: tuple[str, str]
-    blackhole_s: float
-    down_s: float
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "element": self.element,
-            "pair": list(self.pair),
-            "blackhole_s": self.blackhole_s,
-            "down_s": self.down_s,
-        }
-
-
-def gap_table(space: FailureSpace) -> list[GapRow]:
-    """Worst-case failover gap of every single failure over the pairs it hits."""
-    rows = []
-    for e in space.elements:
-        combo = frozenset({e})
-        outs = [space.outcome(combo, p) for p in space.pairs if space.applies(combo, p)]
-        hit = [o for o in outs if o.status in ("rerouted", "degraded")]
-        if hit:
-            worst = max(hit, key=lambda o: o.gap_s)
-            rows.append(
-                GapRow(
-                    str(e),
-                    worst.pair,
-                    round(worst.gap_s, 3),
-                    round(max(o.gap_down_s for o in hit), 3),
-                )
-            )
-    return rows
-
-
 __all__ = [
     "EXHAUSTIVE_LIMIT",
     "VERIFY_AT",
@@ -470,9 +250,6 @@ __all__ = [
     "Finding",
     "check_topology",
     "describe",
-    "gap_table",
-    "judge_slos",
-    "outcome_row",
     "search",
     "verify",
 ]

@@ -16,10 +16,15 @@ needs) and checks one promise of architecture sections 4 and 6:
                                               follows that route and is not lost to failures
 :func:`check_failover_gaps`                   each failure's data-plane gap stays within the
                                               bound its detection method implies
+                                              (:mod:`netsim.verify.timing`)
 :func:`check_restoration`                     restoration waits for BGP re-establishment of a
                                               working link, and traffic returns to the
-                                              preferred path
+                                              preferred path (:mod:`netsim.verify.timing`)
 ============================================  ==============================================
+
+A link whose loss the control plane detected (its session went down while it still
+forwards) counts as unusable for the settled routes while its session is down, and the
+session's own changes start a new settling period (:meth:`Replay.unusable_at`).
 
 Two more need runs rather than one trace and live in :mod:`netsim.verify.metamorphic`:
 the same seed gives the same trace, and adding a failure never increases deliveries.
@@ -28,8 +33,6 @@ the same seed gives the same trace, and adding a failure never increases deliver
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,8 +50,9 @@ from netsim.trace.core import (
     Trace,
 )
 from netsim.verify import bounds
-from netsim.verify.oracle import MAX_SHOWN, Pair, preferred_rank, route_problems
+from netsim.verify.oracle import fail, preferred_rank, route_problems
 from netsim.verify.replay import Replay
+from netsim.verify.timing import check_failover_gaps, check_restoration
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,14 +60,6 @@ if TYPE_CHECKING:
     from netsim.model.scenario import Scenario
 
 FAILURE_REASONS = (R_DOWN, R_BLACKHOLE, R_NODE, R_NO_ROUTE)
-
-
-def _fail(name: str, problems: list[str]) -> None:
-    if problems:
-        more = f"\n  ... and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
-        raise AssertionError(
-            f"{name}: {len(problems)} violation(s)\n  " + "\n  ".join(problems[:MAX_SHOWN]) + more
-        )
 
 
 def _replay(trace: Trace, scenario: Scenario) -> Replay:
@@ -127,7 +123,7 @@ def check_conservation(trace: Trace) -> None:
             ((new_req & (k != 0)) | (~new_req & (np.r_[0, np.diff(k)] != 1)))[back],
             "have attempt numbers out of sequence",
         )
-    _fail("conservation", problems)
+    fail("conservation", problems)
 
 
 # ---- link states ---------------------------------------------------------------------
@@ -165,7 +161,7 @@ def check_link_states(trace: Trace, scenario: Scenario) -> None:
                         else " (no failure is active on it)"
                     )
                 )
-    _fail("link states", problems)
+    fail("link states", problems)
 
 
 # ---- data plane vs link state --------------------------------------------------------
@@ -190,7 +186,7 @@ def check_no_delivery_over_broken_links(trace: Trace, scenario: Scenario) -> Non
                         f"{replay.mode_at(name, start)} [{start:g}s, {end:g}s) "
                         f"(first sent at {t_send[i]:.6f}s via {' '.join(links)})"
                     )
-    _fail("no delivery over broken links", problems)
+    fail("no delivery over broken links", problems)
 
 
 # ---- settled routes --------------------------------------------------------------------
@@ -212,7 +208,7 @@ def check_settled_routes(trace: Trace, scenario: Scenario, settle: float | None 
     for start, end in windows:
         label = f"in [{start:g}s, {end:g}s)"
         routes = replay.routes_at(start)
-        broken = replay.broken_at(start)
+        broken = replay.unusable_at(start)
         problems += [f"{label}: {p}" for p in route_problems(topo, routes, broken)]
         moved = [t for t in replay.route_times if start < t < end]
         if moved:
@@ -224,11 +220,12 @@ def check_settled_routes(trace: Trace, scenario: Scenario, settle: float | None 
         for i in np.flatnonzero(sel & (a["path"] >= 0)):
             want = routes.get((src[i], dst[i]))
             got = trace.paths[a["path"][i]]
-            if got != want:
+            if want is None or got not in want.paths:
+                shown = " | ".join(" ".join(p) for p in want.paths) if want else "none"
                 problems.append(
                     f"{label}: {trace.classes[a['cls'][i]]} {src[i]}->{dst[i]} "
                     f"sent at {a['t_send'][i]:.6f}s took {' '.join(got)}, but "
-                    f"the route was {' '.join(want or ('none',))}"
+                    f"the route was {shown}"
                 )
                 break
         lost = sel & (a["status"] == LOST) & np.isin(a["reason"], FAILURE_REASONS)
@@ -241,191 +238,7 @@ def check_settled_routes(trace: Trace, scenario: Scenario, settle: float | None 
                     "settled with a path left"
                 )
                 break
-    _fail("settled routes", problems)
-
-
-# ---- failover gaps -------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _Window:
-    id: int
-    at: float
-    own_end: float  # at + min(duration, failover bound)
-    influence: float  # at + duration + re-establishment: out of the routes until then
-    effects: dict[str, str]
-
-
-def failure_windows(
-    replay: Replay, scenario: Scenario, pairs: set[Pair]
-) -> dict[int, tuple[float, bool]]:
-    """For each non-loss failure: (latest end of the gap it may cause, isolated?).
-
-    A failure on its own ends its gap by ``at + min(duration, bound)``, where the bound is
-    the largest :func:`bounds.failover_bound` of the routed links it breaks; it keeps its
-    links out of the routes until ``repair + bgp.reestablish``. Failures whose influence
-    overlaps form a cluster whose gaps may last until its last member's own end (traffic
-    can be moved onto a link another failure broke and not yet detected). A cluster that
-    leaves a traffic pair without any path lasts until its repairs are re-established.
-    """
-    topo = scenario.topology
-    items: list[_Window] = []
-    for f in replay.failures:
-        if f.mode == "loss":
-            continue
-        eff = bounds.failure_effects(topo, f.target, f.name, f.mode)
-        routed = {n: m for n, m in eff.items() if n not in topo.underlay_links}
-        bound = max(
-            (
-                bounds.failover_bound(topo.link(n), m)
-                for n, m in routed.items()
-                if m in bounds.BROKEN
-            ),
-            default=0.0,
-        )
-        dur = math.inf if f.repaired_at is None else f.repaired_at - f.at
-        reest = max((topo.link(n).bgp.reestablish for n in routed), default=0.0)
-        items.append(_Window(f.id, f.at, f.at + min(dur, bound), f.at + dur + reest, eff))
-    items.sort(key=lambda w: w.at)
-    clusters: list[list[_Window]] = []
-    for item in items:
-        if clusters and item.at <= max(w.influence for w in clusters[-1]):
-            clusters[-1].append(item)
-        else:
-            clusters.append([item])
-    out: dict[int, tuple[float, bool]] = {}
-    for cluster in clusters:
-        broken = bounds.broken_links(bounds.merge_effects(w.effects for w in cluster))
-        partitioned = any(
-            preferred_rank(topo, s, d, broken) is None
-            and preferred_rank(topo, s, d, frozenset()) is not None
-            for s, d in pairs
-        )
-        end = max(w.influence if partitioned else w.own_end for w in cluster)
-        for w in cluster:
-            out[w.id] = (end, len(cluster) == 1 and not partitioned)
-    return out
-
-
-def check_failover_gaps(trace: Trace, scenario: Scenario) -> None:
-    """Each failure's measured gap is within its detection + convergence bound.
-
-    The gap is the one :func:`netsim.analysis.failover.failover_results` measures from the
-    data plane. Allowed: up to the end of the failure's window (:func:`failure_windows`) plus
-    a measurement slack of 32 mean inter-send times of its flows and 0.1 s. An isolated
-    failure is also held to the model's own record: detected no earlier than the
-    detection floor and no later than the bound, and switched within the failover bound.
-    """
-    from netsim.analysis.failover import failover_results
-
-    topo = scenario.topology
-    replay = _replay(trace, scenario)
-    pairs = {(c.src, d) for c in scenario.traffic for d in c.dsts}
-    windows = failure_windows(replay, scenario, pairs)
-    a = trace.attempts
-    counts = (
-        np.bincount(a["cls"].astype(np.int64) * 65536 + a["dst"].astype(np.int64))
-        if len(a)
-        else np.zeros(1)
-    )
-    spacing = trace.duration / max(1, int(counts[counts > 0].min())) if len(a) else 0.0
-    slack = 32 * spacing + 0.1
-    problems = []
-    for result in failover_results(trace):
-        rec = result.record
-        if rec.id not in windows:
-            continue
-        end, isolated = windows[rec.id]
-        at = rec.failed_at_s
-        allowed = min(end, trace.duration) - at + slack
-        if result.gap_s > allowed:
-            problems.append(
-                f"{rec.target.value} {rec.subject} ({rec.mode}) at {at:g}s: "
-                f"gap {result.gap_s:.3f}s exceeds the bound {allowed:.3f}s "
-                f"(window end {end:g}s + slack {slack:.3f}s)"
-            )
-        if not isolated:
-            continue
-        eff = bounds.failure_effects(topo, rec.target, rec.subject, rec.mode)
-        # detection: the first of its links (underlay ones included) to be detected
-        hit = [(topo.link(n), m) for n, m in eff.items() if m in bounds.BROKEN]
-        if not hit or rec.detected_at_s is None:
-            continue
-        floor = min(bounds.detection_floor(x, m) for x, m in hit)
-        ceil = min(bounds.detection_bound(x, m) for x, m in hit)
-        took = rec.detected_at_s - at
-        if not floor - bounds.EPS <= took <= ceil + bounds.EPS:
-            problems.append(
-                f"{rec.subject} ({rec.mode}) at {at:g}s: detected after "
-                f"{took:.3f}s, outside [{floor:.3f}, {ceil:.3f}]s"
-            )
-        routed = [(x, m) for x, m in hit if x.name not in topo.underlay_links]
-        if routed and rec.switched_at_s is not None and rec.repaired_at_s is None:
-            worst = max(bounds.failover_bound(x, m) for x, m in routed)
-            if rec.switched_at_s - at > worst + bounds.EPS:
-                problems.append(
-                    f"{rec.subject} ({rec.mode}) at {at:g}s: switched after "
-                    f"{rec.switched_at_s - at:.3f}s > bound {worst:.3f}s"
-                )
-    _fail("failover gaps", problems)
-
-
-# ---- restoration ---------------------------------------------------------------------
-def check_restoration(trace: Trace, scenario: Scenario) -> None:
-    """Restoration happens ``bgp.reestablish`` after a repair, only onto a working link, for
-    every link that was routed around; with nothing broken, traffic is back on the
-    preferred paths (the routes with nothing down)."""
-    topo = scenario.topology
-    replay = _replay(trace, scenario)
-    problems = []
-    restored = [(e.time, e.subject) for e in trace.events if e.kind == "restored"]
-    switched = [(e.time, e.subject) for e in trace.events if e.kind == "switched"]
-    detected = [(e.time, e.subject) for e in trace.events if e.kind == "detected"]
-    for t, name in restored:
-        if replay.mode_at(name, t) in bounds.BROKEN:
-            problems.append(f"{name} was restored at {t:g}s while it was {replay.mode_at(name, t)}")
-            continue
-        ends = [end for _, end in replay.broken_intervals(name) if end <= t + bounds.EPS]
-        wait = topo.link(name).bgp.reestablish
-        if not ends or t - ends[-1] < wait - bounds.EPS:
-            since = f"{t - ends[-1]:.3f}s after its repair" if ends else "without a repair"
-            problems.append(
-                f"{name} was restored at {t:g}s, {since}; re-establishment takes {wait:g}s"
-            )
-    for name in {link.name for link in topo.routed_links}:
-        for start, end in replay.broken_intervals(name):
-            due = end + topo.link(name).bgp.reestablish
-            if due > trace.duration or any(
-                s <= due + bounds.EPS and e > end for s, e in replay.broken_intervals(name)
-            ):
-                continue
-            # Routed around: detected while broken, then switched. A "switched" named after
-            # a link that was never detected is a withdrawal its repair let through.
-            if not any(
-                start - bounds.EPS <= t <= end + bounds.EPS for t, n in detected if n == name
-            ):
-                continue
-            if any(start <= t < due for t, n in switched if n == name) and not any(
-                abs(t - due) <= bounds.EPS for t, n in restored if n == name
-            ):
-                problems.append(
-                    f"{name} was repaired at {end:g}s but not restored at "
-                    f"{due:g}s (after re-establishment)"
-                )
-    baseline = replay.route_tables[0]
-    routed = {link.name for link in topo.routed_links}
-    for start, end in replay.quiescent_windows(bounds.settle_bound(topo) + bounds.EPS):
-        if replay.broken_at(start) & routed:
-            continue
-        now = replay.routes_at(start)
-        diff = sorted(p for p in baseline if now.get(p) != baseline[p])
-        if diff:
-            s, d = diff[0]
-            problems.append(
-                f"in [{start:g}s, {end:g}s) nothing is broken but {len(diff)} "
-                f"pair(s) are off their preferred path (e.g. {s}->{d} on "
-                f"{' '.join(now.get(diff[0]) or ('none',))}, preferred "
-                f"{' '.join(baseline[diff[0]] or ('none',))})"
-            )
-    _fail("restoration", problems)
+    fail("settled routes", problems)
 
 
 # ---- all of them ---------------------------------------------------------------------
@@ -460,12 +273,9 @@ def check_trace(trace: Trace, scenario: Scenario) -> None:
 __all__ = [
     "TRACE_INVARIANTS",
     "check_conservation",
-    "check_failover_gaps",
     "check_link_states",
     "check_no_delivery_over_broken_links",
-    "check_restoration",
     "check_settled_routes",
     "check_trace",
-    "failure_windows",
     "trace_violations",
 ]

@@ -9,8 +9,9 @@
 The monotonicity property is only true of failures that do not overlap another one: a
 carrier loss on a link that is already blackholed is detected at once and *shortens* the
 outage, and so does any failure that moves traffic off a blackholed link before its hold
-timer expires. Likewise ``loss:p`` is never detected, so taking a lossy link down can only
-help. :func:`disjoint` says whether an extra failure is clear of the others.
+timer expires. Likewise ``loss:p`` may go undetected for a long time, so taking a lossy
+link down can only help. :func:`disjoint` says whether an extra failure is clear of the
+others.
 """
 
 from __future__ import annotations
@@ -72,10 +73,12 @@ def check_same_trace(a: Trace, b: Trace) -> None:
         raise AssertionError("same seed, different trace:\n  " + "\n  ".join(problems))
 
 
-def check_deterministic(scenario: Scenario, seed: int | None = None) -> Trace:
+def check_deterministic(
+    scenario: Scenario, seed: int | None = None, engine: str = "exact"
+) -> Trace:
     """Run ``scenario`` twice with one seed and assert the traces are identical."""
-    first = build_simulation(scenario, seed).run()
-    check_same_trace(first, build_simulation(scenario, seed).run())
+    first = build_simulation(scenario, seed, engine).run()
+    check_same_trace(first, build_simulation(scenario, seed, engine).run())
     return first
 
 
@@ -104,7 +107,7 @@ def disjoint(extra: Failure, scenario: Scenario) -> bool:
 
 
 def check_adding_failure_monotone(
-    scenario: Scenario, extra: Failure, seed: int | None = None
+    scenario: Scenario, extra: Failure, seed: int | None = None, engine: str = "exact"
 ) -> tuple[int, int]:
     """Assert ``delivered(scenario + extra) <= delivered(scenario)`` under one seed.
 
@@ -116,9 +119,9 @@ def check_adding_failure_monotone(
             "the extra failure overlaps another one (or is loss:p); "
             "monotonicity is not a property of such schedules"
         )
-    base = build_simulation(scenario, seed).run()
+    base = build_simulation(scenario, seed, engine).run()
     more = dataclasses.replace(scenario, failures=(*scenario.failures, extra))
-    worse = build_simulation(more, seed).run()
+    worse = build_simulation(more, seed, engine).run()
     n_base, n_more = delivered(base), delivered(worse)
     if n_more > n_base:
         raise AssertionError(

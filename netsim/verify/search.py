@@ -95,6 +95,7 @@ class FailureSpace:
     _outcomes: dict[
         tuple[Pair, frozenset[tuple[str, str]], frozenset[tuple[str, str]]], Outcome
     ] = field(default_factory=dict)
+    _paths: dict[tuple[str, str, frozenset[str]], Path | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.pairs:
@@ -107,7 +108,7 @@ class FailureSpace:
 
     @cached_property
     def baseline(self) -> dict[Pair, Path | None]:
-        return {p: best_path(self.topology, *p, frozenset()) for p in self.pairs}
+        return {p: self.path(*p, frozenset()) for p in self.pairs}
 
     def touches(self, element: Element, pair: Pair) -> bool:
         """True if failing ``element`` fails an end of ``pair`` (never done for that pair)."""
@@ -128,15 +129,28 @@ class FailureSpace:
             )
         return self._effects[key]
 
+    def path(self, src: str, dst: str, down: frozenset[str]) -> Path | None:
+        """:func:`~netsim.model.routing.best_path`, remembered (a search asks again and again)."""
+        key = (src, dst, down)
+        if key not in self._paths:
+            self._paths[key] = best_path(self.topology, src, dst, down)
+        return self._paths[key]
+
     def outcome(self, combo: Combo, pair: Pair) -> Outcome:
         hole = self.effects(combo, "blackhole")
         down = self.effects(combo, "down")
+        base = self.baseline[pair]
+        if base is not None and not (
+            bounds.broken_links(down) & set(base) or bounds.broken_links(hole) & set(base)
+        ):
+            # The preferred path survives untouched: it stays preferred (removing other
+            # links creates no better path) and nothing it carries is lost.
+            return Outcome(pair, "ok", base, path_preference(self.topology, base), 0.0, 0.0)
         key = (pair, frozenset(hole.items()), frozenset(down.items()))
         if key in self._outcomes:
             return self._outcomes[key]
         broken = bounds.broken_links(down)
-        base = self.baseline[pair]
-        path = best_path(self.topology, *pair, broken)
+        path = self.path(*pair, broken)
         if path is None:
             status, pref = "partition", None
         else:
@@ -157,8 +171,8 @@ class FailureSpace:
         """A pair loses traffic while either direction does (requests and responses)."""
         a, b = pair
         return max(
-            bounds.worst_case_gap(self.topology, a, b, effects)[0],
-            bounds.worst_case_gap(self.topology, b, a, effects)[0],
+            bounds.worst_case_gap(self.topology, a, b, effects, path_of=self.path)[0],
+            bounds.worst_case_gap(self.topology, b, a, effects, path_of=self.path)[0],
         )
 
     def count(self, k: int) -> int:

@@ -19,7 +19,7 @@ from netsim.model import load_scenario
 from netsim.pipeline import simulate
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-LONG = {"baseline", "random-failures-month"}  # a day and a month: benchmarks/bench_verdicts.py
+LONG = {"baseline", "random-failures-month", "baseline-year"}  # a day, a month, a year: benchmarks
 INCONCLUSIVE = {"flapping-interconnect": {"api-p95"}}
 
 

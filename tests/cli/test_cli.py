@@ -168,8 +168,29 @@ def test_no_temporary_files_are_left(tmp_path: Path) -> None:
 
 
 def test_engine_choices_are_the_registry() -> None:
-    """The command line names the engines without importing them; they must stay equal."""
-    from netsim.cli.run import ENGINES
+    """The command line names the engines and record policies without importing them;
+    they must stay equal to the registry and to netsim.trace.rows."""
+    from netsim.cli.run import ENGINES, RECORDS
     from netsim.sim.engine import DATA_PLANES
+    from netsim.trace.rows import RECORDS as POLICIES
 
     assert tuple(DATA_PLANES) == ENGINES
+    assert RECORDS == POLICIES
+
+
+@pytest.mark.parametrize("verb", ["run", "sweep", "review", "check"])
+def test_every_simulating_verb_defaults_to_the_fast_engine(verb: str) -> None:
+    """The fast engine is the default of every verb that simulates (``--engine exact``
+    selects the per-packet reference), and of the library's pipeline."""
+    import inspect
+
+    from netsim.cli.main import build_parser
+    from netsim.pipeline import simulate
+    from netsim.sim.engine import build_simulation
+
+    needs = {"run": ["x.yaml"], "sweep": ["x.yaml"], "review": [], "check": ["t.yaml"]}
+    args = build_parser().parse_args([verb, *needs[verb]])
+    assert args.engine == "fast"
+    assert build_parser().parse_args([verb, *needs[verb], "--engine", "exact"]).engine == "exact"
+    assert inspect.signature(simulate).parameters["engine"].default == "fast"
+    assert inspect.signature(build_simulation).parameters["engine"].default == "fast"

@@ -62,3 +62,14 @@ def test_rejections_still_come_from_scipy() -> None:
         parse_dist({"dist": "norm", "loc": "1ms", "scale": "1ms"}, parse_duration)
     with pytest.raises(ValueError, match="bad parameters for lognorm"):
         parse_dist({"dist": "lognorm", "scale": "1ms"}, parse_duration)
+
+
+@pytest.mark.parametrize(("name", "params"), CASES[:11])
+def test_closed_form_mean_is_scipys(name: str, params: dict[str, float]) -> None:
+    """The closed-form means (a simulation asks for them without importing scipy.stats)
+    equal scipy's, where scipy accepts the parameters."""
+    from netsim.model.dist import Dist
+
+    frozen = getattr(scipy.stats, name)(**params)
+    dist = Dist(name, tuple(sorted(params.items())))
+    assert dist.mean() == pytest.approx(float(frozen.mean()), rel=1e-12)

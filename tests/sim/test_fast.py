@@ -200,7 +200,7 @@ traffic:
 """)
     scenario = load_scenario(tmp_path / "q.yaml")
     # ~60 s windows: the queue state crosses a window boundary about every minute.
-    trace = run_fast(scenario, 11, window_attempts=int(rho * MU * 60))
+    trace = run_fast(scenario, 11, rows="all", window_attempts=int(rho * MU * 60))
     a = trace.attempts
     keep = (a["t_send"] >= 10.0) & (a["status"] == OK)
     assert trace.meta["fast"]["windows"] >= 10

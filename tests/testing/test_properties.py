@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from netsim.model import load_topology
 from netsim.model.scenario import Failure, FailureMode, Scenario, TargetKind
 from netsim.sim.engine import build_simulation
-from netsim.testing import strategies
+from netsim.testing import strategies, topologies
 from netsim.testing.profiles import scaled
 from netsim.verify import bounds, invariants, metamorphic
 
@@ -38,7 +38,7 @@ def _describe(scenario: Scenario) -> None:
 @given(strategies.scenarios(MEGAPORT))
 def test_megaport_hub_failover_invariants(scenario: Scenario) -> None:
     _describe(scenario)
-    trace = build_simulation(scenario).run()
+    trace = build_simulation(scenario, engine="exact").run()
     invariants.check_trace(trace, scenario)
 
 
@@ -46,17 +46,17 @@ def test_megaport_hub_failover_invariants(scenario: Scenario) -> None:
 @settings(max_examples=scaled(0.5))
 def test_dual_mcr_failover_invariants(scenario: Scenario) -> None:
     _describe(scenario)
-    invariants.check_trace(build_simulation(scenario).run(), scenario)
+    invariants.check_trace(build_simulation(scenario, engine="exact").run(), scenario)
 
 
-@given(strategies.scenarios(strategies.hub_and_spoke()))
+@given(strategies.scenarios(topologies.hub_and_spoke()))
 def test_hub_and_spoke_failover_invariants(scenario: Scenario) -> None:
     _describe(scenario)
-    trace = build_simulation(scenario).run()
+    trace = build_simulation(scenario, engine="exact").run()
     invariants.check_trace(trace, scenario)
 
 
-@given(strategies.scenarios(st.one_of(st.just(MEGAPORT), strategies.hub_and_spoke())))
+@given(strategies.scenarios(st.one_of(st.just(MEGAPORT), topologies.hub_and_spoke())))
 @settings(max_examples=scaled(0.5))
 def test_fast_engine_failover_invariants(scenario: Scenario) -> None:
     """The vectorised engine is held to the same invariants as the exact one."""
@@ -64,7 +64,7 @@ def test_fast_engine_failover_invariants(scenario: Scenario) -> None:
     invariants.check_trace(build_simulation(scenario, engine="fast").run(), scenario)
 
 
-@given(strategies.scenarios(strategies.hub_and_spoke(max_spokes=3), max_parts=2, traffic=None))
+@given(strategies.scenarios(topologies.hub_and_spoke(max_spokes=3), max_parts=2, traffic=None))
 @settings(max_examples=scaled(0.25))
 def test_same_seed_same_trace(scenario: Scenario) -> None:
     metamorphic.check_deterministic(scenario)

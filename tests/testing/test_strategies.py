@@ -12,7 +12,7 @@ from netsim.model.load_topology import read_topology
 from netsim.model.scenario import FailureMode, Scenario, TargetKind, TrafficKind
 from netsim.model.source import parse_yaml
 from netsim.model.topology import LinkKind, Role, Topology
-from netsim.testing import strategies
+from netsim.testing import strategies, topologies
 from netsim.verify import bounds
 
 HUB = load_topology("topologies/megaport-hub.yaml")
@@ -81,14 +81,21 @@ def test_traffic_runs_between_distinct_clouds(traffic: tuple) -> None:
             assert 5 <= c.rate <= 20
 
 
-@given(strategies.hub_and_spoke_yaml(min_spokes=2, max_spokes=6))
+@given(topologies.hub_and_spoke_yaml(min_spokes=2, max_spokes=6))
 def test_hub_and_spoke_yaml_loads_and_has_the_promised_shape(text: str) -> None:
     doc = yaml.safe_load(text)
     topo = read_topology(parse_yaml(text, "generated"))
     hubs = [n for n in topo.nodes if n.role is Role.EXCHANGE]
     spokes = [n for n in topo.nodes if n.role is Role.CLOUD]
-    assert len(hubs) in (1, 2)
+    assert len(hubs) in (1, 2, 3)
     assert 2 <= len(spokes) <= 6
+    assert all(not s.carries_transit for s in spokes)
+    assert all(h.carries_transit for h in hubs)
+    # the hubs are chained; with several, one shared-risk group spans them
+    inter = {x.name for x in topo.links if {*x.endpoints} <= {h.name for h in hubs}}
+    assert len(inter) == len(hubs) - 1
+    if inter:
+        assert inter <= set(topo.group("hubs-srlg").links)
     assert topo.endpoints_of() == tuple(s.name for s in spokes)
     for s in spokes:  # every spoke is homed on at least one hub
         assert any(x.kind is LinkKind.INTERCONNECT for x in topo.links_of(s.name))
@@ -98,11 +105,37 @@ def test_hub_and_spoke_yaml_loads_and_has_the_promised_shape(text: str) -> None:
             assert x.preference == 50
             assert x.dpd is not None
             assert set(x.underlay) <= {y.name for y in topo.links}
-    assert {g.name for g in topo.groups} <= {f"{h.name}-srlg" for h in hubs}
+    assert {g.name for g in topo.groups} <= {f"{h.name}-srlg" for h in hubs} | {"hubs-srlg"}
     assert doc["name"] == topo.name
 
 
-@given(strategies.scenarios(strategies.hub_and_spoke(max_spokes=3)))
+def test_hub_and_spoke_draws_mixed_timers_and_the_new_keys() -> None:
+    """Over many draws: BFD of several speeds and none, secondary homings at 90, MRAI,
+    multipath and prepending all appear (so the property suite exercises them)."""
+    seen: dict[str, set[object]] = {k: set() for k in ("bfd", "pref", "mrai", "paths", "prepend")}
+
+    @given(topologies.hub_and_spoke(max_spokes=4))
+    @settings(max_examples=60, derandomize=True, database=None)
+    def draw(topo: Topology) -> None:
+        for x in topo.links:
+            if x.kind is LinkKind.INTERCONNECT:
+                seen["bfd"].add(None if x.bfd is None else x.bfd.detection)
+                seen["pref"].add(x.preference)
+                seen["prepend"].add(x.prepend)
+        for n in topo.nodes:
+            seen["mrai"].add(n.mrai)
+            seen["paths"].add(n.max_paths)
+
+    draw()
+    assert None in seen["bfd"]
+    assert len(seen["bfd"]) >= 4
+    assert {90, 100} <= seen["pref"]
+    assert {0.0, 2.0} <= seen["mrai"]
+    assert {1, 2} <= seen["paths"]
+    assert {0, 1} <= seen["prepend"]
+
+
+@given(strategies.scenarios(topologies.hub_and_spoke(max_spokes=3)))
 @settings(max_examples=10)
 def test_scenarios_leave_time_to_settle(scenario: Scenario) -> None:
     assert isinstance(scenario.topology, Topology)

@@ -46,7 +46,7 @@ failures:
   - {{link: gcp-mcr, at: 70s, duration: 5s, mode: "loss:0.05"}}
 """)
     scenario = load_scenario(tmp_path / "s.yaml")
-    trace = build_simulation(scenario).run()
+    trace = build_simulation(scenario, engine="exact").run()
     first, second = trace.failovers
     assert (first.target, first.mode, first.detection) == (
         TargetKind.LINK,

@@ -38,8 +38,11 @@ def test_failover_and_settle_bounds() -> None:
     assert bounds.failover_bound(HUB.link("aws-mcr"), "blackhole") == pytest.approx(1.9)
     assert bounds.failover_bound(HUB.link("gcp-mcr"), "down") == pytest.approx(1.0)
     assert bounds.failover_bound(HUB.link("vpn-gcp-azure"), "blackhole") == pytest.approx(32.0)
-    # the internet underlay (90 s hold + 30 s convergence) is not routed, so it does not count
-    assert bounds.settle_bound(HUB) == pytest.approx(32.0)
+    # ExpressRoute converges in up to a minute: BFD 0.9 s + 60 s (32 s before issue 10, the
+    # VPNs); the internet underlay (90 s hold + 30 s convergence) is not routed, so it does
+    # not count
+    assert bounds.failover_bound(HUB.link("azure-mcr"), "blackhole") == pytest.approx(60.9)
+    assert bounds.settle_bound(HUB) == pytest.approx(60.9)
 
 
 def test_convergence_bound_of_a_distribution_is_a_high_quantile() -> None:
@@ -84,13 +87,11 @@ def test_failure_effects_follow_nodes_groups_and_underlays() -> None:
         ([("link", "vpn-aws-gcp")], ("aws", "gcp"), 0.0, ("aws-mcr", "gcp-mcr")),
         # the MCR's aws side is detected first (1.9 s) and that already moves aws->gcp off it
         ([("node", "mcr")], ("aws", "gcp"), 1.9, ("vpn-aws-gcp",)),
-        # primary and fallback at once: the VPN is left after DPD/hold (30 s) + 2 s
-        (
-            [("node", "mcr"), ("link", "vpn-aws-gcp")],
-            ("aws", "gcp"),
-            32.0,
-            ("vpn-aws-azure", "vpn-gcp-azure"),
-        ),
+        # primary and fallback at once: no path is left, because azure (a cloud) carries
+        # no transit (before issue 10: 32 s, then over vpn-aws-azure and vpn-gcp-azure)
+        ([("node", "mcr"), ("link", "vpn-aws-gcp")], ("aws", "gcp"), math.inf, None),
+        # a second failure off the pair's paths changes nothing: gcp-mcr's BFD 5 s + 1 s
+        ([("link", "gcp-mcr"), ("link", "vpn-gcp-azure")], ("aws", "gcp"), 6.0, ("vpn-aws-gcp",)),
         ([("node", "mcr"), ("node", "internet")], ("aws", "gcp"), math.inf, None),
     ],
 )
@@ -106,14 +107,23 @@ def test_worst_case_gap(
 
 
 def test_preferred_rank() -> None:
-    assert preferred_rank(HUB, "aws", "gcp", frozenset()) == (100, 2)
-    assert preferred_rank(HUB, "aws", "gcp", frozenset({"aws-mcr"})) == (50, 1)
-    assert preferred_rank(HUB, "aws", "gcp", frozenset({"aws-mcr", "vpn-aws-gcp"})) == (50, 2)
-    assert (
-        preferred_rank(HUB, "aws", "gcp", frozenset({"aws-mcr", "vpn-aws-gcp", "vpn-aws-azure"}))
-        is None
+    # (preference, AS-path length, hops)
+    assert preferred_rank(HUB, "aws", "gcp", frozenset()) == (100, 2, 2)
+    assert preferred_rank(HUB, "aws", "gcp", frozenset({"aws-mcr"})) == (50, 1, 1)
+    # azure carries no transit: before issue 10 this was (50, 2) over vpn-aws-azure, azure
+    assert preferred_rank(HUB, "aws", "gcp", frozenset({"aws-mcr", "vpn-aws-gcp"})) is None
+    transit = dataclasses.replace(
+        HUB,
+        nodes=tuple(
+            dataclasses.replace(n, transit=True) if n.name == "azure" else n for n in HUB.nodes
+        ),
     )
-    assert preferred_rank(DUAL, "aws", "gcp", frozenset({"aws-mcr-a"})) == (100, 2)
+    assert preferred_rank(transit, "aws", "gcp", frozenset({"aws-mcr", "vpn-aws-gcp"})) == (
+        50,
+        2,
+        2,
+    )
+    assert preferred_rank(DUAL, "aws", "gcp", frozenset({"aws-mcr-a"})) == (100, 2, 2)
 
 
 def test_path_problem_explains_bad_paths() -> None:
@@ -123,6 +133,9 @@ def test_path_problem_explains_bad_paths() -> None:
     )
     assert "not a routed link" in path_problem(HUB, "aws", "gcp", ("aws-inet",), frozenset())
     assert "ends at mcr" in path_problem(HUB, "aws", "gcp", ("aws-mcr",), frozenset())
+    assert "crosses azure, which carries no transit" in path_problem(
+        HUB, "aws", "gcp", ("vpn-aws-azure", "vpn-gcp-azure"), frozenset()
+    )
 
 
 def test_check_routes_accepts_the_preferred_paths_and_lists_every_problem() -> None:
@@ -143,7 +156,10 @@ def test_check_routes_accepts_the_preferred_paths_and_lists_every_problem() -> N
         )
     text = str(err.value)
     assert text.startswith("3 route(s) break the routing invariant")
-    assert "aws->gcp uses vpn-aws-gcp (preference 50, 1 hops) but a path of preference 100" in text
+    assert (
+        "aws->gcp uses vpn-aws-gcp (preference 50, AS path 1, 1 hops) but a path of "
+        "preference 100, AS path 2, 2 hops survives" in text
+    )
     assert "aws->azure has no route although vpn-aws-azure survives" in text
     assert "gcp->azure uses gcp-mcr azure-mcr, which is unusable: it crosses azure-mcr" in text
 

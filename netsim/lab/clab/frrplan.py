@@ -33,6 +33,13 @@ class Neighbor:
     hold: int
     local_pref: int
     bfd_profile: str | None
+    prepend: int = 0  # AS-path prepending on routes learned from it (the link's ``prepend``)
+    mrai: int = 0  # advertisement-interval towards it (this node's ``mrai``)
+
+    @property
+    def route_map_in(self) -> str:
+        """The inbound route-map: local preference, and prepending when the link asks."""
+        return f"pref-{self.local_pref}" + (f"-prepend-{self.prepend}" if self.prepend else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +62,19 @@ class FrrPlan:
 
     asn: int | None
     router_id: str
-    announce: tuple[str, ...]  # own prefixes; empty means "pass everything on"
+    announce: tuple[str, ...]  # own prefixes, announced with network statements
     tunnel_addresses: tuple[str, ...]  # on ipsec0
     statics: tuple[StaticRoute, ...]
     neighbors: tuple[Neighbor, ...]
     bfd_profiles: tuple[BfdProfile, ...]
+    transit: bool = True  # passes routes learned from one neighbor on to the others
+    maximum_paths: int = 1  # BGP multipath (the node's ``max_paths``)
 
     @property
-    def local_prefs(self) -> tuple[int, ...]:
-        return tuple(sorted({n.local_pref for n in self.neighbors}))
+    def route_maps_in(self) -> tuple[tuple[str, int, int], ...]:
+        """(name, local preference, prepend) of every inbound route-map in use."""
+        maps = {(n.route_map_in, n.local_pref, n.prepend) for n in self.neighbors}
+        return tuple(sorted(maps, key=lambda m: (m[1], m[2])))
 
 
 def plan_frr(
@@ -89,10 +100,12 @@ def plan_frr(
             ms = round(bfd.interval * 1000)
             profile = f"bfd-{ms}ms-x{bfd.multiplier}"
             profiles[profile] = BfdProfile(profile, ms, bfd.multiplier)
-        neighbors.append(neighbor(topology, other.node, other.ip, link.model, profile))
+        neighbors.append(neighbor(topology, name, other.node, other.ip, link.model, bfd=profile))
     for tunnel in tunnels:
         vpn = next(v for v in vpns if v.name == tunnel.name)
-        neighbors.append(neighbor(topology, tunnel.remote_id, tunnel.peer_inside, vpn, None))
+        neighbors.append(
+            neighbor(topology, name, tunnel.remote_id, tunnel.peer_inside, vpn, bfd=None)
+        )
         _, hop = next(lk for lk in links if lk.name in vpn.underlay).seen_from(name)
         statics.append(StaticRoute(f"{tunnel.remote_addr}/32", hop.ip))
     for link in links:  # internet links that carry traffic themselves: floating statics
@@ -119,11 +132,13 @@ def plan_frr(
         tuple(statics),
         tuple(neighbors),
         tuple(profiles.values()),
+        node.carries_transit,
+        node.max_paths,
     )
 
 
 def neighbor(
-    topology: Topology, peer: str, address: str, link: Link, bfd_profile: str | None
+    topology: Topology, me: str, peer: str, address: str, link: Link, *, bfd: str | None
 ) -> Neighbor:
     """An eBGP session across ``link`` with its timers and local preference."""
     return Neighbor(
@@ -133,7 +148,9 @@ def neighbor(
         max(1, round(link.bgp.keepalive)),
         max(3, round(link.bgp.hold)),
         link.preference,
-        bfd_profile,
+        bfd,
+        link.prepend,
+        round(topology.node(me).mrai),
     )
 
 

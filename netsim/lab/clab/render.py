@@ -111,6 +111,8 @@ def link_vars(link: Link, applied: Dist | None = None) -> dict[str, object]:
         out["dpd"] = {"delay": duration(link.dpd.delay), "timeout": duration(link.dpd.timeout)}
     out["convergence"] = dist_value(link.convergence)
     out["preference"] = link.preference
+    if link.prepend:
+        out["prepend"] = link.prepend
     if link.overhead:
         out["overhead"] = size(link.overhead)
     if link.underlay:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from netsim.trace.core import Trace
 
 BROKEN = int(LinkMode.BLACKHOLE)  # modes from here on do not forward (int8 arrays)
+CLEAN_SLACK_S = 60.0  # a run's packets reach their last hop within this of their send time
 
 
 class FastNet:
@@ -81,6 +82,8 @@ class FastNet:
                 self.d_generic[i] = dist
 
     def _legs(self, timeline: ControlTimeline) -> None:
+        """Every route table as leg ids per (epoch, pair); a multipath route as several
+        legs with the cumulative shares a flow's hash is compared with."""
         nodes = {n: i for i, n in enumerate(self.trace.nodes)}
         self.n_nodes = len(nodes)
         self.route_times = np.asarray(timeline.routes.times, float)
@@ -90,35 +93,74 @@ class FastNet:
         dirs: list[list[int]] = []
         path_ids: list[int] = []
         known = {p: i for i, p in enumerate(self.trace.paths)}
+        multi: dict[tuple[int, int], tuple[list[int], tuple[float, ...]]] = {}
         for e, table in enumerate(tables):
-            for (s, d), path in sorted(table.items()):
-                if not path:
+            for (s, d), route in sorted(table.items()):
+                if route is None:
                     continue
-                if (s, path) not in keys:
-                    keys[(s, path)] = len(dirs)
-                    dirs.append(
-                        [
-                            2 * self.link_index[name] + k
-                            for name, k in directed_hops(self.topo, s, path)
-                        ]
-                    )
-                    if path not in known:
-                        known[path] = len(self.trace.paths)
-                        self.trace.paths.append(path)
-                    path_ids.append(known[path])
-                self.leg_of[e, nodes[s] * self.n_nodes + nodes[d]] = keys[(s, path)]
+                legs = []
+                for path in route.paths:
+                    if (s, path) not in keys:
+                        keys[(s, path)] = len(dirs)
+                        dirs.append(
+                            [
+                                2 * self.link_index[name] + k
+                                for name, k in directed_hops(self.topo, s, path)
+                            ]
+                        )
+                        if path not in known:
+                            known[path] = len(self.trace.paths)
+                            self.trace.paths.append(path)
+                        path_ids.append(known[path])
+                    legs.append(keys[(s, path)])
+                pair = nodes[s] * self.n_nodes + nodes[d]
+                self.leg_of[e, pair] = legs[0]
+                if route.multipath:
+                    multi[(e, pair)] = (legs, route.bounds)
         self.H = max((len(x) for x in dirs), default=1)
         self.leg_dirs = np.full((max(len(dirs), 1), self.H), -1, np.int64)
         for i, x in enumerate(dirs):
             self.leg_dirs[i, : len(x)] = x
         self.leg_len = np.array([len(x) for x in dirs] or [0], np.int64)
         self.leg_path = np.array(path_ids or [-1], np.int16)
+        # Multipath routes: per (epoch, pair) a row of legs and of cumulative shares.
+        self.multipath = bool(multi)
+        width = max((len(legs) for legs, _ in multi.values()), default=1)
+        self.multi_row = np.full(self.leg_of.shape, -1, np.int32)
+        self.multi_legs = np.full((max(len(multi), 1), width), -1, np.int32)
+        self.multi_bounds = np.full((max(len(multi), 1), width), np.inf)
+        for row, ((e, pair), (legs, bounds)) in enumerate(sorted(multi.items())):
+            self.multi_row[e, pair] = row
+            self.multi_legs[row, : len(legs)] = legs
+            self.multi_bounds[row, : len(legs) - 1] = bounds[:-1]  # the last takes the rest
 
     # ---- lookups --------------------------------------------------------------------
-    def leg(self, t: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-        """Leg id of the route in force at ``t`` from ``src`` to ``dst`` (-1: no route)."""
+    def leg(
+        self, t: np.ndarray, src: np.ndarray, dst: np.ndarray, flow: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Leg id of the route in force at ``t`` from ``src`` to ``dst`` (-1: no route); on
+        a multipath route, the path the flow hash ``flow`` (uniforms) picks."""
         epoch = np.searchsorted(self.route_times, t, side="right") - 1
-        return np.asarray(self.leg_of[epoch, src * self.n_nodes + dst])
+        pair = src * self.n_nodes + dst
+        legs = np.asarray(self.leg_of[epoch, pair])
+        if self.multipath and flow is not None:
+            row = self.multi_row[epoch, pair]
+            hit = row >= 0
+            if hit.any():
+                r = row[hit]
+                k = (self.multi_bounds[r] <= flow[hit, None]).sum(axis=1)
+                legs = legs.copy()
+                legs[hit] = self.multi_legs[r, k]
+        return legs
+
+    def leg_between(self, t_first: float, t_last: float, src: int, dst: int) -> int | None:
+        """The leg from ``src`` to ``dst`` in force from ``t_first`` to ``t_last`` (None: the
+        routes change in between or the route has several paths; -1: no route)."""
+        first, last = np.searchsorted(self.route_times, [t_first, t_last], side="right") - 1
+        pair = src * self.n_nodes + dst
+        if first != last or (self.multipath and self.multi_row[first, pair] >= 0):
+            return None
+        return int(self.leg_of[first, pair])
 
     def state(self, link: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, ...]:
         mode = np.zeros(len(t), np.int8)
@@ -147,23 +189,85 @@ class FastNet:
                 out[m] = transform(dist, z[m])  # type: ignore[arg-type]
         return np.asarray(out)
 
+    def clean(self, leg: int, t_first: float, t_last: float) -> bool:
+        """True if every link of ``leg`` forwards normally (no state change) from
+        ``t_first`` to well after ``t_last`` (a run of packets walked without checks)."""
+        for d in self.leg_dirs[leg, : self.leg_len[leg]]:
+            step = self.states.get(int(d) >> 1)
+            if step is None:
+                continue
+            times, modes, losses = step[0], step[1], step[2]
+            j = max(int(np.searchsorted(times, t_first, side="right")) - 1, 0)
+            changes = j + 1 < len(times) and times[j + 1] <= t_last + CLEAN_SLACK_S
+            if modes[j] != 0 or losses[j] > 0 or changes:
+                return False
+        return True
+
+    def walk_run(
+        self,
+        t: np.ndarray,
+        leg: int,
+        size: np.ndarray,
+        *,
+        slot0: int,
+        stride: int,
+        z: np.ndarray,
+        slots: Slots,
+    ) -> np.ndarray:
+        """Move a run of packets that share ``leg`` (and find its links forwarding, see
+        :meth:`clean`) before any queue is solved; their arrival times.
+
+        Hop ``h`` of packet ``i`` is slot ``slot0 + h * stride + i`` and takes its delay
+        from ``z[h, i]``: contiguous slices, scalar link parameters, no gathers.
+        """
+        t = t.copy()
+        m = len(t)
+        for h in range(int(self.leg_len[leg])):
+            d = int(self.leg_dirs[leg, h])
+            lo = slot0 + h * stride
+            service = (size + self.overhead[d]) * self.inv_rate[d]
+            slots.d[lo : lo + m] = d
+            slots.t[lo : lo + m] = t
+            slots.svc[lo : lo + m] = service
+            if slots.runs is not None:
+                slots.runs.append((d, lo, m))
+            t += service
+            t += self._delay_of(d >> 1, z[h])
+        return t
+
+    def _delay_of(self, link: int, z: np.ndarray) -> np.ndarray:
+        """Delay samples of one link from normal draws ``z``."""
+        generic = self.d_generic.get(link)
+        if generic is not None:
+            return np.asarray(transform(generic, z))  # type: ignore[arg-type]
+        if self.d_log[link]:
+            out = np.exp(self.d_s[link] * z)
+            out *= self.d_scale[link]
+            out += self.d_loc[link]
+        else:
+            out = self.d_scale[link] * z
+            out += self.d_loc[link]
+        return np.asarray(np.maximum(out, 0.0, out=out))
+
     # ---- moving packets -------------------------------------------------------------
     def walk(
         self,
         t: np.ndarray,
         leg: np.ndarray,
         size: np.ndarray,
-        dslot: np.ndarray,
-        wslot: np.ndarray,
+        reqs: np.ndarray,
+        base: int,
         *,
         z: np.ndarray,
         slots: Slots,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Move packets starting at ``t`` along ``leg``; (arrival, alive, loss reason).
 
-        ``dslot + h`` indexes the normal draws ``z`` (delay) of hop ``h``; ``wslot + h`` the
-        traversal in ``slots``, whose sojourn and drop verdict
-        from the last queue solve are used (before any solve: the service time alone).
+        The packets belong to the requests ``reqs``; hop ``h`` of a packet is slot
+        ``(base + h) * n + r`` of ``slots`` (``base``: wave and leg, see
+        :class:`~netsim.sim.fast.slots.Slots`) and takes its delay from ``z[base' + h, r]``
+        (``z``: the wave's normals, one row per hop of either leg). The sojourn and drop
+        verdict of the last queue solve are used (before any solve: the service time alone).
         """
         t = t.copy()
         n = len(t)
@@ -171,6 +275,7 @@ class FastNet:
         reason = np.zeros(n, np.int8)
         length = self.leg_len[leg]
         everyone = np.arange(n)
+        row0 = base % slots.per
         for h in range(self.H):
             go = alive & (length > h)
             full = bool(go.all())  # the common case: no gathers needed
@@ -179,23 +284,25 @@ class FastNet:
                 break
             d = self.leg_dirs[leg, h] if full else self.leg_dirs[leg[i], h]
             th = t if full else t[i]
+            r = reqs if full else reqs[i]
+            slot = (base + h) * slots.n + r
             if self.states:
                 mode, loss, why = self.state(d >> 1, th)
                 dead = mode >= BROKEN
                 lossy = ~dead & (loss > 0)
                 if lossy.any():
-                    lossy[lossy] = slots.uniform(wslot[i[lossy]] + h) < loss[lossy]
+                    lossy[lossy] = slots.uniform(slot[lossy]) < loss[lossy]
                 gone = dead | lossy
                 if gone.any():
                     reason[i[dead]] = why[dead]
                     reason[i[lossy]] = R_LOSS
                     alive[i[gone]] = False
                     keep = ~gone
-                    i, d, th, full = i[keep], d[keep], th[keep], False
-            sz, ws, ds = (size, wslot, dslot) if full else (size[i], wslot[i], dslot[i])
+                    i, d, th, r, slot, full = i[keep], d[keep], th[keep], r[keep], slot[keep], False
+            sz = size if full else size[i]
             service = (sz + self.overhead[d]) * self.inv_rate[d]
-            slot = ws + h
             slots.d[slot], slots.t[slot], slots.svc[slot] = d, th, service
+            slots.runs = None
             w = service
             if slots.solved:
                 w = slots.soj[slot]
@@ -204,7 +311,7 @@ class FastNet:
                 if drop.any():
                     reason[i[drop]] = R_BUFFER
                     alive[i[drop]] = False
-            arrive = th + w + self.delay(d, z[ds + h])
+            arrive = th + w + self.delay(d, z[row0 + h, r])
             if full:
                 t = arrive
             else:

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.special
 
 from netsim.model.streams import purpose_key
 
@@ -110,7 +109,7 @@ def fifo(
 
 def fifo_queue(
     service: np.ndarray,
-    standing: np.ndarray,
+    standing: np.ndarray | float,
     tau: np.ndarray,
     wire: np.ndarray,
     *,
@@ -141,7 +140,13 @@ def fifo_queue(
         s = np.where(dropped, 0.0, service)
     else:  # pragma: no cover - pathological overload: resolve sequentially
         queue, dropped = _fifo_loop(
-            service, standing, tau, wire, buffer_s=buffer_s, v0=v0, tau0=tau0
+            service,
+            np.broadcast_to(standing, n),
+            tau,
+            wire,
+            buffer_s=buffer_s,
+            v0=v0,
+            tau0=tau0,
         )
     return queue, dropped
 
@@ -174,10 +179,10 @@ def _fifo_loop(
 def transform(dist: Dist, z: np.ndarray) -> np.ndarray:
     """Samples of ``dist`` from standard normal draws ``z`` (one sample per draw).
 
-    Constants, ``norm`` and ``lognorm`` are closed-form; any other scipy distribution goes
-    through its quantile function, ``ppf(Phi(z))``. Negative samples of a delay, possible
-    only with probability below 1e-9 (the loader rejects more), are clipped to 0 where the
-    exact engine redraws them.
+    Constants, ``norm``, ``lognorm``, ``expon`` and ``uniform`` are closed-form; any other
+    scipy distribution goes through its quantile function, ``ppf(Phi(z))``. Negative
+    samples (of a delay, a size or a time: possible only with probability below 1e-9, the
+    loader rejects more) are clipped to 0 where the exact engine redraws them.
     """
     p = dict(dist.params)
     if dist.is_constant:
@@ -186,30 +191,22 @@ def transform(dist: Dist, z: np.ndarray) -> np.ndarray:
     if dist.name == "norm":
         out = loc + scale * z
     elif dist.name == "lognorm":
-        out = loc + scale * np.exp(p["s"] * z)
+        out = np.exp(p["s"] * z)
+        out *= scale
+        if loc:
+            out += loc
+    elif dist.name in ("expon", "uniform"):
+        import scipy.special  # only these families and the generic ones need it
+
+        if dist.name == "expon":  # ppf(Phi(z)) = -log(1 - Phi(z)) = -log(Phi(-z))
+            out = loc - scale * scipy.special.log_ndtr(-z)
+        else:
+            out = loc + scale * scipy.special.ndtr(z)
     else:
+        import scipy.special
+
         out = np.asarray(dist.frozen().ppf(scipy.special.ndtr(z)), dtype=float)
-    return np.maximum(out, 0.0)
-
-
-def sample(dist: Dist, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` samples of ``dist``: numpy's own samplers for the common distributions
-    (lognormal, normal, exponential, uniform), :func:`transform` of normals otherwise."""
-    p = dict(dist.params)
-    if dist.is_constant:
-        return np.full(n, p["value"])
-    loc, scale = p.get("loc", 0.0), p.get("scale", 1.0)
-    if dist.name == "lognorm":
-        out = rng.lognormal(np.log(scale), p["s"], n)
-    elif dist.name == "expon":
-        out = rng.exponential(scale, n)
-    elif dist.name == "uniform":
-        out = rng.uniform(0.0, scale, n)
-    else:
-        return transform(dist, rng.standard_normal(n))
-    if loc:
-        out += loc
-    return out if loc >= 0 else np.maximum(out, 0.0)
+    return np.maximum(out, 0.0, out=out)
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -234,6 +231,20 @@ def hashed_uniform(key: int, index: np.ndarray) -> np.ndarray:
         x = (x ^ (x >> np.uint64(27))) * _MIX2
         x ^= x >> np.uint64(31)
     return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def hashed_normal(key: int, index: np.ndarray) -> np.ndarray:
+    """Standard normals that are a pure function of ``(key, index)`` (Box-Muller on two
+    :func:`hashed_uniform` draws): random access for the rare draws a window makes for
+    a sparse subset of its requests (retries).
+
+    >>> z = hashed_normal(3, np.arange(200000))
+    >>> bool(abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01)
+    True
+    """
+    twice = np.asarray(index, dtype=np.uint64) * np.uint64(2)
+    radius = np.sqrt(-2.0 * np.log1p(-hashed_uniform(key, twice)))
+    return np.asarray(radius * np.cos(2 * np.pi * hashed_uniform(key, twice + np.uint64(1))))
 
 
 def stream_key(seed: int, purpose: str, *index: int) -> int:

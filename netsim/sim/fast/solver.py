@@ -63,16 +63,33 @@ class QueueSolver:
         self.check_boundaries = check_boundaries
         self.boundary = {"ghosts": 0, "changed": 0, "max_error_s": 0.0}
 
+    def reset(self) -> None:
+        """Empty every queue (a window that rebuilds its queues from a replayed tail)."""
+        self.carry = [_Carry() for _ in self.carry]
+
     def solve(self, slots: Slots) -> np.ndarray:
         """Solve every direction's queue; the slots whose sojourn or verdict changed from the
         value the walk used."""
+        first = not slots.solved
         slots.solved = True
-        return np.concatenate(
-            [
-                self._store(slots, slots.orders[k], self._fifo(k, slots, slots.orders[k]))
-                for k in range(len(self.clocks))
-            ]
-        )
+        changed = [np.zeros(0, np.int64)]
+        for k, o in enumerate(slots.orders):
+            if len(o) == 0 and len(self.carry[k].ghost_t) == 0:
+                continue
+            soj, drop, queue = result = self._fifo(k, slots, o)
+            if not first:
+                changed.append(self._store(slots, o, result))
+                continue
+            # The walk used the service time alone and admitted everyone: only a wait
+            # (queue or standing queue) or a drop changes anything, and only those are
+            # stored (a slot's queue starts at 0 and its sojourn at "the service time").
+            diff = self._waits(k, slots, o, soj, queue) > TOLERANCE_S
+            if drop.any():
+                diff |= drop
+            at = o[diff]
+            slots.soj[at], slots.drop[at], slots.queue[at] = soj[diff], drop[diff], queue[diff]
+            changed.append(at)
+        return np.concatenate(changed)
 
     def resolve(
         self, slots: Slots, added: dict[int, np.ndarray], removed: dict[int, np.ndarray]
@@ -87,9 +104,8 @@ class QueueSolver:
         changed = [np.zeros(0, np.int64)]
         for k in sorted(set(added) | set(removed)):
             o = slots.orders[k]
-            tt = slots.t[o]
             pos = added.get(k, np.zeros(0, np.int64))
-            gone = np.searchsorted(tt, removed.get(k, np.zeros(0)), "left")
+            gone = np.searchsorted(slots.times[k], removed.get(k, np.zeros(0)), "left")
             ghost_end = self.carry[k].ghost_t.max() if len(self.carry[k].ghost_t) else -np.inf
             if not self.local_resolve:
                 changed.append(self._store(slots, o, self._fifo(k, slots, o)))
@@ -206,17 +222,18 @@ class QueueSolver:
         """Sojourn, drops and queue of the traversals ``o`` of direction ``k``, after the
         previous window's ghosts and carried work (unless ``fresh_start``: empty system)."""
         carry = _Carry() if fresh_start else self.carry[k]
-        tt, ss = slots.t[o], slots.svc[o]
+        whole = o is slots.orders[k]
+        tt, ss = (slots.times[k] if whole else slots.t[o]), slots.svc[o]
         standing = self._standing(k, slots, o, tt)
         wire = ss
-        ghost = np.zeros(len(o), dtype=bool)
+        ghost = None
         if len(carry.ghost_t):
             pos = np.searchsorted(tt, carry.ghost_t, side="right")
             tt = np.insert(tt, pos, carry.ghost_t)
             ss = np.insert(ss, pos, carry.ghost_s)
             wire = np.insert(wire, pos, -np.inf)  # their admission is already decided
-            standing = np.insert(standing, pos, 0.0)
-            ghost = np.insert(ghost, pos, True)
+            standing = np.insert(np.broadcast_to(standing, len(o)), pos, 0.0)
+            ghost = np.insert(np.zeros(len(o), dtype=bool), pos, True)
         if len(tt) == 0:
             empty = np.zeros(0)
             return empty, np.zeros(0, dtype=bool), empty
@@ -232,14 +249,30 @@ class QueueSolver:
             v0=carry.v,
             tau0=carry.tau - ref,
         )
-        soj = standing + queue + ss
+        soj = queue + ss
+        if not isinstance(standing, float):
+            soj += standing
+        if ghost is None:
+            return soj, drop, queue
         mine = ~ghost
         return soj[mine], drop[mine], queue[mine]
 
-    def _standing(self, k: int, slots: Slots, o: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods)."""
+    def _waits(
+        self, k: int, slots: Slots, o: np.ndarray, soj: np.ndarray, queue: np.ndarray
+    ) -> np.ndarray:
+        """The wait (queue and standing queue) of the traversals ``o`` just solved."""
+        if not self.clocks[k].saturated.any():
+            return queue
+        return np.asarray(soj - slots.svc[o])
+
+    def _standing(self, k: int, slots: Slots, o: np.ndarray, t: np.ndarray) -> np.ndarray | float:
+        """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods;
+        ``0.0`` when the direction is never saturated)."""
+        clock = self.clocks[k]
+        if not clock.saturated.any():
+            return 0.0
         out = np.zeros(len(o))
-        sat = self.clocks[k].saturated_at(t)
+        sat = clock.saturated_at(t)
         if sat.any():
             out[sat] = slots.uniform(o[sat], 1) * self.standing_s[k]
         return out
@@ -254,14 +287,13 @@ class QueueSolver:
             if self.check_boundaries and len(carry.ghost_t):
                 self._check_ghosts(k, slots, o)
             # Ghosts are the first seconds of this window: never past its end.
-            tt = slots.t[o]
+            tt = slots.times[k]
             cut = int(np.searchsorted(tt, boundary, side="left"))
             v, tau = carry.v, carry.tau
-            kept = np.flatnonzero(~slots.drop[o[:cut]])
-            if len(kept):
-                i = o[kept[-1]]
-                v = float(slots.queue[i] + slots.svc[i])
-                tau = float(self.clocks[k].tau(slots.t[i : i + 1])[0])
+            last = _last_admitted(slots, o[:cut])
+            if last is not None:
+                v = float(slots.queue[last] + slots.svc[last])
+                tau = float(self.clocks[k].tau(slots.t[last : last + 1])[0])
             after = o[cut:]
             tt, ss = tt[cut:], np.where(slots.drop[after], 0.0, slots.svc[after])
             self.carry[k] = _Carry(v, tau, tt, ss, slots.queue[after])
@@ -276,7 +308,9 @@ class QueueSolver:
         ghost = np.insert(np.zeros(len(o), dtype=bool), pos, True)
         tt = np.insert(tt, pos, carry.ghost_t)
         ss = np.insert(ss, pos, carry.ghost_s)
-        standing = np.insert(self._standing(k, slots, o, slots.t[o]), pos, 0.0)
+        standing = np.insert(
+            np.broadcast_to(self._standing(k, slots, o, slots.t[o]), len(o)), pos, 0.0
+        )
         tau = self.clocks[k].tau(tt)
         queue, _ = fifo_queue(
             ss,
@@ -294,3 +328,16 @@ class QueueSolver:
         self.boundary["max_error_s"] = max(
             self.boundary["max_error_s"], float(err.max()) if len(err) else 0.0
         )
+
+
+def _last_admitted(slots: Slots, o: np.ndarray) -> int | None:
+    """The last of the traversals ``o`` that was not dropped (drops are rare: look back
+    a few at a time)."""
+    end = len(o)
+    while end > 0:
+        start = max(0, end - 64)
+        kept = np.flatnonzero(~slots.drop[o[start:end]])
+        if len(kept):
+            return int(o[start + kept[-1]])
+        end = start
+    return None

@@ -1,0 +1,132 @@
+"""``netsim generate``: files that validate, every value sourced, and partitions by hand.
+
+Oracles: the loaders (the generated files must load like hand-written ones); counting by
+hand for the structure (sites, hubs, tunnels) and for the partitions ``netsim check`` must
+find. With two regions on one hub and one tunnel, the pair is partitioned exactly when one
+of {each region's interconnect, the hub, the hub's group} fails together with one of {the
+tunnel, each region's internet access, the internet}: 4 x 4 = 16 minimal pairs of failures,
+none alone. With more regions, every region whose interconnect and internet access both
+fail is cut off from every other one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import TYPE_CHECKING
+
+import pytest
+
+from netsim.cli.main import main
+from netsim.model import load_scenario
+from netsim.model.design_text import generate_design
+from netsim.model.generate import vpn_pairs
+from netsim.verify.check import CheckOptions, check_topology
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def write(tmp_path: Path, *args: str) -> Path:
+    assert main(["generate", *args, "--out", str(tmp_path)]) == 0
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("sites", "hubs", "vpn"), [(2, 1, "ring"), (4, 1, "mesh"), (20, 1, "ring"), (7, 3, "none")]
+)
+def test_generated_files_validate_and_have_the_counted_structure(
+    tmp_path: Path, sites: int, hubs: int, vpn: str
+) -> None:
+    out = write(tmp_path, "--sites", str(sites), "--hubs", str(hubs), "--vpn", vpn)
+    scenario = load_scenario(out / "scenario.yaml")
+    topo = scenario.topology
+    clouds = [n for n in topo.nodes if n.role is not None and n.role.value == "cloud"]
+    assert len(clouds) == sites
+    assert len({(n.provider, n.region) for n in clouds}) == sites  # distinct real regions
+    tunnels = {"ring": sites if sites > 2 else 1, "mesh": sites * (sites - 1) // 2, "none": 0}[vpn]
+    hub_links = hubs * (hubs - 1) // 2
+    internet = sites if vpn != "none" else 0
+    assert len(topo.links) == sites + hub_links + tunnels + internet
+    assert len(topo.groups) == hubs
+    # one API class per region to every other, observability to the first, replication
+    assert len(scenario.traffic) == sites + (sites - 1) + 1
+    assert {s.metric for s in scenario.slos} == {"latency", "success_ratio"}
+
+
+def test_every_value_says_where_it_comes_from() -> None:
+    """Each line that sets a parameter cites a numbers.md row (sN "..."), a derivation, or
+    says ASSUMPTION, as the shipped topologies do."""
+    text = generate_design(5, hubs=2, vpn="mesh").topology
+    keys = ("capacity:", "delay:", "buffer:", "mtbf:", "mttr:", "bfd:", "bgp:", "cost:", "dpd:")
+    for line in text.splitlines():
+        if line.strip().startswith(keys):
+            assert re.search(r"#.*(s\d|ASSUMPTION|ADR-003|megaport-hub)", line), line
+
+
+def test_vpn_ring_and_mesh() -> None:
+    assert vpn_pairs(5, "ring") == [(0, 1), (1, 2), (2, 3), (3, 4), (0, 4)]
+    assert vpn_pairs(5, "mesh") == list(itertools.combinations(range(5), 2))
+    assert vpn_pairs(5, "none") == []
+
+
+def test_check_finds_the_hand_counted_partitions_of_two_regions(tmp_path: Path) -> None:
+    out = write(tmp_path, "--sites", "2")
+    topo = load_scenario(out / "scenario.yaml").topology
+    report = check_topology(topo, CheckOptions(max_failures=2, workers=1))
+    a, b = (n.name for n in topo.nodes if n.role is not None and n.role.value == "cloud")
+    hub = "mcr-ashburn"
+    cut_primary = {f"link {a}-{hub}", f"link {b}-{hub}", f"node {hub}", f"group megaport-{hub}"}
+    cut_vpn = {f"link vpn-{a}-{b}", f"link {a}-inet", f"link {b}-inet", "node internet"}
+    expected = {frozenset({x, y}) for x in cut_primary for y in cut_vpn}
+    found = {frozenset(str(e) for e in f.combo) for f in report.of_kind("partition")}
+    assert len(expected) == 16
+    assert found == expected
+
+
+def test_check_cuts_off_each_region_without_interconnect_and_internet(tmp_path: Path) -> None:
+    out = write(tmp_path, "--sites", "4", "--vpn", "mesh")
+    topo = load_scenario(out / "scenario.yaml").topology
+    report = check_topology(topo, CheckOptions(max_failures=2, workers=1))
+    clouds = [n.name for n in topo.nodes if n.role is not None and n.role.value == "cloud"]
+    partitions = {
+        (frozenset(str(e) for e in f.combo), frozenset(f.pair or ()))
+        for f in report.of_kind("partition")
+    }
+    for site in clouds:
+        combo = frozenset({f"link {site}-mcr-ashburn", f"link {site}-inet"})
+        for other in clouds:
+            if other != site:
+                assert (combo, frozenset({site, other})) in partitions
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--sites", "1"],
+        ["--sites", "40"],
+        ["--sites", "3", "--hubs", "0"],
+        ["--sites", "3", "--vpn", "star"],
+    ],
+)
+def test_bad_sizes_are_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    try:
+        code = main(["generate", *args, "--out", str(tmp_path)])
+    except SystemExit as exc:  # argparse: a bad choice
+        code = int(exc.code or 0)
+    assert code == 2
+    assert not (tmp_path / "topology.yaml").exists()
+
+
+def test_the_exported_20_region_lab_is_a_valid_containerlab_file(tmp_path: Path) -> None:
+    """Oracle: containerlab's own schema and the deployer's strict reader."""
+    from netsim.lab.clab.read import load_clab
+    from netsim.lab.clab.schema import read_clab_yaml, schema_errors
+
+    out = write(tmp_path / "design", "--sites", "20")
+    assert main(["lab", "export", str(out / "topology.yaml"), "--out", str(tmp_path / "lab")]) == 0
+    (clab,) = (tmp_path / "lab").glob("*.clab.yml")
+    assert schema_errors(read_clab_yaml(clab)) == []
+    lab = load_clab(clab)
+    clouds = [n for n in lab.nodes if n.startswith(("aws-", "gcp-", "azure-"))]
+    assert len(clouds) >= 20
