@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from netsim.errors import LabError
-from netsim.lab.host import linux
+from netsim.lab.host import linux, registry
 
 DEFAULT_ROOT = Path("/var/lib/netsim/lab")
 ROOT_ENV = "NETSIM_LAB_ROOT"
@@ -75,6 +75,8 @@ class LabState:
     phase: str = "deploying"
     created: float = field(default_factory=time.time)
     deployer: list[int] = field(default_factory=list)  # [pid, start time]
+    holder: list[int] = field(default_factory=list)  # the process the lab dies with, if any
+    root: str = ""  # the lab root it was deployed under (NETSIM_LAB_ROOT at deploy)
     namespaces: dict[str, str] = field(default_factory=dict)  # node -> namespace
     links: list[LinkRecord] = field(default_factory=list)
     processes: list[ProcRecord] = field(default_factory=list)
@@ -82,9 +84,13 @@ class LabState:
     mounts: list[str] = field(default_factory=list)  # mount points the lab made
     faults: list[dict[str, Any]] = field(default_factory=list)  # Change.to_json() documents
 
+    def __post_init__(self) -> None:
+        if not self.root:
+            self.root = str(lab_root())
+
     @property
     def directory(self) -> Path:
-        return lab_dir(self.lab)
+        return Path(self.root) / self.lab
 
     def node_dir(self, node: str) -> Path:
         return self.directory / "nodes" / node
@@ -99,6 +105,7 @@ class LabState:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
+        registry.mirror(self.lab, asdict(self))
 
     def add_namespace(self, node: str, namespace: str) -> None:
         self.namespaces[node] = namespace
@@ -141,7 +148,7 @@ class LabState:
 
     @classmethod
     def load(cls, lab: str) -> LabState | None:
-        """The saved state of ``lab``, or None if it has none."""
+        """The saved state of ``lab`` under the current root, or None if it has none."""
         path = lab_dir(lab) / STATE_FILE
         try:
             data = json.loads(path.read_text())
@@ -149,6 +156,18 @@ class LabState:
             return None
         except (OSError, ValueError) as exc:
             raise LabError(f"cannot read lab state {path}: {exc}") from None
+        data["root"] = str(lab_root())  # where the file is, whatever it says
+        return cls.from_document(data)
+
+    @classmethod
+    def registered(cls, lab: str) -> LabState | None:
+        """The host registry's copy of ``lab``'s state, whatever root it was deployed under."""
+        data = registry.load(lab)
+        return None if data is None else cls.from_document(data)
+
+    @classmethod
+    def from_document(cls, data: dict[str, Any]) -> LabState:
+        data = dict(data)
         data["links"] = [LinkRecord(**x) for x in data.get("links", [])]
         data["processes"] = [ProcRecord(**x) for x in data.get("processes", [])]
         return cls(**data)

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from netsim.errors import EnvironmentProblem, InputError, LabError
@@ -32,10 +34,10 @@ from netsim.lab.clab.topology import Phase, Stage
 from netsim.lab.daemons import Daemon, NodeContext, daemons_for
 from netsim.lab.daemons.secrets import LabKeys, lab_keys, needed
 from netsim.lab.daemons.strongswan import StrongSwan
-from netsim.lab.host import linux, netns
+from netsim.lab.host import linux, netns, registry
 from netsim.lab.host.links import build_links
 from netsim.lab.host.state import LabState, lab_dir
-from netsim.lab.host.teardown import destroy
+from netsim.lab.host.teardown import destroy, destroy_state
 from netsim.lab.live.commands import run_commands
 
 POLL_S = 0.5
@@ -81,14 +83,19 @@ def deploy(
     seed: int = 0,
     keep_on_failure: bool = False,
     psk_file: Path | None = None,
+    holder: list[int] | None = None,
 ) -> LabState:
-    """Deploy the lab of a containerlab file (as lab ``name``) and wait until it is up."""
+    """Deploy the lab of a containerlab file (as lab ``name``) and wait until it is up.
+
+    ``holder`` (``[pid, start time]``) is the process the lab should not outlive: once it is
+    gone, the next deploy of the same name removes the lab (default: ``NETSIM_LAB_HOLDER``).
+    """
     require_environment(("ip", "tc"))
     topology = load_clab(path, name)
     require_environment(needed_tools(topology))
     keys = deploy_keys(topology, psk_file)
     check_configs(topology)
-    state = begin(topology)
+    state = begin(topology, holder)
     try:
         deadline = time.monotonic() + timeout
         build_namespaces(topology, state)
@@ -167,8 +174,14 @@ def check_configs(topology: ClabTopology) -> None:
         raise InputError(problems)
 
 
-def begin(topology: ClabTopology) -> LabState:
-    """Write the initial state file; refuse if the lab (or its namespaces) exists."""
+def begin(topology: ClabTopology, holder: list[int] | None = None) -> LabState:
+    """Write the initial state file; refuse if the lab (or its namespaces) exists.
+
+    A lab of the same name that was abandoned (its holder or its half-way deployer died;
+    see :func:`netsim.lab.host.registry.abandoned`) is torn down first, wherever its state
+    lives, and said so on stderr.
+    """
+    clear_abandoned(topology.name)
     existing = LabState.load(topology.name)
     if existing is not None:
         raise LabError(
@@ -176,16 +189,48 @@ def begin(topology: ClabTopology) -> LabState:
             f"run `netsim lab destroy {topology.name}` first, or deploy it again under "
             "another name with --name"
         )
-    for node in topology.nodes:
-        if linux.netns_path(topology.namespace(node)).exists():
-            raise LabError(
-                f"namespace {topology.namespace(node)} already exists: a lab called "
-                f"{topology.name} runs without its state in {lab_dir(topology.name)}"
-            )
+    taken = [ns for ns in map(topology.namespace, topology.nodes) if linux.netns_path(ns).exists()]
+    if taken:
+        raise LabError(f"namespace {taken[0]} already exists: {_owner_hint(topology.name)}")
     state = LabState(topology.name, str(topology.path.resolve()))
-    state.deployer = [os.getpid(), linux.proc_start_time(os.getpid()) or 0]
+    state.deployer = registry.identity(os.getpid())
+    state.holder = holder if holder is not None else registry.holder_from_env()
     state.save()
     return state
+
+
+def clear_abandoned(name: str) -> list[str]:
+    """Tear down lab ``name`` if it was abandoned (see ``begin``); return what was removed."""
+    state = LabState.load(name) or LabState.registered(name)
+    if state is None:
+        return []
+    gone = not any(linux.netns_path(ns).exists() for ns in state.namespaces.values())
+    if not (registry.abandoned(asdict(state)) or (gone and state.phase == "up")):
+        return []
+    removed = destroy_state(state)
+    who = f"pid {state.holder[0]}" if state.holder else f"deployer pid {state.deployer[0]}"
+    print(
+        f"netsim: removed the leftovers of lab {name} ({who} is gone; state was in "
+        f"{state.directory}): {len(removed)} items",
+        file=sys.stderr,
+    )
+    return removed
+
+
+def _owner_hint(name: str) -> str:
+    """What to run to remove a lab whose namespaces exist but whose state is not ours."""
+    copy = LabState.registered(name)
+    if copy is None:
+        return (
+            f"no lab state records it (a lab called {name} deployed by another tool or an "
+            f"older netsim); remove its namespaces with `ip netns delete clab-{name}-<node>`"
+        )
+    if copy.holder and registry.alive(copy.holder):
+        return f"lab {name} is in use by pid {copy.holder[0]} (state in {copy.directory})"
+    return (
+        f"lab {name} runs with its state in {copy.directory}; remove it with "
+        f"`NETSIM_LAB_ROOT={copy.root} netsim lab destroy {name}`"
+    )
 
 
 def build_namespaces(topology: ClabTopology, state: LabState) -> None:

@@ -12,6 +12,7 @@ process) can undo them.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from netsim.errors import LabError, UsageError
 from netsim.lab import DEPLOY_TIMEOUT_S
 from netsim.lab.clab.read import check_lab_name
 from netsim.lab.clab.schema import read_clab_yaml
+from netsim.lab.host import registry
 from netsim.lab.host.state import LabState, known_labs
 from netsim.lab.host.teardown import destroy as _destroy
 from netsim.lab.live import deploy as _deploy
@@ -86,6 +88,13 @@ def find_lab(spec: str | None) -> str:
     if problem:
         raise UsageError(problem)
     if spec not in labs:
+        elsewhere = LabState.registered(spec)
+        if elsewhere is not None:
+            raise UsageError(
+                f"lab {spec} runs with its state in {elsewhere.directory}, not under this "
+                f"lab root: run `NETSIM_LAB_ROOT={elsewhere.root} netsim lab destroy {spec}` "
+                "(or status, fail, restore)"
+            )
         raise UsageError(f"no lab named {spec!r} is deployed{deployed}")
     return spec
 
@@ -178,6 +187,7 @@ class Lab:
                 seed=self.seed,
                 timeout=self.timeout,
                 psk_file=self.psk_file,
+                holder=registry.identity(os.getpid()),  # the lab lives as long as we do
             )
         except BaseException:
             self._state = None
