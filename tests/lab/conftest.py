@@ -20,7 +20,7 @@ import pytest
 
 from netsim.lab import Lab, destroy
 from netsim.lab.host import linux, registry
-from netsim.lab.host.state import ROOT_ENV, LabState
+from netsim.lab.host.state import ROOT_ENV, SHORT_DIR, LabState
 from netsim.lab.host.teardown import destroy_state
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ WATCHED_DIRS = (
     Path("/run/netns"),
     Path("/var/lib/netsim"),
     registry.DEFAULT_DIR,
+    SHORT_DIR,
 )
 
 

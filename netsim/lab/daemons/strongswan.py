@@ -210,14 +210,16 @@ class StrongSwan(Daemon):
             time.sleep(0.02)
 
     def swanctl(self, *args: str, check: bool = True) -> str:
-        argv = ["swanctl", *args, "--uri", f"unix://{self.vici_socket}"]
+        argv = ["swanctl", *args, "--uri", f"unix://{self.ctx.state.short(self.vici_socket)}"]
         return netns.run(argv, env=self.env, check=check).stdout
 
     def configure(self) -> None:
         """Load the connections and keys; InputError naming what strongSwan refused."""
         argv = ["swanctl", "--load-all", "--noprompt", "--file", str(self.swanctl_conf)]
         result = netns.run(
-            [*argv, "--uri", f"unix://{self.vici_socket}"], env=self.env, check=False
+            [*argv, "--uri", f"unix://{self.ctx.state.short(self.vici_socket)}"],
+            env=self.env,
+            check=False,
         )
         output = result.stdout + result.stderr
         refused = [line.strip() for line in output.splitlines() if _REFUSED.search(line)]

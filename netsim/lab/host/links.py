@@ -116,7 +116,7 @@ def _start_relay(
 ) -> tuple[str, subprocess.Popen[bytes]]:
     link_dir = state.directory / "links"
     link_dir.mkdir(parents=True, exist_ok=True)
-    control = link_dir / f"{link.name}.sock"
+    control = state.short(link_dir / f"{link.name}.sock")
     config = {
         "lab": state.lab,
         "link": link.name,

@@ -13,6 +13,7 @@ per-node directories (``/etc/frr/<node>``, ``/run/frr/<node>``), which are liste
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -24,6 +25,9 @@ from netsim.errors import LabError
 from netsim.lab.host import linux, registry
 
 DEFAULT_ROOT = Path("/var/lib/netsim/lab")
+#: Short names for lab directories whose paths are too long for a unix socket's address.
+SHORT_DIR = Path("/run/netsim/s")
+SUN_PATH_MAX = 107  # sockaddr_un.sun_path holds 108 bytes with the terminating NUL
 ROOT_ENV = "NETSIM_LAB_ROOT"
 TAG_ENV = "NETSIM_LAB"
 STATE_FILE = "state.json"
@@ -91,6 +95,23 @@ class LabState:
     @property
     def directory(self) -> Path:
         return Path(self.root) / self.lab
+
+    def short(self, path: Path) -> Path:
+        """``path`` as a unix socket can be bound or reached at (at most 107 bytes).
+
+        A path inside a deep lab directory (a long root, a long lab name) is reached through
+        a symlink ``/run/netsim/s/<hash>`` to the lab directory, journaled like any path the
+        lab makes outside its directory. Other paths are returned as they are.
+        """
+        if len(os.fsencode(path)) <= SUN_PATH_MAX or not path.is_relative_to(self.directory):
+            return path
+        digest = hashlib.sha256(os.fsencode(self.directory)).hexdigest()[:12]
+        link = SHORT_DIR / digest
+        if not link.is_symlink():
+            self.add_path(link)  # journaled before it exists
+            SHORT_DIR.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(self.directory, target_is_directory=True)
+        return link / path.relative_to(self.directory)
 
     def node_dir(self, node: str) -> Path:
         return self.directory / "nodes" / node

@@ -106,6 +106,9 @@ def _remove_path(path: Path) -> list[str]:
         except OSError:
             return []
         return [str(path)]
+    if path.is_symlink():  # a short name of the lab directory (LabState.short)
+        path.unlink(missing_ok=True)
+        return [str(path)]
     if not path.exists():
         return []
     if path.is_dir():
