@@ -97,7 +97,8 @@ def docker_problem() -> str | None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"docker info failed: {exc}"
     if result.returncode != 0:
-        return f"no Docker engine answers: {(result.stderr or result.stdout).strip()}"
+        said = (result.stderr or result.stdout).strip().rstrip(".")
+        return f"no Docker engine answers ({said})"
     return None
 
 
