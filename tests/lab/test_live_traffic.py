@@ -69,9 +69,14 @@ def test_bulk_over_tcp_matches_the_models_throughput(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("lab_root")
 def test_random_failures_are_the_simulators_draw_and_gaps_agree(tmp_path: Path) -> None:
     lab, sim, _ = play(tmp_path, "lab-random-failures")
-    played = [(f["subject"], f["mode"], round(f["failed_at_s"], 1)) for f in lab["failovers"]]
+    played = [(f["subject"], f["mode"]) for f in lab["failovers"]]
     drawn = [(f["subject"], f["mode"], round(f["failed_at_s"], 1)) for f in sim["failovers"]]
-    assert played == drawn == [("aws-mcr", "blackhole", 11.3), ("aws-mcr", "blackhole", 30.6)]
+    assert drawn == [("aws-mcr", "blackhole", 11.3), ("aws-mcr", "blackhole", 30.6)]
+    assert played == [d[:2] for d in drawn]
+    # The lab records when a failure took effect: the wall clock reaching the drawn time plus
+    # the nft commands that apply it, which a busy 2-core machine delayed by up to 0.3 s.
+    for got, want in zip(lab["failovers"], sim["failovers"], strict=True):
+        assert want["failed_at_s"] <= got["failed_at_s"] + 0.05 < want["failed_at_s"] + 0.55
     assert "the simulator's draw for seed 58 (2 played)" in lab["lab"]["notes"][-1]
     for got, want in zip(lab["failovers"], sim["failovers"], strict=True):
         agree(got["gap_s"], want["gap_s"])

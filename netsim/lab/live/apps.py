@@ -223,13 +223,23 @@ class _Client:
             thread.join()
 
 
+def wait_go() -> float:
+    """Block until ``go [T0]`` on stdin; the wall-clock time the schedule starts at.
+
+    T0 is the run's common origin: a client that reads "go" late (a busy machine) still
+    plays its schedule against it, sending what fell due meanwhile at once, instead of
+    shifting everything past the end of the run.
+    """
+    words = sys.stdin.readline().split()
+    return float(words[1]) if len(words) > 1 else time.time() + START_DELAY_S
+
+
 def rr_client(args: argparse.Namespace) -> None:
     _realtime(APP_PRIORITY)
     client = _Client(args, dict(np.load(args.schedule)))
     client.idle = [client.connect(READY_TIMEOUT_S) for _ in range(args.pool)]
     print("ready", flush=True)
-    sys.stdin.readline()  # go
-    client.run(time.time() + START_DELAY_S)
+    client.run(wait_go())
     rows = np.array(client.rows, dtype=float).reshape(-1, 4)
     np.savez(
         args.out,
@@ -290,8 +300,7 @@ def _send(dst: str, port: int, *, ident: int, size: float, rate: float, until: f
 def bulk_client(args: argparse.Namespace) -> None:
     s = dict(np.load(args.schedule))
     print("ready", flush=True)
-    sys.stdin.readline()  # go
-    t0 = time.time() + START_DELAY_S
+    t0 = wait_go()
     threads = []
     for i, at in enumerate(s["at"]):
         while (wait := t0 + float(at) - time.time()) > 0:

@@ -120,8 +120,8 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
         traffic.start()
         t0 = time.time() + START_DELAY_S
         for run in probes:
-            run.go()
-        traffic.go()
+            run.go(t0)
+        traffic.go(t0)
         sampler = PathSampler(lab, topology, t0)
         sampler.start()
         try:

@@ -127,10 +127,13 @@ class ProbeRun:
     out: Path
     duration: float
 
-    def go(self) -> None:
-        """Release a sender started with ``hold=True``: it starts sending now."""
+    def go(self, at: float | None = None) -> None:
+        """Release a sender started with ``hold=True``: its first probe is due at ``at``.
+
+        ``at`` is a wall-clock time (default: just after the sender reads this).
+        """
         assert self.sender.stdin is not None
-        self.sender.stdin.write("go\n")
+        self.sender.stdin.write("go\n" if at is None else f"go {at!r}\n")
         self.sender.stdin.flush()
 
     def wait(self) -> ProbeResult:
@@ -234,9 +237,11 @@ def _send(args: argparse.Namespace) -> None:
     offset = 28 + 16  # IP + UDP headers, then magic and sequence number
     t_send = np.zeros(count)
     print("ready", flush=True)
-    if args.hold:
-        sys.stdin.readline()
     start = time.perf_counter() + 0.05
+    if args.hold:  # the first probe is due at the given wall-clock time, even if read late
+        words = sys.stdin.readline().split()
+        if len(words) > 1:
+            start = time.perf_counter() + float(words[1]) - time.time()
     for seq, packet in enumerate(packets):
         due = start + seq / args.rate
         while (wait := due - time.perf_counter()) > 0:

@@ -267,10 +267,11 @@ class TrafficRun:
                 ((src, dst), self._spawn(f"host-{src}", args, "bulk client")[0], out)
             )
 
-    def go(self) -> None:
+    def go(self, at: float | None = None) -> None:
+        """Start every client; their schedules start at wall-clock time ``at`` (default: soon)."""
         for _, proc, _ in self.clients:
             assert proc.stdin is not None
-            proc.stdin.write("go\n")
+            proc.stdin.write("go\n" if at is None else f"go {at!r}\n")
             proc.stdin.flush()
 
     def wait(self, grace: float = 1.0) -> tuple[list[RequestResult], list[TransferResult]]:
