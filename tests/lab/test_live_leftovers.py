@@ -63,7 +63,7 @@ def cli(root: Path, *argv: str, holder: int | None = None) -> subprocess.Complet
 
 
 def test_a_lab_of_a_killed_session_is_cleared_by_the_next_deploy(
-    lab_root: Path, tmp_path: Path
+    lab_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = snapshot(lab_root)
     old_root = tmp_path / "killed-session"
@@ -86,6 +86,8 @@ def test_a_lab_of_a_killed_session_is_cleared_by_the_next_deploy(
     with Lab(OSPF3) as lab:  # this session, another root: the leftover goes first
         assert lab.status().phase == "up"
         assert not (old_root / "ospf3").exists()
+    said = capsys.readouterr().err
+    assert f"removed the leftovers of lab ospf3 (pid {session.pid} is gone" in said
     settle(lab_root, before)
 
 
