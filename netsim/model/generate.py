@@ -15,7 +15,7 @@ the regions, hubs and numbers;
 
 Examples
 --------
->>> [s.name for s in pick_sites(4, 1, 0)]
+>>> [s.name for s in pick_sites(4, 1, 1)]
 ['aws-us-east-1', 'gcp-us-central1', 'azure-eastus', 'aws-us-east-2']
 """
 

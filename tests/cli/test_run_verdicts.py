@@ -96,7 +96,6 @@ def test_replications_pool_into_one_directory(tmp_path: Path) -> None:
     ("flags", "message"),
     [
         (["--replications", "1"], "at least 2"),
-        (["--workers", "2"], "add --replications"),
         (["--max-duration", "1h"], "add it"),
         (["--until-conclusive", "--max-duration", "1 fortnight"], "--max-duration"),
         (["--replications", "2", "--workers", "0"], "at least 1"),

@@ -75,7 +75,10 @@ class Waves:
         self.rounds = 0  # fixed-point rounds it took (set by the window)
         # What each request keeps through its attempts, looked up once per window (each
         # flow's requests are contiguous: repeat the flow's values).
-        a, counts = load.attr, np.diff(rq.bounds)
+        # (A scenario without packet traffic has no flows; its attribute arrays hold one
+        # placeholder, hence the slices.)
+        counts = np.diff(rq.bounds)
+        a = {name: values[: len(counts)] for name, values in load.attr.items()}
         self.src, self.dst = np.repeat(a["src"], counts), np.repeat(a["dst"], counts)
         self.rr = np.repeat(a["rr"], counts)
         self.per_try = np.repeat(a["per_try"], counts)
