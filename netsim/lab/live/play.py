@@ -206,15 +206,24 @@ def _play(
         if failure.duration is not None:
             actions.append((failure.at + failure.duration, 3, "repair", i))
     changes: dict[int, list[Change]] = {}
+    # A snapshot asks every router (vtysh, swanctl, ip route): on a busy host that takes
+    # longer than the nominal lead, which would make the failure after it late. So the lead
+    # grows to half again the longest snapshot so far (the first one, at t=0, measures it).
+    lead = SNAPSHOT_LEAD_S
     for at, _, action, i in sorted(actions):
         if at > scenario.duration:
             continue
-        _sleep_until(t0 + at)
+        if action == "snapshot" and i >= 0:
+            _sleep_until(t0 + max(scenario.failures[i].at - lead, 0.0))
+        else:
+            _sleep_until(t0 + at)
         if action == "snapshot":
+            began = time.monotonic()
             paths = {
                 (p.src, p.dst): model_path(topology, p.nodes, p.via) for p in lab.status().paths
             }
             snapshots.append((time.time() - t0, paths))
+            lead = max(lead, 1.5 * (time.monotonic() - began) + 0.1)
         elif action == "fail":
             failure = scenario.failures[i]
             changes[i] = _inject(lab, topology, failure)
