@@ -9,8 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import parse_duration_dist, parse_size_dist
-from netsim.model.load_topology import _enum, _int, _name, _nonneg, _positive, _str_list
-from netsim.model.scenario import Profile, RetryPolicy, TrafficClass, TrafficKind, Transfer
+from netsim.model.load_topology import _count, _enum, _int, _name, _nonneg, _positive, _str_list
+from netsim.model.scenario import (
+    CongestionControl,
+    Profile,
+    RetryPolicy,
+    TrafficClass,
+    TrafficKind,
+    Transfer,
+)
 from netsim.model.units import (
     parse_bitrate,
     parse_duration,
@@ -39,6 +46,9 @@ TRAFFIC_KEYS = (
     "transfers",
     "transfer_size",
     "max_rate",
+    "streams",
+    "window",
+    "cc",
     "start",
     "stop",
     "description",
@@ -108,6 +118,9 @@ def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
     fields["volume_rate"] = r.get(m, path, "volume", parse_volume_rate, 0.0) or 0.0
     fields["max_rate"] = r.get(m, path, "max_rate", _positive(parse_bitrate), 10e9) or 10e9
     fields["transfer_size"] = r.get(m, path, "transfer_size", _positive(parse_size))
+    fields["streams"] = r.get(m, path, "streams", _count(1), 1)
+    fields["window"] = r.get(m, path, "window", _positive(parse_size))
+    fields["cc"] = r.get(m, path, "cc", _enum(CongestionControl))
     transfers = []
     raw_t = m.get("transfers") or []
     if not isinstance(raw_t, list):
@@ -145,7 +158,7 @@ def _packet_fields(
             r.error((*path, "size"), "request-response classes use request_size/response_size")
     else:
         fields["size"] = r.get(m, path, "size", parse_size_dist, required=True)
-    for bad in ("volume", "transfers", "max_rate", "transfer_size"):
+    for bad in ("volume", "transfers", "max_rate", "transfer_size", "streams", "window", "cc"):
         if bad in m:
             r.error((*path, bad), "only bulk classes take this key")
     fields["timeout"] = r.get(m, path, "timeout", _positive(parse_duration), 2.0)
