@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from netsim.errors import ModelError
 from netsim.lab.clab.params import parse_link_params
 from netsim.lab.clab.topology import ClabLink, ClabNode, Endpoint
-from netsim.model.source import Document, KeyPath, format_path
+from netsim.model.source import Document, KeyPath, YamlMap, format_path
 
 if TYPE_CHECKING:
     from netsim.lab.clab.params import LinkParams
@@ -62,7 +62,7 @@ class LinkReader:
             name = f"{link.a.node}-{link.b.node}"
         return ClabLink(name, link.a, link.b, link.params, link.mtu)
 
-    def link(self, index: int, spec: dict[str, Any]) -> ClabLink | None:  # raw YAML
+    def link(self, index: int, spec: YamlMap) -> ClabLink | None:  # raw YAML
         key: KeyPath = ("topology", "links", index)
         link_type = spec.get("type")
         allowed = BRIEF_LINK_KEYS if link_type is None else VETH_LINK_KEYS
@@ -89,7 +89,7 @@ class LinkReader:
         return ClabLink(str(vars_.get("name") or ""), ends[0], ends[1], params, spec.get("mtu"))
 
     def endpoints(
-        self, key: KeyPath, spec: dict[str, Any], raw: list[Any]
+        self, key: KeyPath, spec: YamlMap, raw: list[Any]
     ) -> tuple[Endpoint, Endpoint] | None:
         v4 = list(spec.get("ipv4") or [])
         v6 = list(spec.get("ipv6") or [])

@@ -29,16 +29,19 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from netsim.model.source import YamlMap
 
 
-def _mapping(value: object) -> dict[str, Any]:  # raw YAML: checked by the schema
+def _mapping(value: object) -> YamlMap:  # raw YAML: checked by the schema
     return value if isinstance(value, dict) else {}
 
 
-def deep_merge(*maps: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(*maps: YamlMap) -> YamlMap:
     """Later maps override earlier ones; nested maps merge (containerlab's ``MergeMaps``)."""
-    out: dict[str, Any] = {}
+    out: YamlMap = {}
     for m in maps:
         for key, value in m.items():
             if isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -52,22 +55,22 @@ def deep_merge(*maps: dict[str, Any]) -> dict[str, Any]:
 class NodeLayers:
     """The four raw definitions a node's settings come from, most specific first."""
 
-    node: dict[str, Any]
-    group: dict[str, Any]
-    kind_def: dict[str, Any]
-    defaults: dict[str, Any]
+    node: YamlMap
+    group: YamlMap
+    kind_def: YamlMap
+    defaults: YamlMap
     kind: str | None
     group_name: str | None
 
     @classmethod
-    def of(cls, topo: dict[str, Any], name: str) -> NodeLayers:
+    def of(cls, topo: YamlMap, name: str) -> NodeLayers:
         """The layers of node ``name`` in the raw ``topology`` section ``topo``."""
         defaults = _mapping(topo.get("defaults"))
         groups = _mapping(topo.get("groups"))
         kinds = _mapping(topo.get("kinds"))
         node = _mapping(_mapping(topo.get("nodes")).get(name))
 
-        def named(table: dict[str, Any], key: object) -> dict[str, Any]:
+        def named(table: YamlMap, key: object) -> YamlMap:
             return _mapping(table.get(str(key))) if key else {}
 
         raw_kind = (
@@ -82,7 +85,7 @@ class NodeLayers:
         return cls(node, named(groups, group_name), named(kinds, kind), defaults, kind, group_name)
 
     @property
-    def specific_first(self) -> tuple[dict[str, Any], ...]:
+    def specific_first(self) -> tuple[YamlMap, ...]:
         return (self.node, self.group, self.kind_def, self.defaults)
 
     def scalar(self, key: str) -> Any:
@@ -110,13 +113,13 @@ class NodeLayers:
                     out.append(item)
         return out
 
-    def merged_map(self, key: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def merged_map(self, key: str) -> YamlMap:
+        out: YamlMap = {}
         for layer in reversed(self.specific_first):
             out.update(_mapping(layer.get(key)))
         return out
 
-    def config_vars(self) -> dict[str, Any]:
+    def config_vars(self) -> YamlMap:
         return deep_merge(
             *(
                 _mapping(_mapping(layer.get("config")).get("vars"))

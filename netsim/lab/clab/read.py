@@ -41,7 +41,7 @@ from netsim.lab.clab.topology import (
     Phase,
     Stage,
 )
-from netsim.model.source import Document, KeyPath, format_path
+from netsim.model.source import Document, KeyPath, YamlMap, format_path
 
 #: Lab names become directory and namespace names.
 LAB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -94,7 +94,7 @@ class _Reader:
         self.errors.append(ModelError(self.doc.path, self.doc.line(key), format_path(key), message))
 
     # The raw YAML, before validation: shapes are checked as it is read.
-    def topology(self, data: dict[str, Any]) -> ClabTopology:
+    def topology(self, data: YamlMap) -> ClabTopology:
         file_name = str(data["name"])
         name = self.name_override or file_name
         for key, candidate in (("name", file_name), ("name", name)):

@@ -117,7 +117,10 @@ def schema_errors(doc: Document) -> list[ModelError]:
 
 
 def _link_errors(
-    schema: dict[str, Any], link: Mapping[str, object], path: KeyPath, doc: Document
+    schema: dict[str, Any],  # the JSON Schema as load_schema() read it
+    link: Mapping[str, object],
+    path: KeyPath,
+    doc: Document,
 ) -> list[ModelError]:
     kind = link.get("type")
     form = _LINK_FORMS.get(kind) if kind is None or isinstance(kind, str) else None

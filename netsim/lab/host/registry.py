@@ -20,9 +20,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from netsim.lab.host import linux
+
+if TYPE_CHECKING:
+    from netsim.lab.host.jsondoc import JsonDoc
 
 DEFAULT_DIR = Path("/run/netsim/labs")
 DIR_ENV = "NETSIM_LAB_REGISTRY"  # another directory, for tests that only pretend to deploy
@@ -37,7 +40,7 @@ def entry_path(lab: str) -> Path:
     return registry_dir() / f"{lab}.json"
 
 
-def mirror(lab: str, document: dict[str, Any]) -> None:
+def mirror(lab: str, document: JsonDoc) -> None:
     """Write the registry copy of a lab's state (atomically; /run is memory, no fsync)."""
     entry_path(lab).parent.mkdir(parents=True, exist_ok=True)
     target = entry_path(lab)
@@ -47,7 +50,7 @@ def mirror(lab: str, document: dict[str, Any]) -> None:
     os.replace(tmp, target)
 
 
-def load(lab: str) -> dict[str, Any] | None:
+def load(lab: str) -> JsonDoc | None:
     """The registry copy of ``lab``'s state, or None."""
     try:
         data = json.loads(entry_path(lab).read_text())
@@ -90,7 +93,7 @@ def alive(ident: list[int]) -> bool:
     return len(ident) == 2 and ident[0] > 0 and linux.same_process(ident[0], ident[1])  # noqa: PLR2004
 
 
-def abandoned(document: dict[str, Any]) -> bool:
+def abandoned(document: JsonDoc) -> bool:
     """True if nobody will ever destroy this lab: its holder died, or its deploy did."""
     holder = list(document.get("holder") or [])
     if holder:

@@ -19,10 +19,13 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from netsim.errors import LabError
 from netsim.lab.host import linux, registry
+
+if TYPE_CHECKING:
+    from netsim.lab.host.jsondoc import JsonDoc
 
 DEFAULT_ROOT = Path("/var/lib/netsim/lab")
 #: Short names for lab directories whose paths are too long for a unix socket's address.
@@ -86,7 +89,7 @@ class LabState:
     processes: list[ProcRecord] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # created outside the lab dir
     mounts: list[str] = field(default_factory=list)  # mount points the lab made
-    faults: list[dict[str, Any]] = field(default_factory=list)  # Change.to_json() documents
+    faults: list[JsonDoc] = field(default_factory=list)  # Change.to_json() documents
 
     def __post_init__(self) -> None:
         if not self.root:
@@ -187,7 +190,7 @@ class LabState:
         return None if data is None else cls.from_document(data)
 
     @classmethod
-    def from_document(cls, data: dict[str, Any]) -> LabState:
+    def from_document(cls, data: JsonDoc) -> LabState:
         data = dict(data)
         data["links"] = [LinkRecord(**x) for x in data.get("links", [])]
         data["processes"] = [ProcRecord(**x) for x in data.get("processes", [])]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.errors import LabError, UsageError
 from netsim.lab.daemons import NodeContext, daemons_for
@@ -30,6 +30,7 @@ from netsim.model.units import UnitError, parse_duration
 
 if TYPE_CHECKING:
     from netsim.lab.clab.topology import ClabTopology
+    from netsim.lab.host.jsondoc import JsonDoc
     from netsim.lab.host.state import LabState
 
 _LOSS = re.compile(r"^loss:(0(?:\.\d+)?|1(?:\.0+)?)$")
@@ -47,13 +48,13 @@ class Change:
     at: float  # wall-clock time (time.time()) the change took effect
     # What to restore differs per kind (ends, nft table, relay socket...); it is saved in
     # the lab's state file so that another process can undo the change.
-    details: dict[str, Any] = field(default_factory=dict)
+    details: JsonDoc = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Change:  # as read from the state file
+    def from_json(cls, data: JsonDoc) -> Change:  # as read from the state file
         return cls(**data)
 
 
