@@ -16,7 +16,7 @@ peak resident memory from ``os.wait4``), what a user waits for, start-up include
 3. **The review.** ``netsim review``.
 4. **20 regions.** ``netsim generate --sites 20``, then ``netsim check --max-failures 2``,
    a simulated day (``netsim run``) and ``netsim availability`` of all 190 pairs. The lab
-   deploy of the exported 20-site lab is measured by the lab's own benchmark (issue 13).
+   deploy of the exported 20-site lab is timed by ``bench_lab_scale.py`` (real daemons, root).
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def regions(tmp: Path) -> None:
             [NETSIM, "availability", str(g / "topology.yaml"), "--json"],
         ),
     ]
-    print_table("\n20 regions (the lab deploy is measured with the lab, issue 13)", rows)
+    print_table("\n20 regions (the lab deploy: benchmarks/bench_lab_scale.py)", rows)
     target(rows[1], 60.0)
     target(rows[2], 30.0)
 

@@ -13,10 +13,17 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import Dist, parse_duration_dist, parse_size_dist
+from netsim.model.load_transport import read_congestion, read_mtu
 from netsim.model.scenario import FailureMode
-from netsim.model.source import Document, KeyPath, Reader, load_yaml
+from netsim.model.source import Document, KeyPath, Reader, YamlMap, load_yaml
 from netsim.model.topology import Bfd, Bgp, Cost, Dpd, Group, Link, LinkKind, Node, Role, Topology
-from netsim.model.units import parse_bitrate, parse_duration, parse_money, parse_size
+from netsim.model.units import (
+    parse_bitrate,
+    parse_duration,
+    parse_event_rate,
+    parse_money,
+    parse_size,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,6 +65,9 @@ LINK_KEYS = (
     "description",
     "prepend",
     "failure_mode",
+    "mtu",
+    "max_pps",
+    "congestion",
 )
 GROUP_KEYS = ("members", "mtbf", "mttr", "description", "failure_mode")
 # What a random failure may be (``loss:p`` is a scripted impairment, not an outage).
@@ -67,7 +77,7 @@ RANDOM_MODES = (FailureMode.DOWN, FailureMode.BLACKHOLE)
 # ../shared/reference/numbers.md section 3): AWS DX BGP keepalive 30 s / hold 90 s; AWS VPN
 # tunnels BGP 10 s / 30 s and DPD timeout 30 s; ESP-in-UDP with AES-GCM costs 62 B.
 # Raw YAML values, merged under a link's own keys before validation.
-KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
+KIND_DEFAULTS: dict[LinkKind, YamlMap] = {  # merged under each link's own YAML
     LinkKind.INTERCONNECT: {
         "keepalive": 30.0,
         "hold": 90.0,
@@ -75,6 +85,7 @@ KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
         "convergence": 1.0,
         "overhead": 0.0,
         "dpd": None,
+        "max_pps": None,
     },
     LinkKind.VPN: {
         "keepalive": 10.0,
@@ -83,6 +94,8 @@ KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
         "convergence": 1.0,
         "overhead": 62.0,
         "dpd": Dpd(10.0, 30.0),
+        # numbers.md section 4, "AWS VPN packets per second": 140,000 pps per tunnel
+        "max_pps": 140000.0,
     },
     LinkKind.INTERNET: {
         "keepalive": 30.0,
@@ -91,6 +104,7 @@ KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
         "convergence": 30.0,
         "overhead": 0.0,
         "dpd": None,
+        "max_pps": None,
     },
 }
 LINK_ENDS = 2  # a link joins exactly two nodes
@@ -194,7 +208,7 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
     )
 
 
-def _cost(r: Reader, m: dict[str, Any], path: KeyPath) -> Cost:  # m: raw YAML mapping
+def _cost(r: Reader, m: YamlMap, path: KeyPath) -> Cost:
     c = r.mapping(m.get("cost"), (*path, "cost"), ("monthly", "per_gb"))
     return Cost(
         r.get(c, (*path, "cost"), "monthly", _nonneg(parse_money), 0.0) or 0.0,
@@ -239,6 +253,7 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
             r.get(p, (*path, "dpd"), "timeout", _positive(parse_duration), 30.0) or 30.0,
         )
     cost = _cost(r, m, path)
+    overhead = r.get(m, path, "overhead", _nonneg(parse_size), d["overhead"]) or 0.0
     return Link(
         name=name,
         kind=kind,
@@ -257,11 +272,14 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
         )
         or Dist.constant(d["convergence"]),
         preference=r.get(m, path, "preference", _int, d["preference"]) or 0,
-        overhead=r.get(m, path, "overhead", _nonneg(parse_size), d["overhead"]) or 0.0,
+        overhead=overhead,
         underlay=r.get(m, path, "underlay", _str_list, ()) or (),
         cost=cost,
         prepend=r.get(m, path, "prepend", _count(0), 0) or 0,
         failure_mode=r.get(m, path, "failure_mode", _failure_mode),
+        mtu=read_mtu(r, m, path, overhead),
+        max_pps=r.get(m, path, "max_pps", _positive(parse_event_rate), d["max_pps"]),
+        congestion=read_congestion(r, m, path, kind),
     )
 
 

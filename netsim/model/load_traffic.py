@@ -9,8 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import parse_duration_dist, parse_size_dist
-from netsim.model.load_topology import _enum, _int, _name, _nonneg, _positive, _str_list
-from netsim.model.scenario import Profile, RetryPolicy, TrafficClass, TrafficKind, Transfer
+from netsim.model.load_topology import _count, _enum, _int, _name, _nonneg, _positive, _str_list
+from netsim.model.scenario import (
+    CongestionControl,
+    Profile,
+    RetryPolicy,
+    TrafficClass,
+    TrafficKind,
+    Transfer,
+)
 from netsim.model.units import (
     parse_bitrate,
     parse_duration,
@@ -20,7 +27,7 @@ from netsim.model.units import (
 )
 
 if TYPE_CHECKING:
-    from netsim.model.source import KeyPath, Reader
+    from netsim.model.source import KeyPath, Reader, YamlMap
 
 TRAFFIC_KEYS = (
     "name",
@@ -39,6 +46,9 @@ TRAFFIC_KEYS = (
     "transfers",
     "transfer_size",
     "max_rate",
+    "streams",
+    "window",
+    "cc",
     "start",
     "stop",
     "description",
@@ -98,9 +108,9 @@ def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClas
     return TrafficClass(name=name, kind=kind, src=src, dsts=dsts, **fields)
 
 
-def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
+def _bulk_fields(r: Reader, m: YamlMap, path: KeyPath) -> YamlMap:
     """The keys of a bulk class: a volume or a list of transfers, and a rate cap."""
-    fields: dict[str, Any] = {}  # TrafficClass keyword arguments, each parsed by r
+    fields: YamlMap = {}  # TrafficClass keyword arguments, each parsed by r
     if "volume" in m and "transfers" in m:
         r.error((*path, "volume"), "give either volume or transfers, not both")
     if "volume" not in m and "transfers" not in m:
@@ -108,6 +118,9 @@ def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
     fields["volume_rate"] = r.get(m, path, "volume", parse_volume_rate, 0.0) or 0.0
     fields["max_rate"] = r.get(m, path, "max_rate", _positive(parse_bitrate), 10e9) or 10e9
     fields["transfer_size"] = r.get(m, path, "transfer_size", _positive(parse_size))
+    fields["streams"] = r.get(m, path, "streams", _count(1), 1)
+    fields["window"] = r.get(m, path, "window", _positive(parse_size))
+    fields["cc"] = r.get(m, path, "cc", _enum(CongestionControl))
     transfers = []
     raw_t = m.get("transfers") or []
     if not isinstance(raw_t, list):
@@ -129,11 +142,9 @@ def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
     return fields
 
 
-def _packet_fields(
-    r: Reader, m: dict[str, Any], path: KeyPath, kind: TrafficKind
-) -> dict[str, Any]:
+def _packet_fields(r: Reader, m: YamlMap, path: KeyPath, kind: TrafficKind) -> YamlMap:
     """The keys of a packet class: a rate, sizes (and server time, retries), a timeout."""
-    fields: dict[str, Any] = {}  # TrafficClass keyword arguments, each parsed by r
+    fields: YamlMap = {}  # TrafficClass keyword arguments, each parsed by r
     fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0, required=True) or 1.0
     if kind is TrafficKind.REQUEST_RESPONSE:
         fields["request_size"] = r.get(m, path, "request_size", parse_size_dist, required=True)
@@ -145,7 +156,7 @@ def _packet_fields(
             r.error((*path, "size"), "request-response classes use request_size/response_size")
     else:
         fields["size"] = r.get(m, path, "size", parse_size_dist, required=True)
-    for bad in ("volume", "transfers", "max_rate", "transfer_size"):
+    for bad in ("volume", "transfers", "max_rate", "transfer_size", "streams", "window", "cc"):
         if bad in m:
             r.error((*path, bad), "only bulk classes take this key")
     fields["timeout"] = r.get(m, path, "timeout", _positive(parse_duration), 2.0)

@@ -16,10 +16,22 @@ if TYPE_CHECKING:
     from netsim.model.topology import Topology
 
 
+# Linux receive-buffer autotuning stops at net.ipv4.tcp_rmem's maximum, 6 MiB (6291456 B):
+# the largest window of a stream whose class sets no ``window``.
+DEFAULT_WINDOW = 6291456.0
+
+
 class TrafficKind(enum.Enum):
     REQUEST_RESPONSE = "request-response"
     ONE_WAY = "one-way"
     BULK = "bulk"
+
+
+class CongestionControl(enum.Enum):
+    """The TCP congestion control of a bulk class: loss-based or model-based."""
+
+    CUBIC = "cubic"  # loss-based (the Linux default): fills bottleneck buffers
+    BBR = "bbr"  # model-based: keeps about one bandwidth-delay product queued
 
 
 class FailureMode(enum.Enum):
@@ -87,6 +99,9 @@ class TrafficClass:
     transfer_size: float | None = None  # bulk: bytes per transfer; None = one continuous stream
     transfers: tuple[Transfer, ...] = ()
     max_rate: float = 10e9  # bulk: bit/s per transfer
+    streams: int = 1  # bulk: parallel TCP connections per transfer
+    window: float = DEFAULT_WINDOW  # bulk: largest window (bytes in flight) per stream
+    cc: CongestionControl = CongestionControl.CUBIC  # bulk: TCP congestion control
     start: float = 0.0
     stop: float | None = None
 

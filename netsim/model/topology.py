@@ -93,6 +93,29 @@ class Dpd:
 
 
 @dataclass(frozen=True, slots=True)
+class EpisodeState:
+    """One state of an internet link's congestion model: how long it lasts on average
+    (exponential), the one-way delay it adds and the loss it causes."""
+
+    mean: float  # seconds
+    delay: float = 0.0  # seconds added one way
+    loss: float = 0.0  # probability per packet
+
+
+@dataclass(frozen=True, slots=True)
+class Congestion:
+    """A two-state (calm, congested) episodic model of an internet path (issue 11)."""
+
+    calm: EpisodeState
+    congested: EpisodeState
+
+    @property
+    def congested_share(self) -> float:
+        """The long-run share of time congested (the stationary probability)."""
+        return self.congested.mean / (self.calm.mean + self.congested.mean)
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     name: str
     kind: LinkKind
@@ -112,6 +135,9 @@ class Link:
     cost: Cost = field(default_factory=Cost)
     prepend: int = 0  # AS-path prepending on routes learned over it
     failure_mode: FailureMode | None = None  # of its random failures; None: by kind
+    mtu: float = 1500.0  # largest packet on the link, its own overhead included (bytes)
+    max_pps: float | None = None  # packets/s per direction (VPN tunnels), with capacity
+    congestion: Congestion | None = None  # internet links: episodic congestion
 
     def other(self, node: str) -> str:
         a, b = self.endpoints

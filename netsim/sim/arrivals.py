@@ -24,6 +24,8 @@ import scipy.special
 from netsim.model.dist import Dist
 from netsim.model.effects import random_failure_mode
 from netsim.model.scenario import (
+    DEFAULT_WINDOW,
+    CongestionControl,
     Failure,
     Profile,
     Scenario,
@@ -90,6 +92,9 @@ class BulkFlow:
     demand: float  # bit/s
     elastic: bool  # TCP-like: fills buffers when held below its demand
     stop: float
+    streams: int = 1  # parallel TCP connections (elastic transfers)
+    window: float = DEFAULT_WINDOW  # bytes in flight per stream at most
+    cc: CongestionControl = CongestionControl.CUBIC
 
 
 def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
@@ -106,7 +111,17 @@ def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
                 if cls.start <= tr.at < stop:
                     flows.append(
                         BulkFlow(
-                            cls.name, cls.src, dst, tr.at, tr.size * share, cls.max_rate, True, stop
+                            cls.name,
+                            cls.src,
+                            dst,
+                            tr.at,
+                            tr.size * share,
+                            cls.max_rate,
+                            True,
+                            stop,
+                            cls.streams,
+                            cls.window,
+                            cls.cc,
                         )
                     )
             if cls.volume_rate <= 0:
@@ -137,6 +152,9 @@ def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
                             cls.max_rate,
                             True,
                             stop,
+                            cls.streams,
+                            cls.window,
+                            cls.cc,
                         )
                     )
     return sorted(flows, key=lambda f: (f.start, f.cls, f.dst))

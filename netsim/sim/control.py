@@ -58,15 +58,19 @@ class LinkState:
     mode: LinkMode
     loss: float = 0.0
     reason: int = 0
+    delay: float = 0.0  # one-way seconds added (congestion episodes, netsim.sim.episodes)
 
 
 @dataclass(frozen=True, slots=True)
 class BulkLoad:
-    """The fluid bulk traffic on one link direction: its rate (bit/s) and whether an
-    elastic flow is held below its demand there (then TCP keeps a standing queue)."""
+    """The fluid bulk traffic on one link direction: its rate (bit/s on the wire) and whether
+    an elastic flow is held below its demand there (then TCP keeps a standing queue)."""
 
     rate: float = 0.0
     saturated: bool = False
+    # the standing queue (seconds) a saturated direction swings in (netsim.sim.tcp)
+    queue_low: float = 0.0
+    queue_high: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from netsim.errors import UsageError
 from netsim.sim.arrivals import bulk_flows, random_failures
 from netsim.sim.bulk import BulkController
 from netsim.sim.control import ControlPlane, ControlTimeline
+from netsim.sim.episodes import link_episodes, with_episodes
 from netsim.sim.exact import ExactDataPlane
 from netsim.sim.fast.plane import FastDataPlane
 from netsim.sim.fast.window import REPLAY_S, WINDOW_ATTEMPTS
@@ -171,7 +172,8 @@ def run_control(
     """Set up the control plane and bulk flows on ``env`` (not yet run)."""
     env = env or simpy.Environment()
     control = ControlPlane(env, scenario, failures, seed, all_pairs(scenario))
-    bulk = BulkController(env, scenario, bulk_flows(scenario, seed), control)
+    episodes = link_episodes(scenario.topology, seed, end_of_run(scenario))
+    bulk = BulkController(env, scenario, bulk_flows(scenario, seed), control, episodes)
     control.start()
     env.process(bulk.run())
     return control, bulk
@@ -181,7 +183,7 @@ def timeline_of(control: ControlPlane, bulk: BulkController) -> ControlTimeline:
     """What the control plane and the bulk flows recorded, up to their clock's now."""
     events = sorted(control.events + bulk.events, key=lambda e: e.time)
     return ControlTimeline(
-        control.link_state,
+        with_episodes(control.link_state, bulk.episodes),
         control.routes,
         bulk.bulk,
         events,

@@ -19,6 +19,7 @@ overall ``timeout`` has not passed. Every attempt is one row of the Trace's atte
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -33,6 +34,8 @@ from netsim.sim.arrivals import poisson_times
 from netsim.sim.dataplane import DataPlane, DirectionCount, PacketResult, Progress
 from netsim.sim.ecmp import flow_hash
 from netsim.sim.links import BlockSampler, Direction
+from netsim.sim.segments import retransmit_delay
+from netsim.sim.tcp import HEADERS, path_mss
 from netsim.trace.core import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT
 
 if TYPE_CHECKING:
@@ -58,6 +61,14 @@ class _Flow:
     dst: str
     di: int  # the destination's index in the class
     side: Callable[[], float]  # sidecar latency, one sample per traversal (0 without a mesh)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tcp:
+    """What the segments of a request or response need to know of their path."""
+
+    mss: float  # bytes of payload per segment
+    rtt: float  # mean round trip (s): a fast retransmit's delay, the RTO's base
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +109,7 @@ class ExactDataPlane(DataPlane):
         self.loss_rng = stream(seed, "loss", 0)
         self.path_ids: dict[Path, int] = {p: i for i, p in enumerate(trace.paths)}
         self.hop_cache: dict[tuple[str, Path], list[Direction]] = {}
+        self.tcp_cache: dict[tuple[str, Path], _Tcp] = {}
         self.node_index = {n: i for i, n in enumerate(trace.nodes)}
 
     # ---- packets --------------------------------------------------------------------
@@ -124,8 +136,21 @@ class ExactDataPlane(DataPlane):
             self.trace.paths.append(path)
         return self.path_ids[path]
 
-    def send(self, hops: list[Direction], i: int, size: float, done: Done) -> None:
-        """Packet arrives at hop ``i`` now; forward it or report its fate to ``done``."""
+    def _tcp(self, src: str, path: Path) -> _Tcp:
+        """The segment size and round trip of a TCP message from ``src`` along ``path``."""
+        key = (src, path)
+        facts = self.tcp_cache.get(key)
+        if facts is None:
+            links = [self.topo.link(name) for name, _ in directed_hops(self.topo, src, path)]
+            facts = _Tcp(path_mss(links), 2 * sum(link.delay.mean() for link in links))
+            self.tcp_cache[key] = facts
+        return facts
+
+    def send(
+        self, hops: list[Direction], i: int, size: float, done: Done, tcp: _Tcp | None = None
+    ) -> None:
+        """Packet (or, with ``tcp``, a message of segments) arrives at hop ``i`` now; forward
+        it or report its fate to ``done``."""
         t = self.env.now
         if i == len(hops):
             done(t, OK, 0)
@@ -137,14 +162,34 @@ class ExactDataPlane(DataPlane):
             return
         loss = state.loss
         u = self.loss_rng.random()
-        if loss > 0.0 and u < loss:
+        late = 0.0
+        count = 1.0 if tcp is None else max(float(math.ceil(size / tcp.mss)), 1.0)
+        if loss > 0.0 and tcp is not None:
+            late = float(
+                retransmit_delay(
+                    np.array([u]),
+                    np.array([self.loss_rng.random()]),
+                    np.array([count]),
+                    np.array([loss]),
+                    np.array([tcp.rtt]),
+                )[0]
+            )
+            if late == np.inf:
+                done(t, LOST, R_LOSS)
+                return
+        elif loss > 0.0 and u < loss:
             done(t, LOST, R_LOSS)
             return
-        depart = hop.admit(t, size, u if loss == 0.0 else self.loss_rng.random())
+        phase = u if loss == 0.0 else self.loss_rng.random()
+        if tcp is None:
+            depart = hop.admit(t, size, phase)
+        else:
+            depart = hop.admit(t, size, phase, count, HEADERS)
         if depart is None:
             done(t, LOST, R_BUFFER)
             return
-        self._at(depart + hop.delay() - t, self.send, hops, i + 1, size, done)
+        fly = hop.delay() + state.delay + late
+        self._at(depart + fly - t, self.send, hops, i + 1, size, done, tcp)
 
     def _at(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         ev = self.env.timeout(delay)
@@ -334,6 +379,8 @@ class _Request:
             if not back:
                 lost(dp.env.now, LOST, R_NO_ROUTE)
                 return
-            dp.send(dp._hops(self.dst, back), 0, resp_size, response_done)
+            tcp = dp._tcp(self.dst, back)
+            dp.send(dp._hops(self.dst, back), 0, resp_size, response_done, tcp)
 
-        dp._at(self.sides[0], dp.send, dp._hops(cls.src, path), 0, req_size, request_done)
+        tcp = dp._tcp(cls.src, path)
+        dp._at(self.sides[0], dp.send, dp._hops(cls.src, path), 0, req_size, request_done, tcp)

@@ -1,13 +1,14 @@
 """Link directions as FIFO queues with fluid cross-traffic (architecture section 4).
 
-Each direction serializes packets at ``capacity``. Its unfinished work ``V`` (seconds at
-full rate) follows the fluid-FIFO Lindley recursion: between arrivals it drains at
-``1 - m/C`` where ``m`` is the bulk (fluid) rate on the direction, so bulk traffic occupies
-the capacity it uses; an arrival waits ``V`` and adds its own service time. When an elastic
-bulk flow is held below its demand on the direction (saturated), TCP keeps the buffer
-filling and emptying: the packet also waits behind a standing queue drawn uniformly from
-``[0, buffer]`` (the sawtooth's phase). A packet that would overflow ``buffer`` is dropped.
-Then one-way ``delay`` is sampled per packet.
+Each direction serializes packets at ``capacity``, and no faster than ``max_pps``. Its
+unfinished work ``V`` (seconds at full rate) follows the fluid-FIFO Lindley recursion:
+between arrivals it drains at ``1 - m/C`` where ``m`` is the bulk (fluid) rate on the
+direction, so bulk traffic occupies the capacity it uses; an arrival waits ``V`` and adds
+its own service time. When an elastic bulk flow is held below its demand on the direction
+(saturated), the packet also waits behind the standing queue that flow's TCP keeps there,
+drawn uniformly from the range :func:`netsim.sim.tcp.standing_queue` gives (the sawtooth's
+phase; a point for BBR or for windows that cannot fill the buffer). A packet that would
+overflow ``buffer`` is dropped. Then one-way ``delay`` is sampled per packet.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netsim.model.streams import stream
+from netsim.sim.segments import BURST
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from netsim.sim.control import BulkLoad, StepFunction
 
 BLOCK = 4096
-DEFAULT_STANDING_S = 0.010  # standing queue of a saturated direction without a buffer
 
 
 class BlockSampler:
@@ -52,11 +53,13 @@ class Direction:
         "bins",
         "buffer",
         "bulk",
+        "burst",
         "bytes",
         "cap",
         "delay",
         "index",
         "link",
+        "min_gap",
         "overhead",
         "t_last",
         "v_last",
@@ -77,6 +80,10 @@ class Direction:
         self.cap = link.capacity
         self.buffer = link.buffer
         self.overhead = link.overhead
+        # max_pps: a packet holds the direction for at least 1/max_pps (with capacity)
+        self.min_gap = 0.0 if link.max_pps is None else 1.0 / link.max_pps
+        # the most of one message the buffer holds at once (bytes): BURST full packets
+        self.burst = BURST * max(link.mtu, self.min_gap * self.cap / 8)
         self.bulk = bulk
         self.v_last = 0.0
         self.t_last = 0.0
@@ -104,20 +111,27 @@ class Direction:
             i += 1
         return max(v, 0.0)
 
-    def admit(self, t: float, size: float, u: float) -> float | None:
+    def admit(
+        self, t: float, size: float, u: float, count: float = 1.0, headers: float = 0.0
+    ) -> float | None:
         """Queue a packet of ``size`` bytes arriving at ``t``; its departure time or None.
 
-        ``u`` is a uniform draw used for the standing-queue phase when saturated.
+        ``u`` is a uniform draw used for the standing-queue phase when saturated. A message
+        of ``count`` TCP segments (``headers`` bytes each) is one train
+        (:mod:`netsim.sim.segments`): it holds at most ``BURST`` packets of the buffer.
         """
-        wire = size + self.overhead
+        wire = size + count * (headers + self.overhead)
         v = self.backlog(t)
-        saturated = self.bulk.at(t).saturated
+        saturated = self.bulk.at(t)
         standing = 0.0
-        if saturated:
-            standing = u * (self.buffer * 8 / self.cap if self.buffer else DEFAULT_STANDING_S)
-        if self.buffer is not None and (v + standing) * self.cap / 8 + wire > self.buffer:
+        if saturated.saturated:
+            standing = saturated.queue_low + u * (saturated.queue_high - saturated.queue_low)
+        # a packet held back by max_pps occupies the buffer for its 1/max_pps, as the work
+        # (seconds) the fast engine's queues count; a train at most its first window
+        held = min(max(wire, count * self.min_gap * self.cap / 8), self.burst)
+        if self.buffer is not None and (v + standing) * self.cap / 8 + held > self.buffer:
             return None
-        service = wire * 8 / self.cap
+        service = max(wire * 8 / self.cap, count * self.min_gap)
         self.v_last = v + service
         self.t_last = t
         self.bytes += wire

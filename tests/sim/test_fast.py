@@ -241,7 +241,7 @@ def test_fifo_matches_direction_admit(seed: int) -> None:
         values=[
             BulkLoad(0.0, False),
             BulkLoad(4e8, False),
-            BulkLoad(9e8, True),
+            BulkLoad(9e8, True, 0.005, 0.025),  # TCP's standing queue: 5 to 25 ms
             BulkLoad(2e8, False),
         ],
     )
@@ -250,8 +250,10 @@ def test_fifo_matches_direction_admit(seed: int) -> None:
         ref.admit(float(ti), float(si), float(ui)) for ti, si, ui in zip(t, size, u, strict=True)
     ]
     clock = DrainClock.from_steps(bulk.times, bulk.values, link.capacity)
-    service = (size + link.overhead) * 8 / link.capacity
-    standing = np.where(clock.saturated_at(t), u * link.buffer * 8 / link.capacity, 0.0)
+    # a VPN tunnel also sends no more than max_pps packets/s (140,000 by default)
+    assert link.max_pps == 140000
+    service = np.maximum((size + link.overhead) * 8 / link.capacity, 1 / link.max_pps)
+    standing = np.where(clock.saturated_at(t), clock.standing(t, u), 0.0)
     sojourn, dropped = fifo(
         t, service, standing, clock.tau(t), service, buffer_s=link.buffer * 8 / link.capacity
     )

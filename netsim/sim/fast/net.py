@@ -17,8 +17,10 @@ import numpy as np
 
 from netsim.model.effects import LinkMode
 from netsim.model.routing import Path, directed_hops
+from netsim.sim.fast.messages import Messages, lost, messages, take
 from netsim.sim.fast.queue import transform
-from netsim.sim.links import DEFAULT_STANDING_S
+from netsim.sim.segments import BURST, segments
+from netsim.sim.tcp import HEADERS, path_mss
 from netsim.trace.core import R_BUFFER, R_LOSS
 
 if TYPE_CHECKING:
@@ -45,9 +47,14 @@ class FastNet:
         self.cap = np.repeat([link.capacity for link in links], 2).astype(float)
         self.inv_rate = 8.0 / self.cap  # seconds per byte
         self.overhead = np.repeat([link.overhead for link in links], 2).astype(float)
+        # max_pps: a packet holds the direction for at least 1/max_pps (with capacity)
+        gap = [0.0 if link.max_pps is None else 1.0 / link.max_pps for link in links]
+        self.min_gap = np.repeat(gap, 2).astype(float)
+        mtu = np.repeat([link.mtu for link in links], 2).astype(float)
+        # the most of one message a buffer holds at once (s of work): BURST full packets
+        self.burst_s = BURST * np.maximum(mtu * self.inv_rate, self.min_gap)
         buffer = np.repeat([np.inf if link.buffer is None else link.buffer for link in links], 2)
         self.buffer_s = buffer * 8 / self.cap
-        self.standing_s = np.where(np.isfinite(buffer), self.buffer_s, DEFAULT_STANDING_S)
         self._delays(links)
         self.states: dict[int, tuple[np.ndarray, ...]] = {}
         for i, link in enumerate(links):
@@ -59,6 +66,7 @@ class FastNet:
                     np.array([int(v.mode) for v in vals], np.int8),
                     np.array([v.loss for v in vals], float),
                     np.array([v.reason for v in vals], np.int8),
+                    np.array([v.delay for v in vals], float),
                 )
         self._legs(timeline)
 
@@ -122,6 +130,14 @@ class FastNet:
         for i, x in enumerate(dirs):
             self.leg_dirs[i, : len(x)] = x
         self.leg_len = np.array([len(x) for x in dirs] or [0], np.int64)
+        # TCP messages (netsim.sim.segments): each leg's segment size and mean round trip
+        links = self.topo.links
+        self.leg_mss = np.array(
+            [path_mss(links[k >> 1] for k in x) if x else 1.0 for x in dirs] or [1.0]
+        )
+        self.leg_rtt = np.array(
+            [2 * sum(links[k >> 1].delay.mean() for k in x) for x in dirs] or [0.0]
+        )
         self.leg_path = np.array(path_ids or [-1], np.int16)
         # Multipath routes: per (epoch, pair) a row of legs and of cumulative shares.
         self.multipath = bool(multi)
@@ -166,12 +182,13 @@ class FastNet:
         mode = np.zeros(len(t), np.int8)
         loss = np.zeros(len(t))
         reason = np.zeros(len(t), np.int8)
-        for i, (times, modes, losses, reasons) in self.states.items():
+        extra = np.zeros(len(t))
+        for i, (times, modes, losses, reasons, delays) in self.states.items():
             m = link == i
             if m.any():
                 j = np.searchsorted(times, t[m], side="right") - 1
-                mode[m], loss[m], reason[m] = modes[j], losses[j], reasons[j]
-        return mode, loss, reason
+                mode[m], loss[m], reason[m], extra[m] = modes[j], losses[j], reasons[j], delays[j]
+        return mode, loss, reason, extra
 
     def delay(self, d: np.ndarray, z: np.ndarray) -> np.ndarray:
         """One-way delay samples of direction ``d`` from normal draws ``z``."""
@@ -196,10 +213,10 @@ class FastNet:
             step = self.states.get(int(d) >> 1)
             if step is None:
                 continue
-            times, modes, losses = step[0], step[1], step[2]
+            times, modes, losses, delays = step[0], step[1], step[2], step[4]
             j = max(int(np.searchsorted(times, t_first, side="right")) - 1, 0)
             changes = j + 1 < len(times) and times[j + 1] <= t_last + CLEAN_SLACK_S
-            if modes[j] != 0 or losses[j] > 0 or changes:
+            if modes[j] != 0 or losses[j] > 0 or delays[j] > 0 or changes:
                 return False
         return True
 
@@ -213,27 +230,43 @@ class FastNet:
         stride: int,
         z: np.ndarray,
         slots: Slots,
+        tcp: bool = False,
     ) -> np.ndarray:
         """Move a run of packets that share ``leg`` (and find its links forwarding, see
         :meth:`clean`) before any queue is solved; their arrival times.
 
         Hop ``h`` of packet ``i`` is slot ``slot0 + h * stride + i`` and takes its delay
-        from ``z[h, i]``: contiguous slices, scalar link parameters, no gathers.
+        from ``z[h, i]``: contiguous slices, scalar link parameters, no gathers. ``tcp``:
+        the packets are messages of segments (:mod:`netsim.sim.segments`).
         """
         t = t.copy()
         m = len(t)
+        count = segments(size, self.leg_mss[leg]) if tcp else 1.0
         for h in range(int(self.leg_len[leg])):
             d = int(self.leg_dirs[leg, h])
             lo = slot0 + h * stride
-            service = (size + self.overhead[d]) * self.inv_rate[d]
+            wire, service = self.wire(size, count, HEADERS if tcp else 0.0, d)
             slots.d[lo : lo + m] = d
             slots.t[lo : lo + m] = t
             slots.svc[lo : lo + m] = service
+            slots.wire[lo : lo + m] = wire
             if slots.runs is not None:
                 slots.runs.append((d, lo, m))
             t += service
             t += self._delay_of(d >> 1, z[h])
         return t
+
+    def wire(
+        self,
+        size: np.ndarray,
+        count: np.ndarray | float,
+        headers: np.ndarray | float,
+        d: np.ndarray | int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Wire bytes and service time (s) of packets or segment trains on directions ``d``:
+        ``capacity`` and ``max_pps`` per segment both bind."""
+        wire = np.asarray(size + count * (headers + self.overhead[d]))
+        return wire, np.maximum(wire * self.inv_rate[d], count * self.min_gap[d])
 
     def _delay_of(self, link: int, z: np.ndarray) -> np.ndarray:
         """Delay samples of one link from normal draws ``z``."""
@@ -250,6 +283,37 @@ class FastNet:
         return np.asarray(np.maximum(out, 0.0, out=out))
 
     # ---- moving packets -------------------------------------------------------------
+    def _impair(
+        self,
+        i: np.ndarray,
+        d: np.ndarray,
+        th: np.ndarray,
+        slot: np.ndarray,
+        *,
+        slots: Slots,
+        msgs: Messages,
+        leg: np.ndarray,
+        late: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The link states met by traversals ``i``: (broken, lost, reason). A congestion
+        episode's delay and a message's retransmission delay go to ``late``."""
+        mode, loss, why, delay = self.state(d >> 1, th)
+        late[i] += delay
+        dead = mode >= BROKEN
+        lossy = ~dead & (loss > 0)
+        if lossy.any():
+            lossy = lost(
+                lossy,
+                loss=loss,
+                u=slots.uniform,
+                slot=slot,
+                msgs=msgs,
+                i=i,
+                rtt=self.leg_rtt[leg[i]],
+                late=late,
+            )
+        return dead, lossy, why
+
     def walk(
         self,
         t: np.ndarray,
@@ -260,6 +324,7 @@ class FastNet:
         *,
         z: np.ndarray,
         slots: Slots,
+        tcp: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Move packets starting at ``t`` along ``leg``; (arrival, alive, loss reason).
 
@@ -268,9 +333,14 @@ class FastNet:
         :class:`~netsim.sim.fast.slots.Slots`) and takes its delay from ``z[base' + h, r]``
         (``z``: the wave's normals, one row per hop of either leg). The sojourn and drop
         verdict of the last queue solve are used (before any solve: the service time alone).
+        ``tcp`` marks the packets that are messages of segments (:mod:`netsim.sim.segments`):
+        a lost segment delays them by its retransmission instead of dropping them.
         """
         t = t.copy()
         n = len(t)
+        msgs = messages(size, self.leg_mss[leg], tcp)
+        counts, headers = msgs.counts, msgs.headers
+        late = np.zeros(n)
         alive = np.ones(n, dtype=bool)
         reason = np.zeros(n, np.int8)
         length = self.leg_len[leg]
@@ -287,11 +357,9 @@ class FastNet:
             r = reqs if full else reqs[i]
             slot = (base + h) * slots.n + r
             if self.states:
-                mode, loss, why = self.state(d >> 1, th)
-                dead = mode >= BROKEN
-                lossy = ~dead & (loss > 0)
-                if lossy.any():
-                    lossy[lossy] = slots.uniform(slot[lossy]) < loss[lossy]
+                dead, lossy, why = self._impair(
+                    i, d, th, slot, slots=slots, msgs=msgs, leg=leg, late=late
+                )
                 gone = dead | lossy
                 if gone.any():
                     reason[i[dead]] = why[dead]
@@ -299,9 +367,9 @@ class FastNet:
                     alive[i[gone]] = False
                     keep = ~gone
                     i, d, th, r, slot, full = i[keep], d[keep], th[keep], r[keep], slot[keep], False
-            sz = size if full else size[i]
-            service = (sz + self.overhead[d]) * self.inv_rate[d]
-            slots.d[slot], slots.t[slot], slots.svc[slot] = d, th, service
+            sz, cnt, hd = (size, counts, headers) if full else (size[i], counts[i], headers[i])
+            wire, service = self.wire(sz, cnt, hd, d)
+            slots.d[slot], slots.t[slot], slots.svc[slot], slots.wire[slot] = d, th, service, wire
             slots.runs = None
             w = service
             if slots.solved:
@@ -312,6 +380,8 @@ class FastNet:
                     reason[i[drop]] = R_BUFFER
                     alive[i[drop]] = False
             arrive = th + w + self.delay(d, z[row0 + h, r])
+            if self.states:  # retransmission and episode delays, paid once
+                arrive += take(late, i)
             if full:
                 t = arrive
             else:

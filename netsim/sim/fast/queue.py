@@ -3,8 +3,9 @@
 A link direction of the exact engine (:class:`netsim.sim.links.Direction`) is a fluid FIFO:
 its unfinished work drains at ``1 - m/C`` while an unsaturated bulk rate ``m`` crosses it
 (at 1 while saturated), an arrival waits for the work ahead of it, a saturated direction
-adds a standing queue ``u * buffer`` and a packet that would overflow ``buffer`` is dropped
-without adding work. Here the same queue is computed for a whole array of arrivals at once:
+adds the standing queue its TCP keeps (``low + u * span``, set by the bulk controller) and
+a packet that would overflow ``buffer`` is dropped without adding work.
+Here the same queue is computed for a whole array of arrivals at once:
 
 * :class:`DrainClock` maps wall time to *virtual* time ``tau(t)``, the integral of the drain
   rate, so that the work drains at unit rate in virtual time;
@@ -47,13 +48,16 @@ class DrainClock:
     """Piecewise-linear virtual time of one direction: ``tau(t)``, and saturation at ``t``.
 
     ``times`` are the bulk step function's change times (the first is 0), ``rates`` the
-    drain rate in force from each, ``saturated`` whether the direction was saturated then.
+    drain rate in force from each, ``saturated`` whether the direction was saturated then,
+    ``low``/``span`` the standing queue's range then (seconds: ``low + u * span``).
     """
 
     times: np.ndarray
     rates: np.ndarray
     saturated: np.ndarray
     taus: np.ndarray  # tau at each of ``times``
+    low: np.ndarray
+    span: np.ndarray
 
     @staticmethod
     def from_steps(times: list[float], values: list[BulkLoad], capacity: float) -> DrainClock:
@@ -63,7 +67,14 @@ class DrainClock:
         # queue, so only unsaturated fluid slows the drain (as in links.Direction.backlog).
         rates = np.where(sat, 1.0, 1.0 - np.asarray([v.rate for v in values]) / capacity)
         taus = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(t))]) + t[0]
-        return DrainClock(t, rates, sat, taus)
+        low = np.asarray([v.queue_low for v in values], dtype=float)
+        span = np.asarray([v.queue_high for v in values], dtype=float) - low
+        return DrainClock(t, rates, sat, taus, low, span)
+
+    def standing(self, t: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The standing queue (s) met at ``t`` with phase ``u``, where saturated."""
+        i = np.searchsorted(self.times, t, side="right") - 1
+        return np.asarray(self.low[i] + u * self.span[i])
 
     @property
     def trivial(self) -> bool:

@@ -16,7 +16,8 @@ class Slots:
     The window has ``n`` requests; each attempt has ``per = 2 H`` hops (``H`` per leg:
     request, response). Slot ``(k * per + j) * n + r`` is hop ``j`` of wave ``k`` of request
     ``r``: hop-major, so the same hop of consecutive requests is contiguous. ``d`` is the
-    direction traversed (-1: none), ``t`` the arrival, ``svc`` the service time, ``soj`` the
+    direction traversed (-1: none), ``t`` the arrival, ``svc`` the service time (``wire``
+    its bytes), ``soj`` the
     sojourn from the last queue solve (NaN: the service time alone, e.g. a traversal that
     found its direction idle), ``queue`` the work found and ``drop`` the buffer verdict.
     ``orders[d]`` lists the slots of direction ``d`` sorted by arrival and ``times[d]``
@@ -47,6 +48,7 @@ class Slots:
         self.d = np.full(block, -1, np.int16)
         self.t = np.empty(block)
         self.svc = np.empty(block)
+        self.wire = np.empty(block)  # bytes on the wire (the counters')
         self.soj = np.full(block, np.nan)  # NaN: the service time alone
         self.queue = np.zeros(block)
         self.drop = np.zeros(block, dtype=bool)
@@ -66,6 +68,7 @@ class Slots:
         self.d = np.concatenate([self.d, np.full(extra, -1, np.int16)])
         self.t = np.concatenate([self.t, np.zeros(extra)])
         self.svc = np.concatenate([self.svc, np.zeros(extra)])
+        self.wire = np.concatenate([self.wire, np.zeros(extra)])
         self.soj = np.concatenate([self.soj, np.full(extra, np.nan)])
         self.queue = np.concatenate([self.queue, np.zeros(extra)])
         self.drop = np.concatenate([self.drop, np.zeros(extra, dtype=bool)])

@@ -51,7 +51,7 @@ class QueueSolver:
         check_boundaries: bool = False,
     ) -> None:
         self.buffer_s = net.buffer_s
-        self.standing_s = net.standing_s
+        self.burst_s = net.burst_s
         self.clocks = [
             DrainClock.from_steps(
                 timeline.bulk[n].times, timeline.bulk[n].values, net.topo.link(n[0]).capacity
@@ -173,7 +173,8 @@ class QueueSolver:
         sel = here[ok]
         standing = self._standing(k, slots, sel, slots.t[sel])
         svc = slots.svc[sel]
-        drop = standing + svc > self.buffer_s[k] * (1 + 1e-12)
+        held = np.minimum(svc, self.burst_s[k])  # a message holds its first window at most
+        drop = standing + held > self.buffer_s[k] * (1 + 1e-12)
         got = self._store(slots, sel, (standing + svc, drop, np.zeros(len(sel))))
         settled |= (gone < n) & np.isin(after, sel)
         slots.fresh[sel] = False
@@ -225,7 +226,7 @@ class QueueSolver:
         whole = o is slots.orders[k]
         tt, ss = (slots.times[k] if whole else slots.t[o]), slots.svc[o]
         standing = self._standing(k, slots, o, tt)
-        wire = ss
+        wire = np.minimum(ss, self.burst_s[k])  # buffer use: a message's first window at most
         ghost = None
         if len(carry.ghost_t):
             pos = np.searchsorted(tt, carry.ghost_t, side="right")
@@ -274,7 +275,7 @@ class QueueSolver:
         out = np.zeros(len(o))
         sat = clock.saturated_at(t)
         if sat.any():
-            out[sat] = slots.uniform(o[sat], 1) * self.standing_s[k]
+            out[sat] = clock.standing(t[sat], slots.uniform(o[sat], 1))
         return out
 
     def advance(self, slots: Slots, boundary: float) -> None:

@@ -153,7 +153,14 @@ class Waves:
                 continue
             start = ts[a:b] + dr["side0"][a:b]
             arr = net.walk_run(
-                start, leg, dr["size0"][a:b], slot0=a, stride=n, z=z[:h, a:b], slots=self.slots
+                start,
+                leg,
+                dr["size0"][a:b],
+                slot0=a,
+                stride=n,
+                z=z[:h, a:b],
+                slots=self.slots,
+                tcp=bool(attr["rr"][f]),
             )
             out["path"][a:b] = net.leg_path[leg]
             if not attr["rr"][f]:
@@ -173,6 +180,7 @@ class Waves:
                 stride=n,
                 z=z[h:, a:b],
                 slots=self.slots,
+                tcp=True,
             )
             limit = np.minimum(self.deadline[a:b], ts[a:b] + self.per_try[a:b])
             _settle(out, a, b, arr + dr["side3"][a:b], limit)
@@ -213,6 +221,7 @@ class Waves:
             k * 2 * h,
             z=dr["z"],
             slots=self.slots,
+            tcp=rr[i],
         )
         fates.reason[i[~alive]] = why[~alive]
         i, arr = i[alive], arr[alive]
@@ -245,7 +254,14 @@ class Waves:
             ok = leg1 >= 0
             i, mi, t_resp, leg1 = i[ok], mi[ok], t_resp[ok], leg1[ok]
         arr, alive, why = net.walk(
-            t_resp, leg1, dr["size1"][mi], mi, k * 2 * h + h, z=dr["z"], slots=self.slots
+            t_resp,
+            leg1,
+            dr["size1"][mi],
+            mi,
+            k * 2 * h + h,
+            z=dr["z"],
+            slots=self.slots,
+            tcp=np.ones(len(mi), dtype=bool),
         )
         fates.reason[i[~alive]] = why[~alive]
         i, mi = i[alive], mi[alive]

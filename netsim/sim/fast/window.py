@@ -182,6 +182,10 @@ class WindowRunner:
 
     def _window(self, w: int, t_lo: float, t_hi: float) -> None:
         rq = self.load.requests(w, t_lo, t_hi)
+        if not self.load.flows:  # bulk only: nothing queues as packets
+            self.rounds.append(0)
+            self.counts.append(rq.counts)
+            return
         waves, slots = self._solve(rq)
         self.rounds.append(waves.rounds)
         self.queues.advance(slots, t_hi)
@@ -304,21 +308,20 @@ class WindowRunner:
         for k, o in enumerate(slots.orders):
             if len(o) == 0:
                 continue
-            service, t = slots.svc[o], slots.times[k]
+            wire, t = slots.wire[o], slots.times[k]
             if dropped:
                 keep = ~slots.drop[o]
-                service, t = service[keep], t[keep]
+                wire, t = wire[keep], t[keep]
                 if len(t) == 0:
                     continue
-            to_bytes = self.net.cap[k] / 8
-            self.bytes[k] += round(float(service.sum()) * to_bytes)
+            self.bytes[k] += round(float(wire.sum()))
             b = (t * per_bin).astype(np.int64)  # sorted by time: the bins inside are a prefix
             inside = int(np.searchsorted(b, n_bins)) if b[-1] >= n_bins else len(b)
             if inside == 0:
                 continue
             lo = int(b[0])
-            part = np.bincount(b[:inside] - lo, weights=service[:inside])
-            self.bins[k, lo : lo + len(part)] += np.rint(part * to_bytes).astype(np.int64)
+            part = np.bincount(b[:inside] - lo, weights=wire[:inside])
+            self.bins[k, lo : lo + len(part)] += np.rint(part).astype(np.int64)
 
 
 def peak_rss_mib() -> float:

@@ -1,0 +1,276 @@
+"""Real Linux TCP against the simulator's TCP model, side by side (run as root, in the lab).
+
+Two network namespaces created here are joined by the lab's user-space link relay
+(:mod:`netsim.lab.host.relay`) with a rate, a one-way delay and a loss per frame in each
+direction; a Python receiver in one and a sender in the other move a fixed number of bytes over
+``streams`` parallel kernel TCP connections (``TCP_CONGESTION`` cubic or bbr; the receiver clamps
+its window with ``TCP_WINDOW_CLAMP`` when a window is given). The transfer time (connect to last
+byte received, one monotonic clock for both namespaces) is compared with what the simulator
+predicts for a one-link topology with the same capacity, delay, loss and buffer. Traffic stays
+inside the namespaces; both namespaces and the relay are removed afterwards, even on error.
+
+Usage (as root, under the lab lock): ``flock /tmp/netsim-lab.lock python -m benchmarks.tcp_oracle``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 5201
+A_IP, B_IP = "10.211.0.1", "10.211.0.2"
+CHUNK = 65536
+MSS = 1448  # Ethernet MTU 1500 - IPv4 20 - TCP 20 - timestamps 12
+
+
+@dataclass(frozen=True)
+class Case:
+    """One transfer: the link and the TCP settings (``window`` None: autotuning)."""
+
+    size: float  # bytes in total, split evenly over the streams
+    streams: int = 1
+    loss: float = 0.0
+    window: float | None = None
+    cc: str = "cubic"
+    rate: float = 20e6  # bit/s per direction (Ethernet frames, as the relay counts them)
+    delay: float = 0.020  # one-way, s
+    buffer: float = 150_000.0  # bytes per direction
+
+    @property
+    def label(self) -> str:
+        win = f" window {self.window / 1000:.0f}KB" if self.window else ""
+        size = f"{self.size / 1e6:.0f}MB"
+        return f"{size} {self.streams} stream(s) loss {self.loss:.1%}{win} {self.cc}"
+
+
+CASES = (
+    Case(8e6),
+    Case(8e6, loss=0.001),
+    Case(4e6, loss=0.01),
+    Case(16e6, loss=0.01),
+    Case(8e6, streams=4),
+    Case(8e6, streams=4, loss=0.001),
+    Case(24e6, streams=4, loss=0.01),
+    Case(4e6, window=64000.0),
+)
+
+
+def simulate(case: Case, engine: str = "exact") -> float:
+    """Seconds the simulator takes for ``case``: a two-node topology, one bulk transfer.
+
+    The link's ``overhead`` is the 14 B Ethernet header the relay counts in its rate, so its
+    ``mtu`` is the 1500 B IP MTU plus that header.
+    """
+    from netsim.model import load_scenario
+    from netsim.sim.engine import run_control_plane
+
+    window = f"window: {case.window:.0f}B, " if case.window else ""
+    with tempfile.TemporaryDirectory(prefix="tcp-oracle-sim-") as tmp:
+        Path(tmp, "t.yaml").write_text(f"""
+name: tcp-oracle
+nodes: {{a: {{role: cloud}}, b: {{role: cloud}}}}
+links:
+  - {{name: wire, endpoints: [a, b], capacity: {case.rate:.0f}bps, delay: {case.delay * 1e3}ms,
+     buffer: {case.buffer:.0f}B, overhead: 14B, mtu: 1514B}}
+""")
+        Path(tmp, "s.yaml").write_text(
+            f"""
+name: tcp-oracle
+topology: t.yaml
+duration: 600s
+traffic:
+  - {{name: t, kind: bulk, from: a, to: b, transfers: [{{at: 1s, size: {case.size:.0f}B}}],
+     streams: {case.streams}, {window}cc: {case.cc}}}
+failures:
+  - {{link: wire, at: 0s, mode: "loss:{case.loss}"}}
+"""
+            if case.loss
+            else f"""
+name: tcp-oracle
+topology: t.yaml
+duration: 600s
+traffic:
+  - {{name: t, kind: bulk, from: a, to: b, transfers: [{{at: 1s, size: {case.size:.0f}B}}],
+     streams: {case.streams}, {window}cc: {case.cc}}}
+"""
+        )
+        scenario = load_scenario(Path(tmp, "s.yaml"))
+    del engine  # bulk transfers are the control timeline's: one model for both engines
+    timeline = run_control_plane(scenario, scenario.seed, list(scenario.failures))
+    (record,) = timeline.transfers
+    if record.duration_s is None:
+        raise RuntimeError(f"the simulated transfer did not finish: {case.label}")
+    return float(record.duration_s)
+
+
+def _ns(name: str, *cmd: str) -> None:
+    subprocess.run(["ip", "netns", "exec", name, *cmd], check=True, capture_output=True)
+
+
+def measure(case: Case, tag: str = "i11tcp", seed: int = 1) -> float:
+    """Seconds real Linux TCP takes for ``case`` through the relay (root only)."""
+    from netsim.lab.clab.params import LinkParams
+    from netsim.model.dist import Dist
+
+    a, b = f"{tag}a{os.getpid()}", f"{tag}b{os.getpid()}"
+    relay: subprocess.Popen[bytes] | None = None
+    work = Path(tempfile.mkdtemp(prefix="tcp-oracle-"))
+    try:
+        for ns in (a, b):
+            subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True)
+            _ns(ns, "ip", "link", "set", "lo", "up")
+        params = LinkParams(Dist.constant(case.delay), case.loss, case.rate, int(case.buffer))
+        config = {
+            "ends": [{"netns": a, "ifname": "to0"}, {"netns": b, "ifname": "to1"}],
+            "params": params.to_json(),
+            "seed": seed,
+            "control": str(work / "relay.sock"),
+        }
+        (work / "relay.json").write_text(json.dumps(config))
+        relay = subprocess.Popen(
+            [sys.executable, "-m", "netsim.lab.host.relay", str(work / "relay.json")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+        )
+        assert relay.stdout is not None
+        ready, _, _ = select.select([relay.stdout], [], [], 30.0)
+        if not ready or relay.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the relay did not start")
+        for ns, ip, dev in ((a, A_IP, "to0"), (b, B_IP, "to1")):
+            _ns(ns, "ip", "addr", "add", f"{ip}/24", "dev", dev)
+            _ns(ns, "ip", "link", "set", dev, "up")
+            # no offloads: the relay sees MTU-sized frames, as a wire would
+            subprocess.run(
+                ["ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gso", "off"],
+                capture_output=True,
+                check=False,  # best effort: a TAP without ethtool support has no offloads
+            )
+        me = str(Path(__file__).resolve())
+        recv = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                b,
+                sys.executable,
+                me,
+                "--recv",
+                str(case.streams),
+                str(int(case.window or 0)),
+            ],
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        assert recv.stdout is not None
+        if recv.stdout.readline().strip() != b"listening":
+            raise RuntimeError("the receiver did not start")
+        send = subprocess.run(
+            [
+                "ip",
+                "netns",
+                "exec",
+                a,
+                sys.executable,
+                me,
+                "--send",
+                str(case.streams),
+                str(int(case.size)),
+                case.cc,
+            ],
+            capture_output=True,
+            check=True,
+            cwd=ROOT,
+            timeout=600,
+        )
+        started = float(send.stdout.decode().split()[-1])
+        finished = float(recv.stdout.readline().decode())
+        recv.wait(timeout=30)
+        return finished - started
+    finally:
+        if relay is not None:
+            os.kill(relay.pid, signal.SIGTERM)
+            relay.wait(timeout=10)
+        for ns in (a, b):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False)
+        for f in work.iterdir():
+            f.unlink()
+        work.rmdir()
+
+
+def _receiver(streams: int, window: int) -> None:
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if window:
+        # as iperf3 -w: the receive buffer bounds the window the receiver advertises
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window)
+    srv.bind((B_IP, PORT))
+    srv.listen(streams)
+    print("listening", flush=True)
+    conns = [srv.accept()[0] for _ in range(streams)]
+    open_ = set(conns)
+    while open_:
+        readable, _, _ = select.select(list(open_), [], [])
+        for c in readable:
+            if not c.recv(1 << 20):
+                open_.discard(c)
+                c.close()
+    print(f"{time.monotonic():.6f}", flush=True)
+
+
+def _sender(streams: int, size: int, cc: str) -> None:
+    started = time.monotonic()
+    socks = []
+    for _ in range(streams):
+        s = socket.socket()
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
+        s.connect((B_IP, PORT))
+        s.setblocking(False)
+        socks.append(s)
+    left = {s: size // streams for s in socks}
+    payload = b"\0" * CHUNK
+    while left:
+        _, writable, _ = select.select([], list(left), [])
+        for s in writable:
+            try:
+                n = s.send(payload[: min(CHUNK, left[s])])
+            except BlockingIOError:
+                continue
+            left[s] -= n
+            if left[s] <= 0:
+                del left[s]
+                s.shutdown(socket.SHUT_WR)
+    print(f"{started:.6f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recv", nargs=2, type=int, metavar=("STREAMS", "WINDOW"))
+    parser.add_argument("--send", nargs=3, metavar=("STREAMS", "SIZE", "CC"))
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    if args.recv:
+        _receiver(*args.recv)
+        return
+    if args.send:
+        _sender(int(args.send[0]), int(args.send[1]), args.send[2])
+        return
+    print(f"{'case':<44}{'Linux s':>9}{'sim s':>8}{'sim/Linux':>11}")
+    for case in CASES:
+        real = sorted(measure(case, seed=k + 1) for k in range(args.repeat))[args.repeat // 2]
+        sim = simulate(case)
+        print(f"{case.label:<44}{real:>9.2f}{sim:>8.2f}{sim / real:>11.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
