@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -166,7 +166,10 @@ class Topology:
     source: str = ""  # the file it was loaded from, for messages
     # Lookups built on first use (routing and checks ask millions of times at 20 regions);
     # not part of the value: no comparison, hash or repr, and a replaced copy starts empty.
-    _by_name: dict[str, dict[str, Any]] = field(
+    _nodes_by_name: dict[str, Node] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    _links_by_name: dict[str, Link] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
     _routed: list[tuple[Link, ...]] = field(
@@ -174,20 +177,18 @@ class Topology:
     )
 
     def node(self, name: str) -> Node:
-        nodes = self._by_name.get("nodes")
-        if nodes is None:
-            nodes = self._by_name["nodes"] = _first_by_name(self.nodes)
+        if not self._nodes_by_name:
+            self._nodes_by_name.update(_first_by_name(self.nodes))
         try:
-            return cast("Node", nodes[name])
+            return self._nodes_by_name[name]
         except KeyError:
             raise KeyError(name) from None
 
     def link(self, name: str) -> Link:
-        links = self._by_name.get("links")
-        if links is None:
-            links = self._by_name["links"] = _first_by_name(self.links)
+        if not self._links_by_name:
+            self._links_by_name.update(_first_by_name(self.links))
         try:
-            return cast("Link", links[name])
+            return self._links_by_name[name]
         except KeyError:
             raise KeyError(name) from None
 
@@ -222,9 +223,12 @@ class Topology:
         return tuple(link for link in self.links if node in link.endpoints)
 
 
-def _first_by_name(items: tuple[Node, ...] | tuple[Link, ...]) -> dict[str, Any]:
+Named = TypeVar("Named", Node, Link)
+
+
+def _first_by_name(items: tuple[Named, ...]) -> dict[str, Named]:
     """Items by name, the first of a name winning (as a scan in order would find it)."""
-    out: dict[str, Any] = {}
+    out: dict[str, Named] = {}
     for item in items:
         out.setdefault(item.name, item)
     return out
