@@ -1,9 +1,11 @@
 """Timing whole processes side by side: what a user waits for, start-up included.
 
 Each command runs ``repeat`` times as a child process (``os.wait4`` gives its own peak
-resident memory); the table prints the minimum, median and maximum wall time, the peak
-memory and the ratio of each median to the first command's. Used by the ``bench_*.py``
-scripts; standard library only.
+resident memory and the CPU time of it and the worker processes it waited for); the table
+prints the minimum, median and maximum wall time, the median CPU time (user + system: on a
+machine other work shares, wall time stretches with the load while CPU time does not), the
+peak memory and the ratio of each median to the first command's. Used by the
+``bench_*.py`` scripts; standard library only.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ class Timing:
     walls: tuple[float, ...]
     max_rss_mib: float
     returncode: int
+    cpus: tuple[float, ...] = ()  # user + system seconds, workers included
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus) if self.cpus else float("nan")
 
     @property
     def median(self) -> float:
@@ -35,12 +42,13 @@ def time_process(
     label: str, argv: list[str], repeat: int = 3, cwd: Path = ROOT, ok: tuple[int, ...] = (0, 1)
 ) -> Timing:
     """Run ``argv`` ``repeat`` times; exit statuses outside ``ok`` stop the benchmark."""
-    walls, rss, code = [], 0.0, 0
+    walls, cpus, rss, code = [], [], 0.0, 0
     for _ in range(repeat):
         started = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.perf_counter() - started)
+        cpus.append(usage.ru_utime + usage.ru_stime)
         code = os.waitstatus_to_exitcode(status)
         err = proc.stderr.read().decode() if proc.stderr else ""
         if proc.stderr:
@@ -49,16 +57,26 @@ def time_process(
         if code not in ok:
             raise SystemExit(f"{label}: {' '.join(argv)} exited {code}\n{err}")
         rss = max(rss, usage.ru_maxrss / 1024)  # KiB on Linux
-    return Timing(label, tuple(walls), rss, code)
+    return Timing(label, tuple(walls), rss, code, tuple(cpus))
 
 
 def print_table(title: str, rows: list[Timing]) -> None:
     """One line per command; ``x first`` is the first row's median over this row's."""
     print(title)
-    print(f"{'command':<44}{'min s':>8}{'median s':>10}{'max s':>8}{'peak MiB':>10}{'x first':>9}")
+    print(
+        f"{'command':<44}{'min s':>8}{'median s':>10}{'max s':>8}{'cpu s':>9}"
+        f"{'peak MiB':>10}{'x first':>9}"
+    )
     base = rows[0].median
     for r in rows:
         print(
             f"{r.label:<44}{min(r.walls):>8.3f}{r.median:>10.3f}{max(r.walls):>8.3f}"
-            f"{r.max_rss_mib:>10.0f}{base / r.median:>9.2f}"
+            f"{r.cpu:>9.2f}{r.max_rss_mib:>10.0f}{base / r.median:>9.2f}"
         )
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average against its cores, printed with the figures:
+    wall times measured while other work runs are longer than on an idle machine."""
+    one, _, _ = os.getloadavg()
+    return f"load average {one:.1f} on {os.cpu_count()} cores"

@@ -60,14 +60,17 @@ import scipy.stats
 
 from netsim.analysis.demand import Demand, link_loads, overloaded
 from netsim.analysis.outages import YEAR_S, distinct, elements, link_intervals, sweep
-from netsim.model.routing import Route, path_nodes, path_preference, route
+from netsim.model.routing import Route, path_nodes, path_preference, router
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from netsim.model.topology import Link, Topology
 
 SLA_CLAIMED = 0.9999  # ADR-003: "99.99% SLA" on the interconnects
 MAX_ENUMERATED = 20  # elements: above this, inclusion-exclusion over path sets
 MAX_PATH_SETS = 18
+ROUTERS_CACHED = 1024  # routing states whose router (distances) is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,12 +214,19 @@ def simulate_pairs(
     spans = link_intervals(topo, elements(topo), horizon, seed)
     judge = _Judge(topo, names, demand)
     results = []
+    last: tuple[object, tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]] | None
+    last = None
     for a, b in itertools.combinations(topo.endpoints_of(), 2):
-        t, bmask, rmask = sweep(names, spans, relay_shifts(topo, a, b), years)
-        dur = np.diff(np.r_[t, horizon])
-        year = np.minimum((t // YEAR_S).astype(np.int64), years - 1)
-        uniq, inverse = distinct(bmask, rmask, len(names))
-        states = [(int(bm), int(rm)) for bm, rm in uniq]
+        shifts = relay_shifts(topo, a, b)
+        key = tuple(sorted(shifts.items()))
+        if last is None or last[0] != key:  # pairs with the same MRAI shifts (all, without
+            # MRAI) share the change times and states: sorting them is most of the work
+            t, bmask, rmask = sweep(names, spans, shifts, years)
+            dur = np.diff(np.r_[t, horizon])
+            year = np.minimum((t // YEAR_S).astype(np.int64), years - 1)
+            uniq, inverse = distinct(bmask, rmask, len(names))
+            last = (key, (dur, year, [(int(bm), int(rm)) for bm, rm in uniq], inverse))
+        dur, year, states, inverse = last[1]
         down = np.array([judge.down(a, b, *st) for st in states], dtype=bool)[inverse]
         connected = Estimate.of(np.bincount(year, weights=dur * down, minlength=years))
         slo = None
@@ -260,13 +270,21 @@ class _Judge:
         self.topo, self.names, self.demand = topo, names, demand
         self.index = {n: i for i, n in enumerate(names)}
         self._routes: dict[tuple[str, str, int], Route | None] = {}
+        self._routers: dict[int, Callable[[str, str], Route | None]] = {}
         self._loads: dict[int, dict[tuple[str, int], float]] = {}
 
     def route(self, a: str, b: str, routing: int) -> Route | None:
         key = (a, b, routing)
         if key not in self._routes:
-            believed = frozenset(n for i, n in enumerate(self.names) if routing >> i & 1)
-            self._routes[key] = route(self.topo, a, b, believed)
+            # one router per routing state, shared by the pairs: each destination's
+            # distances are searched once per state, not once per pair
+            find = self._routers.get(routing)
+            if find is None:
+                if len(self._routers) >= ROUTERS_CACHED:
+                    self._routers.clear()
+                believed = frozenset(n for i, n in enumerate(self.names) if routing >> i & 1)
+                find = self._routers[routing] = router(self.topo, believed)
+            self._routes[key] = find(a, b)
         return self._routes[key]
 
     def down(self, a: str, b: str, broken: int, routing: int) -> bool:

@@ -12,6 +12,7 @@ into change times with the links' states as bit masks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from netsim.model.topology import Group, Link, LinkKind, Node, Topology
 
 YEAR_S = 365 * 86400.0
 COUNT_MAX_LINKS = 10  # up to 2^20 (broken, routing) keys: count them, do not sort
+MASK_BITS = 63  # links an int64 mask holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,14 +186,20 @@ def sweep(
     """Change times with the broken and routing-down link masks in force from each (the
     routing intervals shifted by what the pair's source waits for MRAI)."""
     horizon = years * YEAR_S
-    bit = {n: np.int64(1) << np.int64(i) for i, n in enumerate(names)}
+    # One bit per link: int64 holds 63 links; more (a 20-region VPN mesh has 230) take
+    # Python integers (object arrays: slower, but a shifted-out bit would be a link whose
+    # failures are silently never seen).
+    kind: Any = np.int64 if len(names) <= MASK_BITS else object
+    bit = {n: (1 << i) if kind is object else np.int64(1 << i) for i, n in enumerate(names)}
     times = [np.arange(years, dtype=float) * YEAR_S]  # year starts: no change
-    broken, routing = [np.zeros(years, np.int64)], [np.zeros(years, np.int64)]
+    broken: list[np.ndarray] = [np.zeros(years, kind)]
+    routing: list[np.ndarray] = [np.zeros(years, kind)]
     for name, (bs, be, rs, re_) in spans.items():
         shift = shifts.get(name, 0.0)
         for lo, hi, is_broken in ((bs, be, True), (rs + shift, re_ + shift, False)):
             t = np.concatenate([lo, hi])
-            toggle, none = np.full(len(t), bit[name]), np.zeros(len(t), np.int64)
+            toggle: np.ndarray = np.full(len(t), bit[name], dtype=kind)
+            none: np.ndarray = np.zeros(len(t), kind)
             times.append(t)
             broken.append(toggle if is_broken else none)
             routing.append(none if is_broken else toggle)

@@ -2,13 +2,15 @@
 
 ::
 
-    netsim lab deploy CLAB_FILE [--timeout S] [--seed N] [--keep-on-failure]
-    netsim lab status [NAME] [--json]
-    netsim lab fail TARGET --mode MODE [--lab NAME]     down | blackhole | loss:P | delay:+X
+    netsim lab deploy CLAB_FILE [--name NAME] [--timeout S] [--seed N] [--psk-file FILE]
+                                [--keep-on-failure]
+    netsim lab status [LAB] [--json]                    LAB: a lab name or its clab file
+    netsim lab fail TARGET --mode MODE [--lab LAB]      down | blackhole | loss:P | delay:+X
                                                          | flap:DOWN/UP/COUNT
-    netsim lab restore TARGET [--lab NAME]              TARGET may be "all"
-    netsim lab destroy [NAME]
+    netsim lab restore TARGET [--lab LAB]               TARGET may be "all"
+    netsim lab destroy [LAB]
     netsim lab export TOPOLOGY [--out DIR]
+    netsim lab image CLAB_FILE [--dry-run]              docker build of the exported images
     netsim lab run SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE ...]
 
 Each handler returns an exit status (0 on success); errors are raised as
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from netsim.cli.common import add_output, print_json
@@ -28,6 +31,7 @@ from netsim.errors import EXIT_OK
 from netsim.lab import DEPLOY_TIMEOUT_S
 
 _FLAP = re.compile(r"^flap:([0-9.]+)/([0-9.]+)/([0-9]+)$")
+_LAB_HELP = "a lab name or the containerlab file it was deployed from (default: the only lab)"
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
@@ -35,7 +39,12 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
     start = time.monotonic()
     state = runner.deploy(
-        args.clab_file, timeout=args.timeout, seed=args.seed, keep_on_failure=args.keep_on_failure
+        args.clab_file,
+        name=args.name,
+        timeout=args.timeout,
+        seed=args.seed,
+        keep_on_failure=args.keep_on_failure,
+        psk_file=args.psk_file,
     )
     took = time.monotonic() - start
     if args.json:
@@ -61,7 +70,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from netsim.lab.live.deploy import require_environment
 
     require_environment(("ip",))
-    report = runner.status(runner.resolve_name(args.name))
+    report = runner.status(runner.find_lab(args.lab))
     if args.json:
         print(report.to_json())
     elif not args.quiet:
@@ -75,7 +84,7 @@ def cmd_fail(args: argparse.Namespace) -> int:
     from netsim.lab.live.faults import flap
 
     require_environment(("ip",))
-    name = runner.resolve_name(args.lab)
+    name = runner.find_lab(args.lab)
     match = _FLAP.match(args.mode)
     if match:
         topology, state = load_lab(name)
@@ -103,7 +112,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from netsim.lab.live.deploy import require_environment
 
     require_environment(("ip",))
-    lines = list(runner.restore(runner.resolve_name(args.lab), args.target))
+    lines = list(runner.restore(runner.find_lab(args.lab), args.target))
     if args.json:
         print_json({"restored": lines})
     elif not args.quiet:
@@ -114,8 +123,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_destroy(args: argparse.Namespace) -> int:
     from netsim.lab.live import lab as runner
+    from netsim.lab.live.deploy import require_environment
 
-    name = runner.resolve_name(args.name)
+    require_environment(("ip",))
+    name = runner.find_lab(args.lab)
     removed = runner.destroy(name)
     if args.json:
         print_json({"lab": name, "removed": [str(x) for x in removed]})
@@ -139,6 +150,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_image(args: argparse.Namespace) -> int:
+    from netsim.lab.clab.images import build_images
+
+    for line in build_images(args.clab_file, dry_run=args.dry_run):
+        print(line)
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from netsim.analysis.summary import summarize
     from netsim.cli.run import conclude
@@ -151,7 +170,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.set)
     require_environment(("ip", "tc", "vtysh", "swanctl"))
     out = args.out or default_out(scenario, "-lab")
-    trace = run_live(scenario, out, args.seed)
+    seed = scenario.seed if args.seed is None else args.seed
+    note = None
+    if scenario.random_failures:
+        # The simulator's own draw, so that both engines play the same schedule.
+        from netsim.sim.arrivals import random_failures
+
+        drawn = random_failures(scenario, seed)
+        failures = tuple(sorted((*scenario.failures, *drawn), key=lambda f: f.at))
+        scenario = replace(scenario, failures=failures, random_failures=False)
+        note = f"random failures: the simulator's draw for seed {seed} ({len(drawn)} played)"
+    trace = run_live(scenario, out, seed)
+    if note is not None and trace.lab is not None:
+        trace.lab = replace(trace.lab, notes=(*trace.lab.notes, note))
     summary = summarize(trace, playable(scenario)[0])
     return conclude(
         out,
@@ -191,6 +222,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.add_argument("clab_file", type=Path, metavar="CLAB_FILE", help="containerlab YAML file")
     p.add_argument(
+        "--name",
+        metavar="NAME",
+        help="the lab's name instead of the file's (as clab deploy --name): namespaces "
+        "clab-NAME-<node>, so one file can run several times",
+    )
+    p.add_argument(
+        "--psk-file",
+        type=Path,
+        metavar="FILE",
+        help="IPsec pre-shared key for every tunnel whose key the configs leave out "
+        "(default: $NETSIM_IPSEC_PSK, else a new random key per tunnel and deploy)",
+    )
+    p.add_argument(
         "--timeout",
         type=_positive,
         default=DEPLOY_TIMEOUT_S,
@@ -214,9 +258,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Show a deployed lab: its nodes, BGP and BFD sessions, IPsec SAs and "
         "the paths between the cloud hosts.",
     )
-    p.add_argument(
-        "name", nargs="?", metavar="NAME", help="the lab (default: the only deployed one)"
-    )
+    p.add_argument("lab", nargs="?", metavar="LAB", help=_LAB_HELP)
     add_output(p, "the status")
     p.set_defaults(handler=cmd_status)
 
@@ -227,11 +269,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "blackhole (nftables drop, carrier up), random loss, extra delay, a flapping link, "
         "or a node failure (its daemons stopped).",
     )
-    p.add_argument("target", metavar="TARGET", help="a link name (vars.name) or a node name")
+    p.add_argument(
+        "target",
+        metavar="TARGET",
+        help="a link (its vars.name, a-b, or one end node:interface) or a node",
+    )
     p.add_argument(
         "--mode", required=True, help="down | blackhole | loss:P | delay:+X | flap:DOWN/UP/COUNT"
     )
-    p.add_argument("--lab", metavar="NAME", help="the lab (default: the only deployed one)")
+    p.add_argument("--lab", metavar="LAB", help=_LAB_HELP)
     add_output(p, "the changes made")
     p.set_defaults(handler=cmd_fail)
 
@@ -241,7 +287,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Undo what netsim lab fail changed on a link or node, or on everything.",
     )
     p.add_argument("target", metavar="TARGET", help='a link or node name, or "all"')
-    p.add_argument("--lab", metavar="NAME", help="the lab (default: the only deployed one)")
+    p.add_argument("--lab", metavar="LAB", help=_LAB_HELP)
     add_output(p, "what was restored")
     p.set_defaults(handler=cmd_restore)
 
@@ -251,9 +297,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Remove every namespace, interface, process and file the lab created "
         "(also after a crash of the deployer), and nothing else.",
     )
-    p.add_argument(
-        "name", nargs="?", metavar="NAME", help="the lab (default: the only deployed one)"
-    )
+    p.add_argument("lab", nargs="?", metavar="LAB", help=_LAB_HELP)
     add_output(p, "what was removed")
     p.set_defaults(handler=cmd_destroy)
 
@@ -273,6 +317,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add_output(p, "the files written")
     p.set_defaults(handler=cmd_export)
+
+    p = verbs.add_parser(
+        "image",
+        help="build the images an exported lab names (needs Docker)",
+        description="Build the container images an exported containerlab file names "
+        "(FRR and strongSwan), so containerlab can deploy it with Docker.",
+    )
+    p.add_argument("clab_file", type=Path, metavar="CLAB_FILE", help="containerlab YAML file")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the docker build commands, run nothing"
+    )
+    add_output(p, "the build commands")
+    p.set_defaults(handler=cmd_image)
 
     p = verbs.add_parser(
         "run",

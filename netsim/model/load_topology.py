@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from netsim.model.dist import Dist, parse_duration_dist, parse_size_dist
 from netsim.model.load_transport import read_congestion, read_mtu
 from netsim.model.scenario import FailureMode
-from netsim.model.source import Document, KeyPath, Reader, load_yaml
+from netsim.model.source import Document, KeyPath, Reader, YamlMap, load_yaml
 from netsim.model.topology import Bfd, Bgp, Cost, Dpd, Group, Link, LinkKind, Node, Role, Topology
 from netsim.model.units import (
     parse_bitrate,
@@ -77,7 +77,7 @@ RANDOM_MODES = (FailureMode.DOWN, FailureMode.BLACKHOLE)
 # ../shared/reference/numbers.md section 3): AWS DX BGP keepalive 30 s / hold 90 s; AWS VPN
 # tunnels BGP 10 s / 30 s and DPD timeout 30 s; ESP-in-UDP with AES-GCM costs 62 B.
 # Raw YAML values, merged under a link's own keys before validation.
-KIND_DEFAULTS: dict[LinkKind, dict[str, Any]] = {
+KIND_DEFAULTS: dict[LinkKind, YamlMap] = {  # merged under each link's own YAML
     LinkKind.INTERCONNECT: {
         "keepalive": 30.0,
         "hold": 90.0,
@@ -208,7 +208,7 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
     )
 
 
-def _cost(r: Reader, m: dict[str, Any], path: KeyPath) -> Cost:  # m: raw YAML mapping
+def _cost(r: Reader, m: YamlMap, path: KeyPath) -> Cost:
     c = r.mapping(m.get("cost"), (*path, "cost"), ("monthly", "per_gb"))
     return Cost(
         r.get(c, (*path, "cost"), "monthly", _nonneg(parse_money), 0.0) or 0.0,

@@ -27,7 +27,7 @@ from netsim.model.units import (
 )
 
 if TYPE_CHECKING:
-    from netsim.model.source import KeyPath, Reader
+    from netsim.model.source import KeyPath, Reader, YamlMap
 
 TRAFFIC_KEYS = (
     "name",
@@ -108,9 +108,9 @@ def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClas
     return TrafficClass(name=name, kind=kind, src=src, dsts=dsts, **fields)
 
 
-def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
+def _bulk_fields(r: Reader, m: YamlMap, path: KeyPath) -> YamlMap:
     """The keys of a bulk class: a volume or a list of transfers, and a rate cap."""
-    fields: dict[str, Any] = {}  # TrafficClass keyword arguments, each parsed by r
+    fields: YamlMap = {}  # TrafficClass keyword arguments, each parsed by r
     if "volume" in m and "transfers" in m:
         r.error((*path, "volume"), "give either volume or transfers, not both")
     if "volume" not in m and "transfers" not in m:
@@ -142,11 +142,9 @@ def _bulk_fields(r: Reader, m: dict[str, Any], path: KeyPath) -> dict[str, Any]:
     return fields
 
 
-def _packet_fields(
-    r: Reader, m: dict[str, Any], path: KeyPath, kind: TrafficKind
-) -> dict[str, Any]:
+def _packet_fields(r: Reader, m: YamlMap, path: KeyPath, kind: TrafficKind) -> YamlMap:
     """The keys of a packet class: a rate, sizes (and server time, retries), a timeout."""
-    fields: dict[str, Any] = {}  # TrafficClass keyword arguments, each parsed by r
+    fields: YamlMap = {}  # TrafficClass keyword arguments, each parsed by r
     fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0, required=True) or 1.0
     if kind is TrafficKind.REQUEST_RESPONSE:
         fields["request_size"] = r.get(m, path, "request_size", parse_size_dist, required=True)

@@ -6,7 +6,7 @@ shared :class:`~netsim.model.source.Reader` (file, line, key), none raised here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.model.topology import Congestion, EpisodeState, LinkKind
 from netsim.model.units import parse_duration, parse_size
@@ -14,7 +14,7 @@ from netsim.model.units import parse_duration, parse_size
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from netsim.model.source import KeyPath, Reader
+    from netsim.model.source import KeyPath, Reader, YamlMap
 
 
 def _positive(parse: Callable[[object], float]) -> Callable[[object], float]:
@@ -43,9 +43,7 @@ def _probability(value: object) -> float:
     return float(value)
 
 
-def read_congestion(
-    r: Reader, m: dict[str, Any], path: KeyPath, kind: LinkKind
-) -> Congestion | None:
+def read_congestion(r: Reader, m: YamlMap, path: KeyPath, kind: LinkKind) -> Congestion | None:
     """The optional episodic model of an internet link (docs/formats.md)."""
     if m.get("congestion") is None:
         return None
@@ -71,7 +69,7 @@ def read_congestion(
 MIN_MTU = 576.0
 
 
-def read_mtu(r: Reader, m: dict[str, Any], path: KeyPath, overhead: float) -> float:
+def read_mtu(r: Reader, m: YamlMap, path: KeyPath, overhead: float) -> float:
     """The link's MTU (default 1500 B); what is left after ``overhead`` must carry a segment."""
     mtu: float = r.get(m, path, "mtu", _positive(parse_size), 1500.0) or 1500.0
     if mtu - overhead < MIN_MTU:

@@ -39,14 +39,16 @@ import bisect
 import heapq
 import itertools
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from netsim.model.topology import Link, Node, Topology
 
 Path = tuple[str, ...]  # link names from source to destination
 Cost = tuple[int, int]  # (AS-path length, hops) towards the destination
+NETS_CACHED = 64  # topologies whose overlay is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +133,28 @@ class _Net:
     nodes: dict[str, Node]
     adj: dict[str, list[tuple[str, Link]]]
     prefs: tuple[int, ...]  # distinct link preferences, highest first
+    opaque: frozenset[str] = frozenset()  # nodes paths may end at but not cross
+    steps: dict[str, int] = field(default_factory=dict)  # as_step of each link (symmetric)
 
 
-@lru_cache(maxsize=64)
+_NETS: dict[int, tuple[Topology, _Net]] = {}  # by identity: see _net
+
+
 def _net(topology: Topology) -> _Net:
+    """The overlay of ``topology``, cached by identity: a topology's (dataclass) hash walks
+    every node and link, and hashing it on each route made a 20-region availability run
+    spend most of its time there. The cache holds the topology, so an id is not reused."""
+    hit = _NETS.get(id(topology))
+    if hit is not None and hit[0] is topology:
+        return hit[1]
+    if len(_NETS) >= NETS_CACHED:
+        _NETS.clear()
+    net = _overlay(topology)
+    _NETS[id(topology)] = (topology, net)
+    return net
+
+
+def _overlay(topology: Topology) -> _Net:
     adj: dict[str, list[tuple[str, Link]]] = {n: [] for n in topology.node_names}
     links = topology.routed_links
     for link in sorted(links, key=lambda x: x.name):
@@ -142,7 +162,13 @@ def _net(topology: Topology) -> _Net:
         adj.setdefault(a, []).append((b, link))
         adj.setdefault(b, []).append((a, link))
     prefs = tuple(sorted({link.preference for link in links}, reverse=True))
-    return _Net({n.name: n for n in topology.nodes}, adj, prefs)
+    nodes = {n.name: n for n in topology.nodes}
+    opaque = frozenset(n.name for n in topology.nodes if not n.carries_transit)
+    steps = {
+        link.name: as_step(nodes.get(link.endpoints[0]), nodes.get(link.endpoints[1]), link)
+        for link in links
+    }
+    return _Net(nodes, adj, prefs, opaque, steps)
 
 
 def as_step(here: Node | None, there: Node | None, link: Link) -> int:
@@ -168,30 +194,23 @@ class _Router:
     def __post_init__(self) -> None:
         self.net = _net(self.topology)
 
-    def _usable(self, link: Link, level: int) -> bool:
-        return link.preference >= level and link.name not in self.down
-
-    def _transit(self, node: str) -> bool:
-        known = self.net.nodes.get(node)
-        return known is None or known.carries_transit
-
     def dist(self, dst: str, level: int) -> dict[str, Cost]:
         """Best (AS-path length, hops) from every node to ``dst`` over links of at least
         ``level``, through transit nodes only (Dijkstra backwards from ``dst``)."""
         key = (dst, level)
         if key in self._dist:
             return self._dist[key]
-        nodes = self.net.nodes
+        opaque, steps, down = self.net.opaque, self.net.steps, self.down
         dist: dict[str, Cost] = {dst: (0, 0)}
         heap: list[tuple[Cost, str]] = [((0, 0), dst)]
         while heap:
             cost, there = heapq.heappop(heap)
-            if cost > dist[there] or (there != dst and not self._transit(there)):
+            if cost > dist[there] or (there != dst and there in opaque):
                 continue
             for here, link in self.net.adj.get(there, ()):
-                if not self._usable(link, level):
+                if link.preference < level or link.name in down:  # not usable
                     continue
-                step = as_step(nodes.get(here), nodes.get(there), link)
+                step = steps[link.name]
                 cand = (cost[0] + step, cost[1] + 1)
                 if here not in dist or cand < dist[here]:
                     dist[here] = cand
@@ -212,7 +231,7 @@ class _Router:
 
     def _walk(self, src: str, dst: str, level: int, dist: dict[str, Cost]) -> list[Path]:
         """Follow the best-cost successors from ``src``, keeping ``max_paths`` at each node."""
-        nodes = self.net.nodes
+        nodes, opaque, steps, down = self.net.nodes, self.net.opaque, self.net.steps, self.down
         out: list[Path] = []
 
         def go(here: str, path: Path) -> None:
@@ -221,11 +240,11 @@ class _Router:
                 return
             nexts = []
             for there, link in self.net.adj.get(here, ()):
-                if there not in dist or not self._usable(link, level):
+                if there not in dist or link.preference < level or link.name in down:
                     continue
-                if there != dst and not self._transit(there):
+                if there != dst and there in opaque:
                     continue
-                step = as_step(nodes.get(here), nodes.get(there), link)
+                step = steps[link.name]
                 if (dist[there][0] + step, dist[there][1] + 1) == dist[here]:
                     nexts.append((there, link.name))
             node = nodes.get(here)
@@ -234,6 +253,12 @@ class _Router:
 
         go(src, ())
         return out
+
+
+def router(topology: Topology, down: frozenset[str]) -> Callable[[str, str], Route | None]:
+    """Routes of any pair avoiding the links in ``down``, with each destination's distances
+    computed once (many pairs over one down-set: availability of every pair)."""
+    return _Router(topology, frozenset(down)).route
 
 
 def route(topology: Topology, src: str, dst: str, down: frozenset[str]) -> Route | None:
@@ -319,4 +344,5 @@ __all__ = [
     "path_nodes",
     "path_preference",
     "route",
+    "router",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import yaml
 
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 KeyPath = tuple[str | int, ...]
+#: A YAML mapping as parsed: its values are whatever the file holds until a :class:`Reader`
+#: checks each one (and reports a bad one with its file, line and key).
+YamlMap: TypeAlias = dict[str, Any]
 
 
 def format_path(path: KeyPath) -> str:
@@ -74,7 +77,7 @@ def _convert(
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
-        out: dict[str, Any] = {}  # the YAML mapping as parsed, checked later by a Reader
+        out: YamlMap = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node)
             key = str(key)
@@ -167,7 +170,7 @@ class Reader:
         where, line = origin if origin is not None else (self.doc.path, self.doc.line(path))
         self.errors.append(ModelError(where, line, format_path(path), message))
 
-    def mapping(self, value: Any, path: KeyPath, allowed: Iterable[str]) -> dict[str, Any]:
+    def mapping(self, value: Any, path: KeyPath, allowed: Iterable[str]) -> YamlMap:
         """Check ``value`` is a mapping with only ``allowed`` keys; return it (or {}).
 
         Its values are still raw YAML: each is parsed by :meth:`get`."""
@@ -191,7 +194,7 @@ class Reader:
 
     def get(
         self,
-        where: dict[str, Any],
+        where: YamlMap,
         path: KeyPath,
         key: str,  # where: raw YAML mapping
         parse: Callable[[Any], T],

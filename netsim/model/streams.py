@@ -15,9 +15,12 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
+@lru_cache(maxsize=1024)  # a handful of purposes, asked for tens of thousands of times a run
 def purpose_key(purpose: str) -> int:
     """A stable 31-bit integer for a purpose name (Python's ``hash`` is salted per process)."""
     return int(sum(ord(c) * 131**i for i, c in enumerate(purpose)) % (2**31))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -164,18 +164,33 @@ class Topology:
     groups: tuple[Group, ...] = ()
     description: str = ""
     source: str = ""  # the file it was loaded from, for messages
+    # Lookups built on first use (routing and checks ask millions of times at 20 regions);
+    # not part of the value: no comparison, hash or repr, and a replaced copy starts empty.
+    _nodes_by_name: dict[str, Node] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    _links_by_name: dict[str, Link] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    _routed: list[tuple[Link, ...]] = field(
+        default_factory=list, init=False, repr=False, compare=False, hash=False
+    )
 
     def node(self, name: str) -> Node:
-        for node in self.nodes:
-            if node.name == name:
-                return node
-        raise KeyError(name)
+        if not self._nodes_by_name:
+            self._nodes_by_name.update(_first_by_name(self.nodes))
+        try:
+            return self._nodes_by_name[name]
+        except KeyError:
+            raise KeyError(name) from None
 
     def link(self, name: str) -> Link:
-        for link in self.links:
-            if link.name == name:
-                return link
-        raise KeyError(name)
+        if not self._links_by_name:
+            self._links_by_name.update(_first_by_name(self.links))
+        try:
+            return self._links_by_name[name]
+        except KeyError:
+            raise KeyError(name) from None
 
     def group(self, name: str) -> Group:
         for group in self.groups:
@@ -194,8 +209,10 @@ class Topology:
 
     @property
     def routed_links(self) -> tuple[Link, ...]:
-        underlay = self.underlay_links
-        return tuple(link for link in self.links if link.name not in underlay)
+        if not self._routed:
+            underlay = self.underlay_links
+            self._routed.append(tuple(link for link in self.links if link.name not in underlay))
+        return self._routed[0]
 
     def endpoints_of(self) -> tuple[str, ...]:
         """The nodes traffic and availability are reported for: role cloud, else all."""
@@ -204,3 +221,14 @@ class Topology:
 
     def links_of(self, node: str) -> tuple[Link, ...]:
         return tuple(link for link in self.links if node in link.endpoints)
+
+
+Named = TypeVar("Named", Node, Link)
+
+
+def _first_by_name(items: tuple[Named, ...]) -> dict[str, Named]:
+    """Items by name, the first of a name winning (as a scan in order would find it)."""
+    out: dict[str, Named] = {}
+    for item in items:
+        out.setdefault(item.name, item)
+    return out

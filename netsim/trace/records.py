@@ -155,12 +155,19 @@ class TransferRecord:
 
 @dataclass(frozen=True, slots=True)
 class LabNote:
-    """What the lab left out of a scenario (it plays probes and scripted failures only)."""
+    """What a lab run left out of its scenario, and how it differs from the model.
+
+    ``rate_scale`` is the fraction of the model's rates the lab's links and bulk transfers
+    ran at (throughput is reported at model scale); ``notes`` are sentences for the reader
+    (a capped rate, a scaled run).
+    """
 
     not_emulated: tuple[str, ...]  # traffic classes
     slos_skipped: tuple[str, ...]
     random_failures_skipped: bool
     deploy_s: float | None = None  # seconds the deploy took
+    rate_scale: float = 1.0
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         doc: dict[str, object] = {
@@ -170,16 +177,23 @@ class LabNote:
         }
         if self.deploy_s is not None:
             doc["deploy_s"] = self.deploy_s
+        if self.rate_scale != 1.0:
+            doc["rate_scale"] = self.rate_scale
+        if self.notes:
+            doc["notes"] = list(self.notes)
         return doc
 
     @classmethod
     def from_json(cls, doc: object) -> LabNote:
         f = Fields.of(doc)
+        scale = f.opt_number("rate_scale")
         return cls(
             f.texts("not_emulated"),
             f.texts("slos_skipped"),
             f.flag("random_failures_skipped"),
             f.opt_number("deploy_s"),
+            1.0 if scale is None else scale,
+            f.texts("notes") if "notes" in f else (),
         )
 
 

@@ -269,3 +269,19 @@ def test_relay_shifts_follow_the_preferred_path_through_each_link() -> None:
         "l4": 0.0,
     }
     assert relay_shifts(_slo_topology(), "a", "b") == {}  # no MRAI anywhere
+
+
+def test_more_links_than_a_64_bit_mask_holds() -> None:
+    """A topology of 70 routed links (a 20-region VPN mesh has 230): the two links of the
+    series pair come last, past what one int64 mask holds, and their failures must count as
+    they do in the two-link topology (oracle: the series formula A^2, and the two-link run,
+    which draws the same failures: links that never fail add no random draws)."""
+    filler = [_link(f"f{i:02d}", f"z{i}", f"z{i + 1}", mtbf=None) for i in range(68)]
+    routers = ("r", *(f"z{i}" for i in range(69)))
+    big = _topo([*filler, _link("l1", "a", "r"), _link("l2", "r", "b")], routers)
+    assert len(big.routed_links) == 70
+    (pair,) = simulate_pairs(big, 3000, seed=2)
+    (small,) = simulate_pairs(SERIES, 3000, seed=2)
+    lo, hi = pair.ci
+    assert lo <= A * A <= hi, (pair.simulated, pair.ci)
+    assert pair.simulated == pytest.approx(small.simulated, abs=1e-12)

@@ -1,7 +1,10 @@
 """Fixtures of the lab tests: an isolated state root, a deployed ADR-003 lab, snapshots.
 
 Live fixtures tear down in their finalizers (the :class:`~netsim.lab.Lab` context manager,
-then an unconditional ``destroy`` in case the deploy itself failed half-way).
+then an unconditional ``destroy`` in case the deploy itself failed half-way). A session that
+was killed cannot run its finalizers, so every session starts by removing the labs of
+earlier *test* sessions that died (:func:`sweep_test_leftovers`); the session names itself
+the holder of every lab it deploys (``NETSIM_LAB_HOLDER``), also through subprocesses.
 """
 
 from __future__ import annotations
@@ -9,14 +12,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from netsim.lab import Lab, destroy
-from netsim.lab.host import linux
-from netsim.lab.host.state import ROOT_ENV
+from netsim.lab.host import linux, registry
+from netsim.lab.host.state import ROOT_ENV, SHORT_DIR, LabState
+from netsim.lab.host.teardown import destroy_state
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -25,20 +30,56 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ADR003 = ROOT / "topologies" / "adr003.clab.yml"
 TINY = Path(__file__).resolve().parent / "data" / "tiny.clab.yml"
 #: Directories outside a lab's own directory that a deploy writes into.
-WATCHED_DIRS = (Path("/etc/frr"), Path("/run/frr"), Path("/run/netns"), Path("/var/lib/netsim"))
+WATCHED_DIRS = (
+    Path("/etc/frr"),
+    Path("/run/frr"),
+    Path("/run/netns"),
+    Path("/var/lib/netsim"),
+    registry.DEFAULT_DIR,
+    SHORT_DIR,
+)
+
+
+@pytest.fixture(autouse=True)
+def private_registry(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests that only pretend to deploy (state files, no namespaces) keep off the host's."""
+    if request.node.get_closest_marker("lab") is None:
+        monkeypatch.setenv(registry.DIR_ENV, str(tmp_path / "registry"))
 
 
 @pytest.fixture(scope="session")
 def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Keep lab state of the tests away from the default /var/lib/netsim/lab."""
     root = tmp_path_factory.mktemp("labroot")
-    old = os.environ.get(ROOT_ENV)
+    if os.geteuid() == 0:
+        sweep_test_leftovers(tmp_path_factory.getbasetemp().parent)
+    saved = {key: os.environ.get(key) for key in (ROOT_ENV, registry.HOLDER_ENV)}
     os.environ[ROOT_ENV] = str(root)
+    os.environ[registry.HOLDER_ENV] = str(os.getpid())
     yield root
-    if old is None:
-        os.environ.pop(ROOT_ENV, None)
-    else:
-        os.environ[ROOT_ENV] = old
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def sweep_test_leftovers(sessions: Path) -> list[str]:
+    """Tear down the abandoned labs of earlier test sessions (state roots under ``sessions``).
+
+    Only labs deployed under a pytest temporary directory whose holder (the session) or
+    half-way deployer has died: never a user's lab, never one a live session holds.
+    """
+    removed = []
+    for name in registry.labs():
+        state = LabState.registered(name)
+        if state is None or not Path(state.root).is_relative_to(sessions):
+            continue
+        if registry.abandoned(asdict(state)):
+            removed += destroy_state(state)
+    return removed
 
 
 @pytest.fixture(scope="module")

@@ -55,7 +55,9 @@ def test_fixture_reads_nodes_links_and_params() -> None:
     assert not topo.link("aws-host").params.impaired
     assert topo.nodes["aws"].bind_for("/etc/frr/frr.conf") is not None
     assert topo.nodes["inet"].sysctls == {"net.ipv4.ip_forward": "1"}
-    assert topo.nodes["host-aws"].exec == (("ip", "route", "add", "default", "via", "10.10.1.1"),)
+    assert topo.nodes["host-aws"].exec == (
+        ("ip", "route", "replace", "default", "via", "10.10.1.1"),
+    )
 
 
 def test_fixture_is_valid_against_the_unpatched_schema_semantics() -> None:

@@ -83,8 +83,9 @@ def probe_delay(lab_root: Path) -> tuple[float, float]:
 
 @pytest.mark.lab
 def test_tiny_lab_through_the_command_line(
-    tiny: str, lab_root: Path, capsys: pytest.CaptureFixture[str]
+    tiny: str, lab_root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(ROOT)
     assert main(["lab", "deploy", str(TINY)]) == EXIT_OK
     assert main(["lab", "deploy", str(TINY)]) == EXIT_ENVIRONMENT  # already deployed
     capsys.readouterr()
@@ -109,7 +110,11 @@ def test_tiny_lab_through_the_command_line(
     assert main(["lab", "fail", "h1-r1", "--mode", "sideways"]) == EXIT_INPUT
     assert main(["lab", "restore", "h1-r1"]) == EXIT_INPUT  # nothing recorded any more
     assert main(["lab", "fail", "h2-r1", "--mode", "flap:0.2/0.2/2"]) == EXIT_OK
-    assert main(["lab", "destroy"]) == EXIT_OK
-    assert main(["lab", "destroy", "tiny"]) == EXIT_OK
-    assert "nothing to remove" in capsys.readouterr().out
-    assert main(["lab", "status", "tiny"]) == EXIT_ENVIRONMENT
+    capsys.readouterr()
+    assert main(["lab", "destroy", str(TINY.relative_to(ROOT))]) == EXIT_OK  # by its file
+    assert "lab tiny: removed" in capsys.readouterr().out
+    # Nothing matches any more: an error, never a silent success.
+    assert main(["lab", "destroy", "tiny"]) == EXIT_INPUT
+    assert main(["lab", "destroy", str(TINY)]) == EXIT_INPUT
+    assert "no lab deployed from" in capsys.readouterr().err
+    assert main(["lab", "status", "tiny"]) == EXIT_INPUT

@@ -2,7 +2,9 @@
 
 The default topology's export is checked in where users find it (``topologies/
 megaport-hub.clab.yml`` + ``topologies/megaport-hub/``); the others live under
-``tests/lab/golden/export/``. Regenerate all of them with ``pytest --update-golden``.
+``tests/lab/golden/export/``, each with its netem stages and the edge image's Dockerfile.
+Regenerate all of them with ``pytest --update-golden``; a golden file that is missing
+fails the comparison (it is never written by a plain run).
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from netsim.errors import InputError
-from netsim.lab.clab.plan import fit_underlay_delays, plan_lab
+from netsim.lab.clab.images import EDGE_IMAGE, FRR_VERSION, STRONGSWAN_VERSION
+from netsim.lab.clab.plan import plan_lab
 from netsim.lab.clab.read import load_clab
 from netsim.lab.clab.render import duration, export, render_lab
+from netsim.lab.clab.schema import load_schema
+from netsim.lab.clab.tunnels import fit_underlay_delays
 from netsim.model import load_topology
 
 HERE = Path(__file__).resolve().parent
@@ -102,3 +108,87 @@ links:
         plan_lab(load_topology(path))
     keys = [e.key for e in info.value.errors]
     assert keys == ["links.v.underlay", "nodes.b.asn"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_netem_stages_give_each_direction_the_model_delay_and_rate(name: str) -> None:
+    """containerlab applies delays only through `tools netem`: the exported commands, read
+    back as netsim reads them, must have each link's applied mean delay and the model's
+    standard deviation (netem's uniform jitter of the same spread) and capacity."""
+    clab = load_clab(golden_dir(name) / f"{name}.clab.yml")
+    model = load_topology(TOPOLOGIES / f"{name}.yaml")
+    fitted = fit_underlay_delays(model)
+    checked = 0
+    for link in model.links:
+        if link.kind.value == "vpn":
+            continue
+        applied = fitted.get(link.name, link.delay)
+        lab = clab.link(link.name)
+        for end in (0, 1):
+            params = lab.egress(end)
+            assert params.mean_delay() == pytest.approx(applied.mean(), rel=1e-5), link.name
+            spread = 0.0 if applied.is_constant else float(applied.frozen().std())
+            got = (
+                0.0
+                if params.delay is None or params.delay.is_constant
+                else params.delay.frozen().std()
+            )
+            assert got == pytest.approx(spread, rel=1e-4, abs=1e-9), link.name
+            assert params.rate_bps == link.capacity
+            checked += 1
+    assert checked == 2 * sum(1 for lk in model.links if lk.kind.value != "vpn")
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_export_is_valid_for_containerlab_and_holds_no_key(name: str) -> None:
+    text = (golden_dir(name) / f"{name}.clab.yml").read_text()
+    data = yaml.safe_load(text)
+    jsonschema.Draft7Validator(load_schema()).validate(data)
+    for node in data["topology"]["nodes"].values():
+        for item in (node.get("stages") or {}).get("create-links", {}).get("exec", []):
+            # containerlab parses stages strictly: these three keys and nothing else
+            assert set(item) == {"command", "target", "phase"}
+            assert item["command"].startswith(f"containerlab tools netem set -n clab-{name}-")
+        if "env" in node:
+            assert node["env"] == {"NETSIM_IPSEC_PSK": "${NETSIM_IPSEC_PSK:=}"}
+    for path in (golden_dir(name) / name).rglob("*"):
+        if path.is_file():
+            assert "secret =" not in path.read_text().replace('secret = "%s"', ""), path
+
+
+def test_the_edge_image_is_built_from_the_versions_the_lab_runs() -> None:
+    files = rendered(DEFAULT)
+    dockerfile = files[f"{DEFAULT}/images/frr-strongswan/Dockerfile"]
+    assert f"frr={FRR_VERSION}*" in dockerfile
+    assert f"strongswan-charon={STRONGSWAN_VERSION}*" in dockerfile
+    assert "FROM debian:bookworm-slim" in dockerfile
+    start = files[f"{DEFAULT}/images/frr-strongswan/start.sh"]
+    assert "umask 077" in start
+    assert "unset NETSIM_IPSEC_PSK" in start
+    clab = yaml.safe_load(files[f"{DEFAULT}.clab.yml"])
+    images = {n["image"] for n in clab["topology"]["nodes"].values()}
+    assert EDGE_IMAGE in images
+    built = {p.split("/")[2] for p in files if "/images/" in p}
+    assert built == {"frr-strongswan"}  # FRR's and alpine's images are public
+    internet = rendered("internet-only")
+    assert not [p for p in internet if "/images/" in p]  # no tunnel ends: no edge image
+
+
+def test_netsim_lab_image_without_docker_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from netsim.cli.main import main
+    from netsim.errors import EXIT_ENVIRONMENT, EXIT_OK
+
+    clab = golden_dir(DEFAULT) / f"{DEFAULT}.clab.yml"
+    assert main(["lab", "image", str(clab), "--dry-run"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert f"docker build -t {EDGE_IMAGE} {clab.parent / DEFAULT / 'images/frr-strongswan'}" in out
+    monkeypatch.setenv("PATH", str(tmp_path))  # a machine without docker
+    assert main(["lab", "image", str(clab)]) == EXIT_ENVIRONMENT
+    err = capsys.readouterr().err
+    assert "needs a Docker engine, and there is no docker command on this machine" in err
+    assert f"docker build -t {EDGE_IMAGE}" in err
+    internet = golden_dir("internet-only") / "internet-only.clab.yml"
+    assert main(["lab", "image", str(internet)]) == EXIT_OK
+    assert "nothing to build" in capsys.readouterr().out

@@ -9,16 +9,20 @@ Timing limits are the acceptance criteria (BFD 300 ms x 3 blackhole < 2 s, carri
 from __future__ import annotations
 
 import itertools
+import stat
 import time
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
-from netsim.lab.live.probes import ProbeRun, classify_capture, start_capture
+from netsim.lab.daemons.settings import parse_settings
+from netsim.lab.live.capture import classify_capture, start_capture
+from tests.lab.conftest import ROOT
 
 if TYPE_CHECKING:
     from netsim.lab import Lab
+    from netsim.lab.live.probes import ProbeRun
 
 pytestmark = pytest.mark.lab
 
@@ -158,3 +162,29 @@ def test_mcr_failure_moves_every_pair_to_vpn_and_restore_brings_it_back(adr003: 
     assert result.lost.sum() == 0
     interconnect = expected_one_way(adr003, "host-gcp", "host-azure")
     assert abs(float(np.nanmean(result.delay)) - interconnect) < max(0.1 * interconnect, 1e-3)
+
+
+def test_ipsec_keys_are_made_for_the_deploy_and_stay_secret(adr003: Lab) -> None:
+    """The tunnels came up (deploy waits for every SA) on keys no file of the repository holds."""
+    nodes = ("aws", "gcp", "azure")
+    keys = {}
+    for node in nodes:
+        path = adr003.state.directory / "nodes" / node / "strongswan" / "secrets.conf"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        for entry in parse_settings(path.read_text())["secrets"].values():
+            assert isinstance(entry, dict)
+            keys.setdefault(frozenset((entry["id-1"], entry["id-2"])), set()).add(entry["secret"])
+    assert set(keys) == {frozenset(p) for p in itertools.combinations(nodes, 2)}
+    assert all(len(k) == 1 for k in keys.values())  # both ends of a tunnel share its key
+    secrets = {k for ks in keys.values() for k in ks}
+    assert len(secrets) == 3  # one key per tunnel
+    status = adr003.status()
+    exposed = [
+        status.format(),
+        status.to_json(),
+        (adr003.state.directory / "state.json").read_text(),
+        *(p.read_text(errors="replace") for p in (adr003.state.directory / "logs").iterdir()),
+        *(p.read_text() for p in ROOT.glob("topologies/**/*") if p.is_file()),
+    ]
+    assert not [k for k in secrets for text in exposed if k in text]
+    assert all(sa.installed for sa in status.sas)

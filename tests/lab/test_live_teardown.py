@@ -1,4 +1,10 @@
-"""Live tests of teardown: nothing left behind, also after a SIGKILLed deploy (root)."""
+"""Live tests of teardown: nothing left behind, also after a SIGKILLed deploy (root).
+
+The deployer is killed at several points of a deploy (namespaces made, links with relays,
+FRR starting, FRR being configured, waiting for routing); ``destroy`` from the state file
+alone must leave the machine exactly as before: namespaces, host interfaces, lab processes,
+mounts, files under /etc/frr, /run/frr, /run/netns and the state root.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,15 @@ import signal
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from netsim.lab import Lab, destroy
 from netsim.lab.host.state import STATE_FILE
-from tests.lab.conftest import ADR003, snapshot
+from tests.lab.conftest import ADR003, ROOT, snapshot
+
+OSPF3 = ROOT / "tests" / "lab" / "data" / "ospf3.clab.yml"
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,25 +53,52 @@ def test_destroy_removes_everything_and_nothing_else(lab_root: Path) -> None:
     assert destroy("adr003") == []  # idempotent
 
 
-@pytest.mark.parametrize("stage", ["links", "daemons"])
-def test_destroy_after_sigkill_of_the_deployer(lab_root: Path, stage: str) -> None:
+def reached(stage: str, state: dict[str, Any]) -> bool:
+    """True once a deploy's journal shows it at ``stage``."""
+    started = [p["name"] for p in state.get("processes", []) if p["pid"]]
+    phase = state.get("phase")
+    return {
+        "namespaces": len(state.get("namespaces", {})) >= 2,
+        "links": len(started) >= 2,
+        "daemons": sum(n.startswith("frr.") for n in started) >= 5,
+        "configure": phase == "configure",
+        "commands": phase in ("commands", "waiting"),
+        "waiting": phase == "waiting",
+    }[stage]
+
+
+# Deploy phases of the ADR-003 lab (relays, charon, FRR) and of a containerlab-style OSPF
+# lab (OSPF's graceful-restart file under /run/frr, hosts configured by exec).
+STAGES = [
+    (ADR003, "adr003", "links"),
+    (ADR003, "adr003", "daemons"),
+    (OSPF3, "ospf3", "namespaces"),
+    (OSPF3, "ospf3", "configure"),
+    (OSPF3, "ospf3", "waiting"),
+]
+
+
+@pytest.mark.parametrize(("clab", "name", "stage"), STAGES, ids=[f"{n}-{s}" for _, n, s in STAGES])
+def test_destroy_after_sigkill_of_the_deployer(
+    lab_root: Path, clab: Path, name: str, stage: str
+) -> None:
     before = snapshot(lab_root)
     deployer = subprocess.Popen(
-        [sys.executable, "-c", DEPLOYER, str(ADR003)],
+        [sys.executable, "-c", DEPLOYER, str(clab)],
         env={**os.environ},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    state_file = lab_root / "adr003" / STATE_FILE
+    state_file = lab_root / name / STATE_FILE
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            state = json.loads(state_file.read_text()) if state_file.exists() else {}
-            names = [p["name"] for p in state.get("processes", []) if p["pid"]]
-            if (stage == "links" and len(names) >= 2) or (
-                stage == "daemons" and sum(n.startswith("frr.") for n in names) >= 5
-            ):
+            try:
+                state = json.loads(state_file.read_text()) if state_file.exists() else {}
+            except ValueError:
+                state = {}  # caught between write and rename
+            if reached(stage, state):
                 break
             time.sleep(0.01)
         else:
@@ -75,6 +110,6 @@ def test_destroy_after_sigkill_of_the_deployer(lab_root: Path, stage: str) -> No
         if deployer.poll() is None:
             os.kill(deployer.pid, signal.SIGKILL)
             deployer.wait()
-        removed = destroy("adr003")
+        removed = destroy(name)
     assert removed
     settle(lab_root, before)

@@ -9,12 +9,12 @@ twice gives byte-identical files. Pools (all documentation or private ranges):
 - router ids: 192.0.2.<n> (TEST-NET-1), one per FRR node;
 - the host subnet of a cloud: the second /24 of its first prefix (gateway .1, host .10).
 
-Pre-shared keys are derived from the lab and tunnel names; they are for labs only.
+Pre-shared keys are not allocated here: they are made for each deploy
+(:mod:`netsim.lab.daemons.secrets`) and never written into an exported file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from dataclasses import dataclass
 
@@ -80,9 +80,3 @@ def host_subnet(prefix: str) -> HostSubnet:
         f"{subnet.network_address + 1}/{subnet.prefixlen}",
         f"{subnet.network_address + host_index}/{subnet.prefixlen}",
     )
-
-
-def psk(lab: str, tunnel: str) -> str:
-    """A pre-shared key for one tunnel of a lab (deterministic; never for production)."""
-    digest = hashlib.sha256(f"netsim-lab/{lab}/{tunnel}".encode()).hexdigest()[:24]
-    return f"netsim-lab-only-{digest}"

@@ -1,134 +1,66 @@
 """Reading containerlab topology files into typed, frozen values.
 
-:func:`load_clab` reads a ``*.clab.yml`` made of ``kind: linux`` nodes, checks it against
-containerlab's schema and against the stricter rules containerlab applies when it deploys (a
-brief link has exactly two ``node:interface`` endpoints, an extended link has no undocumented
-keys, endpoints name declared nodes, an interface is used once), plus what the netns deployer
-needs (only ``linux`` nodes and ``veth`` links, existing bind sources, readable link
-parameters). Every problem is collected and raised as one :class:`~netsim.errors.InputError`
-listing ``file:line: key: message`` items, exit status 2.
+:func:`load_clab` reads a ``*.clab.yml``, checks it against containerlab's schema and against
+the stricter rules containerlab applies when it deploys (a brief link has exactly two
+``node:interface`` endpoints, an extended link has no undocumented keys, endpoints name
+declared nodes, an interface is used once, ``eth0`` is the management interface), plus
+what the netns deployer needs: ``kind: linux`` nodes and ``veth`` links only, existing bind
+sources, per-namespace sysctls, commands it can run in a namespace
+(:mod:`netsim.lab.clab.execs`) and readable link parameters. Every problem is collected and
+raised as one :class:`~netsim.errors.InputError` listing ``file:line: key: message``
+items, exit status 2; kinds netsim cannot run are named together in one item.
 
-Node settings resolve as containerlab does: ``defaults`` < ``kinds.<kind>`` < ``groups.<group>``
-< the node itself. The management network (``mgmt``, ``mgmt-ipv4``...) is ignored: lab
-namespaces have no management interface.
+Node settings resolve as containerlab resolves them (:mod:`netsim.lab.clab.nodes`). The
+management network (``mgmt``, ``mgmt-ipv4``...) is ignored: lab namespaces have no
+management interface. ``name`` overrides the lab's name as ``clab deploy --name`` does.
 """
 
 from __future__ import annotations
 
-import shlex
-from dataclasses import dataclass, field
+import dataclasses
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 from netsim.errors import InputError, ModelError
-from netsim.lab.clab.params import LinkParams, parse_link_params
+from netsim.lab.clab.execs import CommandError, NetemSet, parse_command, parse_netem
+from netsim.lab.clab.links import LinkReader
+from netsim.lab.clab.nodes import NodeLayers
+from netsim.lab.clab.params import LinkParams
 from netsim.lab.clab.schema import read_clab_yaml, schema_errors
-from netsim.model.source import Document, KeyPath, format_path
+from netsim.lab.clab.topology import (
+    DEFAULT_PREFIX,
+    LAB_DIR_PREFIX,
+    Bind,
+    ClabLink,
+    ClabNode,
+    ClabTopology,
+    Command,
+    Endpoint,
+    Phase,
+    Stage,
+)
+from netsim.model.source import Document, KeyPath, YamlMap, format_path
 
-#: Keys containerlab accepts on each link form (the schema is looser for extended links).
-BRIEF_LINK_KEYS = frozenset({"endpoints", "mtu", "vars", "ipv4", "ipv6"})
-VETH_LINK_KEYS = frozenset({"type", "endpoints", "mtu", "vars", "labels", "ipv4", "ipv6"})
-#: Programs a node's ``exec`` list may run here (each as an argv list, never through a shell).
-EXEC_PROGRAMS = frozenset({"ip", "sysctl"})
-IFNAME_MAX = 15
-LINK_ENDPOINTS = 2  # a veth link joins exactly two interfaces
-DEFAULT_PREFIX = "clab"
+#: Lab names become directory and namespace names.
+LAB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: FRR's sockets live in /run/frr/<namespace>/, and a socket path has at most 107 bytes.
+MAX_NAMESPACE = 80
+SUPPORTED_KINDS = frozenset({"linux"})
+IMPORT_ENVS = "__IMPORT_ENVS"
 
-
-@dataclass(frozen=True, slots=True)
-class Bind:
-    """A ``source:target[:mode]`` bind; ``source`` is resolved against the file's folder."""
-
-    source: Path
-    target: str
-    read_only: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ClabNode:
-    """One node of the lab: what it runs comes from its binds (FRR, strongSwan files)."""
-
-    name: str
-    kind: str
-    image: str | None = None
-    binds: tuple[Bind, ...] = ()
-    env: dict[str, str] = field(default_factory=dict)
-    exec: tuple[tuple[str, ...], ...] = ()
-    labels: dict[str, str] = field(default_factory=dict)
-    vars: dict[str, object] = field(default_factory=dict)  # config vars, as read
-    sysctls: dict[str, str] = field(default_factory=dict)
-
-    def bind_for(self, target: str) -> Bind | None:
-        """The bind whose target is ``target``, if any."""
-        return next((b for b in self.binds if b.target.rstrip("/") == target), None)
-
-    @property
-    def role(self) -> str | None:
-        return self.labels.get("netsim-role")
+__all__ = ["Bind", "ClabLink", "ClabNode", "ClabTopology", "Endpoint", "load_clab"]
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    node: str
-    interface: str
-    ipv4: str | None = None
-    mac: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.node}:{self.interface}"
-
-
-@dataclass(frozen=True, slots=True)
-class ClabLink:
-    """A point-to-point link; ``name`` is ``vars.name`` or derived from the endpoints."""
-
-    name: str
-    a: Endpoint
-    b: Endpoint
-    params: LinkParams = field(default_factory=LinkParams)
-    mtu: int | None = None
-
-    @property
-    def endpoints(self) -> tuple[Endpoint, Endpoint]:
-        return (self.a, self.b)
-
-
-@dataclass(frozen=True, slots=True)
-class ClabTopology:
-    """A whole containerlab file: name, nodes by name and links in file order."""
-
-    name: str
-    path: Path
-    nodes: dict[str, ClabNode]
-    links: tuple[ClabLink, ...]
-    prefix: str = DEFAULT_PREFIX
-
-    def namespace(self, node: str) -> str:
-        """The network namespace of ``node``: ``clab-<lab>-<node>`` as containerlab names it."""
-        if not self.prefix:
-            return node
-        if self.prefix == "__lab-name":
-            return f"{self.name}-{node}"
-        return f"{self.prefix}-{self.name}-{node}"
-
-    def link(self, name: str) -> ClabLink:
-        for link in self.links:
-            if link.name == name:
-                return link
-        raise KeyError(name)
-
-    def links_of(self, node: str) -> list[ClabLink]:
-        return [lk for lk in self.links if node in (lk.a.node, lk.b.node)]
-
-
-def load_clab(path: str | Path) -> ClabTopology:
+def load_clab(path: str | Path, name: str | None = None) -> ClabTopology:
     """Read and check a containerlab file; raise InputError listing every problem."""
     path = Path(path)
     doc = read_clab_yaml(path)
     errors = doc.errors + schema_errors(doc)
     if not isinstance(doc.data, dict):
         raise InputError(errors or [ModelError(doc.path, 0, "", "not a containerlab topology")])
-    reader = _Reader(path, doc)
+    reader = _Reader(path, doc, name)
     try:
         topology = reader.topology(doc.data)
     except (TypeError, AttributeError, KeyError, ValueError):
@@ -141,141 +73,226 @@ def load_clab(path: str | Path) -> ClabTopology:
     return topology
 
 
+def check_lab_name(name: str) -> str | None:
+    """Why ``name`` cannot name a lab, or None."""
+    if not LAB_NAME.match(name):
+        return f"lab name {name!r}: use letters, digits, '-', '_' and '.' (a directory name)"
+    return None
+
+
 class _Reader:
     """Builds the typed topology while collecting every problem it meets."""
 
-    def __init__(self, path: Path, doc: Document) -> None:
+    def __init__(self, path: Path, doc: Document, name: str | None) -> None:
         self.path = path
         self.doc = doc
+        self.name_override = name
         self.errors: list[ModelError] = []
+        self.netem: list[tuple[KeyPath, NetemSet]] = []
 
     def error(self, key: KeyPath, message: str) -> None:
         self.errors.append(ModelError(self.doc.path, self.doc.line(key), format_path(key), message))
 
     # The raw YAML, before validation: shapes are checked as it is read.
-    def topology(self, data: dict[str, Any]) -> ClabTopology:
+    def topology(self, data: YamlMap) -> ClabTopology:
+        file_name = str(data["name"])
+        name = self.name_override or file_name
+        for key, candidate in (("name", file_name), ("name", name)):
+            problem = check_lab_name(candidate)
+            if problem:
+                self.error((key,), problem)
         topo = data.get("topology") or {}
-        nodes = {
-            name: self.node(name, spec or {}, topo)
-            for name, spec in (topo.get("nodes") or {}).items()
-        }
-        read = [(i, self.link(i, spec, nodes)) for i, spec in enumerate(topo.get("links") or [])]
-        links = [(i, link) for i, link in read if link is not None]
-        self.check_links(links)
-        return ClabTopology(
-            str(data["name"]),
-            self.path,
-            nodes,
-            tuple(link for _, link in links),
-            str(data.get("prefix", DEFAULT_PREFIX)),
-        )
-
-    def node(self, name: str, spec: dict[str, Any], topo: dict[str, Any]) -> ClabNode:  # raw
-        key: KeyPath = ("topology", "nodes", name)
-        defaults = topo.get("defaults") or {}
-        group = (topo.get("groups") or {}).get(spec.get("group", defaults.get("group")), {}) or {}
-        kind = spec.get("kind") or group.get("kind") or defaults.get("kind")
-        kind_spec = (topo.get("kinds") or {}).get(kind, {}) or {}
-        layers = [defaults, kind_spec, group, spec]
-
-        def pick(field_name: str) -> Any:
-            for layer in reversed(layers):
-                if field_name in layer:
-                    return layer[field_name]
-            return None
-
-        def merged(field_name: str) -> dict[str, object]:
-            out: dict[str, object] = {}
-            for layer in layers:
-                out.update(layer.get(field_name) or {})
-            return out
-
-        if kind != "linux":
-            self.error((*key, "kind"), f"kind {kind!r} is not supported here; use kind: linux")
-        return ClabNode(
-            name=name,
-            kind=str(kind),
-            image=pick("image"),
-            binds=tuple(self.bind(key, i, b) for i, b in enumerate(pick("binds") or [])),
-            env={k: str(v) for k, v in merged("env").items()},
-            exec=tuple(self.exec_argv(key, i, c) for i, c in enumerate(pick("exec") or [])),
-            labels={k: str(v) for k, v in merged("labels").items()},
-            vars=dict(((pick("config") or {}).get("vars")) or {}),
-            sysctls={k: str(v) for k, v in merged("sysctls").items()},
-        )
-
-    def bind(self, node_key: KeyPath, index: int, text: str) -> Bind:
-        key = (*node_key, "binds", index)
-        parts = str(text).split(":")
-        if len(parts) not in (2, 3) or not parts[0] or not parts[1].startswith("/"):
-            self.error(key, f"expected source:/target[:ro], got {text!r}")
-            return Bind(Path(), "")
-        source = (self.path.parent / parts[0]).resolve()
-        if not source.exists():
-            self.error(key, f"bind source {parts[0]!r} does not exist next to this file")
-        options = parts[2].split(",") if parts[2:] else []
-        return Bind(source, parts[1], "ro" in options)
-
-    def exec_argv(self, node_key: KeyPath, index: int, command: Any) -> tuple[str, ...]:
-        key = (*node_key, "exec", index)
-        try:
-            argv = tuple(shlex.split(str(command)))
-        except ValueError as exc:
-            self.error(key, f"cannot split command: {exc}")
-            return ()
-        if not argv or argv[0] not in EXEC_PROGRAMS:
-            self.error(key, f"only {', '.join(sorted(EXEC_PROGRAMS))} commands are run here")
-        return argv
-
-    # spec: the raw YAML of one link, before validation
-    def link(self, index: int, spec: dict[str, Any], nodes: dict[str, ClabNode]) -> ClabLink | None:
-        key: KeyPath = ("topology", "links", index)
-        link_type = spec.get("type")
-        allowed = BRIEF_LINK_KEYS if link_type is None else VETH_LINK_KEYS
-        if link_type not in (None, "veth"):
-            self.error((*key, "type"), f"link type {link_type!r} is not supported here")
-            return None
-        for extra in sorted(set(spec) - allowed):
-            self.error((*key, extra), "unknown key (containerlab rejects it)")
-        raw = spec.get("endpoints") or []
-        if len(raw) != LINK_ENDPOINTS:
-            self.error((*key, "endpoints"), f"a link needs exactly two endpoints, got {len(raw)}")
-            return None
-        addresses = list(spec.get("ipv4") or [])
-        ends = []
-        for i, item in enumerate(raw):
-            end_key = (*key, "endpoints", i)
-            if isinstance(item, str):
-                node, _, ifname = item.partition(":")
-                if not node or not ifname or ":" in ifname:
-                    self.error(end_key, f"expected node:interface, got {item!r}")
-                    return None
-                ends.append(Endpoint(node, ifname, addresses[i] if i < len(addresses) else None))
-            else:
-                ends.append(
-                    Endpoint(item["node"], item["interface"], item.get("ipv4"), item.get("mac"))
+        prefix = str(data.get("prefix", DEFAULT_PREFIX))
+        layers = {n: NodeLayers.of(topo, n) for n in topo.get("nodes") or {}}
+        self.check_kinds(layers)
+        nodes = {n: self.node(n, layer, name) for n, layer in layers.items()}
+        scratch = ClabTopology(name, self.path, nodes, (), prefix, file_name)
+        for node in nodes:
+            if len(scratch.namespace(node)) > MAX_NAMESPACE:
+                self.error(
+                    ("topology", "nodes", node),
+                    f"namespace {scratch.namespace(node)} is longer than {MAX_NAMESPACE} "
+                    "characters (FRR's socket paths): use a shorter lab or node name",
                 )
-            if ends[-1].node not in nodes:
-                self.error(end_key, f"unknown node {ends[-1].node!r}")
-            if len(ends[-1].interface) > IFNAME_MAX:
-                self.error(end_key, f"interface name longer than {IFNAME_MAX} characters")
-        vars_ = spec.get("vars") or {}
-        params, problems = parse_link_params(vars_)
-        for problem in problems:
-            self.error((*key, "vars", *problem.key.split(".")), str(problem))
-        name = str(vars_.get("name") or f"{ends[0].node}-{ends[1].node}")
-        return ClabLink(name, ends[0], ends[1], params, spec.get("mtu"))
+        links = LinkReader(self.doc, self.errors, nodes).read(topo.get("links") or [])
+        links = self.apply_netem(scratch, links)
+        for node, layer in layers.items():
+            self.check_eth0(node, layer, links)
+        return ClabTopology(name, self.path, nodes, tuple(links), prefix, file_name)
 
-    def check_links(self, links: list[tuple[int, ClabLink]]) -> None:
-        seen_ends: dict[tuple[str, str], int] = {}
-        seen_names: dict[str, int] = {}
-        for index, link in links:
-            key: KeyPath = ("topology", "links", index)
-            if link.name in seen_names:
-                self.error(key, f"link name {link.name!r} used twice (set vars.name)")
-            seen_names[link.name] = index
-            for end in link.endpoints:
-                ident = (end.node, end.interface)
-                if ident in seen_ends:
-                    self.error(key, f"interface {end} is already used by another link")
-                seen_ends[ident] = index
+    def check_kinds(self, layers: dict[str, NodeLayers]) -> None:
+        """One problem naming every node whose kind netsim cannot run."""
+        odd: dict[str, list[str]] = {}
+        for name, layer in layers.items():
+            if layer.kind not in SUPPORTED_KINDS:
+                odd.setdefault(layer.kind or "(no kind)", []).append(name)
+        if not odd:
+            return
+        first = next(n for names in odd.values() for n in names)
+        listing = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in sorted(odd.items()))
+        self.error(
+            ("topology", "nodes", first, "kind"),
+            f"kinds netsim cannot run ({listing}): netsim deploys kind: linux nodes (FRR, "
+            "strongSwan or plain hosts) in network namespaces; deploy this file with containerlab",
+        )
+
+    def node(self, name: str, layers: NodeLayers, lab: str) -> ClabNode:
+        key: KeyPath = ("topology", "nodes", name)
+        magic = {
+            "__clabNodeName__": name,
+            "__clabLabName__": f"{LAB_DIR_PREFIX}{lab}",
+            "__clabDir__": str(self.path.parent / f"{LAB_DIR_PREFIX}{lab}"),
+            "__clabNodeDir__": str(self.path.parent / f"{LAB_DIR_PREFIX}{lab}" / name),
+        }
+
+        def replace(text: str) -> str:
+            for var, value in magic.items():
+                text = text.replace(var, value)
+            return text
+
+        env = self.env(key, layers)
+        node = ClabNode(
+            name=name,
+            kind=str(layers.kind),
+            image=layers.scalar("image"),
+            group=layers.group_name,
+            binds=self.binds(key, layers, replace),
+            env=env,
+            labels={k: str(v) for k, v in layers.merged_map("labels").items()},
+            vars=layers.config_vars(),
+            sysctls=self.sysctls(key, layers),
+        )
+        return dataclasses.replace(node, commands=self.commands(key, layers, node, replace))
+
+    def env(self, key: KeyPath, layers: NodeLayers) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for i, item in enumerate(layers.merged_list("env-files")):
+            path = self.path.parent / str(item)
+            try:
+                lines = path.read_text().splitlines()
+            except OSError as exc:
+                self.error((*key, "env-files", i), f"cannot read {item}: {exc.strerror}")
+                continue
+            for line in lines:
+                name, eq, value = line.strip().partition("=")
+                if eq and name and not name.startswith("#"):
+                    env[name.strip()] = value.strip()
+        env.update({k: str(v) for k, v in layers.merged_map("env").items()})
+        if env.pop(IMPORT_ENVS, None) == "true":
+            env = {**os.environ, **env}
+        return env
+
+    def binds(self, key: KeyPath, layers: NodeLayers, replace: Any) -> tuple[Bind, ...]:
+        by_target: dict[str, Bind] = {}
+        for i, text in enumerate(layers.merged_list("binds")):
+            parts = replace(str(text)).split(":")
+            where = (*key, "binds", i) if layers.where("binds") == "node" else key
+            if len(parts) not in (2, 3) or not parts[0] or not parts[1].startswith("/"):
+                self.error(where, f"expected source:/target[:ro], got {text!r}")
+                continue
+            source = (self.path.parent / Path(parts[0]).expanduser()).resolve()
+            if not source.exists():
+                self.error(where, f"bind source {parts[0]!r} does not exist next to this file")
+            options = parts[2].split(",") if parts[2:] else []
+            by_target[parts[1].rstrip("/") or "/"] = Bind(source, parts[1], "ro" in options)
+        return tuple(by_target[t] for t in sorted(by_target))
+
+    def sysctls(self, key: KeyPath, layers: NodeLayers) -> dict[str, str]:
+        values = {k: str(v) for k, v in layers.merged_map("sysctls").items()}
+        for name in values:
+            if not name.startswith("net."):
+                self.error(
+                    (*key, "sysctls", name),
+                    "not a per-network-namespace sysctl: netsim sets net.* keys only",
+                )
+        return {k: v for k, v in values.items() if k.startswith("net.")}
+
+    def commands(
+        self, key: KeyPath, layers: NodeLayers, node: ClabNode, replace: Any
+    ) -> tuple[Command, ...]:
+        out = []
+        level = layers.where("exec")
+        for i, text in enumerate(layers.merged_list("exec")):
+            where = (*key, "exec", i) if level == "node" else key
+            command = self.command(where, replace(str(text)), node, Stage.EXEC, Phase.ON_ENTER)
+            if command is not None:
+                out.append(command)
+        for stage_name, item in layers.stage_execs():
+            where = (*key, "stages", stage_name, "exec")
+            if not isinstance(item, dict) or not isinstance(item.get("command"), str):
+                self.error(
+                    where,
+                    "containerlab reads a stage's exec as a list of {command, target, phase}",
+                )
+                continue
+            stage, phase = Stage(stage_name), Phase(item.get("phase") or "on-enter")
+            text = replace(item["command"])
+            if (item.get("target") or "container") == "host":
+                try:
+                    self.netem.append((where, parse_netem(text)))
+                except CommandError as exc:
+                    self.error(where, f"{text!r}: {exc}")
+                continue
+            if stage is Stage.CREATE and phase is Phase.ON_ENTER:
+                self.error(where, f"{text!r}: runs before the node exists")
+                continue
+            command = self.command(where, text, node, stage, phase)
+            if command is not None:
+                out.append(command)
+        return tuple(out)
+
+    def command(
+        self, key: KeyPath, text: str, node: ClabNode, stage: Stage, phase: Phase
+    ) -> Command | None:
+        try:
+            steps = parse_command(text, node.env)
+        except CommandError as exc:
+            self.error(key, f"{text!r}: {exc}")
+            return None
+        if any(s[0].rsplit("/", 1)[-1] == "vtysh" for s in steps) and not node.provides(
+            "/etc/frr/frr.conf"
+        ):
+            self.error(key, f"{text!r}: vtysh on a node that runs no FRR (no /etc/frr/frr.conf)")
+            return None
+        return Command(text, steps, stage, phase)
+
+    def apply_netem(self, topology: ClabTopology, links: list[ClabLink]) -> list[ClabLink]:
+        """Give links named by ``containerlab tools netem set`` commands their shaping."""
+        containers = {}
+        for node in topology.nodes:
+            containers[node] = node
+            containers[topology.namespace(node)] = node
+            file_ns = ClabTopology(topology.file_name, topology.path, {}, (), topology.prefix)
+            containers[file_ns.namespace(node)] = node
+        impaired: dict[tuple[str, str], NetemSet] = {}
+        for key, netem in self.netem:
+            target = containers.get(netem.container)
+            if target is None:
+                self.error(key, f"netem: no node of this lab runs as container {netem.container!r}")
+                continue
+            impaired[(target, netem.interface)] = netem  # a later command replaces an earlier one
+        used = {(e.node, e.interface) for link in links for e in link.endpoints}
+        for node, interface in sorted(set(impaired) - used):
+            self.error(("topology", "nodes", node, "stages"), f"netem: {node} has no {interface}")
+        out = []
+        for link in links:
+            sets = [impaired.get((e.node, e.interface)) for e in link.endpoints]
+            if not any(sets):
+                out.append(link)
+                continue
+            # containerlab shapes only what netem names; the link's vars then do nothing.
+            plain = LinkParams(vars=link.params.vars)
+            a, b = (s.params(link.params) if s else plain for s in sets)
+            out.append(dataclasses.replace(link, shaping=(a, b)))
+        return out
+
+    def check_eth0(self, node: str, layers: NodeLayers, links: list[ClabLink]) -> None:
+        if str(layers.scalar("network-mode") or "").lower() == "none":
+            return
+        for index, link in enumerate(links):
+            if any(e.node == node and e.interface == "eth0" for e in link.endpoints):
+                self.error(
+                    ("topology", "links", index),
+                    f"eth0 of {node} is its management interface (containerlab refuses it "
+                    "unless network-mode: none)",
+                )

@@ -6,7 +6,12 @@ vars, and the templates only loop and print. The result is ``{relative path: tex
 ``<lab>.clab.yml`` plus ``<lab>/<node>/{frr.conf,daemons,vtysh.conf}`` for FRR nodes and
 ``<lab>/<node>/{strongswan.conf,swanctl.conf}`` for tunnel ends, bound into the nodes the
 way containerlab expects (``/etc/frr/...``, ``/etc/strongswan.conf``,
-``/etc/swanctl/swanctl.conf``).
+``/etc/swanctl/swanctl.conf``), plus the Dockerfile of each image no registry has
+(:mod:`netsim.lab.clab.images`). Each impaired interface gets containerlab's own
+``tools netem set`` as a host command of its node's ``create-links`` stage
+(:mod:`netsim.lab.clab.netem`). No file holds a pre-shared key: ``swanctl.conf`` includes
+``secrets/*.conf``, written for each deploy by ``netsim lab deploy`` or, under containerlab,
+by the edge image from the node's ``NETSIM_IPSEC_PSK``.
 
 :func:`export` is the whole pipeline: load the topology, plan, render, write, then read the
 written file back with the lab's own checks (schema, containerlab rules, ``vtysh --dryrun``).
@@ -15,22 +20,26 @@ written file back with the lab's own checks (schema, containerlab rules, ``vtysh
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
 
-from netsim.lab.clab.plan import CONNECT_RETRY_S, LabPlan, PlanLink, PlanNode, plan_lab
+from netsim.lab.clab.frrplan import CONNECT_RETRY_S
+from netsim.lab.clab.images import EDGE_IMAGE, FRR_IMAGE, PLAIN_IMAGE, render_images
+from netsim.lab.clab.netem import netem_command, netem_flags
+from netsim.lab.clab.plan import LabPlan, PlanLink, PlanNode, plan_lab
+from netsim.lab.daemons.secrets import PSK_ENV
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
     from netsim.model.topology import Link
 
-FRR_IMAGE = "quay.io/frrouting/frr:8.4.4"
-EDGE_IMAGE = "netsim/frr-strongswan:8.4"  # FRR 8.4 + charon/swanctl; build it for containerlab
-PLAIN_IMAGE = "alpine:3.20"
 MILLISECOND = 1e-3
+#: The prefix of containerlab's container names (the exported files set no ``prefix``).
+CONTAINER_PREFIX = "clab"
 
 
 def _environment() -> jinja2.Environment:
@@ -128,20 +137,49 @@ def _binds(plan: LabPlan, node: PlanNode) -> list[str]:
     return binds
 
 
-def _node_view(plan: LabPlan, node: PlanNode) -> dict[str, object]:
+def image_of(node: PlanNode) -> str:
+    return EDGE_IMAGE if node.tunnels else FRR_IMAGE if node.frr else PLAIN_IMAGE
+
+
+def netem_commands(plan: LabPlan, node: str, rate_scale: float = 1.0) -> list[str]:
+    """``containerlab tools netem set`` for each impaired interface of ``node`` (its egress).
+
+    ``rate_scale`` multiplies the links' rates (a lab run with bulk classes, see
+    :func:`netsim.lab.live.traffic.rate_scale`).
+    """
+    out = []
+    for link in plan.links:
+        if link.model is None:
+            continue
+        for end in (link.a, link.b):
+            flags = netem_flags(link.delay, link.model.capacity * rate_scale, 0.0)
+            if end.node == node and flags:
+                container = f"{CONTAINER_PREFIX}-{plan.name}-{node}"
+                out.append(netem_command(container, end.interface, flags))
+    return out
+
+
+def _node_view(plan: LabPlan, node: PlanNode, rate_scale: float) -> dict[str, object]:
     labels = {"netsim-role": node.role, **({"netsim-site": node.site} if node.site else {})}
     config = dict(node.model)
     if node.vpns:
         config["tunnels"] = {v.name: link_vars(v) for v in node.vpns}
-    image = EDGE_IMAGE if node.tunnels else FRR_IMAGE if node.frr else PLAIN_IMAGE
+    stage = [
+        flow({"command": c, "target": "host", "phase": "on-exit"})
+        for c in netem_commands(plan, node.name, rate_scale)
+    ]
+    # The key is the Docker host's variable, passed through (empty if unset), never a value.
+    env = {PSK_ENV: f"${{{PSK_ENV}:=}}"} if node.tunnels else {}
     return {
         "name": node.name,
-        "image": image,
+        "image": image_of(node),
         "labels": flow(labels),
         "vars": flow(config) if config else "",
+        "env": flow(env) if env else "",
         "sysctls": flow(dict(node.sysctls)) if node.sysctls else "",
         "exec": [flow(c) for c in node.exec],
         "binds": [flow(b) for b in _binds(plan, node)],
+        "netem": stage,
     }
 
 
@@ -156,7 +194,7 @@ def _link_view(link: PlanLink) -> dict[str, object]:
     }
 
 
-def render_lab(plan: LabPlan, source: str) -> dict[str, str]:
+def render_lab(plan: LabPlan, source: str, rate_scale: float = 1.0) -> dict[str, str]:
     """All files of the lab, by path relative to the export directory."""
     env = _environment()
     files = {
@@ -165,7 +203,8 @@ def render_lab(plan: LabPlan, source: str) -> dict[str, str]:
             description=plan.description or plan.name,
             source=source,
             file=f"topologies/{plan.name}.clab.yml",
-            nodes=[_node_view(plan, n) for n in plan.nodes],
+            nodes=[_node_view(plan, n, rate_scale) for n in plan.nodes],
+            rate_scale=rate_scale,
             links=[_link_view(lk) for lk in plan.links],
         ),
     }
@@ -187,16 +226,23 @@ def render_lab(plan: LabPlan, source: str) -> dict[str, str]:
             files[f"{base}/swanctl.conf"] = env.get_template("strongswan/swanctl.conf.j2").render(
                 node=node, tunnels=node.tunnels
             )
+    files.update(render_images(env, plan.name, {image_of(n) for n in plan.nodes}))
     return files
 
 
 def write_files(files: dict[str, str], out_dir: Path) -> list[Path]:
-    """Write ``files`` under ``out_dir`` (existing files of the same names are replaced)."""
+    """Write ``files`` under ``out_dir`` (existing files of the same names are replaced).
+
+    Each file is written to a temporary name and renamed, so an interrupted export never
+    leaves a half-written file.
+    """
     written = []
     for relative, text in sorted(files.items()):
         path = out_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
         written.append(path)
     return written
 
@@ -210,8 +256,15 @@ def export(topology_path: str | Path, out_dir: str | Path = "topologies") -> lis
     topology = load_topology(topology_path)
     plan = plan_lab(topology)
     files = render_lab(plan, source=Path(topology_path).name)
-    written = write_files(files, Path(out_dir))
-    clab = load_clab(Path(out_dir) / f"{plan.name}.clab.yml")
-    if shutil.which("vtysh"):
-        check_configs(clab)
-    return written
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    # Checked in a scratch directory first: a file that fails leaves nothing behind.
+    scratch = Path(tempfile.mkdtemp(prefix="netsim-export-"))
+    try:
+        write_files(files, scratch)
+        clab = load_clab(scratch / f"{plan.name}.clab.yml")
+        if shutil.which("vtysh"):
+            check_configs(clab)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return write_files(files, out)

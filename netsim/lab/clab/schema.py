@@ -29,8 +29,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 SCHEMA_ENV = "NETSIM_CLAB_SCHEMA"
-#: Containerlab expands ``${VAR}`` and ``${VAR:=default}`` before it parses a file.
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^}]*))?\}")
+#: containerlab expands environment references before it parses a file: ``$$`` is a ``$``,
+#: ``${VAR}`` and ``$VAR`` the variable (left as written when it is not set), and
+#: ``${VAR:=default}`` / ``${VAR:-default}`` the default when it is unset or empty.
+_ENV_REF = re.compile(
+    r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
+)
 _LINK_FORMS = {
     None: "link-config-short",
     "veth": "link-type-veth",
@@ -44,10 +48,23 @@ _LINK_FORMS = {
 
 
 def expand_env(text: str) -> str:
-    """Expand ``${VAR}``/``${VAR:=default}`` the way containerlab does before parsing."""
+    """Expand environment references the way containerlab does before it parses a file.
+
+    >>> import os; os.environ["NETSIM_DOC_X"] = "x"
+    >>> expand_env("$NETSIM_DOC_X ${NETSIM_DOC_X} $$HOME ${NETSIM_NOT_SET} ${NETSIM_NOT_SET:=d}")
+    'x x $HOME ${NETSIM_NOT_SET} d'
+    """
 
     def value(match: re.Match[str]) -> str:
-        return os.environ.get(match.group(1), match.group(2) or "")
+        whole, braced, operator, default, bare = match.group(0), *match.groups()
+        if whole == "$$":
+            return "$"
+        name = braced or bare
+        current = os.environ.get(name)
+        if operator is None:
+            return whole if current is None else current
+        unset = current is None or (operator.startswith(":") and not current)
+        return default if unset else str(current)
 
     return _ENV_REF.sub(value, text)
 
@@ -100,7 +117,10 @@ def schema_errors(doc: Document) -> list[ModelError]:
 
 
 def _link_errors(
-    schema: dict[str, Any], link: Mapping[str, object], path: KeyPath, doc: Document
+    schema: dict[str, Any],  # the JSON Schema as load_schema() read it
+    link: Mapping[str, object],
+    path: KeyPath,
+    doc: Document,
 ) -> list[ModelError]:
     kind = link.get("type")
     form = _LINK_FORMS.get(kind) if kind is None or isinstance(kind, str) else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from netsim.lab.host import linux
@@ -20,7 +20,9 @@ from netsim.lab.host import linux
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from netsim.lab.clab.read import ClabNode, ClabTopology
+    from netsim.errors import ModelError
+    from netsim.lab.clab.topology import ClabNode, ClabTopology
+    from netsim.lab.daemons.secrets import LabKeys
     from netsim.lab.host.state import LabState, ProcRecord
 
 STOP_GRACE_S = 3.0
@@ -28,11 +30,16 @@ STOP_GRACE_S = 3.0
 
 @dataclass(frozen=True, slots=True)
 class NodeContext:
-    """Where a daemon of one node lives: its node, namespace, lab state and directory."""
+    """Where a daemon of one node lives: its node, namespace, lab state and directory.
+
+    ``keys`` are the lab's pre-shared keys, known to a deploy only (daemons started later,
+    e.g. after a node failure, find them already installed).
+    """
 
     topology: ClabTopology
     node: ClabNode
     state: LabState
+    keys: LabKeys | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
@@ -69,8 +76,12 @@ class Daemon(ABC):
         """Put the node's configuration where the daemon reads it (journaled)."""
 
     @abstractmethod
-    def check(self) -> list[str]:
-        """Problems in the installed configuration, found without starting anything."""
+    def check(self) -> list[ModelError]:
+        """Problems in the node's configuration files, found without starting anything.
+
+        Each names its file and line; a deploy with any of them stops before it creates
+        anything, as bad input (exit 2).
+        """
 
     @abstractmethod
     def start(self) -> None:
@@ -96,13 +107,24 @@ class Daemon(ABC):
         ]
 
     def dead(self) -> list[str]:
-        """Processes of this daemon that have exited although nobody stopped them."""
-        return [
-            f"{self.ctx.name}: {p.name.partition('.')[2] or p.name} exited "
-            f"(log: {self.ctx.state.directory / 'logs' / f'{p.node}.{p.name}.log'})"
-            for p in self.processes()
-            if not p.alive()
-        ]
+        """Processes of this daemon that have exited although nobody stopped them.
+
+        Each is named with the last line of its log: usually why it could not run here.
+        """
+        out = []
+        for p in self.processes():
+            if p.alive():
+                continue
+            log = self.ctx.state.directory / "logs" / f"{p.node}.{p.name}.log"
+            try:
+                lines = [line for line in log.read_text(errors="replace").splitlines() if line]
+            except OSError:
+                lines = []
+            said = f": {lines[-1].strip()[-300:]}" if lines else ""
+            out.append(
+                f"{self.ctx.name}: {p.name.partition('.')[2] or p.name} exited{said} (log: {log})"
+            )
+        return out
 
     def stop(self) -> list[str]:
         """End this daemon's processes by pid (TERM, then KILL); return what was ended."""

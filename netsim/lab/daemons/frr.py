@@ -1,10 +1,13 @@
 """FRR on a lab node: zebra, staticd and the daemons its ``daemons`` file enables.
 
-Each node gets its own FRR *pathspace*: daemons run with ``-N <node>`` inside the node's
-namespace, so they read ``/etc/frr/<node>/`` and put their sockets and pid files in
-``/run/frr/<node>/`` (both owned by user ``frr``), and ``vtysh -N <node>`` reaches them from
-the host. The integrated ``frr.conf`` is checked with ``vtysh --dryrun`` before anything
-starts and applied with ``vtysh -b`` once the daemons are up, as FRR's own init script does.
+Each node gets its own FRR *pathspace*, named after its namespace (``clab-<lab>-<node>``, so
+two labs with the same node names never share one): daemons run with ``-N <pathspace>``
+inside the node's namespace, read ``/etc/frr/<pathspace>/`` and put their sockets and pid
+files in ``/run/frr/<pathspace>/`` (both owned by user ``frr``), and ``vtysh -N
+<pathspace>`` reaches them from the host. The integrated ``frr.conf`` is checked with
+``vtysh --dryrun`` before anything starts and applied with ``vtysh -b`` once the daemons
+are up, as FRR's own init script does; a line FRR rejects at either point is bad input
+(exit 2), named with its node, file, line and FRR's reason (:mod:`netsim.lab.daemons.frrconf`).
 """
 
 from __future__ import annotations
@@ -12,37 +15,49 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from netsim.errors import LabError
-from netsim.lab.daemons.base import Daemon
+from netsim.errors import InputError, LabError, ModelError
+from netsim.lab.daemons.base import Daemon, NodeContext
+from netsim.lab.daemons.frrconf import (
+    ALWAYS,
+    FRR_BIN,
+    LSA_MIN_INTERVAL_MS,
+    STATE_FILES,
+    dryrun_problems,
+    frr_version,
+    ospf_pending,
+    read_daemons_file,
+    rejected_lines,
+    skipped_sections,
+)
 from netsim.lab.daemons.strongswan import StrongSwan
 from netsim.lab.host import netns
 
-FRR_BIN = Path("/usr/lib/frr")
+if TYPE_CHECKING:
+    from netsim.lab.clab.topology import ClabNode
+
 ETC_FRR = Path("/etc/frr")
 RUN_FRR = Path("/run/frr")
-#: Started whatever the daemons file says, in this order, before the enabled ones.
-ALWAYS = ("zebra", "staticd")
-#: Order of the optional daemons (bfdd before bgpd, so BGP can register its BFD sessions).
-OPTIONAL = ("bfdd", "bgpd", "ospfd", "ospf6d", "ripd", "isisd", "pbrd", "vrrpd")
 SOCKET_WAIT_S = 10.0
 DEFAULT_VTYSH_CONF = "service integrated-vtysh-config\n"
+FRR_CONF = "/etc/frr/frr.conf"
 
 
-def vtysh(node: str, *commands: str, check: bool = True) -> str:
-    """Run vtysh commands against ``node``'s daemons; return the output."""
-    argv = ["vtysh", "-N", node]
+def vtysh(pathspace: str, *commands: str, check: bool = True) -> str:
+    """Run vtysh commands against the daemons of ``pathspace``; return the output."""
+    argv = ["vtysh", "-N", pathspace]
     for command in commands:
         argv += ["-c", command]
     return netns.run(argv, check=check).stdout
 
 
-def vtysh_json(node: str, command: str) -> Any:
+def vtysh_json(pathspace: str, command: str) -> Any:
     """A ``show ... json`` command's output, parsed ({} if the daemon gave nothing)."""
-    text = vtysh(node, command, check=False).strip()
+    text = vtysh(pathspace, command, check=False).strip()
     starts = [i for i in (text.find("{"), text.find("[")) if i >= 0]
     if not starts:
         return {}
@@ -53,16 +68,6 @@ def vtysh_json(node: str, command: str) -> Any:
         return {}
 
 
-def read_daemons_file(text: str) -> list[str]:
-    """The daemons a FRR ``daemons`` file enables, in start order (zebra first)."""
-    enabled = set()
-    for line in text.splitlines():
-        key, _, value = line.strip().partition("=")
-        if value.strip().strip('"') == "yes":
-            enabled.add(key.strip())
-    return [*ALWAYS, *(d for d in OPTIONAL if d in enabled)]
-
-
 class Frr(Daemon):
     """FRR with its own pathspace inside one node's namespace."""
 
@@ -70,21 +75,37 @@ class Frr(Daemon):
     DEPENDS = (StrongSwan,)
     TOOLS = ("vtysh", str(FRR_BIN / "zebra"))
 
+    def __init__(self, ctx: NodeContext) -> None:
+        super().__init__(ctx)
+        self._configured_at = time.monotonic()
+
     @classmethod
-    def wanted(cls, node: Any) -> bool:
-        return node.bind_for("/etc/frr/frr.conf") is not None
+    def wanted(cls, node: ClabNode) -> bool:
+        return node.provides(FRR_CONF)
+
+    @property
+    def pathspace(self) -> str:
+        return self.ctx.namespace
 
     @property
     def conf_dir(self) -> Path:
-        return ETC_FRR / self.ctx.name
+        return ETC_FRR / self.pathspace
 
     @property
     def run_dir(self) -> Path:
-        return RUN_FRR / self.ctx.name
+        return RUN_FRR / self.pathspace
+
+    @property
+    def source(self) -> Path:
+        source = self.ctx.node.bind_for(FRR_CONF)
+        assert source is not None  # wanted() says so
+        return source
 
     def programs(self) -> list[str]:
-        bind = self.ctx.node.bind_for("/etc/frr/daemons")
-        return read_daemons_file(bind.source.read_text()) if bind else [*ALWAYS, "bgpd"]
+        daemons = self.ctx.node.bind_for("/etc/frr/daemons")
+        if daemons is None or not daemons.is_file():
+            return [*ALWAYS, "bgpd"]
+        return read_daemons_file(daemons.read_text())
 
     def install(self) -> None:
         state = self.ctx.state
@@ -95,42 +116,57 @@ class Frr(Daemon):
         for path in (self.conf_dir, self.run_dir):
             if path.exists() and str(path) not in state.paths:
                 raise LabError(
-                    f"{path} already exists: FRR pathspace {self.ctx.name!r} is in use "
+                    f"{path} already exists: FRR pathspace {self.pathspace!r} is in use "
                     "(by another lab or by hand); destroy that lab or remove the directory"
                 )
             state.add_path(path)
             _make_dir(path, frr)
-        files = {"frr.conf": self.ctx.node.bind_for("/etc/frr/frr.conf")}
-        vtysh_bind = self.ctx.node.bind_for("/etc/frr/vtysh.conf")
-        daemons_bind = self.ctx.node.bind_for("/etc/frr/daemons")
-        for name, bind in (("vtysh.conf", vtysh_bind), ("daemons", daemons_bind)):
-            if bind:
-                files[name] = bind
-        for name, bind in files.items():
-            assert bind is not None
-            _install_file(self.conf_dir / name, bind.source.read_text(), frr)
-        if vtysh_bind is None:
+        _install_file(self.conf_dir / "frr.conf", self.source.read_text(), frr)
+        for name in ("vtysh.conf", "daemons"):
+            bound = self.ctx.node.bind_for(f"/etc/frr/{name}")
+            if bound is not None and bound.is_file():
+                _install_file(self.conf_dir / name, bound.read_text(), frr)
+        if not (self.conf_dir / "vtysh.conf").exists():
             _install_file(self.conf_dir / "vtysh.conf", DEFAULT_VTYSH_CONF, frr)
 
-    def check(self) -> list[str]:
-        bind = self.ctx.node.bind_for("/etc/frr/frr.conf")
-        assert bind is not None
-        result = netns.run(["vtysh", "--dryrun", "-f", str(bind.source)], check=False)
-        if result.returncode == 0:
-            return []
-        detail = (result.stdout + result.stderr).strip().replace("\n", "; ")
-        return [f"{self.ctx.name}: frr.conf does not pass vtysh --dryrun: {detail}"]
+    def check(self) -> list[ModelError]:
+        problems = []
+        for program in self.programs():
+            if not (FRR_BIN / program).exists():
+                problems.append(
+                    ModelError(
+                        str(self.ctx.node.bind_for("/etc/frr/daemons")),
+                        0,
+                        program,
+                        f"{self.ctx.name}: the daemons file enables {program}, which FRR "
+                        f"{frr_version()} on this host does not have (no {FRR_BIN / program})",
+                    )
+                )
+        problems += skipped_sections(self.ctx.name, self.source, self.programs())
+        result = netns.run(["vtysh", "--dryrun", "-f", str(self.source)], check=False)
+        if result.returncode != 0:
+            problems += dryrun_problems(self.ctx.name, self.source, result.stdout + result.stderr)
+        return problems
 
     def start(self) -> None:
         # A restart after a node failure must not mistake old sockets for new ones.
         for stale in self.run_dir.iterdir():
             stale.unlink(missing_ok=True)
         for program in self.programs():
-            argv = [str(FRR_BIN / program), "-N", self.ctx.name, "-P", "0", "--log", "stdout"]
+            for state_file in STATE_FILES.get(program, ()):
+                # Written outside the pathspace (graceful-restart state): journaled first.
+                if not state_file.exists():
+                    self.ctx.state.add_path(state_file)
+            argv = [str(FRR_BIN / program), "-N", self.pathspace, "-P", "0", "--log", "stdout"]
             if program == "zebra":
                 argv += ["-s", "90000000"]
             netns.spawn(
-                self.ctx.state, self.ctx.name, f"frr.{program}", argv, netns=self.ctx.namespace
+                self.ctx.state,
+                self.ctx.name,
+                f"frr.{program}",
+                argv,
+                netns=self.ctx.namespace,
+                env=self.ctx.node.env,
             )
             # Clients of zebra that start before its socket exists retry only after ~10 s.
             socket = self.run_dir / ("zserv.api" if program == "zebra" else f"{program}.vty")
@@ -145,26 +181,85 @@ class Frr(Daemon):
             time.sleep(0.02)
 
     def configure(self) -> None:
-        result = netns.run(["vtysh", "-N", self.ctx.name, "-b"], check=False)
+        """Apply frr.conf (``vtysh -b``); InputError naming every line the daemons refused."""
+        result = netns.run(["vtysh", "-N", self.pathspace, "-b"], check=False)
+        output = result.stdout + result.stderr
+        problems = rejected_lines(self.ctx.name, self.source, output)
+        if problems:
+            raise InputError(problems)
         if result.returncode != 0:
-            detail = (result.stdout + result.stderr).strip().replace("\n", "; ")
+            detail = output.strip().replace("\n", "; ")
             raise LabError(f"{self.ctx.name}: vtysh -b could not apply frr.conf: {detail}")
+        self._configured_at = time.monotonic()
+
+    def run_vtysh(self, args: tuple[str, ...]) -> str:
+        """A node's own ``vtysh ...`` command (from its ``exec``), against its daemons."""
+        result = netns.run(["vtysh", "-N", self.pathspace, *args], check=False)
+        output = (result.stdout + result.stderr).strip()
+        if result.returncode != 0 or "% " in output:
+            raise LabError(f"vtysh {' '.join(args)}: {output or f'exit {result.returncode}'}")
+        return output
 
     def _summary(self) -> dict[str, Any]:  # FRR's JSON as it prints it
-        summary = vtysh_json(self.ctx.name, "show bgp summary json")
+        summary = vtysh_json(self.pathspace, "show bgp summary json")
         return summary if isinstance(summary, dict) else {}
 
     def fingerprint(self) -> str:
-        if "bgpd" not in self.programs():
+        """The node's routes: ready also means they stopped changing."""
+        routes = vtysh_json(self.pathspace, "show ip route json")
+        if not isinstance(routes, dict):
             return ""
-        peers = (self._summary().get("ipv4Unicast") or {}).get("peers") or {}
         return repr(
-            sorted((a, p.get("state"), p.get("pfxRcd"), p.get("pfxSnt")) for a, p in peers.items())
+            sorted(
+                (
+                    prefix,
+                    tuple(
+                        sorted(
+                            str(h.get("ip", h.get("interfaceName")))
+                            for e in entries
+                            for h in e.get("nexthops", [])
+                            if e.get("selected")
+                        )
+                    ),
+                )
+                for prefix, entries in routes.items()
+            )
         )
 
     def pending(self) -> list[str]:
-        if "bgpd" not in self.programs():
-            return []
+        out = []
+        programs = self.programs()
+        text = self.source.read_text()
+        if "bgpd" in programs and re.search(r"^router bgp\b", text, re.MULTILINE):
+            out += self._bgp_pending()
+        if "ospfd" in programs and re.search(r"^router ospf\b", text, re.MULTILINE):
+            out += ospf_pending(
+                self.ctx.name,
+                vtysh_json(self.pathspace, "show ip ospf interface json"),
+                vtysh_json(self.pathspace, "show ip ospf neighbor json"),
+                running_s=time.monotonic() - self._configured_at,
+                peers=self.ospf_peers(),
+                lsa_interval_ms=self._lsa_interval_ms(),
+            )
+        return out
+
+    def _lsa_interval_ms(self) -> float:
+        info = vtysh_json(self.pathspace, "show ip ospf json")
+        value = info.get("lsaMinIntervalMsecs") if isinstance(info, dict) else None
+        return float(value) if isinstance(value, int | float) else LSA_MIN_INTERVAL_MS
+
+    def ospf_peers(self) -> frozenset[str]:
+        """This node's interfaces whose link leads to another node that runs ospfd."""
+        topology, me = self.ctx.topology, self.ctx.name
+        out = set()
+        for link in topology.links_of(me):
+            mine, other = (link.a, link.b) if link.a.node == me else (link.b, link.a)
+            peer = Frr(NodeContext(topology, topology.nodes[other.node], self.ctx.state))
+            if Frr.wanted(peer.ctx.node) and "ospfd" in peer.programs():
+                out.add(mine.interface)
+        return frozenset(out)
+
+    def _bgp_pending(self) -> list[str]:
         summary = self._summary()
         peers = (summary.get("ipv4Unicast") or {}).get("peers") or {}
         if not summary:
@@ -173,7 +268,7 @@ class Frr(Daemon):
             f"{self.ctx.name}: BGP {addr} ({peer.get('desc') or peer.get('remoteAs')}) "
             f"is {peer.get('state')}"
             for addr, peer in peers.items()
-            if peer.get("state") != "Established"
+            if peer.get("state") != "Established" and "Admin" not in str(peer.get("peerState"))
         ]
 
 

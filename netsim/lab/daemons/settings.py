@@ -3,23 +3,33 @@
 strongSwan has no offline check for its configuration files, so the lab reads them itself
 before starting charon: sections ``name {`` ... ``}``, ``key = value`` lines, ``#`` comments
 and quoted values. :func:`parse_settings` returns nested dicts and raises
-:class:`SettingsError` with the line of the first syntax error. ``include`` lines are kept as
-keys (the lab's files do not use them).
+:class:`SettingsError` with the line of the first syntax error. :func:`inline_includes`
+replaces ``include PATTERN`` statements by the text of the files they name (relative to the
+including file, as strongSwan reads them), so that a node's configuration can be copied
+into the lab as one file; ``include`` lines left in a parsed text are kept as keys.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path, PurePosixPath
 
 _SECTION = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\s*:\s*[A-Za-z0-9_.\-, ]+)?\s*\{$")
 _KEY = re.compile(r"^([A-Za-z0-9_.\-]+)\s*=\s*(.*)$")
 _INCLUDE = re.compile(r"^include\s+\S+")
+_INCLUDE_LINE = re.compile(r"^(\s*)include\s+(\S+)\s*(?:#.*)?$")
+MAX_INCLUDE_DEPTH = 8
 
 
 class SettingsError(ValueError):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(f"line {line}: {message}")
         self.line = line
+        self.reason = message
 
 
 def _strip_comment(line: str) -> str:
@@ -113,3 +123,32 @@ def lookup(settings: Settings, dotted: str, default: str = "") -> str:
             return default
         node = node[part]
     return node if isinstance(node, str) else default
+
+
+def inline_includes(
+    text: str,
+    here: PurePosixPath,
+    lookup: Callable[[str], list[Path]],
+    depth: int = 0,
+) -> str:
+    """``text`` with each ``include PATTERN`` replaced by the files it names.
+
+    ``here`` is the directory the text's file has inside the node (relative patterns are
+    relative to it); ``lookup`` maps an absolute pattern inside the node to the host files
+    that match it (through the node's binds). A pattern nothing matches is dropped, as
+    strongSwan drops a glob that matches nothing.
+    """
+    if depth > MAX_INCLUDE_DEPTH:
+        raise SettingsError(0, "includes nested too deeply")
+    out = []
+    for raw in text.splitlines():
+        match = _INCLUDE_LINE.match(raw)
+        if not match:
+            out.append(raw)
+            continue
+        pattern = here / match.group(2)
+        out.append(f"{match.group(1)}# {raw.strip()}")
+        for path in lookup(str(pattern)):
+            nested = inline_includes(path.read_text(), pattern.parent, lookup, depth + 1)
+            out.append(nested)
+    return "\n".join(out) + "\n"

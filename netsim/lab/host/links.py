@@ -2,10 +2,12 @@
 
 A link without impairments is a veth pair created directly inside its two namespaces. A link
 with delay, jitter, loss or a rate gets kernel netem on both ends of a veth pair when the
-kernel has netem and the delay is constant or normal (what netem can express), and
-otherwise a user-space relay (:mod:`netsim.lab.host.relay`) between two TAP devices. Every
-link is written into the lab state before it is created; relays are journaled processes
-like the daemons.
+kernel has netem and the delay is constant, normal or uniform (what netem can express), and
+otherwise a user-space relay (:mod:`netsim.lab.host.relay`) between two TAP devices. Each
+direction is shaped by what its sending end says (:meth:`ClabLink.egress
+<netsim.lab.clab.topology.ClabLink.egress>`: the link's vars, or the file's
+``containerlab tools netem set`` for that interface). Every link is written into the lab
+state before it is created; relays are journaled processes like the daemons.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     import subprocess
 
     from netsim.lab.clab.params import LinkParams
-    from netsim.lab.clab.read import ClabLink, ClabTopology
+    from netsim.lab.clab.topology import ClabLink, ClabTopology
     from netsim.lab.host.state import LabState
 
 RELAY_READY_S = 30.0
@@ -38,11 +40,14 @@ class LinkMode(enum.Enum):
     RELAY = "relay"
 
 
-def choose_mode(params: LinkParams, netem_ok: bool) -> LinkMode:
-    """How to build a link with these parameters on this kernel."""
-    if not params.impaired:
+NETEM_DELAYS = frozenset({"constant", "norm", "uniform"})
+
+
+def choose_mode(directions: tuple[LinkParams, LinkParams], netem_ok: bool) -> LinkMode:
+    """How to build a link whose directions do these things, on this kernel."""
+    if not any(p.impaired for p in directions):
         return LinkMode.VETH
-    if netem_ok and (params.delay is None or params.delay.name in ("constant", "norm")):
+    if netem_ok and all(p.delay is None or p.delay.name in NETEM_DELAYS for p in directions):
         return LinkMode.NETEM
     return LinkMode.RELAY
 
@@ -54,6 +59,9 @@ def netem_args(params: LinkParams) -> list[str]:
         values = dict(params.delay.params)
         if params.delay.is_constant:
             args += ["delay", f"{values['value'] * 1e6:.0f}us"]
+        elif params.delay.name == "uniform":  # netem without a table: uniform +- jitter
+            half = values["scale"] / 2
+            args += ["delay", f"{(values['loc'] + half) * 1e6:.0f}us", f"{half * 1e6:.0f}us"]
         else:
             args += [
                 "delay",
@@ -80,7 +88,7 @@ def build_links(topology: ClabTopology, state: LabState, netem_ok: bool, seed: i
     """Create every link of ``topology`` (relays start in parallel), then address the ends."""
     relays = []
     for link in topology.links:
-        mode = choose_mode(link.params, netem_ok)
+        mode = choose_mode((link.egress(0), link.egress(1)), netem_ok)
         ends = [[topology.namespace(e.node), e.interface] for e in link.endpoints]
         if mode is LinkMode.RELAY:
             relays.append(_start_relay(state, link, ends, seed))
@@ -88,20 +96,12 @@ def build_links(topology: ClabTopology, state: LabState, netem_ok: bool, seed: i
         state.add_link(LinkRecord(link.name, mode.value, ends))
         netns.add_veth((ends[0][0], ends[0][1]), (ends[1][0], ends[1][1]), link.mtu)
         if mode is LinkMode.NETEM:
-            for namespace, ifname in ends:
-                netns.run(
-                    [
-                        "tc",
-                        "qdisc",
-                        "add",
-                        "dev",
-                        ifname,
-                        "root",
-                        "netem",
-                        *netem_args(link.params),
-                    ],
-                    namespace,
-                )
+            for index, (namespace, ifname) in enumerate(ends):
+                if link.egress(index).impaired:
+                    args = netem_args(link.egress(index))
+                    netns.run(
+                        ["tc", "qdisc", "add", "dev", ifname, "root", "netem", *args], namespace
+                    )
     for name, proc in relays:
         _wait_ready(name, proc)
     for link in topology.links:
@@ -116,12 +116,12 @@ def _start_relay(
 ) -> tuple[str, subprocess.Popen[bytes]]:
     link_dir = state.directory / "links"
     link_dir.mkdir(parents=True, exist_ok=True)
-    control = link_dir / f"{link.name}.sock"
+    control = state.short(link_dir / f"{link.name}.sock")
     config = {
         "lab": state.lab,
         "link": link.name,
         "ends": [{"netns": ns, "ifname": ifname} for ns, ifname in ends],
-        "params": link.params.to_json(),
+        "params": [link.egress(0).to_json(), link.egress(1).to_json()],
         "seed": link_seed(seed, link.name),
         "control": str(control),
     }

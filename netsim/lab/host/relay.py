@@ -29,12 +29,15 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netsim.lab.clab.params import LinkParams
 from netsim.lab.host import linux
+
+if TYPE_CHECKING:
+    from netsim.lab.host.jsondoc import JsonDoc
 
 #: Time before a release spent polling the clock instead of sleeping.
 SPIN_S = 150e-6
@@ -144,7 +147,7 @@ def _control(server: socket.socket, directions: list[Direction]) -> None:
 
 
 # The relay's control socket speaks one JSON object per line, request and reply.
-def _apply(request: dict[str, Any], directions: list[Direction]) -> dict[str, Any]:
+def _apply(request: JsonDoc, directions: list[Direction]) -> JsonDoc:
     if request.get("op") == "set":
         for d in directions:
             d.extra_delay = float(request.get("extra_delay", d.extra_delay))
@@ -170,9 +173,10 @@ def _realtime() -> None:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
 
 
-def run(config: dict[str, Any]) -> None:  # config: the JSON file the deployer wrote
+def run(config: JsonDoc) -> None:  # config: the JSON file the deployer wrote
     """Create both TAPs, signal readiness, then relay frames until killed."""
-    params = LinkParams.from_json(config["params"])
+    raw = config["params"]  # one object for both directions, or one per direction
+    params = [LinkParams.from_json(p) for p in (raw if isinstance(raw, list) else [raw, raw])]
     ends = config["ends"]
     fds = []
     for end in ends:
@@ -184,8 +188,8 @@ def run(config: dict[str, Any]) -> None:  # config: the JSON file the deployer w
     rngs = [np.random.default_rng([seed, i]) for i in range(2)]
     bias = float(config.get("bias_s", BIAS_S))
     directions = [
-        Direction(params, rngs[0], fds[0], fds[1], bias),
-        Direction(params, rngs[1], fds[1], fds[0], bias),
+        Direction(params[0], rngs[0], fds[0], fds[1], bias),
+        Direction(params[1], rngs[1], fds[1], fds[0], bias),
     ]
     control_path = Path(config["control"])
     control_path.unlink(missing_ok=True)
@@ -228,13 +232,13 @@ def _loop(directions: list[Direction], server: socket.socket) -> None:
 
 
 # A request and its reply are JSON objects of the control socket (see _apply).
-def control(path: str | Path, request: dict[str, Any], timeout: float = 2.0) -> dict[str, Any]:
+def control(path: str | Path, request: JsonDoc, timeout: float = 2.0) -> JsonDoc:
     """Send one request to a running relay and return its reply."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(str(path))
         sock.sendall((json.dumps(request) + "\n").encode())
-        reply: dict[str, Any] = json.loads(sock.makefile("r").readline())
+        reply: JsonDoc = json.loads(sock.makefile("r").readline())
     return reply
 
 

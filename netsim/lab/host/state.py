@@ -13,17 +13,24 @@ per-node directories (``/etc/frr/<node>``, ``/run/frr/<node>``), which are liste
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from netsim.errors import LabError
-from netsim.lab.host import linux
+from netsim.lab.host import linux, registry
+
+if TYPE_CHECKING:
+    from netsim.lab.host.jsondoc import JsonDoc
 
 DEFAULT_ROOT = Path("/var/lib/netsim/lab")
+#: Short names for lab directories whose paths are too long for a unix socket's address.
+SHORT_DIR = Path("/run/netsim/s")
+SUN_PATH_MAX = 107  # sockaddr_un.sun_path holds 108 bytes with the terminating NUL
 ROOT_ENV = "NETSIM_LAB_ROOT"
 TAG_ENV = "NETSIM_LAB"
 STATE_FILE = "state.json"
@@ -75,16 +82,39 @@ class LabState:
     phase: str = "deploying"
     created: float = field(default_factory=time.time)
     deployer: list[int] = field(default_factory=list)  # [pid, start time]
+    holder: list[int] = field(default_factory=list)  # the process the lab dies with, if any
+    root: str = ""  # the lab root it was deployed under (NETSIM_LAB_ROOT at deploy)
     namespaces: dict[str, str] = field(default_factory=dict)  # node -> namespace
     links: list[LinkRecord] = field(default_factory=list)
     processes: list[ProcRecord] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)  # created outside the lab dir
     mounts: list[str] = field(default_factory=list)  # mount points the lab made
-    faults: list[dict[str, Any]] = field(default_factory=list)  # Change.to_json() documents
+    faults: list[JsonDoc] = field(default_factory=list)  # Change.to_json() documents
+
+    def __post_init__(self) -> None:
+        if not self.root:
+            self.root = str(lab_root())
 
     @property
     def directory(self) -> Path:
-        return lab_dir(self.lab)
+        return Path(self.root) / self.lab
+
+    def short(self, path: Path) -> Path:
+        """``path`` as a unix socket can be bound or reached at (at most 107 bytes).
+
+        A path inside a deep lab directory (a long root, a long lab name) is reached through
+        a symlink ``/run/netsim/s/<hash>`` to the lab directory, journaled like any path the
+        lab makes outside its directory. Other paths are returned as they are.
+        """
+        if len(os.fsencode(path)) <= SUN_PATH_MAX or not path.is_relative_to(self.directory):
+            return path
+        digest = hashlib.sha256(os.fsencode(self.directory)).hexdigest()[:12]
+        link = SHORT_DIR / digest
+        if not link.is_symlink():
+            self.add_path(link)  # journaled before it exists
+            SHORT_DIR.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(self.directory, target_is_directory=True)
+        return link / path.relative_to(self.directory)
 
     def node_dir(self, node: str) -> Path:
         return self.directory / "nodes" / node
@@ -99,6 +129,7 @@ class LabState:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
+        registry.mirror(self.lab, asdict(self))
 
     def add_namespace(self, node: str, namespace: str) -> None:
         self.namespaces[node] = namespace
@@ -141,7 +172,7 @@ class LabState:
 
     @classmethod
     def load(cls, lab: str) -> LabState | None:
-        """The saved state of ``lab``, or None if it has none."""
+        """The saved state of ``lab`` under the current root, or None if it has none."""
         path = lab_dir(lab) / STATE_FILE
         try:
             data = json.loads(path.read_text())
@@ -149,6 +180,18 @@ class LabState:
             return None
         except (OSError, ValueError) as exc:
             raise LabError(f"cannot read lab state {path}: {exc}") from None
+        data["root"] = str(lab_root())  # where the file is, whatever it says
+        return cls.from_document(data)
+
+    @classmethod
+    def registered(cls, lab: str) -> LabState | None:
+        """The host registry's copy of ``lab``'s state, whatever root it was deployed under."""
+        data = registry.load(lab)
+        return None if data is None else cls.from_document(data)
+
+    @classmethod
+    def from_document(cls, data: JsonDoc) -> LabState:
+        data = dict(data)
         data["links"] = [LinkRecord(**x) for x in data.get("links", [])]
         data["processes"] = [ProcRecord(**x) for x in data.get("processes", [])]
         return cls(**data)

@@ -25,17 +25,29 @@ import time
 from pathlib import Path
 
 from netsim.lab.daemons.base import stop_processes
-from netsim.lab.host import linux, netns
-from netsim.lab.host.state import LabState, ProcRecord, lab_dir, process_tag
+from netsim.lab.host import linux, netns, registry
+from netsim.lab.host.state import LabState, ProcRecord, lab_root, process_tag
 
 STOP_GRACE_S = 3.0
 
 
 def destroy(name: str) -> list[str]:
-    """Tear lab ``name`` down; return a description of what was removed (empty if nothing)."""
+    """Tear lab ``name`` down; return a description of what was removed (empty if nothing).
+
+    The lab is the one under the current root; its state file, or (if that directory is
+    gone) the host registry's copy of it.
+    """
     state = LabState.load(name)
     if state is None:
-        return []
+        copy = LabState.registered(name)
+        if copy is None or copy.root != str(lab_root()):
+            return []
+        state = copy
+    return destroy_state(state)
+
+
+def destroy_state(state: LabState) -> list[str]:
+    """Tear down the lab ``state`` describes, under whatever root it was deployed."""
     removed: list[str] = []
     removed += _stop_deployer(state)
     removed += stop_processes(state.processes, STOP_GRACE_S)
@@ -48,8 +60,10 @@ def destroy(name: str) -> list[str]:
         removed += _remove_path(Path(path))
     for target in state.mounts:
         removed += _remove_mount(Path(target))
-    shutil.rmtree(lab_dir(name), ignore_errors=True)
-    removed.append(f"lab directory {lab_dir(name)}")
+    if state.directory.exists():
+        shutil.rmtree(state.directory, ignore_errors=True)
+        removed.append(f"lab directory {state.directory}")
+    registry.forget(state.lab, state.root)
     return removed
 
 
@@ -91,6 +105,9 @@ def _remove_path(path: Path) -> list[str]:
             path.rmdir()
         except OSError:
             return []
+        return [str(path)]
+    if path.is_symlink():  # a short name of the lab directory (LabState.short)
+        path.unlink(missing_ok=True)
         return [str(path)]
     if not path.exists():
         return []

@@ -2,34 +2,43 @@
 
 The pipeline, one phase per line in :func:`deploy`::
 
-    topology = load_clab(path)            # read + validate (InputError, exit 2)
-    daemons  = check_configs(topology)    # every daemon's config checked before anything exists
+    topology = load_clab(path, name)      # read + validate (InputError, exit 2)
+    keys     = deploy_keys(topology, ...)  # the IPsec keys of this deploy (memory only)
+    check_configs(topology)               # every daemon's config checked: exit 2, nothing made
     state    = begin(topology)            # state file written, lab directory created
-    build_namespaces(...) / build_links(...) / configure_nodes(...)
-    start_daemons(...) / configure_daemons(...)
+    build_namespaces(...)                 # + Docker's forwarding defaults, node sysctls
+    build_links(...)
+    start_daemons(...) / configure_daemons(...)   # a line FRR refuses after start: exit 2
     wait_ready(...)                       # every BGP session Established, every SA INSTALLED
 
-Every creation is journaled in the lab state first, so a failure (or SIGKILL) at any point
-leaves something :func:`netsim.lab.host.teardown.destroy` can remove completely. On failure the
-partial lab is destroyed unless ``keep_on_failure`` is set.
+with the nodes' commands run between the phases at containerlab's stage points
+(:mod:`netsim.lab.live.commands`). Every creation is journaled in the lab state first, so a
+failure (or SIGKILL) at any point leaves something :func:`netsim.lab.host.teardown.destroy`
+can remove completely. On failure the partial lab is destroyed unless
+``keep_on_failure`` is set.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
-from netsim.errors import EnvironmentProblem, LabError
+from netsim.errors import EnvironmentProblem, InputError, LabError
 from netsim.lab import DEPLOY_TIMEOUT_S
 from netsim.lab.clab.read import ClabTopology, load_clab
+from netsim.lab.clab.topology import Phase, Stage
 from netsim.lab.daemons import Daemon, NodeContext, daemons_for
+from netsim.lab.daemons.secrets import LabKeys, lab_keys, needed
 from netsim.lab.daemons.strongswan import StrongSwan
-from netsim.lab.host import linux, netns
+from netsim.lab.host import linux, netns, registry
 from netsim.lab.host.links import build_links
 from netsim.lab.host.state import LabState, lab_dir
-from netsim.lab.host.teardown import destroy
+from netsim.lab.host.teardown import destroy, destroy_state
+from netsim.lab.live.commands import run_commands
 
 POLL_S = 0.5
 INSTALL_HINT = (
@@ -44,6 +53,10 @@ TOOLS = {
     "swanctl": "strongswan-swanctl",
     "/usr/lib/ipsec/charon": "strongswan-charon",
 }
+#: What a container's namespace has on a Docker host, before the node's own sysctls:
+#: Docker turns IPv4 forwarding on in the host and new namespaces inherit it; containerlab
+#: enables IPv6 on linux nodes.
+DOCKER_SYSCTLS = {"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.disable_ipv6": "0"}
 
 
 def require_environment(tools: tuple[str, ...] = tuple(TOOLS)) -> None:
@@ -65,27 +78,46 @@ def _have(tool: str) -> bool:
 def deploy(
     path: str | Path,
     *,
+    name: str | None = None,
     timeout: float = DEPLOY_TIMEOUT_S,
     seed: int = 0,
     keep_on_failure: bool = False,
+    psk_file: Path | None = None,
+    holder: list[int] | None = None,
 ) -> LabState:
-    """Deploy the lab of a containerlab file and wait until it is fully up."""
+    """Deploy the lab of a containerlab file (as lab ``name``) and wait until it is up.
+
+    ``holder`` (``[pid, start time]``) is the process the lab should not outlive: once it is
+    gone, the next deploy of the same name removes the lab (default: ``NETSIM_LAB_HOLDER``).
+    """
     require_environment(("ip", "tc"))
-    topology = load_clab(path)
+    topology = load_clab(path, name)
     require_environment(needed_tools(topology))
+    keys = deploy_keys(topology, psk_file)
     check_configs(topology)
-    state = begin(topology)
+    state = begin(topology, holder)
     try:
         deadline = time.monotonic() + timeout
         build_namespaces(topology, state)
+        run_commands(topology, Stage.CREATE, Phase.ON_EXIT)
+        run_commands(topology, Stage.CREATE_LINKS, Phase.ON_ENTER)
+        _phase(state, "links")
         netem_ok = netns.netem_available(next(iter(state.namespaces.values())))
         build_links(topology, state, netem_ok, seed)
-        configure_nodes(topology)
-        daemons = start_daemons(topology, state)
-        configure_daemons(daemons)
-        wait_ready(daemons, deadline, timeout)
-        state.phase = "up"
-        state.save()
+        run_commands(topology, Stage.CREATE_LINKS, Phase.ON_EXIT)
+        run_commands(topology, Stage.CONFIGURE, Phase.ON_ENTER)
+        _phase(state, "daemons")
+        daemons = start_daemons(topology, state, keys)
+        _phase(state, "configure")
+        configure_daemons([d for ds in daemons.values() for d in ds])
+        run_commands(topology, Stage.CONFIGURE, Phase.ON_EXIT, daemons)
+        _phase(state, "commands")
+        run_commands(topology, Stage.EXEC, Phase.ON_ENTER, daemons)
+        _phase(state, "waiting")
+        wait_ready([d for ds in daemons.values() for d in ds], deadline, timeout)
+        for phase in (Phase.ON_ENTER, Phase.ON_EXIT):
+            run_commands(topology, Stage.HEALTHY, phase, daemons)
+        _phase(state, "up")
     except BaseException:
         if not keep_on_failure:
             destroy(topology.name)
@@ -93,78 +125,137 @@ def deploy(
     return state
 
 
-def node_daemons(topology: ClabTopology, state: LabState) -> dict[str, list[Daemon]]:
+def _phase(state: LabState, phase: str) -> None:
+    """Note how far the deploy got (``netsim lab status`` shows it for a half-made lab)."""
+    state.phase = phase
+    state.save()
+
+
+def node_daemons(
+    topology: ClabTopology, state: LabState, keys: LabKeys | None = None
+) -> dict[str, list[Daemon]]:
     """The daemons of every node (objects only; nothing is started)."""
     return {
-        name: daemons_for(NodeContext(topology, node, state))
+        name: daemons_for(NodeContext(topology, node, state, keys))
         for name, node in topology.nodes.items()
     }
 
 
+def _scratch(topology: ClabTopology) -> LabState:
+    """A state that is never saved, for daemons that are only asked about their files."""
+    return LabState(topology.name, str(topology.path))
+
+
 def needed_tools(topology: ClabTopology) -> tuple[str, ...]:
     """The host programs the daemons of ``topology`` need."""
-    scratch = LabState(topology.name, str(topology.path))
-    daemons = [d for ds in node_daemons(topology, scratch).values() for d in ds]
+    daemons = [d for ds in node_daemons(topology, _scratch(topology)).values() for d in ds]
     return tuple(sorted({tool for d in daemons for tool in d.TOOLS}))
 
 
+def deploy_keys(topology: ClabTopology, psk_file: Path | None = None) -> LabKeys:
+    """The pre-shared keys every strongSwan node's configuration leaves to the deploy."""
+    pairs = set()
+    for daemons in node_daemons(topology, _scratch(topology)).values():
+        for daemon in daemons:
+            if isinstance(daemon, StrongSwan) and not daemon.check():
+                pairs |= set(needed(daemon.swanctl_settings()))
+    return lab_keys(pairs, psk_file)
+
+
 def check_configs(topology: ClabTopology) -> None:
-    """Check every daemon's configuration files before anything is created."""
-    scratch = LabState(topology.name, str(topology.path))
+    """Check every daemon's configuration files before anything is created (exit 2)."""
     problems = [
         problem
-        for daemons in node_daemons(topology, scratch).values()
+        for daemons in node_daemons(topology, _scratch(topology)).values()
         for daemon in daemons
         for problem in daemon.check()
     ]
     if problems:
-        raise LabError("configuration check failed:\n  " + "\n  ".join(problems))
+        raise InputError(problems)
 
 
-def begin(topology: ClabTopology) -> LabState:
-    """Write the initial state file; refuse if the lab (or its namespaces) exists."""
+def begin(topology: ClabTopology, holder: list[int] | None = None) -> LabState:
+    """Write the initial state file; refuse if the lab (or its namespaces) exists.
+
+    A lab of the same name that was abandoned (its holder or its half-way deployer died;
+    see :func:`netsim.lab.host.registry.abandoned`) is torn down first, wherever its state
+    lives, and said so on stderr.
+    """
+    clear_abandoned(topology.name)
     existing = LabState.load(topology.name)
     if existing is not None:
         raise LabError(
             f"lab {topology.name} is already deployed (state: {existing.phase}); "
-            f"run `netsim lab destroy {topology.name}` first"
+            f"run `netsim lab destroy {topology.name}` first, or deploy it again under "
+            "another name with --name"
         )
-    for node in topology.nodes:
-        if linux.netns_path(topology.namespace(node)).exists():
-            raise LabError(
-                f"namespace {topology.namespace(node)} already exists: a lab called "
-                f"{topology.name} runs without its state in {lab_dir(topology.name)}"
-            )
+    taken = [ns for ns in map(topology.namespace, topology.nodes) if linux.netns_path(ns).exists()]
+    if taken:
+        raise LabError(f"namespace {taken[0]} already exists: {_owner_hint(topology.name)}")
     state = LabState(topology.name, str(topology.path.resolve()))
-    state.deployer = [os.getpid(), linux.proc_start_time(os.getpid()) or 0]
+    state.deployer = registry.identity(os.getpid())
+    state.holder = holder if holder is not None else registry.holder_from_env()
     state.save()
     return state
 
 
+def clear_abandoned(name: str) -> list[str]:
+    """Tear down lab ``name`` if it was abandoned (see ``begin``); return what was removed."""
+    state = LabState.load(name) or LabState.registered(name)
+    if state is None:
+        return []
+    gone = not any(linux.netns_path(ns).exists() for ns in state.namespaces.values())
+    if not (registry.abandoned(asdict(state)) or (gone and state.phase == "up")):
+        return []
+    removed = destroy_state(state)
+    who = f"pid {state.holder[0]}" if state.holder else f"deployer pid {state.deployer[0]}"
+    print(
+        f"netsim: removed the leftovers of lab {name} ({who} is gone; state was in "
+        f"{state.directory}): {len(removed)} items",
+        file=sys.stderr,
+    )
+    return removed
+
+
+def _owner_hint(name: str) -> str:
+    """What to run to remove a lab whose namespaces exist but whose state is not ours."""
+    copy = LabState.registered(name)
+    if copy is None:
+        return (
+            f"no lab state records it (a lab called {name} deployed by another tool or an "
+            f"older netsim); remove its namespaces with `ip netns delete clab-{name}-<node>`"
+        )
+    if copy.holder and registry.alive(copy.holder):
+        return f"lab {name} is in use by pid {copy.holder[0]} (state in {copy.directory})"
+    return (
+        f"lab {name} runs with its state in {copy.directory}; remove it with "
+        f"`NETSIM_LAB_ROOT={copy.root} netsim lab destroy {name}`"
+    )
+
+
 def build_namespaces(topology: ClabTopology, state: LabState) -> None:
-    for node in topology.nodes:
-        netns.add_namespace(state, node, topology.namespace(node))
-
-
-def configure_nodes(topology: ClabTopology) -> None:
-    """Apply each node's ``sysctls`` and run its ``exec`` commands (ip/sysctl argv)."""
+    """One namespace per node, with Docker's forwarding defaults and then the node's sysctls."""
+    _phase(state, "namespaces")
     for name, node in topology.nodes.items():
         namespace = topology.namespace(name)
+        netns.add_namespace(state, name, namespace)
+        for key, value in DOCKER_SYSCTLS.items():
+            if key not in node.sysctls and Path("/proc/sys", *key.split(".")).exists():
+                netns.set_sysctl(namespace, key, value)
         for key, value in node.sysctls.items():
             netns.set_sysctl(namespace, key, value)
-        for argv in node.exec:
-            netns.run(list(argv), namespace)
 
 
-def start_daemons(topology: ClabTopology, state: LabState) -> list[Daemon]:
+def start_daemons(
+    topology: ClabTopology, state: LabState, keys: LabKeys | None = None
+) -> dict[str, list[Daemon]]:
     """Install and start every node's daemons (per node in DEPENDS order)."""
-    started = []
-    for daemons in node_daemons(topology, state).values():
-        for daemon in daemons:
+    daemons = node_daemons(topology, state, keys)
+    for node_daemons_ in daemons.values():
+        for daemon in node_daemons_:
             daemon.install()
             daemon.start()
-            started.append(daemon)
-    return started
+    return daemons
 
 
 def configure_daemons(daemons: list[Daemon]) -> None:
@@ -211,4 +302,4 @@ def load_lab(name: str) -> tuple[ClabTopology, LabState]:
     state = LabState.load(name)
     if state is None:
         raise LabError(f"lab {name} is not deployed (no state in {lab_dir(name)})")
-    return load_clab(state.clab_file), state
+    return load_clab(state.clab_file, state.lab), state

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.errors import LabError, UsageError
 from netsim.lab.daemons import NodeContext, daemons_for
@@ -29,7 +29,8 @@ from netsim.lab.host.links import netem_args
 from netsim.model.units import UnitError, parse_duration
 
 if TYPE_CHECKING:
-    from netsim.lab.clab.read import ClabTopology
+    from netsim.lab.clab.topology import ClabTopology
+    from netsim.lab.host.jsondoc import JsonDoc
     from netsim.lab.host.state import LabState
 
 _LOSS = re.compile(r"^loss:(0(?:\.\d+)?|1(?:\.0+)?)$")
@@ -47,13 +48,13 @@ class Change:
     at: float  # wall-clock time (time.time()) the change took effect
     # What to restore differs per kind (ends, nft table, relay socket...); it is saved in
     # the lab's state file so that another process can undo the change.
-    details: dict[str, Any] = field(default_factory=dict)
+    details: JsonDoc = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Change:  # as read from the state file
+    def from_json(cls, data: JsonDoc) -> Change:  # as read from the state file
         return cls(**data)
 
 
@@ -120,12 +121,16 @@ def fail_link(topology: ClabTopology, state: LabState, link: str, mode: str) -> 
             )
         ]
     if record.mode == "netem":
-        params = topology.link(link).params
-        base = params.mean_delay()
-        for namespace, ifname in ends:
+        lab_link = topology.link(link)
+        for index, (namespace, ifname) in enumerate(ends):
+            params = lab_link.egress(index)
             args = netem_args(params)
-            args[args.index("delay") + 1] = f"{(base + extra) * 1e6:.0f}us"
-            netns.run(["tc", "qdisc", "change", "dev", ifname, "root", "netem", *args], namespace)
+            if "delay" in args:
+                args[args.index("delay") + 1] = f"{(params.mean_delay() + extra) * 1e6:.0f}us"
+            else:
+                args = ["delay", f"{extra * 1e6:.0f}us", *args]
+            verb = "change" if params.impaired else "add"
+            netns.run(["tc", "qdisc", verb, "dev", ifname, "root", "netem", *args], namespace)
         return [Change("netem", link, mode, start, {"ends": ends})]
     raise LabError(f"link {link} is a plain veth pair: delay faults need netem or a relay link")
 
@@ -181,12 +186,14 @@ def undo(topology: ClabTopology, state: LabState, changes: list[Change]) -> list
                 {"op": "set", "extra_delay": change.details["extra_delay"]},
             )
         elif change.kind == "netem":
-            params = topology.link(change.target).params
-            for namespace, ifname in change.details["ends"]:
-                netns.run(
-                    ["tc", "qdisc", "change", "dev", ifname, "root", "netem", *netem_args(params)],
-                    namespace,
-                )
+            lab_link = topology.link(change.target)
+            for index, (namespace, ifname) in enumerate(change.details["ends"]):
+                params = lab_link.egress(index)
+                if params.impaired:
+                    args = ["change", "dev", ifname, "root", "netem", *netem_args(params)]
+                else:
+                    args = ["del", "dev", ifname, "root"]
+                netns.run(["tc", "qdisc", *args], namespace)
         elif change.kind == "daemons":
             _restart_node(topology, state, change.target)
         done.append(f"restored {change.target} ({change.kind}, {change.mode})")

@@ -4,18 +4,24 @@
 session and SA is up), and ``__exit__`` always destroys, whatever happened inside. The same
 operations exist as plain functions on a lab *name*, for the command line and for scripts
 that span processes: :func:`deploy`, :func:`destroy`, :func:`status`, :func:`fail`,
-:func:`restore`. Faults made through either are kept in the lab state so a later
-``restore`` (even from another process) can undo them.
+:func:`restore`; :func:`find_lab` turns what a user typed (a lab name or the containerlab
+file it was deployed from, like ``clab destroy -t FILE``) into that name. Faults made
+through either are kept in the lab state so a later ``restore`` (even from another
+process) can undo them.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netsim.errors import LabError, UsageError
 from netsim.lab import DEPLOY_TIMEOUT_S
+from netsim.lab.clab.read import check_lab_name
+from netsim.lab.clab.schema import read_clab_yaml
+from netsim.lab.host import registry
 from netsim.lab.host.state import LabState, known_labs
 from netsim.lab.host.teardown import destroy as _destroy
 from netsim.lab.live import deploy as _deploy
@@ -28,7 +34,7 @@ from netsim.lab.live.status import LabStatus, host_address, lab_status
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from netsim.lab.clab.read import ClabTopology
+    from netsim.lab.clab.topology import ClabTopology
     from netsim.lab.live.probes import ProbeRun
 
 
@@ -60,16 +66,57 @@ def restore(name: str, target: str = "all") -> list[str]:
     return _restore(topology, state, target)
 
 
-def resolve_name(name: str | None) -> str:
-    """``name``, or the only deployed lab; UsageError if that is ambiguous."""
-    if name:
-        return name
+def find_lab(spec: str | None) -> str:
+    """The deployed lab ``spec`` names: a lab name, a containerlab file, or None.
+
+    A file (relative or absolute) names the lab deployed from it; if several were (``deploy
+    --name``), UsageError lists them. None names the only deployed lab. Anything that
+    matches no deployed lab is a UsageError (exit 2), never a silent success.
+    """
     labs = known_labs()
-    if len(labs) == 1:
-        return labs[0]
-    if not labs:
-        raise LabError("no lab is deployed")
-    raise UsageError(f"several labs are deployed ({', '.join(labs)}): name one")
+    deployed = f" (deployed: {', '.join(labs)})" if labs else " (no lab is deployed)"
+    if spec is None:
+        if len(labs) == 1:
+            return labs[0]
+        if not labs:
+            raise UsageError("no lab is deployed")
+        raise UsageError(f"several labs are deployed ({', '.join(labs)}): name one")
+    path = Path(spec)
+    if path.is_file() or "/" in spec or path.suffix in (".yml", ".yaml"):
+        return _lab_of_file(path, labs, deployed)
+    problem = check_lab_name(spec)
+    if problem:
+        raise UsageError(problem)
+    if spec not in labs:
+        elsewhere = LabState.registered(spec)
+        if elsewhere is not None:
+            raise UsageError(
+                f"lab {spec} runs with its state in {elsewhere.directory}, not under this "
+                f"lab root: run `NETSIM_LAB_ROOT={elsewhere.root} netsim lab destroy {spec}` "
+                "(or status, fail, restore)"
+            )
+        raise UsageError(f"no lab named {spec!r} is deployed{deployed}")
+    return spec
+
+
+def _lab_of_file(path: Path, labs: list[str], deployed: str) -> str:
+    target = path.resolve()
+    states = [s for s in (LabState.load(lab) for lab in labs) if s is not None]
+    matches = [s.lab for s in states if Path(s.clab_file) == target]
+    if not matches and path.is_file():
+        # Deployed from a copy elsewhere: containerlab goes by the name in the file.
+        name = read_clab_yaml(path).data
+        file_name = str(name.get("name")) if isinstance(name, dict) else None
+        matches = [lab for lab in labs if lab == file_name]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise UsageError(
+            f"several labs were deployed from {path} ({', '.join(matches)}): name one of them"
+        )
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file, and no deployed lab came from it{deployed}")
+    raise UsageError(f"no lab deployed from {path} is running{deployed}")
 
 
 def _fail(topology: ClabTopology, state: LabState, target: str, mode: str) -> list[Change]:
@@ -100,19 +147,48 @@ class Lab:
     """A deployed lab for the duration of a ``with`` block; always destroyed on exit."""
 
     def __init__(
-        self, clab_file: str | Path, *, seed: int = 0, timeout: float = DEPLOY_TIMEOUT_S
+        self,
+        clab_file: str | Path,
+        *,
+        name: str | None = None,
+        seed: int = 0,
+        timeout: float = DEPLOY_TIMEOUT_S,
+        psk_file: Path | None = None,
     ) -> None:
         self.clab_file = Path(clab_file)
+        self.lab_name = name
         self.seed = seed
         self.timeout = timeout
+        self.psk_file = psk_file
         self.deploy_seconds = 0.0
         self._topology: ClabTopology | None = None
         self._state: LabState | None = None
+        self._owned = True  # deployed by this object, destroyed when its block ends
+
+    @classmethod
+    def attach(cls, lab: str) -> Lab:
+        """A lab deployed elsewhere (``netsim lab deploy``), by name or file.
+
+        Its ``with`` block neither deploys nor destroys it.
+        """
+        topology, state = load_lab(find_lab(lab))
+        attached = cls(state.clab_file, name=state.lab)
+        attached._topology, attached._state, attached._owned = topology, state, False
+        return attached
 
     def __enter__(self) -> Lab:
+        if not self._owned:
+            return self
         start = time.monotonic()
         try:
-            self._state = _deploy.deploy(self.clab_file, seed=self.seed, timeout=self.timeout)
+            self._state = _deploy.deploy(
+                self.clab_file,
+                name=self.lab_name,
+                seed=self.seed,
+                timeout=self.timeout,
+                psk_file=self.psk_file,
+                holder=registry.identity(os.getpid()),  # the lab lives as long as we do
+            )
         except BaseException:
             self._state = None
             raise
@@ -126,7 +202,7 @@ class Lab:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._state is not None:
+        if self._state is not None and self._owned:
             _destroy(self._state.lab)
             self._state = None
 

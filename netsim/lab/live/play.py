@@ -1,17 +1,20 @@
-"""``netsim lab run``: a scenario played in real time on a deployed lab, as a Trace.
+"""``netsim lab run``: a whole scenario played in real time on a deployed lab, as a Trace.
 
 The scenario's topology is exported (:func:`~netsim.lab.clab.plan.plan_lab`,
-:func:`~netsim.lab.clab.render.render_lab`) into ``<out>/lab/`` and deployed; its ``one-way``
-traffic classes become probe streams between the cloud hosts and its scripted failures are
-injected at their times and restored after their durations. The result is a
-:class:`~netsim.trace.core.Trace` with ``engine="lab"``: one attempt row per datagram (its
-path is the lab's forwarding path, sampled every second and just before every failure, and
-mapped to model link names) and the same ``failure``/``repair`` events and failover records
-as the simulator writes, so :func:`netsim.analysis.summary.summarize` judges both alike.
+:func:`~netsim.lab.clab.render.render_lab`) into ``<out>/lab/`` and deployed. Its traffic
+becomes real traffic between the cloud hosts: ``one-way`` classes probe streams
+(:mod:`netsim.lab.live.probes`), ``request-response`` classes request/response exchanges
+over TCP, ``bulk`` classes TCP transfers (:mod:`netsim.lab.live.traffic`). Its failures
+(the scripted ones, and the random ones the caller drew with the simulator's own schedule,
+see :func:`run_live`) are injected at their times and repaired after their durations. The
+result is a :class:`~netsim.trace.core.Trace` with ``engine="lab"``
+(:mod:`netsim.lab.live.playtrace`), so :func:`netsim.analysis.summary.summarize` judges it
+as it judges a simulated run.
 
-What the lab cannot play is left out of the summary and named in the Trace's ``lab`` note
-(:class:`~netsim.trace.records.LabNote`): request-response and bulk classes, random
-failures, and probe rates above ``MAX_PROBE_RATE`` (capped).
+What the lab runs differently is named in the Trace's ``lab`` note
+(:class:`~netsim.trace.records.LabNote`): rates above what its processes keep up with are
+capped, diurnal profiles are flattened to their mean (a lab run lasts minutes), and with
+bulk classes the links and transfers run at ``rate_scale`` of the model's rates.
 """
 
 from __future__ import annotations
@@ -22,64 +25,56 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from netsim.lab.clab.plan import plan_lab
 from netsim.lab.clab.render import render_lab, write_files
 from netsim.lab.host import linux
 from netsim.lab.live.lab import Lab
+from netsim.lab.live.playtrace import Snapshot, failed_links, lab_trace, model_path
 from netsim.lab.live.status import host_paths
-from netsim.model.effects import LinkMode, failure_effects
-from netsim.model.scenario import FailureMode, TargetKind, TrafficKind
-from netsim.trace.core import (
-    LOST,
-    OK,
-    R_BLACKHOLE,
-    R_DOWN,
-    R_LOSS,
-    R_NO_ROUTE,
-    R_NONE,
-    Trace,
-    TraceEvent,
-)
+from netsim.lab.live.traffic import LAB_BULK_BPS, MAX_REQUEST_RATE, TrafficRun, rate_scale
+from netsim.model.scenario import TargetKind, TrafficKind
+from netsim.trace.core import TraceEvent
 from netsim.trace.records import FailoverRecord, LabNote, mode_label
 
 if TYPE_CHECKING:
     from netsim.lab.live.faults import Change
-    from netsim.lab.live.probes import ProbeResult
     from netsim.model.scenario import Failure, Scenario
     from netsim.model.topology import Topology
+    from netsim.trace.core import Trace
 
 MAX_PROBE_RATE = 1000.0  # datagrams per second per stream
 SNAPSHOT_LEAD_S = 1.0  # paths are sampled this long before each failure
-IN_FLIGHT_S = 0.1  # a datagram sent this long before a failure can still be lost to it
-#: (seconds since the start, {(host, host): the model links of its path}) when sampled
-Snapshot = tuple[float, dict[tuple[str, str], tuple[str, ...]]]
-_REASON = {FailureMode.DOWN: R_DOWN, FailureMode.BLACKHOLE: R_BLACKHOLE, FailureMode.LOSS: R_LOSS}
+START_DELAY_S = 0.05  # helpers send their first packet this long after go
 
 
 def playable(scenario: Scenario) -> tuple[Scenario, LabNote]:
-    """The part of ``scenario`` the lab can play, and a note of what it leaves out."""
-    kept = tuple(c for c in scenario.traffic if c.kind is TrafficKind.ONE_WAY)
-    names = {c.name for c in kept}
-    slos = tuple(s for s in scenario.slos if s.traffic_class is None or s.traffic_class in names)
-    note = LabNote(
-        tuple(c.name for c in scenario.traffic if c.name not in names),
-        tuple(s.name for s in scenario.slos if s not in slos),
-        scenario.random_failures,
-    )
-    return dataclasses.replace(scenario, traffic=kept, slos=slos, random_failures=False), note
-
-
-def failed_links(topology: Topology, failure: Failure) -> list[str]:
-    """Model links a failure impairs, with the VPNs that ride over them."""
-    return sorted(
-        failure_effects(topology, failure.target, failure.name, LinkMode.of(failure.mode))
-    )
+    """The scenario the lab plays (random failures are the caller's, see :func:`run_live`)."""
+    notes = []
+    for cls in scenario.traffic:
+        per_dst = cls.rate / max(len(cls.dsts), 1)
+        if cls.kind is TrafficKind.ONE_WAY and per_dst > MAX_PROBE_RATE:
+            notes.append(
+                f"{cls.name}: {per_dst:g}/s per destination capped at {MAX_PROBE_RATE:g}/s"
+            )
+        if cls.kind is TrafficKind.REQUEST_RESPONSE and per_dst > MAX_REQUEST_RATE:
+            notes.append(
+                f"{cls.name}: {per_dst:g}/s per destination capped at {MAX_REQUEST_RATE:g}/s"
+            )
+        if cls.profile is not None and cls.kind is not TrafficKind.BULK:
+            notes.append(f"{cls.name}: the diurnal profile is played at its mean rate")
+    scale = rate_scale(scenario)
+    if scale < 1.0:
+        notes.append(
+            f"links and bulk transfers ran at {scale:g} of the model's rates (the lab's link "
+            f"emulation carries about {LAB_BULK_BPS / 1e6:g} Mbit/s per link); bulk "
+            "throughput is reported at model scale"
+        )
+    note = LabNote((), (), scenario.random_failures, rate_scale=scale, notes=tuple(notes))
+    return dataclasses.replace(scenario, random_failures=False), note
 
 
 def _inject(lab: Lab, topology: Topology, failure: Failure) -> list[Change]:
-    """Apply one scripted failure; every member of a group fails at the same moment."""
+    """Apply one failure; every member of a group fails at the same moment."""
     mode = mode_label(failure)
     if failure.target is TargetKind.LINK:
         return lab.fail([(failure.name, mode)])
@@ -91,38 +86,26 @@ def _inject(lab: Lab, topology: Topology, failure: Failure) -> list[Change]:
     )
 
 
-def model_path(topology: Topology, nodes: tuple[str, ...], via: tuple[str, ...]) -> tuple[str, ...]:
-    """A lab forwarding path as model link names (host links dropped, tunnels named)."""
-    out = []
-    for i, hop in enumerate(via):
-        if hop.startswith("vpn"):
-            ends = {nodes[i], nodes[i + 1]}
-            out += [
-                lk.name
-                for lk in topology.links
-                if lk.kind.value == "vpn" and set(lk.endpoints) == ends
-            ][:1]
-        elif any(lk.name == hop for lk in topology.links):
-            out.append(hop)
-    return tuple(out)
-
-
 def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
     """Deploy the scenario's topology, play the scenario in real time, return the Trace.
 
-    ``scenario`` should be what :func:`playable` returns; anything else in it is ignored.
+    The failures played are ``scenario.failures``: a caller that wants the scenario's
+    random failures too puts the simulator's draw of them there first (``netsim lab run``
+    does), so both engines see the same schedule; ``random: true`` alone is noted as not
+    played.
     """
     scenario, note = playable(scenario)
     topology = scenario.topology
     seed = scenario.seed if seed is None else seed
     plan = plan_lab(topology)
-    write_files(render_lab(plan, source=Path(topology.source).name), out / "lab")
+    files = render_lab(plan, source=Path(topology.source).name, rate_scale=note.rate_scale)
+    write_files(files, out / "lab")
     started = time.monotonic()
     linux.nftables_library()  # loaded now, so the first failure takes effect at once
     with Lab(out / "lab" / f"{plan.name}.clab.yml", seed=seed) as lab:
         note = dataclasses.replace(note, deploy_s=round(lab.deploy_seconds, 3))
-        streams = _streams(scenario)
-        runs = [
+        streams = probe_streams(scenario)
+        probes = [
             lab.start_probe(
                 f"host-{src}",
                 f"host-{dst}",
@@ -133,9 +116,12 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
             )
             for _, src, dst, rate, size in streams
         ]
-        t0 = time.time() + 0.05  # senders send their first datagram 50 ms after go
-        for run in runs:
-            run.go()
+        traffic = TrafficRun(lab, scenario, seed, note.rate_scale)
+        traffic.start()
+        t0 = time.time() + START_DELAY_S
+        for run in probes:
+            run.go(t0)
+        traffic.go(t0)
         sampler = PathSampler(lab, topology, t0)
         sampler.start()
         try:
@@ -143,8 +129,18 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
         finally:
             sampler.stop()
         snapshots = sorted(snapshots + sampler.snapshots, key=lambda s: s[0])
-        results = [run.wait() for run in runs]
-    trace = _trace(scenario, seed, streams, results, t0=t0, snapshots=snapshots, events=events)
+        results = [run.wait() for run in probes]
+        requests, transfers = traffic.wait()
+    trace = lab_trace(
+        scenario,
+        seed,
+        t0=t0,
+        probes=list(zip(streams, results, strict=True)),
+        requests=requests,
+        transfers=transfers,
+        snapshots=snapshots,
+        events=events,
+    )
     trace.failovers = records
     trace.lab = note
     trace.wall_s = time.monotonic() - started
@@ -178,10 +174,12 @@ class PathSampler(threading.Thread):
         self.join()
 
 
-def _streams(scenario: Scenario) -> list[tuple[int, str, str, float, int]]:
+def probe_streams(scenario: Scenario) -> list[tuple[int, str, str, float, int]]:
     """(class index, src, dst, rate, size) of every probe stream."""
     out = []
     for ci, cls in enumerate(scenario.traffic):
+        if cls.kind is not TrafficKind.ONE_WAY:
+            continue
         for dst in cls.dsts:
             rate = min(cls.rate / len(cls.dsts), MAX_PROBE_RATE)
             out.append((ci, cls.src, dst, rate, max(64, round(cls.size.mean()))))
@@ -196,7 +194,7 @@ def _sleep_until(t: float) -> None:
 def _play(
     lab: Lab, scenario: Scenario, t0: float
 ) -> tuple[list[Snapshot], list[FailoverRecord], list[TraceEvent]]:
-    """Inject and repair every scripted failure on time; sample paths before each one."""
+    """Inject and repair every failure on time; sample paths before each one."""
     topology = scenario.topology
     snapshots: list[Snapshot] = []
     records: dict[int, FailoverRecord] = {}  # by failure number, replaced on repair
@@ -208,15 +206,24 @@ def _play(
         if failure.duration is not None:
             actions.append((failure.at + failure.duration, 3, "repair", i))
     changes: dict[int, list[Change]] = {}
+    # A snapshot asks every router (vtysh, swanctl, ip route): on a busy host that takes
+    # longer than the nominal lead, which would make the failure after it late. So the lead
+    # grows to half again the longest snapshot so far (the first one, at t=0, measures it).
+    lead = SNAPSHOT_LEAD_S
     for at, _, action, i in sorted(actions):
         if at > scenario.duration:
             continue
-        _sleep_until(t0 + at)
+        if action == "snapshot" and i >= 0:
+            _sleep_until(t0 + max(scenario.failures[i].at - lead, 0.0))
+        else:
+            _sleep_until(t0 + at)
         if action == "snapshot":
+            began = time.monotonic()
             paths = {
                 (p.src, p.dst): model_path(topology, p.nodes, p.via) for p in lab.status().paths
             }
             snapshots.append((time.time() - t0, paths))
+            lead = max(lead, 1.5 * (time.monotonic() - began) + 0.1)
         elif action == "fail":
             failure = scenario.failures[i]
             changes[i] = _inject(lab, topology, failure)
@@ -249,64 +256,3 @@ def _play(
     for i in sorted(changes):
         lab.restore(changes[i])
     return snapshots, list(records.values()), events
-
-
-def _trace(
-    scenario: Scenario,
-    seed: int,
-    streams: list[tuple[int, str, str, float, int]],
-    results: list[ProbeResult],
-    *,
-    t0: float,
-    snapshots: list[Snapshot],
-    events: list[TraceEvent],
-) -> Trace:
-    nodes = list(scenario.topology.node_names)
-    paths: list[tuple[str, ...]] = []
-    trace = Trace(
-        scenario.name,
-        "lab",
-        seed,
-        scenario.duration,
-        scenario.warmup,
-        [c.name for c in scenario.traffic],
-        nodes,
-        paths,
-    )
-    for (ci, src, dst, _, size), result in zip(streams, results, strict=True):
-        t_send = result.t_send - t0
-        keep = (t_send >= 0) & (t_send < scenario.duration)
-        path_ids = np.full(len(t_send), -1, dtype=np.int16)
-        for at, table in snapshots:
-            path = table.get((f"host-{src}", f"host-{dst}"))
-            if path is not None:
-                if path not in paths:
-                    paths.append(path)
-                path_ids[t_send >= at] = paths.index(path)
-        lost = result.lost
-        reason = np.where(lost, R_NO_ROUTE, R_NONE).astype(np.int8)
-        for event in events:
-            if event.kind == "failure":
-                failure = scenario.failures[event.attrs["id"]]
-                end = event.time + (failure.duration or scenario.duration)
-                window = lost & (t_send >= event.time - IN_FLIGHT_S) & (t_send < end)
-                reason[window] = _REASON[failure.mode]
-        trace.attempts.extend(
-            **{
-                k: v[keep]
-                for k, v in {
-                    "cls": np.full(len(t_send), ci),
-                    "dst": np.full(len(t_send), nodes.index(dst)),
-                    "req": result.seq,
-                    "attempt": np.zeros(len(t_send)),
-                    "t_send": t_send,
-                    "t_done": result.t_recv - t0,
-                    "status": np.where(lost, LOST, OK),
-                    "reason": reason,
-                    "path": path_ids,
-                    "bytes": np.full(len(t_send), float(size)),
-                }.items()
-            }
-        )
-    trace.events.extend(sorted(events, key=lambda e: e.time))
-    return trace

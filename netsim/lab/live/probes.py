@@ -1,4 +1,4 @@
-"""Data-plane probes between lab hosts, and a capture of the internet underlay.
+"""Data-plane probes between lab hosts: one-way UDP datagrams with send and receive times.
 
 :func:`run_probes` sends scapy-built UDP datagrams, each carrying a sequence number and its
 send time, from one node's namespace to another's at a fixed rate; the receiver timestamps
@@ -7,48 +7,38 @@ kernel clock, so one-way delays are exact differences. The result is columnar
 (:class:`ProbeResult`: numpy arrays ``seq``, ``t_send``, ``t_recv`` with NaN for a lost
 datagram) and the loss runs in it give a failover gap.
 
-:func:`capture` sniffs with scapy inside a namespace (the internet router) and
-:func:`classify_capture` checks that VPN traffic there is only IKE (UDP 500/4500) and
-ESP-in-UDP, with no inner address or probe payload visible in clear.
-
-The sender, receiver and sniffer run as ``python -m netsim.lab.live.probes ...`` child processes
-that enter the node's namespace before exec and carry the lab's process tag.
+The sender and receiver run as ``python -m netsim.lab.live.probes ...`` helper processes
+inside the nodes' namespaces (:mod:`netsim.lab.live.helpers`). The underlay capture is
+:mod:`netsim.lab.live.capture`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import select
 import socket
 import struct
 import subprocess
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netsim.errors import LabError
-from netsim.lab.host import linux
-from netsim.lab.host.state import process_tag
+from netsim.lab.live.helpers import READY_S, await_ready, spawn_helper
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from pathlib import Path
 
 MAGIC = b"NSPROBE1"
 HEADER = struct.Struct("!8sQq")  # magic, sequence number, send time (ns, CLOCK_REALTIME)
 DEFAULT_PORT = 0  # the receiver picks a free port, so streams to one host do not collide
 SO_TIMESTAMPNS = 35
-READY_S = 20.0
 IN_FLIGHT_S = 1.0  # after the last datagram is sent, before the receiver stops
 SPIN_S = 0.002  # this close to a send time the sender stops sleeping (timer slack)
-IKE_PORT = 500
-NAT_T_PORT = 4500  # IKE and ESP in UDP (libipsec always encapsulates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,31 +88,6 @@ class ProbeResult:
         return max((gap for start, gap, _ in self.loss_runs() if start >= after), default=0.0)
 
 
-def _spawn(namespace: str, lab: str, args: Sequence[str]) -> subprocess.Popen[str]:
-    key, _, value = process_tag(lab).partition("=")
-    env = {**os.environ, key: value}
-    return subprocess.Popen(
-        [sys.executable, "-m", "netsim.lab.live.probes", *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        preexec_fn=lambda: linux.setns(linux.netns_path(namespace)),
-        start_new_session=True,
-    )
-
-
-def _await_line(proc: subprocess.Popen[str], what: str) -> str:
-    """Wait for ``ready [detail]`` from a helper; return the detail."""
-    assert proc.stdout is not None
-    word, _, detail = proc.stdout.readline().strip().partition(" ")
-    if word != "ready":
-        _, err = proc.communicate(timeout=READY_S)
-        raise LabError(f"{what} did not start: {word} {detail} {err.strip()}")
-    return detail
-
-
 def run_probes(
     lab: str,
     src_ns: str,
@@ -162,10 +127,13 @@ class ProbeRun:
     out: Path
     duration: float
 
-    def go(self) -> None:
-        """Release a sender started with ``hold=True``: it starts sending now."""
+    def go(self, at: float | None = None) -> None:
+        """Release a sender started with ``hold=True``: its first probe is due at ``at``.
+
+        ``at`` is a wall-clock time (default: just after the sender reads this).
+        """
         assert self.sender.stdin is not None
-        self.sender.stdin.write("go\n")
+        self.sender.stdin.write("go\n" if at is None else f"go {at!r}\n")
         self.sender.stdin.flush()
 
     def wait(self) -> ProbeResult:
@@ -216,15 +184,17 @@ def start_probes(
     out = workdir / f"probes-{names[0]}-{names[1]}-{time.time_ns()}"
     # The receiver runs until wait() stops it; its duration is only a safety limit.
     grace = READY_S
-    receiver = _spawn(
+    receiver = spawn_helper(
         dst_ns,
         lab,
+        "netsim.lab.live.probes",
         ["recv", "--port", str(port), "--out", str(out), "--duration", str(duration + 2 * grace)],
     )
-    port = int(_await_line(receiver, f"probe receiver in {dst_ns}"))
-    sender = _spawn(
+    port = int(await_ready(receiver, f"probe receiver in {dst_ns}"))
+    sender = spawn_helper(
         src_ns,
         lab,
+        "netsim.lab.live.probes",
         [
             "send",
             "--dst",
@@ -242,7 +212,7 @@ def start_probes(
             *(["--hold"] if hold else []),
         ],
     )
-    _await_line(sender, f"probe sender in {src_ns}")
+    await_ready(sender, f"probe sender in {src_ns}")
     return ProbeRun(names, sender, receiver, out, duration + grace)
 
 
@@ -267,9 +237,11 @@ def _send(args: argparse.Namespace) -> None:
     offset = 28 + 16  # IP + UDP headers, then magic and sequence number
     t_send = np.zeros(count)
     print("ready", flush=True)
-    if args.hold:
-        sys.stdin.readline()
     start = time.perf_counter() + 0.05
+    if args.hold:  # the first probe is due at the given wall-clock time, even if read late
+        words = sys.stdin.readline().split()
+        if len(words) > 1:
+            start = time.perf_counter() + float(words[1]) - time.time()
     for seq, packet in enumerate(packets):
         due = start + seq / args.rate
         while (wait := due - time.perf_counter()) > 0:
@@ -312,98 +284,6 @@ def _recv(args: argparse.Namespace) -> None:
     np.savez(args.out + ".recv.npz", seq=np.array(seqs, dtype=np.int64), t_recv=np.array(recv))
 
 
-def _capture(args: argparse.Namespace) -> None:
-    from scapy.sendrecv import AsyncSniffer
-    from scapy.utils import wrpcap
-
-    sniffer = AsyncSniffer(iface=args.iface.split(","), store=True)
-    sniffer.start()
-    time.sleep(0.3)  # the sniffer's sockets are open
-    print("ready", flush=True)
-    time.sleep(args.duration)
-    packets = sniffer.stop()
-    wrpcap(args.out, packets or [])
-
-
-def start_capture(
-    lab: str, namespace: str, interfaces: list[str], duration: float, out: Path
-) -> subprocess.Popen[str]:
-    """Start sniffing ``interfaces`` of ``namespace`` for ``duration`` s into pcap ``out``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    proc = _spawn(
-        namespace,
-        lab,
-        [
-            "capture",
-            "--iface",
-            ",".join(interfaces),
-            "--duration",
-            str(duration),
-            "--out",
-            str(out),
-        ],
-    )
-    _await_line(proc, f"capture in {namespace}")
-    return proc
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureReport:
-    """What a capture held: packet counts per class and anything that leaked."""
-
-    counts: dict[str, int]
-    leaks: list[str]
-
-    @property
-    def only_ike_and_esp(self) -> bool:
-        allowed = {"ike", "esp-in-udp", "nat-keepalive", "arp", "ipv6-link-local"}
-        return not self.leaks and set(self.counts) <= allowed
-
-
-def classify_capture(pcap: Path, inner: list[str]) -> CaptureReport:
-    """Classify every captured packet; ``inner`` addresses must never appear in clear."""
-    from scapy.layers.inet import IP, UDP
-    from scapy.layers.inet6 import IPv6
-    from scapy.layers.l2 import ARP
-    from scapy.utils import rdpcap
-
-    needles = [socket.inet_aton(a) for a in inner] + [MAGIC]
-    counts: Counter[str] = Counter()
-    leaks = []
-    for packet in rdpcap(str(pcap)):
-        raw = bytes(packet)
-        if ARP in packet:
-            kind = "arp"
-        elif IPv6 in packet:
-            kind = (
-                "ipv6-link-local"
-                if packet[IPv6].src.startswith("fe80") or packet[IPv6].src == "::"
-                else "other"
-            )
-        elif IP in packet and UDP in packet and IKE_PORT in (packet[UDP].sport, packet[UDP].dport):
-            kind = "ike"
-        elif (
-            IP in packet and UDP in packet and NAT_T_PORT in (packet[UDP].sport, packet[UDP].dport)
-        ):
-            payload = bytes(packet[UDP].payload)
-            kind = (
-                "nat-keepalive"
-                if payload == b"\xff"
-                else "ike"
-                if payload[:4] == b"\0\0\0\0"
-                else "esp-in-udp"
-            )
-        else:
-            kind = "other"
-        counts[kind] += 1
-        if kind == "other":
-            leaks.append(f"unexpected packet: {packet.summary()}")
-        hits = [n for n in needles if n in raw[14:]]
-        if hits:
-            leaks.append(f"inner data in clear: {packet.summary()}")
-    return CaptureReport(dict(counts), leaks)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m netsim.lab.live.probes")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -413,15 +293,13 @@ def main(argv: list[str] | None = None) -> None:
     send.add_argument("--rate", type=float, default=100.0)
     send.add_argument("--hold", action="store_true", help="start on a line on stdin")
     recv = sub.add_parser("recv")
-    cap = sub.add_parser("capture")
-    cap.add_argument("--iface", required=True)
-    for p in (send, recv, cap):
+    for p in (send, recv):
         p.add_argument("--out", required=True)
         p.add_argument("--duration", type=float, required=True)
     for p in (send, recv):
         p.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
-    {"send": _send, "recv": _recv, "capture": _capture}[args.cmd](args)
+    {"send": _send, "recv": _recv}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,13 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from netsim.lab.daemons import NodeContext, daemons_for
+from netsim.lab.daemons import DAEMONS, NodeContext, daemons_for
 from netsim.lab.daemons.frr import Frr, vtysh_json
 from netsim.lab.daemons.strongswan import StrongSwan
 from netsim.lab.host import linux, netns
 
 if TYPE_CHECKING:
-    from netsim.lab.clab.read import ClabTopology
+    from netsim.lab.clab.topology import ClabTopology
     from netsim.lab.host.state import LabState
 
 MAX_HOPS = 16
@@ -117,8 +117,8 @@ def lab_status(topology: ClabTopology, state: LabState) -> LabStatus:
         nodes.append(NodeStatus(name, namespace, linux.netns_path(namespace).exists(), procs))
         for daemon in daemons_for(NodeContext(topology, node, state)):
             if isinstance(daemon, Frr) and not daemon.dead():
-                bgp += _bgp(name)
-                bfd += _bfd(name)
+                bgp += _bgp(name, daemon.pathspace)
+                bfd += _bfd(name, daemon.pathspace)
             elif isinstance(daemon, StrongSwan) and not daemon.dead():
                 installed = daemon.installed()
                 sas += [IpsecSa(name, c, c in installed) for c in sorted(daemon.children())]
@@ -135,8 +135,9 @@ def lab_status(topology: ClabTopology, state: LabState) -> LabStatus:
     )
 
 
-def _bgp(node: str) -> list[BgpSession]:
-    peers = (vtysh_json(node, "show bgp summary json").get("ipv4Unicast") or {}).get("peers")
+def _bgp(node: str, pathspace: str) -> list[BgpSession]:
+    summary = vtysh_json(pathspace, "show bgp summary json")
+    peers = (summary.get("ipv4Unicast") or {}).get("peers") if isinstance(summary, dict) else {}
     return [
         BgpSession(
             node,
@@ -150,22 +151,46 @@ def _bgp(node: str) -> list[BgpSession]:
     ]
 
 
-def _bfd(node: str) -> list[BfdPeer]:
-    peers = vtysh_json(node, "show bfd peers json")
+def _bfd(node: str, pathspace: str) -> list[BfdPeer]:
+    peers = vtysh_json(pathspace, "show bfd peers json")
     return [BfdPeer(node, str(p.get("peer")), str(p.get("status"))) for p in peers or []]
 
 
 def hosts(topology: ClabTopology) -> list[str]:
-    """The lab's traffic endpoints: nodes labelled ``netsim-role: host``."""
-    return [n for n, node in topology.nodes.items() if node.role == "host"]
+    """The lab's traffic endpoints: nodes labelled ``netsim-role: host``.
+
+    In a file without such labels, the nodes that run no routing or VPN daemon.
+    """
+    labelled = [n for n, node in topology.nodes.items() if node.role == "host"]
+    if labelled:
+        return labelled
+    return [
+        n
+        for n, node in topology.nodes.items()
+        if topology.links_of(n) and not any(cls.wanted(node) for cls in DAEMONS.values())
+    ]
 
 
 def host_address(topology: ClabTopology, node: str) -> str:
-    """The first IPv4 address a link gives ``node`` (without prefix length)."""
+    """The first IPv4 address a link gives ``node`` (without prefix length).
+
+    A node whose links carry no ``ipv4`` (addressed by its ``exec``) is asked: the first
+    global IPv4 address on one of its lab interfaces.
+    """
     for link in topology.links_of(node):
         for end in link.endpoints:
             if end.node == node and end.ipv4:
                 return end.ipv4.split("/")[0]
+    interfaces = {
+        e.interface for lk in topology.links_of(node) for e in lk.endpoints if e.node == node
+    }
+    out = netns.ip(topology.namespace(node), "-j", "-4", "addr", check=False).stdout
+    for iface in json.loads(out or "[]"):
+        if iface.get("ifname") not in interfaces:
+            continue
+        for addr in iface.get("addr_info", []):
+            if addr.get("scope") == "global":
+                return str(addr["local"])
     raise KeyError(f"{node} has no IPv4 address on any link")
 
 
