@@ -244,6 +244,8 @@ class SloVerdict:
         if self.verdict is not None:
             doc.update(
                 verdict=self.verdict.value,
+                # issue 15's statistical word for "at risk": the interval straddles the target
+                inconclusive=self.verdict is Verdict.AT_RISK,
                 ci_method=None if self.ci_method is None else self.ci_method.to_json(),
                 settle=None if self.settle is None else self.settle.to_json(),
             )

@@ -222,7 +222,7 @@ def print_slos(summary: Summary, console: Console) -> None:
     console.print(t)
     for v in summary.slos:
         if v.verdict is Verdict.AT_RISK and v.settle is not None:
-            console.print(f"  {v.name} is at risk: {v.settle.text}")
+            console.print(f"  {v.name} is at risk (inconclusive): {v.settle.text}")
         if v.verdict is Verdict.NOT_JUDGED:
             console.print(f"  {v.text}")
 
@@ -239,4 +239,4 @@ def print_outcome(summary: Summary, console: Console, *, strict: bool = False) -
         console.print(f"[red]SLO does not hold[/]: {names}")
     else:
         status = "exit 1 (--strict)" if strict else "exit 0; --strict makes it 1"
-        console.print(f"[yellow]at risk[/]: {names} ({status})")
+        console.print(f"[yellow]at risk[/] (inconclusive): {names} ({status})")

@@ -60,6 +60,7 @@ NEW_KEYS = {
     ("traffic", "*", "latency_ms"): {"mean_ci", "ci_method"},
     ("slos", "*"): {
         "verdict",
+        "inconclusive",
         "ci_method",
         "settle",
         "window_s",
