@@ -35,7 +35,7 @@ from netsim.model.scenario import (
     TargetKind,
     TrafficClass,
 )
-from netsim.model.source import KeyPath, Reader, load_yaml, parse_yaml
+from netsim.model.source import KeyPath, Reader, YamlMap, load_yaml, parse_yaml
 from netsim.model.units import (
     parse_bitrate,
     parse_duration,
@@ -160,7 +160,7 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
     return slo
 
 
-def _window(r: Reader, m: dict[str, Any], path: KeyPath, metric: str) -> tuple[float | None, bool]:
+def _window(r: Reader, m: YamlMap, path: KeyPath, metric: str) -> tuple[float | None, bool]:
     """An SLO's ``window``: a duration or ``month`` (latency and success SLOs only)."""
     raw = m.get("window")
     if metric not in WINDOWED:
@@ -290,7 +290,7 @@ def load_scenario(
 
 def _topology(
     r: Reader,
-    top: dict[str, Any],
+    top: YamlMap,
     path: Path,
     parsed: list[tuple[str, Any]],
     *,

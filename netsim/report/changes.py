@@ -8,9 +8,12 @@ the design changes of several (the design with every recommendation).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsim.report.edits import edit_scenario, edit_topology, set_keys, twin_node
+
+if TYPE_CHECKING:
+    from netsim.model.source import YamlMap
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Change:
             return text
         edits = [twin_node(name, twin, f"duplicate of {name}: {why}") for name, twin in self.twins]
 
-        def transform(data: dict[str, Any]) -> None:
+        def transform(data: YamlMap) -> None:
             for edit in edits:
                 edit(data)
 

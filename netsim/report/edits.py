@@ -26,14 +26,14 @@ import yaml
 
 from netsim.model.overrides import apply_override
 from netsim.model.provenance import _flow, annotated_dump, read_provenance
-from netsim.model.source import parse_yaml
+from netsim.model.source import YamlMap, parse_yaml
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from netsim.model.source import KeyPath
 
-Data = dict[str, Any]  # a parsed YAML document, edited in place by a transform
+Data = YamlMap  # a parsed YAML document, edited in place by a transform
 
 
 def _by_name(path: KeyPath, data: Data) -> KeyPath:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from netsim.model.scenario import Scenario
+    from netsim.model.source import YamlMap
     from netsim.model.topology import Topology
 
 PEAK_S = 3600.0  # a failure-free day is judged on its peak hour
@@ -93,7 +94,7 @@ class ReviewPlan:
 
 
 def _set(**changes: Any) -> Any:
-    def edit(data: dict[str, Any]) -> None:
+    def edit(data: YamlMap) -> None:
         data.update(changes)
 
     return edit
@@ -110,7 +111,7 @@ def peak_hour(planned: Planned, scenario: Scenario) -> tuple[Planned, str]:
         start = (
             f"{int(((peak - 1800) % DAY_S) // 3600):02d}:{int(((peak - 1800) % 3600) // 60):02d}"
         )
-    changes: dict[str, Any] = {"duration": f"{PEAK_S:g}s"}
+    changes: dict[str, object] = {"duration": f"{PEAK_S:g}s"}
     if start is not None:
         changes["start"] = str(start)
     text = edit_scenario(planned.scenario_text, _set(**changes))
@@ -168,7 +169,7 @@ def _variant(standard: list[Planned]) -> Planned | None:
         if det[slow][0] <= 1.5 * det[f.name][0] or not _crosses(sc, slow):
             continue
 
-        def move(data: dict[str, Any], slow: str = slow) -> None:
+        def move(data: YamlMap, slow: str = slow) -> None:
             data["failures"][0] = {**data["failures"][0], "link": slow}
             data["name"] = f"{data['name']}-{slow}"
 
@@ -195,7 +196,7 @@ def _failure_on_path(template: Planned, topology: Topology) -> str | None:
     if not path:
         return None
 
-    def move(data: dict[str, Any]) -> None:
+    def move(data: YamlMap) -> None:
         first = dict(data["failures"][0])
         for key in ("link", "node", "group"):
             first.pop(key, None)

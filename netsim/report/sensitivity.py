@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netsim.model.units import parse_duration
 from netsim.report.assumptions import numeric, scaled
@@ -33,6 +33,7 @@ from netsim.report.jobs import Planned
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from netsim.model.source import YamlMap
     from netsim.report.assumptions import Assumption
     from netsim.report.data import Run
     from netsim.report.findings import Context, Finding
@@ -185,7 +186,7 @@ def shortened(planned: Planned, timers: bool) -> Planned:
     if cut >= sc.duration and not shift:
         return planned
 
-    def shorten(data: dict[str, Any]) -> None:
+    def shorten(data: YamlMap) -> None:
         data["duration"] = f"{min(cut, sc.duration):g}s"
         for f in data.get("failures") or []:
             if shift and isinstance(f, dict) and "at" in f:
