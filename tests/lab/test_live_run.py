@@ -58,7 +58,9 @@ def test_blackhole_with_bfd(tmp_path: Path) -> None:
     assert f["gap_s"] < 2.0  # the bound for BFD 300 ms x 3
     for name in ("probes", "probes-back"):
         stats = lab["traffic"][name]
-        assert stats["sent"] == 4000  # 100/s after the 5 s warmup
+        # 100/s over the 40 s after the 5 s warmup; a probe due at an edge of that window
+        # may land on either side of it by the sender's scheduling jitter (microseconds)
+        assert abs(stats["sent"] - 4000) <= 1
         assert 0 < stats["lost"] < 200  # the gap only
         assert set(stats["lost_by_reason"]) == {"blackhole"}
         assert 10.0 < stats["latency_ms"]["p50"] < 11.7  # 0.5 + 10.1 ms over the MCR
