@@ -18,10 +18,10 @@ from netsim.model.load_topology import (
     _int,
     _name,
     _nonneg,
-    _positive,
     read_topology,
 )
 from netsim.model.load_traffic import read_classes, read_retries
+from netsim.model.load_transport import _positive
 from netsim.model.overrides import apply_override, apply_overrides, parse_override
 from netsim.model.scenario import (
     DAY_S,

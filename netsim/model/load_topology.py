@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import Dist, parse_duration_dist, parse_size_dist
-from netsim.model.load_transport import read_congestion, read_mtu
+from netsim.model.load_transport import _positive, read_congestion, read_mtu
 from netsim.model.scenario import FailureMode
 from netsim.model.source import Document, KeyPath, Reader, YamlMap, load_yaml
 from netsim.model.topology import Bfd, Bgp, Cost, Dpd, Group, Link, LinkKind, Node, Role, Topology
@@ -109,16 +109,6 @@ KIND_DEFAULTS: dict[LinkKind, YamlMap] = {  # merged under each link's own YAML
 }
 LINK_ENDS = 2  # a link joins exactly two nodes
 DEFAULT_REESTABLISH = 5.0  # "a few seconds" (architecture section 4): BGP OPEN + updates
-
-
-def _positive(parse: Any) -> Any:
-    def check(value: object) -> float:
-        number = float(parse(value))
-        if number <= 0:
-            raise ValueError(f"must be positive, got {value!r}")
-        return number
-
-    return check
 
 
 def _nonneg(parse: Any) -> Any:

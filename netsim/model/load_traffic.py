@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import parse_duration_dist, parse_size_dist
-from netsim.model.load_topology import _count, _enum, _int, _name, _nonneg, _positive, _str_list
+from netsim.model.load_topology import _count, _enum, _int, _name, _nonneg, _str_list
+from netsim.model.load_transport import _positive
 from netsim.model.scenario import (
     CongestionControl,
     Profile,

@@ -50,3 +50,15 @@ def await_ready(proc: subprocess.Popen[str], what: str) -> str:
         _, err = proc.communicate(timeout=READY_S)
         raise LabError(f"{what} did not start: {word} {detail} {err.strip()}")
     return detail
+
+
+def finish_helper(proc: subprocess.Popen[str], budget: float, what: str) -> None:
+    """Wait up to ``budget`` seconds for a helper to exit (killing it after that) and
+    raise a :class:`LabError` with the end of its stderr if it failed."""
+    try:
+        _, err = proc.communicate(timeout=budget)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    if proc.returncode != 0:
+        raise LabError(f"{what} failed: {err.strip()[-2000:]}")

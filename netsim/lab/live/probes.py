@@ -19,7 +19,6 @@ import contextlib
 import select
 import socket
 import struct
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -27,10 +26,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.errors import LabError
-from netsim.lab.live.helpers import READY_S, await_ready, spawn_helper
+from netsim.lab.live.helpers import READY_S, await_ready, finish_helper, spawn_helper
 
 if TYPE_CHECKING:
+    import subprocess
     from pathlib import Path
 
 MAGIC = b"NSPROBE1"
@@ -146,13 +145,7 @@ class ProbeRun:
                     assert proc.stdin is not None
                     proc.stdin.write("stop\n")
                     proc.stdin.flush()
-            try:
-                _, err = proc.communicate(timeout=budget)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-            if proc.returncode != 0:
-                raise LabError(f"probe process failed: {err.strip()}")
+            finish_helper(proc, budget, "probe process")
         sent = np.load(self.out.with_suffix(".send.npz"))
         got = np.load(self.out.with_suffix(".recv.npz"))
         t_recv = np.full(len(sent["seq"]), np.nan)

@@ -18,20 +18,19 @@ reported at model scale, and the summary's ``lab`` note says so.
 from __future__ import annotations
 
 import math
-import subprocess
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.errors import LabError
 from netsim.lab.host import netns
-from netsim.lab.live.helpers import READY_S, await_ready, spawn_helper
+from netsim.lab.live.helpers import READY_S, await_ready, finish_helper, spawn_helper
 from netsim.model.scenario import TrafficKind
 from netsim.model.streams import stream
 
 if TYPE_CHECKING:
+    import subprocess
     from pathlib import Path
 
     from netsim.lab.live.lab import Lab
@@ -278,11 +277,11 @@ class TrafficRun:
         """Wait for every client, then stop the servers; the results of the run."""
         budget = self.scenario.duration + READY_S + max([s.cls.timeout for s in self.streams] + [0])
         for _, proc, _ in self.clients:
-            _finish(proc, budget)
+            finish_helper(proc, budget, "traffic process")
         time.sleep(grace)  # data in flight reaches the bulk servers
         for proc in self.servers:
             with_stop(proc)
-            _finish(proc, READY_S)
+            finish_helper(proc, READY_S, "traffic process")
         requests = []
         for key, _, out in self.clients:
             if isinstance(key, RequestStream):
@@ -321,13 +320,3 @@ def with_stop(proc: subprocess.Popen[str]) -> None:
         proc.stdin.flush()
     except OSError:
         pass
-
-
-def _finish(proc: subprocess.Popen[str], budget: float) -> None:
-    try:
-        _, err = proc.communicate(timeout=budget)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-    if proc.returncode != 0:
-        raise LabError(f"traffic process failed: {err.strip()[-2000:]}")
