@@ -232,6 +232,8 @@ class Frr(Daemon):
         text = self.source.read_text()
         if "bgpd" in programs and re.search(r"^router bgp\b", text, re.MULTILINE):
             out += self._bgp_pending()
+        if "bfdd" in programs:
+            out += self._bfd_pending()
         if "ospfd" in programs and re.search(r"^router ospf\b", text, re.MULTILINE):
             out += ospf_pending(
                 self.ctx.name,
@@ -258,6 +260,21 @@ class Frr(Daemon):
             if Frr.wanted(peer.ctx.node) and "ospfd" in peer.programs():
                 out.add(mine.interface)
         return frozenset(out)
+
+    def _bfd_pending(self) -> list[str]:
+        """BFD sessions not up yet, except those of a BGP neighbour shut down by config.
+
+        BGP can reach Established while its BFD session is still in Init (seen in CI),
+        so a lab is ready only once BFD, which decides failover, is up as well.
+        """
+        peers = vtysh_json(self.pathspace, "show bfd peers json")
+        neighbours = (self._summary().get("ipv4Unicast") or {}).get("peers") or {}
+        shut = {a for a, p in neighbours.items() if "Admin" in str(p.get("peerState"))}
+        return [
+            f"{self.ctx.name}: BFD {p.get('peer')} is {p.get('status')}"
+            for p in (peers if isinstance(peers, list) else [])
+            if p.get("status") not in ("up", "shutdown") and p.get("peer") not in shut
+        ]
 
     def _bgp_pending(self) -> list[str]:
         summary = self._summary()

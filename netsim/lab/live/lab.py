@@ -255,7 +255,7 @@ class Lab:
         return done
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        """Block until every BGP session is Established and every SA installed again."""
+        """Block until every BGP session is Established, BFD up and every SA installed again."""
         daemons = [d for ds in _deploy.node_daemons(self.topology, self.state).values() for d in ds]
         _deploy.wait_ready(daemons, time.monotonic() + timeout, timeout)
 
