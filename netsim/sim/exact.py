@@ -36,6 +36,7 @@ from netsim.sim.ecmp import flow_hash
 from netsim.sim.links import BlockSampler, Direction
 from netsim.sim.segments import retransmit_delay
 from netsim.sim.tcp import HEADERS, path_mss
+from netsim.sim.wander import flow_code
 from netsim.trace.core import LATE, LOST, OK, R_BUFFER, R_LOSS, R_NO_ROUTE, R_TIMEOUT
 
 if TYPE_CHECKING:
@@ -69,6 +70,16 @@ class _Tcp:
 
     mss: float  # bytes of payload per segment
     rtt: float  # mean round trip (s): a fast retransmit's delay, the RTO's base
+
+
+@dataclass(frozen=True, slots=True)
+class _Leg:
+    """Where a packet or message goes: its hops, its TCP facts (None: a datagram) and its
+    flow (:func:`~netsim.sim.wander.flow_code`: the order-keeping links' delay follows it)."""
+
+    hops: list[Direction]
+    tcp: _Tcp | None
+    flow: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +157,11 @@ class ExactDataPlane(DataPlane):
             self.tcp_cache[key] = facts
         return facts
 
-    def send(
-        self, hops: list[Direction], i: int, size: float, done: Done, tcp: _Tcp | None = None
-    ) -> None:
-        """Packet (or, with ``tcp``, a message of segments) arrives at hop ``i`` now; forward
-        it or report its fate to ``done``."""
+    def send(self, leg: _Leg, i: int, size: float, done: Done) -> None:
+        """Packet (or, with ``leg.tcp``, a message of segments) arrives at hop ``i`` of
+        ``leg`` now; forward it or report its fate to ``done``."""
         t = self.env.now
+        hops, tcp = leg.hops, leg.tcp
         if i == len(hops):
             done(t, OK, 0)
             return
@@ -188,8 +198,11 @@ class ExactDataPlane(DataPlane):
         if depart is None:
             done(t, LOST, R_BUFFER)
             return
-        fly = hop.delay() + state.delay + late
-        self._at(depart + fly - t, self.send, hops, i + 1, size, done, tcp)
+        if hop.wander is None:
+            fly = hop.delay() + state.delay + late
+        else:  # a flow's order is kept: its delay follows its path (netsim.sim.wander)
+            fly = hop.wander.delay_at(hop.index & 1, leg.flow, depart) + state.delay + late
+        self._at(depart + fly - t, self.send, leg, i + 1, size, done)
 
     def _at(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         ev = self.env.timeout(delay)
@@ -282,7 +295,8 @@ class ExactDataPlane(DataPlane):
             else:
                 attempts.set(row, "reason", reason)
 
-        self._at(out_side, self.send, self._hops(cls.src, path), 0, size, done)
+        leg = _Leg(self._hops(cls.src, path), None, int(flow_code(flow.ci, flow.di, 0)))
+        self._at(out_side, self.send, leg, 0, size, done)
 
 
 class _Request:
@@ -379,8 +393,14 @@ class _Request:
             if not back:
                 lost(dp.env.now, LOST, R_NO_ROUTE)
                 return
-            tcp = dp._tcp(self.dst, back)
-            dp.send(dp._hops(self.dst, back), 0, resp_size, response_done, tcp)
+            code = int(flow_code(self.ci, self.flow.di, 1))
+            dp.send(
+                _Leg(dp._hops(self.dst, back), dp._tcp(self.dst, back), code),
+                0,
+                resp_size,
+                response_done,
+            )
 
-        tcp = dp._tcp(cls.src, path)
-        dp._at(self.sides[0], dp.send, dp._hops(cls.src, path), 0, req_size, request_done, tcp)
+        code = int(flow_code(self.ci, self.flow.di, 0))
+        leg = _Leg(dp._hops(cls.src, path), dp._tcp(cls.src, path), code)
+        dp._at(self.sides[0], dp.send, leg, 0, req_size, request_done)

@@ -8,7 +8,8 @@ its own service time. When an elastic bulk flow is held below its demand on the 
 (saturated), the packet also waits behind the standing queue that flow's TCP keeps there,
 drawn uniformly from the range :func:`netsim.sim.tcp.standing_queue` gives (the sawtooth's
 phase; a point for BBR or for windows that cannot fill the buffer). A packet that would
-overflow ``buffer`` is dropped. Then one-way ``delay`` is sampled per packet.
+overflow ``buffer`` is dropped. Then one-way ``delay`` is sampled per packet, except on
+links that keep a flow's order (:mod:`netsim.sim.wander`), where it follows the flow's path.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from netsim.model.streams import stream
 from netsim.sim.segments import BURST
+from netsim.sim.wander import Wander
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -63,6 +65,7 @@ class Direction:
         "overhead",
         "t_last",
         "v_last",
+        "wander",
     )
 
     def __init__(
@@ -90,8 +93,10 @@ class Direction:
         self.bytes = 0.0
         self.bins = np.zeros(n_bins)
         self._inv_bin = 1.0 / bin_s
-        # one-way delay, sampled per packet: ``direction.delay()``
+        # one-way delay, sampled per packet: ``direction.delay()``; or, on links that keep
+        # a flow's order, a function of the flow and the departure time (netsim.sim.wander)
         self.delay = BlockSampler(link.delay, stream(seed, "delay:" + link.name, index))
+        self.wander = Wander.of_link(link, seed, index >> 1)
 
     def backlog(self, t: float) -> float:
         """Unfinished work (seconds) at ``t``, draining at ``1 - m/C`` piecewise."""

@@ -9,7 +9,7 @@ The pipeline, one phase per line in :func:`deploy`::
     build_namespaces(...)                 # + Docker's forwarding defaults, node sysctls
     build_links(...)
     start_daemons(...) / configure_daemons(...)   # a line FRR refuses after start: exit 2
-    wait_ready(...)                       # every BGP session Established, BFD up, every SA INSTALLED
+    wait_ready(...)               # every BGP session Established, BFD up, every SA INSTALLED
 
 with the nodes' commands run between the phases at containerlab's stage points
 (:mod:`netsim.lab.live.commands`). Every creation is journaled in the lab state first, so a

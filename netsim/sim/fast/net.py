@@ -3,7 +3,7 @@
 :class:`FastNet` is built once from a scenario and its :class:`ControlTimeline`. It knows
 every link direction (capacity, overhead, buffer), every *leg* a packet can take (a route
 from a source under one route table, as a padded array of direction ids), the link
-data-plane states as sorted arrays, and how to turn normal draws into per-link delays.
+data-plane states as sorted arrays, and the links' delays (:mod:`netsim.sim.fast.delays`).
 :meth:`FastNet.walk` moves an array of packets hop by hop along their legs given the
 sojourn of every queue traversal from the previous round; the queues themselves are
 solved by :class:`netsim.sim.fast.solver.QueueSolver`.
@@ -17,15 +17,14 @@ import numpy as np
 
 from netsim.model.effects import LinkMode
 from netsim.model.routing import Path, directed_hops
+from netsim.sim.fast.delays import Delays
 from netsim.sim.fast.messages import Messages, lost, messages, take
-from netsim.sim.fast.queue import transform
 from netsim.sim.segments import BURST, segments
 from netsim.sim.tcp import HEADERS, path_mss
 from netsim.trace.core import R_BUFFER, R_LOSS
 
 if TYPE_CHECKING:
     from netsim.model.scenario import Scenario
-    from netsim.model.topology import Link
     from netsim.sim.control import ControlTimeline
     from netsim.sim.fast.slots import Slots
     from netsim.trace.core import Trace
@@ -55,7 +54,7 @@ class FastNet:
         self.burst_s = BURST * np.maximum(mtu * self.inv_rate, self.min_gap)
         buffer = np.repeat([np.inf if link.buffer is None else link.buffer for link in links], 2)
         self.buffer_s = buffer * 8 / self.cap
-        self._delays(links)
+        self.delays = Delays(links, trace.seed)
         self.states: dict[int, tuple[np.ndarray, ...]] = {}
         for i, link in enumerate(links):
             step = timeline.link_state[link.name]
@@ -71,24 +70,6 @@ class FastNet:
         self._legs(timeline)
 
     # ---- setup ----------------------------------------------------------------------
-    def _delays(self, links: tuple[Link, ...]) -> None:
-        """Per link: ``loc + scale * (exp(s z) if lognormal else z)``; others via ppf."""
-        self.d_loc = np.zeros(len(links))
-        self.d_scale = np.zeros(len(links))
-        self.d_s = np.zeros(len(links))
-        self.d_log = np.zeros(len(links), dtype=bool)
-        self.d_generic: dict[int, object] = {}
-        for i, link in enumerate(links):
-            dist, p = link.delay, dict(link.delay.params)
-            if dist.is_constant:
-                self.d_loc[i] = p["value"]
-            elif dist.name in ("norm", "lognorm"):
-                self.d_loc[i], self.d_scale[i] = p.get("loc", 0.0), p.get("scale", 1.0)
-                self.d_log[i] = dist.name == "lognorm"
-                self.d_s[i] = p.get("s", 0.0)
-            else:
-                self.d_generic[i] = dist
-
     def _legs(self, timeline: ControlTimeline) -> None:
         """Every route table as leg ids per (epoch, pair); a multipath route as several
         legs with the cumulative shares a flow's hash is compared with."""
@@ -190,22 +171,6 @@ class FastNet:
                 mode[m], loss[m], reason[m], extra[m] = modes[j], losses[j], reasons[j], delays[j]
         return mode, loss, reason, extra
 
-    def delay(self, d: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """One-way delay samples of direction ``d`` from normal draws ``z``."""
-        link = d >> 1
-        x = z
-        if self.d_log.any():
-            log = self.d_log[link]
-            if log.any():
-                x = z.copy()
-                x[log] = np.exp(self.d_s[link[log]] * z[log])
-        out = np.maximum(self.d_loc[link] + self.d_scale[link] * x, 0.0)
-        for i, dist in self.d_generic.items():
-            m = link == i
-            if m.any():
-                out[m] = transform(dist, z[m])  # type: ignore[arg-type]
-        return np.asarray(out)
-
     def clean(self, leg: int, t_first: float, t_last: float) -> bool:
         """True if every link of ``leg`` forwards normally (no state change) from
         ``t_first`` to well after ``t_last`` (a run of packets walked without checks)."""
@@ -230,13 +195,16 @@ class FastNet:
         stride: int,
         z: np.ndarray,
         slots: Slots,
+        flow: np.ndarray,
         tcp: bool = False,
     ) -> np.ndarray:
-        """Move a run of packets that share ``leg`` (and find its links forwarding, see
-        :meth:`clean`) before any queue is solved; their arrival times.
+        """Move a run of packets of one ``flow`` (its :func:`~netsim.sim.wander.flow_code`)
+        that share ``leg`` (and find its links forwarding, see :meth:`clean`) before any
+        queue is solved; their arrival times.
 
         Hop ``h`` of packet ``i`` is slot ``slot0 + h * stride + i`` and takes its delay
-        from ``z[h, i]``: contiguous slices, scalar link parameters, no gathers. ``tcp``:
+        from ``z[h, i]`` (on a link that keeps a flow's order, from the flow's path at the
+        departure time): contiguous slices, scalar link parameters, no gathers. ``tcp``:
         the packets are messages of segments (:mod:`netsim.sim.segments`).
         """
         t = t.copy()
@@ -253,7 +221,7 @@ class FastNet:
             if slots.runs is not None:
                 slots.runs.append((d, lo, m))
             t += service
-            t += self._delay_of(d >> 1, z[h])
+            t += self.delays.of_run(d, flow, t, z[h])
         return t
 
     def wire(
@@ -267,20 +235,6 @@ class FastNet:
         ``capacity`` and ``max_pps`` per segment both bind."""
         wire = np.asarray(size + count * (headers + self.overhead[d]))
         return wire, np.maximum(wire * self.inv_rate[d], count * self.min_gap[d])
-
-    def _delay_of(self, link: int, z: np.ndarray) -> np.ndarray:
-        """Delay samples of one link from normal draws ``z``."""
-        generic = self.d_generic.get(link)
-        if generic is not None:
-            return np.asarray(transform(generic, z))  # type: ignore[arg-type]
-        if self.d_log[link]:
-            out = np.exp(self.d_s[link] * z)
-            out *= self.d_scale[link]
-            out += self.d_loc[link]
-        else:
-            out = self.d_scale[link] * z
-            out += self.d_loc[link]
-        return np.asarray(np.maximum(out, 0.0, out=out))
 
     # ---- moving packets -------------------------------------------------------------
     def _impair(
@@ -324,9 +278,11 @@ class FastNet:
         *,
         z: np.ndarray,
         slots: Slots,
+        flows: np.ndarray,
         tcp: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Move packets starting at ``t`` along ``leg``; (arrival, alive, loss reason).
+        """Move packets of ``flows`` (:func:`~netsim.sim.wander.flow_code` per packet)
+        starting at ``t`` along ``leg``; (arrival, alive, loss reason).
 
         The packets belong to the requests ``reqs``; hop ``h`` of a packet is slot
         ``(base + h) * n + r`` of ``slots`` (``base``: wave and leg, see
@@ -379,7 +335,8 @@ class FastNet:
                 if drop.any():
                     reason[i[drop]] = R_BUFFER
                     alive[i[drop]] = False
-            arrive = th + w + self.delay(d, z[row0 + h, r])
+            zh = self.delays.normals(d, flows, i, th + w, z[row0 + h, r])
+            arrive = th + w + self.delays.of(d, zh)
             if self.states:  # retransmission and episode delays, paid once
                 arrive += take(late, i)
             if full:

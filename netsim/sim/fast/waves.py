@@ -25,6 +25,7 @@ import numpy as np
 
 from netsim.sim.ecmp import request_hashes
 from netsim.sim.fast.queue import stream_key
+from netsim.sim.wander import flow_code
 from netsim.trace.core import LATE, LOST, OK, R_NO_ROUTE, R_TIMEOUT
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class Waves:
         self.pause = np.repeat(a["per_try"] + a["backoff"], counts)
         self.deadline = rq.t0 + np.repeat(a["timeout"], counts)
         self.attempts = np.repeat(a["attempts"], counts)
+        # Each request's flow (netsim.sim.wander): its requests' code; responses' is + 1.
+        self.codes = np.repeat(flow_code(a["ci"], a["di"], 0), counts)
         self.bytes = np.where(self.rr, dr["size0"] + dr["size1"], dr["size0"])
         # Each request's flow hash (netsim.sim.ecmp), only where a route has several paths.
         self.flow_u = (
@@ -160,6 +163,7 @@ class Waves:
                 stride=n,
                 z=z[:h, a:b],
                 slots=self.slots,
+                flow=flow_code(attr["ci"][f], attr["di"][f], 0),
                 tcp=bool(attr["rr"][f]),
             )
             out["path"][a:b] = net.leg_path[leg]
@@ -180,6 +184,7 @@ class Waves:
                 stride=n,
                 z=z[h:, a:b],
                 slots=self.slots,
+                flow=flow_code(attr["ci"][f], attr["di"][f], 1),
                 tcp=True,
             )
             limit = np.minimum(self.deadline[a:b], ts[a:b] + self.per_try[a:b])
@@ -221,6 +226,7 @@ class Waves:
             k * 2 * h,
             z=dr["z"],
             slots=self.slots,
+            flows=self.codes[mi],
             tcp=rr[i],
         )
         fates.reason[i[~alive]] = why[~alive]
@@ -261,6 +267,7 @@ class Waves:
             k * 2 * h + h,
             z=dr["z"],
             slots=self.slots,
+            flows=self.codes[mi] + np.uint64(1),
             tcp=np.ones(len(mi), dtype=bool),
         )
         fates.reason[i[~alive]] = why[~alive]
