@@ -175,15 +175,8 @@ class ExactDataPlane(DataPlane):
         late = 0.0
         count = 1.0 if tcp is None else max(float(math.ceil(size / tcp.mss)), 1.0)
         if loss > 0.0 and tcp is not None:
-            late = float(
-                retransmit_delay(
-                    np.array([u]),
-                    np.array([self.loss_rng.random()]),
-                    np.array([count]),
-                    np.array([loss]),
-                    np.array([tcp.rtt]),
-                )[0]
-            )
+            again = self.loss_rng.random()
+            late = float(retransmit_delay(*np.array([[u], [again], [count], [loss], [tcp.rtt]]))[0])
             if late == np.inf:
                 done(t, LOST, R_LOSS)
                 return

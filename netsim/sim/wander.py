@@ -14,10 +14,13 @@ a pure function of (seed, link direction, flow, k) (counter-based draws, so both
 and every fixed-point round see the same path). Because ``cos(a)^2 + sin(a)^2 = 1``,
 ``Z(t)`` is standard normal at every moment: each packet's delay still has exactly the
 link's declared distribution, but consecutive packets of a flow see nearly the same delay.
-The knot spacing ``tau`` is chosen per link so that ``|dD/dt| <= 1/2`` while the knots lie
+Its rate of change is ``Z'(t) = pi/(2 tau) W`` with ``W = -sin(a) N_k + cos(a) N_(k+1)``,
+itself standard normal and independent of ``Z(t)`` (a rotation of the two knots). The knot
+spacing ``tau`` is the smallest that keeps ``dD/dt > -1`` while ``|Z|`` and ``|W|`` stay
 within 6 sigma: a later packet then lands later (it left later, and the delay cannot fall
-faster than time passes), so a flow's packets keep their order (a knot beyond 6 sigma, the
-only exception, has probability about 2e-9). ``tau`` is at least 1 s.
+as fast as time passes), so a flow's packets keep their order (the exception has
+probability about 4e-9 per packet). Packets more than ``2 tau`` apart share no knot: their
+delays are independent, as per-packet draws were; nothing slower than order requires is assumed.
 
 A flow is one traffic class towards one destination in one direction (requests and
 responses are two flows), the connection a mesh keeps between two services. What is not
@@ -50,12 +53,11 @@ if TYPE_CHECKING:
     from netsim.model.topology import Link
 
 ORDERED = (LinkKind.VPN, LinkKind.INTERNET)  # links whose delay keeps a flow's order
-MIN_TAU_S = 1.0
-SIGMAS = 6.0  # the knots' range within which the slope bound is guaranteed
-# |dZ/dt| <= pi/(2 tau) * |(N_k, N_k+1)| <= pi/(2 tau) * 6 sqrt(2) within 6 sigma; with
-# tau = SLOPE_FACTOR * max|dD/dZ| that keeps |dD/dt| <= 1/2.
-SLOPE_FACTOR = float(2.0 * np.pi / 2.0 * SIGMAS * np.sqrt(2.0))
-FLOW_BITS = 32  # a flow's code sits above the knot counter (k < 2**32: 136 years at 1 s)
+MIN_TAU_S = 0.01  # keeps the knot counter below 2**32 for a century of simulated time
+SIGMAS = 6.0  # the range of Z and W within which order is guaranteed
+# |dD/dt| = |dD/dZ| * pi/(2 tau) * |W| < 1 for |Z|, |W| <= 6 when tau > 3 pi max|dD/dZ|
+SLOPE_FACTOR = float(np.pi / 2.0 * SIGMAS)
+FLOW_BITS = 32  # a flow's code sits above the knot counter (k < 2**32)
 
 
 def flow_code(ci: int | np.ndarray, di: int | np.ndarray, leg: int) -> np.ndarray:
@@ -68,7 +70,7 @@ def flow_code(ci: int | np.ndarray, di: int | np.ndarray, leg: int) -> np.ndarra
 
 def knot_spacing(dist: Dist) -> float:
     """``tau`` for ``dist`` (see the module doc): ``SLOPE_FACTOR`` times the steepest
-    ``dD/dZ`` within 6 sigma, and at least ``MIN_TAU_S``."""
+    ``dD/dZ`` within 6 sigma (``ppf`` on a fine grid), and at least ``MIN_TAU_S``."""
     z = np.linspace(-SIGMAS, SIGMAS, 1201)
     slope = float(np.max(np.abs(np.diff(transform(dist, z)))) / (z[1] - z[0]))
     return max(MIN_TAU_S, SLOPE_FACTOR * slope)

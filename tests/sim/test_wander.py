@@ -67,12 +67,13 @@ def test_the_process_is_standard_normal_at_every_moment() -> None:
 
 
 def test_knot_spacing_bounds_the_slope() -> None:
-    # Oracle: within 6 sigma |dD/dt| <= 1/2 by construction; measured on a fine grid.
+    # Oracle: within 6 sigma dD/dt > -1 by construction (a later packet lands later);
+    # measured on a fine grid over 2000 knots, where |Z| and |W| stay far below 6.
     w = Wander.of(JITTER, 3, 1)
     t = np.linspace(0.0, 2000 * w.tau, 4_000_001)
     d = w.delay(1, np.full(len(t), flow_code(2, 1, 1)), t)
-    assert np.max(np.abs(np.diff(d) / np.diff(t))) <= 0.5
-    assert knot_spacing(Dist.constant(0.01)) == 1.0  # at least 1 s
+    assert np.min(np.diff(d) / np.diff(t)) > -1.0
+    assert knot_spacing(Dist.constant(0.01)) == 0.01  # the floor
 
 
 @pytest.mark.parametrize("engine", ["exact", "fast"])
