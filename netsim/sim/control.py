@@ -50,6 +50,12 @@ if TYPE_CHECKING:
 V = TypeVar("V")
 
 
+# A congested path's queue drains while the bottleneck still receives traffic: its added
+# delay falls at half a second per second (ASSUMPTION: drained at twice the arrival rate),
+# slower than time passes, so no packet lands before one sent earlier.
+DRAIN_RATE = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class LinkState:
     """A link's data-plane state: its mode, the drop probability of ``loss:p`` and the loss
@@ -59,6 +65,13 @@ class LinkState:
     loss: float = 0.0
     reason: int = 0
     delay: float = 0.0  # one-way seconds added (congestion episodes, netsim.sim.episodes)
+    # after the added delay fell: the old queue drains, the added delay falls at DRAIN_RATE
+    # seconds per second until ``land_by`` (a flow's later packets do not overtake)
+    land_by: float = 0.0
+
+    def added_delay(self, t: float) -> float:
+        """The one-way seconds added to a packet that meets this state at ``t``."""
+        return max(self.delay, DRAIN_RATE * (self.land_by - t))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,13 @@ congested periods of exponential length with the declared means, starting in eit
 its long-run probability; each state adds its one-way ``delay`` and drops packets with its
 ``loss`` (the calm state's loss is the path's background loss). The draws come from the
 seed, one stream per link. A VPN tunnel riding internet links (``underlay``) meets the
-episodes of each of them: delays add up, losses compound. The data planes read the result
-merged into the links' states (:func:`with_episodes`): packets see the extra delay and
-loss, TCP streams the loss and the longer round trip (:mod:`netsim.sim.bulk`). What is not
-modelled: the episodes' effect on BGP, BFD and DPD sessions (their control packets see the
-scripted failures only).
+episodes of each of them: delays add up, losses compound. When a congested period ends, its
+queue drains: the added delay falls at ``DRAIN_RATE`` (half a second per second,
+``LinkState.land_by``), not at once, so no packet overtakes one sent before it. The data
+planes read the result merged into the links' states (:func:`with_episodes`): packets see
+the extra delay and loss, TCP streams the loss and the longer round trip
+(:mod:`netsim.sim.bulk`). What is not modelled: the episodes' effect on BGP, BFD and DPD
+sessions (their control packets see the scripted failures only).
 
 Examples
 --------
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netsim.model.streams import stream
-from netsim.sim.control import LinkState, StepFunction
+from netsim.sim.control import DRAIN_RATE, LinkState, StepFunction
 
 if TYPE_CHECKING:
     from netsim.model.topology import Congestion, Topology
@@ -95,10 +97,15 @@ def with_episodes(
     for name, eps in episodes.items():
         base = states[name]
         merged: StepFunction[LinkState] = StepFunction(values=[base.values[0]])
+        before = merged.values[0]
         for t in sorted(set(base.times) | set(eps.times)):
             s, e = base.at(t), eps.at(t)
             loss = 1.0 - (1.0 - s.loss) * (1.0 - e.loss)
-            merged.set(t, dataclasses.replace(s, loss=loss, delay=s.delay + e.delay))
+            delay = s.delay + e.delay
+            added = before.added_delay(t)  # what the path held just before t
+            land_by = t + added / DRAIN_RATE if delay < added else 0.0  # it drains from here
+            before = dataclasses.replace(s, loss=loss, delay=delay, land_by=land_by)
+            merged.set(t, before)
         out[name] = merged
     return out
 

@@ -192,9 +192,9 @@ class ExactDataPlane(DataPlane):
             done(t, LOST, R_BUFFER)
             return
         if hop.wander is None:
-            fly = hop.delay() + state.delay + late
+            fly = hop.delay() + state.added_delay(t) + late
         else:  # a flow's order is kept: its delay follows its path (netsim.sim.wander)
-            fly = hop.wander.delay_at(hop.index & 1, leg.flow, depart) + state.delay + late
+            fly = hop.wander.delay_at(hop.index & 1, leg.flow, depart) + state.added_delay(t) + late
         self._at(depart + fly - t, self.send, leg, i + 1, size, done)
 
     def _at(self, delay: float, fn: Callable[..., None], *args: Any) -> None:

@@ -81,3 +81,46 @@ def test_probes_meet_the_episodes(tmp_path: Path, cls: str, link: str, base: flo
         loss = 0.001 * (1 - share) + 0.02 * share
         lost = 1 - len(arrived) / n
         assert lost == pytest.approx(loss, abs=4 * np.sqrt(loss / n))
+
+
+def test_a_congested_period_drains_and_keeps_order(tmp_path: Path) -> None:
+    """Oracle: when a congested period ends at t0 with added delay a, the path's queue
+    drains at DRAIN_RATE: a probe meeting the link at t >= t0 gets max(0, a - r (t - t0))
+    added (r = 1/2), so the latency falls smoothly and no probe overtakes an earlier one;
+    with the delay dropped at once, probes in the last 30 ms of each period would be
+    overtaken. The link's delay is constant, so the added delay is read off exactly."""
+    (tmp_path / "t.yaml").write_text("""
+name: drain
+nodes: {a: {role: cloud}, b: {role: cloud}}
+links:
+  - {name: ab, kind: internet, endpoints: [a, b], capacity: 1Gbps, delay: 10ms,
+     congestion: {calm: {mean: 20s}, congested: {mean: 10s, delay: 30ms}}}
+""")
+    (tmp_path / "s.yaml").write_text("""
+name: s
+topology: t.yaml
+duration: 5m
+traffic:
+  - {name: ab, kind: one-way, from: a, to: b, rate: 2000/s, size: 200B}
+""")
+    scenario = load_scenario(tmp_path / "s.yaml")
+    steps = link_episodes(scenario.topology, scenario.seed, scenario.duration)["ab"]
+    ends = [
+        t
+        for t, e, p in zip(steps.times[1:], steps.values[1:], steps.values, strict=False)
+        if e.delay < p.delay
+    ]
+    assert len(ends) >= 5
+    service = 200 * 8 / 1e9
+    for engine in ("exact", "fast"):
+        trace, _ = run(scenario, engine=engine)
+        a = trace.attempts
+        order = np.argsort(a["t_send"], kind="stable")
+        sent, done = a["t_send"][order], a["t_done"][order]
+        assert int(np.sum(np.diff(done) < 0)) == 0, engine
+        added = done - sent - 0.010 - service
+        for t0 in ends:
+            near = (sent >= t0) & (sent < t0 + 0.06)
+            expected = np.maximum(0.0, 0.030 - 0.5 * (sent[near] - t0))
+            # atol: a probe may wait behind another (1.6 us of service each)
+            np.testing.assert_allclose(added[near], expected, atol=1e-5)

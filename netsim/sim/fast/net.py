@@ -17,6 +17,7 @@ import numpy as np
 
 from netsim.model.effects import LinkMode
 from netsim.model.routing import Path, directed_hops
+from netsim.sim.control import DRAIN_RATE
 from netsim.sim.fast.delays import Delays
 from netsim.sim.fast.messages import Messages, lost, messages, take
 from netsim.sim.segments import BURST, segments
@@ -66,6 +67,7 @@ class FastNet:
                     np.array([v.loss for v in vals], float),
                     np.array([v.reason for v in vals], np.int8),
                     np.array([v.delay for v in vals], float),
+                    np.array([v.land_by for v in vals], float),
                 )
         self._legs(timeline)
 
@@ -164,11 +166,12 @@ class FastNet:
         loss = np.zeros(len(t))
         reason = np.zeros(len(t), np.int8)
         extra = np.zeros(len(t))
-        for i, (times, modes, losses, reasons, delays) in self.states.items():
+        for i, (times, modes, losses, reasons, delays, land_by) in self.states.items():
             m = link == i
             if m.any():
                 j = np.searchsorted(times, t[m], side="right") - 1
-                mode[m], loss[m], reason[m], extra[m] = modes[j], losses[j], reasons[j], delays[j]
+                mode[m], loss[m], reason[m] = modes[j], losses[j], reasons[j]
+                extra[m] = np.maximum(delays[j], DRAIN_RATE * (land_by[j] - t[m]))  # added_delay
         return mode, loss, reason, extra
 
     def clean(self, leg: int, t_first: float, t_last: float) -> bool:
@@ -178,10 +181,10 @@ class FastNet:
             step = self.states.get(int(d) >> 1)
             if step is None:
                 continue
-            times, modes, losses, delays = step[0], step[1], step[2], step[4]
+            times, modes, losses, delays, land_by = step[0], step[1], step[2], step[4], step[5]
             j = max(int(np.searchsorted(times, t_first, side="right")) - 1, 0)
             changes = j + 1 < len(times) and times[j + 1] <= t_last + CLEAN_SLACK_S
-            if modes[j] != 0 or losses[j] > 0 or delays[j] > 0 or changes:
+            if modes[j] != 0 or losses[j] > 0 or delays[j] > 0 or land_by[j] > t_first or changes:
                 return False
         return True
 
