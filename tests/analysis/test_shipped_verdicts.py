@@ -23,12 +23,18 @@ from netsim.pipeline import simulate
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 LONG = {"baseline", "random-failures-month", "baseline-year"}  # a day, a month, a year: benchmarks
-#: Worst windows near their targets: interconnect-blackhole's failover window P95 49.5 ms
-#: against 50 ms; dr-failover's success ratio in the window of its region outage.
-AT_RISK = {"interconnect-blackhole": {"api-p95"}, "dr-failover": {"dr-api-availability"}}
-#: Whole runs that pass with a window that does not: flapping-interconnect's P95 is 49.6 ms
-#: over the run but 52.9 ms [52.2, 53.8] in the window of its flaps.
-FAILS = {"flapping-interconnect": {"api-p95"}}
+#: Worst windows near their targets: interconnect-blackhole's and interconnect-cut's failover
+#: window P95 49.6 and 49.4 ms against 50 ms, intervals 3 ms wide (a flow's VPN delay wanders
+#: over about a second, sim/wander.py); dr-failover's success ratio in its region outage.
+AT_RISK = {
+    "interconnect-blackhole": {"api-p95"},
+    "interconnect-cut": {"api-p95"},
+    "dr-failover": {"dr-api-availability"},
+}
+#: Whole runs that pass with a window that does not: none since the VPNs keep each flow's
+#: order (flapping-interconnect's P95 is 50.1 ms [49.5, 50.8] over the run and 53.7 ms in
+#: the window of its flaps: it does not hold either way).
+FAILS: dict[str, set[str]] = {}
 
 
 @pytest.mark.slow
