@@ -262,7 +262,7 @@ class QueueSolver:
         self, k: int, slots: Slots, o: np.ndarray, soj: np.ndarray, queue: np.ndarray
     ) -> np.ndarray:
         """The wait (queue and standing queue) of the traversals ``o`` just solved."""
-        if not self.clocks[k].saturated.any():
+        if not self.clocks[k].ever_saturated:
             return queue
         return np.asarray(soj - slots.svc[o])
 
@@ -270,7 +270,7 @@ class QueueSolver:
         """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods;
         ``0.0`` when the direction is never saturated)."""
         clock = self.clocks[k]
-        if not clock.saturated.any():
+        if not clock.ever_saturated:
             return 0.0
         out = np.zeros(len(o))
         sat = clock.saturated_at(t)
