@@ -74,7 +74,9 @@ def keys_of(values: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
     """Bucket keys of positive values (ddsketch ``LogarithmicMapping.key``, vectorised)."""
     _, mult = _mapping(alpha)
     v = np.maximum(np.asarray(values, dtype=float), MIN_VALUE)
-    return np.asarray(np.ceil(np.log2(v) * mult), dtype=np.int64)
+    np.log2(v, out=v)
+    v *= mult
+    return np.asarray(np.ceil(v, out=v), dtype=np.int64)
 
 
 def value_of(keys: np.ndarray | int, alpha: float = ALPHA) -> np.ndarray:
@@ -233,10 +235,17 @@ class SketchSet:
         shape = self.lat_ns.shape
         size = shape[0] * shape[1]
         flat = cls.astype(np.int64) * shape[1] + b
-        f, lat = flat[ok], latency[ok]
-        self.count["sent"] += np.bincount(flat, minlength=size).reshape(shape)
-        self.count["delivered"] += np.bincount(f, minlength=size).reshape(shape)
-        self.count["retried"] += np.bincount(flat[attempts > 1], minlength=size).reshape(shape)
+        sent = np.bincount(flat, minlength=size).reshape(shape)
+        self.count["sent"] += sent
+        if ok.all():  # the common case: every request delivered
+            f, lat = flat, latency
+            self.count["delivered"] += sent
+        else:
+            f, lat = flat[ok], latency[ok]
+            self.count["delivered"] += np.bincount(f, minlength=size).reshape(shape)
+        retried = attempts > 1
+        if retried.any():
+            self.count["retried"] += np.bincount(flat[retried], minlength=size).reshape(shape)
         self.lat_ns += (
             np.rint(np.bincount(f, weights=lat, minlength=size) * 1e9)
             .astype(np.int64)

@@ -225,14 +225,13 @@ class QueueSolver:
         carry = _Carry() if fresh_start else self.carry[k]
         whole = o is slots.orders[k]
         tt, ss = (slots.times[k] if whole else slots.t[o]), slots.svc[o]
+        mine_ss = ss
         standing = self._standing(k, slots, o, tt)
-        wire = np.minimum(ss, self.burst_s[k])  # buffer use: a message's first window at most
-        ghost = None
+        ghost = pos = None
         if len(carry.ghost_t):
             pos = np.searchsorted(tt, carry.ghost_t, side="right")
             tt = np.insert(tt, pos, carry.ghost_t)
             ss = np.insert(ss, pos, carry.ghost_s)
-            wire = np.insert(wire, pos, -np.inf)  # their admission is already decided
             standing = np.insert(np.broadcast_to(standing, len(o)), pos, 0.0)
             ghost = np.insert(np.zeros(len(o), dtype=bool), pos, True)
         if len(tt) == 0:
@@ -241,15 +240,18 @@ class QueueSolver:
         clock = self.clocks[k]
         tau = clock.tau(tt)
         ref = tau[0]  # subtract a reference: precision over a year of tau
-        queue, drop = fifo_queue(
-            ss,
-            standing,
-            tau - ref,
-            wire,
-            buffer_s=self.buffer_s[k],
-            v0=carry.v,
-            tau0=carry.tau - ref,
-        )
+        tau = tau - ref
+        # First without the buffer (its first round): nothing is dropped where no arrival
+        # can overflow it (the largest queue + standing + wire fits), the common case.
+        queue, drop = fifo_queue(ss, standing, tau, ss, v0=carry.v, tau0=carry.tau - ref)
+        buffer_s = self.buffer_s[k]
+        if np.isfinite(buffer_s) and not self._fits(k, queue, standing, mine_ss):
+            wire = np.minimum(mine_ss, self.burst_s[k])  # a message's first window at most
+            if pos is not None:
+                wire = np.insert(wire, pos, -np.inf)  # the ghosts' admission is decided
+            queue, drop = fifo_queue(
+                ss, standing, tau, wire, buffer_s=buffer_s, v0=carry.v, tau0=carry.tau - ref
+            )
         soj = queue + ss
         if not isinstance(standing, float):
             soj += standing
@@ -257,6 +259,22 @@ class QueueSolver:
             return soj, drop, queue
         mine = ~ghost
         return soj[mine], drop[mine], queue[mine]
+
+    def _fits(
+        self, k: int, queue: np.ndarray, standing: np.ndarray | float, service: np.ndarray
+    ) -> bool:
+        """True if no arrival can overflow direction ``k``'s buffer: the largest queue plus
+        the largest standing queue plus the largest buffer use (``fifo_queue``'s test, which
+        rounding keeps monotonic) fits."""
+        if len(service) == 0:
+            return False
+        most = float(queue.max())
+        if not isinstance(standing, float):
+            most += float(standing.max())
+        else:
+            most += standing
+        most += min(float(service.max()), float(self.burst_s[k]))
+        return bool(most <= self.buffer_s[k] * (1 + 1e-12))
 
     def _waits(
         self, k: int, slots: Slots, o: np.ndarray, soj: np.ndarray, queue: np.ndarray
