@@ -153,3 +153,20 @@ class Slots:
             self.times[k] = np.insert(self.times[k], pos, at)
             touched[k] = pos + np.arange(len(new))  # their positions in the new order
         return touched
+
+
+def insert_sorted(a: np.ndarray, pos: np.ndarray, values: np.ndarray | float) -> np.ndarray:
+    """``np.insert(a, pos, values)`` for ascending ``pos``, copying only the head of ``a``
+    through insertion (a window's ghosts are its first arrivals) and the rest as it is."""
+    if len(pos) == 0:
+        return a.copy()
+    head = int(pos[-1])
+    return np.concatenate([np.insert(a[:head], pos, values), a[head:]])
+
+
+def delete_sorted(a: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """``np.delete(a, pos)`` for ascending ``pos``, the same way."""
+    if len(pos) == 0:
+        return a.copy()
+    head = int(pos[-1]) + 1
+    return np.concatenate([np.delete(a[:head], pos), a[head:]])

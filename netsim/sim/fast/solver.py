@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netsim.sim.fast.queue import DrainClock, fifo_queue
+from netsim.sim.fast.slots import delete_sorted, insert_sorted
 
 if TYPE_CHECKING:
     from netsim.sim.control import ControlTimeline
@@ -227,13 +228,13 @@ class QueueSolver:
         tt, ss = (slots.times[k] if whole else slots.t[o]), slots.svc[o]
         mine_ss = ss
         standing = self._standing(k, slots, o, tt)
-        ghost = pos = None
-        if len(carry.ghost_t):
+        pos = None
+        if len(carry.ghost_t):  # the first arrivals of the window: splice the heads
             pos = np.searchsorted(tt, carry.ghost_t, side="right")
-            tt = np.insert(tt, pos, carry.ghost_t)
-            ss = np.insert(ss, pos, carry.ghost_s)
-            standing = np.insert(np.broadcast_to(standing, len(o)), pos, 0.0)
-            ghost = np.insert(np.zeros(len(o), dtype=bool), pos, True)
+            tt = insert_sorted(tt, pos, carry.ghost_t)
+            ss = insert_sorted(ss, pos, carry.ghost_s)
+            if not isinstance(standing, float):  # (a float is the same for the ghosts)
+                standing = insert_sorted(standing, pos, 0.0)
         if len(tt) == 0:
             empty = np.zeros(0)
             return empty, np.zeros(0, dtype=bool), empty
@@ -248,17 +249,17 @@ class QueueSolver:
         if np.isfinite(buffer_s) and not self._fits(k, queue, standing, mine_ss):
             wire = np.minimum(mine_ss, self.burst_s[k])  # a message's first window at most
             if pos is not None:
-                wire = np.insert(wire, pos, -np.inf)  # the ghosts' admission is decided
+                wire = insert_sorted(wire, pos, -np.inf)  # the ghosts' admission is decided
             queue, drop = fifo_queue(
                 ss, standing, tau, wire, buffer_s=buffer_s, v0=carry.v, tau0=carry.tau - ref
             )
         soj = queue + ss
         if not isinstance(standing, float):
             soj += standing
-        if ghost is None:
+        if pos is None:
             return soj, drop, queue
-        mine = ~ghost
-        return soj[mine], drop[mine], queue[mine]
+        ghosts = pos + np.arange(len(pos))  # where np.insert put them
+        return delete_sorted(soj, ghosts), delete_sorted(drop, ghosts), delete_sorted(queue, ghosts)
 
     def _fits(
         self, k: int, queue: np.ndarray, standing: np.ndarray | float, service: np.ndarray
