@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 ALPHA = 0.001  # relative accuracy of every quantile read from a sketch
 MIN_VALUE = 1e-9  # latencies are clamped up to this (the log needs v > 0)
 HISTOGRAM_CELLS = 4_000_000  # (group, key) cells counted in one bincount at most
+MAX_GROUP_LOOP = 8  # buckets (or groups) a window's values are split in with one pass each
 
 
 def binom_ppf(q: float, n: int, p: float) -> int:
@@ -73,7 +74,9 @@ def keys_of(values: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
     """Bucket keys of positive values (ddsketch ``LogarithmicMapping.key``, vectorised)."""
     _, mult = _mapping(alpha)
     v = np.maximum(np.asarray(values, dtype=float), MIN_VALUE)
-    return np.asarray(np.ceil(np.log2(v) * mult), dtype=np.int64)
+    np.log2(v, out=v)
+    v *= mult
+    return np.asarray(np.ceil(v, out=v), dtype=np.int64)
 
 
 def value_of(keys: np.ndarray | int, alpha: float = ALPHA) -> np.ndarray:
@@ -205,7 +208,18 @@ class SketchSet:
         return np.array([0.0, warmup, *inner, np.inf])
 
     def _bucket(self, t: np.ndarray) -> np.ndarray:
-        return np.clip(np.searchsorted(self.edges, t, side="right") - 1, 0, len(self.edges) - 2)
+        top = len(self.edges) - 2
+        if len(t) == 0:
+            return np.zeros(0, np.int64)
+        lo, hi = float(t.min()), float(t.max())
+        if not math.isnan(lo):  # (a NaN would be the min and max) a window's few buckets
+            first, last = np.searchsorted(self.edges, [lo, hi], side="right") - 1
+            if last - first <= MAX_GROUP_LOOP:
+                b = np.full(len(t), first, np.int64)
+                for e in self.edges[first + 1 : last + 1].tolist():  # the edges inside
+                    b += t >= e
+                return np.clip(b, 0, top, out=b)
+        return np.clip(np.searchsorted(self.edges, t, side="right") - 1, 0, top)
 
     def add_requests(
         self,
@@ -221,18 +235,32 @@ class SketchSet:
         shape = self.lat_ns.shape
         size = shape[0] * shape[1]
         flat = cls.astype(np.int64) * shape[1] + b
-        f, lat = flat[ok], latency[ok]
-        self.count["sent"] += np.bincount(flat, minlength=size).reshape(shape)
-        self.count["delivered"] += np.bincount(f, minlength=size).reshape(shape)
-        self.count["retried"] += np.bincount(flat[attempts > 1], minlength=size).reshape(shape)
+        sent = np.bincount(flat, minlength=size).reshape(shape)
+        self.count["sent"] += sent
+        if ok.all():  # the common case: every request delivered
+            f, lat = flat, latency
+            self.count["delivered"] += sent
+        else:
+            f, lat = flat[ok], latency[ok]
+            self.count["delivered"] += np.bincount(f, minlength=size).reshape(shape)
+        retried = attempts > 1
+        if retried.any():
+            self.count["retried"] += np.bincount(flat[retried], minlength=size).reshape(shape)
         self.lat_ns += (
             np.rint(np.bincount(f, weights=lat, minlength=size) * 1e9)
             .astype(np.int64)
             .reshape(shape)
         )
         if len(lat):
-            np.maximum.at(self.lat_max.reshape(-1), f, lat)
+            self._add_max(f, lat)
             self._add_keys(f, keys_of(lat, self.alpha))
+
+    def _add_max(self, group: np.ndarray, lat: np.ndarray) -> None:
+        """The largest latency per (class, bucket) ``group``: a maximum per run of equal
+        groups (a window's requests come flow by flow in time order: a few long runs)."""
+        runs = np.flatnonzero(np.diff(group)) + 1
+        runs = np.concatenate([[0], runs])
+        np.maximum.at(self.lat_max.reshape(-1), group[runs], np.maximum.reduceat(lat, runs))
 
     def _add_keys(self, group: np.ndarray, keys: np.ndarray) -> None:
         """Count sketch ``keys`` into the sketches of their (class, bucket) ``group``."""

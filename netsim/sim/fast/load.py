@@ -242,7 +242,7 @@ class Load:
                 c0, c1 = max(idx0, lo) - lo, min(idx1, hi) - lo
                 dst = slice(a + lo + c0 - idx0, a + lo + c1 - idx0)
                 for j, (k, d) in enumerate(drawn):
-                    out[k][dst] = transform(d, block[j, c0:c1])
+                    transform(d, block[j, c0:c1], out=out[k][dst])
                 z[: legs * h, dst] = block[len(drawn) :, c0:c1]
         out["z"] = z
         return out

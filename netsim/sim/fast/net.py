@@ -237,6 +237,8 @@ class FastNet:
         """Wire bytes and service time (s) of packets or segment trains on directions ``d``:
         ``capacity`` and ``max_pps`` per segment both bind."""
         wire = np.asarray(size + count * (headers + self.overhead[d]))
+        if isinstance(d, int) and self.min_gap[d] == 0.0:  # no max_pps: capacity alone
+            return wire, wire * self.inv_rate[d]
         return wire, np.maximum(wire * self.inv_rate[d], count * self.min_gap[d])
 
     # ---- moving packets -------------------------------------------------------------

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import pickle
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -72,11 +73,15 @@ class Runner(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """Windows ``first..last-1`` of one run: everything a worker needs, all picklable."""
+    """Windows ``first..last-1`` of one run: everything a worker needs, all picklable.
 
-    scenario: Scenario
+    ``run`` is the run's scenario and control timeline, pickled once for all its parts (a
+    year's timeline takes about a second to pickle and as long to unpickle): a worker
+    unpickles it once for the parts of the same run it computes (:func:`run_part`).
+    """
+
+    run: bytes
     seed: int
-    timeline: ControlTimeline
     bin_s: float
     options: FastOptions
     edges: np.ndarray
@@ -84,9 +89,20 @@ class Part:
     last: int
 
 
+_RUN: list[tuple[bytes, tuple[Scenario, ControlTimeline]]] = []  # this process's last run
+
+
+def _unpickled(run: bytes) -> tuple[Scenario, ControlTimeline]:
+    """The scenario and timeline of ``run``, unpickled once per process and run."""
+    if not _RUN or _RUN[0][0] != run:
+        _RUN[:] = [(run, pickle.loads(run))]
+    return _RUN[0][1]
+
+
 def run_part(part: Part) -> Accumulated:
     """Compute one part of a run (executed on a worker)."""
-    runner = WindowRunner(part.scenario, part.seed, part.timeline, part.bin_s, part.options)
+    scenario, timeline = _unpickled(part.run)
+    runner = WindowRunner(scenario, part.seed, timeline, part.bin_s, part.options)
     return runner.run(part.edges, part.first, part.last)
 
 
@@ -155,11 +171,11 @@ class FastDataPlane(DataPlane):
             merged.add(here.run(edges, 0, n, report))
         else:
             cuts = np.linspace(0, n, min(self.tasks, n) + 1).round().astype(int)
+            run = pickle.dumps((self.scenario, self.timeline), pickle.HIGHEST_PROTOCOL)
             work = [
                 Part(
-                    self.scenario,
+                    run,
                     self.seed,
-                    self.timeline,
                     self.trace.bin_s,
                     self.options,
                     edges,

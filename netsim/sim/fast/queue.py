@@ -29,7 +29,7 @@ M/D/1 by hand: three packets of 1 s service arriving at 0, 0.5 and 4 s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,6 +58,13 @@ class DrainClock:
     taus: np.ndarray  # tau at each of ``times``
     low: np.ndarray
     span: np.ndarray
+    ever_saturated: bool = field(init=False)
+    trivial: bool = field(init=False)  # ``tau(t) == t`` and never saturated
+
+    def __post_init__(self) -> None:
+        sat = bool(self.saturated.any())
+        object.__setattr__(self, "ever_saturated", sat)
+        object.__setattr__(self, "trivial", bool(np.all(self.rates == 1.0)) and not sat)
 
     @staticmethod
     def from_steps(times: list[float], values: list[BulkLoad], capacity: float) -> DrainClock:
@@ -76,11 +83,6 @@ class DrainClock:
         i = np.searchsorted(self.times, t, side="right") - 1
         return np.asarray(self.low[i] + u * self.span[i])
 
-    @property
-    def trivial(self) -> bool:
-        """True when ``tau(t) == t`` and nothing is ever saturated."""
-        return bool(np.all(self.rates == 1.0) and not self.saturated.any())
-
     def tau(self, t: np.ndarray) -> np.ndarray:
         if self.trivial:
             return t
@@ -88,7 +90,7 @@ class DrainClock:
         return np.asarray(self.taus[i] + self.rates[i] * (t - self.times[i]))
 
     def saturated_at(self, t: np.ndarray) -> np.ndarray:
-        if not self.saturated.any():
+        if not self.ever_saturated:
             return np.zeros(len(t), dtype=bool)
         return self.saturated[np.searchsorted(self.times, t, side="right") - 1]
 
@@ -141,7 +143,10 @@ def fifo_queue(
         z[0] = 0.0
         np.cumsum(s[:-1], out=z[1:])
         z -= tau
-        queue = z - np.minimum(np.minimum.accumulate(z), floor)
+        queue = np.minimum.accumulate(z)
+        if floor < np.inf:
+            np.minimum(queue, floor, out=queue)
+        np.subtract(z, queue, out=queue)  # z - min(running min of z, floor)
         if not np.isfinite(buffer_s):
             break
         new = queue + standing + wire > buffer_s * (1 + 1e-12)
@@ -187,8 +192,9 @@ def _fifo_loop(
     return queue, dropped
 
 
-def transform(dist: Dist, z: np.ndarray) -> np.ndarray:
-    """Samples of ``dist`` from standard normal draws ``z`` (one sample per draw).
+def transform(dist: Dist, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Samples of ``dist`` from standard normal draws ``z`` (one sample per draw), into
+    ``out`` if given (an array of the shape of ``z``).
 
     Constants, ``norm``, ``lognorm``, ``expon`` and ``uniform`` are closed-form; any other
     scipy distribution goes through its quantile function, ``ppf(Phi(z))``. Negative
@@ -197,27 +203,38 @@ def transform(dist: Dist, z: np.ndarray) -> np.ndarray:
     """
     p = dict(dist.params)
     if dist.is_constant:
-        return np.full(z.shape, p["value"])
+        if out is None:
+            return np.full(z.shape, p["value"])
+        out[...] = p["value"]
+        return out
     loc, scale = p.get("loc", 0.0), p.get("scale", 1.0)
     if dist.name == "norm":
-        out = loc + scale * z
+        out = np.multiply(scale, z, out=out)
+        np.add(loc, out, out=out)
     elif dist.name == "lognorm":
-        out = np.exp(p["s"] * z)
+        out = np.multiply(p["s"], z, out=out)
+        np.exp(out, out=out)
         out *= scale
         if loc:
             out += loc
-    elif dist.name in ("expon", "uniform"):
-        import scipy.special  # only these families and the generic ones need it
-
-        if dist.name == "expon":  # ppf(Phi(z)) = -log(1 - Phi(z)) = -log(Phi(-z))
-            out = loc - scale * scipy.special.log_ndtr(-z)
-        else:
-            out = loc + scale * scipy.special.ndtr(z)
     else:
-        import scipy.special
-
-        out = np.asarray(dist.frozen().ppf(scipy.special.ndtr(z)), dtype=float)
+        value = _quantile(dist, z, loc, scale)
+        if out is None:
+            out = value
+        else:
+            out[...] = value
     return np.maximum(out, 0.0, out=out)
+
+
+def _quantile(dist: Dist, z: np.ndarray, loc: float, scale: float) -> np.ndarray:
+    """``F^-1(Phi(z))`` of the other families (scipy)."""
+    import scipy.special  # only these families need it
+
+    if dist.name == "expon":  # ppf(Phi(z)) = -log(1 - Phi(z)) = -log(Phi(-z))
+        return np.asarray(loc - scale * scipy.special.log_ndtr(-z))
+    if dist.name == "uniform":
+        return np.asarray(loc + scale * scipy.special.ndtr(z))
+    return np.asarray(dist.frozen().ppf(scipy.special.ndtr(z)), dtype=float)
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -101,12 +101,16 @@ class Slots:
         """Every direction's traversals sorted by arrival (stable: equal arrival times, which
         continuous draws make vanishingly rare, keep the order they were walked in)."""
         if self.runs is not None:
-            by_dir: dict[int, list[np.ndarray]] = {}
+            by_dir: dict[int, list[tuple[int, int]]] = {}
             for d, lo, m in self.runs:
-                by_dir.setdefault(d, []).append(np.arange(lo, lo + m, dtype=np.int64))
-            for k, parts in by_dir.items():
-                # each run is nearly sorted already: the stable sort (timsort) merges them
-                self._order(k, parts[0] if len(parts) == 1 else np.concatenate(parts))
+                by_dir.setdefault(d, []).append((lo, m))
+            for k, runs in by_dir.items():
+                # each run is nearly sorted already: the stable sort (timsort) merges them;
+                # runs are contiguous slots, copied as slices
+                seg = np.concatenate([np.arange(lo, lo + m, dtype=np.int64) for lo, m in runs])
+                t = np.concatenate([self.t[lo : lo + m] for lo, m in runs])
+                order = np.argsort(t, kind="stable")
+                self.orders[k], self.times[k] = seg[order], t[order]
             return
         used = np.flatnonzero(self.d >= 0)
         grouped = used[np.argsort(self.d[used], kind="stable")]
@@ -153,3 +157,20 @@ class Slots:
             self.times[k] = np.insert(self.times[k], pos, at)
             touched[k] = pos + np.arange(len(new))  # their positions in the new order
         return touched
+
+
+def insert_sorted(a: np.ndarray, pos: np.ndarray, values: np.ndarray | float) -> np.ndarray:
+    """``np.insert(a, pos, values)`` for ascending ``pos``, copying only the head of ``a``
+    through insertion (a window's ghosts are its first arrivals) and the rest as it is."""
+    if len(pos) == 0:
+        return a.copy()
+    head = int(pos[-1])
+    return np.concatenate([np.insert(a[:head], pos, values), a[head:]])
+
+
+def delete_sorted(a: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """``np.delete(a, pos)`` for ascending ``pos``, the same way."""
+    if len(pos) == 0:
+        return a.copy()
+    head = int(pos[-1]) + 1
+    return np.concatenate([np.delete(a[:head], pos), a[head:]])

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netsim.sim.fast.queue import DrainClock, fifo_queue
+from netsim.sim.fast.slots import delete_sorted, insert_sorted
 
 if TYPE_CHECKING:
     from netsim.sim.control import ControlTimeline
@@ -225,44 +226,62 @@ class QueueSolver:
         carry = _Carry() if fresh_start else self.carry[k]
         whole = o is slots.orders[k]
         tt, ss = (slots.times[k] if whole else slots.t[o]), slots.svc[o]
+        mine_ss = ss
         standing = self._standing(k, slots, o, tt)
-        wire = np.minimum(ss, self.burst_s[k])  # buffer use: a message's first window at most
-        ghost = None
-        if len(carry.ghost_t):
+        pos = None
+        if len(carry.ghost_t):  # the first arrivals of the window: splice the heads
             pos = np.searchsorted(tt, carry.ghost_t, side="right")
-            tt = np.insert(tt, pos, carry.ghost_t)
-            ss = np.insert(ss, pos, carry.ghost_s)
-            wire = np.insert(wire, pos, -np.inf)  # their admission is already decided
-            standing = np.insert(np.broadcast_to(standing, len(o)), pos, 0.0)
-            ghost = np.insert(np.zeros(len(o), dtype=bool), pos, True)
+            tt = insert_sorted(tt, pos, carry.ghost_t)
+            ss = insert_sorted(ss, pos, carry.ghost_s)
+            if not isinstance(standing, float):  # (a float is the same for the ghosts)
+                standing = insert_sorted(standing, pos, 0.0)
         if len(tt) == 0:
             empty = np.zeros(0)
             return empty, np.zeros(0, dtype=bool), empty
         clock = self.clocks[k]
         tau = clock.tau(tt)
         ref = tau[0]  # subtract a reference: precision over a year of tau
-        queue, drop = fifo_queue(
-            ss,
-            standing,
-            tau - ref,
-            wire,
-            buffer_s=self.buffer_s[k],
-            v0=carry.v,
-            tau0=carry.tau - ref,
-        )
+        tau = tau - ref
+        # First without the buffer (its first round): nothing is dropped where no arrival
+        # can overflow it (the largest queue + standing + wire fits), the common case.
+        queue, drop = fifo_queue(ss, standing, tau, ss, v0=carry.v, tau0=carry.tau - ref)
+        buffer_s = self.buffer_s[k]
+        if np.isfinite(buffer_s) and not self._fits(k, queue, standing, mine_ss):
+            wire = np.minimum(mine_ss, self.burst_s[k])  # a message's first window at most
+            if pos is not None:
+                wire = insert_sorted(wire, pos, -np.inf)  # the ghosts' admission is decided
+            queue, drop = fifo_queue(
+                ss, standing, tau, wire, buffer_s=buffer_s, v0=carry.v, tau0=carry.tau - ref
+            )
         soj = queue + ss
         if not isinstance(standing, float):
             soj += standing
-        if ghost is None:
+        if pos is None:
             return soj, drop, queue
-        mine = ~ghost
-        return soj[mine], drop[mine], queue[mine]
+        ghosts = pos + np.arange(len(pos))  # where np.insert put them
+        return delete_sorted(soj, ghosts), delete_sorted(drop, ghosts), delete_sorted(queue, ghosts)
+
+    def _fits(
+        self, k: int, queue: np.ndarray, standing: np.ndarray | float, service: np.ndarray
+    ) -> bool:
+        """True if no arrival can overflow direction ``k``'s buffer: the largest queue plus
+        the largest standing queue plus the largest buffer use (``fifo_queue``'s test, which
+        rounding keeps monotonic) fits."""
+        if len(service) == 0:
+            return False
+        most = float(queue.max())
+        if not isinstance(standing, float):
+            most += float(standing.max())
+        else:
+            most += standing
+        most += min(float(service.max()), float(self.burst_s[k]))
+        return bool(most <= self.buffer_s[k] * (1 + 1e-12))
 
     def _waits(
         self, k: int, slots: Slots, o: np.ndarray, soj: np.ndarray, queue: np.ndarray
     ) -> np.ndarray:
         """The wait (queue and standing queue) of the traversals ``o`` just solved."""
-        if not self.clocks[k].saturated.any():
+        if not self.clocks[k].ever_saturated:
             return queue
         return np.asarray(soj - slots.svc[o])
 
@@ -270,7 +289,7 @@ class QueueSolver:
         """Standing queue met by traversals ``o`` arriving at ``t`` (saturated periods;
         ``0.0`` when the direction is never saturated)."""
         clock = self.clocks[k]
-        if not clock.saturated.any():
+        if not clock.ever_saturated:
             return 0.0
         out = np.zeros(len(o))
         sat = clock.saturated_at(t)

@@ -19,6 +19,7 @@ Both compute the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -78,16 +79,12 @@ class Waves:
         # flow's requests are contiguous: repeat the flow's values).
         # (A scenario without packet traffic has no flows; its attribute arrays hold one
         # placeholder, hence the slices.)
-        counts = np.diff(rq.bounds)
-        a = {name: values[: len(counts)] for name, values in load.attr.items()}
-        self.src, self.dst = np.repeat(a["src"], counts), np.repeat(a["dst"], counts)
+        # (The first walk of a window needs few of them: the others are repeated when a
+        # general walk first asks for them.)
+        self.counts = counts = np.diff(rq.bounds)
+        self.a = a = {name: values[: len(counts)] for name, values in load.attr.items()}
         self.rr = np.repeat(a["rr"], counts)
-        self.per_try = np.repeat(a["per_try"], counts)
-        self.pause = np.repeat(a["per_try"] + a["backoff"], counts)
         self.deadline = rq.t0 + np.repeat(a["timeout"], counts)
-        self.attempts = np.repeat(a["attempts"], counts)
-        # Each request's flow (netsim.sim.wander): its requests' code; responses' is + 1.
-        self.codes = np.repeat(flow_code(a["ci"], a["di"], 0), counts)
         self.bytes = np.where(self.rr, dr["size0"] + dr["size1"], dr["size0"])
         # Each request's flow hash (netsim.sim.ecmp), only where a route has several paths.
         self.flow_u = (
@@ -95,6 +92,31 @@ class Waves:
             if net.multipath
             else None
         )
+
+    @cached_property
+    def src(self) -> np.ndarray:
+        return np.repeat(self.a["src"], self.counts)
+
+    @cached_property
+    def dst(self) -> np.ndarray:
+        return np.repeat(self.a["dst"], self.counts)
+
+    @cached_property
+    def per_try(self) -> np.ndarray:
+        return np.repeat(self.a["per_try"], self.counts)
+
+    @cached_property
+    def pause(self) -> np.ndarray:
+        return np.repeat(self.a["per_try"] + self.a["backoff"], self.counts)
+
+    @cached_property
+    def attempts(self) -> np.ndarray:
+        return np.repeat(self.a["attempts"], self.counts)
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """Each request's flow (netsim.sim.wander): its requests' code; responses' is + 1."""
+        return np.repeat(flow_code(self.a["ci"], self.a["di"], 0), self.counts)
 
     def walk(self, reqs: np.ndarray) -> np.ndarray:
         """(Re)walk every wave of the requests ``reqs``; the slots they now occupy."""
@@ -187,14 +209,16 @@ class Waves:
                 flow=flow_code(attr["ci"][f], attr["di"][f], 1),
                 tcp=True,
             )
-            limit = np.minimum(self.deadline[a:b], ts[a:b] + self.per_try[a:b])
+            limit = np.minimum(self.deadline[a:b], ts[a:b] + attr["per_try"][f])
             _settle(out, a, b, arr + dr["side3"][a:b], limit)
         for idx in general:
             part = self._wave(0, idx)
             for name in ("t_done", "status", "reason", "path"):
                 out[name][idx] = part[name]
         late = np.flatnonzero(out["status"] != OK)
-        again = (self.attempts[late] > 1) & (ts[late] + self.pause[late] < self.deadline[late])
+        fl = rq.flow[late]
+        pause = self.a["per_try"][fl] + self.a["backoff"][fl]
+        again = (self.a["attempts"][fl] > 1) & (ts[late] + pause < self.deadline[late])
         out["retry"] = late[again]
         return out
 

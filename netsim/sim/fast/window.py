@@ -320,7 +320,7 @@ class WindowRunner:
             if inside == 0:
                 continue
             lo = int(b[0])
-            part = np.bincount(b[:inside] - lo, weights=wire[:inside])
+            part = np.bincount(b[:inside], weights=wire[:inside])[lo:]  # (n_bins at most)
             self.bins[k, lo : lo + len(part)] += np.rint(part).astype(np.int64)
 
 
