@@ -81,6 +81,21 @@ failures:
     return load_scenario(tmp_path / "s.yaml")
 
 
+def scenario_on_t(tmp_path: Path, traffic: str, duration: str, failures: str = "") -> Scenario:
+    """The scenario ``s.yaml`` over the topology the caller wrote to ``t.yaml``: ``traffic``
+    (YAML list items), ``duration`` and ``failures`` (YAML list items; none by default)."""
+    (tmp_path / "s.yaml").write_text(f"""
+name: s
+topology: t.yaml
+duration: {duration}
+traffic:
+{traffic}
+failures:
+{failures or "  []"}
+""")
+    return load_scenario(tmp_path / "s.yaml")
+
+
 def run(
     scenario: Scenario, seed: int | None = None, engine: str = "exact"
 ) -> tuple[Trace, dict[str, Any]]:

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from netsim.model import load_scenario
 from netsim.sim.tcp import standing_queue
-from tests.helpers import run
+from tests.helpers import run, scenario_on_t
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,16 +40,7 @@ links:
   - {name: h3, endpoints: [d, b], capacity: 1Gbps, delay: 1ms}'''
     }
 """)
-    (tmp_path / "s.yaml").write_text(f"""
-name: s
-topology: t.yaml
-duration: {duration}
-traffic:
-{traffic}
-failures:
-{failures or "  []"}
-""")
-    return load_scenario(tmp_path / "s.yaml")
+    return scenario_on_t(tmp_path, traffic, duration, failures)
 
 
 def transfer_times(scenario: Scenario, engine: str = "exact") -> list[float]:
