@@ -84,8 +84,8 @@ links:
   - {{name: wire, endpoints: [a, b], capacity: {case.rate:.0f}bps, delay: {case.delay * 1e3}ms,
      buffer: {case.buffer:.0f}B, overhead: 14B, mtu: 1514B}}
 """)
-        Path(tmp, "s.yaml").write_text(
-            f"""
+        failures = f'  - {{link: wire, at: 0s, mode: "loss:{case.loss}"}}' if case.loss else "  []"
+        Path(tmp, "s.yaml").write_text(f"""
 name: tcp-oracle
 topology: t.yaml
 duration: 600s
@@ -93,18 +93,8 @@ traffic:
   - {{name: t, kind: bulk, from: a, to: b, transfers: [{{at: 1s, size: {case.size:.0f}B}}],
      streams: {case.streams}, {window}cc: {case.cc}}}
 failures:
-  - {{link: wire, at: 0s, mode: "loss:{case.loss}"}}
-"""
-            if case.loss
-            else f"""
-name: tcp-oracle
-topology: t.yaml
-duration: 600s
-traffic:
-  - {{name: t, kind: bulk, from: a, to: b, transfers: [{{at: 1s, size: {case.size:.0f}B}}],
-     streams: {case.streams}, {window}cc: {case.cc}}}
-"""
-        )
+{failures}
+""")
         scenario = load_scenario(Path(tmp, "s.yaml"))
     del engine  # bulk transfers are the control timeline's: one model for both engines
     timeline = run_control_plane(scenario, scenario.seed, list(scenario.failures))

@@ -218,7 +218,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="deploy a containerlab file without Docker",
         description="Create one network namespace per node and one veth pair (or relayed "
         "TAP pair) per link, start real FRR and strongSwan per node, and wait until every "
-        "BGP session is Established and every IPsec SA is installed. Needs root.",
+        "BGP session is Established, every BFD session up and every IPsec SA installed. "
+        "Needs root.",
     )
     p.add_argument("clab_file", type=Path, metavar="CLAB_FILE", help="containerlab YAML file")
     p.add_argument(

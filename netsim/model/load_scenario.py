@@ -17,11 +17,9 @@ from netsim.model.dist import parse_duration_dist
 from netsim.model.load_topology import (
     _int,
     _name,
-    _nonneg,
     read_topology,
 )
 from netsim.model.load_traffic import read_classes, read_retries
-from netsim.model.load_transport import _positive
 from netsim.model.overrides import apply_override, apply_overrides, parse_override
 from netsim.model.scenario import (
     DAY_S,
@@ -37,8 +35,10 @@ from netsim.model.scenario import (
 )
 from netsim.model.source import KeyPath, Reader, YamlMap, load_yaml, parse_yaml
 from netsim.model.units import (
+    non_negative,
     parse_bitrate,
     parse_duration,
+    positive,
 )
 
 if TYPE_CHECKING:
@@ -99,10 +99,10 @@ def _failures(r: Reader, raw: Any, names: dict[str, set[str]]) -> tuple[list[Fai
         if name not in names[target.value]:
             r.error((*path, target.value), f"unknown {target.value} {name!r}")
         mode, loss = _failure_mode(r, str(m.get("mode", "down")), (*path, "mode"))
-        at = r.get(m, path, "at", _nonneg(parse_duration), 0.0, required=True) or 0.0
-        duration = r.get(m, path, "duration", _positive(parse_duration))
+        at = r.get(m, path, "at", non_negative(parse_duration), 0.0, required=True) or 0.0
+        duration = r.get(m, path, "duration", positive(parse_duration))
         repeat = r.get(m, path, "repeat", _int, 1) or 1
-        every = r.get(m, path, "every", _positive(parse_duration))
+        every = r.get(m, path, "every", positive(parse_duration))
         if repeat > 1 and (every is None or duration is None or every <= duration):
             r.error((*path, "every"), "repeat needs a duration and an 'every' longer than it")
             repeat = 1
@@ -176,7 +176,7 @@ def _window(r: Reader, m: YamlMap, path: KeyPath, metric: str) -> tuple[float | 
     if isinstance(raw, str) and not any(ch.isdigit() for ch in raw):
         r.error((*path, "window"), f"expected a duration such as 5m or 1h, or month; got {raw!r}")
         return DEFAULT_SLO_WINDOW, False
-    window = r.get(m, path, "window", _positive(parse_duration))
+    window = r.get(m, path, "window", positive(parse_duration))
     return (DEFAULT_SLO_WINDOW if window is None else window), False
 
 
@@ -259,8 +259,8 @@ def load_scenario(
         sidecar_latency=r.get(mesh_raw, ("mesh",), "sidecar_latency", parse_duration_dist),
         retries=read_retries(r, mesh_raw.get("retries"), ("mesh", "retries")),
     )
-    duration = r.get(top, (), "duration", _positive(parse_duration), 60.0, required=True) or 60.0
-    warmup = r.get(top, (), "warmup", _nonneg(parse_duration), 0.0) or 0.0
+    duration = r.get(top, (), "duration", positive(parse_duration), 60.0, required=True) or 60.0
+    warmup = r.get(top, (), "warmup", non_negative(parse_duration), 0.0) or 0.0
     if warmup >= duration:
         r.error(("warmup",), "warmup must be shorter than the duration")
     for i, f in enumerate(failures):

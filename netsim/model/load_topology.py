@@ -13,16 +13,18 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import Dist, parse_duration_dist, parse_size_dist
-from netsim.model.load_transport import _positive, read_congestion, read_mtu
+from netsim.model.load_transport import read_congestion, read_mtu
 from netsim.model.scenario import FailureMode
 from netsim.model.source import Document, KeyPath, Reader, YamlMap, load_yaml
 from netsim.model.topology import Bfd, Bgp, Cost, Dpd, Group, Link, LinkKind, Node, Role, Topology
 from netsim.model.units import (
+    non_negative,
     parse_bitrate,
     parse_duration,
     parse_event_rate,
     parse_money,
     parse_size,
+    positive,
 )
 
 if TYPE_CHECKING:
@@ -111,16 +113,6 @@ LINK_ENDS = 2  # a link joins exactly two nodes
 DEFAULT_REESTABLISH = 5.0  # "a few seconds" (architecture section 4): BGP OPEN + updates
 
 
-def _nonneg(parse: Any) -> Any:
-    def check(value: object) -> float:
-        number = float(parse(value))
-        if number < 0:
-            raise ValueError(f"must not be negative, got {value!r}")
-        return number
-
-    return check
-
-
 def _or(value: float | None, default: float) -> float:
     return default if value is None else value
 
@@ -188,12 +180,12 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
         region=r.get(m, path, "region", str),
         asn=r.get(m, path, "asn", _int),
         prefixes=r.get(m, path, "prefixes", _str_list, ()) or (),
-        mtbf=r.get(m, path, "mtbf", _positive(parse_duration)),
+        mtbf=r.get(m, path, "mtbf", positive(parse_duration)),
         mttr=r.get(m, path, "mttr", parse_duration_dist),
         cost=_cost(r, m, path),
         transit=r.get(m, path, "transit", _bool),
         max_paths=r.get(m, path, "max_paths", _count(1), 1) or 1,
-        mrai=r.get(m, path, "mrai", _nonneg(parse_duration), 0.0) or 0.0,
+        mrai=r.get(m, path, "mrai", non_negative(parse_duration), 0.0) or 0.0,
         failure_mode=r.get(m, path, "failure_mode", _failure_mode),
     )
 
@@ -201,8 +193,8 @@ def _node(r: Reader, name: str, raw: Any, path: KeyPath) -> Node:
 def _cost(r: Reader, m: YamlMap, path: KeyPath) -> Cost:
     c = r.mapping(m.get("cost"), (*path, "cost"), ("monthly", "per_gb"))
     return Cost(
-        r.get(c, (*path, "cost"), "monthly", _nonneg(parse_money), 0.0) or 0.0,
-        r.get(c, (*path, "cost"), "per_gb", _nonneg(parse_money), 0.0) or 0.0,
+        r.get(c, (*path, "cost"), "monthly", non_negative(parse_money), 0.0) or 0.0,
+        r.get(c, (*path, "cost"), "per_gb", non_negative(parse_money), 0.0) or 0.0,
     )
 
 
@@ -220,10 +212,10 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
     bgp_raw = r.mapping(m.get("bgp"), (*path, "bgp"), ("keepalive", "hold", "reestablish"))
     bp = (*path, "bgp")
     bgp = Bgp(
-        keepalive=r.get(bgp_raw, bp, "keepalive", _positive(parse_duration)) or d["keepalive"],
-        hold=r.get(bgp_raw, bp, "hold", _positive(parse_duration)) or d["hold"],
+        keepalive=r.get(bgp_raw, bp, "keepalive", positive(parse_duration)) or d["keepalive"],
+        hold=r.get(bgp_raw, bp, "hold", positive(parse_duration)) or d["hold"],
         reestablish=_or(
-            r.get(bgp_raw, bp, "reestablish", _nonneg(parse_duration)), DEFAULT_REESTABLISH
+            r.get(bgp_raw, bp, "reestablish", non_negative(parse_duration)), DEFAULT_REESTABLISH
         ),
     )
     if bgp.hold < bgp.keepalive:
@@ -232,27 +224,27 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
     if m.get("bfd") is not None:
         b = r.mapping(m["bfd"], (*path, "bfd"), ("interval", "multiplier"))
         bfd = Bfd(
-            r.get(b, (*path, "bfd"), "interval", _positive(parse_duration), 0.3) or 0.3,
+            r.get(b, (*path, "bfd"), "interval", positive(parse_duration), 0.3) or 0.3,
             r.get(b, (*path, "bfd"), "multiplier", _int, 3) or 3,
         )
     dpd = d["dpd"]
     if m.get("dpd") is not None:
         p = r.mapping(m["dpd"], (*path, "dpd"), ("delay", "timeout"))
         dpd = Dpd(
-            r.get(p, (*path, "dpd"), "delay", _positive(parse_duration), 10.0) or 10.0,
-            r.get(p, (*path, "dpd"), "timeout", _positive(parse_duration), 30.0) or 30.0,
+            r.get(p, (*path, "dpd"), "delay", positive(parse_duration), 10.0) or 10.0,
+            r.get(p, (*path, "dpd"), "timeout", positive(parse_duration), 30.0) or 30.0,
         )
     cost = _cost(r, m, path)
-    overhead = r.get(m, path, "overhead", _nonneg(parse_size), d["overhead"]) or 0.0
+    overhead = r.get(m, path, "overhead", non_negative(parse_size), d["overhead"]) or 0.0
     return Link(
         name=name,
         kind=kind,
         endpoints=(endpoints[0], endpoints[1]),
-        capacity=r.get(m, path, "capacity", _positive(parse_bitrate), 1e9, required=True) or 1e9,
+        capacity=r.get(m, path, "capacity", positive(parse_bitrate), 1e9, required=True) or 1e9,
         delay=r.get(m, path, "delay", parse_duration_dist, Dist.constant(0.001))
         or Dist.constant(0.001),
-        buffer=r.get(m, path, "buffer", _positive(parse_size)),
-        mtbf=r.get(m, path, "mtbf", _positive(parse_duration)),
+        buffer=r.get(m, path, "buffer", positive(parse_size)),
+        mtbf=r.get(m, path, "mtbf", positive(parse_duration)),
         mttr=r.get(m, path, "mttr", parse_duration_dist),
         bfd=bfd,
         bgp=bgp,
@@ -268,7 +260,7 @@ def _link(r: Reader, raw: Any, path: KeyPath, index: int) -> Link | None:
         prepend=r.get(m, path, "prepend", _count(0), 0) or 0,
         failure_mode=r.get(m, path, "failure_mode", _failure_mode),
         mtu=read_mtu(r, m, path, overhead),
-        max_pps=r.get(m, path, "max_pps", _positive(parse_event_rate), d["max_pps"]),
+        max_pps=r.get(m, path, "max_pps", positive(parse_event_rate), d["max_pps"]),
         congestion=read_congestion(r, m, path, kind),
     )
 
@@ -342,7 +334,7 @@ def read_topology(doc: Document) -> Topology:
                 name=group_name,
                 links=tuple(x for x in members if x in link_set or x not in raw_nodes),
                 nodes=tuple(x for x in members if x in raw_nodes and x not in link_set),
-                mtbf=r.get(g, path, "mtbf", _positive(parse_duration)),
+                mtbf=r.get(g, path, "mtbf", positive(parse_duration)),
                 mttr=r.get(g, path, "mttr", parse_duration_dist),
                 failure_mode=r.get(g, path, "failure_mode", _failure_mode),
             )

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from netsim.model.dist import parse_duration_dist, parse_size_dist
-from netsim.model.load_topology import _count, _enum, _int, _name, _nonneg, _str_list
-from netsim.model.load_transport import _positive
+from netsim.model.load_topology import _count, _enum, _int, _name, _str_list
 from netsim.model.scenario import (
     CongestionControl,
     Profile,
@@ -20,11 +19,13 @@ from netsim.model.scenario import (
     Transfer,
 )
 from netsim.model.units import (
+    non_negative,
     parse_bitrate,
     parse_duration,
     parse_event_rate,
     parse_size,
     parse_volume_rate,
+    positive,
 )
 
 if TYPE_CHECKING:
@@ -79,8 +80,8 @@ def read_retries(r: Reader, raw: Any, path: KeyPath) -> RetryPolicy:
         r.error((*path, "attempts"), "must be at least 1")
     return RetryPolicy(
         attempts=attempts,
-        per_try_timeout=r.get(m, path, "per_try_timeout", _positive(parse_duration)),
-        backoff=r.get(m, path, "backoff", _nonneg(parse_duration), 0.025) or 0.0,
+        per_try_timeout=r.get(m, path, "per_try_timeout", positive(parse_duration)),
+        backoff=r.get(m, path, "backoff", non_negative(parse_duration), 0.025) or 0.0,
     )
 
 
@@ -103,8 +104,8 @@ def _traffic(r: Reader, raw: Any, path: KeyPath, nodes: set[str]) -> TrafficClas
     )
     if m.get("profile") is not None:
         fields["profile"] = _profile(r, m["profile"], (*path, "profile"))
-    fields["start"] = r.get(m, path, "start", _nonneg(parse_duration), 0.0) or 0.0
-    fields["stop"] = r.get(m, path, "stop", _positive(parse_duration))
+    fields["start"] = r.get(m, path, "start", non_negative(parse_duration), 0.0) or 0.0
+    fields["stop"] = r.get(m, path, "stop", positive(parse_duration))
     fields = {k: v for k, v in fields.items() if v is not None}
     return TrafficClass(name=name, kind=kind, src=src, dsts=dsts, **fields)
 
@@ -117,10 +118,10 @@ def _bulk_fields(r: Reader, m: YamlMap, path: KeyPath) -> YamlMap:
     if "volume" not in m and "transfers" not in m:
         r.error((*path, "volume"), "a bulk class needs volume (e.g. 10TB/month) or transfers")
     fields["volume_rate"] = r.get(m, path, "volume", parse_volume_rate, 0.0) or 0.0
-    fields["max_rate"] = r.get(m, path, "max_rate", _positive(parse_bitrate), 10e9) or 10e9
-    fields["transfer_size"] = r.get(m, path, "transfer_size", _positive(parse_size))
+    fields["max_rate"] = r.get(m, path, "max_rate", positive(parse_bitrate), 10e9) or 10e9
+    fields["transfer_size"] = r.get(m, path, "transfer_size", positive(parse_size))
     fields["streams"] = r.get(m, path, "streams", _count(1), 1)
-    fields["window"] = r.get(m, path, "window", _positive(parse_size))
+    fields["window"] = r.get(m, path, "window", positive(parse_size))
     fields["cc"] = r.get(m, path, "cc", _enum(CongestionControl))
     transfers = []
     raw_t = m.get("transfers") or []
@@ -132,8 +133,8 @@ def _bulk_fields(r: Reader, m: YamlMap, path: KeyPath) -> YamlMap:
         t = r.mapping(item, tp, ("at", "size"))
         transfers.append(
             Transfer(
-                r.get(t, tp, "at", _nonneg(parse_duration), 0.0) or 0.0,
-                r.get(t, tp, "size", _positive(parse_size), required=True) or 1.0,
+                r.get(t, tp, "at", non_negative(parse_duration), 0.0) or 0.0,
+                r.get(t, tp, "size", positive(parse_size), required=True) or 1.0,
             )
         )
     fields["transfers"] = tuple(transfers)
@@ -146,7 +147,7 @@ def _bulk_fields(r: Reader, m: YamlMap, path: KeyPath) -> YamlMap:
 def _packet_fields(r: Reader, m: YamlMap, path: KeyPath, kind: TrafficKind) -> YamlMap:
     """The keys of a packet class: a rate, sizes (and server time, retries), a timeout."""
     fields: YamlMap = {}  # TrafficClass keyword arguments, each parsed by r
-    fields["rate"] = r.get(m, path, "rate", _positive(parse_event_rate), 1.0, required=True) or 1.0
+    fields["rate"] = r.get(m, path, "rate", positive(parse_event_rate), 1.0, required=True) or 1.0
     if kind is TrafficKind.REQUEST_RESPONSE:
         fields["request_size"] = r.get(m, path, "request_size", parse_size_dist, required=True)
         fields["response_size"] = r.get(m, path, "response_size", parse_size_dist, required=True)
@@ -160,7 +161,7 @@ def _packet_fields(r: Reader, m: YamlMap, path: KeyPath, kind: TrafficKind) -> Y
     for bad in ("volume", "transfers", "max_rate", "transfer_size", "streams", "window", "cc"):
         if bad in m:
             r.error((*path, bad), "only bulk classes take this key")
-    fields["timeout"] = r.get(m, path, "timeout", _positive(parse_duration), 2.0)
+    fields["timeout"] = r.get(m, path, "timeout", positive(parse_duration), 2.0)
     return fields
 
 

@@ -9,32 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from netsim.model.topology import Congestion, EpisodeState, LinkKind
-from netsim.model.units import parse_duration, parse_size
+from netsim.model.units import non_negative, parse_duration, parse_size, positive
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from netsim.model.source import KeyPath, Reader, YamlMap
-
-
-def _positive(parse: Callable[[object], float]) -> Callable[[object], float]:
-    def check(value: object) -> float:
-        number = float(parse(value))
-        if number <= 0:
-            raise ValueError(f"must be positive, got {value!r}")
-        return number
-
-    return check
-
-
-def _nonneg(parse: Callable[[object], float]) -> Callable[[object], float]:
-    def check(value: object) -> float:
-        number = float(parse(value))
-        if number < 0:
-            raise ValueError(f"must not be negative, got {value!r}")
-        return number
-
-    return check
 
 
 def _probability(value: object) -> float:
@@ -57,8 +35,8 @@ def read_congestion(r: Reader, m: YamlMap, path: KeyPath, kind: LinkKind) -> Con
         s = r.mapping(c.get(name), sp, ("mean", "delay", "loss"))
         states.append(
             EpisodeState(
-                r.get(s, sp, "mean", _positive(parse_duration), 1.0, required=True) or 1.0,
-                r.get(s, sp, "delay", _nonneg(parse_duration), 0.0) or 0.0,
+                r.get(s, sp, "mean", positive(parse_duration), 1.0, required=True) or 1.0,
+                r.get(s, sp, "delay", non_negative(parse_duration), 0.0) or 0.0,
                 r.get(s, sp, "loss", _probability, 0.0) or 0.0,
             )
         )
@@ -71,7 +49,7 @@ MIN_MTU = 576.0
 
 def read_mtu(r: Reader, m: YamlMap, path: KeyPath, overhead: float) -> float:
     """The link's MTU (default 1500 B); what is left after ``overhead`` must carry a segment."""
-    mtu: float = r.get(m, path, "mtu", _positive(parse_size), 1500.0) or 1500.0
+    mtu: float = r.get(m, path, "mtu", positive(parse_size), 1500.0) or 1500.0
     if mtu - overhead < MIN_MTU:
         r.error(
             (*path, "mtu"),

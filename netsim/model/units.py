@@ -20,6 +20,10 @@ Examples
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 DURATION_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 BITRATE_UNITS = {"bps": 1.0, "Kbps": 1e3, "Mbps": 1e6, "Gbps": 1e9, "Tbps": 1e12}
@@ -125,6 +129,30 @@ def parse_volume_rate(value: object) -> float:
     """Bytes per second from a volume per period such as ``"10TB/month"``."""
     amount, seconds = _split_per(value, "volume rate")
     return parse_size(amount) / seconds
+
+
+def positive(parse: Callable[[object], float]) -> Callable[[object], float]:
+    """``parse``, then refuse zero and negative values (a loader's check of a key)."""
+
+    def check(value: object) -> float:
+        number = float(parse(value))
+        if number <= 0:
+            raise ValueError(f"must be positive, got {value!r}")
+        return number
+
+    return check
+
+
+def non_negative(parse: Callable[[object], float]) -> Callable[[object], float]:
+    """``parse``, then refuse negative values (a loader's check of a key)."""
+
+    def check(value: object) -> float:
+        number = float(parse(value))
+        if number < 0:
+            raise ValueError(f"must not be negative, got {value!r}")
+        return number
+
+    return check
 
 
 def format_duration(seconds: float) -> str:

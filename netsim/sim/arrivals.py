@@ -30,6 +30,7 @@ from netsim.model.scenario import (
     Profile,
     Scenario,
     TargetKind,
+    TrafficClass,
     TrafficKind,
 )
 from netsim.model.streams import stream
@@ -97,6 +98,13 @@ class BulkFlow:
     cc: CongestionControl = CongestionControl.CUBIC
 
 
+def _transfer(cls: TrafficClass, dst: str, at: float, size: float, stop: float) -> BulkFlow:
+    """An elastic (TCP) transfer of ``size`` bytes of bulk class ``cls`` from ``at``."""
+    return BulkFlow(
+        cls.name, cls.src, dst, at, size, cls.max_rate, True, stop, cls.streams, cls.window, cls.cc
+    )
+
+
 def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
     """Every bulk transfer of the scenario, sorted by start time."""
     flows: list[BulkFlow] = []
@@ -107,23 +115,11 @@ def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
         rng = stream(seed, "bulk", i)
         for dst in cls.dsts:
             share = 1.0 / len(cls.dsts)
-            for tr in cls.transfers:
-                if cls.start <= tr.at < stop:
-                    flows.append(
-                        BulkFlow(
-                            cls.name,
-                            cls.src,
-                            dst,
-                            tr.at,
-                            tr.size * share,
-                            cls.max_rate,
-                            True,
-                            stop,
-                            cls.streams,
-                            cls.window,
-                            cls.cc,
-                        )
-                    )
+            flows += [
+                _transfer(cls, dst, tr.at, tr.size * share, stop)
+                for tr in cls.transfers
+                if cls.start <= tr.at < stop
+            ]
             if cls.volume_rate <= 0:
                 continue
             if cls.transfer_size is None:
@@ -141,22 +137,8 @@ def bulk_flows(scenario: Scenario, seed: int) -> list[BulkFlow]:
                 )
             else:
                 rate = cls.volume_rate * share / cls.transfer_size
-                for t in poisson_times(rng, rate, cls.profile, cls.start, stop):
-                    flows.append(
-                        BulkFlow(
-                            cls.name,
-                            cls.src,
-                            dst,
-                            float(t),
-                            cls.transfer_size,
-                            cls.max_rate,
-                            True,
-                            stop,
-                            cls.streams,
-                            cls.window,
-                            cls.cc,
-                        )
-                    )
+                times = poisson_times(rng, rate, cls.profile, cls.start, stop)
+                flows += [_transfer(cls, dst, float(t), cls.transfer_size, stop) for t in times]
     return sorted(flows, key=lambda f: (f.start, f.cls, f.dst))
 
 

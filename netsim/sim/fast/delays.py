@@ -3,8 +3,9 @@
 Every delay is ``F^-1(Phi(z))`` of the link's ``delay`` distribution ``F`` for a standard
 normal ``z``: the draw of the packet's slot on most links, and on links that keep a flow's
 order (:mod:`netsim.sim.wander`) the flow's path at the packet's departure. Normal and
-lognormal laws are closed-form per link (``loc + scale * (exp(s z) if lognormal else z)``),
-any other through its quantile function.
+lognormal laws are gathered per packet as arrays (``loc + scale * (exp(s z) if lognormal
+else z)``); a run of packets on one link, and any other law, go through
+:func:`~netsim.sim.fast.queue.transform`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Delays:
         self.s = np.zeros(len(links))
         self.log = np.zeros(len(links), dtype=bool)
         self.generic: dict[int, Dist] = {}
+        self.dists = [link.delay for link in links]
         for i, link in enumerate(links):
             dist, p = link.delay, dict(link.delay.params)
             if dist.is_constant:
@@ -65,21 +67,10 @@ class Delays:
     def of_run(self, d: int, flow: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Delays of a run of packets of one ``flow`` leaving direction ``d`` at ``t``:
         scalar link parameters, no gathers."""
-        link = d >> 1
-        wander = self.wanders.get(link)
+        wander = self.wanders.get(d >> 1)
         if wander is not None:
             return wander.delay(d & 1, np.broadcast_to(flow, t.shape), t)
-        generic = self.generic.get(link)
-        if generic is not None:
-            return np.asarray(transform(generic, z))
-        if self.log[link]:
-            out = np.exp(self.s[link] * z)
-            out *= self.scale[link]
-            out += self.loc[link]
-        else:
-            out = self.scale[link] * z
-            out += self.loc[link]
-        return np.asarray(np.maximum(out, 0.0, out=out))
+        return transform(self.dists[d >> 1], z)
 
     def normals(
         self, d: np.ndarray, flows: np.ndarray, i: np.ndarray, t: np.ndarray, z: np.ndarray

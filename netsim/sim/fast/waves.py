@@ -83,6 +83,8 @@ class Waves:
         # general walk first asks for them.)
         self.counts = counts = np.diff(rq.bounds)
         self.a = a = {name: values[: len(counts)] for name, values in load.attr.items()}
+        # each flow's code (netsim.sim.wander): its requests'; its responses' is + 1
+        self.flow_codes = flow_code(a["ci"], a["di"], 0)
         self.rr = np.repeat(a["rr"], counts)
         self.deadline = rq.t0 + np.repeat(a["timeout"], counts)
         self.bytes = np.where(self.rr, dr["size0"] + dr["size1"], dr["size0"])
@@ -115,8 +117,8 @@ class Waves:
 
     @cached_property
     def codes(self) -> np.ndarray:
-        """Each request's flow (netsim.sim.wander): its requests' code; responses' is + 1."""
-        return np.repeat(flow_code(self.a["ci"], self.a["di"], 0), self.counts)
+        """Each request's flow code (its requests'; its responses' is + 1)."""
+        return np.repeat(self.flow_codes, self.counts)
 
     def walk(self, reqs: np.ndarray) -> np.ndarray:
         """(Re)walk every wave of the requests ``reqs``; the slots they now occupy."""
@@ -185,7 +187,7 @@ class Waves:
                 stride=n,
                 z=z[:h, a:b],
                 slots=self.slots,
-                flow=flow_code(attr["ci"][f], attr["di"][f], 0),
+                flow=self.flow_codes[f],
                 tcp=bool(attr["rr"][f]),
             )
             out["path"][a:b] = net.leg_path[leg]
@@ -206,7 +208,7 @@ class Waves:
                 stride=n,
                 z=z[h:, a:b],
                 slots=self.slots,
-                flow=flow_code(attr["ci"][f], attr["di"][f], 1),
+                flow=self.flow_codes[f] + np.uint64(1),
                 tcp=True,
             )
             limit = np.minimum(self.deadline[a:b], ts[a:b] + attr["per_try"][f])
