@@ -6,6 +6,7 @@ private root, so what is checked is how :func:`lab_status` reads a lab's state, 
 
 from __future__ import annotations
 
+import json
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -52,3 +53,54 @@ def test_hosts_addressed_by_exec_before_their_commands_ran(no_kernel: None) -> N
     got = status.lab_status(load_clab(OSPF3), LabState("ospf3", str(OSPF3), phase="links"))
     assert len(got.paths) == 6
     assert all(not p.complete and p.nodes == (p.src,) for p in got.paths)
+
+
+UNNUMBERED = """\
+name: unnumbered
+topology:
+  defaults: {kind: linux}
+  nodes:
+    r1: {}
+    r2: {}
+    h1: {labels: {netsim-role: host}}
+    h2: {labels: {netsim-role: host}}
+  links:
+    - endpoints: ["r1:eth1", "r2:eth1"]
+    - endpoints: ["h1:eth1", "r1:eth2"]
+      ipv4: [192.168.1.2/24, 192.168.1.1/24]
+    - endpoints: ["h2:eth1", "r2:eth2"]
+      ipv4: [192.168.2.2/24, 192.168.2.1/24]
+"""
+#: ``ip -j route get 192.168.2.2`` in each node, as the kernel answers with BGP unnumbered
+#: between r1 and r2 (an IPv4 route over an IPv6 link-local next hop).
+ROUTES = {
+    "h1": '[{"dst":"192.168.2.2","gateway":"192.168.1.1","dev":"eth1"}]',
+    "r1": '[{"dst":"192.168.2.2","via":{"family":"inet6","host":"fe80::2"},"dev":"eth1"}]',
+    "r2": '[{"dst":"192.168.2.2","dev":"eth2"}]',
+}
+ADDRESSES = {"h1": "192.168.1.2", "r1": "192.168.1.1", "r2": "192.168.2.1", "h2": "192.168.2.2"}
+
+
+def test_a_path_over_an_ipv6_link_local_next_hop_goes_to_the_link_s_other_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # containerlab's FRR labs often peer unnumbered (neighbor eth1 interface): the path
+    # h1 -> h2 crosses r2, which the trace skipped (r1's route has no IPv4 gateway).
+    clab = tmp_path / "unnumbered.clab.yml"
+    clab.write_text(UNNUMBERED)
+    topology = load_clab(clab)
+
+    def ip(netns: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        node = netns.removeprefix("clab-unnumbered-")
+        if "addr" in args:
+            info = [{"family": "inet", "local": ADDRESSES[node], "scope": "global"}]
+            out = f'[{{"ifname":"eth1","addr_info":{json.dumps(info)}}}]'
+        else:
+            out = ROUTES[node]
+        return subprocess.CompletedProcess(["ip", "-n", netns, *args], 0, out, "")
+
+    monkeypatch.setattr(status.netns, "ip", ip)
+    path = status.host_paths(topology)[0]
+    assert (path.src, path.dst, path.complete) == ("h1", "h2", True)
+    assert path.nodes == ("h1", "r1", "r2", "h2")
+    assert path.via == ("h1-r1", "r1-r2", "h2-r2")

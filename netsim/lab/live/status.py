@@ -260,13 +260,17 @@ def trace_path(
         if not routes or "dev" not in routes[0]:
             break
         route = routes[0]
-        nexthop = owners.get(route.get("gateway", dst_addr))
-        if nexthop is None:
-            break
         if (node, route["dev"]) in links:
-            name, (_, iif) = links[(node, route["dev"])]
+            # A link has one node at its other end, whatever the next hop: an IPv4 gateway,
+            # an IPv6 link-local one (``via``: BGP unnumbered, RFC 5549) or none (connected).
+            if route.get("gateway", dst_addr) not in owners and "via" not in route:
+                break  # a gateway no node of the lab has: nobody answers its ARP
+            name, (nexthop, iif) = links[(node, route["dev"])]
             via.append(name)
         else:  # a tunnel device: the packet re-enters the next node on its own tunnel device
+            nexthop = owners.get(route.get("gateway", dst_addr))
+            if nexthop is None:
+                break
             via.append(f"vpn:{route['dev']}")
             iif = route["dev"]
         node = nexthop
