@@ -255,7 +255,7 @@ class _Reader:
         ):
             self.error(key, f"{text!r}: vtysh on a node that runs no FRR (no /etc/frr/frr.conf)")
             return None
-        return Command(text, steps, stage, phase)
+        return Command(text, steps, stage, phase, self.doc.line(key), format_path(key))
 
     def apply_netem(self, topology: ClabTopology, links: list[ClabLink]) -> list[ClabLink]:
         """Give links named by ``containerlab tools netem set`` commands their shaping."""
