@@ -21,31 +21,57 @@ lab problems 3; ``lab run`` exits 1 when an SLO is violated.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+import signal
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netsim.cli.common import add_output, print_json
 from netsim.errors import EXIT_OK
 from netsim.lab import DEPLOY_TIMEOUT_S
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import FrameType
+
 _FLAP = re.compile(r"^flap:([0-9.]+)/([0-9.]+)/([0-9]+)$")
 _LAB_HELP = "a lab name or the containerlab file it was deployed from (default: the only lab)"
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``, a cancelled CI job) stops a deploy as Ctrl-C does.
+
+    Python's default for SIGTERM ends the process at once, leaving the half-made lab running
+    until the next deploy of its name; raised as KeyboardInterrupt, the deploy destroys it.
+    """
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     from netsim.lab.live import lab as runner
 
     start = time.monotonic()
-    state = runner.deploy(
-        args.clab_file,
-        name=args.name,
-        timeout=args.timeout,
-        seed=args.seed,
-        keep_on_failure=args.keep_on_failure,
-        psk_file=args.psk_file,
-    )
+    with _terminate_as_interrupt():
+        state = runner.deploy(
+            args.clab_file,
+            name=args.name,
+            timeout=args.timeout,
+            seed=args.seed,
+            keep_on_failure=args.keep_on_failure,
+            psk_file=args.psk_file,
+        )
     took = time.monotonic() - start
     if args.json:
         print_json(
@@ -180,7 +206,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         failures = tuple(sorted((*scenario.failures, *drawn), key=lambda f: f.at))
         scenario = replace(scenario, failures=failures, random_failures=False)
         note = f"random failures: the simulator's draw for seed {seed} ({len(drawn)} played)"
-    trace = run_live(scenario, out, seed)
+    with _terminate_as_interrupt():
+        trace = run_live(scenario, out, seed)
     if note is not None and trace.lab is not None:
         trace.lab = replace(trace.lab, notes=(*trace.lab.notes, note))
     summary = summarize(trace, playable(scenario)[0])

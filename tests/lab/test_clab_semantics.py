@@ -102,6 +102,30 @@ topology:
     assert "arista_ceos: c1; bridge: b1; nokia_srlinux: s1, s2" in message
 
 
+def test_network_modes_without_a_namespace_of_their_own_are_refused(tmp_path: Path) -> None:
+    # containerlab puts a network-mode: host node in the host's network and a container:X
+    # node in X's namespace; netsim gave each its own namespace, silently another lab.
+    path = write(
+        tmp_path,
+        """name: nm
+topology:
+  groups:
+    sidecars: {network-mode: "container:a"}
+  nodes:
+    a: {kind: linux, network-mode: host}
+    b: {kind: linux, group: sidecars}
+    c: {kind: linux, network-mode: none}
+    d: {kind: linux}
+  links:
+    - endpoints: ["c:eth0", "d:eth1"]
+""",
+    )
+    a, b = errors_of(path)
+    assert ":6: topology.nodes.a.network-mode: network-mode host: containerlab puts a in the " in a
+    assert ":7: topology.nodes.b: network-mode container:a: containerlab puts b in a's " in b
+    assert "deploy this file with containerlab" in b
+
+
 def test_ospf3_file_reads_as_containerlab_would() -> None:
     topo = load_clab(OSPF3)
     assert {n.kind for n in topo.nodes.values()} == {"linux"}

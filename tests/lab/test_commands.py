@@ -118,3 +118,34 @@ def test_tiny_lab_through_the_command_line(
     assert main(["lab", "destroy", str(TINY)]) == EXIT_INPUT
     assert "no lab deployed from" in capsys.readouterr().err
     assert main(["lab", "status", "tiny"]) == EXIT_INPUT
+
+
+@pytest.mark.lab
+def test_a_host_tool_a_command_needs_is_an_environment_problem_found_first(
+    lab_root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # On Docker the image brings ping; here it is the host's. A host without it failed the
+    # deploy half-way as bad input (exit 2, "No such file or directory: 'ping'").
+    from netsim.lab.live import deploy as deploy_module
+    from tests.lab.conftest import snapshot
+
+    clab = tmp_path / "pinger.clab.yml"
+    clab.write_text(
+        TINY.read_text()
+        .replace("name: tiny", "name: pinger")
+        .replace("exec: [ip route add default via 10.0.1.1]", 'exec: ["ping -c 1 10.0.1.1"]')
+    )
+    have = deploy_module._have
+    monkeypatch.setattr(deploy_module, "_have", lambda tool: tool != "ping" and have(tool))
+    before = snapshot(lab_root)
+    try:
+        assert main(["lab", "deploy", str(clab)]) == EXIT_ENVIRONMENT
+    finally:
+        destroy("pinger")
+    err = capsys.readouterr().err
+    assert "missing iputils-ping: install them with: apt-get install frr " in err
+    assert err.rstrip().endswith(" nftables iputils-ping")
+    assert snapshot(lab_root) == before

@@ -98,3 +98,16 @@ def test_kinds_netsim_cannot_run(
     lab_copy.write_text(text)
     err = deploy_fails(lab_root, lab_copy, capsys)
     assert "kinds netsim cannot run (nokia_srlinux: r3)" in err
+
+
+def test_a_failing_command_is_named_with_its_line(
+    lab_root: Path, lab_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Like every other problem of a file, `file:line: key: message` (the line was 0).
+    text = lab_copy.read_text()
+    good = "ip route add 192.168.0.0/16 via 192.168.13.1 dev eth1"
+    bad = "ip route add 192.168.0.0/16 via 192.168.99.1 dev eth1"
+    lab_copy.write_text(text.replace(good, bad))
+    line = text.splitlines().index(f"        - {good}") + 1
+    err = deploy_fails(lab_root, lab_copy, capsys)
+    assert f"{lab_copy}:{line}: topology.nodes.PC3.exec[1]: exec command '{bad}' failed" in err

@@ -113,3 +113,41 @@ def test_destroy_after_sigkill_of_the_deployer(
         removed = destroy(name)
     assert removed
     settle(lab_root, before)
+
+
+def test_sigterm_stops_a_deploy_as_ctrl_c_does(lab_root: Path) -> None:
+    # `kill PID`, `timeout 60 netsim lab deploy ...` or a cancelled CI job: the deployer
+    # destroys its half-made lab and exits as interrupted (Python's default for SIGTERM left
+    # namespaces, relays and daemons running until the next deploy of the name).
+    before = snapshot(lab_root)
+    deployer = subprocess.Popen(
+        [sys.executable, "-m", "netsim", "lab", "deploy", str(OSPF3)],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    state_file = lab_root / "ospf3" / STATE_FILE
+    try:
+        deadline = time.monotonic() + 60
+        while not reached("configure", _journal(state_file)):
+            assert time.monotonic() < deadline, "deploy never reached stage configure"
+            time.sleep(0.01)
+        os.kill(deployer.pid, signal.SIGTERM)
+        _, err = deployer.communicate(timeout=30)
+        assert deployer.returncode == 130
+        assert b"netsim: interrupted" in err
+        settle(lab_root, before)
+    finally:
+        if deployer.poll() is None:
+            os.kill(deployer.pid, signal.SIGKILL)
+            deployer.wait()
+        destroy("ospf3")
+
+
+def _journal(state_file: Path) -> dict[str, Any]:
+    try:
+        return json.loads(state_file.read_text()) if state_file.exists() else {}
+    except ValueError:
+        return {}  # caught between write and rename

@@ -117,6 +117,7 @@ class _Reader:
         links = LinkReader(self.doc, self.errors, nodes).read(topo.get("links") or [])
         links = self.apply_netem(scratch, links)
         for node, layer in layers.items():
+            self.check_network_mode(node, layer)
             self.check_eth0(node, layer, links)
         return ClabTopology(name, self.path, nodes, tuple(links), prefix, file_name)
 
@@ -254,7 +255,7 @@ class _Reader:
         ):
             self.error(key, f"{text!r}: vtysh on a node that runs no FRR (no /etc/frr/frr.conf)")
             return None
-        return Command(text, steps, stage, phase)
+        return Command(text, steps, stage, phase, self.doc.line(key), format_path(key))
 
     def apply_netem(self, topology: ClabTopology, links: list[ClabLink]) -> list[ClabLink]:
         """Give links named by ``containerlab tools netem set`` commands their shaping."""
@@ -285,6 +286,21 @@ class _Reader:
             a, b = (s.params(link.params) if s else plain for s in sets)
             out.append(dataclasses.replace(link, shaping=(a, b)))
         return out
+
+    def check_network_mode(self, node: str, layers: NodeLayers) -> None:
+        """Refuse the network modes in which a node has no network namespace of its own."""
+        mode = str(layers.scalar("network-mode") or "")
+        if mode.lower() != "host" and not mode.startswith("container:"):
+            return
+        key: KeyPath = ("topology", "nodes", node)
+        if layers.where("network-mode") == "node":
+            key = (*key, "network-mode")
+        where = "the host's network" if mode.lower() == "host" else f"{mode[10:]}'s namespace"
+        self.error(
+            key,
+            f"network-mode {mode}: containerlab puts {node} in {where}; netsim runs every node "
+            "in a network namespace of its own: deploy this file with containerlab",
+        )
 
     def check_eth0(self, node: str, layers: NodeLayers, links: list[ClabLink]) -> None:
         if str(layers.scalar("network-mode") or "").lower() == "none":

@@ -71,6 +71,8 @@ class Command:
     steps: tuple[tuple[str, ...], ...]
     stage: Stage = Stage.EXEC
     phase: Phase = Phase.ON_ENTER
+    line: int = 0  # where the file says it, for the error if it fails
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

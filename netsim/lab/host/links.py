@@ -107,7 +107,12 @@ def build_links(topology: ClabTopology, state: LabState, netem_ok: bool, seed: i
     for link in topology.links:
         for end in link.endpoints:
             netns.configure_end(
-                topology.namespace(end.node), end.interface, end.ipv4, end.mac, link.mtu
+                topology.namespace(end.node),
+                end.interface,
+                end.ipv4,
+                end.mac,
+                link.mtu,
+                ipv6=end.ipv6,
             )
 
 

@@ -140,15 +140,22 @@ def add_veth(a: tuple[str, str], b: tuple[str, str], mtu: int | None = None) -> 
 
 
 def configure_end(
-    netns: str, ifname: str, ipv4: str | None, mac: str | None = None, mtu: int | None = None
+    netns: str,
+    ifname: str,
+    ipv4: str | None,
+    mac: str | None = None,
+    mtu: int | None = None,
+    *,
+    ipv6: str | None = None,
 ) -> None:
-    """Set an interface's MAC/MTU/address and bring it up."""
+    """Set an interface's MAC/MTU/addresses and bring it up."""
     if mac:
         ip(netns, "link", "set", "dev", ifname, "address", mac)
     if mtu:
         ip(netns, "link", "set", "dev", ifname, "mtu", str(mtu))
-    if ipv4:
-        ip(netns, "addr", "add", ipv4, "dev", ifname)
+    for address in (ipv4, ipv6):
+        if address:
+            ip(netns, "addr", "add", address, "dev", ifname)
     ip(netns, "link", "set", "dev", ifname, "up")
 
 

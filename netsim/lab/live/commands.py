@@ -52,8 +52,8 @@ def run_commands(
                     [
                         ModelError(
                             str(topology.path),
-                            0,
-                            f"topology.nodes.{name}",
+                            command.line,
+                            command.key or f"topology.nodes.{name}",
                             f"{stage.value} command {command.text!r} failed: {exc}",
                         )
                     ]

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from netsim.errors import EnvironmentProblem, InputError, LabError
 from netsim.lab import DEPLOY_TIMEOUT_S
+from netsim.lab.clab.execs import NETNS_PROGRAMS
 from netsim.lab.clab.read import ClabTopology, load_clab
 from netsim.lab.clab.topology import Phase, Stage
 from netsim.lab.daemons import Daemon, NodeContext, daemons_for
@@ -53,6 +54,18 @@ TOOLS = {
     "swanctl": "strongswan-swanctl",
     "/usr/lib/ipsec/charon": "strongswan-charon",
 }
+#: The packages of the host programs nodes' commands may run (netsim.lab.clab.execs).
+COMMAND_PACKAGES = {
+    "bridge": "iproute2",
+    "nft": "nftables",
+    "ping": "iputils-ping",
+    "ethtool": "ethtool",
+    "iptables": "iptables",
+    "ip6tables": "iptables",
+    "ifconfig": "net-tools",
+    "route": "net-tools",
+    "arp": "net-tools",
+}
 #: What a container's namespace has on a Docker host, before the node's own sysctls:
 #: Docker turns IPv4 forwarding on in the host and new namespaces inherit it; containerlab
 #: enables IPv6 on linux nodes.
@@ -66,9 +79,12 @@ def require_environment(tools: tuple[str, ...] = tuple(TOOLS)) -> None:
             "the emulation lab needs root (network namespaces, veth/TAP devices, FRR and "
             f"charon run as root): run it with sudo; it also needs: {INSTALL_HINT}"
         )
-    missing = sorted({TOOLS.get(t, t) for t in tools if not _have(t)})
+    packages = {**TOOLS, **COMMAND_PACKAGES}
+    missing = sorted({packages.get(t, t) for t in tools if not _have(t)})
     if missing:
-        raise EnvironmentProblem(f"missing {', '.join(missing)}: install them with: {INSTALL_HINT}")
+        extra = [p for p in missing if p not in INSTALL_HINT.split()]
+        hint = " ".join([INSTALL_HINT, *extra])
+        raise EnvironmentProblem(f"missing {', '.join(missing)}: install them with: {hint}")
 
 
 def _have(tool: str) -> bool:
@@ -147,9 +163,20 @@ def _scratch(topology: ClabTopology) -> LabState:
 
 
 def needed_tools(topology: ClabTopology) -> tuple[str, ...]:
-    """The host programs the daemons of ``topology`` need."""
+    """The host programs the daemons and the nodes' commands of ``topology`` need.
+
+    A container's image brings its own ``ping`` or ``iptables``; here they are the host's,
+    so one that is missing is an environment problem found before anything is created (it
+    failed the deploy half-way, as if the file's command were wrong).
+    """
     daemons = [d for ds in node_daemons(topology, _scratch(topology)).values() for d in ds]
-    return tuple(sorted({tool for d in daemons for tool in d.TOOLS}))
+    commands = {
+        step[0].rsplit("/", 1)[-1]
+        for node in topology.nodes.values()
+        for command in node.commands
+        for step in command.steps
+    }
+    return tuple(sorted({tool for d in daemons for tool in d.TOOLS} | (commands & NETNS_PROGRAMS)))
 
 
 def deploy_keys(topology: ClabTopology, psk_file: Path | None = None) -> LabKeys:

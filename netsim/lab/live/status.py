@@ -8,6 +8,7 @@ one frozen :class:`LabStatus`, printable as text or JSON.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -116,10 +117,12 @@ def lab_status(topology: ClabTopology, state: LabState) -> LabStatus:
         procs = {p.name: p.alive() for p in state.processes_of(name)}
         nodes.append(NodeStatus(name, namespace, linux.netns_path(namespace).exists(), procs))
         for daemon in daemons_for(NodeContext(topology, node, state)):
-            if isinstance(daemon, Frr) and not daemon.dead():
+            if not daemon.processes() or daemon.dead():
+                continue  # not started yet (a deploy under way or killed early), or exited
+            if isinstance(daemon, Frr):
                 bgp += _bgp(name, daemon.pathspace)
                 bfd += _bfd(name, daemon.pathspace)
-            elif isinstance(daemon, StrongSwan) and not daemon.dead():
+            elif isinstance(daemon, StrongSwan):
                 installed = daemon.installed()
                 sas += [IpsecSa(name, c, c in installed) for c in sorted(daemon.children())]
     faults = tuple(f"{f['target']}: {f['mode']} ({f['kind']})" for f in state.faults)
@@ -217,16 +220,21 @@ def _link_names(topology: ClabTopology) -> dict[tuple[str, str], tuple[str, str]
 
 
 def host_paths(topology: ClabTopology) -> list[Path]:
-    """The current forwarding path between every ordered pair of hosts."""
+    """The current forwarding path between every ordered pair of hosts.
+
+    A pair whose ends have no address yet (hosts addressed by their ``exec``, asked before
+    the commands ran) has an incomplete path that has not left its source.
+    """
     owners = _owners(topology)
     links = _link_names(topology)
     endpoints = hosts(topology)
-    return [
-        trace_path(topology, src, dst, owners, links)
-        for src in endpoints
-        for dst in endpoints
-        if src != dst
-    ]
+    paths = []
+    for src, dst in itertools.permutations(endpoints, 2):
+        try:
+            paths.append(trace_path(topology, src, dst, owners, links))
+        except KeyError:  # host_address: no IPv4 address on any link yet
+            paths.append(Path(src, dst, (src,), (), False))
+    return paths
 
 
 def trace_path(
@@ -252,13 +260,17 @@ def trace_path(
         if not routes or "dev" not in routes[0]:
             break
         route = routes[0]
-        nexthop = owners.get(route.get("gateway", dst_addr))
-        if nexthop is None:
-            break
         if (node, route["dev"]) in links:
-            name, (_, iif) = links[(node, route["dev"])]
+            # A link has one node at its other end, whatever the next hop: an IPv4 gateway,
+            # an IPv6 link-local one (``via``: BGP unnumbered, RFC 5549) or none (connected).
+            if route.get("gateway", dst_addr) not in owners and "via" not in route:
+                break  # a gateway no node of the lab has: nobody answers its ARP
+            name, (nexthop, iif) = links[(node, route["dev"])]
             via.append(name)
         else:  # a tunnel device: the packet re-enters the next node on its own tunnel device
+            nexthop = owners.get(route.get("gateway", dst_addr))
+            if nexthop is None:
+                break
             via.append(f"vpn:{route['dev']}")
             iif = route["dev"]
         node = nexthop
