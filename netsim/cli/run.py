@@ -16,6 +16,7 @@ from netsim.cli.common import (
     add_engine,
     add_output,
     add_workers,
+    check_out,
     check_workers,
     print_json,
 )
@@ -137,6 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(Path(args.scenario), args.set)
     files = resolve_files(Path(args.scenario), args.set)
     out = args.out or default_out(scenario)
+    check_out(out)
     where = {"workers": args.workers, "scheduler": args.scheduler}
     show = not args.quiet and not args.json
     if args.until_conclusive:

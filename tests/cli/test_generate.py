@@ -130,3 +130,22 @@ def test_the_exported_20_region_lab_is_a_valid_containerlab_file(tmp_path: Path)
     lab = load_clab(clab)
     clouds = [n for n in lab.nodes if n.startswith(("aws-", "gcp-", "azure-"))]
     assert len(clouds) >= 20
+
+
+@pytest.mark.parametrize("where", ["file", "file/sub"])
+def test_an_out_that_cannot_be_a_directory_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """Oracle: the CLI contract (exit 2, one line naming the flag, no traceback). Before,
+    ``--out`` naming a file raised FileExistsError / NotADirectoryError (exit 1), and
+    ``netsim run`` did so only after simulating."""
+    (tmp_path / "file").write_text("mine\n")
+    out = tmp_path / where
+    assert main(["generate", "--sites", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"netsim: error: --out {out}: {tmp_path / 'file'} is not a directory\n"
+    assert (tmp_path / "file").read_text() == "mine\n"
+    design = write(tmp_path / "design", "--sites", "2", "--quiet")
+    scenario = str(design / "scenario.yaml")
+    assert main(["run", scenario, "--set", "duration=2m", "--out", str(out), "--quiet"]) == 2
+    assert "--out" in capsys.readouterr().err
