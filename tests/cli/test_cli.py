@@ -127,6 +127,9 @@ def test_set_reaches_into_the_topology(tmp_path: Path) -> None:
     ("argv", "message"),
     [
         (["run", "no-such-scenario.yaml"], "file not found"),
+        # a path under a file (NotADirectoryError) was a traceback, exit 1
+        (["run", f"{SCENARIO}/scenario.yaml"], "file not found"),
+        (["validate", f"{SCENARIO}/topology.yaml"], "file not found"),
         (["run", str(SCENARIO), "--set", "traffic.nope.rate=1/s"], "no item named 'nope'"),
         (["run", str(SCENARIO), "--set", "duration"], "KEY=VALUE"),
         (["run", str(SCENARIO), "--set", "duration=5 fortnights"], "duration"),
