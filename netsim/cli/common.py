@@ -86,6 +86,24 @@ def check_workers(workers: int | None) -> None:
         raise UsageError(f"--workers must be at least 1, got {workers}")
 
 
+def seed_number(text: str) -> int:
+    """The argparse type of ``--seed``: an integer of at least 0, as a scenario's ``seed:``
+    (numpy's seed sequences refuse negative ones, which failed mid-run with a traceback).
+
+    >>> seed_number("7")
+    7
+    """
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer of at least 0, got {text!r}")
+    return value
+
+
 def check_out(out: Path, flag: str = "--out") -> None:
     """``out`` can become an output directory, or exit 2 naming ``flag`` before any work.
 
@@ -136,4 +154,5 @@ __all__ = [
     "check_workers",
     "console",
     "print_json",
+    "seed_number",
 ]

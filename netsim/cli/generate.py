@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_output, check_out, print_json
+from netsim.cli.common import add_output, check_out, print_json, seed_number
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="VPN overlay between the regions: every pair, a ring (default) or none",
     )
     p.add_argument(
-        "--seed", type=int, default=1, metavar="N", help="the scenario's seed (default 1)"
+        "--seed", type=seed_number, default=1, metavar="N", help="the scenario's seed (default 1)"
     )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     add_output(p, "what was written (files, regions, hubs, links, traffic classes, SLOs)")

@@ -19,6 +19,7 @@ from netsim.cli.common import (
     check_out,
     check_workers,
     print_json,
+    seed_number,
 )
 from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
 
@@ -52,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="SCENARIO",
         help="scenario YAML file (its topology: path is relative to it)",
     )
-    p.add_argument("--seed", type=int, metavar="N", help="override the scenario's seed")
+    p.add_argument("--seed", type=seed_number, metavar="N", help="override the scenario's seed")
     p.add_argument(
         "--out", type=Path, metavar="DIR", help="output directory (default results/<scenario>/)"
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_engine, add_output, add_workers, check_out, console, print_json
+from netsim.cli.common import (
+    add_engine,
+    add_output,
+    add_workers,
+    check_out,
+    console,
+    print_json,
+    seed_number,
+)
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -36,7 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--replications", type=int, default=1, metavar="N", help="seeds per point (default 1)"
     )
-    p.add_argument("--seed", type=int, metavar="N", help="base seed (default: the scenario's)")
+    p.add_argument(
+        "--seed", type=seed_number, metavar="N", help="base seed (default: the scenario's)"
+    )
     p.add_argument(
         "--set",
         action="append",
