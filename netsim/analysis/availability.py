@@ -20,8 +20,9 @@ that carries no transit). With a load (``--load SCENARIO``, :mod:`netsim.analysi
 it is also down, for the *meets the SLO* availability, while its route crosses a link
 direction that the declared load of every pair, on the routes of that moment, fills to its
 capacity or beyond. All of this is vectorised: per link the broken and routing-down
-intervals, per pair one sweep over the sorted change times with the links' states as bit
-masks (cumulative XOR), the pair's state per distinct mask pair, and downtime per year by
+intervals, per pair one sweep over the sorted change times of the links on its simple
+paths (without a load nothing else decides its state) with their states as bit masks
+(cumulative XOR), the pair's state per distinct mask pair, and downtime per year by
 ``bincount``.
 
 The *closed form* is the steady-state probability that some path connects the pair when
@@ -218,14 +219,22 @@ def simulate_pairs(
     last = None
     for a, b in itertools.combinations(topo.endpoints_of(), 2):
         shifts = relay_shifts(topo, a, b)
-        key = tuple(sorted(shifts.items()))
-        if last is None or last[0] != key:  # pairs with the same MRAI shifts (all, without
-            # MRAI) share the change times and states: sorting them is most of the work
-            t, bmask, rmask = sweep(names, spans, shifts, years)
+        # Without a load, only the pair's own links (its scope) decide its state: its
+        # states are a few, not every state of the network (a 20-region VPN mesh has
+        # thousands a year, each a routing search per pair). The load couples all pairs.
+        scope = names if demand is not None else pair_scope(topo, names, a, b)
+        key = (tuple(sorted(shifts.items())), tuple(scope))
+        if last is None or last[0] != key:  # pairs with the same MRAI shifts and scope
+            # (all, without MRAI and load) share the change times and states: sorting
+            # them is most of the work
+            mine = {n: spans[n] for n in scope if n in spans}
+            t, bmask, rmask = sweep(scope, mine, shifts, years)
             dur = np.diff(np.r_[t, horizon])
             year = np.minimum((t // YEAR_S).astype(np.int64), years - 1)
-            uniq, inverse = distinct(bmask, rmask, len(names))
-            last = (key, (dur, year, [(int(bm), int(rm)) for bm, rm in uniq], inverse))
+            uniq, inverse = distinct(bmask, rmask, len(scope))
+            bits = [judge.index[n] for n in scope]  # a scope bit's place among all links
+            states = [(_widen(int(bm), bits), _widen(int(rm), bits)) for bm, rm in uniq]
+            last = (key, (dur, year, states, inverse))
         dur, year, states, inverse = last[1]
         down = np.array([judge.down(a, b, *st) for st in states], dtype=bool)[inverse]
         connected = Estimate.of(np.bincount(year, weights=dur * down, minlength=years))
@@ -245,6 +254,24 @@ def simulate_pairs(
             )
         )
     return results
+
+
+def pair_scope(topo: Topology, names: list[str], a: str, b: str) -> list[str]:
+    """The routed links (in the order of ``names``) that decide whether ``a`` and ``b``
+    are connected: those on some simple path between them (:func:`simple_paths`).
+
+    Nothing else changes their route: it follows strictly falling costs from ``a``, so
+    every node on it reaches ``b`` best without returning to the route's earlier nodes,
+    over a simple path of the pair (the same holds with any other links up or down), and
+    whether the route crosses a broken link is judged on its own links.
+    """
+    on = set().union(*path_sets(topo, a, b))
+    return [n for n in names if n in on]
+
+
+def _widen(mask: int, bits: list[int]) -> int:
+    """A mask over a pair's scope as a mask over all routed links (bit ``i`` to ``bits[i]``)."""
+    return sum(1 << bit for i, bit in enumerate(bits) if mask >> i & 1)
 
 
 def relay_shifts(topo: Topology, a: str, b: str) -> dict[str, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_output, add_years, console, print_json
+from netsim.cli.common import add_output, add_years, console, print_json, seed_number
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("topology", metavar="TOPOLOGY", help="topology YAML file")
     add_years(p)
-    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    p.add_argument(
+        "--seed", type=seed_number, default=1, metavar="N", help="random seed (default 1)"
+    )
     p.add_argument(
         "--load",
         metavar="SCENARIO",

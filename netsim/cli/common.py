@@ -10,11 +10,13 @@ content when the output is piped or redirected, so no number is ever cut to fit 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from rich.console import Console
 
@@ -84,6 +86,42 @@ def check_workers(workers: int | None) -> None:
         raise UsageError(f"--workers must be at least 1, got {workers}")
 
 
+def seed_number(text: str) -> int:
+    """The argparse type of ``--seed``: an integer of at least 0, as a scenario's ``seed:``
+    (numpy's seed sequences refuse negative ones, which failed mid-run with a traceback).
+
+    >>> seed_number("7")
+    7
+    """
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer of at least 0, got {text!r}")
+    return value
+
+
+def check_out(out: Path, flag: str = "--out") -> None:
+    """``out`` can become an output directory, or exit 2 naming ``flag`` before any work.
+
+    Checked before a run simulates, so a path that is a file, lies under a file or in a
+    directory this process cannot write is a one-line usage error, not a traceback after
+    the simulation (and nothing is created to find that out).
+    """
+    from netsim.errors import UsageError
+
+    nearest = out
+    while not nearest.exists() and nearest.parent != nearest:
+        nearest = nearest.parent
+    if not nearest.is_dir():
+        raise UsageError(f"{flag} {out}: {nearest} is not a directory")
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {out}: {nearest} is not writable")
+
+
 def console(stderr: bool = False) -> Console:
     """A rich console as wide as the terminal, or as its content when piped."""
     from rich.console import Console
@@ -112,7 +150,9 @@ __all__ = [
     "add_output",
     "add_workers",
     "add_years",
+    "check_out",
     "check_workers",
     "console",
     "print_json",
+    "seed_number",
 ]

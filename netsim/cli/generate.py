@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_output, print_json
-from netsim.errors import EXIT_OK
+from netsim.cli.common import add_output, check_out, print_json, seed_number
+from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="VPN overlay between the regions: every pair, a ring (default) or none",
     )
     p.add_argument(
-        "--seed", type=int, default=1, metavar="N", help="the scenario's seed (default 1)"
+        "--seed", type=seed_number, default=1, metavar="N", help="the scenario's seed (default 1)"
     )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     add_output(p, "what was written (files, regions, hubs, links, traffic classes, SLOs)")
@@ -51,8 +51,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     design = generate_design(args.sites, hubs=args.hubs, vpn=args.vpn, seed=args.seed)
     out: Path = args.out
-    atomic_write(out / "topology.yaml", design.topology.encode())
-    atomic_write(out / "scenario.yaml", design.scenario.encode())
+    check_out(out)
+    written: list[Path] = []
+    try:
+        for name, text in (("topology.yaml", design.topology), ("scenario.yaml", design.scenario)):
+            atomic_write(out / name, text.encode())
+            written.append(out / name)
+    except OSError as exc:  # what check_out cannot see (a read-only mount, a full disk)
+        for path in written:  # no topology without its scenario left behind
+            path.unlink(missing_ok=True)
+        raise UsageError(f"--out {out}: cannot write {exc.filename}: {exc.strerror}") from exc
     scenario = load_scenario(out / "scenario.yaml")  # both files load, or exit 2 with why
     topo = scenario.topology
     if args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_engine, add_output, add_workers, add_years
+from netsim.cli.common import add_engine, add_output, add_workers, add_years, check_out
 from netsim.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         for run in runs:
             run.topology_text = text
     out: Path = args.out
+    check_out(out.parent)
     with progress_bar("building the report", STEPS, not (args.quiet or args.json)) as update:
         count = [0]
 

@@ -10,6 +10,7 @@ from netsim.cli.common import (
     add_output,
     add_workers,
     add_years,
+    check_out,
     check_workers,
     console,
     print_json,
@@ -77,6 +78,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from netsim.report.review import run_review
 
     check(args)
+    check_out(args.out)
     with review_progress(not (args.quiet or args.json)) as bar:
         report, written = run_review(
             args.out,

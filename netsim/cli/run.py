@@ -16,8 +16,10 @@ from netsim.cli.common import (
     add_engine,
     add_output,
     add_workers,
+    check_out,
     check_workers,
     print_json,
+    seed_number,
 )
 from netsim.errors import EXIT_OK, EXIT_VIOLATED, UsageError
 
@@ -51,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="SCENARIO",
         help="scenario YAML file (its topology: path is relative to it)",
     )
-    p.add_argument("--seed", type=int, metavar="N", help="override the scenario's seed")
+    p.add_argument("--seed", type=seed_number, metavar="N", help="override the scenario's seed")
     p.add_argument(
         "--out", type=Path, metavar="DIR", help="output directory (default results/<scenario>/)"
     )
@@ -137,6 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(Path(args.scenario), args.set)
     files = resolve_files(Path(args.scenario), args.set)
     out = args.out or default_out(scenario)
+    check_out(out)
     where = {"workers": args.workers, "scheduler": args.scheduler}
     show = not args.quiet and not args.json
     if args.until_conclusive:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_engine, add_output, add_workers, console, print_json
+from netsim.cli.common import (
+    add_engine,
+    add_output,
+    add_workers,
+    check_out,
+    console,
+    print_json,
+    seed_number,
+)
 from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -36,7 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--replications", type=int, default=1, metavar="N", help="seeds per point (default 1)"
     )
-    p.add_argument("--seed", type=int, metavar="N", help="base seed (default: the scenario's)")
+    p.add_argument(
+        "--seed", type=seed_number, metavar="N", help="base seed (default: the scenario's)"
+    )
     p.add_argument(
         "--set",
         action="append",
@@ -97,12 +107,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         engine=args.engine,
         batch=args.batch,
     )
+    name = tasks[0].scenario.name if tasks else "sweep"
+    out = args.out or Path("results") / f"sweep-{name}"
+    check_out(out)
     started = time.perf_counter()
     show = not (args.quiet or args.json)
     with progress_bar(f"sweep of {len(tasks)} tasks", len(tasks), show) as update:
         rows = run_sweep(tasks, args.workers, args.scheduler, update)
-    name = tasks[0].scenario.name if tasks else "sweep"
-    out = args.out or Path("results") / f"sweep-{name}"
     write_sweep(
         out,
         rows,

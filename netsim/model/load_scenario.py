@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from netsim.errors import InputError, ModelError
 from netsim.model.dist import parse_duration_dist
 from netsim.model.load_topology import (
+    _count,
     _int,
     _name,
     read_topology,
@@ -266,7 +267,7 @@ def load_scenario(
     for i, f in enumerate(failures):
         if f.at >= duration:
             r.error(("failures",), f"failure {i} on {f.name} starts after the run ends")
-    seed = r.get(top, (), "seed", _int, 1) or 0
+    seed = r.get(top, (), "seed", _count(0), 1) or 0  # numpy's seed sequences: not negative
     start = r.get(top, (), "start", parse_time_of_day, 0.0) or 0.0
     r.errors.extend(errors)
     r.raise_if_errors()

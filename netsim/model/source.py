@@ -124,9 +124,9 @@ def load_yaml(path: str | Path, label: str | None = None) -> Document:
     shown = label or str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a path under a file
         raise InputError([ModelError(shown, 0, "", "file not found")]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError([ModelError(shown, 0, "", f"cannot read: {exc}")]) from None
     return parse_yaml(text, shown)
 

@@ -28,14 +28,15 @@ def validate_file(path: Path) -> str:
 
 
 def validate_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[ModelError]]:
-    """``(path, kind)`` of every valid file, and every problem of the others."""
+    """``(path, kind)`` of every valid file, and every problem of the others (each once)."""
     errors: list[ModelError] = []
     valid = []
     for path in paths:
         try:
             valid.append((path, validate_file(path)))
         except InputError as exc:
-            errors.extend(exc.errors)
+            # a topology's problems once, though every scenario on it loads it again
+            errors.extend(e for e in exc.errors if e not in errors)
     return valid, errors
 
 

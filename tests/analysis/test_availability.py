@@ -285,3 +285,51 @@ def test_more_links_than_a_64_bit_mask_holds() -> None:
     lo, hi = pair.ci
     assert lo <= A * A <= hi, (pair.simulated, pair.ci)
     assert pair.simulated == pytest.approx(small.simulated, abs=1e-12)
+
+
+def _generated(sites: int, hubs: int, vpn: str) -> Topology:
+    from netsim.model.design_text import generate_design
+    from netsim.model.load_topology import read_topology
+    from netsim.model.source import parse_yaml
+
+    text = generate_design(sites, hubs=hubs, vpn=vpn).topology
+    return read_topology(parse_yaml(text, "generated.yaml"))
+
+
+def test_a_pair_is_judged_on_its_own_links_with_the_same_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Oracle: the same years judged on the state of every routed link (the scope patched
+    to all of them, as before) give the same figures: the links off a pair's simple paths
+    never change its route."""
+    from netsim.analysis import availability
+
+    topo = _generated(5, 2, "ring")  # pairs with and without a tunnel, two hubs: a VXC
+    scoped = simulate_pairs(topo, 40, 3)
+    monkeypatch.setattr(availability, "pair_scope", lambda _t, names, _a, _b: names)
+    everything = simulate_pairs(topo, 40, 3)
+    assert [(p.a, p.b) for p in scoped] == [(p.a, p.b) for p in everything]
+    for mine, full in zip(scoped, everything, strict=True):
+        assert mine.simulated == pytest.approx(full.simulated, abs=1e-12)
+        assert mine.downtime_min == pytest.approx(full.downtime_min, rel=1e-9, abs=1e-9)
+
+
+def test_a_large_vpn_mesh_judges_a_few_states_per_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Oracle: counting. A pair of a 12-region mesh on one hub depends on 3 links (its two
+    interconnects, its tunnel) and their states in a few years are a few dozen; before,
+    every pair judged every state of the network's 78 links (about 360 a year here, each
+    a routing search), so 200 years of a 20-region mesh took over ten minutes and 3 GB."""
+    from netsim.analysis import availability
+
+    topo = _generated(12, 1, "mesh")
+    judged = []
+    down = availability._Judge.down
+
+    def counted(self: availability._Judge, a: str, b: str, broken: int, routing: int) -> bool:
+        judged.append((a, b))
+        return down(self, a, b, broken, routing)
+
+    monkeypatch.setattr(availability._Judge, "down", counted)
+    pairs = simulate_pairs(topo, 3, 1)
+    assert len(pairs) == 66
+    assert len(judged) <= 66 * 4**3  # (broken, routing) of 3 links: at most 4 each

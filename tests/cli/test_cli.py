@@ -127,9 +127,14 @@ def test_set_reaches_into_the_topology(tmp_path: Path) -> None:
     ("argv", "message"),
     [
         (["run", "no-such-scenario.yaml"], "file not found"),
+        # a path under a file (NotADirectoryError) was a traceback, exit 1
+        (["run", f"{SCENARIO}/scenario.yaml"], "file not found"),
+        (["validate", f"{SCENARIO}/topology.yaml"], "file not found"),
         (["run", str(SCENARIO), "--set", "traffic.nope.rate=1/s"], "no item named 'nope'"),
         (["run", str(SCENARIO), "--set", "duration"], "KEY=VALUE"),
         (["run", str(SCENARIO), "--set", "duration=5 fortnights"], "duration"),
+        # numpy's seed sequences refuse negative seeds: a traceback mid-run, exit 1, before
+        (["run", str(SCENARIO), "--set", "seed=-1"], "seed: must be at least 0, got -1"),
     ],
 )
 def test_bad_input_exits_2_without_traceback(
@@ -139,6 +144,26 @@ def test_bad_input_exits_2_without_traceback(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", str(SCENARIO), "--seed", "-1"],
+        ["availability", str(ROOT / "topologies" / "megaport-hub.yaml"), "--seed", "-1"],
+        ["generate", "--sites", "2", "--seed", "-1", "--out", "TMP"],
+    ],
+)
+def test_a_negative_seed_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Oracle: the CLI contract (exit 2, the flag named); a negative seed was a numpy
+    ValueError traceback in the middle of the run (exit 1)."""
+    with pytest.raises(SystemExit) as exc:
+        main([str(tmp_path) if a == "TMP" else a for a in argv])
+    assert exc.value.code == 2
+    assert not any(tmp_path.iterdir())
+    assert "argument --seed: expected an integer of at least 0, got '-1'" in capsys.readouterr().err
 
 
 def test_usage_error_exits_2() -> None:

@@ -130,3 +130,41 @@ def test_the_exported_20_region_lab_is_a_valid_containerlab_file(tmp_path: Path)
     lab = load_clab(clab)
     clouds = [n for n in lab.nodes if n.startswith(("aws-", "gcp-", "azure-"))]
     assert len(clouds) >= 20
+
+
+@pytest.mark.parametrize("where", ["file", "file/sub"])
+def test_an_out_that_cannot_be_a_directory_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """Oracle: the CLI contract (exit 2, one line naming the flag, no traceback). Before,
+    ``--out`` naming a file raised FileExistsError / NotADirectoryError (exit 1), and
+    ``netsim run`` did so only after simulating."""
+    (tmp_path / "file").write_text("mine\n")
+    out = tmp_path / where
+    assert main(["generate", "--sites", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"netsim: error: --out {out}: {tmp_path / 'file'} is not a directory\n"
+    assert (tmp_path / "file").read_text() == "mine\n"
+    design = write(tmp_path / "design", "--sites", "2", "--quiet")
+    scenario = str(design / "scenario.yaml")
+    assert main(["run", scenario, "--set", "duration=2m", "--out", str(out), "--quiet"]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_validate_lists_a_topology_problem_once_beside_its_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Oracle: one typo, one problem. ``netsim validate DIR/topology.yaml DIR/scenario.yaml``
+    (README's ``validate topology scenarios/*.yaml``) loads the topology once per file and
+    listed each of its problems that many times."""
+    design = write(tmp_path, "--sites", "3", "--quiet")
+    topology = design / "topology.yaml"
+    text = topology.read_text()
+    topology.write_text(text.replace("    capacity: 10Gbps", "    capcity: 10Gbps", 1))
+    assert main(["validate", str(topology), str(design / "scenario.yaml")]) == 2
+    problems = capsys.readouterr().err.splitlines()
+    assert problems[0] == "netsim: 2 problems in the input:"
+    assert [p.split(": ", 1)[1] for p in problems[1:]] == [
+        "links[0].capacity: required key is missing",
+        "links[0].capcity: unknown key (did you mean 'capacity'?)",
+    ]
