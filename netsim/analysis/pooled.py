@@ -206,7 +206,7 @@ def _pooled_windows(pooled: SloVerdict, per_run: Sequence[SloVerdict], count: in
             pooled.target,
             duration_s=where.end_s - where.start_s,
             warmup_s=0.0,
-            scripted=True,
+            window=True,
             replications=count,
         )
     return dataclasses.replace(

@@ -146,7 +146,8 @@ def _windowed(whole: SloVerdict, slo: Slo, evidence: Evidence) -> SloVerdict:
             whole.target,
             duration_s=trace.duration if whole_run else worst.end_s - worst.start_s,
             warmup_s=trace.warmup if whole_run else 0.0,
-            scripted=bool(evidence.breaks) or not whole_run,
+            scripted=bool(evidence.breaks),
+            window=not whole_run,
         )
     judged = dataclasses.replace(
         whole,

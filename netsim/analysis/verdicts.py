@@ -151,12 +151,15 @@ def settle(
     duration_s: float,
     warmup_s: float,
     scripted: bool = False,
+    window: bool = False,
     replications: int | None = None,
     level: float = LEVEL,
 ) -> Settle:
     """How much more data would make ``ci`` clear ``target`` (module docstring).
 
     ``replications``: the interval is already a between-run one over that many runs.
+    ``scripted`` (the run has scripted failures) or ``window`` (the estimate is one SLO
+    window's): a longer run would not settle it, only replications; the text says why.
     """
     lo, hi = ci
     side, gap = (
@@ -178,12 +181,18 @@ def settle(
     n = max(2, math.ceil((se_run * t_quantile(math.inf, level) / gap) ** 2))
     while n < MAX_REPLICATIONS and t_quantile(n - 1, level) * se_run / math.sqrt(n) > gap:
         n += 1
-    run_s = None if scripted else warmup_s + (duration_s - warmup_s) * runs * factor
+    run_s = None if scripted or window else warmup_s + (duration_s - warmup_s) * runs * factor
     reps = f"{n} replications" if n < MAX_REPLICATIONS else "more than a million replications"
     if run_s is None:
         text = (
             f"about {factor:.2g}x the data would settle it: {reps} of "
-            f"{duration_text(duration_s)} (a longer run would dilute the scripted failures)"
+            f"{duration_text(duration_s)} ("
+            + (
+                "a longer run would dilute the scripted failures"
+                if scripted
+                else "a longer run adds windows, not data to the worst one"
+            )
+            + ")"
         )
     else:
         text = (

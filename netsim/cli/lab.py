@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_output, print_json
+from netsim.cli.common import add_output, print_json, seed_number
 from netsim.errors import EXIT_OK
 from netsim.lab import DEPLOY_TIMEOUT_S
 
@@ -270,7 +270,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help=f"seconds to wait for BGP and IPsec (default {DEPLOY_TIMEOUT_S:.0f})",
     )
     p.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="seed of the link delay/loss samples"
+        "--seed",
+        type=seed_number,
+        default=0,
+        metavar="N",
+        help="seed of the link delay/loss samples",
     )
     p.add_argument(
         "--keep-on-failure",
@@ -373,7 +377,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="DIR",
         help="output directory (default results/<scenario>-lab/)",
     )
-    p.add_argument("--seed", type=int, metavar="N", help="override the scenario's seed")
+    p.add_argument("--seed", type=seed_number, metavar="N", help="override the scenario's seed")
     p.add_argument(
         "--set",
         action="append",

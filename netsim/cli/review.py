@@ -63,8 +63,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--regions",
         action="store_true",
-        help="add the cost and worst-pair P95 of this design and its alternatives from 3 to "
-        "20 regions (at how many regions does it stop being the cheapest that meets the SLO?)",
+        help="add the cost and worst-pair P95 of ADR-003's design (one MCR hub, VPN ring) and "
+        "its alternatives as netsim generate builds them for 3 to 20 regions (at how many "
+        "regions does it stop being the cheapest that meets the SLO?); the same family "
+        "whatever --topology is: for a design of your own, simulate it at each size with "
+        "netsim generate and netsim run",
     )
     add_engine(p, auto=True)
     add_years(p)

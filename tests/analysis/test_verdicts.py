@@ -65,6 +65,13 @@ def test_settle_extrapolates_by_one_over_root_n() -> None:
     se = 1.6 / scipy.stats.norm.ppf(0.975)
     assert scipy.stats.t.ppf(0.975, 18) * se / math.sqrt(19) <= 0.4
     assert scipy.stats.t.ppf(0.975, 17) * se / math.sqrt(18) > 0.4
+    # one SLO window's estimate, no scripted failure: only replications settle it, and the
+    # text gives that reason (not the scripted failures the run does not have)
+    window = settle(49.6, (48.1, 51.2), 50.0, duration_s=300.0, warmup_s=0.0, window=True)
+    assert window.run_s is None
+    assert window.replications == how.replications
+    assert "adds windows" in window.text
+    assert "scripted" not in window.text
     on_target = settle(50.0, (49.0, 51.0), 50.0, duration_s=600.0, warmup_s=0.0)
     assert on_target.factor is None
 

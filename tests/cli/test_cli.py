@@ -152,6 +152,8 @@ def test_bad_input_exits_2_without_traceback(
         ["run", str(SCENARIO), "--seed", "-1"],
         ["availability", str(ROOT / "topologies" / "megaport-hub.yaml"), "--seed", "-1"],
         ["generate", "--sites", "2", "--seed", "-1", "--out", "TMP"],
+        ["lab", "deploy", str(ROOT / "topologies" / "megaport-hub.clab.yml"), "--seed", "-1"],
+        ["lab", "run", str(ROOT / "scenarios" / "lab-requests.yaml"), "--seed", "-1"],
     ],
 )
 def test_a_negative_seed_is_a_usage_error(
