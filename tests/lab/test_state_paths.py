@@ -57,3 +57,17 @@ def test_abandoned_by_holder_or_by_a_deploy_that_died() -> None:
     assert registry.abandoned({"deployer": dead, "phase": "links"})
     assert not registry.abandoned({"deployer": dead, "phase": "up"})  # a CLI lab: never
     assert not registry.abandoned({"deployer": me, "phase": "waiting"})  # still deploying
+
+
+def test_forgetting_a_lab_removes_a_torn_registry_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployer killed between writing its registry copy and renaming it (the CI failure
+    of ``test_destroy_after_sigkill_of_the_deployer``) leaves ``LAB.tmp``; destroy's
+    ``forget`` removes it with the copy, and leaves other labs' files alone."""
+    monkeypatch.setenv(registry.DIR_ENV, str(tmp_path))
+    registry.mirror("lab1", {"root": "/r"})
+    (tmp_path / "lab1.tmp").write_text('{"root": "/r", "pha')  # torn
+    registry.mirror("lab2", {"root": "/r"})
+    registry.forget("lab1", "/r")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lab2.json"]

@@ -73,6 +73,9 @@ def forget(lab: str, root: str) -> None:
     data = load(lab)
     if data is not None and data.get("root") == root:
         entry_path(lab).unlink(missing_ok=True)
+    # A deployer killed between writing its copy and renaming it leaves the temporary
+    # file; only a deployer of this lab writes it, and the caller has stopped it.
+    entry_path(lab).with_suffix(".tmp").unlink(missing_ok=True)
 
 
 def holder_from_env() -> list[int]:
