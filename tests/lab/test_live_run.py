@@ -18,7 +18,7 @@ import pytest
 from netsim.cli.main import main
 from netsim.errors import EXIT_OK, EXIT_VIOLATED
 from netsim.trace.files import load_trace
-from tests.lab.conftest import ROOT
+from tests.lab.conftest import ROOT, quiet_host
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,6 +32,7 @@ def play(tmp_path: Path, name: str) -> tuple[dict[str, Any], dict[str, Any], Pat
     """(lab summary, simulated summary, lab run dir) of one lab scenario file."""
     scenario = SCENARIOS / f"{name}.yaml"
     lab_out, sim_out = tmp_path / "lab", tmp_path / "sim"
+    print(f"\nhost idle {quiet_host():.0%} before the lab run")
     assert main(["lab", "run", str(scenario), "--out", str(lab_out)]) in (EXIT_OK, EXIT_VIOLATED)
     assert main(["run", str(scenario), "--out", str(sim_out), "--quiet"]) in (
         EXIT_OK,
