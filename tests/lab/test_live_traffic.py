@@ -3,7 +3,8 @@
 The lab is the oracle of the model (architecture section 9): the same scenario file is
 played on FRR + strongSwan with real TCP between the cloud hosts and simulated.
 
-- Requests (``lab-requests``, no failure): P50 and P95 within 15 %. The model's request is
+- Requests (``lab-requests``, no failure): P50 and P95 within 15 % of the lab's 95 %
+  interval (a 40 s run's P95 has a sampling error of a few ms of its own). The model's request is
   one packet each way on paths of 21.2 ms (aws-gcp) and 23.2 ms (gcp-azure) round trip,
   plus server time and four sidecar waits; the lab adds TCP and its own processes, measured
   at under 1 ms a request (a one-relay tiny lab gave 10.73 ms for a 10 ms round trip), about
@@ -45,7 +46,12 @@ def test_requests_over_tcp_match_the_models_percentiles(tmp_path: Path) -> None:
         assert got["success_ratio"] == 1.0
         for q in ("p50", "p95"):
             lab_q, sim_q = got["latency_ms"][q], want["latency_ms"][q]
-            assert abs(lab_q - sim_q) <= LATENCY_TOLERANCE * sim_q, (name, q, lab_q, sim_q)
+            lo, hi = got["latency_ms"][f"{q}_ci"]
+            # the lab's own estimate has its sampling error (1,400 requests: about +-3 ms
+            # at P95): the model's value must lie in the lab's 95 % interval widened by the
+            # 15 % allowed for what the lab adds
+            slack = LATENCY_TOLERANCE * sim_q
+            assert lo - slack <= sim_q <= hi + slack, (name, q, lab_q, (lo, hi), sim_q)
     assert lab["pass"] == sim["pass"]
 
 
