@@ -184,15 +184,14 @@ def settle(
     run_s = None if scripted or window else warmup_s + (duration_s - warmup_s) * runs * factor
     reps = f"{n} replications" if n < MAX_REPLICATIONS else "more than a million replications"
     if run_s is None:
+        why = (
+            "a longer run would dilute the scripted failures"
+            if scripted
+            else "a longer run adds windows, not data to the worst one"
+        )
         text = (
             f"about {factor:.2g}x the data would settle it: {reps} of "
-            f"{duration_text(duration_s)} ("
-            + (
-                "a longer run would dilute the scripted failures"
-                if scripted
-                else "a longer run adds windows, not data to the worst one"
-            )
-            + ")"
+            f"{duration_text(duration_s)} ({why})"
         )
     else:
         text = (
