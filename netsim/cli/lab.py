@@ -208,6 +208,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         note = f"random failures: the simulator's draw for seed {seed} ({len(drawn)} played)"
     with _terminate_as_interrupt():
         trace = run_live(scenario, out, seed)
+    if trace.lab is not None and trace.lab.host_stalls:
+        print(f"note: {trace.lab.notes[-1]}")  # the stalls' sentence, added last
     if note is not None and trace.lab is not None:
         trace.lab = replace(trace.lab, notes=(*trace.lab.notes, note))
     summary = summarize(trace, playable(scenario)[0])

@@ -168,6 +168,9 @@ class LabNote:
     deploy_s: float | None = None  # seconds the deploy took
     rate_scale: float = 1.0
     notes: tuple[str, ...] = ()
+    #: (start, end) seconds after the run's start in which the host did not run the lab's
+    #: processes (:mod:`netsim.lab.host.stalls`); packets in flight then carry the stall
+    host_stalls: tuple[tuple[float, float], ...] = ()
 
     def to_json(self) -> dict[str, object]:
         doc: dict[str, object] = {
@@ -181,6 +184,8 @@ class LabNote:
             doc["rate_scale"] = self.rate_scale
         if self.notes:
             doc["notes"] = list(self.notes)
+        if self.host_stalls:
+            doc["host_stalls"] = [[round(a, 6), round(b, 6)] for a, b in self.host_stalls]
         return doc
 
     @classmethod
@@ -194,7 +199,16 @@ class LabNote:
             f.opt_number("deploy_s"),
             1.0 if scale is None else scale,
             f.texts("notes") if "notes" in f else (),
+            tuple(_stall(f, i) for i in range(len(f.items("host_stalls")))),
         )
+
+
+def _stall(f: Fields, i: int) -> tuple[float, float]:
+    """Item ``i`` of ``host_stalls``: a [start, end] pair of numbers."""
+    start, end = Fields.of({"stall": f.items("host_stalls")[i]}).interval("stall")
+    if start is None or end is None:
+        raise f.fail("host_stalls", f"item {i}: expected [start, end]")
+    return float(start), float(end)
 
 
 __all__ = ["FailoverRecord", "LabNote", "TransferRecord", "mode_label"]

@@ -6,10 +6,13 @@ was fitted onto the internet links. Tolerance: 10 % or 1 ms, whichever is larger
 interconnect paths, whose datagrams cross the user-space link relay once per link (the lab
 measured 0.1-0.55 ms above the model there). A VPN datagram also crosses two user-space
 charons (kernel-libipsec: TUN, ESP in user space, UDP) and the relay on both underlay
-links, which the model does not carry: 0.8-1.1 ms above the model on this 2-core host
-(aws->azure 5.19 and 5.52 ms against 4.39 ms in two runs), so those paths get 10 % or
-1.5 ms. The lab side is the median one-way delay, so that the charons' scheduling
-hiccups on a busy machine do not move it.
+links, which the model does not carry: 0.8-1.1 ms above the model on an idle 2-core host
+(aws->azure 5.19 and 5.52 ms against 4.39 ms in two runs), 1-3 ms on a busy one (5.3-7.1
+ms). So on those paths the lab's own floor, the same probes with every link's delay left
+out (1.1-2.9 ms), is subtracted before the comparison (measured: 3.3-4.0 ms against 4.39),
+with 10 % or 1.5 ms. The lab side is the median one-way delay of the datagrams no host
+stall overlapped (tests/lab/conftest.py ``unstalled``), so that a stalled host does not
+move it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pytest
 
 from netsim.lab import Lab, destroy
 from netsim.model import load_topology
-from tests.lab.conftest import ROOT
+from tests.lab.conftest import ROOT, floor_delay, steady_probe
 
 pytestmark = pytest.mark.lab
 
@@ -31,9 +34,7 @@ CLOUDS = [("aws", "gcp"), ("aws", "azure"), ("gcp", "azure")]
 
 
 def one_way(lab: Lab, a: str, b: str) -> float:
-    result = lab.probe(f"host-{a}", f"host-{b}", rate=50, duration=2)
-    assert result.lost.sum() == 0
-    return float(np.nanmedian(result.delay))
+    return float(np.nanmedian(steady_probe(lab, f"host-{a}", f"host-{b}", rate=50, duration=2)))
 
 
 def close(measured: float, expected: float, floor: float = 1e-3) -> bool:
@@ -61,9 +62,19 @@ def test_exported_lab_matches_the_model_delays() -> None:
                 time.sleep(0.5)
             for a, b in CLOUDS:
                 expected = model.link(f"vpn-{a}-{b}").delay.mean()
+                # over a VPN, charon's user-space ESP (kernel-libipsec) adds 1-3 ms of its
+                # own on a busy 2-core machine, where kernel ESP takes microseconds: the
+                # lab's floor on the path, measured with the link delays left out, is
+                # subtracted (interconnect paths have no such stage; their relays take
+                # their own forwarding time off each delay)
                 measured = one_way(lab, a, b)
-                print(f"{a}->{b} VPN: {measured * 1e3:.2f} ms, model mean {expected * 1e3:.2f} ms")
-                assert close(measured, expected, floor=1.5e-3)
+                floor = floor_delay(lab, f"host-{a}", f"host-{b}")
+                print(
+                    f"{a}->{b} VPN: {measured * 1e3:.2f} ms less the lab's floor "
+                    f"{floor * 1e3:.2f} ms, model mean {expected * 1e3:.2f} ms"
+                )
+                assert floor < 5e-3  # the lab's own time stays small against the links'
+                assert close(measured - floor, expected, floor=1.5e-3)
             lab.restore(changes)
     finally:
         destroy("megaport-hub")

@@ -17,8 +17,9 @@ import pytest
 
 from netsim.cli.main import main
 from netsim.errors import EXIT_OK, EXIT_VIOLATED
+from netsim.model.load_scenario import load_scenario
 from netsim.trace.files import load_trace
-from tests.lab.conftest import ROOT, quiet_host
+from tests.lab.conftest import ROOT, HostStalled, quiet_host, steady_latency_ms
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.lab
 
 SCENARIOS = ROOT / "scenarios"
+PROBES = ("probes", "probes-back")
 
 
 def play(tmp_path: Path, name: str) -> tuple[dict[str, Any], dict[str, Any], Path]:
@@ -46,6 +48,29 @@ def play(tmp_path: Path, name: str) -> tuple[dict[str, Any], dict[str, Any], Pat
     return lab, sim, lab_out
 
 
+#: Lab runs made before a latency test gives up on a host that stalls under most of them.
+RUN_TRIES = 2
+
+
+def play_steady(
+    tmp_path: Path, name: str, classes: tuple[str, ...], until: float | None = None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, np.ndarray]]:
+    """``play`` for a test of the lab's latencies: (lab summary, simulated summary, the
+    latencies in ms of each of ``classes`` sent before ``until`` that no host stall
+    overlapped). Played again
+    (``RUN_TRIES`` in all) when stalls overlapped most of a class: a stall burst is a
+    matter of seconds to minutes, and such a run measured the host, not the network."""
+    for attempt in range(RUN_TRIES):
+        lab, sim, lab_dir = play(tmp_path / f"run{attempt}", name)
+        try:
+            return lab, sim, {c: steady_latency_ms(lab_dir, c, until) for c in classes}
+        except HostStalled as exc:
+            if attempt == RUN_TRIES - 1:
+                raise
+            print(f"\n{exc}: played again")
+    raise AssertionError("unreachable")
+
+
 def agree(lab_gap: float, sim_gap: float) -> None:
     print(f"\nlab gap {lab_gap:.3f} s, model {sim_gap:.3f} s")
     assert abs(lab_gap - sim_gap) <= max(0.3 * sim_gap, 0.5), (lab_gap, sim_gap)
@@ -53,18 +78,23 @@ def agree(lab_gap: float, sim_gap: float) -> None:
 
 @pytest.mark.usefixtures("lab_root")
 def test_blackhole_with_bfd(tmp_path: Path) -> None:
-    lab, sim, _ = play(tmp_path, "lab-interconnect-blackhole")
+    scenario = "lab-interconnect-blackhole"
+    failure = load_scenario(SCENARIOS / f"{scenario}.yaml").failures[0].at
+    lab, sim, steady = play_steady(tmp_path, scenario, PROBES, until=failure)
     (f,) = lab["failovers"]
     agree(f["gap_s"], sim["failovers"][0]["gap_s"])
     assert f["gap_s"] < 2.0  # the issue's bound for BFD 300 ms x 3
-    for name in ("probes", "probes-back"):
+    for name in PROBES:
         stats = lab["traffic"][name]
         # 100/s over the 40 s after the 5 s warmup; a probe due at an edge of that window
         # may land on either side of it by the sender's scheduling jitter (microseconds)
         assert abs(stats["sent"] - 4000) <= 1
         assert 0 < stats["lost"] < 200  # the gap only
         assert set(stats["lost_by_reason"]) == {"blackhole"}
-        assert 10.0 < stats["latency_ms"]["p50"] < 11.7  # 0.5 + 10.1 ms over the MCR
+        # 0.5 + 10.1 ms over the MCR: the datagrams sent before the failure that no host
+        # stall overlapped (the whole run's median moves with how many stalls left out
+        # there: a third of the run is on the VPN)
+        assert 10.0 < float(np.median(steady[name])) < 11.7
     assert lab["pass"] == sim["pass"]
 
 

@@ -8,7 +8,10 @@ played on FRR + strongSwan with real TCP between the cloud hosts and simulated.
   one packet each way on paths of 21.2 ms (aws-gcp) and 23.2 ms (gcp-azure) round trip,
   plus server time and four sidecar waits; the lab adds TCP and its own processes, measured
   at under 1 ms a request (a one-relay tiny lab gave 10.73 ms for a 10 ms round trip), about
-  3 % of these latencies, so 15 % leaves room for a loaded build machine.
+  3 % of these latencies, so 15 % leaves room for a loaded build machine. Requests in
+  flight while the host stalled (a hypervisor taking the CPU: 2 ms or more in which the
+  lab's processes did not run, :mod:`netsim.lab.host.stalls`) are left out: in CI such
+  stalls put the lab's P95 at 49 ms, 14 ms above the model, with the network unchanged.
 - Bulk (``lab-bulk``): throughput within 25 %. Real TCP (cubic) fills a link to about its
   rate less header overhead (1448 payload bytes in a 1514-byte frame: -4.4 %) and converges
   to a fair share within seconds; the fluid model gives the flows their max-min share at once.
@@ -20,9 +23,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pytest
 
-from tests.lab.test_live_run import agree, play
+from netsim.analysis.stats import quantile_ci
+from tests.lab.test_live_run import agree, play, play_steady
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,7 +40,7 @@ THROUGHPUT_TOLERANCE = 0.25
 
 @pytest.mark.usefixtures("lab_root")
 def test_requests_over_tcp_match_the_models_percentiles(tmp_path: Path) -> None:
-    lab, sim, _ = play(tmp_path, "lab-requests")
+    lab, sim, steady_ms = play_steady(tmp_path, "lab-requests", ("api", "api-azure"))
     for name in ("api", "api-azure"):
         got, want = lab["traffic"][name], sim["traffic"][name]
         print(
@@ -44,15 +49,19 @@ def test_requests_over_tcp_match_the_models_percentiles(tmp_path: Path) -> None:
         )
         assert got["sent"] == pytest.approx(want["sent"], rel=0.1)  # 40/s, its own draws
         assert got["success_ratio"] == 1.0
-        for q in ("p50", "p95"):
-            lab_q, sim_q = got["latency_ms"][q], want["latency_ms"][q]
-            lo, hi = got["latency_ms"][f"{q}_ci"]
+        steady = steady_ms[name]  # the requests no host stall overlapped
+        for q, level in (("p50", 0.5), ("p95", 0.95)):
+            sim_q = want["latency_ms"][q]
+            lab_q, (lo, hi) = quantile_ci(steady, level)
+            print(f"  {q}: lab {lab_q:.2f} ms [{lo:.2f}, {hi:.2f}] without stalls, model {sim_q}")
             # the lab's own estimate has its sampling error (1,400 requests: about +-3 ms
             # at P95): the model's value must lie in the lab's 95 % interval widened by the
             # 15 % allowed for what the lab adds
             slack = LATENCY_TOLERANCE * sim_q
             assert lo - slack <= sim_q <= hi + slack, (name, q, lab_q, (lo, hi), sim_q)
-    assert lab["pass"] == sim["pass"]
+    # the SLO (api P95 <= 50 ms) judged on the requests no stall overlapped agrees with the
+    # model's verdict; the lab's own summary judges every request, stalled ones included
+    assert (float(np.quantile(steady_ms["api"], 0.95)) <= 50.0) == sim["pass"]
 
 
 @pytest.mark.usefixtures("lab_root")

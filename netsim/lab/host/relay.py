@@ -14,6 +14,9 @@ polling the clock, so the added error is tens of microseconds rather than a sche
 Run as ``python -m netsim.lab.host.relay CONFIG.json``. It prints ``ready`` once both TAPs exist,
 then serves a control socket (one JSON request per connection) to change the fault state:
 ``{"op": "set", "extra_delay": 0.02, "loss": 0.1, "blackhole": true}`` or ``{"op": "stats"}``.
+``{"op": "set", "delay": false}`` stops sampling the link's own delay (``true`` resumes it):
+what a path then takes is the lab's own forwarding time, its floor
+(:func:`netsim.lab.live.faults.set_link_delays`).
 Closing the TAP descriptors (on exit, however it happens) removes both interfaces.
 """
 
@@ -62,6 +65,7 @@ class Direction:
     extra_delay: float = 0.0
     extra_loss: float = 0.0
     blackhole: bool = False
+    delay_on: bool = True  # False: the link's own delay is not applied (the lab's floor)
     queue: deque[tuple[float, bytes]] = field(default_factory=deque)
     samples: np.ndarray = field(default_factory=lambda: np.zeros(0))
     next_sample: int = 0
@@ -72,7 +76,7 @@ class Direction:
     )
 
     def _delay(self) -> float:
-        if self.params.delay is None:
+        if self.params.delay is None or not self.delay_on:
             return 0.0
         if self.next_sample >= len(self.samples):
             self.samples = self.params.delay.sample(self.rng, BLOCK)
@@ -153,6 +157,7 @@ def _apply(request: JsonDoc, directions: list[Direction]) -> JsonDoc:
             d.extra_delay = float(request.get("extra_delay", d.extra_delay))
             d.extra_loss = float(request.get("loss", d.extra_loss))
             d.blackhole = bool(request.get("blackhole", d.blackhole))
+            d.delay_on = bool(request.get("delay", d.delay_on))
     elif request.get("op") != "stats":
         return {"ok": False, "error": f"unknown op {request.get('op')!r}"}
     return {
@@ -161,6 +166,7 @@ def _apply(request: JsonDoc, directions: list[Direction]) -> JsonDoc:
             "extra_delay": directions[0].extra_delay,
             "loss": directions[0].extra_loss,
             "blackhole": directions[0].blackhole,
+            "delay": directions[0].delay_on,
         },
         "counters": [d.counters for d in directions],
     }

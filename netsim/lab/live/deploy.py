@@ -120,6 +120,7 @@ def deploy(
         _phase(state, "links")
         netem_ok = netns.netem_available(next(iter(state.namespaces.values())))
         build_links(topology, state, netem_ok, seed)
+        watch_stalls(topology, state)
         run_commands(topology, Stage.CREATE_LINKS, Phase.ON_EXIT)
         run_commands(topology, Stage.CONFIGURE, Phase.ON_ENTER)
         _phase(state, "daemons")
@@ -139,6 +140,19 @@ def deploy(
             destroy(topology.name)
         raise
     return state
+
+
+#: At most this many CPUs are watched for stalls (:mod:`netsim.lab.host.stalls`).
+MAX_WATCHED_CPUS = 8
+
+
+def watch_stalls(topology: ClabTopology, state: LabState) -> None:
+    """Start one stall watcher per CPU, lab processes in the first node's namespace."""
+    node = next(iter(topology.nodes))
+    for cpu in sorted(os.sched_getaffinity(0))[:MAX_WATCHED_CPUS]:
+        out = state.directory / f"stalls-cpu{cpu}.bin"
+        argv = [sys.executable, "-m", "netsim.lab.host.stalls", str(out), str(cpu)]
+        netns.spawn(state, node, f"stalls.cpu{cpu}", argv, netns=topology.namespace(node))
 
 
 def _phase(state: LabState, phase: str) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from netsim.errors import LabError, UsageError
@@ -227,3 +227,24 @@ def flap(
         times.append((changes[0].at, time.time()))
         time.sleep(up_s)
     return times
+
+
+def set_link_delays(topology: ClabTopology, state: LabState, on: bool) -> None:
+    """Apply (``on``) or leave out every emulated link's own delay, loss and rate kept.
+
+    With the delays left out, a path's latency is what the lab itself takes to carry a
+    packet (relays, charon's user-space ESP, the kernels, the probes): the lab's floor,
+    which a comparison with the model's link delays subtracts. Relay links switch at
+    their control socket; netem links are changed to the same qdisc without ``delay``.
+    """
+    for record in state.links:
+        if record.mode == "relay" and record.control:
+            relay.control(record.control, {"op": "set", "delay": on})
+        elif record.mode == "netem":
+            lab_link = topology.link(record.name)
+            for index, (namespace, ifname) in enumerate(record.ends):
+                params = lab_link.egress(index)
+                args = netem_args(params if on else replace(params, delay=None))
+                netns.run(
+                    ["tc", "qdisc", "change", "dev", ifname, "root", "netem", *args], namespace
+                )

@@ -12,6 +12,7 @@ process) can undo them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from netsim.lab import DEPLOY_TIMEOUT_S
 from netsim.lab.clab.read import check_lab_name
 from netsim.lab.clab.schema import read_clab_yaml
 from netsim.lab.host import registry
+from netsim.lab.host.stalls import read_stalls
 from netsim.lab.host.state import LabState, known_labs
 from netsim.lab.host.teardown import destroy as _destroy
 from netsim.lab.live import deploy as _deploy
@@ -32,7 +34,10 @@ from netsim.lab.live.probes import ProbeResult, run_probes, start_probes
 from netsim.lab.live.status import LabStatus, host_address, lab_status
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from types import TracebackType
+
+    import numpy as np
 
     from netsim.lab.clab.topology import ClabTopology
     from netsim.lab.live.probes import ProbeRun
@@ -253,6 +258,22 @@ class Lab:
         self.state.faults = [c for c in self.state.faults if c not in undone]
         self.state.save()
         return done
+
+    @contextlib.contextmanager
+    def without_link_delays(self) -> Iterator[None]:
+        """Every link's own delay left out for the block: the lab's own forwarding time,
+        its floor, is what a path then takes (:func:`~netsim.lab.live.faults.set_link_delays`).
+        """
+        _faults.set_link_delays(self.topology, self.state, on=False)
+        try:
+            yield
+        finally:
+            _faults.set_link_delays(self.topology, self.state, on=True)
+
+    def stalls(self) -> np.ndarray:
+        """The host's stalls since the deploy (wall-clock start/end rows, see
+        :mod:`netsim.lab.host.stalls`)."""
+        return read_stalls(self.state.directory)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Block until every BGP session is Established, BFD up and every SA installed again."""

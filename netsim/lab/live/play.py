@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from netsim.lab.clab.plan import plan_lab
 from netsim.lab.clab.render import render_lab, write_files
 from netsim.lab.host import linux
+from netsim.lab.host.stalls import PERIOD_S
 from netsim.lab.live.lab import Lab
 from netsim.lab.live.playtrace import Snapshot, failed_links, lab_trace, model_path
 from netsim.lab.live.status import host_paths
@@ -37,6 +38,8 @@ from netsim.trace.core import TraceEvent
 from netsim.trace.records import FailoverRecord, LabNote, mode_label
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from netsim.lab.live.faults import Change
     from netsim.model.scenario import Failure, Scenario
     from netsim.model.topology import Topology
@@ -131,6 +134,7 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
         snapshots = sorted(snapshots + sampler.snapshots, key=lambda s: s[0])
         results = [run.wait() for run in probes]
         requests, transfers = traffic.wait()
+        note = with_stalls(note, lab.stalls() - t0, scenario.duration)
     trace = lab_trace(
         scenario,
         seed,
@@ -145,6 +149,25 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
     trace.lab = note
     trace.wall_s = time.monotonic() - started
     return trace
+
+
+def with_stalls(note: LabNote, stalls: np.ndarray, duration: float) -> LabNote:
+    """``note`` with the host's stalls during the run (seconds after its start) and, if
+    there were any, a sentence saying what they mean for the latencies."""
+    within = stalls[(stalls[:, 1] > 0) & (stalls[:, 0] < duration)]
+    if not len(within):
+        return note
+    lengths = (within[:, 1] - within[:, 0] - PERIOD_S) * 1e3  # a stall's window has one period
+    sentence = (
+        f"the host stalled {len(within)} times ({lengths.sum():.0f} ms in all, longest "
+        f"{lengths.max():.1f} ms): the lab's processes did not run then, so packets and "
+        "requests in flight carry the stall on top of the network's delay (host_stalls)"
+    )
+    return dataclasses.replace(
+        note,
+        notes=(*note.notes, sentence),
+        host_stalls=tuple((float(a), float(b)) for a, b in within),
+    )
 
 
 class PathSampler(threading.Thread):
