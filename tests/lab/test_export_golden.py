@@ -66,6 +66,10 @@ def test_export_matches_golden(name: str, update_golden: bool) -> None:
 def test_export_writes_files_the_lab_reader_accepts(name: str, tmp_path: Path) -> None:
     written = export(TOPOLOGIES / f"{name}.yaml", tmp_path)  # also runs vtysh --dryrun
     assert tmp_path / f"{name}.clab.yml" in written
+    # its header says how to deploy it from where it was written, not from topologies/
+    header = (tmp_path / f"{name}.clab.yml").read_text().split("\nname:")[0]
+    assert f"netsim lab deploy {tmp_path}/{name}.clab.yml" in header
+    assert f"containerlab deploy -t {tmp_path}/{name}.clab.yml" in header
     clab = load_clab(tmp_path / f"{name}.clab.yml")
     model = load_topology(TOPOLOGIES / f"{name}.yaml")
     hosts = {n for n, node in clab.nodes.items() if node.role == "host"}

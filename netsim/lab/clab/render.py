@@ -194,15 +194,18 @@ def _link_view(link: PlanLink) -> dict[str, object]:
     }
 
 
-def render_lab(plan: LabPlan, source: str, rate_scale: float = 1.0) -> dict[str, str]:
-    """All files of the lab, by path relative to the export directory."""
+def render_lab(
+    plan: LabPlan, source: str, rate_scale: float = 1.0, directory: str | Path = "topologies"
+) -> dict[str, str]:
+    """All files of the lab, by path relative to the export directory ``directory`` (named
+    in the containerlab file's header, which says how to deploy it)."""
     env = _environment()
     files = {
         f"{plan.name}.clab.yml": env.get_template("clab.yml.j2").render(
             name=plan.name,
             description=plan.description or plan.name,
             source=source,
-            file=f"topologies/{plan.name}.clab.yml",
+            file=(Path(directory) / f"{plan.name}.clab.yml").as_posix(),
             nodes=[_node_view(plan, n, rate_scale) for n in plan.nodes],
             rate_scale=rate_scale,
             links=[_link_view(lk) for lk in plan.links],
@@ -255,7 +258,7 @@ def export(topology_path: str | Path, out_dir: str | Path = "topologies") -> lis
 
     topology = load_topology(topology_path)
     plan = plan_lab(topology)
-    files = render_lab(plan, source=Path(topology_path).name)
+    files = render_lab(plan, source=Path(topology_path).name, directory=out_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # Checked in a scratch directory first: a file that fails leaves nothing behind.

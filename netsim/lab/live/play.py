@@ -101,7 +101,9 @@ def run_live(scenario: Scenario, out: Path, seed: int | None = None) -> Trace:
     topology = scenario.topology
     seed = scenario.seed if seed is None else seed
     plan = plan_lab(topology)
-    files = render_lab(plan, source=Path(topology.source).name, rate_scale=note.rate_scale)
+    files = render_lab(
+        plan, source=Path(topology.source).name, rate_scale=note.rate_scale, directory=out / "lab"
+    )
     write_files(files, out / "lab")
     started = time.monotonic()
     linux.nftables_library()  # loaded now, so the first failure takes effect at once
