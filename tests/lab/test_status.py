@@ -47,6 +47,27 @@ def test_a_lab_whose_daemons_have_not_started_has_no_sessions_yet(
     assert {n.name for n in got.nodes} == set(topology.nodes)
 
 
+def test_a_failed_node_is_shown_failed_not_up(
+    no_kernel: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``lab fail mcr`` keeps mcr's namespace (its links are down, its daemons stopped): the
+    # status said "up" because the namespace exists. A failed link leaves its nodes up.
+    topology = load_clab(ADR003)
+    monkeypatch.setattr(status.linux, "netns_path", lambda ns: ROOT)  # every namespace exists
+    state = LabState("adr003", str(ADR003), phase="links")
+    state.faults = [
+        {"kind": "link-down", "target": "mcr", "mode": "down", "at": 1.0, "details": {}},
+        {"kind": "daemons", "target": "mcr", "mode": "down", "at": 1.0, "details": {}},
+        {"kind": "nft", "target": "aws-mcr", "mode": "blackhole", "at": 2.0, "details": {}},
+    ]
+    got = status.lab_status(topology, state)
+    states = {n.name: n.state for n in got.nodes}
+    assert states.pop("mcr") == "FAILED"
+    assert set(states.values()) == {"up"}
+    assert "node mcr          FAILED" in got.format()
+    assert json.loads(got.to_json())["nodes"][0]["failed"] in (True, False)
+
+
 def test_hosts_addressed_by_exec_before_their_commands_ran(no_kernel: None) -> None:
     # ospf3's hosts get their addresses from exec: before it ran, no path has left its
     # source (was KeyError: PC1 has no IPv4 address on any link).

@@ -31,6 +31,11 @@ class NodeStatus:
     namespace: str
     exists: bool
     processes: dict[str, bool]  # program -> alive
+    failed: bool = False  # failed by ``lab fail NODE`` (its namespace stays, its links are down)
+
+    @property
+    def state(self) -> str:
+        return "MISSING" if not self.exists else "FAILED" if self.failed else "up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +98,7 @@ class LabStatus:
         lines = [f"lab {self.lab}: {self.phase}"]
         for node in self.nodes:
             procs = " ".join(f"{k}{'' if up else '(DOWN)'}" for k, up in node.processes.items())
-            lines.append(f"  node {node.name:<12} {'up' if node.exists else 'MISSING'}  {procs}")
+            lines.append(f"  node {node.name:<12} {node.state}  {procs}")
         for s in self.bgp:
             lines.append(f"  bgp  {s.node:<6} {s.peer:<15} {s.description:<14} {s.state}")
         for b in self.bfd:
@@ -112,10 +117,12 @@ class LabStatus:
 def lab_status(topology: ClabTopology, state: LabState) -> LabStatus:
     """Query every node of a deployed lab."""
     nodes, bgp, bfd, sas = [], [], [], []
+    failed = {f["target"] for f in state.faults if f["kind"] == "daemons"}  # see fail_node
     for name, node in topology.nodes.items():
         namespace = topology.namespace(name)
         procs = {p.name: p.alive() for p in state.processes_of(name)}
-        nodes.append(NodeStatus(name, namespace, linux.netns_path(namespace).exists(), procs))
+        exists = linux.netns_path(namespace).exists()
+        nodes.append(NodeStatus(name, namespace, exists, procs, name in failed))
         for daemon in daemons_for(NodeContext(topology, node, state)):
             if not daemon.processes() or daemon.dead():
                 continue  # not started yet (a deploy under way or killed early), or exited
