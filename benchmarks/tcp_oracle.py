@@ -110,12 +110,43 @@ def _ns(name: str, *cmd: str) -> None:
 
 def measure(case: Case, tag: str = "i11tcp", seed: int = 1) -> float:
     """Seconds real Linux TCP takes for ``case`` through the relay (root only)."""
+    return measure_stalled(case, tag, seed)[0]
+
+
+def _stalled_seconds(work: Path, start: float, end: float) -> float:
+    """Seconds of wall-clock ``[start, end]`` in which the host stalled (as recorded by
+    :mod:`netsim.lab.host.stalls` watchers under ``work``)."""
+    from netsim.lab.host.stalls import read_stalls
+
+    stalls = read_stalls(work)
+    return float(sum(max(0.0, min(e, end) - max(s, start)) for s, e in stalls))
+
+
+def measure_stalled(case: Case, tag: str = "i11tcp", seed: int = 1) -> tuple[float, float]:
+    """(seconds real Linux TCP takes for ``case`` through the relay, seconds of that time in
+    which the host stalled). A stall (a CPU taken by the hypervisor) holds the relay, sender
+    or receiver, so the transfer takes longer than the link makes it; one stall watcher per
+    CPU measures them as a lab deploy does."""
     from netsim.lab.clab.params import LinkParams
     from netsim.model.dist import Dist
 
     a, b = f"{tag}a{os.getpid()}", f"{tag}b{os.getpid()}"
     relay: subprocess.Popen[bytes] | None = None
     work = Path(tempfile.mkdtemp(prefix="tcp-oracle-"))
+    watchers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "netsim.lab.host.stalls",
+                str(work / f"stalls-cpu{cpu}.bin"),
+                str(cpu),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        for cpu in sorted(os.sched_getaffinity(0))
+    ]
     try:
         for ns in (a, b):
             subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True)
@@ -186,8 +217,12 @@ def measure(case: Case, tag: str = "i11tcp", seed: int = 1) -> float:
         started = float(send.stdout.decode().split()[-1])
         finished = float(recv.stdout.readline().decode())
         recv.wait(timeout=30)
-        return finished - started
+        wall = time.time() - time.monotonic()  # both namespaces share the kernel's clocks
+        return finished - started, _stalled_seconds(work, started + wall, finished + wall)
     finally:
+        for watcher in watchers:
+            watcher.kill()
+            watcher.wait()
         if relay is not None:
             os.kill(relay.pid, signal.SIGTERM)
             relay.wait(timeout=10)

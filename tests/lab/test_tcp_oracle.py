@@ -15,17 +15,30 @@ import os
 
 import pytest
 
-from benchmarks.tcp_oracle import CASES, Case, measure, simulate
+from benchmarks.tcp_oracle import CASES, Case, measure_stalled, simulate
 
 pytestmark = pytest.mark.lab
 
 TOLERANCE = 0.25
+#: A transfer during which the host stalled longer than this fraction of its time is
+#: measured again (at most ``TRIES`` in all) and the least stalled one is compared: a
+#: stalled relay, sender or receiver slows TCP down where the link would not (a 64 KB
+#: window moves one window per round trip, so each stall adds its length to the time).
+MAX_STALLED = 0.05
+TRIES = 3
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.label.replace(" ", "-")) for c in CASES])
 def test_transfer_time_within_25_percent_of_linux(case: Case) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root (network namespaces)")
-    real = measure(case, tag="tcpt")
+    tries = []
+    for _ in range(TRIES):
+        real, stalled = measure_stalled(case, tag="tcpt")
+        print(f"\n{case.label}: Linux {real:.2f} s, of which the host stalled {stalled:.3f} s")
+        tries.append((stalled / real, real))
+        if stalled / real <= MAX_STALLED:
+            break
+    real = min(tries)[1]
     sim = simulate(case)
     assert abs(sim / real - 1) <= TOLERANCE, f"{case.label}: Linux {real:.2f} s, sim {sim:.2f} s"
