@@ -113,38 +113,20 @@ def measure(case: Case, tag: str = "i11tcp", seed: int = 1) -> float:
     return measure_stalled(case, tag, seed)[0]
 
 
-def _stalled_seconds(work: Path, start: float, end: float) -> float:
-    """Seconds of wall-clock ``[start, end]`` in which the host stalled (as recorded by
-    :mod:`netsim.lab.host.stalls` watchers under ``work``)."""
-    from netsim.lab.host.stalls import read_stalls
-
-    stalls = read_stalls(work)
-    return float(sum(max(0.0, min(e, end) - max(s, start)) for s, e in stalls))
-
-
 def measure_stalled(case: Case, tag: str = "i11tcp", seed: int = 1) -> tuple[float, float]:
     """(seconds real Linux TCP takes for ``case`` through the relay, seconds of that time in
     which the host stalled). A stall (a CPU taken by the hypervisor) holds the relay, sender
     or receiver, so the transfer takes longer than the link makes it; one stall watcher per
     CPU measures them as a lab deploy does."""
     from netsim.lab.clab.params import LinkParams
+    from netsim.lab.host.stalls import read_stalls, stalled_seconds, watcher_argv
     from netsim.model.dist import Dist
 
     a, b = f"{tag}a{os.getpid()}", f"{tag}b{os.getpid()}"
     relay: subprocess.Popen[bytes] | None = None
     work = Path(tempfile.mkdtemp(prefix="tcp-oracle-"))
     watchers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "netsim.lab.host.stalls",
-                str(work / f"stalls-cpu{cpu}.bin"),
-                str(cpu),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
+        subprocess.Popen(watcher_argv(work, cpu), cwd=ROOT, stdout=subprocess.DEVNULL)
         for cpu in sorted(os.sched_getaffinity(0))
     ]
     try:
@@ -218,7 +200,8 @@ def measure_stalled(case: Case, tag: str = "i11tcp", seed: int = 1) -> tuple[flo
         finished = float(recv.stdout.readline().decode())
         recv.wait(timeout=30)
         wall = time.time() - time.monotonic()  # both namespaces share the kernel's clocks
-        return finished - started, _stalled_seconds(work, started + wall, finished + wall)
+        stalled = stalled_seconds(read_stalls(work), started + wall, finished + wall)
+        return finished - started, stalled
     finally:
         for watcher in watchers:
             watcher.kill()

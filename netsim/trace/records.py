@@ -199,13 +199,13 @@ class LabNote:
             f.opt_number("deploy_s"),
             1.0 if scale is None else scale,
             f.texts("notes") if "notes" in f else (),
-            tuple(_stall(f, i) for i in range(len(f.items("host_stalls")))),
+            tuple(_stall(f, i, item) for i, item in enumerate(f.items("host_stalls"))),
         )
 
 
-def _stall(f: Fields, i: int) -> tuple[float, float]:
+def _stall(f: Fields, i: int, item: object) -> tuple[float, float]:
     """Item ``i`` of ``host_stalls``: a [start, end] pair of numbers."""
-    start, end = Fields.of({"stall": f.items("host_stalls")[i]}).interval("stall")
+    start, end = Fields.of({"stall": item}).interval("stall")
     if start is None or end is None:
         raise f.fail("host_stalls", f"item {i}: expected [start, end]")
     return float(start), float(end)

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.lab.host.stalls import PERIOD_S, RECORD, STALL_S, overlapping, read_stalls
+from netsim.lab.host.stalls import (
+    PERIOD_S,
+    RECORD,
+    STALL_S,
+    overlapping,
+    read_stalls,
+    stalled_seconds,
+)
 from netsim.trace.records import LabNote
 
 if TYPE_CHECKING:
@@ -79,3 +86,10 @@ def test_the_lab_note_keeps_its_stalls() -> None:
     assert LabNote.from_json(note.to_json()) == note
     assert "host_stalls" not in LabNote((), (), False).to_json()
     assert STALL_S > PERIOD_S
+
+
+def test_stalled_seconds_count_only_the_part_inside_the_window() -> None:
+    stalls = np.array([[1.0, 2.0], [3.0, 5.0]])
+    assert stalled_seconds(stalls, 1.5, 4.0) == 1.5  # 0.5 of the first, 1.0 of the second
+    assert stalled_seconds(stalls, 6.0, 7.0) == 0.0
+    assert stalled_seconds(np.zeros((0, 2)), 0.0, 1.0) == 0.0

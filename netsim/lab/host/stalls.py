@@ -41,6 +41,19 @@ RECORD = struct.Struct("<dd")  # start, end (wall clock)
 PRIORITY = 10  # SCHED_FIFO, the relays' priority: a stall is one the relays see too
 
 
+def watcher_argv(directory: Path, cpu: int) -> list[str]:
+    """The command of the watcher of ``cpu`` that records into ``directory`` (where
+    :func:`read_stalls` looks)."""
+    return [sys.executable, "-m", __name__, str(directory / f"stalls-cpu{cpu}.bin"), str(cpu)]
+
+
+def stalled_seconds(stalls: np.ndarray, start: float, end: float) -> float:
+    """Seconds of ``[start, end]`` that ``stalls`` (merged rows, :func:`read_stalls`) cover."""
+    return float(
+        np.clip(np.minimum(stalls[:, 1], end) - np.maximum(stalls[:, 0], start), 0, None).sum()
+    )
+
+
 def watch(path: Path, cpu: int) -> None:
     """Record the stalls seen from ``cpu`` into ``path`` until killed."""
     with contextlib.suppress(OSError):

@@ -37,6 +37,7 @@ from netsim.lab.daemons.secrets import LabKeys, lab_keys, needed
 from netsim.lab.daemons.strongswan import StrongSwan
 from netsim.lab.host import linux, netns, registry
 from netsim.lab.host.links import build_links
+from netsim.lab.host.stalls import watcher_argv
 from netsim.lab.host.state import LabState, lab_dir
 from netsim.lab.host.teardown import destroy, destroy_state
 from netsim.lab.live.commands import run_commands
@@ -150,8 +151,7 @@ def watch_stalls(topology: ClabTopology, state: LabState) -> None:
     """Start one stall watcher per CPU, lab processes in the first node's namespace."""
     node = next(iter(topology.nodes))
     for cpu in sorted(os.sched_getaffinity(0))[:MAX_WATCHED_CPUS]:
-        out = state.directory / f"stalls-cpu{cpu}.bin"
-        argv = [sys.executable, "-m", "netsim.lab.host.stalls", str(out), str(cpu)]
+        argv = watcher_argv(state.directory, cpu)
         netns.spawn(state, node, f"stalls.cpu{cpu}", argv, netns=topology.namespace(node))
 
 
