@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_output, print_json, seed_number
+from netsim.cli.common import add_output, check_out, print_json, seed_number
 from netsim.errors import EXIT_OK
 from netsim.lab import DEPLOY_TIMEOUT_S
 
@@ -168,6 +168,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from netsim.lab.clab.render import export
 
+    check_out(args.out)
     written = export(args.topology, args.out)
     if args.json:
         print_json({"written": [str(x) for x in written]})
@@ -194,8 +195,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from netsim.pipeline import default_out
 
     scenario = load_scenario(args.scenario, args.set)
-    require_environment(("ip", "tc", "vtysh", "swanctl"))
     out = args.out or default_out(scenario, "-lab")
+    check_out(out)  # before a deploy, not after the whole run
+    require_environment(("ip", "tc", "vtysh", "swanctl"))
     seed = scenario.seed if args.seed is None else args.seed
     note = None
     if scenario.random_failures:

@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
+from netsim.cli.main import main
 from netsim.errors import InputError
 from netsim.lab.clab.images import EDGE_IMAGE, FRR_VERSION, STRONGSWAN_VERSION
 from netsim.lab.clab.plan import plan_lab
@@ -181,7 +182,6 @@ def test_the_edge_image_is_built_from_the_versions_the_lab_runs() -> None:
 def test_netsim_lab_image_without_docker_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from netsim.cli.main import main
     from netsim.errors import EXIT_ENVIRONMENT, EXIT_OK
 
     clab = golden_dir(DEFAULT) / f"{DEFAULT}.clab.yml"
@@ -196,3 +196,23 @@ def test_netsim_lab_image_without_docker_says_so(
     internet = golden_dir("internet-only") / "internet-only.clab.yml"
     assert main(["lab", "image", str(internet)]) == EXIT_OK
     assert "nothing to build" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("verb", ["export", "run"])
+@pytest.mark.parametrize("where", ["file", "file/sub"])
+def test_an_out_that_cannot_be_a_directory_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], verb: str, where: str
+) -> None:
+    """Oracle: the CLI contract (exit 2, one line naming the flag, no traceback). Before,
+    ``lab export --out FILE`` raised FileExistsError; ``lab run`` would have deployed and
+    played the whole scenario first. Nothing is deployed or written."""
+    (tmp_path / "file").write_text("mine\n")
+    out = tmp_path / where
+    source = {
+        "export": TOPOLOGIES / f"{DEFAULT}.yaml",
+        "run": TOPOLOGIES.parent / "scenarios" / "lab-requests.yaml",
+    }[verb]
+    assert main(["lab", verb, str(source), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"netsim: error: --out {out}: {tmp_path / 'file'} is not a directory\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
