@@ -185,19 +185,47 @@ def components(topology: Topology) -> tuple[Component, ...]:
     return tuple(out)
 
 
+class Reach:
+    """Whether ``a`` and ``b`` stay joined as links die: the live routed links of
+    ``links`` between nodes that carry transit (``a`` and ``b`` always), built once and
+    asked many times (:func:`pair_availability` asks for every branch of its
+    decomposition)."""
+
+    def __init__(
+        self, topology: Topology, a: str, b: str, links: tuple[str, ...] | None = None
+    ) -> None:
+        transit = {n.name for n in topology.nodes if n.carries_transit} | {a, b}
+        self.a, self.b = a, b
+        self.edges: list[tuple[str, str, str]] = []
+        for name in links if links is not None else layer_links(topology):
+            u, v = topology.link(name).endpoints
+            if u in transit and v in transit:
+                self.edges.append((name, u, v))
+
+    def joined(self, dead: frozenset[str]) -> bool:
+        """A search from ``a`` over the links not in ``dead``."""
+        adjacent: dict[str, list[str]] = {}
+        for name, u, v in self.edges:
+            if name not in dead:
+                adjacent.setdefault(u, []).append(v)
+                adjacent.setdefault(v, []).append(u)
+        seen, todo = {self.a}, [self.a]
+        while todo:
+            for nxt in adjacent.get(todo.pop(), ()):
+                if nxt == self.b:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return self.a == self.b
+
+
 def connected(
     topology: Topology, a: str, b: str, dead: frozenset[str], links: tuple[str, ...] | None = None
 ) -> bool:
     """Whether some path of live routed links joins ``a`` and ``b`` through nodes that carry
     transit (:attr:`~netsim.model.topology.Node.carries_transit`; ``a`` and ``b`` always)."""
-    transit = {n.name for n in topology.nodes if n.carries_transit} | {a, b}
-    g = nx.Graph()
-    g.add_nodes_from((a, b))
-    for name in links if links is not None else layer_links(topology):
-        ends = topology.link(name).endpoints
-        if name not in dead and all(e in transit for e in ends):
-            g.add_edge(*ends)
-    return bool(nx.has_path(g, a, b))
+    return Reach(topology, a, b, links).joined(dead)
 
 
 def pair_spofs(topology: Topology, a: str, b: str, layer: str = "overlay") -> tuple[Component, ...]:
@@ -206,16 +234,15 @@ def pair_spofs(topology: Topology, a: str, b: str, layer: str = "overlay") -> tu
     Every component counts here, whether or not it has an mtbf (it can still fail), except
     the two endpoints themselves.
     """
-    links = layer_links(topology, layer)
-    if not connected(topology, a, b, frozenset(), links):
+    reach = Reach(topology, a, b, layer_links(topology, layer))
+    if not reach.joined(frozenset()):
         return ()
     return tuple(
         sorted(
             (
                 c
                 for c in components(topology)
-                if not (c.kind == "node" and c.name in (a, b))
-                and not connected(topology, a, b, c.links, links)
+                if not (c.kind == "node" and c.name in (a, b)) and not reach.joined(c.links)
             ),
             key=lambda c: c.name,
         )
@@ -240,20 +267,29 @@ def pair_availability(topology: Topology, a: str, b: str, layer: str = "overlay"
         c for c in components(topology) if c.availability < 1.0 and c.links.intersection(links)
     ]
 
-    def solve(dead: frozenset[str], rest: list[Component]) -> float:
-        if not connected(topology, a, b, dead, links):
-            return 0.0
-        if not rest:
-            return 1.0
-        worst = dead.union(*(c.links for c in rest))
-        if connected(topology, a, b, worst, links):
-            return 1.0
-        c, tail = rest[0], rest[1:]
-        return c.availability * solve(dead, tail) + (1.0 - c.availability) * solve(
-            dead | c.links, tail
-        )
+    reach = Reach(topology, a, b, links)
+    # what the components from i on can take down, together: one union per i, not per call
+    later = [frozenset().union(*(c.links for c in relevant[i:])) for i in range(len(relevant) + 1)]
+    known: dict[tuple[frozenset[str], int], float] = {}
 
-    return solve(frozenset(), relevant)
+    def solve(dead: frozenset[str], i: int) -> float:
+        # the branches of the decomposition meet again whenever components overlap
+        # (a node and its links, a group and its members): each (dead, i) is solved once
+        if (dead, i) in known:
+            return known[(dead, i)]
+        if not reach.joined(dead):
+            out = 0.0
+        elif i == len(relevant) or reach.joined(dead | later[i]):
+            out = 1.0
+        else:
+            c = relevant[i]
+            out = c.availability * solve(dead, i + 1) + (1.0 - c.availability) * solve(
+                dead | c.links, i + 1
+            )
+        known[(dead, i)] = out
+        return out
+
+    return solve(frozenset(), 0)
 
 
 def path_components(topology: Topology, path: tuple[str, ...], src: str) -> tuple[Component, ...]:

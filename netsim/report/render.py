@@ -58,6 +58,10 @@ def render_figure(
     fig.savefig(png, format="png", dpi=PNG_DPI)
     vector = io.BytesIO()
     if svg:
+        # The PNG's save laid the figure out (constrained layout, in figure fractions and
+        # points, so the same at any dpi): keep that layout rather than solve it again,
+        # which was a third of the SVG's time.
+        fig.set_layout_engine("none")
         fig.savefig(vector, format="svg")
     fig.clear()
     return Rendered(slug, title, caption, png.getvalue(), vector.getvalue())
