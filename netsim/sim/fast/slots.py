@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.sim.fast.queue import hashed_uniform
+from netsim.sim.fast.queue import distinct, hashed_uniform
 
 
 class Slots:
@@ -92,7 +92,7 @@ class Slots:
             row, r = np.divmod(slots, self.n)
             ident = row * self.full + self.origin[r]
         out = np.empty(len(slots))
-        for k in np.unique(wave).tolist():
+        for k in distinct(wave).tolist():
             m = wave == k
             out[m] = hashed_uniform(self.keys[k] ^ purpose, ident[m])
         return out
@@ -129,7 +129,7 @@ class Slots:
         """Take ``slots`` (which were in directions ``dirs`` at ``times``) out of the
         orders; per direction, the arrival times removed."""
         removed = {}
-        for k in np.unique(dirs).tolist():
+        for k in distinct(dirs).tolist():
             mine = dirs == k
             gone, at = slots[mine], times[mine]
             removed[k] = at
@@ -147,7 +147,7 @@ class Slots:
         slots = slots[self.d[slots] >= 0]
         self.fresh[slots] = True
         touched = {}
-        for k in np.unique(self.d[slots]).tolist():
+        for k in distinct(self.d[slots]).tolist():
             new = slots[self.d[slots] == k]
             at = self.t[new]
             order = np.argsort(at, kind="stable")

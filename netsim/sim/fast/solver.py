@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.sim.fast.queue import DrainClock, fifo_queue
+from netsim.sim.fast.queue import DrainClock, distinct, fifo_queue
 from netsim.sim.fast.slots import delete_sorted, insert_sorted
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ class QueueSolver:
                 continue
             done, settled, got = self._quick(k, slots, o, pos, gone, ghost_end=ghost_end)
             changed.append(got)
-            marks = np.unique(np.concatenate([pos[~done], gone[~settled]]))
+            marks = distinct(np.concatenate([pos[~done], gone[~settled]]))
             marks = marks[marks < len(o)]
             if len(marks) > MAX_LOCAL:
                 changed.append(self._store(slots, o, self._fifo(k, slots, o)))

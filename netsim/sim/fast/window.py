@@ -32,7 +32,7 @@ import numpy as np
 
 from netsim.sim.fast.load import Load, Requests
 from netsim.sim.fast.net import FastNet
-from netsim.sim.fast.queue import stream_key
+from netsim.sim.fast.queue import distinct, stream_key
 from netsim.sim.fast.slots import Slots
 from netsim.sim.fast.solver import QueueSolver
 from netsim.sim.fast.waves import Waves
@@ -221,14 +221,14 @@ class WindowRunner:
         rounds = 1
         while len(changed) and rounds < MAX_ROUNDS:
             rounds += 1
-            reqs = np.unique(slots.requests(changed))
+            reqs = distinct(slots.requests(changed))
             old = slots.of_requests(reqs)
             old_d, old_t = slots.d[old].copy(), slots.t[old].copy()
             slots.d[old] = -1
             waves.forget(reqs)
             new = waves.walk(reqs)
             # Only traversals that moved (other arrival or direction) change the queues.
-            cand = np.union1d(old, new)
+            cand = distinct(np.concatenate([old, new]))
             at = np.searchsorted(old, cand).clip(max=len(old) - 1)
             known = old[at] == cand
             before_d = np.where(known, old_d[at], -1)
