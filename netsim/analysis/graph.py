@@ -219,6 +219,34 @@ class Reach:
                     todo.append(nxt)
         return self.a == self.b
 
+    def between(self, dead: frozenset[str]) -> frozenset[str] | None:
+        """The live links on some simple path from ``a`` to ``b`` (None: none joins them).
+
+        A simple path stays within the blocks (biconnected components) that the path from
+        ``a`` to ``b`` crosses in the block-cut tree; a link outside them (a spur, a loop
+        hanging off one node) can fail or not without changing whether the pair is joined.
+        """
+        names: dict[tuple[str, str], list[str]] = {}
+        for name, u, v in self.edges:
+            if name not in dead and u != v:
+                names.setdefault((u, v) if u < v else (v, u), []).append(name)
+        g = nx.Graph(list(names))
+        if self.a not in g or self.b not in g or not nx.has_path(g, self.a, self.b):
+            return None
+        h = g.subgraph(nx.node_connected_component(g, self.a))
+        cuts = set(nx.articulation_points(h)) | {self.a, self.b}
+        blocks = [list(edges) for edges in nx.biconnected_component_edges(h)]
+        tree = nx.Graph()
+        for i, edges in enumerate(blocks):
+            for n in {n for edge in edges for n in edge} & cuts:
+                tree.add_edge(("block", i), n)
+        out: set[str] = set()
+        for hop in nx.shortest_path(tree, self.a, self.b):
+            if isinstance(hop, tuple):
+                for u, v in blocks[hop[1]]:
+                    out.update(names[(u, v) if u < v else (v, u)])
+        return frozenset(out)
+
 
 def connected(
     topology: Topology, a: str, b: str, dead: frozenset[str], links: tuple[str, ...] | None = None
@@ -273,20 +301,26 @@ def pair_availability(topology: Topology, a: str, b: str, layer: str = "overlay"
     known: dict[tuple[frozenset[str], int], float] = {}
 
     def solve(dead: frozenset[str], i: int) -> float:
-        # the branches of the decomposition meet again whenever components overlap
-        # (a node and its links, a group and its members): each (dead, i) is solved once
-        if (dead, i) in known:
-            return known[(dead, i)]
-        if not reach.joined(dead):
-            out = 0.0
-        elif i == len(relevant) or reach.joined(dead | later[i]):
+        # Whether the pair stays joined depends only on the live links that lie on some
+        # path between them (Reach.between): a component none of whose links is among
+        # them is skipped, and branches that leave the same such links (they meet again
+        # wherever components overlap: a node and its links, a group and its members, or
+        # a spur cut off) are solved once.
+        on_paths = reach.between(dead)
+        if on_paths is None:
+            return 0.0
+        while i < len(relevant) and not relevant[i].links & on_paths:
+            i += 1
+        if (on_paths, i) in known:
+            return known[(on_paths, i)]
+        if i == len(relevant) or reach.joined(dead | later[i]):
             out = 1.0
         else:
             c = relevant[i]
             out = c.availability * solve(dead, i + 1) + (1.0 - c.availability) * solve(
                 dead | c.links, i + 1
             )
-        known[(dead, i)] = out
+        known[(on_paths, i)] = out
         return out
 
     return solve(frozenset(), 0)
