@@ -299,9 +299,20 @@ class _Judge:
         self._routes: dict[tuple[str, str, int], Route | None] = {}
         self._routers: dict[int, Callable[[str, str], Route | None]] = {}
         self._loads: dict[int, dict[tuple[str, int], float]] = {}
+        self._masks: dict[int, int] = {}  # by id() of a Route kept in _routes
+        self._by_routes: dict[tuple[int, ...], dict[tuple[str, int], float]] = {}
 
     def route(self, a: str, b: str, routing: int) -> Route | None:
         key = (a, b, routing)
+        if key not in self._routes and routing:
+            # Links believed down that the pair's route with nothing down does not use
+            # leave that route as it is: its level still reaches, no cost on it rises and
+            # none elsewhere falls, so each node keeps the same best next hops. Most
+            # states of a network change few links; most routes are the one with nothing
+            # down (and a pair with no route then has none with more links down).
+            base = self.route(a, b, 0)
+            if base is None or not routing & self._mask(base):
+                self._routes[key] = base
         if key not in self._routes:
             # one router per routing state, shared by the pairs: each destination's
             # distances are searched once per state, not once per pair
@@ -313,6 +324,13 @@ class _Judge:
                 find = self._routers[routing] = router(self.topo, believed)
             self._routes[key] = find(a, b)
         return self._routes[key]
+
+    def _mask(self, route: Route) -> int:
+        """The bits of the links a route uses."""
+        mask = self._masks.get(id(route))
+        if mask is None:
+            mask = self._masks[id(route)] = sum(1 << self.index[n] for n in set(route.links))
+        return mask
 
     def down(self, a: str, b: str, broken: int, routing: int) -> bool:
         """Cut: no route, or some path of the route in use crosses a broken link."""
@@ -329,7 +347,11 @@ class _Judge:
             return found is None
         if routing not in self._loads:
             routes = {p: self.route(*p, routing) for p in self.demand.pairs}
-            self._loads[routing] = link_loads(self.topo, self.demand, routes)
+            # states whose routes are all the same (the same objects) load links alike
+            same = tuple(id(r) for r in routes.values())
+            if same not in self._by_routes:
+                self._by_routes[same] = link_loads(self.topo, self.demand, routes)
+            self._loads[routing] = self._by_routes[same]
         return overloaded(self.topo, a, found, self._loads[routing])
 
 
