@@ -229,7 +229,7 @@ class Reach:
         names: dict[tuple[str, str], list[str]] = {}
         for name, u, v in self.edges:
             if name not in dead and u != v:
-                names.setdefault((u, v) if u < v else (v, u), []).append(name)
+                names.setdefault(_pair(u, v), []).append(name)
         g = nx.Graph(list(names))
         if self.a not in g or self.b not in g or not nx.has_path(g, self.a, self.b):
             return None
@@ -244,8 +244,13 @@ class Reach:
         for hop in nx.shortest_path(tree, self.a, self.b):
             if isinstance(hop, tuple):
                 for u, v in blocks[hop[1]]:
-                    out.update(names[(u, v) if u < v else (v, u)])
+                    out.update(names[_pair(u, v)])
         return frozenset(out)
+
+
+def _pair(u: str, v: str) -> tuple[str, str]:
+    """An undirected edge's key: its ends in order."""
+    return (u, v) if u < v else (v, u)
 
 
 def connected(
