@@ -144,6 +144,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     elif not args.quiet:
         for line in lines:
             print(line)
+        if not lines:
+            print("no fault to restore")
     return EXIT_OK
 
 
@@ -269,9 +271,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--timeout",
         type=_positive,
-        default=DEPLOY_TIMEOUT_S,
+        default=None,
         metavar="S",
-        help=f"seconds to wait for BGP and IPsec (default {DEPLOY_TIMEOUT_S:.0f})",
+        help=f"seconds to wait for BGP, BFD, OSPF and IPsec (default {DEPLOY_TIMEOUT_S:.0f}, "
+        "plus the longest OSPF dead interval where nodes run OSPF: its DR election waits "
+        "that long)",
     )
     p.add_argument(
         "--seed",

@@ -237,6 +237,14 @@ def load_scenario(
     local = [i for i, (k, _) in enumerate(parsed) if not k.startswith("topology.")]
     apply_overrides(doc, [parsed[i] for i in local], [origins[i] for i in local])
     r = Reader(doc)
+    data = doc.data
+    if isinstance(data, dict) and "topology" not in data and ("nodes" in data or "links" in data):
+        r.error(
+            ("nodes" if "nodes" in data else "links",),
+            "this is a topology file; a scenario was expected (a scenario names its topology "
+            "with topology: PATH, e.g. the ones in scenarios/)",
+        )
+        r.raise_if_errors()
     top = r.mapping(doc.data, (), TOP_KEYS)
     topology, errors = _topology(r, top, Path(path), parsed, origins=origins, given=topology_text)
     nodes = set(topology.node_names) if topology else set()

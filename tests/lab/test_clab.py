@@ -190,3 +190,33 @@ topology:
 """,
     )
     assert any("link type 'dummy' is not supported" in m for m in errors_of(path))
+
+
+def test_schema_errors_inside_a_node_name_the_key(tmp_path: Path) -> None:
+    """A node is ``oneOf: [null, node-config]`` in containerlab's schema: jsonschema alone
+    says the whole node "is not valid under any of the given schemas". The message must
+    name the key inside the node, and a string where a list belongs is reported once (not
+    once per character by the checks that read the list)."""
+    path = write(
+        tmp_path,
+        """name: x
+topology:
+  nodes:
+    a:
+      kind: linux
+      imagee: alpine
+      exec: "ip link"
+    b:
+      kind: linux
+      binds: []
+  links:
+    - endpoints: "a:eth1 b:eth1"
+""",
+    )
+    messages = errors_of(path)
+    assert not any("any of the given schemas" in m for m in messages), messages
+    assert any(":4: topology.nodes.a: " in m and "'imagee' was unexpected" in m for m in messages)
+    assert any(":7: topology.nodes.a.exec: 'ip link' is not of type 'array'" in m for m in messages)
+    assert any(":10: topology.nodes.b.binds: [] should be non-empty" in m for m in messages)
+    assert any(":12: topology.links[0].endpoints: " in m for m in messages), messages
+    assert not any("exec[" in m or "two endpoints" in m for m in messages), messages

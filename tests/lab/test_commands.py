@@ -96,19 +96,27 @@ def test_tiny_lab_through_the_command_line(
     delay, lost = probe_delay(lab_root)
     assert delay == pytest.approx(0.005, abs=0.001)
     assert lost == 0
-    assert main(["lab", "fail", "h1-r1", "--mode", "delay:+20ms"]) == EXIT_OK
+    # A link is named by its name or by one of its ends (node:interface), for every mode,
+    # and restored by either.
+    assert main(["lab", "fail", "r1:eth1", "--mode", "delay:+20ms"]) == EXIT_OK
     assert probe_delay(lab_root)[0] == pytest.approx(0.025, abs=0.0015)
     assert main(["lab", "fail", "h1-r1", "--mode", "loss:0.5"]) == EXIT_OK
     assert 0.3 < probe_delay(lab_root)[1] < 0.7
-    assert main(["lab", "restore", "h1-r1"]) == EXIT_OK
+    assert main(["lab", "restore", "h1:eth1"]) == EXIT_OK
     delay, lost = probe_delay(lab_root)
     assert delay == pytest.approx(0.005, abs=0.001)
     assert lost == 0
 
-    assert main(["lab", "fail", "h2-r1", "--mode", "delay:+1ms"]) == EXIT_ENVIRONMENT
+    # A delay on a plain veth pair cannot be done: the file must give the link a delay.
+    capsys.readouterr()
+    assert main(["lab", "fail", "h2-r1", "--mode", "delay:+1ms"]) == EXIT_INPUT
+    assert "plain veth pair" in capsys.readouterr().err
     assert main(["lab", "fail", "nosuch", "--mode", "down"]) == EXIT_INPUT
-    assert main(["lab", "fail", "h1-r1", "--mode", "sideways"]) == EXIT_INPUT
+    assert main(["lab", "fail", "h1-r1", "--mode", "loss:10%"]) == EXIT_INPUT
+    assert "a fraction from 0 to 1" in capsys.readouterr().err
     assert main(["lab", "restore", "h1-r1"]) == EXIT_INPUT  # nothing recorded any more
+    assert main(["lab", "restore", "all"]) == EXIT_OK  # nothing to undo: not an error
+    assert "no fault to restore" in capsys.readouterr().out
     assert main(["lab", "fail", "h2-r1", "--mode", "flap:0.2/0.2/2"]) == EXIT_OK
     capsys.readouterr()
     assert main(["lab", "destroy", str(TINY.relative_to(ROOT))]) == EXIT_OK  # by its file

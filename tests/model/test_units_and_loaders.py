@@ -127,3 +127,12 @@ def test_a_scenario_where_a_topology_is_expected_says_so() -> None:
     (error,) = exc.value.errors
     assert "this is a scenario file; a topology was expected" in error.message
     assert error.line == 7
+
+
+def test_a_topology_where_a_scenario_is_expected_says_so() -> None:
+    """One message naming the mistake, not one unknown key per topology section."""
+    with pytest.raises(InputError) as exc:
+        load_scenario(ROOT / "topologies" / "dual-mcr.yaml")
+    (error,) = exc.value.errors
+    assert "this is a topology file; a scenario was expected" in error.message
+    assert (error.key, error.line) == ("nodes", 14)

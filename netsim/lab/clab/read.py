@@ -67,10 +67,23 @@ def load_clab(path: str | Path, name: str | None = None) -> ClabTopology:
         if not errors:
             raise
         # The schema errors already explain why the file cannot be read further.
-    problems = list(dict.fromkeys(errors + reader.errors))
+    # A value the schema rejects (a string where a list belongs) is not read further: the
+    # reader's findings inside it would only echo the schema's.
+    rejected = [e.key for e in errors if e.key]
+    later = [e for e in reader.errors if not any(_within(e.key, k) for k in rejected)]
+    problems = list(dict.fromkeys(errors + later))
     if problems:
         raise InputError(problems)
     return topology
+
+
+def _within(key: str, outer: str) -> bool:
+    """True if the key path ``key`` is ``outer`` or lies inside it.
+
+    >>> _within("topology.nodes.a.exec[0]", "topology.nodes.a.exec"), _within("nodes.ab", "nodes.a")
+    (True, False)
+    """
+    return key == outer or (key.startswith(outer) and key[len(outer)] in ".[")
 
 
 def check_lab_name(name: str) -> str | None:

@@ -7,7 +7,9 @@ against containerlab's own JSON schema (shipped in ``upstream/``; Python's ``re`
 its ``[\\p{N}\\p{L}]`` classes, which are replaced by the equivalent ``[^\\W_]`` in memory).
 The schema checks links with ``anyOf``; a failing link is re-checked against the one link form
 it is written in, so the message names the actual problem instead of "not valid under any of
-the given schemas".
+the given schemas". Any other ``oneOf``/``anyOf`` failure (a node is ``null`` or a node
+config) is explained by the alternative that comes closest: the one whose own checks fail
+below the value rather than on its type (:func:`_closest`).
 """
 
 from __future__ import annotations
@@ -112,8 +114,37 @@ def schema_errors(doc: Document) -> list[ModelError]:
         ):
             errors.extend(_link_errors(schema, error.instance, path, doc))
             continue
-        errors.append(ModelError(doc.path, doc.line(path), format_path(path), error.message))
+        for e in _closest(error):
+            where: KeyPath = tuple(e.absolute_path)
+            errors.append(ModelError(doc.path, doc.line(where), format_path(where), e.message))
     return errors
+
+
+def _closest(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """The errors that explain ``error``: itself, or for a ``oneOf``/``anyOf`` the errors of
+    the alternative the value comes closest to (recursively). An alternative that rejects
+    the value's type outright (``{"type": "null"}`` for a node written as a mapping) is
+    not the one meant; of the others, the one with the fewest errors is.
+
+    >>> v = jsonschema.Draft7Validator(
+    ...     {"oneOf": [{"type": "null"}, {"properties": {"mtu": {"type": "integer"}}}]})
+    >>> [e.message for e in _closest(next(v.iter_errors({"mtu": "x"})))]
+    ["'x' is not of type 'integer'"]
+    """
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    branches: dict[object, list[jsonschema.ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
+    meant = [
+        subs
+        for subs in branches.values()
+        if not any(not s.relative_path and s.validator in ("type", "const") for s in subs)
+    ]
+    if not meant:
+        return [error]
+    best = min(meant, key=len)
+    return [e for sub in best for e in _closest(sub)]
 
 
 def _link_errors(

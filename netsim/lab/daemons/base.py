@@ -98,6 +98,11 @@ class Daemon(ABC):
         """A summary of the daemon's routing state; ready means it also stopped changing."""
         return ""
 
+    def settle_s(self) -> float:
+        """How much longer than a BGP/IPsec lab the daemon's protocols may rightly take to
+        come up (OSPF's DR election waits a dead interval): added to the default wait."""
+        return 0.0
+
     def processes(self) -> list[ProcRecord]:
         """This daemon's journaled processes (named ``<NAME>.<program>``)."""
         return [

@@ -26,6 +26,7 @@ from netsim.lab.daemons.frrconf import (
     ALWAYS,
     FRR_BIN,
     LSA_MIN_INTERVAL_MS,
+    OSPF_DEAD_S,
     STATE_FILES,
     dryrun_problems,
     frr_version,
@@ -244,6 +245,15 @@ class Frr(Daemon):
                 lsa_interval_ms=self._lsa_interval_ms(),
             )
         return out
+
+    def settle_s(self) -> float:
+        """OSPF: its longest dead interval (the DR election waits that long on a broadcast
+        link) plus the LSA interval, after which the adjacency's LSA is flooded."""
+        text = self.source.read_text()
+        if "ospfd" not in self.programs() or not re.search(r"^router ospf\b", text, re.MULTILINE):
+            return 0.0
+        dead = [int(x) for x in re.findall(r"^\s*ip ospf dead-interval (\d+)", text, re.MULTILINE)]
+        return max(dead or [OSPF_DEAD_S]) + LSA_MIN_INTERVAL_MS / 1000
 
     def _lsa_interval_ms(self) -> float:
         info = vtysh_json(self.pathspace, "show ip ospf json")

@@ -96,7 +96,7 @@ def deploy(
     path: str | Path,
     *,
     name: str | None = None,
-    timeout: float = DEPLOY_TIMEOUT_S,
+    timeout: float | None = None,
     seed: int = 0,
     keep_on_failure: bool = False,
     psk_file: Path | None = None,
@@ -106,6 +106,9 @@ def deploy(
 
     ``holder`` (``[pid, start time]``) is the process the lab should not outlive: once it is
     gone, the next deploy of the same name removes the lab (default: ``NETSIM_LAB_HOLDER``).
+    ``timeout`` (None: ``DEPLOY_TIMEOUT_S`` plus the longest :meth:`Daemon.settle_s
+    <netsim.lab.daemons.base.Daemon.settle_s>`, e.g. OSPF's dead interval) bounds the
+    whole deploy.
     """
     require_environment(("ip", "tc"))
     topology = load_clab(path, name)
@@ -114,7 +117,7 @@ def deploy(
     check_configs(topology)
     state = begin(topology, holder)
     try:
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
         build_namespaces(topology, state)
         run_commands(topology, Stage.CREATE, Phase.ON_EXIT)
         run_commands(topology, Stage.CREATE_LINKS, Phase.ON_ENTER)
@@ -132,7 +135,10 @@ def deploy(
         _phase(state, "commands")
         run_commands(topology, Stage.EXEC, Phase.ON_ENTER, daemons)
         _phase(state, "waiting")
-        wait_ready([d for ds in daemons.values() for d in ds], deadline, timeout)
+        every = [d for ds in daemons.values() for d in ds]
+        if timeout is None:
+            timeout = DEPLOY_TIMEOUT_S + max((d.settle_s() for d in every), default=0.0)
+        wait_ready(every, started + timeout, timeout)
         for phase in (Phase.ON_ENTER, Phase.ON_EXIT):
             run_commands(topology, Stage.HEALTHY, phase, daemons)
         _phase(state, "up")

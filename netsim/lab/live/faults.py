@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from netsim.errors import LabError, UsageError
+from netsim.errors import UsageError
 from netsim.lab.daemons import NodeContext, daemons_for
 from netsim.lab.host import netns, relay
 from netsim.lab.host.links import netem_args
@@ -69,15 +69,24 @@ def check_mode(mode: str) -> None:
         except UnitError as exc:
             raise UsageError(f"fault mode {mode!r}: {exc}") from None
         return
-    raise UsageError(f"unknown fault mode {mode!r}: use down, blackhole, loss:P or delay:+X")
+    raise UsageError(
+        f"unknown fault mode {mode!r}: use down, blackhole, loss:P (P a fraction from 0 to 1, "
+        "e.g. loss:0.1 for 10 %), delay:+X (e.g. delay:+5ms) or flap:DOWN/UP/COUNT"
+    )
+
+
+def link_name(topology: ClabTopology, target: str) -> str:
+    """The name of the link ``target`` names (its name, or one end as ``node:interface``);
+    UsageError (exit 2) listing the lab's links if there is none."""
+    try:
+        return topology.link(target).name
+    except KeyError:
+        names = ", ".join(lk.name for lk in topology.links)
+        raise UsageError(f"no link {target!r} in lab {topology.name} (links: {names})") from None
 
 
 def _ends(topology: ClabTopology, link_name: str) -> list[list[str]]:
-    try:
-        link = topology.link(link_name)
-    except KeyError:
-        names = ", ".join(lk.name for lk in topology.links)
-        raise UsageError(f"no link {link_name!r} in lab {topology.name} (links: {names})") from None
+    link = topology.link(link_name)
     return [[topology.namespace(e.node), e.interface] for e in link.endpoints]
 
 
@@ -93,8 +102,10 @@ def _table(link: str, what: str) -> str:
 
 
 def fail_link(topology: ClabTopology, state: LabState, link: str, mode: str) -> list[Change]:
-    """Inject ``mode`` on ``link``; return the changes made."""
+    """Inject ``mode`` on ``link`` (a name or ``node:interface``); return the changes made,
+    recorded under the link's name."""
     check_mode(mode)
+    link = link_name(topology, link)
     ends = _ends(topology, link)
     start = time.time()  # the fault takes effect from the first end on
     if mode == "down":
@@ -132,7 +143,11 @@ def fail_link(topology: ClabTopology, state: LabState, link: str, mode: str) -> 
             verb = "change" if params.impaired else "add"
             netns.run(["tc", "qdisc", verb, "dev", ifname, "root", "netem", *args], namespace)
         return [Change("netem", link, mode, start, {"ends": ends})]
-    raise LabError(f"link {link} is a plain veth pair: delay faults need netem or a relay link")
+    raise UsageError(
+        f"link {link} is a plain veth pair: a delay fault needs netem (not in this kernel) "
+        "or a relay link; give the link a delay in the containerlab file (its vars: "
+        "delay: 1ms) and deploy again"
+    )
 
 
 def _ruleset(table: str, ifname: str, mode: str) -> str:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netsim.errors import LabError, UsageError
-from netsim.lab import DEPLOY_TIMEOUT_S
 from netsim.lab.clab.read import check_lab_name
 from netsim.lab.clab.schema import read_clab_yaml
 from netsim.lab.host import registry
@@ -139,8 +138,14 @@ def _record(state: LabState, changes: list[Change]) -> list[Change]:
 
 
 def _restore(topology: ClabTopology, state: LabState, target: str) -> list[str]:
+    """Undo the faults on ``target`` (a node, a link by name or ``node:interface``, or
+    ``all``: nothing to undo is then no error); the targets restored."""
+    if target != "all" and target not in topology.nodes:
+        target = _faults.link_name(topology, target)
     chosen = [c for c in state.faults if target in ("all", c["target"])]
     if not chosen:
+        if target == "all":
+            return []
         raise UsageError(f"no fault recorded on {target!r} in lab {state.lab}")
     done = _faults.undo(topology, state, [Change.from_json(c) for c in chosen])
     state.faults = [c for c in state.faults if c not in chosen]
@@ -157,7 +162,7 @@ class Lab:
         *,
         name: str | None = None,
         seed: int = 0,
-        timeout: float = DEPLOY_TIMEOUT_S,
+        timeout: float | None = None,
         psk_file: Path | None = None,
     ) -> None:
         self.clab_file = Path(clab_file)
