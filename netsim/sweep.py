@@ -45,8 +45,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 #: One replication: grid values (str), point, replication and seed (int), each SLO's
-#: measured value (float, None without data) and verdicts (bool). Columns are named by the
-#: grid keys and the SLOs, so a row is a mapping, not a class.
+#: measured value over the run (float, None without data), its point-estimate pass (bool,
+#: ``NAME:pass``), its worst window (``NAME:worst``) and its verdict as ``netsim run``
+#: gives it (``NAME:verdict``: holds, does not hold, at risk, not judged). Columns are
+#: named by the grid keys and the SLOs, so a row is a mapping, not a class.
 Row = dict[str, str | int | float | bool | None]
 
 
@@ -110,7 +112,11 @@ def run_task(task: Task) -> list[Row]:
         for slo in summary.slos:
             row[slo.name] = slo.measured
             row[f"{slo.name}:pass"] = slo.passed
+            # the verdict netsim run gives: judged per window, from the interval
+            row[f"{slo.name}:worst"] = slo.judged_value
+            row[f"{slo.name}:verdict"] = None if slo.verdict is None else slo.verdict.value
         row["pass"] = summary.passed
+        row["verdict"] = None if summary.verdict is None else summary.verdict.value
         rows.append(row)
     return rows
 

@@ -120,6 +120,18 @@ def test_cli_writes_table_json_and_plot(scenario_file: Path, tmp_path: Path) -> 
     assert len(doc["rows"]) == 4
     assert (out / "sensitivity.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+    # Oracle: `netsim run` of the same point and seed. A sweep row says what the run says
+    # of each SLO (judged per window), not only whether the point estimate passes.
+    row = doc["rows"][-1]
+    run_out = tmp_path / "run"
+    args = ["run", str(scenario_file), "--set", f"traffic.api.rate={row['traffic.api.rate']}"]
+    main([*args, "--seed", str(row["seed"]), "--out", str(run_out), "--quiet"])
+    summary = json.loads((run_out / "summary.json").read_text())
+    for slo in summary["slos"]:
+        assert row[f"{slo['name']}:verdict"] == slo["verdict"]
+        assert row[f"{slo['name']}:pass"] == slo["pass"]
+    assert row["verdict"] == summary["verdict"]
+
 
 def test_cli_bad_grid_exits_2(scenario_file: Path) -> None:
     assert main(["sweep", str(scenario_file), "--grid", "traffic.nope.rate=1/s,2/s"]) == 2

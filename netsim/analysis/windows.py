@@ -14,7 +14,7 @@ highest latency, the lowest success ratio) is reported with its bounds.
 
 A run shorter than its window is one window, the whole run. Long fast-engine runs that
 kept sketches instead of rows are judged on whole sketch buckets (a minute to hours):
-each window is the shortest run of buckets at least ``window`` long.
+the same windows with their ends moved to the nearest bucket edges (:func:`bucket_spans`).
 
 :func:`failure_spans` is the one definition of "during a failure" for the analysis and
 the report: from each failure to the restoration of the preferred path (or the repair,
@@ -85,21 +85,43 @@ def window_spans(span: tuple[float, float], window: float) -> list[tuple[float, 
     return spans
 
 
-def bucket_spans(edges: np.ndarray, window: float) -> list[tuple[float, float]]:
-    """Windows of whole sketch buckets (bucket 0 is the warmup): from each bucket, the
-    fewest following buckets that make ``window`` seconds (the rest of the run at the end).
+def bucket_spans(
+    edges: np.ndarray, span: tuple[float, float], window: float
+) -> list[tuple[float, float]]:
+    """The windows of ``span`` (:func:`window_spans`) for a run kept as sketch buckets
+    (``edges``; bucket 0 is the warmup, the last runs to infinity): each window's ends
+    moved to the nearest bucket edges, the last edge being the run's end, so that a run
+    is judged on as many windows, sliding the same way, whichever way it kept its
+    statistics. Buckets longer than half a window (an hour's buckets of a year) cannot
+    slide by half a window: then each window is the fewest whole buckets that make
+    ``window`` seconds.
 
-    >>> bucket_spans(np.array([0.0, 60.0, 660.0, 1260.0, 1860.0]), 900.0)
-    [(60.0, 1260.0), (660.0, 1860.0)]
+    >>> edges = np.array([0.0, 10.0, *np.arange(70.0, 720.0, 60.0), np.inf])
+    >>> bucket_spans(edges, (10.0, 720.0), 300.0)
+    [(10.0, 310.0), (130.0, 430.0), (310.0, 610.0), (430.0, 720.0)]
+    >>> bucket_spans(np.array([0.0, 60.0, 660.0, 1260.0, np.inf]), (60.0, 1800.0), 900.0)
+    [(60.0, 1260.0), (660.0, 1800.0)]
     """
-    last = len(edges) - 1
-    out = []
-    for i in range(1, last):
-        j = int(np.searchsorted(edges, edges[i] + window - EPS, side="left"))
-        out.append((float(edges[i]), float(edges[min(j, last)])))
-        if j >= last:
-            break
-    return out
+    lo, hi = span
+    e = np.unique(np.clip(edges[1:], lo, hi))  # the warmup's end onward, inf at the end
+    if len(e) <= 1:  # no bucket after the warmup
+        return []
+    wanted = window_spans(span, window)
+    if len(wanted) > 1 and float(np.max(np.diff(e))) > window * STEP + EPS:
+        out = []
+        for i in range(len(e) - 1):
+            j = int(np.searchsorted(e, e[i] + window - EPS, side="left"))
+            out.append((float(e[i]), float(e[min(j, len(e) - 1)])))
+            if j >= len(e) - 1:
+                break
+        return out
+    spans: list[tuple[float, float]] = []
+    for a, b in wanted:
+        i = int(np.argmin(np.abs(e - a)))
+        j = max(int(np.argmin(np.abs(e - b))), i + 1)
+        if j < len(e) and (float(e[i]), float(e[j])) not in spans:
+            spans.append((float(e[i]), float(e[j])))
+    return spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +154,7 @@ def judge_windows(
     trace = evidence.trace
     span = (trace.warmup, trace.duration)
     if evidence.sketches is not None:
-        spans = bucket_spans(evidence.sketches.edges, window) or [span]
+        spans = bucket_spans(evidence.sketches.edges, span, window) or [span]
     else:
         spans = window_spans(span, window)
     verdicts: list[Verdict] = []

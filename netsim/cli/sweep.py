@@ -72,17 +72,19 @@ def print_rows(rows: list[Row], keys: list[str]) -> None:
 
     if not rows:
         return
-    slos = [k for k in rows[0] if k.endswith(":pass")]
-    t = Table(title="Sweep: each SLO per point and replication")
-    for col in (*keys, "rep", "seed", *(k.removesuffix(":pass") for k in slos)):
+    slos = [k.removesuffix(":verdict") for k in rows[0] if k.endswith(":verdict")]
+    t = Table(title="Sweep: each SLO per point and replication (worst window, verdict)")
+    for col in (*keys, "rep", "seed", *slos):
         t.add_column(col, no_wrap=True, justify="left" if col in keys else "right")
+    colour = {"holds": "green", "does not hold": "red", "at risk": "yellow"}
     for r in rows:
         cells = [str(r[k]) for k in keys] + [str(r["replication"]), str(r["seed"])]
-        for k in slos:
-            name = k.removesuffix(":pass")
-            value = r.get(name)
-            mark = "[green]holds[/]" if r[k] else "[red]does not hold[/]"
-            cells.append(("-" if value is None else f"{value:.6g}") + f" {mark}")
+        for name in slos:
+            value, verdict = r.get(f"{name}:worst"), str(r.get(f"{name}:verdict") or "-")
+            mark = f"[{colour[verdict]}]{verdict}[/]" if verdict in colour else verdict
+            cells.append(
+                ("-" if not isinstance(value, float | int) else f"{value:.6g}") + f" {mark}"
+            )
         t.add_row(*cells)
     console().print(t)
 

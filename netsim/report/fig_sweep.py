@@ -28,8 +28,8 @@ UNITS = {"latency": "ms", "failover_gap": "s", "success_ratio": "", "throughput"
 
 
 def metric_names(rows: list[Row], keys: list[str]) -> list[str]:
-    fixed = {"point", "replication", "seed", "pass", *keys}
-    return [k for k in rows[0] if k not in fixed and not k.endswith(":pass")] if rows else []
+    fixed = {"point", "replication", "seed", "pass", "verdict", *keys}
+    return [k for k in rows[0] if k not in fixed and ":" not in k] if rows else []
 
 
 def _target(slo: Slo) -> float | None:

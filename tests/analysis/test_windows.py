@@ -56,7 +56,16 @@ def test_windows_cover_the_run_and_slide_by_half() -> None:
     for start in np.linspace(30.0, 1080.0, 50):
         assert any(a <= start and start + 150.0 <= b for a, b in spans)
     assert window_spans((0.0, 100.0), 300.0) == [(0.0, 100.0)]
-    assert bucket_spans(np.array([0.0, 60.0, 120.0]), 300.0) == [(60.0, 120.0)]
+    assert bucket_spans(np.array([0.0, 60.0, np.inf]), (60.0, 120.0), 300.0) == [(60.0, 120.0)]
+    # Kept as minute sketch buckets, a run gets as many windows, ending at the run's end.
+    edges = np.array([0.0, 30.0, *np.arange(90.0, 1230.0, 60.0), np.inf])
+    snapped = bucket_spans(edges, (30.0, 1230.0), 300.0)
+    assert len(snapped) == len(spans)
+    assert snapped[-1][1] == 1230.0
+    assert all(
+        abs(a - c) <= 30.0 and abs(b - d) <= 30.0
+        for (a, b), (c, d) in zip(snapped, spans, strict=True)
+    )
 
 
 @pytest.mark.slow

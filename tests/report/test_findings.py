@@ -26,6 +26,7 @@ from netsim.report.findings import (
     finding_detection,
     finding_fallback,
     finding_spof,
+    finding_success,
 )
 from netsim.report.findings.design import pairs_hit
 from netsim.report.vocab import SourceKind, Status
@@ -214,3 +215,22 @@ def test_cost_finding_follows_the_cost_fields_and_the_declared_load(baseline_run
     found = finding_cost(ctx(variant(cheap), cost=cheaper))
     assert found is not None
     assert found.status is Status.HOLDS
+
+
+def test_a_success_ratio_slo_that_does_not_hold_is_a_finding(
+    failover_run: Run, baseline_run: Run
+) -> None:
+    """Oracle: the runs' own verdicts. The review's success-ratio finding is as bad as the
+    worst success-ratio SLO of the design's runs (a run whose requests fail must not leave
+    the review saying only "at risk"), names every target, and is absent without one."""
+    runs = [failover_run, baseline_run]
+    slos = [s for r in runs for s in r.summary.slos if s.metric == "success_ratio"]
+    assert slos
+    finding = finding_success(ctx(runs=runs))
+    assert finding is not None
+    assert finding.status is Status.worst([Status.of(s.verdict, s.passed) for s in slos])
+    for s in slos:
+        assert f"≥ {s.target:g}" in finding.title
+    assert finding.figure == min(s.judged_value for s in slos if s.judged_value is not None)
+    assert not finding.higher_is_worse
+    assert finding_success(ctx(runs=[])) is None

@@ -10,7 +10,7 @@ VPN) and the findings change with it.
 
 The modules: :mod:`~netsim.report.findings.design` (single points of failure,
 availability), :mod:`~netsim.report.findings.traffic` (fallback capacity, latency,
-failover gaps, bandwidth), :mod:`~netsim.report.findings.timing` (detection, cost).
+success ratio, failover gaps, bandwidth), :mod:`~netsim.report.findings.timing` (detection, cost).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from netsim.report.findings.traffic import (
     finding_failover,
     finding_fallback,
     finding_latency,
+    finding_success,
 )
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 FINDINGS: tuple[Callable[[Context], Finding | None], ...] = (
     finding_latency,
+    finding_success,
     finding_failover,
     finding_detection,
     finding_fallback,
@@ -66,4 +68,5 @@ __all__ = [
     "finding_fallback",
     "finding_latency",
     "finding_spof",
+    "finding_success",
 ]

@@ -207,7 +207,7 @@ def _row(run: Run, s: SloVerdict) -> str:
         f"; worst {s.window_s / 60:g}-min window {w.measured} {s.unit} "
         f"({w.start_s:.0f}-{w.end_s:.0f} s, {s.windows.failing if s.windows else 0} of "
         f"{s.windows.count if s.windows else 0} windows do not hold)"
-        if w is not None and s.window_s
+        if w is not None and w.measured is not None and s.window_s
         else ""
     )
     month = (
@@ -218,53 +218,90 @@ def _row(run: Run, s: SloVerdict) -> str:
     )
     target = f"{'≤' if s.bound.value == 'max' else '≥'} {s.target:g} {s.unit}".strip()
     return (
-        f"{run.label}: {s.name} {s.measured} {s.unit} over the run{where}{month} "
+        f"{run.label}: {s.name} "
+        + ("no data to judge" if s.measured is None else f"{s.measured} {s.unit}")
+        + f" over the run{where}{month} "
         f"(target {target}): {Status.of(s.verdict, s.passed).value}"
+    )
+
+
+def _label(rows: Sequence[tuple[Run, SloVerdict]], unit: str) -> str:
+    """The targets of SLOs as their users wrote them: ``P95 ≤ 50 ms, P99 ≤ 80 ms``.
+
+    (A latency SLO states its quantile; a success ratio its floor.)"""
+    seen: dict[tuple[float, float], str] = {}
+    for _, s in rows:
+        if s.target is None:
+            continue
+        sign = "≤" if s.bound.value == "max" else "≥"
+        what = f"P{s.quantile * 100:g} " if s.quantile is not None else ""
+        seen[(s.quantile or 0.0, s.target)] = (
+            f"{what}{sign} {s.target:g}{f' {unit}' if unit else ''}"
+        )
+    return ", ".join(seen[k] for k in sorted(seen))
+
+
+def _slo_finding(ctx: Context, metric: str, noun: str, unit: str) -> Finding | None:
+    """SLOs of ``metric`` in normal operation against runs with failures, judged per
+    window: the worst is the highest latency or the lowest success ratio."""
+    normal = _slos([r for r in ctx.mine if not r.summary.failovers], metric)
+    failing = _slos([r for r in ctx.mine if r.summary.failovers], metric)
+    rows = normal + failing
+    if not rows:
+        return None
+    higher_is_worse = metric == "latency"
+    sign = 1.0 if higher_is_worse else -1.0
+
+    def badness(x: tuple[Run, SloVerdict]) -> float:
+        v = x[1].judged_value
+        return -np.inf if v is None else sign * v
+
+    parts = []
+    for part, when in ((normal, "in normal operation"), (failing, "with a failure")):
+        if not part:
+            continue
+        worst = max(part, key=badness)
+        bad = [x for x in part if Status.of(x[1].verdict, x[1].passed) is Status.FAILS]
+        risky = [x for x in part if Status.of(x[1].verdict, x[1].passed) is Status.AT_RISK]
+        w = worst[1]
+        value = (
+            "no data to judge"
+            if w.judged_value is None
+            else f"{w.judged_value:g}{f' {unit}' if unit else ''}"
+        )
+        parts.append(
+            f"{when} {len(bad)} of {len(part)} {noun} SLOs do not hold and {len(risky)} are "
+            f"at risk (worst {value} in {worst[0].label}"
+            + (f", a {w.window_s / 60:g}-min window" if w.window_s and w.judged_value else "")
+            + ")"
+        )
+    ev = [_row(r, s) for r, s in rows]
+    ev += [f"what-if (changes the design): {_row(r, s)}" for r, s in _slos(ctx.what_ifs, metric)]
+    quote = QUOTES["p95"] if ctx.adr and metric == "latency" else None
+    worst_all = max(rows, key=badness)[1]
+    return Finding(
+        metric,
+        _worst_status(rows),
+        f"{noun.capitalize()} SLOs ({_label(rows, unit)}): normal against failover",
+        "; ".join(parts) + ". Each SLO is judged per window: it holds only if every window holds.",
+        tuple(ev),
+        slo_source([r for r, _ in rows], [s for _, s in rows], quote),
+        worst_all.judged_value,
+        worst_all.target,
+        unit,
+        higher_is_worse,
     )
 
 
 def finding_latency(ctx: Context) -> Finding | None:
     """Latency SLOs in normal operation against runs with failures, judged per window."""
-    normal = _slos([r for r in ctx.mine if not r.summary.failovers], "latency")
-    failing = _slos([r for r in ctx.mine if r.summary.failovers], "latency")
-    if not normal and not failing:
-        return None
-    targets = sorted({s.target for _, s in normal + failing if s.target is not None})
-    label = "/".join(f"{t:g}" for t in targets)
-    parts = []
-    worst_all: tuple[Run, SloVerdict] | None = None
-    for rows, when in ((normal, "in normal operation"), (failing, "with a failure")):
-        if not rows:
-            continue
-        worst = max(rows, key=lambda x: x[1].judged_value or 0.0)
-        bad = [x for x in rows if Status.of(x[1].verdict, x[1].passed) is Status.FAILS]
-        risky = [x for x in rows if Status.of(x[1].verdict, x[1].passed) is Status.AT_RISK]
-        w = worst[1]
-        parts.append(
-            f"{when} {len(bad)} of {len(rows)} latency SLOs do not hold and {len(risky)} are "
-            f"at risk (worst {w.judged_value} ms in {worst[0].label}"
-            + (f", a {w.window_s / 60:g}-min window" if w.window_s else "")
-            + ")"
-        )
-        if worst_all is None or (w.judged_value or 0) > (worst_all[1].judged_value or 0):
-            worst_all = worst
-    ev = [_row(r, s) for r, s in normal + failing]
-    ev += [f"what-if (changes the design): {_row(r, s)}" for r, s in _slos(ctx.what_ifs, "latency")]
-    quote = QUOTES["p95"] if ctx.adr else None
-    rows = normal + failing
-    status = _worst_status(rows)
-    assert worst_all is not None
-    return Finding(
-        "latency",
-        status,
-        f"Latency SLOs (P95 ≤ {label} ms): normal against failover",
-        "; ".join(parts) + ". Each SLO is judged per window: it holds only if every window holds.",
-        tuple(ev),
-        slo_source([r for r, _ in rows], [s for _, s in rows], quote),
-        worst_all[1].judged_value,
-        worst_all[1].target,
-        "ms",
-    )
+    return _slo_finding(ctx, "latency", "latency", "ms")
+
+
+def finding_success(ctx: Context) -> Finding | None:
+    """Success-ratio SLOs (requests answered in time) in normal operation against runs
+    with failures, judged per window."""
+    return _slo_finding(ctx, "success_ratio", "success-ratio", "")
 
 
 def finding_failover(ctx: Context) -> Finding | None:
