@@ -14,6 +14,9 @@ it differs from its file. Notes end up in the report.
   peak), as it is declared: the load a latency SLO is judged at. Costs come from the
   declared load (:mod:`netsim.report.costing`), not from this hour. With the exact
   engine, scenarios longer than 20 minutes are skipped.
+- **Bad input**: a scenario file with a problem (other than ``lab-*`` files and topology
+  files kept beside the scenarios), a directory without scenarios, or a missing
+  ``--topology``/``--alternative`` stops the review before anything runs (exit 2).
 - **One variant**: a single-link blackhole scenario moved to the preferred link that
   detects a blackhole slowest.
 - **Alternatives**: for ADR-003 the ADR's own (``topologies/vpn-only``,
@@ -206,7 +209,7 @@ def _failure_on_path(template: Planned, topology: Topology) -> str | None:
 
 
 def _is_topology(path: Path) -> bool:
-    """A topology file kept with the scenarios (not a scenario: not skipped, not noted)."""
+    """A topology file kept with the scenarios (not a scenario: not reviewed, no error)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
@@ -236,15 +239,24 @@ def choose_topology(
     return found
 
 
-def plan_review(
-    scenarios_dir: Path,
-    engine: str,
-    topology_file: Path | None = None,
-    alternatives: Sequence[Path] = (),
-) -> ReviewPlan:
-    """See the module docstring."""
+def _load_scenarios(
+    scenarios_dir: Path, topology_file: Path | None, alternatives: Sequence[Path]
+) -> list[tuple[Path, Scenario]]:
+    """The scenarios of the directory; InputError for any bad input (see plan_review)."""
+    missing = [
+        ModelError(str(f), 0, flag, "file not found")
+        for flag, f in (
+            *((("--topology", topology_file),) if topology_file is not None else ()),
+            *(("--alternative", a) for a in alternatives),
+        )
+        if not Path(f).is_file()
+    ]
+    if not Path(scenarios_dir).is_dir():
+        missing.append(ModelError(str(scenarios_dir), 0, "--scenarios", "no such directory"))
+    if missing:
+        raise InputError(missing)
     loaded: list[tuple[Path, Scenario]] = []
-    skipped: list[str] = []
+    problems: list[ModelError] = []
     for path in sorted(Path(scenarios_dir).glob("*.yaml")):
         if path.stem.startswith("lab-"):
             continue
@@ -252,7 +264,34 @@ def plan_review(
             loaded.append((path, load_scenario(path)))
         except InputError as exc:
             if not _is_topology(path):
-                skipped.append(f"{path.name}: skipped, {exc.errors[0] if exc.errors else exc}")
+                problems += exc.errors
+    if problems:
+        raise InputError(problems)
+    if not loaded:
+        raise InputError(
+            [
+                ModelError(
+                    str(scenarios_dir),
+                    0,
+                    "--scenarios",
+                    "no scenario files (*.yaml, other than lab-*) to review",
+                )
+            ]
+        )
+    return loaded
+
+
+def plan_review(
+    scenarios_dir: Path,
+    engine: str,
+    topology_file: Path | None = None,
+    alternatives: Sequence[Path] = (),
+) -> ReviewPlan:
+    """See the module docstring. A scenario file of the directory with a problem, a
+    directory without scenarios, or a topology that is not there is bad input (InputError,
+    every problem listed): a review never leaves out a scenario it was given."""
+    loaded = _load_scenarios(Path(scenarios_dir), topology_file, alternatives)
+    skipped: list[str] = []
     chosen = choose_topology(loaded, topology_file, Path(scenarios_dir))
     subject_text = resolve_topology(chosen)
     plan = ReviewPlan(Path(chosen), subject_text, skipped=skipped)

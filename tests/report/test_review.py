@@ -205,3 +205,30 @@ def test_report_verb_without_summaries_says_so(
 ) -> None:
     assert main(["report", str(tmp_path), "--quiet"]) == 2
     assert "no summary.json" in capsys.readouterr().err
+
+
+def test_review_bad_input_stops_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing --topology, a --scenarios directory that is not there or holds no
+    scenario, and a scenario with a problem: exit 2, the file (line, key) named, nothing
+    written. (A review that quietly left out a scenario it was given would judge a design
+    on less than its user asked.)"""
+    out = tmp_path / "out"
+    bad = tmp_path / "scenarios"
+    bad.mkdir()
+    good = (ROOT / "scenarios" / "interconnect-cut.yaml").read_text()
+    (bad / "cut.yaml").write_text(good.replace("../topologies/", f"{ROOT}/topologies/"))
+    assert main(["review", "--topology", str(tmp_path / "nope.yaml"), "--out", str(out)]) == 2
+    assert "nope.yaml: --topology: file not found" in capsys.readouterr().err
+    assert main(["review", "--scenarios", str(tmp_path / "none"), "--out", str(out)]) == 2
+    assert "--scenarios: no such directory" in capsys.readouterr().err
+    assert main(["review", "--scenarios", str(tmp_path), "--out", str(out)]) == 2
+    assert "no scenario files" in capsys.readouterr().err
+    (bad / "typo.yaml").write_text(good.replace("duration:", "duraton:"))
+    assert main(["review", "--scenarios", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "typo.yaml:" in err
+    assert "duraton" in err
+    assert "Traceback" not in err
+    assert not out.exists()
