@@ -1,7 +1,8 @@
 """Failover gaps measured from the data plane (architecture section 6).
 
 For each failure the *affected flows* are the (class, destination) flows whose packets,
-just before the failure, used a link the failure impaired. The gap is the longest stretch
+just before the failure, used a link the failure impaired (or, for flows that had sent
+nothing yet, whose first packets after it did or found no route). The gap is the longest stretch
 starting at the failure in which their packets were lost: from the failure to the midpoint
 between the last lost packet and the first delivered one after it (the midpoint halves the
 error of the probe spacing). The same function reads simulated and lab traces.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.analysis.results import FailoverResult
-from netsim.trace.core import LOST, Trace
+from netsim.trace.core import LOST, R_NO_ROUTE, Columns, Trace
 
 LOOKBACK_S = 5.0
 # Packets a flow needs before the median of their intervals is taken as its probe spacing
@@ -21,14 +22,23 @@ MIN_SPACING_PACKETS = 3
 
 
 def affected_flows(trace: Trace, links: set[str], at: float) -> set[tuple[int, int]]:
-    """Flows whose attempts in the few seconds before ``at`` crossed one of ``links``."""
+    """Flows whose attempts in the few seconds before ``at`` crossed one of ``links``; and
+    flows that had sent nothing before ``at`` (a failure at the start of the run, or
+    before the class starts) whose first attempts after it crossed one of ``links`` or
+    found no route (a failure that partitions them from the start: its gap lasts until
+    something gets through)."""
     a = trace.attempts
     t = a["t_send"]
+    hit_paths = [i for i, p in enumerate(trace.paths) if links.intersection(p)]
+    crossed = np.isin(a["path"], hit_paths)
     window = (t >= at - LOOKBACK_S) & (t < at)
-    hit_paths = {i for i, p in enumerate(trace.paths) if links.intersection(p)}
-    if not hit_paths:
-        return set()
-    mask = window & np.isin(a["path"], list(hit_paths))
+    out = _flows(a, window & crossed)
+    started = _flows(a, t < at)
+    first = (t >= at) & (t < at + LOOKBACK_S) & (crossed | (a["reason"] == R_NO_ROUTE))
+    return out | (_flows(a, first) - started)
+
+
+def _flows(a: Columns, mask: np.ndarray) -> set[tuple[int, int]]:
     return set(zip(a["cls"][mask].tolist(), a["dst"][mask].tolist(), strict=True))
 
 

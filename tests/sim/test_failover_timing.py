@@ -148,3 +148,23 @@ failures: [{link: a-inet, at: 10s, duration: 100s}]
     assert detected["vpn"].attrs["method"] == "dpd"
     assert detected["vpn"].time == pytest.approx(40.0)  # DPD timeout 30 s < hold 40-60
     assert summary["failovers"][0]["gap_s"] == pytest.approx(31.0, abs=0.05)  # + 1 s conv.
+
+
+def test_a_failure_at_the_start_is_measured_like_one_later(tmp_path: Path) -> None:
+    """Oracle: the same contract as a failure in mid-run (detection + convergence). At 0 s
+    no packet was sent before the failure, so the flows it hits are those whose first
+    packets cross the failed link; a failure that partitions a flow from the start is a
+    gap as long as the run, never "0 s, nothing lost"."""
+    scenario = pair_scenario(
+        tmp_path, "  - {link: primary, at: 0s, duration: 60s, mode: blackhole}", BFD
+    )
+    _, summary = run(scenario)
+    (f,) = summary["failovers"]
+    assert f["gap_s"] == pytest.approx(1.9, abs=0.01)
+    assert f["lost"] == pytest.approx(1.9 * 200, rel=0.1)
+
+    both = "  - {link: primary, at: 0s, mode: down}\n  - {link: backup, at: 0s, mode: down}"
+    _, summary = run(pair_scenario(tmp_path, both, BFD, duration="30s"))
+    gaps = [f["gap_s"] for f in summary["failovers"]]
+    assert max(gaps) == pytest.approx(30.0, abs=0.1)
+    assert max(f["lost"] for f in summary["failovers"]) == pytest.approx(30 * 200, rel=0.05)
