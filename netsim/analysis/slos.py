@@ -92,6 +92,15 @@ def evaluate_slo(
     ``scenario`` (the run's) is needed to compose a ``window: month`` figure."""
     if nothing_due(slo, traffic):
         return not_judged(slo, "Mbps", "no transfer was due in this run")
+    idle = traffic.get(slo.traffic_class or "")
+    if slo.metric in WINDOWED and isinstance(idle, ClassStats) and idle.sent == 0:
+        # the class sends nothing after the warmup (it starts after the run, or stops
+        # before the warmup ends): there is nothing to judge, which is not a failure
+        return not_judged(
+            slo,
+            "ms" if slo.metric == "latency" else "",
+            f"{slo.traffic_class} sends nothing after the warmup in this run",
+        )
     measured, ci, unit, method = measure(slo, traffic, failovers, evidence)
     whole = verdict_of(
         slo,

@@ -33,6 +33,7 @@ from netsim.model.scenario import (
     Slo,
     TargetKind,
     TrafficClass,
+    TrafficKind,
 )
 from netsim.model.source import KeyPath, Reader, YamlMap, load_yaml, parse_yaml
 from netsim.model.units import (
@@ -128,7 +129,7 @@ def _failure_mode(r: Reader, raw_mode: str, path: KeyPath) -> tuple[FailureMode,
     return mode, loss
 
 
-def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
+def _slo(r: Reader, raw: Any, path: KeyPath, classes: dict[str, TrafficKind]) -> Slo | None:
     m = r.mapping(raw, path, SLO_KEYS)
     if not m:
         return None
@@ -139,10 +140,21 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: set[str]) -> Slo | None:
     cls = r.get(m, path, "class", str)
     if cls is not None and cls not in classes:
         r.error((*path, "class"), f"unknown traffic class {cls!r}")
+    elif cls is not None and (metric == "throughput") != (classes[cls] is TrafficKind.BULK):
+        r.error(
+            (*path, "class"),
+            f"{cls} is a {classes[cls].value} class: "
+            + (
+                "a throughput SLO judges bulk transfers"
+                if metric == "throughput"
+                else f"a {metric} SLO judges requests or datagrams (a bulk class has a "
+                "throughput SLO)"
+            ),
+        )
     if metric != "failover_gap" and cls is None:
         r.error((*path, "class"), f"a {metric} SLO needs a traffic class")
     quantile = r.get(m, path, "quantile", _ratio)
-    if metric == "latency" and quantile is None:
+    if metric == "latency" and quantile is None and "quantile" not in m:
         r.error((*path, "quantile"), "a latency SLO needs a quantile (e.g. 0.95)")
     parse: Any = METRICS[metric]
     window, monthly = _window(r, m, path, metric)
@@ -261,7 +273,7 @@ def load_scenario(
     slos = [
         s
         for i, raw in enumerate(top.get("slos") or [])
-        if (s := _slo(r, raw, ("slos", i), {c.name for c in classes})) is not None
+        if (s := _slo(r, raw, ("slos", i), {c.name: c.kind for c in classes})) is not None
     ]
     mesh_raw = r.mapping(top.get("mesh"), ("mesh",), ("sidecar_latency", "retries"))
     mesh = Mesh(

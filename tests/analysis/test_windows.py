@@ -83,3 +83,47 @@ def test_no_transfer_due_is_not_judged_and_does_not_fail() -> None:
     assert verdict.passed
     assert "no transfer was due" in verdict.text
     assert summary.judged is Verdict.HOLDS  # not judged counts for neither side
+
+
+def test_a_class_that_sends_nothing_is_not_judged_and_a_bulk_latency_slo_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A class that starts after the run (or stops before the warmup ends) has nothing to
+    judge: "not judged", as a bulk SLO with no transfer due, never "does not hold". A
+    latency SLO on a bulk class (or a throughput SLO on a request class) can never be
+    judged: it is refused at load time, naming the key."""
+    from tests.helpers import pair_scenario
+
+    extra = (
+        "  - {name: later, kind: one-way, from: a, to: b, rate: 5/s, size: 100B, start: 5m}\n"
+        "  - {name: early, kind: one-way, from: a, to: b, rate: 5/s, size: 100B, stop: 2s}\n"
+        "slos:\n"
+        "  - {name: later-p95, class: later, metric: latency, quantile: 0.95, max: 50ms}\n"
+        "  - {name: early-ok, class: early, metric: success_ratio, min: 0.99}\n"
+        "  - {name: probes-ok, class: probes, metric: success_ratio, min: 0.5}"
+    )
+    pair_scenario(tmp_path, "  []", duration="30s", rate="20/s", extra_traffic=extra)
+    text = (tmp_path / "s.yaml").read_text().replace("duration: 30s", "duration: 30s\nwarmup: 5s")
+    (tmp_path / "s.yaml").write_text(text)
+    _, summary = simulate(load_scenario(tmp_path / "s.yaml"), engine="fast")
+    verdicts = {s.name: s.verdict for s in summary.slos}
+    assert verdicts == {
+        "later-p95": Verdict.NOT_JUDGED,
+        "early-ok": Verdict.NOT_JUDGED,
+        "probes-ok": Verdict.HOLDS,
+    }
+
+    from netsim.errors import InputError
+
+    bulk = "  - {name: bk, kind: bulk, from: a, to: b, volume: 1TB/month}\n"
+    bad = text.replace("slos:\n", bulk + "slos:\n").replace(
+        "  - {name: probes-ok, class: probes, metric: success_ratio, min: 0.5}",
+        "  - {name: bk-p50, class: bk, metric: latency, quantile: 0.5, max: 50ms}\n"
+        "  - {name: probes-rate, class: probes, metric: throughput, min: 1Mbps}",
+    )
+    (tmp_path / "bad.yaml").write_text(bad)
+    with pytest.raises(InputError) as info:
+        load_scenario(tmp_path / "bad.yaml")
+    messages = [str(e) for e in info.value.errors]
+    assert any("slos[2].class: bk is a bulk class" in m for m in messages), messages
+    assert any("slos[3].class: probes is a one-way class" in m for m in messages), messages
