@@ -40,6 +40,7 @@ from netsim.model.units import (
     non_negative,
     parse_bitrate,
     parse_duration,
+    parse_target_duration,
     positive,
 )
 
@@ -64,8 +65,8 @@ FAILURE_KEYS = ("link", "node", "group", "at", "duration", "mode", "repeat", "ev
 SLO_KEYS = ("name", "class", "metric", "quantile", "max", "min", "window")
 WINDOWED = ("latency", "success_ratio")  # the metrics judged per window
 METRICS = {
-    "latency": parse_duration,
-    "failover_gap": parse_duration,
+    "latency": parse_target_duration,
+    "failover_gap": parse_target_duration,
     "success_ratio": float,
     "throughput": parse_bitrate,
 }
@@ -284,9 +285,16 @@ def load_scenario(
     warmup = r.get(top, (), "warmup", non_negative(parse_duration), 0.0) or 0.0
     if warmup >= duration:
         r.error(("warmup",), "warmup must be shorter than the duration")
+    set_by = next(
+        (o for (k, _), (o, _) in zip(parsed, origins, strict=True) if k == "duration"), ""
+    )
     for i, f in enumerate(failures):
         if f.at >= duration:
-            r.error(("failures",), f"failure {i} on {f.name} starts after the run ends")
+            r.error(
+                ("failures", i, "at"),
+                f"failure {i} on {f.name} starts at {f.at:g} s, after the run ends "
+                f"({duration:g} s{f', as {set_by} makes it' if set_by else ''})",
+            )
     seed = r.get(top, (), "seed", _count(0), 1) or 0  # numpy's seed sequences: not negative
     start = r.get(top, (), "start", parse_time_of_day, 0.0) or 0.0
     r.errors.extend(errors)

@@ -89,6 +89,16 @@ def parse_duration(value: object) -> float:
     return _parse(value, DURATION_UNITS, "duration", bare_ok=True)
 
 
+def parse_target_duration(value: object) -> float:
+    """Seconds from a string with a unit: an SLO's latency or gap target, where a bare
+    ``80`` is far likelier meant as milliseconds than as the seconds it would read as.
+
+    >>> parse_target_duration("80ms")
+    0.08
+    """
+    return _parse(value, DURATION_UNITS, "target", bare_ok=False)
+
+
 def parse_bitrate(value: object) -> float:
     """Bits per second from a string with ``bps Kbps Mbps Gbps``."""
     return _parse(value, BITRATE_UNITS, "bit rate", bare_ok=False)

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import numpy as np
 
@@ -26,9 +26,6 @@ from netsim.lab.host.stalls import (
     stalled_seconds,
 )
 from netsim.trace.records import LabNote
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 STOPPED_S = 0.2
 
@@ -45,11 +42,16 @@ def test_a_stopped_watcher_records_the_stall_it_was_put_through(tmp_path: Path) 
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(0.3)
         before = read_stalls(tmp_path)  # a busy test machine may stall on its own
-        stopped = time.time()
         os.kill(proc.pid, signal.SIGSTOP)
+        # The stall surely spans from the moment the watcher is seen stopped to the moment
+        # it is let go (taking the times around the kill calls instead let a loaded host
+        # run the watcher once more between the clock read and the signal).
+        while Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()[0] != "T":
+            time.sleep(0.001)
+        stopped = time.time()
         time.sleep(STOPPED_S)
-        os.kill(proc.pid, signal.SIGCONT)
         resumed = time.time()
+        os.kill(proc.pid, signal.SIGCONT)
         time.sleep(0.3)
     finally:
         proc.kill()

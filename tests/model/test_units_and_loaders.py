@@ -136,3 +136,13 @@ def test_a_topology_where_a_scenario_is_expected_says_so() -> None:
     (error,) = exc.value.errors
     assert "this is a topology file; a scenario was expected" in error.message
     assert (error.key, error.line) == ("nodes", 14)
+
+
+def test_a_failure_after_a_shortened_run_names_the_item_and_the_override() -> None:
+    """The file is fine; the --set made it wrong: the message says both where (the
+    failure's at:) and why (the override)."""
+    with pytest.raises(InputError) as exc:
+        load_scenario(ROOT / "scenarios" / "interconnect-cut.yaml", ["duration=1m"])
+    (error,) = exc.value.errors
+    assert error.key == "failures[0].at"
+    assert "after the run ends (60 s, as --set duration=1m makes it)" in error.message
