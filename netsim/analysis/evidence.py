@@ -198,6 +198,11 @@ def sketch_estimate(
         hi = merged.at_rank(min(math.ceil((stat.q + below) * n), n - 1))
         _, iid = merged.quantile_ci(stat.q, level)
         lo, hi = min(lo, iid[0]) * (1 - merged.alpha), max(hi, iid[1]) * (1 + merged.alpha)
+        # a bucket's value is within alpha of the values in it: no quantile is above the
+        # largest latency itself, which the sketches keep exactly
+        top = float(sketches.lat_max[ci, first:stop].max())
+        if math.isfinite(top):
+            point, hi = min(point, top), min(hi, top)
     elif stat.kind is StatKind.RATIO:
         lo, hi = max(point - below, 0.0), min(point + above, 1.0)
         wl, wh = wilson(int(delivered.sum()), n, level)

@@ -59,7 +59,7 @@ def cmd_availability(args: argparse.Namespace) -> int:
     load = f", load of {doc['load']}" if demand is not None else ""
     table = Table(
         title=f"{doc['topology']}: availability over {args.years} simulated years "
-        f"(SLA claimed {SLA_CLAIMED:.4%}{load})"
+        f"(SLA column: against {SLA_CLAIMED:.4%}, ADR-003's claimed interconnect SLA{load})"
     )
     columns = ["pair", "connected", "95% CI", "closed form", "downtime min/yr mean", "p50", "p95"]
     if demand is not None:

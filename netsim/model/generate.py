@@ -22,7 +22,8 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from netsim.errors import UsageError
 
@@ -155,6 +156,33 @@ def pick_sites(n: int, hubs: int, seed: int) -> list[Site]:
         taken[provider] += 1
         hub = min(HUB_METROS[:hubs], key=lambda m: great_circle_km((lat, lon), (m[1], m[2])))
         out.append(Site(f"{provider}-{region}", provider, region, city, lat, lon, f"mcr-{hub[0]}"))
+    return _every_hub_used(out, hubs)
+
+
+def _every_hub_used(sites: list[Site], hubs: int) -> list[Site]:
+    """Sites with every one of the ``hubs`` hubs homing one at least: a hub no site is
+    nearest to takes the site nearest to it among those of hubs with two or more (a hub
+    nobody uses would be paid for and carry nothing). UsageError if there are fewer
+    sites than hubs.
+
+    >>> far = [Site(f"s{i}", "aws", "r", "c", 37.0, -122.0, "mcr-san-jose") for i in range(3)]
+    >>> sorted({s.hub for s in _every_hub_used(far, 3)})
+    ['mcr-ashburn', 'mcr-dallas', 'mcr-san-jose']
+    """
+    if len(sites) < hubs:
+        raise UsageError(
+            f"--hubs {hubs} needs at least as many sites: every hub homes one (--sites "
+            f"{len(sites)})"
+        )
+    out = list(sites)
+    for metro, lat, lon in HUB_METROS[:hubs]:
+        hub = f"mcr-{metro}"
+        if any(s.hub == hub for s in out):
+            continue
+        homes = Counter(s.hub for s in out)
+        donors = [i for i, s in enumerate(out) if homes[s.hub] >= MIN_SITES]
+        i = min(donors, key=lambda i: great_circle_km((out[i].lat, out[i].lon), (lat, lon)))
+        out[i] = replace(out[i], hub=hub)
     return out
 
 

@@ -65,15 +65,24 @@ def _split(text: str) -> tuple[float, str]:
     return float(match.group(1)), match.group(2)
 
 
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article.
+
+    >>> _a("event rate"), _a("size")
+    ('an event rate', 'a size')
+    """
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def _parse(value: object, units: dict[str, float], family: str, bare_ok: bool) -> float:
     if isinstance(value, bool):
-        raise UnitError(f"expected a {family}, got a boolean")
+        raise UnitError(f"expected {_a(family)}, got a boolean")
     if isinstance(value, int | float):
         if not bare_ok:
             raise UnitError(f"{family} {value!r} needs a unit ({', '.join(units)})")
         return float(value)
     if not isinstance(value, str):
-        raise UnitError(f"expected a {family} such as '10{next(iter(units))}'")
+        raise UnitError(f"expected {_a(family)} such as '10{next(iter(units))}'")
     number, unit = _split(value)
     if unit == "":
         if bare_ok:
@@ -118,7 +127,7 @@ def parse_money(value: object) -> float:
 
 def _split_per(value: object, family: str) -> tuple[str, float]:
     if not isinstance(value, str) or "/" not in value:
-        raise UnitError(f"expected a {family} such as '1000/day'")
+        raise UnitError(f"expected {_a(family)} such as '1000/day'")
     amount, _, period = value.partition("/")
     period = period.strip()
     if period not in PERIOD_UNITS:

@@ -279,7 +279,8 @@ def verdict_sentence(
     met = sum(v.met is True for v in simulated)
     restated = sum(v.rec.change is None for v in verified)
     fixes = (
-        f" {len(verified)} recommendations follow: {met} of the {len(simulated)} re-simulated "
+        f" {len(verified)} recommendation{'' if len(verified) == 1 else 's'} follow"
+        f"{'s' if len(verified) == 1 else ''}: {met} of the {len(simulated)} re-simulated "
         f"meet what they promise"
         + (
             f", {restated} restate{'s' if restated == 1 else ''} a requirement the numbers "

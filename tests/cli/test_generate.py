@@ -168,3 +168,24 @@ def test_validate_lists_a_topology_problem_once_beside_its_scenario(
         "links[0].capacity: required key is missing",
         "links[0].capcity: unknown key (did you mean 'capacity'?)",
     ]
+
+
+@pytest.mark.parametrize(("sites", "hubs"), [(3, 3), (4, 4), (6, 6), (5, 2)])
+def test_every_hub_homes_a_site(tmp_path: Path, sites: int, hubs: int) -> None:
+    """A hub no region is attached to would cost its ports and carry nothing: each of the
+    K hubs homes one site at least (counted from the topology's links)."""
+    out = write(tmp_path, "--sites", str(sites), "--hubs", str(hubs))
+    topo = load_scenario(out / "scenario.yaml").topology
+    roles = {n.name: n.role.value for n in topo.nodes if n.role is not None}
+    homed = {
+        end
+        for link in topo.links
+        for end in link.endpoints
+        if roles.get(end) == "exchange" and any(roles.get(e) == "cloud" for e in link.endpoints)
+    }
+    assert len(homed) == hubs
+
+
+def test_more_hubs_than_sites_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--sites", "2", "--hubs", "3", "--out", "/nonexistent/x"]) == 2
+    assert "--hubs 3 needs at least as many sites" in capsys.readouterr().err
