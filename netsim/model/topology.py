@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from netsim.model.scenario import FailureMode
 
 
+#: A link's MTU unless its file gives one (Ethernet's; bytes).
+DEFAULT_MTU = 1500.0
+
+
 class Role(enum.Enum):
     CLOUD = "cloud"
     EXCHANGE = "exchange"
@@ -135,7 +139,7 @@ class Link:
     cost: Cost = field(default_factory=Cost)
     prepend: int = 0  # AS-path prepending on routes learned over it
     failure_mode: FailureMode | None = None  # of its random failures; None: by kind
-    mtu: float = 1500.0  # largest packet on the link, its own overhead included (bytes)
+    mtu: float = DEFAULT_MTU  # largest packet on the link, its own overhead included (bytes)
     max_pps: float | None = None  # packets/s per direction (VPN tunnels), with capacity
     congestion: Congestion | None = None  # internet links: episodic congestion
 

@@ -220,3 +220,22 @@ topology:
     assert any(":10: topology.nodes.b.binds: [] should be non-empty" in m for m in messages)
     assert any(":12: topology.links[0].endpoints: " in m for m in messages), messages
     assert not any("exec[" in m or "two endpoints" in m for m in messages), messages
+
+
+def test_a_link_without_mtu_gets_containerlabs_default(tmp_path: Path) -> None:
+    """containerlab makes a veth link 9500 bytes unless the file says otherwise
+    (constants.DefaultLinkMTU); the exported labs say the model's MTU on every link."""
+    path = write(
+        tmp_path,
+        """name: x
+topology:
+  nodes: {a: {kind: linux}, b: {kind: linux}}
+  links:
+    - endpoints: ["a:eth1", "b:eth1"]
+    - endpoints: ["a:eth2", "b:eth2"]
+      mtu: 1400
+""",
+    )
+    assert [lk.mtu for lk in load_clab(path).links] == [9500, 1400]
+    exported = yaml.safe_load((ROOT / "topologies" / "megaport-hub.clab.yml").read_text())
+    assert {lk.get("mtu") for lk in exported["topology"]["links"]} == {1500}

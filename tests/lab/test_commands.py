@@ -157,3 +157,47 @@ def test_a_host_tool_a_command_needs_is_an_environment_problem_found_first(
     assert "missing iputils-ping: install them with: apt-get install frr " in err
     assert err.rstrip().endswith(" nftables iputils-ping")
     assert snapshot(lab_root) == before
+
+
+VTYSH_LAB = """name: vtyshlab
+topology:
+  nodes:
+    r1:
+      kind: linux
+      image: frrouting/frr:v8.4.1
+      binds: [daemons:/etc/frr/daemons]
+      exec:
+        - ip addr add 10.9.0.1/30 dev eth1
+        - vtysh -c "conf t" -c "router bgp 65001" -c "neighbor 10.9.0.2 remote-as 65002"
+    r2:
+      kind: linux
+      image: frrouting/frr:v8.4.1
+      binds: [daemons:/etc/frr/daemons]
+      exec:
+        - ip addr add 10.9.0.2/30 dev eth1
+        - vtysh -c "conf t" -c "router bgp 65002" -c "neighbor 10.9.0.1 remote-as 65001"
+  links:
+    - endpoints: ["r1:eth1", "r2:eth1"]
+"""
+
+
+@pytest.mark.lab
+def test_frr_nodes_configured_by_vtysh_alone_come_up(
+    lab_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """containerlab's own FRR examples (srlfrr01) bind only FRR's daemons file and
+    configure the node with vtysh commands: such a node runs FRR from an empty config,
+    and "up" waits for the BGP session its commands configured."""
+    (tmp_path / "daemons").write_text("zebra=yes\nbgpd=yes\nstaticd=yes\nvtysh_enable=yes\n")
+    (tmp_path / "vtysh.clab.yml").write_text(VTYSH_LAB)
+    try:
+        assert main(["lab", "deploy", str(tmp_path / "vtysh.clab.yml")]) == EXIT_OK
+        capsys.readouterr()
+        assert main(["lab", "status", "vtyshlab", "--json"]) == EXIT_OK
+        status = json.loads(capsys.readouterr().out)
+        assert sorted((s["node"], s["state"]) for s in status["bgp"]) == [
+            ("r1", "Established"),
+            ("r2", "Established"),
+        ]
+    finally:
+        destroy("vtyshlab")

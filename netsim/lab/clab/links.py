@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from netsim.lab.clab.params import LinkParams
 
 #: Keys containerlab accepts on each link form (the schema is looser for extended links).
+#: containerlab's MTU of a veth link whose file gives none (``constants.DefaultLinkMTU``,
+#: set in ``links/link_veth.go``; docs/manual/network.md "Link MTU").
+CLAB_DEFAULT_MTU = 9500
 BRIEF_LINK_KEYS = frozenset({"endpoints", "mtu", "vars", "ipv4", "ipv6"})
 VETH_LINK_KEYS = frozenset({"type", "endpoints", "mtu", "vars", "labels", "ipv4", "ipv6"})
 IFNAME_MAX = 15
@@ -86,7 +89,14 @@ class LinkReader:
         params, problems = parse_link_params(vars_)
         for problem in problems:
             self.error((*key, "vars", *problem.key.split(".")), str(problem))
-        return ClabLink(str(vars_.get("name") or ""), ends[0], ends[1], params, spec.get("mtu"))
+        mtu = spec.get("mtu")
+        return ClabLink(
+            str(vars_.get("name") or ""),
+            ends[0],
+            ends[1],
+            params,
+            mtu if isinstance(mtu, int) else CLAB_DEFAULT_MTU,
+        )
 
     def endpoints(
         self, key: KeyPath, spec: YamlMap, raw: list[Any]

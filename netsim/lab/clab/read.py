@@ -263,10 +263,14 @@ class _Reader:
         except CommandError as exc:
             self.error(key, f"{text!r}: {exc}")
             return None
-        if any(s[0].rsplit("/", 1)[-1] == "vtysh" for s in steps) and not node.provides(
-            "/etc/frr/frr.conf"
+        if any(s[0].rsplit("/", 1)[-1] == "vtysh" for s in steps) and not (
+            node.provides("/etc/frr/frr.conf") or node.provides("/etc/frr/daemons")
         ):
-            self.error(key, f"{text!r}: vtysh on a node that runs no FRR (no /etc/frr/frr.conf)")
+            self.error(
+                key,
+                f"{text!r}: vtysh on a node that runs no FRR (no bind puts a file at "
+                "/etc/frr/frr.conf or /etc/frr/daemons)",
+            )
             return None
         return Command(text, steps, stage, phase, self.doc.line(key), format_path(key))
 

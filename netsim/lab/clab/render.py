@@ -32,6 +32,7 @@ from netsim.lab.clab.images import EDGE_IMAGE, FRR_IMAGE, PLAIN_IMAGE, render_im
 from netsim.lab.clab.netem import netem_command, netem_flags
 from netsim.lab.clab.plan import LabPlan, PlanLink, PlanNode, plan_lab
 from netsim.lab.daemons.secrets import PSK_ENV
+from netsim.model.topology import DEFAULT_MTU
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -191,6 +192,8 @@ def _link_view(link: PlanLink) -> dict[str, object]:
         "a_address": link.a.address,
         "b_address": link.b.address,
         "vars": flow(vars_),
+        # the model's MTU (containerlab would otherwise make the veth 9500 bytes)
+        "mtu": int(link.model.mtu if link.model else DEFAULT_MTU),
     }
 
 

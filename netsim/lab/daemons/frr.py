@@ -46,6 +46,7 @@ RUN_FRR = Path("/run/frr")
 SOCKET_WAIT_S = 10.0
 DEFAULT_VTYSH_CONF = "service integrated-vtysh-config\n"
 FRR_CONF = "/etc/frr/frr.conf"
+FRR_DAEMONS = "/etc/frr/daemons"
 
 
 def vtysh(pathspace: str, *commands: str, check: bool = True) -> str:
@@ -82,7 +83,10 @@ class Frr(Daemon):
 
     @classmethod
     def wanted(cls, node: ClabNode) -> bool:
-        return node.provides(FRR_CONF)
+        """A node runs FRR when a bind gives it FRR's config or its daemons file (an FRR
+        image configured by ``vtysh`` commands in ``exec``, as containerlab's own examples
+        do, binds the daemons file alone)."""
+        return node.provides(FRR_CONF) or node.provides(FRR_DAEMONS)
 
     @property
     def pathspace(self) -> str:
@@ -97,10 +101,20 @@ class Frr(Daemon):
         return RUN_FRR / self.pathspace
 
     @property
-    def source(self) -> Path:
+    def source(self) -> Path | None:
+        """The bound frr.conf (None: the node starts from an empty config)."""
         source = self.ctx.node.bind_for(FRR_CONF)
-        assert source is not None  # wanted() says so
-        return source
+        return source if source is not None and source.is_file() else None
+
+    def config_text(self) -> str:
+        """The node's FRR config: the bound file, else what is running (``exec`` vtysh
+        commands configure such a node)."""
+        if self.source is not None:
+            return self.source.read_text()
+        result = netns.run(
+            ["vtysh", "-N", self.pathspace, "-c", "show running-config"], check=False
+        )
+        return result.stdout if result.returncode == 0 else ""
 
     def programs(self) -> list[str]:
         daemons = self.ctx.node.bind_for("/etc/frr/daemons")
@@ -122,7 +136,8 @@ class Frr(Daemon):
                 )
             state.add_path(path)
             _make_dir(path, frr)
-        _install_file(self.conf_dir / "frr.conf", self.source.read_text(), frr)
+        text = self.source.read_text() if self.source is not None else ""
+        _install_file(self.conf_dir / "frr.conf", text, frr)
         for name in ("vtysh.conf", "daemons"):
             bound = self.ctx.node.bind_for(f"/etc/frr/{name}")
             if bound is not None and bound.is_file():
@@ -143,6 +158,8 @@ class Frr(Daemon):
                         f"{frr_version()} on this host does not have (no {FRR_BIN / program})",
                     )
                 )
+        if self.source is None:
+            return problems
         problems += skipped_sections(self.ctx.name, self.source, self.programs())
         result = netns.run(["vtysh", "--dryrun", "-f", str(self.source)], check=False)
         if result.returncode != 0:
@@ -185,7 +202,7 @@ class Frr(Daemon):
         """Apply frr.conf (``vtysh -b``); InputError naming every line the daemons refused."""
         result = netns.run(["vtysh", "-N", self.pathspace, "-b"], check=False)
         output = result.stdout + result.stderr
-        problems = rejected_lines(self.ctx.name, self.source, output)
+        problems = rejected_lines(self.ctx.name, self.source or self.conf_dir / "frr.conf", output)
         if problems:
             raise InputError(problems)
         if result.returncode != 0:
@@ -230,7 +247,7 @@ class Frr(Daemon):
     def pending(self) -> list[str]:
         out = []
         programs = self.programs()
-        text = self.source.read_text()
+        text = self.config_text()
         if "bgpd" in programs and re.search(r"^router bgp\b", text, re.MULTILINE):
             out += self._bgp_pending()
         if "bfdd" in programs:
@@ -249,7 +266,7 @@ class Frr(Daemon):
     def settle_s(self) -> float:
         """OSPF: its longest dead interval (the DR election waits that long on a broadcast
         link) plus the LSA interval, after which the adjacency's LSA is flooded."""
-        text = self.source.read_text()
+        text = self.config_text()
         if "ospfd" not in self.programs() or not re.search(r"^router ospf\b", text, re.MULTILINE):
             return 0.0
         dead = [int(x) for x in re.findall(r"^\s*ip ospf dead-interval (\d+)", text, re.MULTILINE)]

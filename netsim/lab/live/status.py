@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from netsim.lab.daemons import DAEMONS, NodeContext, daemons_for
 from netsim.lab.daemons.frr import Frr, vtysh_json
 from netsim.lab.daemons.strongswan import StrongSwan
-from netsim.lab.host import linux, netns
+from netsim.lab.host import linux, netns, registry
 
 if TYPE_CHECKING:
     from netsim.lab.clab.topology import ClabTopology
@@ -96,9 +96,20 @@ class LabStatus:
 
     def format(self) -> str:
         lines = [f"lab {self.lab}: {self.phase}"]
+        watchers = []
         for node in self.nodes:
-            procs = " ".join(f"{k}{'' if up else '(DOWN)'}" for k, up in node.processes.items())
+            # the host's stall watchers run in the first node's namespace; they are the
+            # lab's, not that node's
+            mine = {k: up for k, up in node.processes.items() if not k.startswith("stalls.")}
+            watchers += [
+                f"{k.removeprefix('stalls.')}{'' if up else '(DOWN)'}"
+                for k, up in node.processes.items()
+                if k not in mine
+            ]
+            procs = " ".join(f"{k}{'' if up else '(DOWN)'}" for k, up in mine.items())
             lines.append(f"  node {node.name:<12} {node.state}  {procs}")
+        if watchers:
+            lines.append(f"  host stall watchers: {' '.join(watchers)}")
         for s in self.bgp:
             lines.append(f"  bgp  {s.node:<6} {s.peer:<15} {s.description:<14} {s.state}")
         for b in self.bfd:
@@ -133,9 +144,16 @@ def lab_status(topology: ClabTopology, state: LabState) -> LabStatus:
                 installed = daemon.installed()
                 sas += [IpsecSa(name, c, c in installed) for c in sorted(daemon.children())]
     faults = tuple(f"{f['target']}: {f['mode']} ({f['kind']})" for f in state.faults)
+    phase = state.phase
+    if registry.abandoned(asdict(state)):
+        who = f"pid {state.holder[0]}" if state.holder else f"its deployer, pid {state.deployer[0]}"
+        phase += (
+            f" (abandoned: {who} is gone; `netsim lab destroy {state.lab}` removes it, "
+            "and so does deploying it again)"
+        )
     return LabStatus(
         state.lab,
-        state.phase,
+        phase,
         tuple(nodes),
         tuple(bgp),
         tuple(bfd),
