@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from netsim.analysis.batching import K_MIN, Cells, combine, iid_variance, stratum_variance
+from netsim.analysis.batching import (
+    K_MIN,
+    Cells,
+    StratumVariance,
+    combine,
+    iid_variance,
+    stratum_variance,
+)
 from netsim.analysis.intervals import (
     LEVEL,
     NO_DATA,
@@ -33,6 +40,7 @@ from netsim.analysis.intervals import (
     margins,
     method_of,
     min_cell,
+    strata_of,
 )
 from netsim.analysis.requests import request_table
 from netsim.analysis.stats import wilson
@@ -106,7 +114,7 @@ class Evidence:
         """The mean or a quantile of class ``ci``'s latency (ms) with its interval."""
         if (ci, stat) not in self._estimates:
             if self.sketches is not None:
-                est = _scaled(sketch_estimate(self.sketches, ci, stat), 1e3)
+                est = _scaled(sketch_estimate(self.sketches, ci, stat, breaks=self.breaks), 1e3)
             else:
                 est = self._sample(ci, latency=True).estimate(stat)
             self._estimates[ci, stat] = est
@@ -127,7 +135,9 @@ class Evidence:
             edges = self.sketches.edges
             first = max(int(np.searchsorted(edges, span[0], side="right")) - 1, 1)
             last = max(int(np.searchsorted(edges, span[1], side="left")), first + 1)
-            est = sketch_estimate(self.sketches, ci, stat, first=first, last=last)
+            est = sketch_estimate(
+                self.sketches, ci, stat, first=first, last=last, breaks=self.breaks
+            )
             return est if stat.kind is StatKind.RATIO else _scaled(est, 1e3)
         latency = stat.kind is not StatKind.RATIO
         sample = self._sample(ci, latency)
@@ -143,7 +153,7 @@ class Evidence:
         """The success ratio of class ``ci`` with its interval."""
         if (ci, None) not in self._estimates:
             if self.sketches is not None:
-                est = sketch_estimate(self.sketches, ci, Stat.ratio())
+                est = sketch_estimate(self.sketches, ci, Stat.ratio(), breaks=self.breaks)
             else:
                 est = self._sample(ci, latency=False).estimate(Stat.ratio())
             self._estimates[ci, None] = est
@@ -158,6 +168,7 @@ def sketch_estimate(
     level: float = LEVEL,
     first: int = 1,
     last: int | None = None,
+    breaks: Sequence[float] = (),
 ) -> Estimate:
     """The estimate of ``stat`` for class ``ci`` over buckets ``first`` to ``last``
     (excluded; default: every bucket after the warmup) with its interval, the buckets
@@ -188,11 +199,8 @@ def sketch_estimate(
         below_key = np.array([float(s.count_at_most(key)) for s in buckets])
         cells = Cells(below_key, below_key, below_key, delivered, span_s)
     ratio = float(cells.a.sum()) / max(float(cells.n.sum()), 1.0)
-    while len(cells.n) >= 2 * K_MIN and float(cells.n.mean()) < min_cell(stat, ratio):
-        cells = cells.merged()
-    batched = len(cells.n) >= K_MIN
-    part = stratum_variance(cells, ratio) if batched else iid_variance(cells, ratio)
-    below, above = margins(stat, combine([part]), n, level)
+    parts = _bucket_strata(cells, sketches.edges[first:stop], breaks, min_cell(stat, ratio), ratio)
+    below, above = margins(stat, combine(parts), n, level)
     if stat.kind is StatKind.QUANTILE:
         lo = merged.at_rank(max(math.floor((stat.q - above) * n) - 1, 0))
         hi = merged.at_rank(min(math.ceil((stat.q + below) * n), n - 1))
@@ -210,7 +218,27 @@ def sketch_estimate(
     else:
         iid_half = margins(stat, combine([iid_variance(cells.total(), point)]), n, level)
         lo, hi = min(point - below, point - iid_half[0]), max(point + above, point + iid_half[1])
-    return Estimate(point, (min(lo, point), max(hi, point)), method_of([part], n))
+    return Estimate(point, (min(lo, point), max(hi, point)), method_of(parts, n))
+
+
+def _bucket_strata(
+    cells: Cells, starts: np.ndarray, breaks: Sequence[float], least: float, ratio: float
+) -> list[StratumVariance]:
+    """The variance parts of sketch buckets (``cells``, starting at ``starts``) in strata
+    cut at the scripted ``breaks``, as the rows' intervals are: a bucket belongs to the
+    stratum its start falls in, so a failure's minutes are not batched with calm ones.
+    Within a stratum, buckets with fewer than ``least`` samples are merged in pairs."""
+    cuts = strata_of((float(starts[0]), math.inf), breaks)
+    stratum = np.searchsorted(cuts, starts, side="right") - 1
+    parts = []
+    for k in np.unique(stratum).tolist():
+        mine = stratum == k
+        group = Cells(cells.a[mine], cells.a2[mine], cells.a3[mine], cells.n[mine], cells.span_s)
+        while len(group.n) >= 2 * K_MIN and float(group.n.mean()) < least:
+            group = group.merged()
+        batched = len(group.n) >= K_MIN
+        parts.append(stratum_variance(group, ratio) if batched else iid_variance(group, ratio))
+    return parts
 
 
 def _sum_powers(sketch: LatencySketch, power: int) -> float:
