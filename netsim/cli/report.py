@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netsim.cli.common import add_engine, add_output, add_workers, add_years, check_out
-from netsim.errors import EXIT_OK
+from netsim.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -68,14 +68,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     from netsim.report.review import report_runs
 
     check(args)
+    out: Path = args.out
+    check_out(out.parent)
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a directory; name the HTML file, e.g. {out}/report.html")
     topology = load_topology(args.topology) if args.topology else None
     runs = load_runs(list(args.run_dirs), topology)
     if args.topology:
         text = Path(args.topology).read_text(encoding="utf-8")
         for run in runs:
             run.topology_text = text
-    out: Path = args.out
-    check_out(out.parent)
     with progress_bar("building the report", STEPS, not (args.quiet or args.json)) as update:
         count = [0]
 

@@ -37,6 +37,7 @@ import yaml
 
 from netsim.errors import InputError, ModelError
 from netsim.model.load_scenario import load_scenario
+from netsim.model.load_topology import load_topology
 from netsim.model.resolve import resolve_files, resolve_topology
 from netsim.model.routing import best_path
 from netsim.model.scenario import DAY_S, TargetKind, TrafficKind
@@ -255,6 +256,15 @@ def _load_scenarios(
         missing.append(ModelError(str(scenarios_dir), 0, "--scenarios", "no such directory"))
     if missing:
         raise InputError(missing)
+    bad: list[ModelError] = []
+    declared = [*([topology_file] if topology_file is not None else []), *alternatives]
+    for a in declared:  # every problem of a declared design, under its own name, up front
+        try:
+            load_topology(a)
+        except InputError as exc:
+            bad += exc.errors
+    if bad:
+        raise InputError(bad)
     loaded: list[tuple[Path, Scenario]] = []
     problems: list[ModelError] = []
     for path in sorted(Path(scenarios_dir).glob("*.yaml")):
@@ -310,7 +320,13 @@ def plan_review(
         if topology_file is not None and sc.topology.name != subject.name:
             topo_text = subject_text
         planned = Planned(sc.name, files.scenario, topo_text, str(path))
-        ready, roles = _prepare(planned, engine)
+        try:
+            ready, roles = _prepare(planned, engine)
+        except InputError as exc:
+            if topo_text is files.topology:
+                raise
+            # re-pointed at --topology: the problem is the pairing, not a line of the file
+            raise _repointed(path, sc, subject.name, topology_file, exc) from None
         if ready is None:
             plan.skipped.append(f"{sc.name}: skipped: {roles[0]}")
             continue
@@ -320,6 +336,28 @@ def plan_review(
         plan.standard.append(variant)
     _plan_designs(plan, subject_text, Path(scenarios_dir), alternatives)
     return plan
+
+
+SHOWN_PROBLEMS = 4  # of a scenario re-pointed at --topology
+
+
+def _repointed(
+    path: Path, sc: Scenario, design: str, topology_file: Path | None, exc: InputError
+) -> InputError:
+    """One error for a scenario that cannot run on the design ``--topology`` names."""
+    names = "; ".join(f"{e.key}: {e.message}" for e in exc.errors[:SHOWN_PROBLEMS])
+    more = len(exc.errors) - SHOWN_PROBLEMS
+    return InputError(
+        [
+            ModelError(
+                str(path),
+                0,
+                "--topology",
+                f"{sc.name} runs on {sc.topology.name}; on {design} ({topology_file}) it "
+                f"cannot: {names}" + (f" (and {more} more)" if more > 0 else ""),
+            )
+        ]
+    )
 
 
 def _plan_designs(
@@ -339,6 +377,20 @@ def _plan_designs(
         None,
     )
     if normal is None or template is None:
+        if alternatives:  # asked for by name: say why none can be compared
+            raise InputError(
+                [
+                    ModelError(
+                        str(a),
+                        0,
+                        "--alternative",
+                        "cannot be compared: the design's scenarios need one without failures "
+                        "and one with a single scripted failure (the comparison runs both on "
+                        "every design)",
+                    )
+                    for a in alternatives
+                ]
+            )
         plan.skipped.append(
             "alternatives: no failure-free and single-failure scenario to compare on"
         )

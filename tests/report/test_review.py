@@ -232,3 +232,26 @@ def test_review_bad_input_stops_before_anything_runs(
     assert "duraton" in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_declared_designs_are_checked_under_their_own_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--topology and --alternative are read as topologies, their problems named in their
+    own files (not in the review's scratch copies), before anything runs; report --out
+    must name a file, not an existing directory."""
+    out = tmp_path / "out"
+    broken = tmp_path / "alt.yaml"
+    broken.write_text(
+        (ROOT / "topologies" / "dual-mcr.yaml").read_text().replace("10Gbps", "lots", 1)
+    )
+    scenario = str(ROOT / "scenarios" / "baseline.yaml")
+    assert main(["review", "--alternative", str(broken), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{broken}:" in err
+    assert "'lots'" in err
+    assert main(["review", "--topology", scenario, "--out", str(out)]) == 2
+    assert f"{scenario}:" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["report", str(tmp_path), "--out", str(tmp_path), "--no-verify"]) == 2
+    assert "is a directory" in capsys.readouterr().err

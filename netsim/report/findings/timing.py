@@ -170,6 +170,12 @@ def finding_cost(ctx: Context) -> Finding | None:
         source = Source(
             SourceKind.DEFAULT, f"internet egress at ${lo:g}-${hi:g}/GB ({EGRESS_SOURCE})"
         )
+    if eg_lo <= 0:  # nothing declared between the design's clouds: no egress to compare
+        text += (
+            ": no load is declared between its clouds, so there is no egress to compare "
+            "with; only its fixed cost shows."
+        )
+        return Finding("cost", Status.NOTE, "The design's cost (no declared load)", text, tuple(ev))
     text += (
         ": the design saves money at this load."
         if cheaper
