@@ -31,10 +31,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from netsim.analysis.results import Summary
+    from netsim.analysis.results import SloVerdict, Summary
     from netsim.model.topology import Topology
     from netsim.report.data import Run
     from netsim.report.fig_availability import AvailabilityData
+
+
+P95 = 0.95  # the quantile the comparison prefers to show
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ class DesignRow:
     violated: tuple[str, ...] = ()  # "name measured unit" of the SLOs the failure run broke
     at_risk: tuple[str, ...] = ()
     topology: Topology | None = None
-    slo_target_ms: float | None = None  # the latency SLO's target (for the figure)
+    slo_target_ms: float | None = None  # the headline latency SLO's target (for the figure)
+    slo_quantile: float | None = None  # and its quantile
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -81,16 +85,17 @@ class DesignRow:
         }
 
 
+def headline_slo(slos: Sequence[SloVerdict]) -> SloVerdict | None:
+    """The latency SLO a comparison shows: the first P95 one, else the first at all (its
+    value, its target and its quantile go together on one axis)."""
+    latency = [s for s in slos if s.metric == "latency"]
+    return next((s for s in latency if s.quantile == P95), latency[0] if latency else None)
+
+
 def _latency(summary: Summary) -> float | None:
-    """The first latency SLO's judged value (ms): its worst window."""
-    return next(
-        (
-            float(s.judged_value)
-            for s in summary.slos
-            if s.metric == "latency" and s.judged_value is not None
-        ),
-        None,
-    )
+    """The headline latency SLO's judged value (ms): its worst window."""
+    s = headline_slo(summary.slos)
+    return None if s is None or s.judged_value is None else float(s.judged_value)
 
 
 def design_row(
@@ -123,7 +128,7 @@ def design_row(
     subject = fs.failovers[0].record.subject if fs.failovers else "-"
     statuses = [(s, Status.of(s.verdict, s.passed)) for s in slos]
     judged = [x for x in statuses if x[1] is not Status.NOTE]
-    target = next((s.target for s in slos if s.metric == "latency"), None)
+    headline = headline_slo(slos)
     return DesignRow(
         design,
         label,
@@ -147,7 +152,8 @@ def design_row(
         ),
         tuple(s.name for s, st in judged if st is Status.AT_RISK),
         topology,
-        target,
+        None if headline is None else headline.target,
+        None if headline is None else headline.quantile,
     )
 
 
@@ -237,7 +243,8 @@ def plot_alternatives(rows: Sequence[DesignRow], claim_availability: float | Non
         ax.axvline(target, color=OK_COLOUR, ls="--", lw=1, label=f"SLO {target:g} ms")
     finite = [v for v in normal + failure if np.isfinite(v)]
     ax.set_xlim(0, max([*finite, target or 0.0, 1.0]) * 1.3)
-    ax.set_xlabel("P95 latency, worst window (ms)", fontsize=8)
+    q = next((r.slo_quantile for r in rows if r.slo_quantile is not None), P95)
+    ax.set_xlabel(f"P{q * 100:g} latency, worst window (ms)", fontsize=8)
     ax.set_title("latency of the first SLO's class", fontsize=9)
     ax.legend(fontsize=6.5, loc="lower right")
     gaps = [max(r.gap_s or 0.0, 0.05) for r in rows]

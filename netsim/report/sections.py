@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from netsim.model.scenario import TrafficKind
 from netsim.model.topology import LinkKind
 from netsim.report import tables
-from netsim.report.alternatives import plot_alternatives
+from netsim.report.alternatives import P95, plot_alternatives
 from netsim.report.fig_availability import plot_availability
 from netsim.report.fig_cost import plot_cost
 from netsim.report.fig_failover import gap_records, plot_failover_gaps
@@ -176,7 +176,9 @@ def timelines_section(page: Page, runs: Sequence[Run], step: Step) -> None:
                 (
                     run.trace,
                     rec,
-                    next(iter(slo.values()))[1] if slo else None,
+                    # the line on the P95 panel: a P95 SLO's target (another quantile's
+                    # target would mislead)
+                    next((t for q, t in slo.values() if q == P95), None),
                     f"{run.label}: {rec.subject} {rec.mode}",
                 ),
                 slug("timeline", run.label),

@@ -234,3 +234,19 @@ def test_a_success_ratio_slo_that_does_not_hold_is_a_finding(
     assert finding.figure == min(s.judged_value for s in slos if s.judged_value is not None)
     assert not finding.higher_is_worse
     assert finding_success(ctx(runs=[])) is None
+
+
+def test_the_comparison_shows_a_p95_slo_with_its_own_target(failover_run: Run) -> None:
+    """The alternatives figure plots one latency SLO's worst window against a target
+    line: value, target and quantile must be the same SLO's (a P50 target drawn on a P95
+    axis misleads). The first P95 SLO is shown, else the first latency SLO."""
+    import dataclasses
+
+    from netsim.report.alternatives import headline_slo
+
+    base = next(s for s in failover_run.summary.slos if s.metric == "latency")
+    p50 = dataclasses.replace(base, name="p50", quantile=0.5, target=40.0)
+    p95 = dataclasses.replace(base, name="p95", quantile=0.95, target=80.0)
+    assert headline_slo([p50, p95]) is p95
+    assert headline_slo([p50]) is p50
+    assert headline_slo([]) is None
