@@ -340,11 +340,12 @@ class _Judge:
         return any(broken >> self.index[n] & 1 for n in found.links)
 
     def short(self, a: str, b: str, broken: int, routing: int) -> bool:
-        """The route in use crosses a direction the declared load fills (rho >= 1)."""
+        """The route in use either way (a to b, and b to a: responses, traffic the other
+        way) crosses a direction the declared load fills (rho >= 1)."""
         del broken  # a broken route is already down; the load is judged on routes in use
-        found = self.route(a, b, routing)
-        if found is None or self.demand is None:
-            return found is None
+        found, back = self.route(a, b, routing), self.route(b, a, routing)
+        if found is None or back is None or self.demand is None:
+            return found is None or back is None
         if routing not in self._loads:
             routes = {p: self.route(*p, routing) for p in self.demand.pairs}
             # states whose routes are all the same (the same objects) load links alike
@@ -352,7 +353,8 @@ class _Judge:
             if same not in self._by_routes:
                 self._by_routes[same] = link_loads(self.topo, self.demand, routes)
             self._loads[routing] = self._by_routes[same]
-        return overloaded(self.topo, a, found, self._loads[routing])
+        loads = self._loads[routing]
+        return overloaded(self.topo, a, found, loads) or overloaded(self.topo, b, back, loads)
 
 
 def availability_report(

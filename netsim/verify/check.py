@@ -182,6 +182,12 @@ def check_topology(
         gaps = [s.max for s in scenario.slos if s.metric == "failover_gap" and s.max]
         gap_target = min(gaps) if gaps else None
     space = FailureSpace(topology)
+    # A pair with no path when nothing has failed is a partition of the design itself: it
+    # is reported once, with no failure, and left out of the search (every failure would
+    # otherwise be a "minimal" partition of it).
+    cut_off = [pair for pair, path in space.baseline.items() if path is None]
+    if cut_off:
+        space = FailureSpace(topology, tuple(p for p in space.pairs if p not in cut_off))
     judges: tuple[Judge, ...] = (outcome_judge,) + (
         (gap_judge(gap_target),) if gap_target is not None else ()
     )
@@ -197,6 +203,16 @@ def check_topology(
         )
         for pair, kind, combo in minimal.items()
     ]
+    findings = [
+        Finding(
+            "partition",
+            frozenset(),
+            pair,
+            f"{pair[0]} and {pair[1]} have no path even with nothing failed",
+            True,
+        )
+        for pair in cut_off
+    ] + findings
     to_verify = distinct_effects(
         space,
         sorted(

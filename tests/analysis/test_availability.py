@@ -201,9 +201,9 @@ def _slo_topology() -> Topology:
     return _topo([dataclasses.replace(primary, capacity=10e9), fallback])
 
 
-def _load(bits_per_s: float) -> Demand:
+def _load(bits_per_s: float, src: str = "a", dst: str = "b") -> Demand:
     topo = _slo_topology()
-    stream = TrafficClass("bulk", TrafficKind.BULK, "a", ("b",), volume_rate=bits_per_s / 8)
+    stream = TrafficClass("bulk", TrafficKind.BULK, src, (dst,), volume_rate=bits_per_s / 8)
     return demand_of(Scenario("load", topo, 3600.0, 0.0, 1, (stream,)))
 
 
@@ -220,6 +220,10 @@ def test_meets_slo_counts_a_fallback_too_small_for_the_load_as_down() -> None:
     (light,) = simulate_pairs(topo, 200, 5, _load(0.5e9))
     assert light.meets_slo is not None
     assert light.meets_slo.mean == pytest.approx(1.0, abs=1e-6)
+    # The pair's other direction counts the same (responses, traffic from b to a).
+    (back,) = simulate_pairs(topo, 2000, 5, _load(2e9, "b", "a"))
+    assert back.meets_slo is not None
+    assert back.meets_slo.mean == pytest.approx(heavy.meets_slo.mean, abs=1e-9)
     doc = heavy.to_json()
     assert doc["meets_slo"] == pytest.approx(heavy.meets_slo.mean, abs=1e-9)
     assert set(doc) >= {"meets_slo", "meets_slo_ci", "meets_slo_downtime_min_per_year"}

@@ -274,3 +274,40 @@ def test_all_lists_every_combination(capsys: pytest.CaptureFixture[str]) -> None
         "gap_s": 6.0,
         "gap_down_s": 1.0,
     }
+
+
+def test_a_pair_cut_off_before_any_failure_is_a_violation_of_its_own(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Hand count: c does not carry transit, so a (on h1) and b (on h2) have no path with
+    nothing failed. That is one partition with no failure, not one "minimal" partition per
+    element of the design (the search leaves the pair out); a-c and b-c still get theirs."""
+    (tmp_path / "t.yaml").write_text(
+        """name: cut
+nodes:
+  a: {role: cloud, provider: aws, region: us-east-1, prefixes: [10.1.0.0/16]}
+  b: {role: cloud, provider: gcp, region: us-east4, prefixes: [10.2.0.0/16]}
+  c: {role: cloud, provider: azure, region: eastus, prefixes: [10.3.0.0/16], transit: false}
+  h1: {role: exchange}
+  h2: {role: exchange}
+links:
+  - {name: a-h1, kind: interconnect, endpoints: [a, h1], capacity: 10Gbps}
+  - {name: b-h2, kind: interconnect, endpoints: [b, h2], capacity: 10Gbps}
+  - {name: c-h1, kind: interconnect, endpoints: [c, h1], capacity: 10Gbps}
+  - {name: c-h2, kind: interconnect, endpoints: [c, h2], capacity: 10Gbps}
+"""
+    )
+    status, report = check_json(capsys, str(tmp_path / "t.yaml"), "--max-failures", "1")
+    assert status == 1
+    parts = [(tuple(f["pair"]), tuple(f["elements"])) for f in report["findings"]]
+    parts = [p for p, f in zip(parts, report["findings"], strict=True) if f["kind"] == "partition"]
+    assert (("a", "b"), ()) in parts
+    assert [p for p in parts if p[0] == ("a", "b")] == [(("a", "b"), ())]
+    assert sorted(p for p in parts if p[0] != ("a", "b")) == [
+        (("a", "c"), ("link a-h1",)),
+        (("a", "c"), ("link c-h1",)),
+        (("a", "c"), ("node h1",)),
+        (("b", "c"), ("link b-h2",)),
+        (("b", "c"), ("link c-h2",)),
+        (("b", "c"), ("node h2",)),
+    ]
