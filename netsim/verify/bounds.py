@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 from netsim.model.effects import LinkMode, detection
 from netsim.model.effects import failure_effects as failure_effects_of
 from netsim.model.routing import Path, best_path, path_nodes
+from netsim.model.routing import route as multipath_route
 from netsim.model.scenario import FailureMode, TargetKind
 
 if TYPE_CHECKING:
@@ -160,6 +161,7 @@ def worst_case_gap(
     effects: Mapping[str, str],
     *,
     path_of: Callable[[str, str, frozenset[str]], Path | None] | None = None,
+    paths_of: Callable[[str, str], tuple[Path, ...]] | None = None,
 ) -> tuple[float, Path | None]:
     """(seconds ``src -> dst`` loses traffic, the path it ends on) if ``effects`` start at once.
 
@@ -169,18 +171,45 @@ def worst_case_gap(
     routers in between (:func:`relay_delay`). When ``src`` moves, it takes the preferred
     path avoiding every link detected so far. The gap ends at the first instant its route
     has no broken link; it is ``inf`` if none is left (a partition). A pair whose preferred
-    path has no broken link has no gap. (The path is the one a router without multipath
-    takes; the other paths of a multipath route end their gaps no later.)
+    path has no broken link has no gap. A multipath route (``max_paths``, ECMP) carries
+    flows on each of its paths: the gap is the worst over the paths they start on.
     ``path_of(src, dst, down)`` is :func:`~netsim.model.routing.best_path` on ``topology``
-    (a cached one, for searches that ask the same question many times).
+    and ``paths_of(src, dst)`` the paths of the pair's route with nothing down (cached
+    ones, for searches that ask the same question many times).
     """
     if path_of is None:
 
         def path_of(a: str, b: str, down: frozenset[str]) -> Path | None:
             return best_path(topology, a, b, down)
 
+    if paths_of is None:
+
+        def paths_of(a: str, b: str) -> tuple[Path, ...]:
+            found = multipath_route(topology, a, b, frozenset())
+            return () if found is None else found.paths
+
+    starts = paths_of(src, dst)
+    if not starts:
+        return math.inf, None
+    worst: tuple[float, Path | None] = (0.0, starts[0])
+    for start in starts:
+        gap, end = _gap_from(topology, src, dst, effects, route=start, path_of=path_of)
+        if gap > worst[0]:
+            worst = (gap, end)
+    return worst
+
+
+def _gap_from(
+    topology: Topology,
+    src: str,
+    dst: str,
+    effects: Mapping[str, str],
+    *,
+    route: Path | None,
+    path_of: Callable[[str, str, frozenset[str]], Path | None],
+) -> tuple[float, Path | None]:
+    """:func:`worst_case_gap` of the flows that start on the path ``route``."""
     broken = broken_links(effects)
-    route = path_of(src, dst, frozenset())
     if route is None:
         return math.inf, None
     if not broken.intersection(route):

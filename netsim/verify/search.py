@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import strategies as st
 
-from netsim.model.routing import Path, best_path, path_preference
+from netsim.model.routing import Path, best_path, path_preference, route
 from netsim.verify import bounds
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ class FailureSpace:
         tuple[Pair, frozenset[tuple[str, str]], frozenset[tuple[str, str]]], Outcome
     ] = field(default_factory=dict)
     _paths: dict[tuple[str, str, frozenset[str]], Path | None] = field(default_factory=dict)
+    _routes: dict[tuple[str, str], tuple[Path, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.pairs:
@@ -129,6 +130,20 @@ class FailureSpace:
             )
         return self._effects[key]
 
+    def paths(self, src: str, dst: str) -> tuple[Path, ...]:
+        """The paths of the pair's route with nothing down (several with ``max_paths``:
+        flows are spread over all of them), remembered."""
+        key = (src, dst)
+        if key not in self._routes:
+            found = route(self.topology, src, dst, frozenset())
+            self._routes[key] = () if found is None else found.paths
+        return self._routes[key]
+
+    def carried(self, pair: Pair) -> frozenset[str]:
+        """Every link some flow of ``pair`` uses either way with nothing down."""
+        a, b = pair
+        return frozenset(n for p in (*self.paths(a, b), *self.paths(b, a)) for n in p)
+
     def path(self, src: str, dst: str, down: frozenset[str]) -> Path | None:
         """:func:`~netsim.model.routing.best_path`, remembered (a search asks again and again)."""
         key = (src, dst, down)
@@ -140,8 +155,9 @@ class FailureSpace:
         hole = self.effects(combo, "blackhole")
         down = self.effects(combo, "down")
         base = self.baseline[pair]
+        used = self.carried(pair)
         if base is not None and not (
-            bounds.broken_links(down) & set(base) or bounds.broken_links(hole) & set(base)
+            bounds.broken_links(down) & used or bounds.broken_links(hole) & used
         ):
             # The preferred path survives untouched: it stays preferred (removing other
             # links creates no better path) and nothing it carries is lost.
@@ -155,7 +171,7 @@ class FailureSpace:
             status, pref = "partition", None
         else:
             pref = path_preference(self.topology, path)
-            if base is None or not broken & set(base):
+            if base is None or not broken & used:
                 status = "ok"
             elif pref < path_preference(self.topology, base):
                 status = "degraded"
@@ -171,8 +187,12 @@ class FailureSpace:
         """A pair loses traffic while either direction does (requests and responses)."""
         a, b = pair
         return max(
-            bounds.worst_case_gap(self.topology, a, b, effects, path_of=self.path)[0],
-            bounds.worst_case_gap(self.topology, b, a, effects, path_of=self.path)[0],
+            bounds.worst_case_gap(
+                self.topology, a, b, effects, path_of=self.path, paths_of=self.paths
+            )[0],
+            bounds.worst_case_gap(
+                self.topology, b, a, effects, path_of=self.path, paths_of=self.paths
+            )[0],
         )
 
     def count(self, k: int) -> int:

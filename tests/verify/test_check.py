@@ -311,3 +311,42 @@ links:
         (("b", "c"), ("link c-h2",)),
         (("b", "c"), ("node h2",)),
     ]
+
+
+ECMP = """name: ecmp
+nodes:
+  a: {role: cloud, provider: aws, region: us-east-1, prefixes: [10.1.0.0/16]}
+  b: {role: cloud, provider: gcp, region: us-east4, prefixes: [10.2.0.0/16]}
+  h: {role: exchange, max_paths: 2}
+  x1: {role: exchange}
+  x2: {role: exchange}
+  g: {role: exchange}
+links:
+  - {name: a-h, kind: interconnect, endpoints: [a, h], capacity: 10Gbps}
+  - {name: h-x1, kind: interconnect, endpoints: [h, x1], capacity: 10Gbps}
+  - {name: h-x2, kind: interconnect, endpoints: [h, x2], capacity: 10Gbps}
+  - {name: x1-g, kind: interconnect, endpoints: [x1, g], capacity: 10Gbps}
+  - {name: x2-g, kind: interconnect, endpoints: [x2, g], capacity: 10Gbps}
+  - {name: g-b, kind: interconnect, endpoints: [g, b], capacity: 10Gbps}
+"""
+
+
+def test_both_equal_cost_paths_are_in_use(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """h keeps two equal-cost next hops (max_paths: 2): half of a-b's flows cross x2. A
+    blackhole on either branch costs those flows the hold timer (no BFD: 90 s + 1 s
+    convergence, the same bound on both branches), and the simulator, which spreads the
+    flows over both, agrees with the bounds (no "model" finding). Before, only the first
+    path counted: the x2 branch had no bound and the simulator's 63 s loss there was
+    reported as a simulator bug."""
+    (tmp_path / "e.yaml").write_text(ECMP)
+    status, report = check_json(capsys, str(tmp_path / "e.yaml"), "--max-failures", "1")
+    bounds = {g["element"]: g["blackhole_s"] for g in report["gap_bounds"]}
+    for branch in ("link h-x1", "link h-x2", "link x1-g", "link x2-g", "node x1", "node x2"):
+        assert bounds[branch] == pytest.approx(91.0)
+    kinds = {f["kind"] for f in report["findings"]}
+    assert "model" not in kinds
+    partitions = sorted(f["elements"][0] for f in report["findings"] if f["kind"] == "partition")
+    assert partitions == ["link a-h", "link g-b", "node g", "node h"]
+    assert status == 1
