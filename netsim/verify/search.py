@@ -97,6 +97,7 @@ class FailureSpace:
     ] = field(default_factory=dict)
     _paths: dict[tuple[str, str, frozenset[str]], Path | None] = field(default_factory=dict)
     _routes: dict[tuple[str, str], tuple[Path, ...]] = field(default_factory=dict)
+    _carried: dict[Pair, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.pairs:
@@ -140,9 +141,12 @@ class FailureSpace:
         return self._routes[key]
 
     def carried(self, pair: Pair) -> frozenset[str]:
-        """Every link some flow of ``pair`` uses either way with nothing down."""
-        a, b = pair
-        return frozenset(n for p in (*self.paths(a, b), *self.paths(b, a)) for n in p)
+        """Every link some flow of ``pair`` uses either way with nothing down, remembered."""
+        if pair not in self._carried:
+            a, b = pair
+            paths = (*self.paths(a, b), *self.paths(b, a))
+            self._carried[pair] = frozenset(n for p in paths for n in p)
+        return self._carried[pair]
 
     def path(self, src: str, dst: str, down: frozenset[str]) -> Path | None:
         """:func:`~netsim.model.routing.best_path`, remembered (a search asks again and again)."""
