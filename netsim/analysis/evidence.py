@@ -218,6 +218,7 @@ def sketch_estimate(
     else:
         iid_half = margins(stat, combine([iid_variance(cells.total(), point)]), n, level)
         lo, hi = min(point - below, point - iid_half[0]), max(point + above, point + iid_half[1])
+        lo = max(lo, 0.0)  # latencies are never negative, nor is their mean
     return Estimate(point, (min(lo, point), max(hi, point)), method_of(parts, n))
 
 

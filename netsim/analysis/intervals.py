@@ -269,6 +269,8 @@ class Sample:
             lo, hi = point - below, point + above
             iid = _iid_mean(x, level)
         lo, hi = min(lo, iid[0], point), max(hi, iid[1], point)
+        if x[0] >= 0:  # a non-negative quantity (a latency): so is every mean it can have
+            lo = max(lo, 0.0)
         if lo == hi and x[0] != x[-1]:
             lo, hi = _neighbours(x, point)
         return Estimate(point, (float(lo), float(hi)), info)

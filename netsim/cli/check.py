@@ -199,6 +199,8 @@ def _cmd(args: argparse.Namespace) -> int:
             gap = parse_duration(args.max_gap)
         except ValueError as exc:
             raise UsageError(f"--max-gap: {exc}") from None
+        if gap < 0:
+            raise UsageError(f"--max-gap must not be negative, got {args.max_gap!r}")
     check_workers(args.workers)
     options = CheckOptions(
         args.max_failures,

@@ -137,6 +137,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cap = _check(args)
     scenario = load_scenario(Path(args.scenario), args.set)
+    if cap is not None and cap < scenario.duration:
+        raise UsageError(
+            f"--max-duration {args.max_duration} is shorter than the run it caps "
+            f"({scenario.duration:g} s): give at least the scenario's duration"
+        )
     files = resolve_files(Path(args.scenario), args.set)
     out = args.out or default_out(scenario)
     check_out(out)

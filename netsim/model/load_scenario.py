@@ -64,12 +64,6 @@ TOP_KEYS = (
 FAILURE_KEYS = ("link", "node", "group", "at", "duration", "mode", "repeat", "every", "random")
 SLO_KEYS = ("name", "class", "metric", "quantile", "max", "min", "window")
 WINDOWED = ("latency", "success_ratio")  # the metrics judged per window
-METRICS = {
-    "latency": parse_target_duration,
-    "failover_gap": parse_target_duration,
-    "success_ratio": float,
-    "throughput": parse_bitrate,
-}
 
 
 def _ratio(value: object) -> float:
@@ -77,6 +71,14 @@ def _ratio(value: object) -> float:
     if not 0.0 <= number <= 1.0:
         raise ValueError(f"must be between 0 and 1, got {value!r}")
     return number
+
+
+METRICS = {
+    "latency": parse_target_duration,
+    "failover_gap": parse_target_duration,
+    "success_ratio": _ratio,
+    "throughput": parse_bitrate,
+}
 
 
 def _failures(r: Reader, raw: Any, names: dict[str, set[str]]) -> tuple[list[Failure], bool]:
@@ -169,7 +171,7 @@ def _slo(r: Reader, raw: Any, path: KeyPath, classes: dict[str, TrafficKind]) ->
         window=window,
         monthly=monthly,
     )
-    if slo.max is None and slo.min is None:
+    if "max" not in m and "min" not in m:
         r.error(path, "an SLO needs max or min")
     return slo
 

@@ -329,6 +329,10 @@ def read_topology(doc: Document) -> Topology:
         path: KeyPath = ("groups", group_name)
         g = r.mapping(raw, path, GROUP_KEYS)
         members: tuple[str, ...] = r.get(g, path, "members", _str_list, required=True) or ()
+        if "members" in g and not members:
+            r.error((*path, "members"), "a group needs at least one member")
+        for twice in sorted({m for m in members if members.count(m) > 1}):
+            r.error((*path, "members"), f"{twice!r} is listed twice")
         groups.append(
             Group(
                 name=group_name,

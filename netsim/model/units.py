@@ -125,9 +125,9 @@ def parse_money(value: object) -> float:
     return float(value)
 
 
-def _split_per(value: object, family: str) -> tuple[str, float]:
+def _split_per(value: object, family: str, example: str = "1000/day") -> tuple[str, float]:
     if not isinstance(value, str) or "/" not in value:
-        raise UnitError(f"expected {_a(family)} such as '1000/day'")
+        raise UnitError(f"expected {_a(family)} such as '{example}'")
     amount, _, period = value.partition("/")
     period = period.strip()
     if period not in PERIOD_UNITS:
@@ -146,7 +146,7 @@ def parse_event_rate(value: object) -> float:
 
 def parse_volume_rate(value: object) -> float:
     """Bytes per second from a volume per period such as ``"10TB/month"``."""
-    amount, seconds = _split_per(value, "volume rate")
+    amount, seconds = _split_per(value, "volume rate", "10TB/month")
     return parse_size(amount) / seconds
 
 

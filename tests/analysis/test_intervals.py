@@ -240,3 +240,14 @@ def test_sketch_intervals_are_stratified_at_the_breaks_like_the_rows() -> None:
     assert strata.ci[1] - strata.ci[0] < 2.0 * width
     assert flat.ci[1] - flat.ci[0] > 3.0 * width  # what the strata fix
     assert strata.method.strata == rows.method.strata == 3
+
+
+def test_a_mean_latency_interval_never_goes_below_zero() -> None:
+    """A few huge latencies among small ones (a saturated fallback) make the mean's
+    symmetric interval reach below zero; a latency, and so its mean, cannot be negative."""
+    rng = np.random.default_rng(9)
+    x = np.concatenate([rng.uniform(0.001, 0.002, 300), [5.0, 7.0]])
+    t = np.sort(rng.uniform(0, 300, len(x)))
+    est = Sample(x, t).estimate(Stat.mean())
+    assert est.ci[0] >= 0.0
+    assert est.ci[0] <= est.point <= est.ci[1]

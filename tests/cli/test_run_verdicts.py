@@ -106,3 +106,12 @@ def test_bad_flags_exit_2(
 ) -> None:
     assert main(["run", str(_queue(tmp_path)), *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_cap_shorter_than_the_run_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """--max-duration caps --until-conclusive's simulated time; below the scenario's own
+    duration nothing could run within it."""
+    scenario = "scenarios/interconnect-cut.yaml"
+    argv = ["run", scenario, "--until-conclusive", "--max-duration", "1m", "--quiet"]
+    assert main(argv) == 2
+    assert "shorter than the run it caps" in capsys.readouterr().err

@@ -146,3 +146,24 @@ def test_a_failure_after_a_shortened_run_names_the_item_and_the_override() -> No
     (error,) = exc.value.errors
     assert error.key == "failures[0].at"
     assert "after the run ends (60 s, as --set duration=1m makes it)" in error.message
+
+
+def test_impossible_values_are_refused_where_they_are_written(tmp_path: Path) -> None:
+    """A success ratio above 1, a group with no member or one listed twice: each refused
+    once, naming its key (not accepted, and not echoed by a second, vaguer message)."""
+    with pytest.raises(InputError) as exc:
+        load_scenario(ROOT / "scenarios" / "baseline.yaml", ["slos.api-availability.min=1.5"])
+    (error,) = exc.value.errors
+    assert error.key.endswith(".min")
+    assert "must be between 0 and 1" in error.message
+    text = (ROOT / "topologies" / "dual-mcr.yaml").read_text()
+    (tmp_path / "t.yaml").write_text(
+        text + "  extra-empty: {members: []}\n  extra-twice: {members: [aws-mcr-a, aws-mcr-a]}\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_topology(tmp_path / "t.yaml")
+    messages = sorted(f"{e.key}: {e.message}" for e in exc.value.errors)
+    assert messages == [
+        "groups.extra-empty.members: a group needs at least one member",
+        "groups.extra-twice.members: 'aws-mcr-a' is listed twice",
+    ]

@@ -350,3 +350,9 @@ def test_both_equal_cost_paths_are_in_use(
     partitions = sorted(f["elements"][0] for f in report["findings"] if f["kind"] == "partition")
     assert partitions == ["link a-h", "link g-b", "node g", "node h"]
     assert status == 1
+
+
+def test_a_negative_gap_target_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "topologies/megaport-hub.yaml", "--max-gap=-3s")
+    assert status == 2
+    assert "--max-gap must not be negative" in err
