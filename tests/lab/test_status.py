@@ -7,6 +7,7 @@ private root, so what is checked is how :func:`lab_status` reads a lab's state, 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -125,3 +126,21 @@ def test_a_path_over_an_ipv6_link_local_next_hop_goes_to_the_link_s_other_end(
     assert (path.src, path.dst, path.complete) == ("h1", "h2", True)
     assert path.nodes == ("h1", "r1", "r2", "h2")
     assert path.via == ("h1-r1", "r1-r2", "h2-r2")
+
+
+def test_a_lab_whose_deployer_died_says_so(no_kernel: None) -> None:
+    """A deploy SIGKILLed while waiting leaves phase "waiting": status says the deployer is
+    gone and how to remove the lab, instead of a lab that seems still on its way up."""
+    from netsim.lab.host import registry
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    topology = load_clab(ADR003)
+    state = LabState("adr003", str(ADR003), phase="waiting")
+    state.deployer = registry.identity(dead.pid) or [dead.pid, 1]
+    got = status.lab_status(topology, state)
+    assert got.phase.startswith("waiting (abandoned: its deployer, pid ")
+    assert "netsim lab destroy adr003" in got.phase
+    alive = LabState("adr003", str(ADR003), phase="waiting")
+    alive.deployer = registry.identity(os.getpid())
+    assert status.lab_status(topology, alive).phase == "waiting"

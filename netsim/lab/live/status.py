@@ -145,8 +145,9 @@ def lab_status(topology: ClabTopology, state: LabState) -> LabStatus:
                 sas += [IpsecSa(name, c, c in installed) for c in sorted(daemon.children())]
     faults = tuple(f"{f['target']}: {f['mode']} ({f['kind']})" for f in state.faults)
     phase = state.phase
-    if registry.abandoned(asdict(state)):
-        who = f"pid {state.holder[0]}" if state.holder else f"its deployer, pid {state.deployer[0]}"
+    owner = state.holder or state.deployer  # a state written by hand may have neither
+    if owner and registry.abandoned(asdict(state)):
+        who = f"pid {owner[0]}" if state.holder else f"its deployer, pid {owner[0]}"
         phase += (
             f" (abandoned: {who} is gone; `netsim lab destroy {state.lab}` removes it, "
             "and so does deploying it again)"
