@@ -35,7 +35,7 @@ def test_the_report_is_about_the_users_design(four_site: tuple[Report, Path]) ->
     assert numbers["topology"] == "four-site"
     assert "unknown topology" not in html
     latency = next(f for f in report.findings if f.key == "latency")
-    assert "60/120 ms" in latency.title  # the user's targets, not the ADR's 50 ms
+    assert "P95 ≤ 60 ms, P95 ≤ 120 ms" in latency.title  # the user's targets, not the ADR's 50 ms
     assert "50 ms" not in latency.title
     # No ADR claim for a design that is not ADR-003's: no $40K, no 99.99 %.
     assert "$40,000" not in html
