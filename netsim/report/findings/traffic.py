@@ -270,8 +270,8 @@ def _slo_finding(ctx: Context, metric: str, noun: str, unit: str) -> Finding | N
             else f"{w.judged_value:g}{f' {unit}' if unit else ''}"
         )
         parts.append(
-            f"{when} {len(bad)} of {len(part)} {noun} SLOs do not hold and {len(risky)} are "
-            f"at risk (worst {value} in {worst[0].label}"
+            f"{when} {len(bad)} of {len(part)} {noun} SLOs do not hold and {len(risky)} "
+            f"{'is' if len(risky) == 1 else 'are'} at risk (worst {value} in {worst[0].label}"
             + (f", a {w.window_s / 60:g}-min window" if w.window_s and w.judged_value else "")
             + ")"
         )
