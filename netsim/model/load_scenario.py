@@ -66,6 +66,18 @@ SLO_KEYS = ("name", "class", "metric", "quantile", "max", "min", "window")
 WINDOWED = ("latency", "success_ratio")  # the metrics judged per window
 
 
+def looks_like_topology(data: object) -> bool:
+    """A parsed file that is a topology (nodes or links, and no ``topology:`` of its own),
+    given where a scenario was expected.
+
+    >>> looks_like_topology({"name": "t", "links": []}), looks_like_topology({"topology": "t"})
+    (True, False)
+    """
+    return (
+        isinstance(data, dict) and "topology" not in data and ("nodes" in data or "links" in data)
+    )
+
+
 def _ratio(value: object) -> float:
     number = float(value)  # type: ignore[arg-type]
     if not 0.0 <= number <= 1.0:
@@ -253,7 +265,7 @@ def load_scenario(
     apply_overrides(doc, [parsed[i] for i in local], [origins[i] for i in local])
     r = Reader(doc)
     data = doc.data
-    if isinstance(data, dict) and "topology" not in data and ("nodes" in data or "links" in data):
+    if looks_like_topology(data):
         r.error(
             ("nodes" if "nodes" in data else "links",),
             "this is a topology file; a scenario was expected (a scenario names its topology "

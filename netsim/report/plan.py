@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from netsim.errors import InputError, ModelError
-from netsim.model.load_scenario import load_scenario
+from netsim.model.load_scenario import load_scenario, looks_like_topology
 from netsim.model.load_topology import load_topology
 from netsim.model.resolve import resolve_files, resolve_topology
 from netsim.model.routing import best_path
@@ -215,7 +215,7 @@ def _is_topology(path: Path) -> bool:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return False
-    return isinstance(data, dict) and "topology" not in data and "links" in data
+    return looks_like_topology(data)
 
 
 def choose_topology(

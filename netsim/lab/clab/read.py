@@ -31,6 +31,8 @@ from netsim.lab.clab.params import LinkParams
 from netsim.lab.clab.schema import read_clab_yaml, schema_errors
 from netsim.lab.clab.topology import (
     DEFAULT_PREFIX,
+    FRR_CONF,
+    FRR_DAEMONS,
     LAB_DIR_PREFIX,
     Bind,
     ClabLink,
@@ -263,13 +265,11 @@ class _Reader:
         except CommandError as exc:
             self.error(key, f"{text!r}: {exc}")
             return None
-        if any(s[0].rsplit("/", 1)[-1] == "vtysh" for s in steps) and not (
-            node.provides("/etc/frr/frr.conf") or node.provides("/etc/frr/daemons")
-        ):
+        if any(s[0].rsplit("/", 1)[-1] == "vtysh" for s in steps) and not node.runs_frr:
             self.error(
                 key,
                 f"{text!r}: vtysh on a node that runs no FRR (no bind puts a file at "
-                "/etc/frr/frr.conf or /etc/frr/daemons)",
+                f"{FRR_CONF} or {FRR_DAEMONS})",
             )
             return None
         return Command(text, steps, stage, phase, self.doc.line(key), format_path(key))

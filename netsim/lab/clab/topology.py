@@ -75,6 +75,11 @@ class Command:
     key: str = ""
 
 
+#: Where a container of an FRR image keeps its config and its daemons file.
+FRR_CONF = "/etc/frr/frr.conf"
+FRR_DAEMONS = "/etc/frr/daemons"
+
+
 @dataclass(frozen=True, slots=True)
 class ClabNode:
     """One node of the lab: what it runs comes from its binds (FRR, strongSwan files)."""
@@ -108,6 +113,13 @@ class ClabNode:
         """True if a bind puts an existing file at ``target``."""
         source = self.bind_for(target)
         return source is not None and source.is_file()
+
+    @property
+    def runs_frr(self) -> bool:
+        """A node runs FRR when a bind gives it FRR's config or its daemons file (an FRR
+        image configured by ``vtysh`` commands in ``exec``, as containerlab's own examples
+        do, binds the daemons file alone)."""
+        return self.provides(FRR_CONF) or self.provides(FRR_DAEMONS)
 
     def commands_at(self, stage: Stage, phase: Phase = Phase.ON_ENTER) -> tuple[Command, ...]:
         return tuple(c for c in self.commands if c.stage is stage and c.phase is phase)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netsim.errors import InputError, LabError, ModelError
+from netsim.lab.clab.topology import FRR_CONF, FRR_DAEMONS
 from netsim.lab.daemons.base import Daemon, NodeContext
 from netsim.lab.daemons.frrconf import (
     ALWAYS,
@@ -45,8 +46,6 @@ ETC_FRR = Path("/etc/frr")
 RUN_FRR = Path("/run/frr")
 SOCKET_WAIT_S = 10.0
 DEFAULT_VTYSH_CONF = "service integrated-vtysh-config\n"
-FRR_CONF = "/etc/frr/frr.conf"
-FRR_DAEMONS = "/etc/frr/daemons"
 
 
 def vtysh(pathspace: str, *commands: str, check: bool = True) -> str:
@@ -83,10 +82,7 @@ class Frr(Daemon):
 
     @classmethod
     def wanted(cls, node: ClabNode) -> bool:
-        """A node runs FRR when a bind gives it FRR's config or its daemons file (an FRR
-        image configured by ``vtysh`` commands in ``exec``, as containerlab's own examples
-        do, binds the daemons file alone)."""
-        return node.provides(FRR_CONF) or node.provides(FRR_DAEMONS)
+        return node.runs_frr
 
     @property
     def pathspace(self) -> str:
@@ -111,13 +107,10 @@ class Frr(Daemon):
         commands configure such a node)."""
         if self.source is not None:
             return self.source.read_text()
-        result = netns.run(
-            ["vtysh", "-N", self.pathspace, "-c", "show running-config"], check=False
-        )
-        return result.stdout if result.returncode == 0 else ""
+        return vtysh(self.pathspace, "show running-config", check=False)
 
     def programs(self) -> list[str]:
-        daemons = self.ctx.node.bind_for("/etc/frr/daemons")
+        daemons = self.ctx.node.bind_for(FRR_DAEMONS)
         if daemons is None or not daemons.is_file():
             return [*ALWAYS, "bgpd"]
         return read_daemons_file(daemons.read_text())
@@ -151,7 +144,7 @@ class Frr(Daemon):
             if not (FRR_BIN / program).exists():
                 problems.append(
                     ModelError(
-                        str(self.ctx.node.bind_for("/etc/frr/daemons")),
+                        str(self.ctx.node.bind_for(FRR_DAEMONS)),
                         0,
                         program,
                         f"{self.ctx.name}: the daemons file enables {program}, which FRR "

@@ -201,6 +201,11 @@ def _worst_status(rows: Sequence[tuple[Run, SloVerdict]]) -> Status:
     return Status.worst([Status.of(s.verdict, s.passed) for _, s in rows])
 
 
+def _sign(s: SloVerdict) -> str:
+    """How an SLO bounds its value: ``≤`` a maximum, ``≥`` a minimum."""
+    return "≤" if s.bound.value == "max" else "≥"
+
+
 def _row(run: Run, s: SloVerdict) -> str:
     w = s.worst_window
     where = (
@@ -216,7 +221,7 @@ def _row(run: Run, s: SloVerdict) -> str:
         if s.month is not None and s.month.measured is not None
         else ""
     )
-    target = f"{'≤' if s.bound.value == 'max' else '≥'} {s.target:g} {s.unit}".strip()
+    target = f"{_sign(s)} {s.target:g} {s.unit}".strip()
     return (
         f"{run.label}: {s.name} "
         + ("no data to judge" if s.measured is None else f"{s.measured} {s.unit}")
@@ -233,10 +238,9 @@ def _label(rows: Sequence[tuple[Run, SloVerdict]], unit: str) -> str:
     for _, s in rows:
         if s.target is None:
             continue
-        sign = "≤" if s.bound.value == "max" else "≥"
         what = f"P{s.quantile * 100:g} " if s.quantile is not None else ""
         seen[(s.quantile or 0.0, s.target)] = (
-            f"{what}{sign} {s.target:g}{f' {unit}' if unit else ''}"
+            f"{what}{_sign(s)} {s.target:g}{f' {unit}' if unit else ''}"
         )
     return ", ".join(seen[k] for k in sorted(seen))
 
