@@ -35,6 +35,7 @@ from netsim.report.review_tables import (
     sensitivity_table,
 )
 from netsim.report.sections import Page, Section
+from netsim.report.sensitivity import varied_kind
 from netsim.trace.files import dumps
 
 if TYPE_CHECKING:
@@ -175,9 +176,16 @@ def _assumptions(page: Page, a: Assessment, step: Step) -> None:
     s = page.sections["assumptions"]
     count = sum(x.kind == "assumption" for x in a.assumptions)
     flips = [x for x in a.sensitivity if any(e.flips for e in x.effects)]
-    s.intro.append(
+    varied = (
         f"{count} groups of values are marked ASSUMPTION; "
         f"{len(a.sensitivity)} of them were varied from half to double. "
+        if varied_kind(a.assumptions) == "assumption"
+        else "No value is marked ASSUMPTION, so the values written without a citation "
+        f"were varied from half to double instead ({len(a.sensitivity)} groups; a path "
+        "preference only when marked). "
+    )
+    s.intro.append(
+        varied
         + (
             f"Verdicts flip for: {', '.join(x.group.label for x in flips)}."
             if flips

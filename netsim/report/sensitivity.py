@@ -1,6 +1,9 @@
 """What each assumption moves: every ``ASSUMPTION`` varied, and which verdicts flip.
 
-Assumptions are grouped by key and link kind (all interconnect buffers together), and
+A design that marks no value ``ASSUMPTION`` (one written without netsim's conventions)
+has its uncited quantities varied instead (:func:`varied_kind`): written with no citation,
+they are no better backed. Assumptions are grouped by key and link kind (all interconnect
+buffers together), and
 each group is varied over a stated range: ``RANGE`` = half and double its value (no
 published figure bounds any of them more tightly). A group is evaluated the cheapest way
 that is exact for it:
@@ -44,6 +47,7 @@ TIMERS = ("convergence", "bgp", "bfd", "dpd")
 COSTS = ("cost",)
 FAILURES = ("mtbf", "mttr")
 TRAFFIC = ("buffer", "delay", "capacity", "overhead")
+UNRANKED = ("preference",)  # never varied unless marked ASSUMPTION (see groups())
 
 
 @dataclass(frozen=True)
@@ -100,12 +104,23 @@ def _by_name(changes: list[tuple[str, object]], text: str) -> list[tuple[str, ob
     return out
 
 
+def varied_kind(assumptions: Sequence[Assumption]) -> str:
+    """Which rows are varied: those marked ``assumption``; in a file that marks none (a
+    design written without netsim's conventions), the ``uncited`` quantities it writes
+    with no citation at all, which are no better backed."""
+    return "assumption" if any(a.kind == "assumption" for a in assumptions) else "uncited"
+
+
 def groups(assumptions: Sequence[Assumption]) -> list[Group]:
-    """The varied groups: ``assumption`` rows with a value that scales."""
+    """The varied groups: rows of :func:`varied_kind` with a value that scales (a
+    ``preference`` only when marked: it is the design's ranking of paths, not a figure
+    anyone measures)."""
+    kind = varied_kind(assumptions)
     found: dict[tuple[str, str], list[Assumption]] = {}
     for a in assumptions:
-        if a.kind == "assumption" and numeric(a):
-            found.setdefault((a.key, a.link_kind), []).append(a)
+        if a.kind != kind or not numeric(a) or (kind == "uncited" and a.key in UNRANKED):
+            continue
+        found.setdefault((a.key, a.link_kind), []).append(a)
     return [Group(k, lk, tuple(v)) for (k, lk), v in found.items()]
 
 
@@ -334,4 +349,5 @@ __all__ = [
     "evaluate",
     "groups",
     "plan_sensitivity",
+    "varied_kind",
 ]
