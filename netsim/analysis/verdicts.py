@@ -143,6 +143,17 @@ def duration_text(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+def window_text(seconds: float) -> str:
+    """An SLO window as an adjective: ``"5-min"``, ``"30-s"``, ``"6-h"``.
+
+    >>> window_text(300.0), window_text(5.0), window_text(90.0), window_text(21600.0)
+    ('5-min', '5-s', '90-s', '6-h')
+    """
+    if seconds >= 60 and (seconds / 60).is_integer() and seconds < 7200:  # noqa: PLR2004
+        return f"{seconds / 60:g}-min"
+    return duration_text(seconds).replace(" ", "-")
+
+
 def settle(
     measured: float,
     ci: tuple[float, float],
@@ -311,4 +322,5 @@ __all__ = [
     "judge",
     "overall",
     "settle",
+    "window_text",
 ]

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from netsim.analysis.results import Bound, BulkStats, Verdict
+from netsim.analysis.verdicts import duration_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -194,11 +195,28 @@ def _judged_on(v: SloVerdict) -> str:
         return f"{m.measured:.6g}{unit}{ci} over a month ({m.failure_min:.3g} min failed)"
     w, n = v.worst_window, v.windows
     if w is not None and n is not None and v.window_s:
+        lo, hi = w.ci
+        ci = "" if lo is None or hi is None else f" [{lo:.6g}, {hi:.6g}]"
         return (
-            f"{w.measured:.6g}{unit} worst of {n.count} {v.window_s / 60:g}-min windows "
+            f"{w.measured:.6g}{unit}{ci} worst of {n.count} windows of {duration_text(v.window_s)} "
             f"({w.start_s:.0f}-{w.end_s:.0f} s)"
         )
     return "-" if v.measured is None else f"{v.measured:.6g}{unit} (run)"
+
+
+def _apart(v: SloVerdict) -> str:
+    """Why a windowed SLO is at risk while its whole-run interval clears the target: the
+    two are different statistics (the verdict is the worst window's)."""
+    lo, hi = v.ci
+    if v.worst_window is None or v.target is None or lo is None or hi is None:
+        return ""
+    clears = lo > v.target if v.bound is Bound.MIN else hi < v.target
+    if not clears:
+        return ""
+    return (
+        "; the whole run's interval clears the target, but the verdict is the worst "
+        "window's, and its interval does not"
+    )
 
 
 def print_slos(summary: Summary, console: Console) -> None:
@@ -206,8 +224,8 @@ def print_slos(summary: Summary, console: Console) -> None:
     month), the whole run with its interval, and the verdict; then what would settle each
     SLO at risk."""
     t = Table(title="SLOs (latency and success: every window must hold)")
-    for col in ("SLO", "target", "judged on", "whole run", "95% CI", "verdict"):
-        t.add_column(col, no_wrap=col in ("target", "whole run", "95% CI", "verdict"))
+    for col in ("SLO", "target", "judged on (95% CI)", "whole run", "whole-run 95% CI", "verdict"):
+        t.add_column(col, no_wrap=col in ("target", "whole run", "whole-run 95% CI", "verdict"))
     for v in summary.slos:
         bound = "<=" if v.bound is Bound.MAX else ">="
         lo, hi = v.ci
@@ -222,7 +240,7 @@ def print_slos(summary: Summary, console: Console) -> None:
     console.print(t)
     for v in summary.slos:
         if v.verdict is Verdict.AT_RISK and v.settle is not None:
-            console.print(f"  {v.name} is at risk (inconclusive): {v.settle.text}")
+            console.print(f"  {v.name} is at risk (inconclusive): {v.settle.text}{_apart(v)}")
         if v.verdict is Verdict.NOT_JUDGED:
             console.print(f"  {v.text}")
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from netsim.analysis.graph import downtime_minutes_per_year
 from netsim.analysis.results import Bound
+from netsim.analysis.verdicts import window_text
 from netsim.report.style import fmt_bps, fmt_usd
 from netsim.report.vocab import Status
 
@@ -126,7 +127,7 @@ def _judged(s: SloVerdict) -> str:
     w = s.worst_window
     if w is not None and s.window_s:
         return (
-            f"{w.measured:.6g} {s.unit} worst {s.window_s / 60:g}-min window "
+            f"{w.measured:.6g} {s.unit} worst {window_text(s.window_s)} window "
             f"({w.start_s:.0f}-{w.end_s:.0f} s)"
         ).replace(" worst", " in the worst")
     return "-" if s.measured is None else f"{s.measured:.6g} {s.unit}".strip()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netsim.analysis.graph import primary_preference
+from netsim.analysis.verdicts import window_text
 from netsim.model.routing import best_path
 from netsim.model.topology import LinkKind
 from netsim.model.units import DAYS_PER_MONTH
@@ -209,7 +210,7 @@ def _sign(s: SloVerdict) -> str:
 def _row(run: Run, s: SloVerdict) -> str:
     w = s.worst_window
     where = (
-        f"; worst {s.window_s / 60:g}-min window {w.measured} {s.unit} "
+        f"; worst {window_text(s.window_s)} window {w.measured} {s.unit} "
         f"({w.start_s:.0f}-{w.end_s:.0f} s, {s.windows.failing if s.windows else 0} of "
         f"{s.windows.count if s.windows else 0} windows do not hold)"
         if w is not None and w.measured is not None and s.window_s
@@ -276,7 +277,7 @@ def _slo_finding(ctx: Context, metric: str, noun: str, unit: str) -> Finding | N
         parts.append(
             f"{when} {len(bad)} of {len(part)} {noun} SLOs do not hold and {len(risky)} "
             f"{'is' if len(risky) == 1 else 'are'} at risk (worst {value} in {worst[0].label}"
-            + (f", a {w.window_s / 60:g}-min window" if w.window_s and w.judged_value else "")
+            + (f", a {window_text(w.window_s)} window" if w.window_s and w.judged_value else "")
             + ")"
         )
     ev = [_row(r, s) for r, s in rows]
