@@ -11,7 +11,11 @@ design: every value comes from the topology, the runs or a cited provider limit
 - **Detection**: a preferred link whose expected blackhole gap (detection + convergence)
   exceeds the failover target gets the fastest BFD its providers allow; when the
   provider's floor is what it already runs, the target for that link is restated to what
-  the link can do (the measured gap, rounded up).
+  the link can do (the measured gap, rounded up). Only where there is somewhere to fail
+  over to: a failure that leaves a pair with no path is a partition, which no detection
+  fixes (the single point of failure recommendation adds a path), so neither a link whose
+  failure cuts off every pair it carries nor a gap measured during a partition leads to
+  a detection recommendation or a restated target.
 - **Fallback capacity**: a fallback saturated by what failed over onto it is sized to
   carry it (ECMP over standard tunnels), or the bulk classes are capped below it.
 - **Single point of failure**: the element whose failure takes the most pairs off their
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from netsim.analysis.graph import downtime_minutes_per_year
 from netsim.report.adr import QUOTES
 from netsim.report.changes import Change, Recommendation, combined
-from netsim.report.findings.design import pairs_hit
+from netsim.report.findings.design import hit_by, pairs_hit
 from netsim.report.findings.timing import blackhole_gaps, failover_target
 from netsim.report.findings.traffic import fallback_load
 from netsim.report.providers import VPN_SOURCE, VPN_TUNNEL_BPS, bfd_floor
@@ -70,6 +74,20 @@ def _runs_failing(ctx: Context, names: set[str], mode: str | None = None) -> lis
     return out
 
 
+def _measured(ctx: Context, link: str) -> list[tuple[Run, float]]:
+    """The gaps the design's runs measured for a scripted blackhole of ``link`` alone, each
+    with its run; a failure that left a pair of the run with no path is a partition (its
+    gap lasts until the repair) and is no measure of detection."""
+    return [
+        (run, float(f.gap_s))
+        for run in _runs_failing(ctx, {link}, "blackhole")
+        for f in run.summary.failovers
+        if f.record.subject == link
+        and f.record.subject in scripted(run)
+        and not hit_by(run, f.record).no_path
+    ]
+
+
 def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Recommendation]:
     topo = ctx.topology
     target = failover_target(ctx)
@@ -83,7 +101,8 @@ def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Reco
         link = topo.link(name)
         floor = bfd_floor(link, topo)
         conv = gap - det
-        runs = [r.name for r in _runs_failing(ctx, {name}, "blackhole")]
+        measured = _measured(ctx, name)
+        runs = list(dict.fromkeys(r.name for r, _ in measured))
         if floor.detection < det - 1e-9:
             new_gap = floor.detection + conv
             bfd = {"interval": f"{floor.interval * 1e3:g}ms", "multiplier": floor.multiplier}
@@ -102,13 +121,7 @@ def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Reco
                 )
             )
             continue
-        measured = [
-            float(f.gap_s)
-            for r in _runs_failing(ctx, {name}, "blackhole")
-            for f in r.summary.failovers
-            if f.record.subject == name and f.record.subject in scripted(r)
-        ]
-        achievable = max([gap, *measured])
+        achievable = max([gap, *(g for _, g in measured)])
         restated = math.ceil(achievable + 0.5)
         out.append(
             Recommendation(
