@@ -3,8 +3,10 @@
 :func:`recommend` reads the findings' inputs (:class:`~netsim.report.findings.Context`)
 and returns :class:`Recommendation` values, each with the :class:`Change` that makes it
 (topology keys, a duplicated node or link, scenario keys) and the runs that show whether
-it works; :mod:`netsim.report.verification` applies the change, re-simulates those runs
-and puts the numbers before and after side by side. Nothing here is written for one
+it works: only runs whose scripted failures involve what the change acts on
+(:func:`netsim.report.exercised.exercises`), none when no run does;
+:mod:`netsim.report.verification` applies the change, re-simulates those runs and puts
+the numbers before and after side by side. Nothing here is written for one
 design: every value comes from the topology, the runs or a cited provider limit
 (:mod:`netsim.report.providers`).
 
@@ -30,8 +32,10 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from netsim.analysis.graph import downtime_minutes_per_year
+from netsim.model.effects import LinkMode
 from netsim.report.adr import QUOTES
 from netsim.report.changes import Change, Recommendation, combined
+from netsim.report.exercised import exercises, scripted
 from netsim.report.findings.design import hit_by, pairs_hit
 from netsim.report.findings.timing import blackhole_gaps, failover_target
 from netsim.report.findings.traffic import fallback_load
@@ -51,38 +55,16 @@ CAP_SHARE = 0.9
 TWIN_SUFFIX = "-2"
 
 
-def scripted(run: Run) -> set[str]:
-    """The elements the run's scenario fails on purpose (random failures are not)."""
-    if run.scenario is None:
-        return {f.record.subject for f in run.summary.failovers}
-    return {f.name for f in run.scenario.failures}
-
-
-def _runs_failing(ctx: Context, names: set[str], mode: str | None = None) -> list[Run]:
-    """The design's runs with a scripted failure of one of ``names`` (``mode``: only
-    failures of that mode)."""
-    out = []
-    for run in ctx.mine:
-        subjects = {
-            f.record.subject
-            for f in run.summary.failovers
-            if (mode is None or f.record.mode.startswith(mode))
-            and f.record.subject in scripted(run)
-        }
-        if subjects & names:
-            out.append(run)
-    return out
-
-
 def _measured(ctx: Context, link: str) -> list[tuple[Run, float]]:
     """The gaps the design's runs measured for a scripted blackhole of ``link`` alone, each
     with its run; a failure that left a pair of the run with no path is a partition (its
     gap lasts until the repair) and is no measure of detection."""
     return [
         (run, float(f.gap_s))
-        for run in _runs_failing(ctx, {link}, "blackhole")
+        for run in ctx.mine
         for f in run.summary.failovers
         if f.record.subject == link
+        and f.record.link_mode is LinkMode.BLACKHOLE
         and f.record.subject in scripted(run)
         and not hit_by(run, f.record).no_path
     ]
@@ -106,6 +88,8 @@ def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Reco
         if floor.detection < det - 1e-9:
             new_gap = floor.detection + conv
             bfd = {"interval": f"{floor.interval * 1e3:g}ms", "multiplier": floor.multiplier}
+            change = Change(topology=((f"links.{name}.bfd", bfd),))
+            runs = [r.name for r in ctx.mine if exercises(r, change)]
             out.append(
                 Recommendation(
                     f"bfd-{name}",
@@ -115,7 +99,7 @@ def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Reco
                     f"({where}). Its providers allow BFD {floor.interval * 1e3:g} ms × "
                     f"{floor.multiplier}, which gives {new_gap:.1f} s.",
                     ("detection", "failover"),
-                    Change(topology=((f"links.{name}.bfd", bfd),)),
+                    change,
                     tuple(runs),
                     (floor.source,),
                 )
@@ -214,15 +198,18 @@ def recommend_spof(ctx: Context, findings: dict[str, Finding]) -> list[Recommend
     if target is None:
         return []
     twin = f"{target}{TWIN_SUFFIX}"
+    change = Change(twins=((target, twin),))
     group_of = {m: g.name for g in topo.groups for m in (*g.links, *g.nodes)}
     names = {target, *(x.name for x in topo.links_of(target))} if kind == "node" else {target}
     names |= {group_of[n] for n in list(names) if n in group_of}
-    # The run that fails the element itself (or its group), else one of its links.
+    # Only runs whose failures involve the element (the duplicate is a path around it):
+    # first one that fails the element itself (or its group) and nothing else, then the
+    # one of the others with the worst latency.
     core = {target} | {group_of[target]} if target in group_of else {target}
-    hits = [r for r in _runs_failing(ctx, names) if not set(scripted(r)) - names]
-    hits.sort(key=lambda r: not (scripted(r) & core))
+    hits = [r for r in ctx.mine if exercises(r, change)]
+    hits.sort(key=lambda r: (bool(scripted(r) - names), not (scripted(r) & core)))
     runs = [r.name for r in hits[:1]]
-    slow = [r for r in ctx.mine if scripted(r) and r.name not in runs]
+    slow = [r for r in hits if r.name not in runs]
     worst_latency = max(
         slow,
         key=lambda r: max(
@@ -242,7 +229,7 @@ def recommend_spof(ctx: Context, findings: dict[str, Finding]) -> list[Recommend
             f"({twin}) with its own links keeps each pair on a preferred path when one "
             "fails, so failovers stay on the interconnects instead of the fallback.",
             ("spof", "availability", "latency"),
-            Change(twins=((target, twin),)),
+            change,
             tuple(dict.fromkeys(runs)),
             (
                 "the duplicate copies every figure of the original (delays, failure rates, "

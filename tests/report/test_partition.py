@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from netsim.model import Topology
     from netsim.report.build import Report
     from netsim.report.data import Run
+    from netsim.report.recommend import Recommendation
 
 TOPOLOGY = DATA / "partition" / "topology.yaml"
 
@@ -126,3 +127,100 @@ def test_a_partition_is_not_diagnosed_as_detection(
     assert "aws-gcp" in failover.text
     # the fix for a partition is a path: the single point of failure's duplicate
     assert any(v.rec.key == "twin-ix" for v in a.verified)
+
+
+def _involves(run: Run, links: set[str]) -> bool:
+    """The oracle for a change on ``links``: a scripted failure of the run (read from its
+    scenario) impairs one of them while traffic of the run crosses it."""
+    assert run.scenario is not None
+    topology = run.scenario.topology
+    for failure in run.scenario.failures:
+        mode = LinkMode.DOWN if failure.mode.value == "down" else LinkMode.BLACKHOLE
+        impaired = set(failure_effects(topology, failure.target, failure.name, mode)) & links
+        crossed = any(
+            _crosses(topology, c.src, d, x)
+            for x in impaired
+            for c in run.scenario.traffic
+            for d in c.dsts
+        )
+        if crossed:
+            return True
+    return False
+
+
+def _links_changed(rec: Recommendation, topology: Topology) -> set[str]:
+    """What a recommendation's change acts on, read from its keys and duplicates."""
+    assert rec.change is not None
+    out = {key.split(".")[1] for key, _ in rec.change.topology if key.startswith("links.")}
+    for name, _ in rec.change.twins:
+        if name in topology.node_names:
+            out |= {x.name for x in topology.links_of(name)}
+        else:
+            out.add(name)
+    return out
+
+
+@pytest.mark.slow
+def test_recommendations_are_verified_only_on_runs_that_exercise_them(
+    partition_review: tuple[Report, Path],
+) -> None:
+    """Every run a recommendation is re-simulated on has a scripted failure of an element
+    the change acts on, crossed by the run's traffic: aws-internet-outage (aws's internet
+    access, which nothing of the exchange uses) verifies nothing here. A change no run
+    exercises (BFD on azure-ix: no scenario fails it) is said to be not verified by
+    simulation, with the reason, instead of showing numbers it cannot move."""
+    report, out = partition_review
+    a = report.assessment
+    topology = a.ctx.topology
+    assert topology is not None
+    by_name = {r.name: r for r in a.ctx.mine}
+    tested = 0
+    for v in a.verified:
+        if v.rec.change is None:
+            continue
+        links = _links_changed(v.rec, topology)
+        runs = {c.run for c in v.checks if c.run in by_name}
+        for name in runs:
+            assert _involves(by_name[name], links), (v.rec.title, name)
+            tested += 1
+        assert "aws-internet-outage" not in runs, v.rec.title
+    assert tested >= 1  # the duplicate exchange, on gcp-cut-off
+    for v in a.verified:
+        if v.rec.change is None:
+            continue
+        links = _links_changed(v.rec, topology)
+        if not any(_involves(r, links) for r in a.ctx.mine):
+            assert v.met is None, v.rec.title
+            why = getattr(v, "untested", "")
+            assert why.startswith("Not verified by simulation"), v.rec.title
+            assert all(x in why for x in links), why
+    bfd = next(v for v in a.verified if v.rec.key == "bfd-azure-ix")
+    assert not bfd.checks
+    html = (out / "report.html").read_text()
+    assert "Not verified by simulation: no scenario blackholes azure-ix" in html
+
+
+@pytest.mark.slow
+def test_which_runs_exercise_a_change(partition_review: tuple[Report, Path]) -> None:
+    """Each case against the scenario files: gcp-cut-off fails gcp-ix while aws calls gcp,
+    and gcp has no other path; aws-internet-outage fails what no call crosses."""
+    from netsim.report.changes import Change
+    from netsim.report.exercised import exercises
+
+    report, _ = partition_review
+    runs = {r.name: r for r in report.assessment.ctx.mine}
+    cut, elsewhere = runs["gcp-cut-off"], runs["aws-internet-outage"]
+    bfd = {"interval": "300ms", "multiplier": 3}
+    # a partition has nothing to detect; a link the failure leaves alone is not involved
+    assert not exercises(cut, Change(topology=(("links.gcp-ix.bfd", bfd),)))
+    assert not exercises(cut, Change(topology=(("links.aws-ix.bfd", bfd),)))
+    # a second exchange is the path gcp lacked
+    assert exercises(cut, Change(twins=(("ix", "ix-2"),)))
+    assert exercises(cut, Change(twins=(("gcp-ix", "gcp-ix-2"),)))
+    for change in (
+        Change(twins=(("ix", "ix-2"),)),
+        Change(topology=(("links.aws-ix.bfd", bfd),)),
+        Change(topology=(("links.vpn-aws-azure.capacity", "2.5Gbps"),)),
+        Change(scenario=(("traffic.calls.max_rate", "1Gbps"),)),
+    ):
+        assert not exercises(elsewhere, change), change
