@@ -244,7 +244,7 @@ def assess(
     if later:
         runs = [*runs, *later]
         ctx = Context(topology, runs, claims, avail, cost, rows)
-    verified = verify(recs, runs, reruns)
+    verified = verify(recs, runs, reruns, topology)
     if extra_plan.designs:
         rows += design_rows(
             [r for r in reruns if r.design == ALL_RECOMMENDATIONS],

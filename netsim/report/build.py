@@ -96,7 +96,8 @@ def _no_step(_: str) -> None:
 
 def word(v: Verified) -> str:
     """How a recommendation stands: verified by re-simulation, not enough, a restated
-    requirement, or not tested (no run exercises what it changes)."""
+    requirement, or not tested (no run exercises what it changes: ``v.untested`` says
+    why)."""
     if v.rec.change is None:
         return "restates"
     return {True: "verified", False: "not enough", None: "not tested"}[v.met]
@@ -146,7 +147,7 @@ def _recommendations(page: Page, a: Assessment) -> None:
                 "rec": {
                     "title": v.rec.title,
                     "text": v.rec.text,
-                    "evidence": list(v.rec.evidence),
+                    "evidence": [*v.rec.evidence, *([v.untested] if v.untested else [])],
                     "status": css(v),
                     "word": word(v),
                     "table": checks_table(v) if v.checks else None,

@@ -3,15 +3,21 @@
 :func:`recommend` reads the findings' inputs (:class:`~netsim.report.findings.Context`)
 and returns :class:`Recommendation` values, each with the :class:`Change` that makes it
 (topology keys, a duplicated node or link, scenario keys) and the runs that show whether
-it works; :mod:`netsim.report.verification` applies the change, re-simulates those runs
-and puts the numbers before and after side by side. Nothing here is written for one
+it works: only runs whose scripted failures involve what the change acts on
+(:func:`netsim.report.exercised.exercises`), none when no run does;
+:mod:`netsim.report.verification` applies the change, re-simulates those runs and puts
+the numbers before and after side by side. Nothing here is written for one
 design: every value comes from the topology, the runs or a cited provider limit
 (:mod:`netsim.report.providers`).
 
 - **Detection**: a preferred link whose expected blackhole gap (detection + convergence)
   exceeds the failover target gets the fastest BFD its providers allow; when the
   provider's floor is what it already runs, the target for that link is restated to what
-  the link can do (the measured gap, rounded up).
+  the link can do (the measured gap, rounded up). Only where there is somewhere to fail
+  over to: a failure that leaves a pair with no path is a partition, which no detection
+  fixes (the single point of failure recommendation adds a path), so neither a link whose
+  failure cuts off every pair it carries nor a gap measured during a partition leads to
+  a detection recommendation or a restated target.
 - **Fallback capacity**: a fallback saturated by what failed over onto it is sized to
   carry it (ECMP over standard tunnels), or the bulk classes are capped below it.
 - **Single point of failure**: the element whose failure takes the most pairs off their
@@ -26,9 +32,11 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from netsim.analysis.graph import downtime_minutes_per_year
+from netsim.model.effects import LinkMode
 from netsim.report.adr import QUOTES
 from netsim.report.changes import Change, Recommendation, combined
-from netsim.report.findings.design import pairs_hit
+from netsim.report.exercised import exercises, scripted
+from netsim.report.findings.design import hit_by, pairs_hit
 from netsim.report.findings.timing import blackhole_gaps, failover_target
 from netsim.report.findings.traffic import fallback_load
 from netsim.report.providers import VPN_SOURCE, VPN_TUNNEL_BPS, bfd_floor
@@ -47,27 +55,19 @@ CAP_SHARE = 0.9
 TWIN_SUFFIX = "-2"
 
 
-def scripted(run: Run) -> set[str]:
-    """The elements the run's scenario fails on purpose (random failures are not)."""
-    if run.scenario is None:
-        return {f.record.subject for f in run.summary.failovers}
-    return {f.name for f in run.scenario.failures}
-
-
-def _runs_failing(ctx: Context, names: set[str], mode: str | None = None) -> list[Run]:
-    """The design's runs with a scripted failure of one of ``names`` (``mode``: only
-    failures of that mode)."""
-    out = []
-    for run in ctx.mine:
-        subjects = {
-            f.record.subject
-            for f in run.summary.failovers
-            if (mode is None or f.record.mode.startswith(mode))
-            and f.record.subject in scripted(run)
-        }
-        if subjects & names:
-            out.append(run)
-    return out
+def _measured(ctx: Context, link: str) -> list[tuple[Run, float]]:
+    """The gaps the design's runs measured for a scripted blackhole of ``link`` alone, each
+    with its run; a failure that left a pair of the run with no path is a partition (its
+    gap lasts until the repair) and is no measure of detection."""
+    return [
+        (run, float(f.gap_s))
+        for run in ctx.mine
+        for f in run.summary.failovers
+        if f.record.subject == link
+        and f.record.link_mode is LinkMode.BLACKHOLE
+        and f.record.subject in scripted(run)
+        and not hit_by(run, f.record).no_path
+    ]
 
 
 def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Recommendation]:
@@ -83,10 +83,13 @@ def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Reco
         link = topo.link(name)
         floor = bfd_floor(link, topo)
         conv = gap - det
-        runs = [r.name for r in _runs_failing(ctx, {name}, "blackhole")]
+        measured = _measured(ctx, name)
+        runs = list(dict.fromkeys(r.name for r, _ in measured))
         if floor.detection < det - 1e-9:
             new_gap = floor.detection + conv
             bfd = {"interval": f"{floor.interval * 1e3:g}ms", "multiplier": floor.multiplier}
+            change = Change(topology=((f"links.{name}.bfd", bfd),))
+            runs = [r.name for r in ctx.mine if exercises(r, change)]
             out.append(
                 Recommendation(
                     f"bfd-{name}",
@@ -96,19 +99,13 @@ def recommend_detection(ctx: Context, findings: dict[str, Finding]) -> list[Reco
                     f"({where}). Its providers allow BFD {floor.interval * 1e3:g} ms × "
                     f"{floor.multiplier}, which gives {new_gap:.1f} s.",
                     ("detection", "failover"),
-                    Change(topology=((f"links.{name}.bfd", bfd),)),
+                    change,
                     tuple(runs),
                     (floor.source,),
                 )
             )
             continue
-        measured = [
-            float(f.gap_s)
-            for r in _runs_failing(ctx, {name}, "blackhole")
-            for f in r.summary.failovers
-            if f.record.subject == name and f.record.subject in scripted(r)
-        ]
-        achievable = max([gap, *measured])
+        achievable = max([gap, *(g for _, g in measured)])
         restated = math.ceil(achievable + 0.5)
         out.append(
             Recommendation(
@@ -201,15 +198,18 @@ def recommend_spof(ctx: Context, findings: dict[str, Finding]) -> list[Recommend
     if target is None:
         return []
     twin = f"{target}{TWIN_SUFFIX}"
+    change = Change(twins=((target, twin),))
     group_of = {m: g.name for g in topo.groups for m in (*g.links, *g.nodes)}
     names = {target, *(x.name for x in topo.links_of(target))} if kind == "node" else {target}
     names |= {group_of[n] for n in list(names) if n in group_of}
-    # The run that fails the element itself (or its group), else one of its links.
+    # Only runs whose failures involve the element (the duplicate is a path around it):
+    # first one that fails the element itself (or its group) and nothing else, then the
+    # one of the others with the worst latency.
     core = {target} | {group_of[target]} if target in group_of else {target}
-    hits = [r for r in _runs_failing(ctx, names) if not set(scripted(r)) - names]
-    hits.sort(key=lambda r: not (scripted(r) & core))
+    hits = [r for r in ctx.mine if exercises(r, change)]
+    hits.sort(key=lambda r: (bool(scripted(r) - names), not (scripted(r) & core)))
     runs = [r.name for r in hits[:1]]
-    slow = [r for r in ctx.mine if scripted(r) and r.name not in runs]
+    slow = [r for r in hits if r.name not in runs]
     worst_latency = max(
         slow,
         key=lambda r: max(
@@ -229,7 +229,7 @@ def recommend_spof(ctx: Context, findings: dict[str, Finding]) -> list[Recommend
             f"({twin}) with its own links keeps each pair on a preferred path when one "
             "fails, so failovers stay on the interconnects instead of the fallback.",
             ("spof", "availability", "latency"),
-            Change(twins=((target, twin),)),
+            change,
             tuple(dict.fromkeys(runs)),
             (
                 "the duplicate copies every figure of the original (delays, failure rates, "

@@ -8,6 +8,12 @@ and scenario text. After they ran (in parallel, with the review's other runs),
 it rests on, the fallback's saturated seconds, and, for a duplicated element, the pairs
 its failure still takes off their preferred path. ``met`` says whether what the
 recommendation promises (``claimed`` checks) holds after the change, re-simulated.
+
+Only runs that exercise the change are re-simulated
+(:func:`~netsim.report.exercised.exercises`: their scripted failures, or for a capacity
+change their loaded paths, involve what it acts on): a run it cannot affect would show
+before and after numbers that say nothing about it. When no run of the design does, the
+recommendation is not verified by simulation, and ``untested`` says why.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from netsim.report.exercised import exercises, unexercised
 from netsim.report.findings.design import pairs_hit
 from netsim.report.findings.traffic import fallback_load
 from netsim.report.jobs import Planned
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from netsim.analysis.results import SloVerdict
+    from netsim.model.topology import Topology
     from netsim.report.data import Run
     from netsim.report.recommend import Recommendation
 
@@ -61,6 +69,7 @@ class Verified:
     rec: Recommendation
     checks: tuple[Check, ...]
     runs: tuple[str, ...] = ()  # run directories of the re-simulation
+    untested: str = ""  # why no run could verify the change (it changes the design or load)
 
     @property
     def met(self) -> bool | None:
@@ -75,6 +84,7 @@ class Verified:
             "met": self.met,
             "checks": [c.to_json() for c in self.checks],
             "runs": list(self.runs),
+            "untested": self.untested or None,
         }
 
 
@@ -82,16 +92,35 @@ def key_of(rec: Recommendation, run: str) -> str:
     return f"rec-{rec.key}--{run}"
 
 
+def _by_name(runs: Sequence[Run]) -> dict[str, Run]:
+    """The design's runs by scenario name (a simulated run before a lab run of the same
+    scenario: the lab's is evidence beside it)."""
+    out: dict[str, Run] = {}
+    for run in runs:
+        if run.design is None and (run.name not in out or out[run.name].engine == "lab"):
+            out[run.name] = run
+    return out
+
+
+def testing_runs(rec: Recommendation, runs: Sequence[Run]) -> list[Run]:
+    """The runs ``rec`` names that exercise its change (all it names when it changes
+    nothing: a restated requirement shows its runs as they are)."""
+    by_name = _by_name(runs)
+    named = [by_name[n] for n in rec.rerun if n in by_name]
+    if rec.change is None:
+        return named
+    return [r for r in named if exercises(r, rec.change)]
+
+
 def plan_verification(recs: Sequence[Recommendation], runs: Sequence[Run]) -> list[Planned]:
     """The runs that test each recommendation (see the module docstring)."""
-    by_name = {r.name: r for r in runs if r.design is None}
     out = []
     for rec in recs:
         if rec.change is None:
             continue
-        for name in rec.rerun:
-            run = by_name.get(name)
-            planned = Planned.of_run(run) if run is not None else None
+        for run in testing_runs(rec, runs):
+            name = run.name
+            planned = Planned.of_run(run)
             if planned is None:
                 continue
             why = f"recommendation {rec.key!r}"
@@ -186,13 +215,17 @@ def _twin_checks(before: Run, after: Run) -> list[Check]:
 
 
 def verify(
-    recs: Sequence[Recommendation], runs: Sequence[Run], reruns: Sequence[Run]
+    recs: Sequence[Recommendation],
+    runs: Sequence[Run],
+    reruns: Sequence[Run],
+    topology: Topology | None = None,
 ) -> list[Verified]:
-    """Each recommendation with its checks (module docstring)."""
-    by_name = {r.name: r for r in runs if r.design is None}
+    """Each recommendation with its checks (module docstring); ``topology``: the design
+    under review (default: the first run's)."""
     by_key = {r.path.name: r for r in reruns if r.path is not None}
     out = []
     for rec in recs:
+        testing = testing_runs(rec, runs)
         checks: list[Check] = []
         made: list[str] = []
         for what, claimed, computed in rec.restated:
@@ -208,11 +241,9 @@ def verify(
                     claimed=True,
                 )
             )
-        for name in rec.rerun:
-            before = by_name.get(name)
+        for before in testing:
+            name = before.name
             after = by_key.get(key_of(rec, name))
-            if before is None:
-                continue
             if after is None:
                 if rec.change is None:
                     checks += [
@@ -227,9 +258,13 @@ def verify(
                 found = _fallback_check(before, after)
                 if found is not None:
                     checks.append(found)
-            if rec.change is not None and rec.change.twins and name == rec.rerun[0]:
+            if rec.change is not None and rec.change.twins and len(made) == 1:
                 checks += _twin_checks(before, after)
-        out.append(Verified(rec, tuple(checks), tuple(made)))
+        untested = ""
+        design = topology or next((r.topology for r in runs if r.topology), None)
+        if rec.change is not None and not testing and design is not None:
+            untested = unexercised(rec.change, design, [r for r in runs if r.design is None])
+        out.append(Verified(rec, tuple(checks), tuple(made), untested))
     return out
 
 

@@ -5,7 +5,9 @@ and a 200 GB replication from aws to gcp (still running at the end), and a 40 s 
 of aws-mcr at 60 s. ``baseline_run``: the baseline's peak hour cut to 120 s.
 ``review_dir``: a whole ``netsim review`` of ADR-003 on short versions of its scenarios
 (:data:`SHORT`), and ``four_site_dir`` the same for the four-site design of
-``tests/report/data/four-site`` (a user's design, not ADR-003). All on the fast engine.
+``tests/report/data/four-site`` (a user's design, not ADR-003); ``partition_review`` the
+same for ``tests/report/data/partition`` (a failure that leaves a pair with no path, and a
+failure that touches nothing the exchange carries). All on the fast engine.
 """
 
 from __future__ import annotations
@@ -146,4 +148,13 @@ def four_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Path]:
     """A whole review of the four-site design, run as a user would run it."""
     out = tmp_path_factory.mktemp("four-site")
     report, _ = run_review(out, scenarios=DATA / "four-site", years=20, workers=2)
+    return report, out
+
+
+@pytest.fixture(scope="session")
+def partition_review(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Path]:
+    """A whole review of the three-cloud design of ``data/partition``, where gcp has no
+    fallback: its scenarios cut gcp off, and fail aws's internet access."""
+    out = tmp_path_factory.mktemp("partition")
+    report, _ = run_review(out, scenarios=DATA / "partition", years=20, workers=2)
     return report, out

@@ -3,6 +3,10 @@
 :func:`finding_spof` counts, for each element whose failure alone takes a pair of clouds
 off its preferred path (or disconnects it), the pairs it hits, with the very search
 ``netsim check`` runs (:class:`netsim.verify.search.FailureSpace`), so the two agree.
+:func:`failure_pairs` says, with the same search, what one failure does to given pairs:
+which fail over to another path and which are left with no path at all (a partition,
+whose gap lasts until the repair whatever the detection), so that the timing findings and
+the recommendations never read a partition as slow detection.
 :func:`finding_availability` puts each pair's preferred path in series against the
 availability the ADR promises (or, for another design, reports it as a note), and names
 the links that have no failure model: they never fail in any figure.
@@ -11,6 +15,7 @@ the links that have no failure model: they never fail in any figure.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netsim.analysis.graph import downtime_minutes_per_year, primary_preference
@@ -19,7 +24,13 @@ from netsim.report.findings.base import Context, Finding, pct
 from netsim.report.vocab import Source, SourceKind, Status
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from netsim.model.topology import Topology
+    from netsim.report.data import Run
+    from netsim.trace.records import FailoverRecord
+
+Pair = tuple[str, str]
 
 SPOF_SOURCE = Source(
     SourceKind.DEFAULT,
@@ -50,6 +61,108 @@ def _pairs_hit(topology: Topology) -> dict[str, dict[tuple[str, str], str]]:
             if outcome.status in ("degraded", "partition"):
                 out.setdefault(element.name, {})[pair] = outcome.status
     return out
+
+
+@dataclass(frozen=True)
+class PairsHit:
+    """What one failure does to pairs of endpoints whose traffic crosses a link it impairs
+    (``netsim check``'s outcomes): ``moved`` keep a path and fail over to it (detection and
+    convergence decide their gap), ``cut`` keep none (a partition: their gap lasts until
+    the repair, and no detection timer shortens it), ``dead`` lost an end (the failure takes
+    one of them down). ``across``: the impaired links the hit pairs' routes used."""
+
+    moved: frozenset[Pair] = frozenset()
+    cut: frozenset[Pair] = frozenset()
+    dead: frozenset[Pair] = frozenset()
+    across: frozenset[str] = frozenset()
+
+    @property
+    def no_path(self) -> frozenset[Pair]:
+        """The pairs with no path while the failure lasts (cut off, or an end down)."""
+        return self.cut | self.dead
+
+
+@functools.lru_cache(maxsize=256)
+def failure_pairs(
+    topology: Topology, kind: str, name: str, pairs: tuple[Pair, ...] | None = None
+) -> PairsHit:
+    """What a failure of element ``name`` (``kind``: link, node or group) alone does to
+    ``pairs`` (default: every pair of endpoints), whatever its mode: the pairs it leaves
+    with a path and those it leaves with none (:class:`PairsHit`). Cached per topology
+    (frozen, hashable): every finding and recommendation asks for the same failures.
+
+    Examples
+    --------
+    >>> from netsim.model import load_topology
+    >>> topo = load_topology("tests/report/data/partition/topology.yaml")
+    >>> hit = failure_pairs(topo, "link", "azure-ix")
+    >>> sorted(hit.moved), sorted(hit.cut)
+    ([('aws', 'azure')], [('azure', 'gcp')])
+    """
+    from netsim.verify.search import Element, FailureSpace
+
+    space = FailureSpace(topology, pairs or ())
+    element = Element(kind, name)
+    combo = frozenset({element})
+    impaired = frozenset(space.effects(combo))
+    moved: set[Pair] = set()
+    cut: set[Pair] = set()
+    dead: set[Pair] = set()
+    across: set[str] = set()
+    for pair in space.pairs:
+        used = space.carried(pair) & impaired
+        if not used:
+            continue
+        across |= used
+        if space.touches(element, pair):
+            dead.add(pair)
+        elif space.outcome(combo, pair).status == "partition":
+            cut.add(pair)
+        else:
+            moved.add(pair)
+    return PairsHit(frozenset(moved), frozenset(cut), frozenset(dead), frozenset(across))
+
+
+def traffic_pairs(run: Run) -> tuple[Pair, ...]:
+    """The pairs the run's traffic joins (its scenario's classes), each as a sorted
+    tuple; without its scenario (an older run), every pair of the topology's endpoints."""
+    if run.scenario is not None:
+        found = {
+            (min(c.src, d), max(c.src, d))
+            for c in run.scenario.traffic
+            for d in c.dsts
+            if d != c.src
+        }
+        return tuple(sorted(found))
+    ends = run.topology.endpoints_of() if run.topology is not None else ()
+    return tuple((a, b) for i, a in enumerate(ends) for b in ends[i + 1 :])
+
+
+def hit_by(run: Run, rec: FailoverRecord) -> PairsHit:
+    """What the failure of ``rec`` did to the pairs of the run's traffic."""
+    if run.topology is None:
+        return PairsHit()
+    return failure_pairs(run.topology, rec.target.value, rec.subject, traffic_pairs(run))
+
+
+def partition_links(topology: Topology) -> dict[str, frozenset[Pair]]:
+    """Preferred links whose failure leaves every pair they carry with no path at all:
+    nothing fails over, so their gap is a partition lasting until the repair, whatever
+    detects it. Per link, the pairs it cuts off."""
+    top = primary_preference(topology)
+    out = {}
+    for link in topology.routed_links:
+        if link.preference != top:
+            continue
+        hit = failure_pairs(topology, "link", link.name)
+        if hit.no_path and not hit.moved:
+            out[link.name] = hit.no_path
+    return out
+
+
+def pairs_text(pairs: Iterable[Pair]) -> str:
+    """``aws-gcp, azure-gcp``: pairs for a reader."""
+    return ", ".join(f"{a}-{b}" for a, b in sorted(pairs))
 
 
 def no_failure_model(topology: Topology) -> list[str]:
@@ -199,4 +312,15 @@ def finding_availability(ctx: Context) -> Finding | None:
     )
 
 
-__all__ = ["finding_availability", "finding_spof", "no_failure_model", "pairs_hit"]
+__all__ = [
+    "PairsHit",
+    "failure_pairs",
+    "finding_availability",
+    "finding_spof",
+    "hit_by",
+    "no_failure_model",
+    "pairs_hit",
+    "pairs_text",
+    "partition_links",
+    "traffic_pairs",
+]

@@ -4,7 +4,11 @@
 (:func:`netsim.model.effects.detection`) plus convergence, and judges the slowest against
 the design's failover target (a scenario's ``failover_gap`` SLO), with the gaps the runs
 measured; it also says how fast each link could detect at best, given what its providers
-allow (:mod:`netsim.report.providers`). :func:`finding_cost` prices the declared load and
+allow (:mod:`netsim.report.providers`). Detection only matters where there is somewhere
+to fail over to: a link whose failure leaves every pair it carries with no path
+(:func:`~netsim.report.findings.design.partition_links`), and a measured gap during which
+a pair of the run had no path (a partition, lasting until the repair), are named as
+partitions and never judged as detection. :func:`finding_cost` prices the declared load and
 compares it with internet egress and, for ADR-003, with the ADR's claim.
 """
 
@@ -18,6 +22,7 @@ from netsim.analysis.graph import primary_preference
 from netsim.model.effects import DetectionMethod, LinkMode, detection
 from netsim.report.adr import QUOTES
 from netsim.report.findings.base import Context, Finding
+from netsim.report.findings.design import hit_by, pairs_text, partition_links
 from netsim.report.providers import EGRESS_SOURCE, bfd_floor
 from netsim.report.style import fmt_usd
 from netsim.report.vocab import Source, SourceKind, Status
@@ -43,11 +48,15 @@ def how(link: Link, method: DetectionMethod) -> str:
 
 
 def blackhole_gaps(topology: Topology) -> dict[str, tuple[float, float, str]]:
-    """Per preferred link: (expected detection, expected detection + convergence, how)."""
+    """Per preferred link with somewhere to fail over to: (expected detection, expected
+    detection + convergence, how). A link whose failure leaves every pair it carries with
+    no path (:func:`~netsim.report.findings.design.partition_links`) has no failover for
+    detection to speed up: it is left out."""
     out = {}
     top = primary_preference(topology)
+    cut = partition_links(topology)
     for link in topology.routed_links:
-        if link.preference != top:
+        if link.preference != top or link.name in cut:
             continue
         det = detection(link, LinkMode.BLACKHOLE)
         out[link.name] = (
@@ -87,6 +96,7 @@ def finding_detection(ctx: Context) -> Finding | None:
     if topo is None:
         return None
     gaps = blackhole_gaps(topo)
+    cut = partition_links(topo)
     if len(gaps) < 2:  # noqa: PLR2004
         return None
     slow = max(gaps, key=lambda k: gaps[k][1])
@@ -100,11 +110,24 @@ def finding_detection(ctx: Context) -> Finding | None:
         f"{bfd_floor(topo.link(k), topo).multiplier} ({bfd_floor(topo.link(k), topo).source})"
         for k, v in sorted(gaps.items())
     ]
+    ev += [
+        f"{k}: its failure leaves {pairs_text(p)} with no path at all (a partition until the "
+        "repair): no detection timer shortens that; it needs another path"
+        for k, p in sorted(cut.items())
+    ]
     measured: dict[str, list[float]] = {}
     for run in ctx.mine:
         for f in run.summary.failovers:
             rec = f.record
-            if rec.link_mode is not LinkMode.BLACKHOLE or rec.subject not in gaps:
+            if rec.link_mode is not LinkMode.BLACKHOLE or rec.subject not in {*gaps, *cut}:
+                continue
+            lost = hit_by(run, rec).no_path
+            if lost:
+                ev.append(
+                    f"run {run.label}: {rec.subject} blackhole, data-plane gap {f.gap_s:.2f} s: "
+                    f"a partition, not detection ({pairs_text(lost)} had no path until the "
+                    "repair)"
+                )
                 continue
             ev.append(
                 f"run {run.label}: {rec.subject} blackhole, detected by "
@@ -119,6 +142,12 @@ def finding_detection(ctx: Context) -> Finding | None:
     if slow in measured:
         text += f"; measured {np.median(measured[slow]):.1f} s (median of {len(measured[slow])})"
     text += f"; the target is {limit:g} s ({source.text})."
+    if cut:
+        text += (
+            f" {', '.join(sorted(cut))} {'is' if len(cut) == 1 else 'are'} not judged here: "
+            f"a failure there leaves {pairs_text(set().union(*cut.values()))} with no path at "
+            "all, a partition no detection timer shortens."
+        )
     return Finding(
         "detection",
         Status.FAILS if late else Status.HOLDS,

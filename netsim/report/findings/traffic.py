@@ -3,7 +3,8 @@
 Each reads the design's own runs (:class:`~netsim.report.findings.base.Context`): the
 latency and success SLOs with their verdicts per window (a 1-minute failover counts in
 the windows it falls in, whatever the run's length), the failover gaps against the
-scenarios' failover targets, and the link series for what the fallback carried.
+scenarios' failover targets (a gap during which a pair had no path at all is named a
+partition, not slow failover), and the link series for what the fallback carried.
 What-if runs (scenarios that change the design) are listed as such and never decide a
 verdict about the design as written.
 """
@@ -22,6 +23,7 @@ from netsim.model.topology import LinkKind
 from netsim.model.units import DAYS_PER_MONTH
 from netsim.report.adr import QUOTES
 from netsim.report.findings.base import Context, Finding, slo_source
+from netsim.report.findings.design import hit_by, pairs_text
 from netsim.report.style import fmt_bps
 from netsim.report.vocab import Source, SourceKind, Status
 from netsim.trace.core import OK
@@ -309,37 +311,74 @@ def finding_success(ctx: Context) -> Finding | None:
     return _slo_finding(ctx, "success_ratio", "success-ratio", "")
 
 
+def no_path(run: Run) -> list[tuple[FailoverRecord, str]]:
+    """The run's failures that left a pair of its traffic with no path at all, each with
+    the pairs for a reader: their gap is a partition lasting until the repair."""
+    out = []
+    for f in run.summary.failovers:
+        lost = hit_by(run, f.record).no_path
+        if lost:
+            out.append((f.record, pairs_text(lost)))
+    return out
+
+
+def _cause(run: Run) -> str:
+    """Why the run's gaps are what they are: the detection, or a partition."""
+    cut = no_path(run)
+    if cut:
+        return "; ".join(
+            f"a partition: {pairs} had no path while {rec.subject} was failed" for rec, pairs in cut
+        )
+    return f"detection {_methods(run)}"
+
+
 def finding_failover(ctx: Context) -> Finding | None:
-    """Failover gaps against the scenarios' failover targets."""
+    """Failover gaps against the scenarios' failover targets; a gap during which a pair of
+    the run had no path at all is a partition, and is said to be one."""
     rows = [(r, s) for r, s in _slos(ctx.mine, "failover_gap") if s.measured is not None]
     if not rows:
         return None
     ev = [
-        f"{r.label}: longest gap {s.measured:.2f} s (target ≤ {s.target:g} s, detection "
-        f"{_methods(r)}): {Status.of(s.verdict, s.passed).value}"
+        f"{r.label}: longest gap {s.measured:.2f} s (target ≤ {s.target:g} s, {_cause(r)}): "
+        f"{Status.of(s.verdict, s.passed).value}"
         for r, s in rows
     ]
     ev += [
         f"what-if (changes the design): {r.label}: longest gap {s.measured:.2f} s "
-        f"(detection {_methods(r)}): {Status.of(s.verdict, s.passed).value}"
+        f"({_cause(r)}): {Status.of(s.verdict, s.passed).value}"
         for r, s in _slos(ctx.what_ifs, "failover_gap")
         if s.measured is not None
     ]
     bad = [x for x in rows if not x[1].passed]
+    cut = [x for x in bad if no_path(x[0])]
+    slow = [x for x in bad if x not in cut]
     worst = max(rows, key=lambda x: x[1].measured or 0.0)
     source = slo_source([r for r, _ in rows], [s for _, s in rows], None)
+    partition = ""
+    if cut:
+        c = max(cut, key=lambda x: x[1].measured or 0.0)
+        partition = (
+            f"{len(cut)} of {len(rows)} failure scenarios of the design exceed their failover "
+            f"target because a failure leaves a pair with no path at all: worst "
+            f"{c[1].measured:.1f} s in {c[0].label} ({_cause(c[0])}). That gap lasts until the "
+            "repair: no detection timer shortens it, only another path does."
+        )
     if not bad:
         text = (
             f"All {len(rows)} failure scenarios of the design fail over within their target "
             f"(longest {worst[1].measured:.2f} s in {worst[0].label})."
         )
         title = "Failover gaps meet their target"
+    elif not slow:
+        text = partition
+        title = "A failure leaves pairs with no path"
     else:
-        w = max(bad, key=lambda x: x[1].measured or 0.0)
+        w = max(slow, key=lambda x: x[1].measured or 0.0)
         text = (
-            f"{len(bad)} of {len(rows)} failure scenarios of the design exceed their failover "
+            f"{len(slow)} of {len(rows)} failure scenarios of the design exceed their failover "
             f"target; worst {w[1].measured:.1f} s in {w[0].label} (detected by {_methods(w[0])})."
         )
+        text += f" {partition}" if partition else ""
         title = "Some failovers are too slow"
     return Finding(
         "failover",
@@ -425,5 +464,6 @@ __all__ = [
     "finding_failover",
     "finding_fallback",
     "finding_latency",
+    "no_path",
     "window_rate",
 ]
