@@ -11,7 +11,8 @@ that is exact for it:
 - costs: the cost model on the varied topology (no simulation);
 - failure rates (``mtbf``, ``mttr``): the closed-form availability of the varied topology;
 - timers (convergence, BGP, BFD, DPD): the run with the design's longest failover gap,
-  re-simulated;
+  re-simulated (never a run where a failure left a pair with no path: a partition's gap
+  lasts until the repair, whatever the timers);
 - buffers, delays, capacities: the run with the worst latency under failure and the
   worst in normal operation, re-simulated;
 
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 from netsim.model.units import parse_duration
 from netsim.report.assumptions import numeric, scaled
 from netsim.report.edits import edit_topology
+from netsim.report.findings.traffic import no_path
 from netsim.report.jobs import Planned
 
 if TYPE_CHECKING:
@@ -163,7 +165,8 @@ def decisive_runs(ctx: Context, findings: Sequence[Finding], group: Group) -> li
         )
 
     if group.key in TIMERS:
-        picked = [worst(failing, "failover_gap")]
+        # A partition's gap lasts until the repair, whatever the timers: not a lever.
+        picked = [worst([r for r in failing if not no_path(r)], "failover_gap")]
     else:
         picked = [worst(failing, "latency"), worst(normal, "latency")]
     return [r for r in picked if r is not None and _touches(r, group.links, group.key in TIMERS)]

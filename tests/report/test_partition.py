@@ -27,6 +27,7 @@ from netsim.model.effects import LinkMode, failure_effects
 from netsim.model.routing import best_path
 from netsim.model.scenario import TargetKind
 from netsim.report.findings.design import failure_pairs
+from netsim.report.sensitivity import TIMERS, decisive_runs, groups
 
 from .conftest import DATA
 
@@ -224,3 +225,19 @@ def test_which_runs_exercise_a_change(partition_review: tuple[Report, Path]) -> 
         Change(scenario=(("traffic.calls.max_rate", "1Gbps"),)),
     ):
         assert not exercises(elsewhere, change), change
+
+
+def test_timers_are_not_varied_on_a_partition(partition_review: tuple[Report, Path]) -> None:
+    """The sensitivity analysis varies timers (BFD, BGP, convergence) on the run with the
+    longest failover gap; a partition's gap lasts until the repair whatever the timers,
+    so gcp-cut-off (oracle: the routing, as above) may never be that run. The design marks
+    no value ASSUMPTION, so its uncited timers are the ones varied."""
+    report, _ = partition_review
+    a = report.assessment
+    cut_runs = {r.name for r in a.ctx.mine if _cut_off_links(r)}
+    assert cut_runs == {"gcp-cut-off"}
+    timer_groups = [g for g in groups(a.assumptions) if g.key in TIMERS]
+    assert timer_groups, "the design's uncited bfd timers are varied"
+    for group in timer_groups:
+        picked = {r.name for r in decisive_runs(a.ctx, a.findings, group)}
+        assert not picked & cut_runs, group.label
