@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.backend_bases import RendererBase
     from matplotlib.text import Text
-    from matplotlib.transforms import Bbox
+    from matplotlib.transforms import Bbox, BboxBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ class Placer:
     """
 
     renderer: RendererBase
-    bounds: Bbox
+    bounds: BboxBase
     pad: float = 2.0
     _boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
 
