@@ -47,14 +47,15 @@ def layout(topology: Topology) -> dict[str, tuple[float, float]]:
     ]
     internet = [n.name for n in topology.nodes if n.role is Role.INTERNET]
     pos: dict[str, tuple[float, float]] = {}
+    inner_angles = [math.pi / 2 + math.pi * (2 * i + 1) / len(inner) for i in range(len(inner))]
+    clouds, start = _facing_their_hubs(topology, clouds, inner, inner_angles)
     for i, name in enumerate(clouds):
-        angle = math.pi / 2 + 2 * math.pi * i / max(len(clouds), 1)
+        angle = start + 2 * math.pi * i / max(len(clouds), 1)
         pos[name] = (math.cos(angle), math.sin(angle))
-    for i, name in enumerate(inner):
+    for name, angle in zip(inner, inner_angles, strict=True):
         if len(inner) == 1:
             pos[name] = (0.0, 0.0)
         else:
-            angle = math.pi / 2 + 2 * math.pi * i / len(inner) + math.pi / len(inner)
             pos[name] = (0.35 * math.cos(angle), 0.35 * math.sin(angle))
     routed = {end for link in topology.routed_links for end in link.endpoints}
     for i, name in enumerate(internet):
@@ -62,6 +63,32 @@ def layout(topology: Topology) -> dict[str, tuple[float, float]]:
         hub = not inner and name in routed
         pos[name] = (0.0, 0.0) if hub else (0.6 * i, -1.45)
     return pos
+
+
+def _facing_their_hubs(
+    topology: Topology, clouds: list[str], inner: list[str], inner_angles: list[float]
+) -> tuple[list[str], float]:
+    """The clouds in circle order, and the first one's angle: each beside its own hub.
+
+    With two or more hubs, clouds taken in file order would put a cloud opposite the hub it
+    connects to, and its interconnect would cross the drawing (and every label in the
+    middle). So clouds are grouped by the first hub they have a direct link to, in the hubs'
+    order, and the circle is turned so the first group faces its hub. With one hub, or
+    clouds all on the same one, the order is the file's, the first cloud at the top.
+    """
+    direct = [link for link in topology.routed_links if link.kind is not LinkKind.VPN]
+    home: dict[str, int] = {}
+    for link in direct:
+        a, b = link.endpoints
+        for cloud, other in ((a, b), (b, a)):
+            if cloud in clouds and other in inner:
+                home.setdefault(cloud, inner.index(other))
+    if len(set(home.values())) < 2:  # noqa: PLR2004
+        return clouds, math.pi / 2
+    ordered = sorted(clouds, key=lambda c: home.get(c, len(inner)))  # stable: file order within
+    first = [c for c in ordered if home.get(c) == home[ordered[0]]]
+    step = 2 * math.pi / len(clouds)
+    return ordered, inner_angles[home[ordered[0]]] - step * (len(first) - 1) / 2
 
 
 def spof_names(topology: Topology) -> dict[str, str]:
@@ -192,7 +219,8 @@ def plot_topology(topology: Topology, title: str | None = None) -> Figure:
         halo = area * 1.77 if node.name in spofs else area
         radius[node.name] = math.sqrt(halo) / 2
         centre = ax.transData.transform(pos[node.name])
-        r_px = radius[node.name] * fig.dpi / 72
+        # The marker itself is kept clear; a label may cover the edge of a red halo.
+        r_px = (math.sqrt(area) / 2 + 2) * fig.dpi / 72
         placer.block(Bbox.from_extents(*(centre - r_px), *(centre + r_px)))
     for node in topology.nodes:
         _node_label(
@@ -363,8 +391,9 @@ def _beside(text: str, xy: tuple[float, float], angle: float, distance: float) -
 def _link_labels(ax: Axes, placer: Placer, labels: list[_LinkLabel]) -> list[str]:
     """Place the labels of each kind of link in turn; say which were left off.
 
-    When fewer than half of a kind's labels fit, none of that kind is drawn: a few labels
-    scattered over a dense mesh read as noise, and the links table has them all.
+    When fewer than half of a kind's labels fit, none of that kind is drawn (and its lines
+    are drawn faint): a few labels scattered over a dense mesh read as noise, and the links
+    table has them all.
     """
     left_off: list[str] = []
     for kind in dict.fromkeys(label.link.kind for label in labels):
@@ -377,6 +406,12 @@ def _link_labels(ax: Axes, placer: Placer, labels: list[_LinkLabel]) -> list[str
                 text.remove()
             placer.release(mark)
             left_off.append(f"all {len(group)} {what}")
+            # Too many to label is too many to read: these lines become the background.
+            names = {f"link:{label.link.name}" for label in group}
+            for patch in ax.patches:
+                if patch.get_gid() in names:
+                    patch.set_alpha(0.3)
+                    patch.set_linewidth(0.8)
         elif len(texts) < len(group):
             left_off.append(f"{len(group) - len(texts)} of {len(group)} {what}")
     return left_off
@@ -385,8 +420,8 @@ def _link_labels(ax: Axes, placer: Placer, labels: list[_LinkLabel]) -> list[str
 def _link_label(ax: Axes, placer: Placer, label: _LinkLabel) -> Text | None:
     """Capacity and preference (with the name when there is room) on the link; or nothing.
 
-    The full label is tried at each point along the link before the short one, so a link
-    loses its name before it loses its numbers.
+    The full label is tried at each point along the link before the short one (and that
+    before the same numbers on two lines), so a link loses its name before its numbers.
     """
     link = label.link
     numbers = f"{fmt_bps(link.capacity)} · pref {link.preference}"
@@ -394,7 +429,7 @@ def _link_label(ax: Axes, placer: Placer, label: _LinkLabel) -> Text | None:
     points = [_label_at(label.p0, label.p2, label.rad, base + dt) for dt in LABEL_T_STEPS]
     spots = [
         spot
-        for text in (f"{link.name}\n{numbers}", numbers)
+        for text in (f"{link.name}\n{numbers}", numbers, numbers.replace(" · ", "\n"))
         for xy in points
         for spot in _along(text, xy, label.p2 - label.p0)
     ]
