@@ -5,7 +5,16 @@ blue, VPN tunnels dashed orange, internet links grey (dotted when they are only 
 underlay). A red halo marks what :mod:`netsim.analysis.graph` finds: bridges and
 articulation points of the primary layer, and components whose failure alone cuts a pair of
 clouds apart even with every fallback. Every artist has a ``gid`` (``node:<name>``,
-``link:<name>``, ``spof:<name>``) so tests and notebooks can find what was drawn.
+``link:<name>``, ``spof:<name>``, ``label:<node>``, ``linklabel:<link>``) so tests and
+notebooks can find what was drawn. Positions and curves come from
+:mod:`netsim.report.topo_layout`.
+
+No two labels overlap, at any size (:mod:`netsim.report.label_place` measures each one as
+rendered): node names first, inside the marker when they fit, else beside it, always drawn;
+then each link's label, primary links before tunnels, along or just beside its line, its
+name dropped before its numbers; a label with no clear spot is left off, a kind of link
+with fewer than half its labels placed gets none (and fainter lines), and a note under the
+legend says what was left off. The legend sits in its own strip below the drawing.
 """
 
 from __future__ import annotations
@@ -17,13 +26,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
-from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
 from netsim.analysis.graph import cloud_pairs, graph_spofs, pair_spofs
 from netsim.model.topology import LinkKind, Role
 from netsim.report.label_place import Placer, Spot
 from netsim.report.style import KIND_COLOURS, ROLE_COLOURS, SPOF_COLOUR, fmt_bps, new_figure
+from netsim.report.topo_layout import (
+    HUB_CLEARANCE,
+    bow_away,
+    curve,
+    distance_to_centre,
+    layout,
+    point_at,
+    preferred_t,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -31,64 +48,6 @@ if TYPE_CHECKING:
     from matplotlib.text import Text
 
     from netsim.model.topology import Link, Node, Topology
-
-# Layout units (clouds on the unit circle, exchanges and routers at 0.35): an underlay link
-# that passes closer than this to the centre, where the hub is, is bowed around it.
-HUB_CLEARANCE = 0.3
-
-
-def layout(topology: Topology) -> dict[str, tuple[float, float]]:
-    """Positions: clouds on a circle, exchanges/routers inside, the internet below."""
-    clouds = [n.name for n in topology.nodes if n.role is Role.CLOUD]
-    inner = [
-        n.name
-        for n in topology.nodes
-        if n.role in (Role.EXCHANGE, Role.ROUTER, None) and n.name not in clouds
-    ]
-    internet = [n.name for n in topology.nodes if n.role is Role.INTERNET]
-    pos: dict[str, tuple[float, float]] = {}
-    inner_angles = [math.pi / 2 + math.pi * (2 * i + 1) / len(inner) for i in range(len(inner))]
-    clouds, start = _facing_their_hubs(topology, clouds, inner, inner_angles)
-    for i, name in enumerate(clouds):
-        angle = start + 2 * math.pi * i / max(len(clouds), 1)
-        pos[name] = (math.cos(angle), math.sin(angle))
-    for name, angle in zip(inner, inner_angles, strict=True):
-        if len(inner) == 1:
-            pos[name] = (0.0, 0.0)
-        else:
-            pos[name] = (0.35 * math.cos(angle), 0.35 * math.sin(angle))
-    routed = {end for link in topology.routed_links for end in link.endpoints}
-    for i, name in enumerate(internet):
-        # The internet is the hub when it routes and nothing else is; else below the clouds.
-        hub = not inner and name in routed
-        pos[name] = (0.0, 0.0) if hub else (0.6 * i, -1.45)
-    return pos
-
-
-def _facing_their_hubs(
-    topology: Topology, clouds: list[str], inner: list[str], inner_angles: list[float]
-) -> tuple[list[str], float]:
-    """The clouds in circle order, and the first one's angle: each beside its own hub.
-
-    With two or more hubs, clouds taken in file order would put a cloud opposite the hub it
-    connects to, and its interconnect would cross the drawing (and every label in the
-    middle). So clouds are grouped by the first hub they have a direct link to, in the hubs'
-    order, and the circle is turned so the first group faces its hub. With one hub, or
-    clouds all on the same one, the order is the file's, the first cloud at the top.
-    """
-    direct = [link for link in topology.routed_links if link.kind is not LinkKind.VPN]
-    home: dict[str, int] = {}
-    for link in direct:
-        a, b = link.endpoints
-        for cloud, other in ((a, b), (b, a)):
-            if cloud in clouds and other in inner:
-                home.setdefault(cloud, inner.index(other))
-    if len(set(home.values())) < 2:  # noqa: PLR2004
-        return clouds, math.pi / 2
-    ordered = sorted(clouds, key=lambda c: home.get(c, len(inner)))  # stable: file order within
-    first = [c for c in ordered if home.get(c) == home[ordered[0]]]
-    step = 2 * math.pi / len(clouds)
-    return ordered, inner_angles[home[ordered[0]]] - step * (len(first) - 1) / 2
 
 
 def spof_names(topology: Topology) -> dict[str, str]:
@@ -105,33 +64,6 @@ def spof_names(topology: Topology) -> dict[str, str]:
     return out
 
 
-def _away(p0: np.ndarray, p2: np.ndarray, magnitude: float) -> float:
-    """A curvature that bows the segment p0-p2 away from the origin (the drawing's centre)."""
-    d = p2 - p0
-    perp = np.array([-d[1], d[0]])
-    side = float(np.dot(perp, -(p0 + p2) / 2))
-    return -magnitude if side > 0 else magnitude
-
-
-def _distance_to_centre(p0: np.ndarray, p2: np.ndarray) -> float:
-    d = p2 - p0
-    t = float(np.clip(np.dot(-p0, d) / max(float(np.dot(d, d)), 1e-12), 0.0, 1.0))
-    return float(np.linalg.norm(p0 + t * d))
-
-
-def _curve(p0: np.ndarray, p2: np.ndarray, rad: float) -> tuple[MplPath, np.ndarray]:
-    d = p2 - p0
-    perp = np.array([-d[1], d[0]])
-    ctrl = (p0 + p2) / 2 + rad * perp
-    path = MplPath(
-        [tuple(p0), tuple(ctrl), tuple(p2)], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3]
-    )
-    return path, 0.25 * p0 + 0.5 * ctrl + 0.25 * p2
-
-
-#: Links from an inner node (the hub) carry their label this far towards the outer end,
-#: clear of the hub's own label and of the other spokes' labels.
-SPOKE_LABEL_T = 0.58
 #: Where else along a link its label may go, tried in turn, when the preferred point is taken.
 LABEL_T_STEPS = (0.0, -0.1, 0.1, -0.2, 0.2, -0.3, 0.3)
 #: Marker area (points²) of a node in a drawing of up to this many clouds; more shrink it.
@@ -140,22 +72,6 @@ NODE_AREA, NODE_AREA_CLOUDS = 1300.0, 8
 LABEL_PAD = 4.0
 #: The bottom strip (figure fraction) kept for the legend and the note under it.
 FOOT = 0.09
-
-
-def _preferred_t(p0: np.ndarray, p2: np.ndarray) -> float:
-    """Along a spoke towards its outer end, clear of the hub; else the middle."""
-    inner0, inner2 = float(np.linalg.norm(p0)), float(np.linalg.norm(p2))
-    if min(inner0, inner2) < HUB_CLEARANCE + 0.1 < max(inner0, inner2):
-        return SPOKE_LABEL_T if inner0 < inner2 else 1.0 - SPOKE_LABEL_T
-    return 0.5
-
-
-def _label_at(p0: np.ndarray, p2: np.ndarray, rad: float, t: float) -> tuple[float, float]:
-    """The point at ``t`` along the link's curve (0 at its first end)."""
-    d = p2 - p0
-    ctrl = (p0 + p2) / 2 + rad * np.array([-d[1], d[0]])
-    point = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * ctrl + t**2 * p2
-    return float(point[0]), float(point[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,12 +171,12 @@ def _draw_links(
         seen[pair] = k + 1
         p0, p2 = np.array(pos[link.endpoints[0]]), np.array(pos[link.endpoints[1]])
         is_underlay = link.name in underlay
-        rad = 0.0 if k == 0 else _away(p0, p2, 0.12 * k)
+        rad = 0.0 if k == 0 else bow_away(p0, p2, 0.12 * k)
         if link.kind is LinkKind.VPN:
-            rad = _away(p0, p2, 0.12 + 0.2 * k)  # tunnels bow outwards, clear of the spokes
-        elif is_underlay and _distance_to_centre(p0, p2) < HUB_CLEARANCE:
+            rad = bow_away(p0, p2, 0.12 + 0.2 * k)  # tunnels bow outwards, clear of the spokes
+        elif is_underlay and distance_to_centre(p0, p2) < HUB_CLEARANCE:
             rad = 0.32  # around the hub, not through it
-        path, _ = _curve(p0, p2, rad)
+        path, _ = curve(p0, p2, rad)
         style = ":" if is_underlay else ("--" if link.kind is LinkKind.VPN else "-")
         width = 1.0 if is_underlay else 1.2 + 2.6 * min(link.capacity / 10e9, 1.0)
         if link.name in spofs:
@@ -425,8 +341,8 @@ def _link_label(ax: Axes, placer: Placer, label: _LinkLabel) -> Text | None:
     """
     link = label.link
     numbers = f"{fmt_bps(link.capacity)} · pref {link.preference}"
-    base = _preferred_t(label.p0, label.p2)
-    points = [_label_at(label.p0, label.p2, label.rad, base + dt) for dt in LABEL_T_STEPS]
+    base = preferred_t(label.p0, label.p2)
+    points = [point_at(label.p0, label.p2, label.rad, base + dt) for dt in LABEL_T_STEPS]
     spots = [
         spot
         for text in (f"{link.name}\n{numbers}", numbers, numbers.replace(" · ", "\n"))
