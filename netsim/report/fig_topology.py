@@ -70,6 +70,8 @@ LABEL_T_STEPS = (0.0, -0.1, 0.1, -0.2, 0.2, -0.3, 0.3)
 NODE_AREA, NODE_AREA_CLOUDS = 1300.0, 8
 #: Pixels kept free around every label: its white rounded background reaches this far.
 LABEL_PAD = 4.0
+#: Points between a node's marker and its label: the marker's margin (2) and LABEL_PAD, just.
+NODE_GAP = 5.5
 #: The bottom strip (figure fraction) kept for the legend and the note under it.
 FOOT = 0.09
 
@@ -279,7 +281,7 @@ def _node_label(
     outward = math.atan2(y, x) if math.hypot(x, y) > 0.5 else -math.pi / 2  # noqa: PLR2004
     spots = [
         _beside(text, xy, outward + turn, radius + gap)
-        for gap in (3.0, 12.0)
+        for gap in (NODE_GAP, NODE_GAP + 9.0)
         for turn in (0, 0.4, -0.4, 0.8, -0.8, 1.6, -1.6, 2.4, -2.4, math.pi)
     ]
     placer.place(
