@@ -5,55 +5,49 @@ blue, VPN tunnels dashed orange, internet links grey (dotted when they are only 
 underlay). A red halo marks what :mod:`netsim.analysis.graph` finds: bridges and
 articulation points of the primary layer, and components whose failure alone cuts a pair of
 clouds apart even with every fallback. Every artist has a ``gid`` (``node:<name>``,
-``link:<name>``, ``spof:<name>``) so tests and notebooks can find what was drawn.
+``link:<name>``, ``spof:<name>``, ``label:<node>``, ``linklabel:<link>``) so tests and
+notebooks can find what was drawn. Positions and curves come from
+:mod:`netsim.report.topo_layout`.
+
+No two labels overlap, at any size (:mod:`netsim.report.label_place` measures each one as
+rendered): node names first, inside the marker when they fit, else beside it, always drawn;
+then each link's label, primary links before tunnels, along or just beside its line, its
+name dropped before its numbers; a label with no clear spot is left off, a kind of link
+with fewer than half its labels placed gets none (and fainter lines), and a note under the
+legend says what was left off. The legend sits in its own strip below the drawing.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
-from matplotlib.path import Path as MplPath
+from matplotlib.transforms import Bbox
 
 from netsim.analysis.graph import cloud_pairs, graph_spofs, pair_spofs
-from netsim.model.topology import LinkKind, Role, Topology
+from netsim.model.topology import LinkKind, Role
+from netsim.report.label_place import Placer, Spot
 from netsim.report.style import KIND_COLOURS, ROLE_COLOURS, SPOF_COLOUR, fmt_bps, new_figure
+from netsim.report.topo_layout import (
+    HUB_CLEARANCE,
+    bow_away,
+    curve,
+    distance_to_centre,
+    layout,
+    point_at,
+    preferred_t,
+)
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
-# Layout units (clouds on the unit circle, exchanges and routers at 0.35): an underlay link
-# that passes closer than this to the centre, where the hub is, is bowed around it.
-HUB_CLEARANCE = 0.3
-
-
-def layout(topology: Topology) -> dict[str, tuple[float, float]]:
-    """Positions: clouds on a circle, exchanges/routers inside, the internet below."""
-    clouds = [n.name for n in topology.nodes if n.role is Role.CLOUD]
-    inner = [
-        n.name
-        for n in topology.nodes
-        if n.role in (Role.EXCHANGE, Role.ROUTER, None) and n.name not in clouds
-    ]
-    internet = [n.name for n in topology.nodes if n.role is Role.INTERNET]
-    pos: dict[str, tuple[float, float]] = {}
-    for i, name in enumerate(clouds):
-        angle = math.pi / 2 + 2 * math.pi * i / max(len(clouds), 1)
-        pos[name] = (math.cos(angle), math.sin(angle))
-    for i, name in enumerate(inner):
-        if len(inner) == 1:
-            pos[name] = (0.0, 0.0)
-        else:
-            angle = math.pi / 2 + 2 * math.pi * i / len(inner) + math.pi / len(inner)
-            pos[name] = (0.35 * math.cos(angle), 0.35 * math.sin(angle))
-    routed = {end for link in topology.routed_links for end in link.endpoints}
-    for i, name in enumerate(internet):
-        # The internet is the hub when it routes and nothing else is; else below the clouds.
-        hub = not inner and name in routed
-        pos[name] = (0.0, 0.0) if hub else (0.6 * i, -1.45)
-    return pos
+    from netsim.model.topology import Link, Node, Topology
 
 
 def spof_names(topology: Topology) -> dict[str, str]:
@@ -70,67 +64,121 @@ def spof_names(topology: Topology) -> dict[str, str]:
     return out
 
 
-def _away(p0: np.ndarray, p2: np.ndarray, magnitude: float) -> float:
-    """A curvature that bows the segment p0-p2 away from the origin (the drawing's centre)."""
-    d = p2 - p0
-    perp = np.array([-d[1], d[0]])
-    side = float(np.dot(perp, -(p0 + p2) / 2))
-    return -magnitude if side > 0 else magnitude
+#: Where else along a link its label may go, tried in turn, when the preferred point is taken.
+LABEL_T_STEPS = (0.0, -0.1, 0.1, -0.2, 0.2, -0.3, 0.3)
+#: Marker area (points²) of a node in a drawing of up to this many clouds; more shrink it.
+NODE_AREA, NODE_AREA_CLOUDS = 1300.0, 8
+#: Pixels kept free around every label: its white rounded background reaches this far.
+LABEL_PAD = 4.0
+#: Points between a node's marker and its label: the marker's margin (2) and LABEL_PAD, just.
+NODE_GAP = 5.5
+#: The bottom strip (figure fraction) kept for the legend and the note under it.
+FOOT = 0.09
 
 
-def _distance_to_centre(p0: np.ndarray, p2: np.ndarray) -> float:
-    d = p2 - p0
-    t = float(np.clip(np.dot(-p0, d) / max(float(np.dot(d, d)), 1e-12), 0.0, 1.0))
-    return float(np.linalg.norm(p0 + t * d))
+@dataclass(frozen=True, slots=True)
+class _LinkLabel:
+    """A link whose label is still to be placed, with the curve it was drawn on."""
 
-
-def _curve(p0: np.ndarray, p2: np.ndarray, rad: float) -> tuple[MplPath, np.ndarray]:
-    d = p2 - p0
-    perp = np.array([-d[1], d[0]])
-    ctrl = (p0 + p2) / 2 + rad * perp
-    path = MplPath(
-        [tuple(p0), tuple(ctrl), tuple(p2)], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3]
-    )
-    return path, 0.25 * p0 + 0.5 * ctrl + 0.25 * p2
-
-
-#: Links from an inner node (the hub) carry their label this far towards the outer end,
-#: clear of the hub's own label and of the other spokes' labels.
-SPOKE_LABEL_T = 0.58
-
-
-def _label_at(p0: np.ndarray, p2: np.ndarray, rad: float) -> tuple[float, float]:
-    """Where a link's label goes: the middle, or along a spoke towards its outer end."""
-    d = p2 - p0
-    ctrl = (p0 + p2) / 2 + rad * np.array([-d[1], d[0]])
-    inner0, inner2 = float(np.linalg.norm(p0)), float(np.linalg.norm(p2))
-    t = 0.5
-    if min(inner0, inner2) < HUB_CLEARANCE + 0.1 < max(inner0, inner2):
-        t = SPOKE_LABEL_T if inner0 < inner2 else 1.0 - SPOKE_LABEL_T
-    point = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * ctrl + t**2 * p2
-    return float(point[0]), float(point[1])
+    link: Link
+    p0: np.ndarray
+    p2: np.ndarray
+    rad: float
 
 
 def plot_topology(topology: Topology, title: str | None = None) -> Figure:
     """Draw ``topology``; see the module docstring."""
-    fig = new_figure(7.5, 6.2)
-    ax = fig.add_subplot()
     pos = layout(topology)
+    clouds = sum(1 for n in topology.nodes if n.role is Role.CLOUD)
+    # A bigger drawing for many clouds, so their names still fit around the circle.
+    scale = min(1.6, max(1.0, math.sqrt(clouds / NODE_AREA_CLOUDS)))
+    area = NODE_AREA * min(1.0, NODE_AREA_CLOUDS / max(clouds, 1)) ** 0.5 * scale
+    fig = new_figure(7.5 * scale, 6.2 * scale)
+    # A fixed layout: labels are placed in pixels, which a later layout pass would move.
+    fig.set_layout_engine("none")
+    ax = fig.add_axes((0.02, FOOT + 0.01, 0.96, 0.92 - FOOT))
     spofs = spof_names(topology)
+    labels = _draw_links(ax, topology, pos, spofs)
+    for node in topology.nodes:
+        x, y = pos[node.name]
+        role = node.role.value if node.role else None
+        if node.name in spofs:
+            ax.scatter(
+                [x],
+                [y],
+                s=area * 1.77,
+                color=SPOF_COLOUR,
+                alpha=0.35,
+                zorder=3,
+                gid=f"spof:{node.name}",
+            )
+        ax.scatter(
+            [x],
+            [y],
+            s=area,
+            color=ROLE_COLOURS[role],
+            zorder=3,
+            gid=f"node:{node.name}",
+            edgecolors="white",
+            linewidths=1.5,
+        )
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.55, max(xs) + 0.55)
+    ax.set_ylim(min(ys) - 0.3, max(ys) + 0.35)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title or f"{topology.name}: {topology.description}", fontsize=9)
+    _legend(fig, bool(spofs))
+    fig.canvas.draw()  # the axes' final box: from here on data maps to fixed pixels
+    placer = _placer(fig, ax)
+    radius: dict[str, float] = {}
+    for node in topology.nodes:
+        halo = area * 1.77 if node.name in spofs else area
+        radius[node.name] = math.sqrt(halo) / 2
+        centre = ax.transData.transform(pos[node.name])
+        # The marker itself is kept clear; a label may cover the edge of a red halo.
+        r_px = (math.sqrt(area) / 2 + 2) * fig.dpi / 72
+        placer.block(Bbox.from_extents(*(centre - r_px), *(centre + r_px)))
+    for node in topology.nodes:
+        _node_label(
+            ax, placer, node, pos[node.name], radius=radius[node.name], diameter=math.sqrt(area)
+        )
+    left_off = _link_labels(ax, placer, labels)
+    if left_off:
+        fig.text(
+            0.01,
+            0.005,
+            f"Labels left off where they would overlap: {'; '.join(left_off)}. "
+            "The links table lists every link.",
+            fontsize=7,
+            color="#555555",
+            ha="left",
+            va="bottom",
+        )
+    return fig
+
+
+def _draw_links(
+    ax: Axes, topology: Topology, pos: dict[str, tuple[float, float]], spofs: dict[str, str]
+) -> list[_LinkLabel]:
+    """Every link's curve (and halo); the labels to place, the primary links' first."""
     underlay = topology.underlay_links
     seen: dict[frozenset[str], int] = {}
+    primary: list[_LinkLabel] = []
+    tunnels: list[_LinkLabel] = []
     for link in topology.links:
         pair = frozenset(link.endpoints)
         k = seen.get(pair, 0)
         seen[pair] = k + 1
         p0, p2 = np.array(pos[link.endpoints[0]]), np.array(pos[link.endpoints[1]])
         is_underlay = link.name in underlay
-        rad = 0.0 if k == 0 else _away(p0, p2, 0.12 * k)
+        rad = 0.0 if k == 0 else bow_away(p0, p2, 0.12 * k)
         if link.kind is LinkKind.VPN:
-            rad = _away(p0, p2, 0.12 + 0.2 * k)  # tunnels bow outwards, clear of the spokes
-        elif is_underlay and _distance_to_centre(p0, p2) < HUB_CLEARANCE:
+            rad = bow_away(p0, p2, 0.12 + 0.2 * k)  # tunnels bow outwards, clear of the spokes
+        elif is_underlay and distance_to_centre(p0, p2) < HUB_CLEARANCE:
             rad = 0.32  # around the hub, not through it
-        path, _ = _curve(p0, p2, rad)
+        path, _ = curve(p0, p2, rad)
         style = ":" if is_underlay else ("--" if link.kind is LinkKind.VPN else "-")
         width = 1.0 if is_underlay else 1.2 + 2.6 * min(link.capacity / 10e9, 1.0)
         if link.name in spofs:
@@ -157,70 +205,170 @@ def plot_topology(topology: Topology, title: str | None = None) -> Figure:
             )
         )
         if not is_underlay:
-            ax.annotate(
-                f"{link.name}\n{fmt_bps(link.capacity)} · pref {link.preference}",
-                _label_at(p0, p2, rad),
-                ha="center",
-                va="center",
-                fontsize=7,
-                zorder=4,
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+            (tunnels if link.kind is LinkKind.VPN else primary).append(
+                _LinkLabel(link, p0, p2, rad)
             )
-    for node in topology.nodes:
-        x, y = pos[node.name]
-        role = node.role.value if node.role else None
-        if node.name in spofs:
-            ax.scatter(
-                [x], [y], s=2300, color=SPOF_COLOUR, alpha=0.35, zorder=3, gid=f"spof:{node.name}"
-            )
-        ax.scatter(
-            [x],
-            [y],
-            s=1300,
-            color=ROLE_COLOURS[role],
-            zorder=3,
-            gid=f"node:{node.name}",
-            edgecolors="white",
-            linewidths=1.5,
-        )
-        ax.annotate(
-            node.name,
-            (x, y),
-            ha="center",
-            va="center",
-            fontsize=7.5,
-            color="white",
-            weight="bold",
-            zorder=5,
-        )
-        sub = " · ".join(x for x in (node.provider, node.region) if x and x != node.name)
-        if sub:
-            # Outer nodes: radially outwards, clear of their links' labels; inner: below.
-            r = math.hypot(x, y)
-            sx, sy = (x * (1 + 0.2 / r), y * (1 + 0.2 / r)) if r > 0.5 else (x, y - 0.2)  # noqa: PLR2004
-            va = "bottom" if sy > y + 0.1 else "top" if sy < y - 0.1 else "center"
-            ha = "right" if sx < x - 0.1 else "left" if sx > x + 0.1 else "center"
-            ax.annotate(sub, (sx, sy), ha=ha, va=va, fontsize=7, zorder=5, color="#333333")
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.55, max(xs) + 0.55)
-    ax.set_ylim(min(ys) - 0.4, max(ys) + 0.45)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    return primary + tunnels
+
+
+def _legend(fig: Figure, spofs: bool) -> None:
+    """The line styles, in one row along the bottom, clear of the drawing."""
     handles = [
-        ax.plot([], [], color=KIND_COLOURS["interconnect"], lw=3, label="interconnect")[0],
-        ax.plot([], [], color=KIND_COLOURS["vpn"], lw=2, ls="--", label="VPN tunnel")[0],
-        ax.plot([], [], color=KIND_COLOURS["internet"], lw=1, ls=":", label="internet (underlay)")[
-            0
-        ],
+        Line2D([], [], color=KIND_COLOURS["interconnect"], lw=3, label="interconnect"),
+        Line2D([], [], color=KIND_COLOURS["vpn"], lw=2, ls="--", label="VPN tunnel"),
+        Line2D([], [], color=KIND_COLOURS["internet"], lw=1, ls=":", label="internet (underlay)"),
     ]
     if spofs:
         handles.append(
-            ax.plot([], [], color=SPOF_COLOUR, lw=8, alpha=0.35, label="single point of failure")[0]
+            Line2D([], [], color=SPOF_COLOUR, lw=8, alpha=0.35, label="single point of failure")
         )
-    ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
-    ax.set_title(title or f"{topology.name}: {topology.description}", fontsize=9)
-    return fig
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.025),
+        ncol=len(handles),
+        fontsize=7,
+        frameon=False,
+    )
+
+
+def _placer(fig: Figure, ax: Axes) -> Placer:
+    """A placer for this figure: the title and the bottom strip are taken."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    placer = Placer(renderer, fig.bbox, pad=LABEL_PAD)
+    placer.block(ax.title.get_window_extent(renderer))
+    placer.block(Bbox.from_extents(0, 0, fig.bbox.width, fig.bbox.height * FOOT))
+    return placer
+
+
+def _node_label(
+    ax: Axes,
+    placer: Placer,
+    node: Node,
+    xy: tuple[float, float],
+    *,
+    radius: float,
+    diameter: float,
+) -> None:
+    """A node's name inside its marker when it fits, else beside it; then provider/region.
+
+    Beside means the first clear spot round the node, starting away from the centre of the
+    drawing (where the links and their labels are); the name is always drawn.
+    """
+    # What the name already says is not repeated: aws-us-east-1 needs no "aws · us-east-1".
+    sub = " · ".join(x for x in (node.provider, node.region) if x and x not in node.name)
+    inside = ax.annotate(
+        node.name,
+        xy,
+        ha="center",
+        va="center",
+        fontsize=7.5,
+        color="white",
+        weight="bold",
+        zorder=5,
+        gid=f"label:{node.name}",
+    )
+    box = inside.get_window_extent(placer.renderer)
+    if box.width <= (diameter - 6) * ax.figure.dpi / 72:
+        placer.block(box)
+        text, weight = sub, "normal"
+    else:
+        inside.remove()
+        text, weight = node.name + (f"\n{sub}" if sub else ""), "bold"
+    if not text:
+        return
+    x, y = xy
+    outward = math.atan2(y, x) if math.hypot(x, y) > 0.5 else -math.pi / 2  # noqa: PLR2004
+    spots = [
+        _beside(text, xy, outward + turn, radius + gap)
+        for gap in (NODE_GAP, NODE_GAP + 9.0)
+        for turn in (0, 0.4, -0.4, 0.8, -0.8, 1.6, -1.6, 2.4, -2.4, math.pi)
+    ]
+    placer.place(
+        ax,
+        spots,
+        force=True,
+        fontsize=7,
+        color="#333333",
+        weight=weight,
+        zorder=5,
+        gid=f"label:{node.name}" if weight == "bold" else f"sub:{node.name}",
+        linespacing=1.1,
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+    )
+
+
+def _beside(text: str, xy: tuple[float, float], angle: float, distance: float) -> Spot:
+    """A spot ``distance`` points from ``xy`` at ``angle``, aligned to lean away from it."""
+    c, s = math.cos(angle), math.sin(angle)
+    ha = "left" if c > 0.35 else "right" if c < -0.35 else "center"  # noqa: PLR2004
+    va = "bottom" if s > 0.35 else "top" if s < -0.35 else "center"  # noqa: PLR2004
+    return Spot(text, xy, (distance * c, distance * s), ha, va)
+
+
+def _link_labels(ax: Axes, placer: Placer, labels: list[_LinkLabel]) -> list[str]:
+    """Place the labels of each kind of link in turn; say which were left off.
+
+    When fewer than half of a kind's labels fit, none of that kind is drawn (and its lines
+    are drawn faint): a few labels scattered over a dense mesh read as noise, and the links
+    table has them all.
+    """
+    left_off: list[str] = []
+    for kind in dict.fromkeys(label.link.kind for label in labels):
+        group = [label for label in labels if label.link.kind is kind]
+        mark = placer.mark()
+        texts = [t for t in (_link_label(ax, placer, label) for label in group) if t]
+        what = "VPN tunnels" if kind is LinkKind.VPN else f"{kind.value} links"
+        if len(texts) * 2 < len(group):
+            for text in texts:
+                text.remove()
+            placer.release(mark)
+            left_off.append(f"all {len(group)} {what}")
+            # Too many to label is too many to read: these lines become the background.
+            names = {f"link:{label.link.name}" for label in group}
+            for patch in ax.patches:
+                if patch.get_gid() in names:
+                    patch.set_alpha(0.3)
+                    patch.set_linewidth(0.8)
+        elif len(texts) < len(group):
+            left_off.append(f"{len(group) - len(texts)} of {len(group)} {what}")
+    return left_off
+
+
+def _link_label(ax: Axes, placer: Placer, label: _LinkLabel) -> Text | None:
+    """Capacity and preference (with the name when there is room) on the link; or nothing.
+
+    The full label is tried at each point along the link before the short one (and that
+    before the same numbers on two lines), so a link loses its name before its numbers.
+    """
+    link = label.link
+    numbers = f"{fmt_bps(link.capacity)} · pref {link.preference}"
+    base = preferred_t(label.p0, label.p2)
+    points = [point_at(label.p0, label.p2, label.rad, base + dt) for dt in LABEL_T_STEPS]
+    spots = [
+        spot
+        for text in (f"{link.name}\n{numbers}", numbers, numbers.replace(" · ", "\n"))
+        for xy in points
+        for spot in _along(text, xy, label.p2 - label.p0)
+    ]
+    return placer.place(
+        ax,
+        spots,
+        fontsize=7,
+        zorder=4,
+        gid=f"linklabel:{link.name}",
+        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+    )
+
+
+def _along(text: str, xy: tuple[float, float], direction: np.ndarray) -> list[Spot]:
+    """On the link at ``xy``, then just beside it on either side."""
+    normal = math.atan2(direction[0], -direction[1])  # perpendicular to the link
+    return [
+        Spot(text, xy),
+        _beside(text, xy, normal, 3.0),
+        _beside(text, xy, normal + math.pi, 3.0),
+    ]
 
 
 __all__ = ["layout", "plot_topology", "spof_names"]
