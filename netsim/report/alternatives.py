@@ -167,7 +167,10 @@ def finding_alternatives(rows: Sequence[DesignRow]) -> Finding | None:
         f"{r.design}: {r.slos_met}/{r.slos_total} SLOs hold with {r.failure_subject} failed"
         + (f" (do not hold: {'; '.join(r.violated)})" if r.violated else "")
         + (f" (at risk: {', '.join(r.at_risk)})" if r.at_risk else "")
-        + f", gap {r.gap_s:.1f} s, {fmt_usd(r.cost.total)}/month, "
+        + f", gap {r.gap_s:.1f} s, {'' if r.cost.complete else 'at least '}"
+        f"{fmt_usd(r.cost.total)}/month"
+        + ("" if r.cost.complete else f" (leaves out {r.cost.leaves_out()})")
+        + ", "
         f"{r.downtime_min:.2f} min/yr of {r.pair[0]}↔{r.pair[1]} downtime"
         for r in rows
         if r.gap_s is not None
@@ -178,8 +181,14 @@ def finding_alternatives(rows: Sequence[DesignRow]) -> Finding | None:
         f"{adr.design} meets {adr.slos_met} of {adr.slos_total}"
     )
     text += f" ({'; '.join(adr.violated)})." if adr.violated else "."
+    unpriced = [r.design for r in rows if not r.cost.complete]
     cheapest = min(good, key=lambda r: r.cost.total, default=None)
-    if cheapest is not None and cheapest is not adr:
+    if unpriced:  # a lower bound against a total would rank the incomplete one too cheap
+        text += (
+            f" Their costs are not compared: {', '.join(unpriced)} "
+            f"{'has' if len(unpriced) == 1 else 'have'} elements without a cost model."
+        )
+    elif cheapest is not None and cheapest is not adr:
         text += (
             f" The cheapest that does is {cheapest.design} at "
             f"{fmt_usd(cheapest.cost.total)}/month, "

@@ -29,6 +29,7 @@ from netsim.report.findings import (
     finding_success,
 )
 from netsim.report.findings.design import pairs_hit
+from netsim.report.tables import cost_table
 from netsim.report.vocab import SourceKind, Status
 from netsim.verify.check import CheckOptions, check_topology
 
@@ -215,6 +216,49 @@ def test_cost_finding_follows_the_cost_fields_and_the_declared_load(baseline_run
     found = finding_cost(ctx(variant(cheap), cost=cheaper))
     assert found is not None
     assert found.status is Status.HOLDS
+
+
+def test_an_element_without_a_cost_model_is_named_and_left_out(baseline_run: Run) -> None:
+    """Oracle: the topology format (docs/formats.md): a link or node with no ``cost:`` key
+    has no price, so the report names it and its total is the other elements' sum (a
+    lower bound), never a design made cheaper by an invented $0; ``cost: {monthly: 0}``
+    is a declared price of $0 and is not named."""
+    assert baseline_run.scenario is not None
+
+    def unpriced(data: dict[str, Any]) -> None:
+        del data["nodes"]["mcr"]["cost"]
+        del link(data, "vpn-aws-gcp")["cost"]
+        link(data, "vpn-aws-azure")["cost"] = {"monthly": 0}
+
+    hub, text = topology_of(HUB.read_text()), variant(unpriced)
+    full = cost_model(hub, scenario=baseline_run.scenario)
+    part = cost_model(topology_of(text), scenario=baseline_run.scenario)
+    assert part.unpriced == ("vpn-aws-gcp", "mcr")  # not vpn-aws-azure: declared $0
+    assert full.unpriced == ()
+    assert part.fixed_total == full.fixed_total - 3000 - 73 - 73  # mcr, vpn-aws-gcp, -azure
+    finding = finding_cost(ctx(text, cost=part))
+    assert finding is not None
+    assert f"costs at least ${part.total:,.0f}/month" in finding.text
+    assert "leaves out 2 elements without a cost model (vpn-aws-gcp, mcr)" in finding.text
+    assert any("vpn-aws-gcp, mcr" in e for e in finding.evidence)
+    table = cost_table(part)
+    assert "at least" in table.caption
+    cells = {row.cells[0].text: [c.text for c in row.cells] for row in table.rows}
+    assert cells["mcr"][2] == "no cost model"
+    assert "total without vpn-aws-gcp, mcr" in cells
+
+    def cheap(data: dict[str, Any]) -> None:
+        unpriced(data)
+        for x in data["links"]:
+            if "cost" in x:
+                x["cost"]["monthly"] = 10
+
+    cheaper = cost_model(topology_of(variant(cheap)), scenario=baseline_run.scenario)
+    found = finding_cost(ctx(variant(cheap), cost=cheaper))
+    assert found is not None
+    # The priced part is cheaper than egress, but what is left out could close the gap.
+    assert found.status is Status.NOTE
+    assert "no cost model" in found.title
 
 
 def test_a_success_ratio_slo_that_does_not_hold_is_a_finding(
