@@ -123,8 +123,7 @@ def design_row(
         if isinstance(c, BulkStats) and c.throughput_mbps is not None
     ]
     pair = avail.pairs[0]
-    sim = pair.simulated
-    value = sim if sim is not None else pair.closed_form
+    value = pair.whole
     subject = fs.failovers[0].record.subject if fs.failovers else "-"
     statuses = [(s, Status.of(s.verdict, s.passed)) for s in slos]
     judged = [x for x in statuses if x[1] is not Status.NOTE]
@@ -143,7 +142,9 @@ def design_row(
         len(judged),
         (pair.a, pair.b),
         value,
-        pair.downtime_min_per_year.mean if sim is not None else downtime_minutes_per_year(value),
+        pair.downtime_min_per_year.mean
+        if pair.simulated is not None
+        else downtime_minutes_per_year(value),
         tuple(sorted(spof_names(topology))),
         tuple(
             f"{s.name} {s.judged_value:.4g} {s.unit}".strip()

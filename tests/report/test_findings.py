@@ -130,6 +130,40 @@ def test_a_link_without_a_failure_model_is_named() -> None:
     assert "1 link has no failure model and never fails: azure-mcr" in finding.text
 
 
+THREE_CLOUDS = """
+name: three-clouds
+nodes:
+  a: {role: cloud, asn: 64512, prefixes: [10.1.0.0/16]}
+  b: {role: cloud, asn: 64513, prefixes: [10.2.0.0/16]}
+  c: {role: cloud, asn: 64514, prefixes: [10.3.0.0/16]}
+links:
+  # a-b: a poor circuit (mtbf 100 h, mttr 10 h: 90.9 %) behind a good VPN
+  - {name: a-b, kind: interconnect, endpoints: [a, b], capacity: 10Gbps, mtbf: 100h, mttr: 10h}
+  - {name: vpn-a-b, kind: vpn, endpoints: [a, b], capacity: 1Gbps, mtbf: 1000h, mttr: 1h}
+  # a-c and b-c: good circuits (mtbf 8760 h, mttr 4 h: 99.954 %) with no fallback at all
+  - {name: a-c, kind: interconnect, endpoints: [a, c], capacity: 10Gbps, mtbf: 8760h, mttr: 4h}
+  - {name: b-c, kind: interconnect, endpoints: [b, c], capacity: 10Gbps, mtbf: 8760h, mttr: 4h}
+"""
+
+
+def test_the_availability_headline_names_the_worst_pair_of_the_whole_design() -> None:
+    """Oracle: the closed forms by hand. a↔b's preferred path is the worst (a-b alone,
+    100/110 = 90.9 %), but its VPN keeps it connected 1 - (10/110)(1/1001) = 99.991 %;
+    a↔c and b↔c have no fallback, so with every fallback they are the design's least
+    available pairs, 8760/8764 = 99.954 %: the headline must state that figure."""
+    topo = topology_of(THREE_CLOUDS)
+    data = availability_data(topo, years=0)
+    whole = {(p.a, p.b): p.whole for p in data.pairs}
+    assert whole[("a", "b")] == pytest.approx(1 - (10 / 110) * (1 / 1001))
+    assert whole[("a", "c")] == pytest.approx(8760 / 8764)
+    finding = finding_availability(Context(topo, [], None, avail=data))
+    assert finding is not None
+    assert "least available pair is a↔c: connected 99.95436%" in finding.text
+    assert finding.text.startswith("a→b crosses 1 element in series")
+    assert "90.909%" in finding.text  # the worst preferred path, as before
+    assert "a↔c, 99.95436%" in finding.evidence[-1]
+
+
 @pytest.fixture(scope="module")
 def vpn_runs(simulate: Callable[[Planned], Run]) -> dict[str, Run]:
     out = {}
