@@ -14,7 +14,8 @@ scenarios: :func:`pool_seeds` makes them one :class:`Run` whose summary pools th
 ``netsim run --replications`` does (:func:`netsim.analysis.pooled.pool`: verdicts on the
 pooled figures, between-run intervals), and whose trace, the one the figures draw, is the
 worst seed's. The same seed twice is one run; one scenario name with two definitions is
-an input error.
+an input error, except for a review's re-simulations (:data:`DERIVED` roles), which vary
+a scenario on purpose and stay runs of their own.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from netsim.trace.core import Trace
 
 SOURCE_TREE = Path(__file__).resolve().parent.parent.parent
+DERIVED = frozenset({"verify", "sensitivity"})  # roles of a review's re-simulations
 
 
 @dataclass
@@ -143,9 +145,13 @@ def pool_seeds(runs: list[Run]) -> list[Run]:
     the order first given; an :class:`InputError` when one scenario name has two
     definitions."""
     groups: dict[tuple[object, ...], list[Run]] = {}
-    for run in runs:
+    for i, run in enumerate(runs):
         topology = dataclasses.replace(run.topology, source="") if run.topology else None
-        groups.setdefault((run.name, run.engine, run.design, topology), []).append(run)
+        # A review's re-simulations (a recommendation's or an assumption's variant, kept
+        # in its runs/) change the scenario on purpose: each stays a run of its own.
+        derived = i if run.summary.review and set(run.summary.review.roles) & DERIVED else None
+        key = (run.name, run.engine, run.design, topology, derived)
+        groups.setdefault(key, []).append(run)
     errors = [e for group in groups.values() for e in _differ(group)]
     if errors:
         raise InputError(errors)

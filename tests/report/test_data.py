@@ -7,6 +7,7 @@ scenario, not two: the runs are its replications, pooled as ``netsim run
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -37,10 +38,13 @@ def _short(seed: int, rate: str = "40/s") -> Callable[[dict[str, Any]], None]:
 def seeded(simulate: Callable[[Planned], Run]) -> dict[str, Run]:
     """interconnect-blackhole cut to 4 minutes, with seed 1, seed 2, and seed 3 at
     another API rate (a different scenario under the same name)."""
-    return {
+    out = {
         key: simulate(planned("interconnect-blackhole", _short(seed, rate), key=key))
         for key, seed, rate in (("s1", 1, "40/s"), ("s2", 2, "40/s"), ("other", 3, "20/s"))
     }
+    verify = planned("interconnect-blackhole", _short(1, "20/s"), key="rec-verify")
+    out["verify"] = simulate(dataclasses.replace(verify, roles=("verify",)))
+    return out
 
 
 def test_two_seeds_of_one_scenario_are_one_pooled_scenario(seeded: dict[str, Run]) -> None:
@@ -92,3 +96,15 @@ def test_one_name_two_definitions_is_an_input_error(seeded: dict[str, Run]) -> N
     with pytest.raises(InputError, match="differ in more than the seed") as exc:
         load_runs([a.path, other.path])
     assert str(other.path) in str(exc.value)
+
+
+def test_a_reviews_re_simulation_stays_a_run_of_its_own(seeded: dict[str, Run]) -> None:
+    """Oracle: a ``netsim review`` run directory keeps the re-simulations of its
+    recommendations (role ``verify``) beside the runs they vary, under the same scenario
+    name: ``netsim report`` over it neither pools them nor refuses them."""
+    a, verify = seeded["s1"], seeded["verify"]
+    assert a.path is not None
+    assert verify.path is not None
+    runs = load_runs([a.path, verify.path])
+    assert [r.path for r in runs] == [a.path, verify.path]
+    assert all(r.summary.replications is None for r in runs)
