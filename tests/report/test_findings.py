@@ -17,6 +17,7 @@ import yaml
 from netsim.analysis.graph import graph_spofs, pair_availability, pair_spofs
 from netsim.model.units import parse_bitrate
 from netsim.report.adr import ADR_003
+from netsim.report.claims import adr_claims
 from netsim.report.costing import cost_model
 from netsim.report.fig_availability import availability_data
 from netsim.report.findings import (
@@ -293,6 +294,12 @@ def test_an_element_without_a_cost_model_is_named_and_left_out(baseline_run: Run
     # The priced part is cheaper than egress, but what is left out could close the gap.
     assert found.status is Status.NOTE
     assert "no cost model" in found.title
+    # nor can it show that ADR-003's "$15K/month" holds
+    claim = next(
+        c for c in adr_claims(ctx(variant(cheap), cost=cheaper), [found]) if "15K" in c.quote
+    )
+    assert claim.status is Status.NOTE
+    assert claim.computed.startswith("at least ")
 
 
 def test_a_success_ratio_slo_that_does_not_hold_is_a_finding(
