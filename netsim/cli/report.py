@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "netsim lab run or netsim review wrote: the verdict, the recommendations (each "
         "re-simulated from the scenario.yaml and topology.yaml the runs kept, unless "
         "--no-verify), the findings, the assumptions and what they move. Simulated and lab "
-        "runs of the same scenario are one scenario, drawn side by side.",
+        "runs of the same scenario are one scenario, drawn side by side; runs of one "
+        "scenario with different seeds are its replications, pooled.",
     )
     p.add_argument(
         "run_dirs",

@@ -195,6 +195,7 @@ def _cost(r: Reader, m: YamlMap, path: KeyPath) -> Cost:
     return Cost(
         r.get(c, (*path, "cost"), "monthly", non_negative(parse_money), 0.0) or 0.0,
         r.get(c, (*path, "cost"), "per_gb", non_negative(parse_money), 0.0) or 0.0,
+        declared=bool(c),  # no cost keys: the price is unknown, not $0
     )
 
 

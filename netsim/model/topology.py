@@ -36,8 +36,18 @@ class LinkKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Cost:
+    """What an element costs: ``monthly`` (USD) and ``per_gb`` (USD per GB leaving a
+    cloud on it). ``declared`` is False when the topology gives the element no ``cost:``
+    at all: its price is unknown, not zero (the report names it and leaves it out)."""
+
     monthly: float = 0.0
     per_gb: float = 0.0
+    declared: bool = True
+
+    @classmethod
+    def unknown(cls) -> Cost:
+        """The cost of an element whose topology says nothing about its price."""
+        return cls(declared=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +60,7 @@ class Node:
     prefixes: tuple[str, ...] = ()
     mtbf: float | None = None
     mttr: Dist | None = None
-    cost: Cost = field(default_factory=Cost)
+    cost: Cost = field(default_factory=Cost.unknown)
     transit: bool | None = None  # None: the role's default (see :attr:`carries_transit`)
     max_paths: int = 1  # BGP multipath: equal paths this node hashes flows over
     mrai: float = 0.0  # seconds before this node passes an update on
@@ -136,7 +146,7 @@ class Link:
     dpd: Dpd | None = None
     overhead: float = 0.0  # bytes added to every packet
     underlay: tuple[str, ...] = ()
-    cost: Cost = field(default_factory=Cost)
+    cost: Cost = field(default_factory=Cost.unknown)
     prepend: int = 0  # AS-path prepending on routes learned over it
     failure_mode: FailureMode | None = None  # of its random failures; None: by kind
     mtu: float = DEFAULT_MTU  # largest packet on the link, its own overhead included (bytes)

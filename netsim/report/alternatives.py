@@ -123,8 +123,7 @@ def design_row(
         if isinstance(c, BulkStats) and c.throughput_mbps is not None
     ]
     pair = avail.pairs[0]
-    sim = pair.simulated
-    value = sim if sim is not None else pair.closed_form
+    value = pair.whole
     subject = fs.failovers[0].record.subject if fs.failovers else "-"
     statuses = [(s, Status.of(s.verdict, s.passed)) for s in slos]
     judged = [x for x in statuses if x[1] is not Status.NOTE]
@@ -143,7 +142,9 @@ def design_row(
         len(judged),
         (pair.a, pair.b),
         value,
-        pair.downtime_min_per_year.mean if sim is not None else downtime_minutes_per_year(value),
+        pair.downtime_min_per_year.mean
+        if pair.simulated is not None
+        else downtime_minutes_per_year(value),
         tuple(sorted(spof_names(topology))),
         tuple(
             f"{s.name} {s.judged_value:.4g} {s.unit}".strip()
@@ -167,7 +168,10 @@ def finding_alternatives(rows: Sequence[DesignRow]) -> Finding | None:
         f"{r.design}: {r.slos_met}/{r.slos_total} SLOs hold with {r.failure_subject} failed"
         + (f" (do not hold: {'; '.join(r.violated)})" if r.violated else "")
         + (f" (at risk: {', '.join(r.at_risk)})" if r.at_risk else "")
-        + f", gap {r.gap_s:.1f} s, {fmt_usd(r.cost.total)}/month, "
+        + f", gap {r.gap_s:.1f} s, {'' if r.cost.complete else 'at least '}"
+        f"{fmt_usd(r.cost.total)}/month"
+        + ("" if r.cost.complete else f" (leaves out {r.cost.leaves_out()})")
+        + ", "
         f"{r.downtime_min:.2f} min/yr of {r.pair[0]}↔{r.pair[1]} downtime"
         for r in rows
         if r.gap_s is not None
@@ -178,8 +182,14 @@ def finding_alternatives(rows: Sequence[DesignRow]) -> Finding | None:
         f"{adr.design} meets {adr.slos_met} of {adr.slos_total}"
     )
     text += f" ({'; '.join(adr.violated)})." if adr.violated else "."
+    unpriced = [r.design for r in rows if not r.cost.complete]
     cheapest = min(good, key=lambda r: r.cost.total, default=None)
-    if cheapest is not None and cheapest is not adr:
+    if unpriced:  # a lower bound against a total would rank the incomplete one too cheap
+        text += (
+            f" Their costs are not compared: {', '.join(unpriced)} "
+            f"{'has' if len(unpriced) == 1 else 'have'} elements without a cost model."
+        )
+    elif cheapest is not None and cheapest is not adr:
         text += (
             f" The cheapest that does is {cheapest.design} at "
             f"{fmt_usd(cheapest.cost.total)}/month, "

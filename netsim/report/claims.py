@@ -212,12 +212,16 @@ def adr_claims(ctx: Context, findings: Sequence[Finding]) -> list[Claim]:
     ]
     cost = ctx.cost
     if cost is not None:
+        within = cost.total <= c.interconnect_monthly_usd
         out.append(
             Claim(
                 "Cost: $15K/month",
-                f"{fmt_usd(cost.total)}/month ({fmt_usd(cost.fixed_total)} fixed, prices partly "
-                "ASSUMPTION)",
-                Status.HOLDS if cost.total <= c.interconnect_monthly_usd else Status.FAILS,
+                f"{'' if cost.complete else 'at least '}{fmt_usd(cost.total)}/month "
+                f"({fmt_usd(cost.fixed_total)} fixed, prices partly ASSUMPTION"
+                + ("" if cost.complete else f"; leaves out {cost.leaves_out()}")
+                + ")",
+                # a lower bound within the claim cannot show that it holds
+                Status.FAILS if not within else Status.HOLDS if cost.complete else Status.NOTE,
                 cost.basis,
             )
         )

@@ -11,6 +11,13 @@ direction from ``Trace.link_series`` and scaled from the run's length to a month
 so (``basis``). The load's cost as internet egress ($0.08-$0.12/GB, numbers.md s5) gives
 the comparison, and the break-even volume is where ``fixed + effective_per_gb * V`` equals
 ``price * V``.
+
+An element whose topology gives it no ``cost:`` (:attr:`Cost.declared
+<netsim.model.topology.Cost>` False) has an unknown price, not a price of $0:
+:func:`unpriced` lists the routed links and the nodes that are neither a cloud nor the
+internet (exchanges, routers) without one, the model keeps them (``unpriced``), and every
+total is then a lower bound that leaves them out, as the findings and the table say.
+Underlay links are not listed: their traffic is billed on the VPN over them.
 """
 
 from __future__ import annotations
@@ -45,6 +52,21 @@ class CostModel:
     kinds: dict[str, str]  # element -> interconnect | vpn | internet | <role>
     egress_prices: tuple[float, float] = EGRESS_USD_PER_GB
     basis: str = ""  # where the volumes come from, in words
+    unpriced: tuple[str, ...] = ()  # elements without a cost model, left out of every total
+
+    @property
+    def complete(self) -> bool:
+        """Whether every element that can cost money has a cost model."""
+        return not self.unpriced
+
+    def leaves_out(self) -> str:
+        """The elements the totals leave out, in words ('' when none)."""
+        if not self.unpriced:
+            return ""
+        n = len(self.unpriced)
+        return (
+            f"{n} element{'s' if n > 1 else ''} without a cost model ({', '.join(self.unpriced)})"
+        )
 
     @property
     def fixed_total(self) -> float:
@@ -87,6 +109,7 @@ class CostModel:
             "fixed": self.fixed,
             "per_gb": self.per_gb,
             "basis": self.basis,
+            "unpriced": list(self.unpriced),
         }
 
 
@@ -154,6 +177,24 @@ def declared_billing(topology: Topology, scenario: Scenario) -> tuple[dict[str, 
     return billed, load
 
 
+def unpriced(topology: Topology) -> tuple[str, ...]:
+    """The routed links, then the nodes other than clouds and the internet, that have no
+    cost model (module docstring).
+
+    Examples
+    --------
+    >>> from netsim.model.topology import Cost, Node, Role
+    >>> n = Node("mcr", Role.EXCHANGE)
+    >>> n.cost.declared, Node("mcr", Role.EXCHANGE, cost=Cost(0.0)).cost.declared
+    (False, True)
+    """
+    free = (Role.CLOUD, Role.INTERNET)
+    return (
+        *(x.name for x in topology.routed_links if not x.cost.declared),
+        *(n.name for n in topology.nodes if n.role not in free and not n.cost.declared),
+    )
+
+
 def cost_model(
     topology: Topology,
     trace: Trace | None = None,
@@ -191,7 +232,16 @@ def cost_model(
         for name, gb in billed_gb.items()
         if topology.link(name).cost.per_gb
     }
-    return CostModel(design or topology.name, fixed, per_gb, billed_gb, load, kinds, basis=basis)
+    return CostModel(
+        design or topology.name,
+        fixed,
+        per_gb,
+        billed_gb,
+        load,
+        kinds,
+        basis=basis,
+        unpriced=unpriced(topology),
+    )
 
 
 __all__ = [
@@ -201,4 +251,5 @@ __all__ = [
     "declared_billing",
     "declared_flows",
     "delivered_bytes",
+    "unpriced",
 ]

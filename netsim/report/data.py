@@ -8,10 +8,19 @@ topology comes from ``topology.yaml`` inside the run directory (``netsim run`` a
 ``topologies/<name>.yaml`` next to the working directory or the source tree; the scenario,
 with its declared load, from the run's ``scenario.yaml`` when it has one (older runs do
 not: the report then says which figures fall back to what the run delivered).
+
+Runs of one scenario that differ only in their seed are replications of it, not several
+scenarios: :func:`pool_seeds` makes them one :class:`Run` whose summary pools them as
+``netsim run --replications`` does (:func:`netsim.analysis.pooled.pool`: verdicts on the
+pooled figures, between-run intervals), and whose trace, the one the figures draw, is the
+worst seed's. The same seed twice is one run; one scenario name with two definitions is
+an input error, except for a review's re-simulations (:data:`DERIVED` roles), which vary
+a scenario on purpose and stay runs of their own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +39,7 @@ if TYPE_CHECKING:
     from netsim.trace.core import Trace
 
 SOURCE_TREE = Path(__file__).resolve().parent.parent.parent
+DERIVED = frozenset({"verify", "sensitivity"})  # roles of a review's re-simulations
 
 
 @dataclass
@@ -55,7 +65,10 @@ class Run:
 
     @property
     def label(self) -> str:
-        return self.name if self.engine != "lab" else f"{self.name} (lab)"
+        """The scenario, ``(lab)`` for a lab run, and the seeds of pooled replications."""
+        reps = self.summary.replications
+        seeds = f" (seeds {', '.join(map(str, reps.seeds))})" if reps is not None else ""
+        return (self.name if self.engine != "lab" else f"{self.name} (lab)") + seeds
 
     @property
     def has_rows(self) -> bool:
@@ -104,8 +117,6 @@ def load_run(run_dir: Path, topology: Topology | None = None) -> Run:
 
 def _scenario(run_dir: Path, topology: Topology | None) -> Scenario | None:
     """The run's ``scenario.yaml`` on its topology (None: an older run without it)."""
-    import dataclasses
-
     path = run_dir / SCENARIO_FILE
     if not path.is_file() or not (run_dir / TOPOLOGY_FILE).is_file():
         return None
@@ -125,7 +136,81 @@ def load_runs(run_dirs: list[Path], topology: Topology | None = None) -> list[Ru
         raise InputError(errors)
     if not runs:
         raise InputError([ModelError("", 0, "", "no run directories given")])
-    return runs
+    return pool_seeds(runs)
+
+
+def pool_seeds(runs: list[Run]) -> list[Run]:
+    """``runs`` with the runs of one scenario (name, engine, design and topology) that
+    differ only in their seed pooled into one :class:`Run` each (module docstring), in
+    the order first given; an :class:`InputError` when one scenario name has two
+    definitions."""
+    groups: dict[tuple[object, ...], list[Run]] = {}
+    for i, run in enumerate(runs):
+        topology = dataclasses.replace(run.topology, source="") if run.topology else None
+        # A review's re-simulations (a recommendation's or an assumption's variant, kept
+        # in its runs/) change the scenario on purpose: each stays a run of its own.
+        derived = i if run.summary.review and set(run.summary.review.roles) & DERIVED else None
+        key = (run.name, run.engine, run.design, topology, derived)
+        groups.setdefault(key, []).append(run)
+    errors = [e for group in groups.values() for e in _differ(group)]
+    if errors:
+        raise InputError(errors)
+    return [_pooled(group) for group in groups.values()]
+
+
+def _definition(run: Run) -> Scenario | None:
+    if run.scenario is None:
+        return None
+    return dataclasses.replace(run.scenario, seed=0, source="", topology=None)  # type: ignore[arg-type]
+
+
+def _differ(group: list[Run]) -> list[ModelError]:
+    """A run of the group whose scenario is not the first's but for its seed."""
+    first = _definition(group[0])
+    return [
+        ModelError(
+            str(run.path or ""),
+            0,
+            "",
+            f"runs scenario {run.name} as {group[0].path or 'another run'} does, but the two "
+            "scenario.yaml differ in more than the seed: give one scenario another name: to "
+            "compare them, or run both with the same definition to pool them as replications",
+        )
+        for run in group[1:]
+        if _definition(run) != first
+    ]
+
+
+def _pooled(group: list[Run]) -> Run:
+    """One run of the group's distinct seeds: pooled when there are several and the
+    scenario is known, else the worst of them with the others named in its notes."""
+    from netsim.analysis.pooled import pool
+    from netsim.analysis.verdicts import Verdict
+
+    distinct = list({run.summary.seed: run for run in reversed(group)}.values())[::-1]
+    same = [r for r in group if r not in distinct]
+    rank = {Verdict.FAILS: 0, Verdict.AT_RISK: 1}
+    worst = min(distinct, key=lambda r: rank.get(r.summary.verdict or Verdict.HOLDS, 2))
+    notes = list(worst.notes)
+    notes += [f"{r.path} repeats seed {r.summary.seed}: counted once" for r in same]
+    if len(distinct) == 1:
+        return dataclasses.replace(worst, notes=notes)
+    seeds = [r.summary.seed for r in distinct]
+    where = ", ".join(f"seed {r.summary.seed} ({r.path})" for r in distinct)
+    if worst.scenario is None or any(r.summary.replications for r in distinct):
+        notes.append(
+            f"{len(distinct)} runs of {worst.name}: {where}; shown: seed {worst.summary.seed}, "
+            "the worst (they cannot be pooled: a scenario.yaml is missing or a run is "
+            "already pooled)"
+        )
+        return dataclasses.replace(worst, notes=notes)
+    summary = pool([r.summary for r in distinct], worst.scenario, seeds, base_seed=seeds[0])
+    notes.append(
+        f"{len(distinct)} runs of {worst.name} pooled as replications: {where}; figures "
+        f"and trace evidence from seed {worst.summary.seed}, "
+        + ("the worst" if worst is not distinct[0] else "the first (no seed is worse)")
+    )
+    return dataclasses.replace(worst, summary=summary, notes=notes)
 
 
 def main_topology(runs: list[Run]) -> Topology | None:
@@ -141,4 +226,4 @@ def main_topology(runs: list[Run]) -> Topology | None:
     return first[max(counts, key=lambda k: counts[k])]
 
 
-__all__ = ["Run", "find_topology", "load_run", "load_runs", "main_topology"]
+__all__ = ["Run", "find_topology", "load_run", "load_runs", "main_topology", "pool_seeds"]

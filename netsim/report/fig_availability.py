@@ -60,6 +60,12 @@ class PairAvailability:
     claimed_series: float  # the same elements at the ADR's figure each
     per_year: np.ndarray | None = field(default=None, compare=False)  # downtime per year
 
+    @property
+    def whole(self) -> float:
+        """The whole design's availability for the pair, every fallback included: Monte
+        Carlo's mean when it ran, else the closed form."""
+        return self.simulated if self.simulated is not None else self.closed_form
+
     def to_json(self) -> dict[str, object]:
         d = self.downtime_min_per_year
         return {

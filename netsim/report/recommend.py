@@ -293,7 +293,7 @@ def recommend_claims(ctx: Context, findings: dict[str, Finding]) -> list[Recomme
         rows = [
             f"{p.a}↔{p.b} {100 * p.primary:.3f}% on the interconnects "
             f"({downtime_minutes_per_year(p.primary):.0f} min/yr), "
-            f"{100 * (p.simulated if p.simulated is not None else p.closed_form):.5f}% with the "
+            f"{100 * p.whole:.5f}% with the "
             "fallback"
             for p in ctx.avail.pairs
         ]

@@ -274,6 +274,11 @@ def cost_section(page: Page, a: Assessment, step: Step) -> None:
     claims = a.ctx.claims if a.ctx.adr else None
     page.sections["cost"].intro.append(
         f"Volumes: {cost.basis}. Per-GB charges apply to bytes leaving a cloud."
+        + (
+            ""
+            if cost.complete
+            else f" The totals leave out {cost.leaves_out()}: each is a lower bound."
+        )
     )
     page.figure(
         "cost",

@@ -258,16 +258,21 @@ def availability_table(avail: AvailabilityData, claim: float | None = None) -> T
 
 
 def cost_table(cost: CostModel) -> Table:
+    """The bill per element, its total and the egress it is compared with; an element
+    without a cost model has a row that says so, and the total says it leaves it out."""
     rows = []
-    for name in sorted(set(cost.fixed) | set(cost.per_gb) | set(cost.billed_gb_month)):
+    unknown = _cell("no cost model", "num")
+    names = set(cost.fixed) | set(cost.per_gb) | set(cost.billed_gb_month) | set(cost.unpriced)
+    for name in sorted(names):
+        priced = name not in cost.unpriced
         rows.append(
             _row(
                 [
                     _cell(name),
                     _cell(cost.kinds.get(name, "")),
-                    _num(cost.fixed.get(name), "${:,.0f}"),
+                    _num(cost.fixed.get(name), "${:,.0f}") if priced else unknown,
                     _num(cost.billed_gb_month.get(name), "{:,.0f} GB"),
-                    _num(cost.per_gb.get(name), "${:,.0f}"),
+                    _num(cost.per_gb.get(name), "${:,.0f}") if priced else unknown,
                 ]
             )
         )
@@ -275,7 +280,7 @@ def cost_table(cost: CostModel) -> Table:
     rows.append(
         _row(
             [
-                _cell("total"),
+                _cell("total" if cost.complete else f"total without {', '.join(cost.unpriced)}"),
                 _cell(""),
                 _num(cost.fixed_total, "${:,.0f}"),
                 _num(cost.load_gb_month, "{:,.0f} GB of load"),
@@ -298,9 +303,11 @@ def cost_table(cost: CostModel) -> Table:
             )
         )
     return table(
-        f"Monthly cost of {cost.design}: {fmt_usd(cost.total)} (fixed "
-        f"{fmt_usd(cost.fixed_total)} + per-GB {fmt_usd(cost.per_gb_total)}); volumes: "
-        f"{cost.basis}",
+        f"Monthly cost of {cost.design}: {'' if cost.complete else 'at least '}"
+        f"{fmt_usd(cost.total)} (fixed {fmt_usd(cost.fixed_total)} + per-GB "
+        f"{fmt_usd(cost.per_gb_total)}"
+        + ("" if cost.complete else f"; leaves out {cost.leaves_out()}")
+        + f"); volumes: {cost.basis}",
         ("element", "kind", "fixed / month", "volume / month", "per-GB / month"),
         rows,
     )
@@ -315,7 +322,7 @@ def alternatives_table(rows_in: Sequence[DesignRow]) -> Table:
             _row(
                 [
                     _cell(f"{r.design}: {r.label}"),
-                    _num(r.cost.total, "${:,.0f}"),
+                    _num(r.cost.total, "${:,.0f}" if r.cost.complete else "at least ${:,.0f}"),
                     _num(r.normal_p95_ms, "{:.1f} ms"),
                     _cell(r.failure_subject),
                     _num(r.failure_p95_ms, "{:.1f} ms"),

@@ -17,6 +17,7 @@ import yaml
 from netsim.analysis.graph import graph_spofs, pair_availability, pair_spofs
 from netsim.model.units import parse_bitrate
 from netsim.report.adr import ADR_003
+from netsim.report.claims import adr_claims
 from netsim.report.costing import cost_model
 from netsim.report.fig_availability import availability_data
 from netsim.report.findings import (
@@ -29,6 +30,7 @@ from netsim.report.findings import (
     finding_success,
 )
 from netsim.report.findings.design import pairs_hit
+from netsim.report.tables import cost_table
 from netsim.report.vocab import SourceKind, Status
 from netsim.verify.check import CheckOptions, check_topology
 
@@ -129,6 +131,40 @@ def test_a_link_without_a_failure_model_is_named() -> None:
     assert "1 link has no failure model and never fails: azure-mcr" in finding.text
 
 
+THREE_CLOUDS = """
+name: three-clouds
+nodes:
+  a: {role: cloud, asn: 64512, prefixes: [10.1.0.0/16]}
+  b: {role: cloud, asn: 64513, prefixes: [10.2.0.0/16]}
+  c: {role: cloud, asn: 64514, prefixes: [10.3.0.0/16]}
+links:
+  # a-b: a poor circuit (mtbf 100 h, mttr 10 h: 90.9 %) behind a good VPN
+  - {name: a-b, kind: interconnect, endpoints: [a, b], capacity: 10Gbps, mtbf: 100h, mttr: 10h}
+  - {name: vpn-a-b, kind: vpn, endpoints: [a, b], capacity: 1Gbps, mtbf: 1000h, mttr: 1h}
+  # a-c and b-c: good circuits (mtbf 8760 h, mttr 4 h: 99.954 %) with no fallback at all
+  - {name: a-c, kind: interconnect, endpoints: [a, c], capacity: 10Gbps, mtbf: 8760h, mttr: 4h}
+  - {name: b-c, kind: interconnect, endpoints: [b, c], capacity: 10Gbps, mtbf: 8760h, mttr: 4h}
+"""
+
+
+def test_the_availability_headline_names_the_worst_pair_of_the_whole_design() -> None:
+    """Oracle: the closed forms by hand. a↔b's preferred path is the worst (a-b alone,
+    100/110 = 90.9 %), but its VPN keeps it connected 1 - (10/110)(1/1001) = 99.991 %;
+    a↔c and b↔c have no fallback, so with every fallback they are the design's least
+    available pairs, 8760/8764 = 99.954 %: the headline must state that figure."""
+    topo = topology_of(THREE_CLOUDS)
+    data = availability_data(topo, years=0)
+    whole = {(p.a, p.b): p.whole for p in data.pairs}
+    assert whole[("a", "b")] == pytest.approx(1 - (10 / 110) * (1 / 1001))
+    assert whole[("a", "c")] == pytest.approx(8760 / 8764)
+    finding = finding_availability(Context(topo, [], None, avail=data))
+    assert finding is not None
+    assert "least available pair is a↔c: connected 99.95436%" in finding.text
+    assert finding.text.startswith("a→b crosses 1 element in series")
+    assert "90.909%" in finding.text  # the worst preferred path, as before
+    assert "a↔c, 99.95436%" in finding.evidence[-1]
+
+
 @pytest.fixture(scope="module")
 def vpn_runs(simulate: Callable[[Planned], Run]) -> dict[str, Run]:
     out = {}
@@ -215,6 +251,55 @@ def test_cost_finding_follows_the_cost_fields_and_the_declared_load(baseline_run
     found = finding_cost(ctx(variant(cheap), cost=cheaper))
     assert found is not None
     assert found.status is Status.HOLDS
+
+
+def test_an_element_without_a_cost_model_is_named_and_left_out(baseline_run: Run) -> None:
+    """Oracle: the topology format (docs/formats.md): a link or node with no ``cost:`` key
+    has no price, so the report names it and its total is the other elements' sum (a
+    lower bound), never a design made cheaper by an invented $0; ``cost: {monthly: 0}``
+    is a declared price of $0 and is not named."""
+    assert baseline_run.scenario is not None
+
+    def unpriced(data: dict[str, Any]) -> None:
+        del data["nodes"]["mcr"]["cost"]
+        del link(data, "vpn-aws-gcp")["cost"]
+        link(data, "vpn-aws-azure")["cost"] = {"monthly": 0}
+
+    hub, text = topology_of(HUB.read_text()), variant(unpriced)
+    full = cost_model(hub, scenario=baseline_run.scenario)
+    part = cost_model(topology_of(text), scenario=baseline_run.scenario)
+    assert part.unpriced == ("vpn-aws-gcp", "mcr")  # not vpn-aws-azure: declared $0
+    assert full.unpriced == ()
+    assert part.fixed_total == full.fixed_total - 3000 - 73 - 73  # mcr, vpn-aws-gcp, -azure
+    finding = finding_cost(ctx(text, cost=part))
+    assert finding is not None
+    assert f"costs at least ${part.total:,.0f}/month" in finding.text
+    assert "leaves out 2 elements without a cost model (vpn-aws-gcp, mcr)" in finding.text
+    assert any("vpn-aws-gcp, mcr" in e for e in finding.evidence)
+    table = cost_table(part)
+    assert "at least" in table.caption
+    cells = {row.cells[0].text: [c.text for c in row.cells] for row in table.rows}
+    assert cells["mcr"][2] == "no cost model"
+    assert "total without vpn-aws-gcp, mcr" in cells
+
+    def cheap(data: dict[str, Any]) -> None:
+        unpriced(data)
+        for x in data["links"]:
+            if "cost" in x:
+                x["cost"]["monthly"] = 10
+
+    cheaper = cost_model(topology_of(variant(cheap)), scenario=baseline_run.scenario)
+    found = finding_cost(ctx(variant(cheap), cost=cheaper))
+    assert found is not None
+    # The priced part is cheaper than egress, but what is left out could close the gap.
+    assert found.status is Status.NOTE
+    assert "no cost model" in found.title
+    # nor can it show that ADR-003's "$15K/month" holds
+    claim = next(
+        c for c in adr_claims(ctx(variant(cheap), cost=cheaper), [found]) if "15K" in c.quote
+    )
+    assert claim.status is Status.NOTE
+    assert claim.computed.startswith("at least ")
 
 
 def test_a_success_ratio_slo_that_does_not_hold_is_a_finding(

@@ -8,8 +8,9 @@ which fail over to another path and which are left with no path at all (a partit
 whose gap lasts until the repair whatever the detection), so that the timing findings and
 the recommendations never read a partition as slow detection.
 :func:`finding_availability` puts each pair's preferred path in series against the
-availability the ADR promises (or, for another design, reports it as a note), and names
-the links that have no failure model: they never fail in any figure.
+availability the ADR promises (or, for another design, reports it as a note), states the
+least available pair with every fallback (often another pair: its figure is the design's
+worst), and names the links that have no failure model: they never fail in any figure.
 """
 
 from __future__ import annotations
@@ -239,26 +240,32 @@ def finding_spof(ctx: Context) -> Finding | None:
 
 
 def finding_availability(ctx: Context) -> Finding | None:
-    """The preferred path in series against the per-link promise (ADR), or as a note."""
+    """The preferred path in series against the per-link promise (ADR), or as a note;
+    the headline also names the design's least available pair with every fallback."""
     avail = ctx.avail
     if avail is None or not avail.pairs or ctx.topology is None:
         return None
     worst = min(avail.pairs, key=lambda p: p.primary)
+    # The design's worst pair with every fallback may be another pair (a weak preferred
+    # path behind a good fallback beats a good path with none): the headline names both.
+    # Ties go to the pair of the worst preferred path, so one pair is not named twice.
+    least = min(avail.pairs, key=lambda p: (p.whole, p is not worst))
     k = len(worst.primary_elements)
-    whole = worst.simulated if worst.simulated is not None else worst.closed_form
     how = (
-        f"Monte Carlo over {avail.years} years, CI [{pct(worst.ci[0], 5)}, {pct(worst.ci[1], 5)}]"
-        if worst.simulated is not None and worst.ci is not None
+        f"Monte Carlo over {avail.years} years, CI [{pct(least.ci[0], 5)}, {pct(least.ci[1], 5)}]"
+        if least.simulated is not None and least.ci is not None
         else "closed form"
     )
     ev = [
         f"{p.a}↔{p.b}: preferred path {list(p.primary_path)} through {len(p.primary_elements)} "
         f"elements in series {list(p.primary_elements)}: {pct(p.primary)} "
-        f"({downtime_minutes_per_year(p.primary):.0f} min/yr); whole design "
-        f"{pct(p.simulated if p.simulated is not None else p.closed_form, 5)}"
+        f"({downtime_minutes_per_year(p.primary):.0f} min/yr); whole design {pct(p.whole, 5)}"
         for p in avail.pairs
     ]
-    ev.append(f"whole design, fallbacks included ({how}) for {worst.a}↔{worst.b}")
+    ev.append(
+        f"whole design, fallbacks included ({how}): least available pair {least.a}↔{least.b}, "
+        f"{pct(least.whole, 5)} ({downtime_minutes_per_year(least.whole):.1f} min/yr)"
+    )
     bare = no_failure_model(ctx.topology)
     if bare:
         ev.append(
@@ -266,10 +273,16 @@ def finding_availability(ctx: Context) -> Finding | None:
             f"{', '.join(bare)}: these links never fail in any availability figure"
         )
     text = (
-        f"{worst.a}→{worst.b} crosses {k} elements in series: with this topology's failure "
-        f"rates its preferred path is up {pct(worst.primary)} of the time "
-        f"({downtime_minutes_per_year(worst.primary):.0f} min/yr); with every fallback the "
-        f"pair is connected {pct(whole, 5)} of the time."
+        f"{worst.a}→{worst.b} crosses {k} element{'s' if k != 1 else ''} in series: with "
+        f"this topology's failure rates its preferred path is up {pct(worst.primary)} of the time "
+        f"({downtime_minutes_per_year(worst.primary):.0f} min/yr); with every fallback "
+        + (
+            f"the pair is connected {pct(least.whole, 5)} of the time, the least of any pair."
+            if least is worst
+            else f"it is connected {pct(worst.whole, 5)} of the time, but the design's least "
+            f"available pair is {least.a}↔{least.b}: connected {pct(least.whole, 5)} of the "
+            f"time ({downtime_minutes_per_year(least.whole):.1f} min/yr)."
+        )
     )
     if bare:
         text += (

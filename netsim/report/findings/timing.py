@@ -179,11 +179,17 @@ def finding_cost(ctx: Context) -> Finding | None:
         f"{fmt_usd(eg_hi)} at ${hi:g}/GB ({EGRESS_SOURCE})",
         f"break-even volume: {be_txt} per month",
     ]
+    if not model.complete:
+        ev.insert(
+            1,
+            f"not priced (no cost: key in the topology), left out of every total: "
+            f"{', '.join(model.unpriced)}",
+        )
     cheaper = model.total < eg_lo
     text = (
         f"At the declared {model.load_gb_month / 1e3:.2f} TB/month, {model.design} costs "
-        f"{fmt_usd(model.total)}/month; the same load as internet egress would cost "
-        f"{fmt_usd(eg_lo)}-{fmt_usd(eg_hi)}/month"
+        f"{'' if model.complete else 'at least '}{fmt_usd(model.total)}/month; the same load "
+        f"as internet egress would cost {fmt_usd(eg_lo)}-{fmt_usd(eg_hi)}/month"
     )
     if ctx.adr and ctx.claims is not None:
         c = ctx.claims
@@ -199,18 +205,38 @@ def finding_cost(ctx: Context) -> Finding | None:
         source = Source(
             SourceKind.DEFAULT, f"internet egress at ${lo:g}-${hi:g}/GB ({EGRESS_SOURCE})"
         )
+    missing = f" The total leaves out {model.leaves_out()}." if not model.complete else ""
     if eg_lo <= 0:  # nothing declared between the design's clouds: no egress to compare
         text += (
             ": no load is declared between its clouds, so there is no egress to compare "
-            "with; only its fixed cost shows."
+            "with; only its fixed cost shows." + missing
         )
         return Finding("cost", Status.NOTE, "The design's cost (no declared load)", text, tuple(ev))
+    if cheaper and not model.complete:  # a lower bound below egress proves nothing
+        n = len(model.unpriced)
+        text += (
+            f": the priced part is cheaper, but {n} element{'s' if n > 1 else ''} without a "
+            f"cost model could make up the difference ({fmt_usd(eg_lo - model.total)}/month)."
+            + missing
+        )
+        return Finding(
+            "cost",
+            Status.NOTE,
+            f"The design's cost is incomplete: {n} element{'s have' if n > 1 else ' has'} "
+            "no cost model",
+            text,
+            tuple(ev),
+            source,
+            model.total,
+            None,
+            "USD/month",
+        )
     text += (
         ": the design saves money at this load."
         if cheaper
         else f": {model.total / eg_hi:.1f}-{model.total / eg_lo:.1f}× more. It breaks even "
         f"at {be_txt} per month."
-    )
+    ) + missing
     return Finding(
         "cost",
         Status.HOLDS if cheaper else Status.FAILS,
