@@ -366,8 +366,9 @@ def finding_failover(ctx: Context) -> Finding | None:
     if not bad:
         text = (
             f"All {len(rows)} failure scenarios of the design fail over within their target "
-            f"(longest {worst[1].measured:.2f} s in {worst[0].label})."
-        )
+            if len(rows) > 1
+            else "The design's 1 failure scenario fails over within its target "
+        ) + f"(longest {worst[1].measured:.2f} s in {worst[0].label})."
         title = "Failover gaps meet their target"
     elif not slow:
         text = partition
