@@ -275,6 +275,7 @@ def pool(
         _mean([c.per_gb_usd for c in costs], 2),
         _mean([c.total_monthly_usd for c in costs], 2),
         _mean([c.run_per_gb_usd for c in costs], 4),
+        first.cost.unpriced,
     )
     return dataclasses.replace(
         first,

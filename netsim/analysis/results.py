@@ -113,14 +113,18 @@ class CostSummary:
     per_gb_usd: float | None
     total_monthly_usd: float | None
     run_per_gb_usd: float | None  # per-GB charges of the run itself
+    unpriced: tuple[str, ...] = ()  # links and nodes with no cost model, left out
 
     def to_json(self) -> dict[str, object]:
-        return {
+        doc: dict[str, object] = {
             "monthly_usd": self.monthly_usd,
             "per_gb_usd": self.per_gb_usd,
             "total_monthly_usd": self.total_monthly_usd,
             "run_per_gb_usd": self.run_per_gb_usd,
         }
+        if self.unpriced:  # written only when some element has no cost model
+            doc["unpriced"] = list(self.unpriced)
+        return doc
 
     @classmethod
     def from_json(cls, doc: object) -> CostSummary:
@@ -130,6 +134,7 @@ class CostSummary:
             f.opt_number("per_gb_usd"),
             f.opt_number("total_monthly_usd"),
             f.opt_number("run_per_gb_usd"),
+            f.texts("unpriced"),
         )
 
 

@@ -183,7 +183,8 @@ def billed_bytes(trace: Trace, topology: Topology) -> dict[str, float]:
 
 
 def cost(trace: Trace, scenario: Scenario) -> CostSummary:
-    """Monthly fixed fees plus per-GB egress charges extrapolated from the run to a month."""
+    """Monthly fixed fees plus per-GB egress charges extrapolated from the run to a month;
+    the elements with no cost model are named (``unpriced``), not priced at $0."""
     topo = scenario.topology
     fixed = sum(x.cost.monthly for x in topo.links) + sum(n.cost.monthly for n in topo.nodes)
     span = max(trace.duration, 1e-9)
@@ -191,7 +192,11 @@ def cost(trace: Trace, scenario: Scenario) -> CostSummary:
     per_gb = {link.name: billed[link.name] / 1e9 * link.cost.per_gb for link in topo.links}
     month = sum(per_gb.values()) * MONTH_S / span
     return CostSummary(
-        _r(fixed, 2), _r(month, 2), _r(fixed + month, 2), _r(sum(per_gb.values()), 4)
+        _r(fixed, 2),
+        _r(month, 2),
+        _r(fixed + month, 2),
+        _r(sum(per_gb.values()), 4),
+        topo.unpriced,
     )
 
 

@@ -228,6 +228,24 @@ class Topology:
             self._routed.append(tuple(link for link in self.links if link.name not in underlay))
         return self._routed[0]
 
+    @property
+    def unpriced(self) -> tuple[str, ...]:
+        """The routed links, then the nodes other than clouds and the internet, that have
+        no ``cost:`` key: no cost model, not a price of $0 (underlay links are billed on
+        the tunnels over them).
+
+        Examples
+        --------
+        >>> n = Node("mcr", Role.EXCHANGE)
+        >>> n.cost.declared, Node("mcr", Role.EXCHANGE, cost=Cost(0.0)).cost.declared
+        (False, True)
+        """
+        free = (Role.CLOUD, Role.INTERNET)
+        return (
+            *(x.name for x in self.routed_links if not x.cost.declared),
+            *(n.name for n in self.nodes if n.role not in free and not n.cost.declared),
+        )
+
     def endpoints_of(self) -> tuple[str, ...]:
         """The nodes traffic and availability are reported for: role cloud, else all."""
         clouds = tuple(n.name for n in self.nodes if n.role is Role.CLOUD)

@@ -177,24 +177,6 @@ def declared_billing(topology: Topology, scenario: Scenario) -> tuple[dict[str, 
     return billed, load
 
 
-def unpriced(topology: Topology) -> tuple[str, ...]:
-    """The routed links, then the nodes other than clouds and the internet, that have no
-    cost model (module docstring).
-
-    Examples
-    --------
-    >>> from netsim.model.topology import Cost, Node, Role
-    >>> n = Node("mcr", Role.EXCHANGE)
-    >>> n.cost.declared, Node("mcr", Role.EXCHANGE, cost=Cost(0.0)).cost.declared
-    (False, True)
-    """
-    free = (Role.CLOUD, Role.INTERNET)
-    return (
-        *(x.name for x in topology.routed_links if not x.cost.declared),
-        *(n.name for n in topology.nodes if n.role not in free and not n.cost.declared),
-    )
-
-
 def cost_model(
     topology: Topology,
     trace: Trace | None = None,
@@ -240,7 +222,7 @@ def cost_model(
         load,
         kinds,
         basis=basis,
-        unpriced=unpriced(topology),
+        unpriced=topology.unpriced,
     )
 
 
@@ -251,5 +233,4 @@ __all__ = [
     "declared_billing",
     "declared_flows",
     "delivered_bytes",
-    "unpriced",
 ]

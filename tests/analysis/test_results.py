@@ -92,3 +92,30 @@ def test_a_damaged_summary_names_the_file_and_the_key() -> None:
         r"an integer, got str",
     ):
         Summary.from_json(Fields.of(broken, "run/summary.json"))
+
+
+def test_an_element_without_a_cost_is_named_not_priced_at_zero(tmp_path: Path) -> None:
+    """Oracle: the topology file. A link written without ``cost:`` has no cost model; the
+    run's summary names it under ``cost.unpriced`` (and reads back equal), and the fixed
+    fees are those of the priced elements alone."""
+    (tmp_path / "t.yaml").write_text("""
+name: t
+nodes: {a: {role: cloud}, b: {role: cloud}, x: {role: exchange, cost: {monthly: 100}}}
+links:
+  - {name: ax, endpoints: [a, x], capacity: 1Gbps, delay: 1ms, cost: {monthly: 10}}
+  - {name: xb, endpoints: [x, b], capacity: 1Gbps, delay: 1ms}
+""")
+    (tmp_path / "s.yaml").write_text("""
+name: s
+topology: t.yaml
+duration: 10s
+traffic:
+  - {name: p, kind: one-way, from: a, to: b, rate: 10/s, size: 100B}
+""")
+    scenario = load_scenario(tmp_path / "s.yaml")
+    summary = summarize(build_simulation(scenario, engine="fast").run(), scenario)
+    assert summary.cost.unpriced == ("xb",)
+    assert summary.cost.monthly_usd == 110
+    doc = json.loads(dumps(summary.to_json()))
+    assert doc["cost"]["unpriced"] == ["xb"]
+    assert Summary.from_json(doc).cost == summary.cost
