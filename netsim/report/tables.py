@@ -330,7 +330,7 @@ def alternatives_table(rows_in: Sequence[DesignRow]) -> Table:
                     _num(r.lost, "{:d}"),
                     _num(r.bulk_mbps, "{:,.0f} Mbit/s"),
                     _cell(f"{r.slos_met}/{r.slos_total} hold", f"verdict {status.css}"),
-                    _num(r.availability, "{:.6f}"),
+                    _num(r.availability, "{:.6f}", f"({r.pair[0]}↔{r.pair[1]})"),
                     _num(r.downtime_min, "{:.2f} min/yr"),
                     _cell(", ".join(r.spofs) or "none"),
                 ]
@@ -349,9 +349,7 @@ def alternatives_table(rows_in: Sequence[DesignRow]) -> Table:
             "requests lost",
             "bulk throughput",
             "SLOs",
-            f"availability {rows_in[0].pair[0]}↔{rows_in[0].pair[1]}"
-            if rows_in
-            else "availability",
+            "availability (least available pair)",
             "downtime",
             "single points of failure",
         ),

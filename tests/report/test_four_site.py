@@ -10,7 +10,7 @@ claims apply only to ADR-003.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -91,3 +91,22 @@ def test_every_section_is_filled(four_site: tuple[Report, Path]) -> None:
         assert section.blocks or section.intro, key
         assert not section.empty, (key, section.empty)
     assert (out / "figures" / "topology-four-site.png").is_file()
+
+
+def test_designs_are_compared_on_their_least_available_pair(
+    four_site: tuple[Report, Path],
+) -> None:
+    """Oracle: the report's own availability of every pair of the design (Monte Carlo's
+    mean, else the closed form). The comparison row of the design under review must carry
+    its least available pair, not the first pair listed."""
+    _, out = four_site
+    numbers = json.loads((out / "report.json").read_text())
+    pairs = numbers["availability"]["pairs"]
+
+    def whole(p: dict[str, Any]) -> float:
+        return float(p["simulated"] if p["simulated"] is not None else p["closed_form"])
+
+    worst = min(pairs, key=whole)
+    row = next(r for r in numbers["alternatives"] if r["design"] == numbers["topology"])
+    assert row["pair"] == [worst["a"], worst["b"]]
+    assert row["availability"] == whole(worst)
