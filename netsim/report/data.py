@@ -71,6 +71,13 @@ class Run:
         return (self.name if self.engine != "lab" else f"{self.name} (lab)") + seeds
 
     @property
+    def derived(self) -> bool:
+        """Whether the run is one of a review's re-simulations (a recommendation's or an
+        assumption's variant, kept in the review's ``runs/``), not a run of the design."""
+        review = self.summary.review
+        return review is not None and bool(set(review.roles) & DERIVED)
+
+    @property
     def has_rows(self) -> bool:
         """Whether the trace keeps every attempt (long fast runs keep only failure windows)."""
         return self.trace is not None and self.trace.meta.get("rows", "all") == "all"
@@ -149,7 +156,7 @@ def pool_seeds(runs: list[Run]) -> list[Run]:
         topology = dataclasses.replace(run.topology, source="") if run.topology else None
         # A review's re-simulations (a recommendation's or an assumption's variant, kept
         # in its runs/) change the scenario on purpose: each stays a run of its own.
-        derived = i if run.summary.review and set(run.summary.review.roles) & DERIVED else None
+        derived = i if run.derived else None
         key = (run.name, run.engine, run.design, topology, derived)
         groups.setdefault(key, []).append(run)
     errors = [e for group in groups.values() for e in _differ(group)]

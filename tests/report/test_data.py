@@ -108,3 +108,7 @@ def test_a_reviews_re_simulation_stays_a_run_of_its_own(seeded: dict[str, Run]) 
     runs = load_runs([a.path, verify.path])
     assert [r.path for r in runs] == [a.path, verify.path]
     assert all(r.summary.replications is None for r in runs)
+    # ... and it is not one of the design's runs: no finding counts it as a scenario.
+    ctx = Context(runs[0].topology, runs, ADR_003)
+    assert [r.path for r in ctx.mine] == [a.path]
+    assert not ctx.what_ifs

@@ -9,7 +9,9 @@ the sensitivity analysis can say whether an assumption moves it across.
 The :class:`Context` sorts a review's runs once: the design's own runs (one per
 scenario; a lab run of a scenario that was also simulated is evidence beside it, not a
 second scenario), the *what-if* runs whose scenario changes the design
-(``topology_overrides``: BFD switched off, a smaller VPN), and the alternatives' runs.
+(``topology_overrides``: BFD switched off, a smaller VPN), and the alternatives' runs. A
+review's own re-simulations (a recommendation's or an assumption's variant, when
+``netsim report`` is given a review's ``runs/``) are none of these: they are left out.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ class Context:
         self.own = []
         simulated = {r.name for r in self.runs if r.design is None and r.engine != "lab"}
         for run in self.runs:
-            if run.design is not None:
+            if run.design is not None or run.derived:  # a review's re-simulation
                 continue
             if run.engine == "lab":
                 self.lab.append(run)
