@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netsim.cli.main import main
+from netsim.errors import EXIT_INPUT
 from netsim.lab import Lab, destroy
 from netsim.lab.host import netns
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 pytestmark = [
@@ -86,13 +89,19 @@ router isis core
 """
 
 
-@pytest.fixture
-def igp6(tmp_path: Path, lab_root: Path) -> Path:
-    (tmp_path / "daemons").write_text(DAEMONS)
+@pytest.fixture(scope="module")
+def igp6(tmp_path_factory: pytest.TempPathFactory, lab_root: Path) -> Iterator[Lab]:
+    """The lab, deployed once for the module; the first test times its readiness."""
+    where = tmp_path_factory.mktemp("igp6")
+    (where / "daemons").write_text(DAEMONS)
     for n in (1, 2):
-        (tmp_path / f"r{n}.conf").write_text(router(n))
-    (tmp_path / "igp6.clab.yml").write_text(CLAB)
-    return tmp_path / "igp6.clab.yml"
+        (where / f"r{n}.conf").write_text(router(n))
+    (where / "igp6.clab.yml").write_text(CLAB)
+    try:
+        with Lab(where / "igp6.clab.yml") as lab:
+            yield lab
+    finally:
+        destroy("igp6")
 
 
 def ping(lab: Lab, src: str, address: str) -> bool:
@@ -100,12 +109,23 @@ def ping(lab: Lab, src: str, address: str) -> bool:
     return netns.run(argv, lab.namespace(src), check=False).returncode == 0
 
 
-def test_deploy_returns_once_ospfv3_and_isis_have_routed(igp6: Path) -> None:
-    try:
-        with Lab(igp6) as lab:
-            print(f"\nigp6 deployed in {lab.deploy_seconds:.1f} s")
-            # no retry: "up" means the hosts reach each other now
-            assert ping(lab, "h1", "2001:db8:2::2"), lab.status().format()  # OSPFv3
-            assert ping(lab, "h2", "10.1.0.2"), lab.status().format()  # IS-IS
-    finally:
-        destroy("igp6")
+def test_deploy_returns_once_ospfv3_and_isis_have_routed(igp6: Lab) -> None:
+    print(f"\nigp6 deployed in {igp6.deploy_seconds:.1f} s")
+    # no retry: "up" means the hosts reach each other now
+    assert ping(igp6, "h1", "2001:db8:2::2"), igp6.status().format()  # OSPFv3
+    assert ping(igp6, "h2", "10.1.0.2"), igp6.status().format()  # IS-IS
+
+
+def test_lab_exec_runs_in_the_node_and_vtysh_reaches_its_own_frr(
+    igp6: Lab, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lab", "exec", "--lab", "igp6", "r2", "vtysh", "-c", "show running-config"]) == 0
+    # r2's own daemons, not r1's nor the host's
+    assert "net 49.0001.0000.0000.0002.00" in capfd.readouterr().out
+    assert main(["lab", "exec", "h1", "ip", "-6", "route", "get", "2001:db8:2::2"]) == 0
+    assert "via 2001:db8:1::1" in capfd.readouterr().out
+    # the command's own status is the exit status
+    assert main(["lab", "exec", "h1", "ping", "-c1", "-W1", "192.0.2.1"]) == 1
+    capfd.readouterr()
+    assert main(["lab", "exec", "nosuch", "true"]) == EXIT_INPUT
+    assert "lab igp6 has no node 'nosuch' (nodes: r1, r2, h1, h2)" in capfd.readouterr().err
