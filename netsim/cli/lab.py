@@ -179,6 +179,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     import subprocess
 
     from netsim.errors import UsageError
+    from netsim.lab.host.linux import own_hostname
     from netsim.lab.live import lab as runner
     from netsim.lab.live.deploy import load_lab, require_environment
 
@@ -198,7 +199,12 @@ def cmd_exec(args: argparse.Namespace) -> int:
     if argv[0] == "vtysh" and node.runs_frr:
         argv = ["vtysh", "-N", namespace, *argv[1:]]
     env = {**os.environ, **node.env}
-    result = subprocess.run(["ip", "netns", "exec", namespace, *argv], env=env, check=False)
+    result = subprocess.run(
+        ["ip", "netns", "exec", namespace, *argv],
+        env=env,
+        check=False,
+        preexec_fn=lambda: own_hostname(node.name),  # as its daemons see it
+    )
     return result.returncode
 
 

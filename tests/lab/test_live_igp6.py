@@ -129,3 +129,16 @@ def test_lab_exec_runs_in_the_node_and_vtysh_reaches_its_own_frr(
     capfd.readouterr()
     assert main(["lab", "exec", "nosuch", "true"]) == EXIT_INPUT
     assert "lab igp6 has no node 'nosuch' (nodes: r1, r2, h1, h2)" in capfd.readouterr().err
+
+
+def test_each_node_has_its_own_hostname_as_in_its_container(
+    igp6: Lab, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A container's hostname is its node's name, and FRR names its peers by it; with the
+    host's hostname every router was "vm" (IS-IS adjacencies, BGP's hostname capability)."""
+    assert main(["lab", "exec", "r1", "vtysh", "-c", "show isis neighbor"]) == 0
+    out = capfd.readouterr().out
+    assert " r2 " in out, out
+    assert " vm " not in out
+    assert main(["lab", "exec", "h1", "hostname"]) == 0
+    assert capfd.readouterr().out.strip() == "h1"
