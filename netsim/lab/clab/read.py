@@ -208,7 +208,9 @@ class _Reader:
                 continue
             source = (self.path.parent / Path(parts[0]).expanduser()).resolve()
             if not source.exists():
-                self.error(where, f"bind source {parts[0]!r} does not exist next to this file")
+                absolute = Path(parts[0]).expanduser().is_absolute()
+                place = "on this host" if absolute else "next to this file"
+                self.error(where, f"bind source {parts[0]!r} does not exist {place}")
             options = parts[2].split(",") if parts[2:] else []
             by_target[parts[1].rstrip("/") or "/"] = Bind(source, parts[1], "ro" in options)
         return tuple(by_target[t] for t in sorted(by_target))
