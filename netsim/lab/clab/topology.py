@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 from netsim.lab.clab.params import LinkParams
 
 DEFAULT_PREFIX = "clab"
+#: containerlab's kind for a Linux bridge that links attach to (here: in its own namespace).
+BRIDGE_KIND = "bridge"
 #: containerlab names a lab's directory ``clab-<lab>``; its ``__clabLabName__`` is that name.
 LAB_DIR_PREFIX = "clab-"
 

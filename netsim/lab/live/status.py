@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from netsim.lab.clab.topology import BRIDGE_KIND
 from netsim.lab.daemons import DAEMONS, NodeContext, daemons_for
 from netsim.lab.daemons.frr import Frr, vtysh_json
 from netsim.lab.daemons.strongswan import StrongSwan
@@ -196,7 +197,9 @@ def hosts(topology: ClabTopology) -> list[str]:
     return [
         n
         for n, node in topology.nodes.items()
-        if topology.links_of(n) and not any(cls.wanted(node) for cls in DAEMONS.values())
+        if topology.links_of(n)
+        and node.kind != BRIDGE_KIND
+        and not any(cls.wanted(node) for cls in DAEMONS.values())
     ]
 
 
@@ -293,6 +296,22 @@ def trace_path(
                 break  # a gateway no node of the lab has: nobody answers its ARP
             name, (nexthop, iif) = links[(node, route["dev"])]
             via.append(name)
+            if topology.nodes[nexthop].kind == BRIDGE_KIND:
+                # a LAN: the frame goes on to the bridge's port whose node has the gateway
+                target = owners.get(route.get("gateway", dst_addr))
+                port = next(
+                    (
+                        (link, far)
+                        for (bridge, _), (link, far) in links.items()
+                        if bridge == nexthop and far[0] == target
+                    ),
+                    None,
+                )
+                nodes.append(nexthop)
+                if port is None:
+                    break
+                via.append(port[0])
+                nexthop, iif = port[1]
         else:  # a tunnel device: the packet re-enters the next node on its own tunnel device
             nexthop = owners.get(route.get("gateway", dst_addr))
             if nexthop is None:
