@@ -10,6 +10,7 @@ keeps it, and ``status`` traces a path across the LAN.
 from __future__ import annotations
 
 import shutil
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -75,3 +76,69 @@ def test_a_bridge_node_is_a_lan(tmp_path: Path, lab_root: Path) -> None:
             assert path.complete
     finally:
         destroy("brlan")
+
+
+OSPF_LAN = """\
+name: ospflan
+topology:
+  defaults:
+    kind: linux
+    image: quay.io/frrouting/frr:8.4.4
+  nodes:
+    sw: {kind: bridge}
+    r1: {binds: [daemons:/etc/frr/daemons, r1.conf:/etc/frr/frr.conf]}
+    r2: {binds: [daemons:/etc/frr/daemons, r2.conf:/etc/frr/frr.conf]}
+    r3: {binds: [daemons:/etc/frr/daemons, r3.conf:/etc/frr/frr.conf]}
+    h1: {exec: [ip addr add 10.1.0.2/24 dev eth1, ip route add default via 10.1.0.1]}
+    h3: {exec: [ip addr add 10.3.0.2/24 dev eth1, ip route add default via 10.3.0.1]}
+  links:
+    - endpoints: ["r1:eth1", "sw:p1"]
+    - endpoints: ["r2:eth1", "sw:p2"]
+    - endpoints: ["r3:eth1", "sw:p3"]
+    - endpoints: ["r1:eth2", "h1:eth1"]
+    - endpoints: ["r3:eth2", "h3:eth1"]
+"""
+
+
+def ospf_router(n: int) -> str:
+    return f"""\
+hostname r{n}
+interface eth1
+ ip address 10.0.0.{n}/24
+interface eth2
+ ip address 10.{n}.0.1/24
+interface lo
+ ip address 10.255.0.{n}/32
+router ospf
+ ospf router-id 10.255.0.{n}
+ network 10.0.0.0/24 area 0
+ network 10.{n}.0.0/24 area 0
+ network 10.255.0.{n}/32 area 0
+ passive-interface eth2
+"""
+
+
+def routes(lab: Lab) -> dict[str, str]:
+    return {r: netns.ip(lab.namespace(r), "route").stdout for r in ("r1", "r2", "r3")}
+
+
+def test_ospf_over_a_lan_is_routed_when_deploy_returns(tmp_path: Path, lab_root: Path) -> None:
+    """Three routers on one LAN (a DR, a BDR and a DROther): the DR's network LSA and the
+    routers' own LSAs are each re-originated at most every 5 s, so routes kept changing for
+    seconds after the adjacencies were Full; "up" used to come in between (h1 could not
+    reach h3). Ready now also means no route and no LSA changed for that long."""
+    (tmp_path / "daemons").write_text("ospfd=yes\nvtysh_enable=yes\n")
+    for n in (1, 2, 3):
+        (tmp_path / f"r{n}.conf").write_text(ospf_router(n))
+    (tmp_path / "ospflan.clab.yml").write_text(OSPF_LAN)
+    try:
+        with Lab(tmp_path / "ospflan.clab.yml") as lab:
+            print(f"\nospflan deployed in {lab.deploy_seconds:.1f} s")
+            at_up = routes(lab)
+            one = ["ping", "-c1", "-W1", "10.3.0.2"]  # one packet, no retry
+            assert netns.run(one, lab.namespace("h1"), check=False).returncode == 0
+            time.sleep(12)  # two LSA intervals and more
+            assert routes(lab) == at_up  # nothing changed after "up"
+            assert ping_ms(lab, "h3", "10.255.0.2") is not None, lab.status().format()
+    finally:
+        destroy("ospflan")

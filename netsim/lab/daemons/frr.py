@@ -220,10 +220,22 @@ class Frr(Daemon):
         return summary if isinstance(summary, dict) else {}
 
     def fingerprint(self) -> str:
-        """The node's IPv4 and IPv6 routes: ready also means they stopped changing."""
-        return "\n".join(
-            self._routes(command) for command in ("show ip route json", "show ipv6 route json")
-        )
+        """The node's IPv4 and IPv6 routes and OSPF databases: ready also means they stopped
+        changing (an LSA that changes no route yet may be followed by one that does)."""
+        out = [self._routes(c) for c in ("show ip route json", "show ipv6 route json")]
+        programs = self.programs()
+        for program, command in (
+            ("ospfd", "show ip ospf database json"),
+            ("ospf6d", "show ipv6 ospf6 database json"),
+        ):
+            if program in programs:
+                out.append(repr(without_ages(vtysh_json(self.pathspace, command))))
+        return "\n".join(out)
+
+    def quiet_s(self) -> float:
+        """OSPF: its LSA interval and a second (flooding, SPF) without a change."""
+        runs_ospf = {"ospfd", "ospf6d"} & set(self.programs())
+        return LSA_MIN_INTERVAL_MS / 1000 + 1 if runs_ospf else 0.0
 
     def _routes(self, command: str) -> str:
         routes = vtysh_json(self.pathspace, command)
@@ -346,6 +358,23 @@ class Frr(Daemon):
             for addr, peer in peers.items()
             if peer.get("state") != "Established" and "Admin" not in str(peer.get("peerState"))
         ]
+
+
+def without_ages(data: Any) -> Any:
+    """FRR's JSON without the fields that change by themselves (an LSA's age, timers).
+
+    >>> without_ages({"lsaAge": 3, "seq": "80000002", "x": [{"duration": "00:01"}]})
+    {'seq': '80000002', 'x': [{}]}
+    """
+    if isinstance(data, dict):
+        return {
+            k: without_ages(v)
+            for k, v in data.items()
+            if not any(t in k.lower() for t in ("age", "duration", "timer", "uptime"))
+        }
+    if isinstance(data, list):
+        return [without_ages(v) for v in data]
+    return data
 
 
 def bgp_peers(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
