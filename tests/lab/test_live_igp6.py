@@ -142,3 +142,43 @@ def test_each_node_has_its_own_hostname_as_in_its_container(
     assert " vm " not in out
     assert main(["lab", "exec", "h1", "hostname"]) == 0
     assert capfd.readouterr().out.strip() == "h1"
+
+
+V6ONLY = """\
+name: v6only
+topology:
+  nodes:
+    r1:
+      kind: linux
+      sysctls: {net.ipv6.conf.all.forwarding: 1}
+      exec:
+        - ip -6 addr add 2001:db8:1::1/64 dev eth1 nodad
+        - ip -6 addr add 2001:db8:2::1/64 dev eth2 nodad
+    h1:
+      kind: linux
+      labels: {netsim-role: host}
+      exec:
+        - ip -6 addr add 2001:db8:1::2/64 dev eth1 nodad
+        - ip -6 route add default via 2001:db8:1::1
+    h2:
+      kind: linux
+      labels: {netsim-role: host}
+      exec:
+        - ip -6 addr add 2001:db8:2::2/64 dev eth1 nodad
+        - ip -6 route add default via 2001:db8:2::1
+  links:
+    - endpoints: ["h1:eth1", "r1:eth1"]
+    - endpoints: ["h2:eth1", "r1:eth2"]
+"""
+
+
+def test_status_traces_the_paths_of_an_ipv6_only_lab(tmp_path: Path, lab_root: Path) -> None:
+    """Paths were traced over IPv4 only: every path of an IPv6-only lab was `h1 > ?`."""
+    (tmp_path / "v6only.clab.yml").write_text(V6ONLY)
+    try:
+        with Lab(tmp_path / "v6only.clab.yml") as lab:
+            path = lab.status().path("h1", "h2")
+            assert path.nodes == ("h1", "r1", "h2"), path
+            assert path.complete
+    finally:
+        destroy("v6only")
