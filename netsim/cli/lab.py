@@ -203,7 +203,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
         ["ip", "netns", "exec", namespace, *argv],
         env=env,
         check=False,
-        preexec_fn=lambda: own_hostname(node.name),  # as its daemons see it
+        preexec_fn=lambda: own_hostname(node.host_name),  # as its daemons see it
     )
     return result.returncode
 

@@ -44,6 +44,7 @@ topology:
       binds: [r2.conf:/etc/frr/frr.conf, daemons:/etc/frr/daemons]
     h1:
       kind: linux
+      hostname: pc1
       exec:
         - ip addr add 10.1.0.2/24 dev eth1
         - ip route add default via 10.1.0.1
@@ -140,8 +141,10 @@ def test_each_node_has_its_own_hostname_as_in_its_container(
     out = capfd.readouterr().out
     assert " r2 " in out, out
     assert " vm " not in out
-    assert main(["lab", "exec", "h1", "hostname"]) == 0
-    assert capfd.readouterr().out.strip() == "h1"
+    assert main(["lab", "exec", "h2", "hostname"]) == 0
+    assert capfd.readouterr().out.strip() == "h2"
+    assert main(["lab", "exec", "h1", "hostname"]) == 0  # the file's `hostname: pc1`
+    assert capfd.readouterr().out.strip() == "pc1"
 
 
 V6ONLY = """\

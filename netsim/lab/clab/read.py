@@ -173,6 +173,7 @@ class _Reader:
             name=name,
             kind=str(layers.kind),
             image=layers.scalar("image"),
+            hostname=str(layers.scalar("hostname") or "") or None,
             group=layers.group_name,
             binds=self.binds(key, layers, replace),
             env=env,

@@ -181,7 +181,7 @@ class Frr(Daemon):
                 argv,
                 netns=self.ctx.namespace,
                 env=self.ctx.node.env,
-                hostname=self.ctx.name,
+                hostname=self.ctx.node.host_name,
             )
             # Clients of zebra that start before its socket exists retry only after ~10 s.
             socket = self.run_dir / ("zserv.api" if program == "zebra" else f"{program}.vty")
