@@ -9,6 +9,7 @@
                                                          | flap:DOWN/UP/COUNT
     netsim lab restore TARGET [--lab LAB]               TARGET may be "all"
     netsim lab destroy [LAB]
+    netsim lab exec NODE [--lab LAB] CMD [ARG ...]       vtysh reaches the node's own FRR
     netsim lab export TOPOLOGY [--out DIR]
     netsim lab image CLAB_FILE [--dry-run]              docker build of the exported images
     netsim lab run SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE ...]
@@ -167,6 +168,46 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_exec(args: argparse.Namespace) -> int:
+    """Run a command in a node's namespace, as ``clab exec`` runs it in its container.
+
+    ``vtysh`` is given ``-N <pathspace>`` so that it talks to the node's own daemons (each
+    node's FRR has its own pathspace); the node's ``env`` is the command's environment. The
+    command's own output and exit status are passed through.
+    """
+    import os
+    import subprocess
+
+    from netsim.errors import UsageError
+    from netsim.lab.host.linux import own_hostname
+    from netsim.lab.live import lab as runner
+    from netsim.lab.live.deploy import load_lab, require_environment
+
+    require_environment(("ip",))
+    topology, state = load_lab(runner.find_lab(args.lab))
+    node = topology.nodes.get(args.node)
+    if node is None:
+        raise UsageError(
+            f"lab {state.lab} has no node {args.node!r} (nodes: {', '.join(topology.nodes)})"
+        )
+    argv = list(args.command)
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        raise UsageError("netsim lab exec: no command to run (e.g. vtysh -c 'show bgp summary')")
+    namespace = state.namespaces.get(node.name) or topology.namespace(node.name)
+    if argv[0] == "vtysh" and node.runs_frr:
+        argv = ["vtysh", "-N", namespace, *argv[1:]]
+    env = {**os.environ, **node.env}
+    result = subprocess.run(
+        ["ip", "netns", "exec", namespace, *argv],
+        env=env,
+        check=False,
+        preexec_fn=lambda: own_hostname(node.host_name),  # as its daemons see it
+    )
+    return result.returncode
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from netsim.lab.clab.render import export
 
@@ -233,6 +274,27 @@ def _positive(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be positive")
     return value
+
+
+def _register_exec(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `lab exec` (kept apart: `register` is long enough)."""
+    p = verbs.add_parser(
+        "exec",
+        help="run a command in a node (vtysh reaches the node's own FRR)",
+        description="Run a command in a deployed node's network namespace, as clab exec "
+        "runs it in the node's container: `netsim lab exec r1 vtysh -c 'show bgp summary'`, "
+        "`netsim lab exec PC1 ping -c1 192.168.12.2`. vtysh talks to the node's own daemons; "
+        "the node's env is the command's environment; the command's exit status is netsim's.",
+    )
+    p.add_argument("node", metavar="NODE", help="the node, as the containerlab file names it")
+    p.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        metavar="CMD",
+        help="the command (options of netsim before NODE)",
+    )
+    p.add_argument("--lab", metavar="LAB", help=_LAB_HELP)
+    p.set_defaults(handler=cmd_exec)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -340,6 +402,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("lab", nargs="?", metavar="LAB", help=_LAB_HELP)
     add_output(p, "what was removed")
     p.set_defaults(handler=cmd_destroy)
+
+    _register_exec(verbs)
 
     p = verbs.add_parser(
         "export",

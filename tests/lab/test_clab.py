@@ -239,3 +239,18 @@ topology:
     assert [lk.mtu for lk in load_clab(path).links] == [9500, 1400]
     exported = yaml.safe_load((ROOT / "topologies" / "megaport-hub.clab.yml").read_text())
     assert {lk.get("mtu") for lk in exported["topology"]["links"]} == {1500}
+
+
+def test_a_missing_absolute_bind_source_is_missing_on_the_host(tmp_path: Path) -> None:
+    # containerlab's cvx02 example binds /lib/modules, which not every host has
+    path = write(
+        tmp_path,
+        "name: x\ntopology:\n  nodes:\n    a:\n      kind: linux\n"
+        "      binds: [/no/such/dir:/lib/modules:ro, gone.conf:/etc/frr/frr.conf]\n",
+    )
+    with pytest.raises(InputError) as info:
+        load_clab(path)
+    assert [str(e).split(": ", 1)[1] for e in info.value.errors] == [
+        "topology.nodes.a.binds[0]: bind source '/no/such/dir' does not exist on this host",
+        "topology.nodes.a.binds[1]: bind source 'gone.conf' does not exist next to this file",
+    ]

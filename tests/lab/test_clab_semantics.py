@@ -93,13 +93,13 @@ topology:
     s1: {group: spines}
     s2: {group: spines}
     c1: {kind: arista_ceos}
-    b1: {kind: bridge}
+    b1: {kind: ovs-bridge}
     h1: {kind: linux}
 """,
     )
     (message,) = errors_of(path)
     assert ":6: topology.nodes.s1.kind: kinds netsim cannot run" in message
-    assert "arista_ceos: c1; bridge: b1; nokia_srlinux: s1, s2" in message
+    assert "arista_ceos: c1; nokia_srlinux: s1, s2; ovs-bridge: b1" in message
 
 
 def test_network_modes_without_a_namespace_of_their_own_are_refused(tmp_path: Path) -> None:

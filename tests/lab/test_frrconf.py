@@ -6,6 +6,8 @@ from pathlib import Path
 
 from netsim.lab.daemons.frrconf import (
     dryrun_problems,
+    isis_pending,
+    ospf6_pending,
     ospf_pending,
     read_daemons_file,
     rejected_lines,
@@ -88,3 +90,82 @@ def test_ospf_waits_for_adjacencies_but_not_for_passive_or_silent_interfaces() -
         ospf_pending("r", interfaces, neighbors, running_s=1.0, peers=frozenset())
     )
     assert ospf_pending("r", {}, {}, running_s=0.0, peers=peers) == []
+
+
+def test_ospf6_pending_reads_ospf6d_json() -> None:
+    interfaces = {
+        "eth1": {"status": "up", "attachedToArea": True, "ospf6InterfaceState": "PointToPoint"},
+        "eth2": {"status": "up", "attachedToArea": True, "ospf6InterfaceState": "Waiting"},
+        "eth3": {"status": "up", "ospf6InterfaceState": "PointToPoint"},
+        "eth4": {"status": "down", "ospf6InterfaceState": "Down"},
+    }
+    neighbors = {
+        "neighbors": [
+            {
+                "neighborId": "10.0.0.2",
+                "state": "Full",
+                "duration": "00:00:02",
+                "interfaceName": "eth1",
+            },
+            {
+                "neighborId": "10.0.0.3",
+                "state": "ExStart",
+                "duration": "00:00:01",
+                "interfaceName": "eth2",
+            },
+            # a hello heard before the far end had its router ID: it ages out by itself
+            {
+                "neighborId": "0.0.0.0",
+                "state": "Init",
+                "duration": "00:00:09",
+                "interfaceName": "eth3",
+            },
+        ]
+    }
+    peers = frozenset({"eth1", "eth3", "eth4"})
+    assert ospf6_pending("r", interfaces, neighbors, running_s=3.0, peers=peers) == [
+        "r: OSPFv3 interface eth2 is waiting (DR election)",
+        "r: OSPFv3 interface eth3 has no adjacency yet",
+        "r: OSPFv3 adjacency with 10.0.0.2 is new; its LSAs may be held",
+        "r: OSPFv3 neighbour 10.0.0.3 is ExStart",
+    ]
+    later = {"neighbors": [dict(neighbors["neighbors"][0], duration="00:01:00")]}
+    assert ospf6_pending("r", {"eth1": interfaces["eth1"]}, later, running_s=60, peers=peers) == []
+
+
+def test_isis_pending_reads_isisd_json() -> None:
+    interfaces = {
+        "areas": [
+            {
+                "area": "core",
+                "circuits": [
+                    {"circuit": 0, "interface": {"name": "eth1", "state": "Up"}},
+                    {"circuit": 0, "interface": {"name": "eth2", "state": "Up"}},
+                    {"circuit": 0, "interface": {"name": "eth3", "state": "Up"}},
+                ],
+            }
+        ]
+    }
+    neighbors = {
+        "areas": [
+            {
+                "area": "core",
+                "circuits": [
+                    {"circuit": 0, "adj": "r2", "interface": "eth1", "state": "Up"},
+                    {"circuit": 0, "adj": "r3", "interface": "eth2", "state": "Initializing"},
+                    {"circuit": 0},
+                ],
+            }
+        ]
+    }
+    peers = frozenset({"eth1", "eth2"})
+    assert isis_pending("r", interfaces, neighbors, running_s=12.0, peers=peers) == [
+        "r: IS-IS adjacency on eth2 is Initializing",
+        "r: IS-IS interface eth2 has no adjacency yet",
+        # the LSP that announces eth1's adjacency may wait for lsp-gen-interval (30 s)
+        "r: IS-IS LSP announcing its adjacencies may be held (lsp-gen-interval)",
+    ]
+    assert isis_pending("r", interfaces, neighbors, running_s=40.0, peers=peers) == [
+        "r: IS-IS adjacency on eth2 is Initializing",
+    ]
+    assert isis_pending("r", {}, {}, running_s=0.0, peers=peers) == []

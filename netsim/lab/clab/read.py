@@ -4,8 +4,8 @@
 the stricter rules containerlab applies when it deploys (a brief link has exactly two
 ``node:interface`` endpoints, an extended link has no undocumented keys, endpoints name
 declared nodes, an interface is used once, ``eth0`` is the management interface), plus
-what the netns deployer needs: ``kind: linux`` nodes and ``veth`` links only, existing bind
-sources, per-namespace sysctls, commands it can run in a namespace
+what the netns deployer needs: ``kind: linux`` and ``bridge`` nodes and ``veth`` links only,
+existing bind sources, per-namespace sysctls, commands it can run in a namespace
 (:mod:`netsim.lab.clab.execs`) and readable link parameters. Every problem is collected and
 raised as one :class:`~netsim.errors.InputError` listing ``file:line: key: message``
 items, exit status 2; kinds netsim cannot run are named together in one item.
@@ -30,6 +30,7 @@ from netsim.lab.clab.nodes import NodeLayers
 from netsim.lab.clab.params import LinkParams
 from netsim.lab.clab.schema import read_clab_yaml, schema_errors
 from netsim.lab.clab.topology import (
+    BRIDGE_KIND,
     DEFAULT_PREFIX,
     FRR_CONF,
     FRR_DAEMONS,
@@ -49,7 +50,7 @@ from netsim.model.source import Document, KeyPath, YamlMap, format_path
 LAB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: FRR's sockets live in /run/frr/<namespace>/, and a socket path has at most 107 bytes.
 MAX_NAMESPACE = 80
-SUPPORTED_KINDS = frozenset({"linux"})
+SUPPORTED_KINDS = frozenset({"linux", BRIDGE_KIND})
 IMPORT_ENVS = "__IMPORT_ENVS"
 
 __all__ = ["Bind", "ClabLink", "ClabNode", "ClabTopology", "Endpoint", "load_clab"]
@@ -149,7 +150,8 @@ class _Reader:
         self.error(
             ("topology", "nodes", first, "kind"),
             f"kinds netsim cannot run ({listing}): netsim deploys kind: linux nodes (FRR, "
-            "strongSwan or plain hosts) in network namespaces; deploy this file with containerlab",
+            "strongSwan or plain hosts) in network namespaces and kind: bridge nodes as a "
+            "Linux bridge in one; deploy this file with containerlab",
         )
 
     def node(self, name: str, layers: NodeLayers, lab: str) -> ClabNode:
@@ -171,6 +173,7 @@ class _Reader:
             name=name,
             kind=str(layers.kind),
             image=layers.scalar("image"),
+            hostname=str(layers.scalar("hostname") or "") or None,
             group=layers.group_name,
             binds=self.binds(key, layers, replace),
             env=env,
@@ -208,7 +211,9 @@ class _Reader:
                 continue
             source = (self.path.parent / Path(parts[0]).expanduser()).resolve()
             if not source.exists():
-                self.error(where, f"bind source {parts[0]!r} does not exist next to this file")
+                absolute = Path(parts[0]).expanduser().is_absolute()
+                place = "on this host" if absolute else "next to this file"
+                self.error(where, f"bind source {parts[0]!r} does not exist {place}")
             options = parts[2].split(",") if parts[2:] else []
             by_target[parts[1].rstrip("/") or "/"] = Bind(source, parts[1], "ro" in options)
         return tuple(by_target[t] for t in sorted(by_target))
@@ -321,6 +326,8 @@ class _Reader:
 
     def check_eth0(self, node: str, layers: NodeLayers, links: list[ClabLink]) -> None:
         if str(layers.scalar("network-mode") or "").lower() == "none":
+            return
+        if layers.kind == BRIDGE_KIND:  # a bridge's ports are named freely
             return
         for index, link in enumerate(links):
             if any(e.node == node and e.interface == "eth0" for e in link.endpoints):

@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 from netsim.lab.clab.params import LinkParams
 
 DEFAULT_PREFIX = "clab"
+#: containerlab's kind for a Linux bridge that links attach to (here: in its own namespace).
+BRIDGE_KIND = "bridge"
 #: containerlab names a lab's directory ``clab-<lab>``; its ``__clabLabName__`` is that name.
 LAB_DIR_PREFIX = "clab-"
 
@@ -94,6 +96,12 @@ class ClabNode:
     labels: dict[str, str] = field(default_factory=dict)
     vars: dict[str, object] = field(default_factory=dict)  # config vars, merged as read
     sysctls: dict[str, str] = field(default_factory=dict)
+    hostname: str | None = None  # containerlab's ``hostname`` (node, group, kind, defaults)
+
+    @property
+    def host_name(self) -> str:
+        """The hostname its container would have: ``hostname`` if set, else the node's name."""
+        return self.hostname or self.name
 
     def bind_for(self, target: str) -> Path | None:
         """The host file that appears at ``target`` inside the node, if a bind provides it.

@@ -98,6 +98,11 @@ class Daemon(ABC):
         """A summary of the daemon's routing state; ready means it also stopped changing."""
         return ""
 
+    def quiet_s(self) -> float:
+        """How long the fingerprint must stay the same before the daemon is ready (0: two
+        polls in a row): a link-state protocol may hold an update for its LSA interval."""
+        return 0.0
+
     def settle_s(self) -> float:
         """How much longer than a BGP/IPsec lab the daemon's protocols may rightly take to
         come up (OSPF's DR election waits a dead interval): added to the default wait."""

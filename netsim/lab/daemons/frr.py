@@ -26,11 +26,14 @@ from netsim.lab.daemons.base import Daemon, NodeContext
 from netsim.lab.daemons.frrconf import (
     ALWAYS,
     FRR_BIN,
+    ISIS_LSP_GEN_S,
     LSA_MIN_INTERVAL_MS,
     OSPF_DEAD_S,
     STATE_FILES,
     dryrun_problems,
     frr_version,
+    isis_pending,
+    ospf6_pending,
     ospf_pending,
     read_daemons_file,
     rejected_lines,
@@ -178,6 +181,7 @@ class Frr(Daemon):
                 argv,
                 netns=self.ctx.namespace,
                 env=self.ctx.node.env,
+                hostname=self.ctx.node.host_name,
             )
             # Clients of zebra that start before its socket exists retry only after ~10 s.
             socket = self.run_dir / ("zserv.api" if program == "zebra" else f"{program}.vty")
@@ -216,8 +220,25 @@ class Frr(Daemon):
         return summary if isinstance(summary, dict) else {}
 
     def fingerprint(self) -> str:
-        """The node's routes: ready also means they stopped changing."""
-        routes = vtysh_json(self.pathspace, "show ip route json")
+        """The node's IPv4 and IPv6 routes and OSPF databases: ready also means they stopped
+        changing (an LSA that changes no route yet may be followed by one that does)."""
+        out = [self._routes(c) for c in ("show ip route json", "show ipv6 route json")]
+        programs = self.programs()
+        for program, command in (
+            ("ospfd", "show ip ospf database json"),
+            ("ospf6d", "show ipv6 ospf6 database json"),
+        ):
+            if program in programs:
+                out.append(repr(without_ages(vtysh_json(self.pathspace, command))))
+        return "\n".join(out)
+
+    def quiet_s(self) -> float:
+        """OSPF: its LSA interval and a second (flooding, SPF) without a change."""
+        runs_ospf = {"ospfd", "ospf6d"} & set(self.programs())
+        return LSA_MIN_INTERVAL_MS / 1000 + 1 if runs_ospf else 0.0
+
+    def _routes(self, command: str) -> str:
+        routes = vtysh_json(self.pathspace, command)
         if not isinstance(routes, dict):
             return ""
         return repr(
@@ -254,30 +275,60 @@ class Frr(Daemon):
                 peers=self.ospf_peers(),
                 lsa_interval_ms=self._lsa_interval_ms(),
             )
+        if "ospf6d" in programs and re.search(r"^router ospf6\b", text, re.MULTILINE):
+            out += ospf6_pending(
+                self.ctx.name,
+                vtysh_json(self.pathspace, "show ipv6 ospf6 interface json"),
+                vtysh_json(self.pathspace, "show ipv6 ospf6 neighbor json"),
+                running_s=time.monotonic() - self._configured_at,
+                peers=self.ospf_peers("ospf6d"),
+            )
+        if "isisd" in programs and re.search(r"^router isis\b", text, re.MULTILINE):
+            out += isis_pending(
+                self.ctx.name,
+                vtysh_json(self.pathspace, "show isis interface json"),
+                vtysh_json(self.pathspace, "show isis neighbor json"),
+                running_s=time.monotonic() - self._configured_at,
+                peers=self.ospf_peers("isisd"),
+                lsp_gen_s=self._lsp_gen_s(text),
+            )
         return out
 
     def settle_s(self) -> float:
-        """OSPF: its longest dead interval (the DR election waits that long on a broadcast
-        link) plus the LSA interval, after which the adjacency's LSA is flooded."""
+        """OSPF (v2 or v3): its longest dead interval (the DR election waits that long on a
+        broadcast link) plus the LSA interval, after which the adjacency's LSA is flooded;
+        IS-IS: its LSP generation interval (see :func:`isis_pending`)."""
         text = self.config_text()
-        if "ospfd" not in self.programs() or not re.search(r"^router ospf\b", text, re.MULTILINE):
-            return 0.0
-        dead = [int(x) for x in re.findall(r"^\s*ip ospf dead-interval (\d+)", text, re.MULTILINE)]
-        return max(dead or [OSPF_DEAD_S]) + LSA_MIN_INTERVAL_MS / 1000
+        programs = self.programs()
+        isis = self._lsp_gen_s(text) + 1 if "isisd" in programs else 0.0
+        if not any(
+            p in programs and re.search(rf"^router {p[:-1]}\b", text, re.MULTILINE)
+            for p in ("ospfd", "ospf6d")
+        ):
+            return isis
+        dead = re.findall(r"^\s*ipv?6? ospf6? dead-interval (\d+)", text, re.MULTILINE)
+        ospf = max([int(x) for x in dead] or [OSPF_DEAD_S]) + LSA_MIN_INTERVAL_MS / 1000
+        return max(ospf, isis)
+
+    @staticmethod
+    def _lsp_gen_s(text: str) -> float:
+        """The longest ``lsp-gen-interval`` of frr.conf's IS-IS sections (FRR's default 30 s)."""
+        found = re.findall(r"^\s*lsp-gen-interval (?:level-[12] )?(\d+)", text, re.MULTILINE)
+        return float(max([int(x) for x in found] or [ISIS_LSP_GEN_S]))
 
     def _lsa_interval_ms(self) -> float:
         info = vtysh_json(self.pathspace, "show ip ospf json")
         value = info.get("lsaMinIntervalMsecs") if isinstance(info, dict) else None
         return float(value) if isinstance(value, int | float) else LSA_MIN_INTERVAL_MS
 
-    def ospf_peers(self) -> frozenset[str]:
-        """This node's interfaces whose link leads to another node that runs ospfd."""
+    def ospf_peers(self, program: str = "ospfd") -> frozenset[str]:
+        """This node's interfaces whose link leads to another node that runs ``program``."""
         topology, me = self.ctx.topology, self.ctx.name
         out = set()
         for link in topology.links_of(me):
             mine, other = (link.a, link.b) if link.a.node == me else (link.b, link.a)
             peer = Frr(NodeContext(topology, topology.nodes[other.node], self.ctx.state))
-            if Frr.wanted(peer.ctx.node) and "ospfd" in peer.programs():
+            if Frr.wanted(peer.ctx.node) and program in peer.programs():
                 out.add(mine.interface)
         return frozenset(out)
 
@@ -288,7 +339,7 @@ class Frr(Daemon):
         so a lab is ready only once BFD, which decides failover, is up as well.
         """
         peers = vtysh_json(self.pathspace, "show bfd peers json")
-        neighbours = (self._summary().get("ipv4Unicast") or {}).get("peers") or {}
+        neighbours = bgp_peers(self._summary())
         shut = {a for a, p in neighbours.items() if "Admin" in str(p.get("peerState"))}
         return [
             f"{self.ctx.name}: BFD {p.get('peer')} is {p.get('status')}"
@@ -298,7 +349,7 @@ class Frr(Daemon):
 
     def _bgp_pending(self) -> list[str]:
         summary = self._summary()
-        peers = (summary.get("ipv4Unicast") or {}).get("peers") or {}
+        peers = bgp_peers(summary)
         if not summary:
             return [f"{self.ctx.name}: bgpd does not answer"]
         return [
@@ -307,6 +358,42 @@ class Frr(Daemon):
             for addr, peer in peers.items()
             if peer.get("state") != "Established" and "Admin" not in str(peer.get("peerState"))
         ]
+
+
+def without_ages(data: Any) -> Any:
+    """FRR's JSON without the fields that change by themselves (an LSA's age, timers).
+
+    >>> without_ages({"lsaAge": 3, "seq": "80000002", "x": [{"duration": "00:01"}]})
+    {'seq': '80000002', 'x': [{}]}
+    """
+    if isinstance(data, dict):
+        return {
+            k: without_ages(v)
+            for k, v in data.items()
+            if not any(t in k.lower() for t in ("age", "duration", "timer", "uptime"))
+        }
+    if isinstance(data, list):
+        return [without_ages(v) for v in data]
+    return data
+
+
+def bgp_peers(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The neighbours of ``show bgp summary json`` in every address family it lists.
+
+    A neighbour activated only in ``ipv6 unicast`` (or EVPN) appears under that family
+    alone, so reading ``ipv4Unicast`` only would not wait for it.
+
+    >>> bgp_peers({"ipv4Unicast": {"peers": {"10.0.0.1": {"state": "Active"}}},
+    ...            "ipv6Unicast": {"peers": {"fd00::1": {"state": "Idle"}}}})
+    {'10.0.0.1': {'state': 'Active'}, 'fd00::1': {'state': 'Idle'}}
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for family in summary.values():
+        peers = family.get("peers") if isinstance(family, dict) else None
+        for address, peer in (peers or {}).items():
+            if isinstance(peer, dict):
+                out.setdefault(address, peer)
+    return out
 
 
 def _make_dir(path: Path, owner: pwd.struct_passwd) -> None:

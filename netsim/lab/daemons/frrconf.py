@@ -84,6 +84,8 @@ OSPF_WAITING = frozenset({"Waiting"})
 OSPF_FORMING = frozenset({"Init", "Attempt", "ExStart", "Exchange", "Loading"})
 OSPF_DEAD_S = 40  # OSPF's default dead interval
 LSA_MIN_INTERVAL_MS = 5000  # FRR's default: an LSA is re-originated at most this often
+ISIS_HOLD_S = 30  # FRR's default IS-IS hold time: hello 3 s x multiplier 10
+ISIS_LSP_GEN_S = 30  # FRR's default lsp-gen-interval: an LSP is regenerated at most this often
 
 
 def read_daemons_file(text: str) -> list[str]:
@@ -220,4 +222,97 @@ def ospf_pending(
                 out.append(f"{node}: OSPF neighbour {router} is {state}")
             elif state == "Full" and entry.get("upTimeInMsec", 1e12) < lsa_interval_ms + 1000:
                 out.append(f"{node}: OSPF adjacency with {router} is new; its LSAs may be held")
+    return out
+
+
+def _seconds(text: object) -> float:
+    """FRR's ``HH:MM:SS`` durations (ospf6d's neighbour uptime) in seconds."""
+    parts = str(text).split(":")
+    try:
+        return float(sum(int(p) * 60**i for i, p in enumerate(reversed(parts))))
+    except ValueError:
+        return 1e12
+
+
+def ospf6_pending(
+    node: str,
+    interfaces: Any,
+    neighbors: Any,
+    *,
+    running_s: float,
+    peers: frozenset[str],
+    lsa_interval_ms: float = LSA_MIN_INTERVAL_MS,
+) -> list[str]:  # interfaces, neighbors: FRR's JSON
+    """:func:`ospf_pending` for OSPFv3 (ospf6d), whose JSON is shaped differently.
+
+    A neighbour ``0.0.0.0`` is a hello heard before the far end had its router ID (its
+    interfaces come before ``router ospf6`` in frr.conf): it is not an adjacency that will
+    form, and ages out by itself, so only the interface's own wait counts there.
+    """
+    out = []
+    entries = [n for n in ((neighbors or {}).get("neighbors") or []) if isinstance(n, dict)]
+    full = {n.get("interfaceName") for n in entries if n.get("state") == "Full"}
+    heard = {n.get("interfaceName") for n in entries}
+    for name, iface in (interfaces or {}).items():
+        if not isinstance(iface, dict) or iface.get("status") != "up":
+            continue
+        if not iface.get("attachedToArea", True):
+            continue
+        if iface.get("ospf6InterfaceState") in OSPF_WAITING and name in heard:
+            out.append(f"{node}: OSPFv3 interface {name} is waiting (DR election)")
+        elif (
+            name in peers
+            and name not in full
+            and running_s < iface.get("timerIntervalsConfigDead", OSPF_DEAD_S)
+        ):
+            out.append(f"{node}: OSPFv3 interface {name} has no adjacency yet")
+    for entry in entries:
+        router, state = entry.get("neighborId"), str(entry.get("state"))
+        if state in OSPF_FORMING and router != "0.0.0.0":
+            out.append(f"{node}: OSPFv3 neighbour {router} is {state}")
+        elif state == "Full" and _seconds(entry.get("duration")) < lsa_interval_ms / 1000 + 1:
+            out.append(f"{node}: OSPFv3 adjacency with {router} is new; its LSAs may be held")
+    return out
+
+
+def isis_pending(
+    node: str,
+    interfaces: Any,
+    neighbors: Any,
+    *,
+    running_s: float,
+    peers: frozenset[str],
+    lsp_gen_s: float = ISIS_LSP_GEN_S,
+) -> list[str]:  # interfaces, neighbors: FRR's JSON (``show isis interface|neighbor json``)
+    """IS-IS adjacencies still forming, and interfaces towards an isisd with none yet.
+
+    An interface in ``peers`` with no adjacency up is pending for a hold time (30 s with
+    FRR's defaults) after isisd got its configuration, as :func:`ospf_pending` does. isisd
+    generates its LSP when it starts and regenerates it at most once per ``lsp_gen_s``
+    (``lsp-gen-interval``): an adjacency that came up meanwhile reaches the other routers
+    (and their routes) only then, seen here 20 s after the adjacency. FRR's JSON gives no
+    adjacency age, so a node with an adjacency up is pending until that interval (plus a
+    second for flooding and SPF) has passed since isisd got its configuration.
+    """
+
+    def circuits(data: Any) -> list[dict[str, Any]]:
+        areas = (data or {}).get("areas") or [] if isinstance(data, dict) else []
+        return [c for a in areas for c in (a.get("circuits") or []) if isinstance(c, dict)]
+
+    out = []
+    up = set()
+    for adj in circuits(neighbors):
+        if "state" not in adj:
+            continue
+        if adj["state"] == "Up":
+            up.add(adj.get("interface"))
+        else:
+            out.append(f"{node}: IS-IS adjacency on {adj.get('interface')} is {adj['state']}")
+    for circuit in circuits(interfaces):
+        iface = circuit.get("interface")
+        name = iface.get("name") if isinstance(iface, dict) else None
+        if name in peers and name not in up and running_s < ISIS_HOLD_S:
+            out.append(f"{node}: IS-IS interface {name} has no adjacency yet")
+    if up and running_s < lsp_gen_s + 1:
+        out.append(f"{node}: IS-IS LSP announcing its adjacencies may be held (lsp-gen-interval)")
     return out

@@ -201,6 +201,7 @@ class StrongSwan(Daemon):
             netns=self.ctx.namespace,
             env=self.env,
             private_run=self.run_dir,
+            hostname=self.ctx.node.host_name,
         )
         deadline = time.monotonic() + SOCKET_WAIT_S
         while not self.vici_socket.exists():

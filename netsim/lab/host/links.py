@@ -21,6 +21,8 @@ import zlib
 from typing import TYPE_CHECKING
 
 from netsim.errors import LabError
+from netsim.lab.clab.links import IFNAME_MAX
+from netsim.lab.clab.topology import BRIDGE_KIND
 from netsim.lab.host import netns
 from netsim.lab.host.state import LinkRecord
 
@@ -114,6 +116,37 @@ def build_links(topology: ClabTopology, state: LabState, netem_ok: bool, seed: i
                 link.mtu,
                 ipv6=end.ipv6,
             )
+    build_bridges(topology)
+
+
+def build_bridges(topology: ClabTopology) -> None:
+    """A ``kind: bridge`` node: a Linux bridge in its own namespace, every link end it has
+    enslaved to it.
+
+    containerlab attaches such links to a bridge the user made beforehand in the host's
+    namespace; here the bridge lives in the node's namespace (no end is ever in the host's),
+    named after the node as containerlab's is, and made by the deploy.
+    """
+    for name, node in topology.nodes.items():
+        if node.kind != BRIDGE_KIND:
+            continue
+        namespace = topology.namespace(name)
+        device = bridge_device(name)
+        netns.ip(namespace, "link", "add", device, "type", "bridge")
+        for link in topology.links:
+            for end in link.endpoints:
+                if end.node == name:
+                    netns.ip(namespace, "link", "set", end.interface, "master", device)
+        netns.ip(namespace, "link", "set", device, "up")
+
+
+def bridge_device(node: str) -> str:
+    """The bridge device of a ``kind: bridge`` node: its name, if a Linux interface can have it.
+
+    >>> bridge_device("br-clab"), bridge_device("a-very-long-bridge-name")
+    ('br-clab', 'bridge')
+    """
+    return node if len(node) <= IFNAME_MAX else "bridge"
 
 
 def _start_relay(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWUTS = 0x04000000
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
@@ -81,6 +82,19 @@ def private_run(source: str | Path) -> None:
     _check(libc.unshare(CLONE_NEWNS), "unshare mount namespace")
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
     _check(libc.mount(str(source).encode(), b"/run", None, MS_BIND, None), "bind /run")
+
+
+def own_hostname(name: str) -> None:
+    """Give the calling process its own UTS namespace whose hostname is ``name``.
+
+    Used between fork and exec for a node's daemons: a container's hostname is its node's
+    name, and FRR takes its hostname from it (BGP's hostname capability, IS-IS's dynamic
+    hostname, ``show running-config``). Sharing the host's made every router "vm".
+    """
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWUTS), "unshare UTS namespace")
+    raw = name.encode()
+    _check(libc.sethostname(raw, len(raw)), f"sethostname {name}")
 
 
 def set_timer_slack(nanoseconds: int = 1) -> None:

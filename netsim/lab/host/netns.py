@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 COMMAND_TIMEOUT_S = 30.0
 
 
-def _enter(netns: str | None, private_run: Path | None) -> Callable[[], None] | None:
-    if netns is None and private_run is None:
+def _enter(
+    netns: str | None, private_run: Path | None, hostname: str | None = None
+) -> Callable[[], None] | None:
+    if netns is None and private_run is None and hostname is None:
         return None
 
     def enter() -> None:  # runs in the child between fork and exec
@@ -35,6 +37,8 @@ def _enter(netns: str | None, private_run: Path | None) -> Callable[[], None] | 
             linux.setns(linux.netns_path(netns))
         if private_run is not None:
             linux.private_run(private_run)
+        if hostname is not None:
+            linux.own_hostname(hostname)
 
     return enter
 
@@ -84,8 +88,13 @@ def spawn(
     env: Mapping[str, str] | None = None,
     private_run: Path | None = None,
     stdout_pipe: bool = False,
+    hostname: str | None = None,
 ) -> tuple[ProcRecord, subprocess.Popen[bytes]]:
-    """Start a long-running lab process, journaled in ``state`` before and after."""
+    """Start a long-running lab process, journaled in ``state`` before and after.
+
+    ``hostname``: the process gets a UTS namespace of its own with that hostname (a node's
+    daemons: the node's name, as its container's would be).
+    """
     record = state.intend_process(node, name, list(argv))
     log_dir = state.directory / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -99,7 +108,7 @@ def spawn(
                 stdout=subprocess.PIPE if stdout_pipe else log,
                 stderr=log,
                 env=child_env,
-                preexec_fn=_enter(netns, private_run),
+                preexec_fn=_enter(netns, private_run, hostname),
                 start_new_session=True,
                 close_fds=True,
             )

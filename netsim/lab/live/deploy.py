@@ -323,18 +323,24 @@ def configure_daemons(daemons: list[Daemon]) -> None:
 
 
 def wait_ready(daemons: list[Daemon], deadline: float, timeout: float) -> None:
-    """Poll until nothing is pending and routing stopped changing between two polls.
+    """Poll until nothing is pending and routing stopped changing: between two polls, and
+    for the longest :meth:`~netsim.lab.daemons.base.Daemon.quiet_s` of the daemons (OSPF:
+    its LSA interval and a second, since a router may hold an update that long).
 
     LabError naming what did not come up if that takes longer than the deadline.
     """
+    quiet = max((d.quiet_s() for d in daemons), default=0.0)
     previous = None
+    since = time.monotonic()
     while True:
         dead = [item for d in daemons for item in d.dead()]
         if dead:
             raise LabError("lab processes exited during deploy:\n  " + "\n  ".join(dead))
         pending = [item for d in daemons for item in d.pending()]
         fingerprint = [d.fingerprint() for d in daemons]
-        if not pending and fingerprint == previous:
+        if pending or fingerprint != previous:
+            since = time.monotonic()
+        elif time.monotonic() - since >= quiet:
             return
         previous = None if pending else fingerprint
         if time.monotonic() > deadline:

@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from netsim.lab.clab.topology import BRIDGE_KIND
 from netsim.lab.daemons import DAEMONS, NodeContext, daemons_for
 from netsim.lab.daemons.frr import Frr, vtysh_json
 from netsim.lab.daemons.strongswan import StrongSwan
@@ -196,7 +197,9 @@ def hosts(topology: ClabTopology) -> list[str]:
     return [
         n
         for n, node in topology.nodes.items()
-        if topology.links_of(n) and not any(cls.wanted(node) for cls in DAEMONS.values())
+        if topology.links_of(n)
+        and node.kind != BRIDGE_KIND
+        and not any(cls.wanted(node) for cls in DAEMONS.values())
     ]
 
 
@@ -204,7 +207,8 @@ def host_address(topology: ClabTopology, node: str) -> str:
     """The first IPv4 address a link gives ``node`` (without prefix length).
 
     A node whose links carry no ``ipv4`` (addressed by its ``exec``) is asked: the first
-    global IPv4 address on one of its lab interfaces.
+    global IPv4 address on one of its lab interfaces, else (an IPv6-only lab) the first
+    global IPv6 one.
     """
     for link in topology.links_of(node):
         for end in link.endpoints:
@@ -213,24 +217,28 @@ def host_address(topology: ClabTopology, node: str) -> str:
     interfaces = {
         e.interface for lk in topology.links_of(node) for e in lk.endpoints if e.node == node
     }
-    out = netns.ip(topology.namespace(node), "-j", "-4", "addr", check=False).stdout
-    for iface in json.loads(out or "[]"):
-        if iface.get("ifname") not in interfaces:
-            continue
-        for addr in iface.get("addr_info", []):
-            if addr.get("scope") == "global":
-                return str(addr["local"])
-    raise KeyError(f"{node} has no IPv4 address on any link")
+    out = netns.ip(topology.namespace(node), "-j", "addr", check=False).stdout
+    found = [
+        (addr.get("family") != "inet", str(addr["local"]))
+        for iface in json.loads(out or "[]")
+        if iface.get("ifname") in interfaces
+        for addr in iface.get("addr_info", [])
+        if addr.get("scope") == "global"
+    ]
+    if found:  # IPv4 first; a host of an IPv6-only lab by its IPv6 address
+        return min(found, key=lambda f: f[0])[1]
+    raise KeyError(f"{node} has no IP address on any link")
 
 
 def _owners(topology: ClabTopology) -> dict[str, str]:
-    """Every IPv4 address configured in the lab -> the node that has it."""
+    """Every IPv4 and IPv6 address configured in the lab -> the node that has it (link-local
+    ones too: an IPv6 route's gateway is usually one)."""
     owners = {}
     for name in topology.nodes:
         out = netns.ip(topology.namespace(name), "-j", "addr", check=False).stdout
         for iface in json.loads(out or "[]"):
             for addr in iface.get("addr_info", []):
-                if addr.get("family") == "inet":
+                if addr.get("family") in ("inet", "inet6") and addr["local"] != "::1":
                     owners[addr["local"]] = name
     return owners
 
@@ -293,6 +301,22 @@ def trace_path(
                 break  # a gateway no node of the lab has: nobody answers its ARP
             name, (nexthop, iif) = links[(node, route["dev"])]
             via.append(name)
+            if topology.nodes[nexthop].kind == BRIDGE_KIND:
+                # a LAN: the frame goes on to the bridge's port whose node has the gateway
+                target = owners.get(route.get("gateway", dst_addr))
+                port = next(
+                    (
+                        (link, far)
+                        for (bridge, _), (link, far) in links.items()
+                        if bridge == nexthop and far[0] == target
+                    ),
+                    None,
+                )
+                nodes.append(nexthop)
+                if port is None:
+                    break
+                via.append(port[0])
+                nexthop, iif = port[1]
         else:  # a tunnel device: the packet re-enters the next node on its own tunnel device
             nexthop = owners.get(route.get("gateway", dst_addr))
             if nexthop is None:
