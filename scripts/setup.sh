@@ -53,7 +53,7 @@ fi
 
 if [ "$LAB" = 1 ]; then
     apt_install iproute2 nftables frr strongswan-charon strongswan-swanctl \
-        libcharon-extra-plugins libstrongswan-standard-plugins tcpdump iperf3 chromium \
+        libcharon-extra-plugins libstrongswan-standard-plugins tcpdump iperf3 iputils-ping chromium \
         poppler-utils
 fi
 echo "setup: ready (.venv/bin/netsim)"

@@ -32,7 +32,12 @@ def lab_missing() -> str | None:
     """Why lab tests cannot run here, or None if they can."""
     if os.geteuid() != 0:
         return "lab tests need root (network namespaces, FRR and strongSwan daemons)"
-    for tool, package in (("vtysh", "frr"), ("swanctl", "strongswan-swanctl"), ("ip", "iproute2")):
+    for tool, package in (
+        ("vtysh", "frr"),
+        ("swanctl", "strongswan-swanctl"),
+        ("ip", "iproute2"),
+        ("ping", "iputils-ping"),
+    ):
         if shutil.which(tool) is None:
             return f"lab tests need {tool} (apt-get install {package})"
     return None

@@ -9,7 +9,6 @@ keeps it, and ``status`` traces a path across the LAN.
 
 from __future__ import annotations
 
-import shutil
 import time
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
 
 pytestmark = [
     pytest.mark.lab,
-    pytest.mark.skipif(shutil.which("ping") is None, reason="needs ping (iputils-ping)"),
 ]
 
 CLAB = """\

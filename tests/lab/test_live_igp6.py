@@ -9,7 +9,6 @@ IPv4 (IS-IS routes), at once and without retrying.
 
 from __future__ import annotations
 
-import shutil
 from typing import TYPE_CHECKING
 
 import pytest
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 
 pytestmark = [
     pytest.mark.lab,
-    pytest.mark.skipif(shutil.which("ping") is None, reason="needs ping (iputils-ping)"),
 ]
 
 DAEMONS = "zebra=yes\nospf6d=yes\nisisd=yes\nstaticd=yes\nvtysh_enable=yes\n"
