@@ -203,8 +203,23 @@ def cmd_exec(args: argparse.Namespace) -> int:
         ["ip", "netns", "exec", namespace, *argv],
         env=env,
         check=False,
+        # --json: the command's output goes into the document; --quiet: its stdout is
+        # dropped (its errors still print)
+        stdout=subprocess.PIPE if args.json else subprocess.DEVNULL if args.quiet else None,
+        stderr=subprocess.PIPE if args.json else None,
         preexec_fn=lambda: own_hostname(node.host_name),  # as its daemons see it
     )
+    if args.json:
+        print_json(
+            {
+                "lab": state.lab,
+                "node": node.name,
+                "command": argv,
+                "exit_status": result.returncode,
+                "stdout": result.stdout.decode(errors="replace"),
+                "stderr": result.stderr.decode(errors="replace"),
+            }
+        )
     return result.returncode
 
 
@@ -294,6 +309,7 @@ def _register_exec(verbs: argparse._SubParsersAction) -> None:  # type: ignore[t
         help="the command (options of netsim before NODE)",
     )
     p.add_argument("--lab", metavar="LAB", help=_LAB_HELP)
+    add_output(p, "the command's exit status, stdout and stderr")
     p.set_defaults(handler=cmd_exec)
 
 

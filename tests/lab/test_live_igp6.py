@@ -9,6 +9,7 @@ IPv4 (IS-IS routes), at once and without retrying.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pytest
@@ -126,6 +127,17 @@ def test_lab_exec_runs_in_the_node_and_vtysh_reaches_its_own_frr(
     # the command's own status is the exit status
     assert main(["lab", "exec", "h1", "ping", "-c1", "-W1", "192.0.2.1"]) == 1
     capfd.readouterr()
+    # --json: one document with the command's status and output; --quiet: no stdout
+    assert main(["lab", "exec", "--json", "h2", "sh", "-c", "echo out; echo err >&2; exit 3"]) == 3
+    doc = json.loads(capfd.readouterr().out)
+    assert (doc["node"], doc["exit_status"], doc["stdout"], doc["stderr"]) == (
+        "h2",
+        3,
+        "out\n",
+        "err\n",
+    )
+    assert main(["lab", "exec", "--quiet", "h2", "echo", "out"]) == 0
+    assert capfd.readouterr().out == ""
     assert main(["lab", "exec", "nosuch", "true"]) == EXIT_INPUT
     assert "lab igp6 has no node 'nosuch' (nodes: r1, r2, h1, h2)" in capfd.readouterr().err
 
