@@ -262,6 +262,7 @@ class Frr(Daemon):
         out = []
         programs = self.programs()
         text = self.config_text()
+        running_s = time.monotonic() - self._configured_at
         if "bgpd" in programs and re.search(r"^router bgp\b", text, re.MULTILINE):
             out += self._bgp_pending()
         if "bfdd" in programs:
@@ -271,7 +272,7 @@ class Frr(Daemon):
                 self.ctx.name,
                 vtysh_json(self.pathspace, "show ip ospf interface json"),
                 vtysh_json(self.pathspace, "show ip ospf neighbor json"),
-                running_s=time.monotonic() - self._configured_at,
+                running_s=running_s,
                 peers=self.ospf_peers(),
                 lsa_interval_ms=self._lsa_interval_ms(),
             )
@@ -280,7 +281,7 @@ class Frr(Daemon):
                 self.ctx.name,
                 vtysh_json(self.pathspace, "show ipv6 ospf6 interface json"),
                 vtysh_json(self.pathspace, "show ipv6 ospf6 neighbor json"),
-                running_s=time.monotonic() - self._configured_at,
+                running_s=running_s,
                 peers=self.ospf_peers("ospf6d"),
             )
         if "isisd" in programs and re.search(r"^router isis\b", text, re.MULTILINE):
@@ -288,7 +289,7 @@ class Frr(Daemon):
                 self.ctx.name,
                 vtysh_json(self.pathspace, "show isis interface json"),
                 vtysh_json(self.pathspace, "show isis neighbor json"),
-                running_s=time.monotonic() - self._configured_at,
+                running_s=running_s,
                 peers=self.ospf_peers("isisd"),
                 lsp_gen_s=self._lsp_gen_s(text),
             )
