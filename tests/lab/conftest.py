@@ -47,15 +47,24 @@ WATCHED_DIRS = (
 
 QUIET_IDLE = 0.8  # the host's CPUs idle at least this fraction of a second
 QUIET_WAIT_S = 60.0
-#: At most this fraction of a measurement may be left out for host stalls: beyond it the lab
-#: did not run for enough of the time to be the model's oracle.
-MAX_STALLED = 0.5
-#: Probe runs made before a test gives up on a host that stalls under most of them.
-PROBE_TRIES = 4
+#: A measurement holds the lab to the model on the datagrams (requests) no host stall
+#: overlapped, and needs at least this fraction of one run's worth of them. Those are the
+#: network's own delays whatever the stall rate: a stall is left out with every flight it
+#: touched. Selecting them favours short flights only by the stall rate times the delays'
+#: variance (a tilt of exp(-rate x delay)): 54 stalls/s, the worst CI has seen, on a 1 ms
+#: spread moves a mean by 0.05 ms, against tolerances of 1 ms and more.
+MIN_STEADY = 0.5
+#: Probe runs pooled, at most, to gather ``MIN_STEADY`` of one run's datagrams. CI has seen
+#: a host stall under 63-75 % of every run's datagrams for minutes (54 stalls/s): the
+#: steady third of six runs is two runs' worth.
+PROBE_TRIES = 6
+#: A lab run's class needs at least this many requests no stall overlapped (a median of
+#: 100 draws is within an eighth of the spread's standard deviation).
+MIN_STEADY_REQUESTS = 100
 
 
 class HostStalled(AssertionError):
-    """Host stalls overlapped more than ``MAX_STALLED`` of a measurement."""
+    """Host stalls left fewer than ``MIN_STEADY_REQUESTS`` of a class's requests."""
 
 
 def stalled(stalls: np.ndarray, t_send: np.ndarray, t_done: np.ndarray, what: str) -> np.ndarray:
@@ -73,18 +82,26 @@ def stalled(stalls: np.ndarray, t_send: np.ndarray, t_done: np.ndarray, what: st
 
 
 def steady_probe(lab: Lab, src: str, dst: str, **options: Any) -> np.ndarray:
-    """One-way delays (s) of a probe run from ``src`` to ``dst`` that no host stall
-    overlapped; probed again (up to ``PROBE_TRIES`` runs) while stalls overlapped more
-    than ``MAX_STALLED`` of the datagrams (a stall burst passes in seconds)."""
+    """One-way delays (s) of datagrams from ``src`` to ``dst`` that no host stall
+    overlapped: a probe run's, pooled with more runs (up to ``PROBE_TRIES``) until they are
+    at least ``MIN_STEADY`` of one run's datagrams (a stall burst passes in seconds, or
+    leaves a third of each run steady). No datagram of any run may be lost."""
+    pooled: list[np.ndarray] = []
+    sent = 0
     for _ in range(PROBE_TRIES):
         result = lab.probe(src, dst, **options)
         hit = stalled(lab.stalls(), result.t_send, result.t_recv, f"{src}->{dst}")
-        if hit.mean() <= MAX_STALLED:
-            assert result.lost.sum() == 0
-            delays: np.ndarray = result.delay[~hit]
-            return delays
+        assert result.lost.sum() == 0, f"{src}->{dst}: {int(result.lost.sum())} lost"
+        pooled.append(result.delay[~hit])
+        sent = max(sent, len(hit))
+        steady = int(sum(len(d) for d in pooled))
+        if steady >= MIN_STEADY * sent:
+            return np.concatenate(pooled)
         time.sleep(2.0)
-    raise AssertionError(f"{src}->{dst}: the host stalled under most datagrams of every run")
+    raise AssertionError(
+        f"{src}->{dst}: the host stalled under all but {steady} datagrams of {PROBE_TRIES} "
+        f"runs of {sent}"
+    )
 
 
 def floor_delay(lab: Lab, src: str, dst: str) -> float:
@@ -107,8 +124,10 @@ def steady_latency_ms(run_dir: Path, name: str, until: float | None = None) -> n
         & ~np.isnan(a["t_done"])
     )
     hit = stalled(stalls, a["t_send"][mine], a["t_done"][mine], name)
-    if hit.mean() > MAX_STALLED:
-        raise HostStalled(f"{name}: the host stalled under {hit.mean():.0%} of its attempts")
+    if (~hit).sum() < MIN_STEADY_REQUESTS:
+        raise HostStalled(
+            f"{name}: the host stalled under all but {(~hit).sum()} of its {len(hit)} attempts"
+        )
     latency: np.ndarray = (a["t_done"] - a["t_send"])[mine][~hit] * 1e3
     return latency
 

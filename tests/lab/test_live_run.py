@@ -48,7 +48,8 @@ def play(tmp_path: Path, name: str) -> tuple[dict[str, Any], dict[str, Any], Pat
     return lab, sim, lab_out
 
 
-#: Lab runs made before a latency test gives up on a host that stalls under most of them.
+#: Lab runs made before a latency test gives up on a host that stalls under nearly all of
+#: a class's requests.
 RUN_TRIES = 2
 
 
@@ -57,9 +58,9 @@ def play_steady(
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, np.ndarray]]:
     """``play`` for a test of the lab's latencies: (lab summary, simulated summary, the
     latencies in ms of each of ``classes`` sent before ``until`` that no host stall
-    overlapped). Played again
-    (``RUN_TRIES`` in all) when stalls overlapped most of a class: a stall burst is a
-    matter of seconds to minutes, and such a run measured the host, not the network."""
+    overlapped). Played again (``RUN_TRIES`` in all) when stalls left a class fewer than
+    ``MIN_STEADY_REQUESTS``: a stall burst is a matter of seconds to minutes, and such a run
+    measured the host, not the network."""
     for attempt in range(RUN_TRIES):
         lab, sim, lab_dir = play(tmp_path / f"run{attempt}", name)
         try:
