@@ -1,4 +1,5 @@
-"""``netsim validate FILE...``: check topologies and scenarios, listing every problem."""
+"""``netsim validate FILE...``: check topologies, scenarios and containerlab files, listing
+every problem."""
 
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "validate",
-        help="check topology and scenario files; list every error",
-        description="Check topology and scenario files without running anything. Every "
-        "problem of every file is listed with file, line and key; exit 0 when all are valid, "
-        "2 otherwise.",
+        help="check topology, scenario and containerlab files; list every error",
+        description="Check topology, scenario and containerlab files without running "
+        "anything (a containerlab file as netsim lab deploy reads it, without deploying). "
+        "Every problem of every file is listed with file, line and key; exit 0 when all are "
+        "valid, 2 otherwise.",
     )
     p.add_argument(
         "files",
         nargs="+",
         metavar="FILE",
-        help="topology or scenario YAML files (a scenario has a topology: key)",
+        help="topology, scenario or containerlab YAML files (a scenario's topology: names "
+        "a file, a containerlab file's holds nodes and links)",
     )
     add_output(p, "each file's kind and every problem")
     p.set_defaults(handler=cmd_validate)
@@ -32,9 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_validate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from netsim.lab.clab.read import load_clab
     from netsim.model.validate import validate_files
 
-    valid, errors = validate_files([Path(p) for p in args.files])
+    valid, errors = validate_files([Path(p) for p in args.files], load_clab)
     if args.json:
         print_json(
             {

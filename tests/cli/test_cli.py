@@ -191,6 +191,26 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
     assert "valid topology" in result.stdout
 
 
+def test_validate_reads_a_containerlab_file_as_lab_deploy_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A containerlab file used to be read as a scenario (its ``topology:`` key): "duration:
+    required key is missing" and "topology file not found: {'nodes': ...}". Now it is
+    checked as ``netsim lab deploy`` reads it, without root and without deploying."""
+    good = ROOT / "topologies" / "adr003.clab.yml"
+    bad = tmp_path / "bad.clab.yml"
+    bad.write_text("name: b\ntopology:\n  nodes:\n    r1: {kind: linux, exec: ['rm -rf /']}\n")
+    assert main(["validate", str(good)]) == 0
+    assert capsys.readouterr().out == f"{good}: valid containerlab file\n"
+    assert main(["validate", "--json", str(good), str(bad)]) == 2
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["valid"] == [{"path": str(good), "kind": "containerlab file"}]
+    ((error),) = doc["errors"]
+    where = (error["path"], error["line"], error["key"])
+    assert where == (str(bad), 4, "topology.nodes.r1.exec[0]")
+    assert "'rm' is not run here" in error["message"]
+
+
 def test_no_temporary_files_are_left(tmp_path: Path) -> None:
     main(["run", str(SCENARIO), "--out", str(tmp_path), "--quiet", "--set", "duration=3m"])
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

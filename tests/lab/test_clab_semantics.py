@@ -102,6 +102,28 @@ topology:
     assert "arista_ceos: c1; nokia_srlinux: s1, s2; ovs-bridge: b1" in message
 
 
+def test_a_kind_containerlab_does_not_know_names_the_closest_instead_of_sixty(
+    tmp_path: Path,
+) -> None:
+    # The oracle is containerlab's schema (its kind enum): cumulus_cvx is an old name, gone
+    # from it; the schema's full list of sixty kinds buried the one meant.
+    path = write(
+        tmp_path,
+        """name: k
+topology:
+  nodes:
+    sw1: {kind: cumulus_cvx}
+    h1: {kind: linux}
+""",
+    )
+    (message,) = errors_of(path)
+    assert re.search(
+        r":4: topology\.nodes\.sw1\.kind: 'cumulus_cvx' is not one of the [0-9]{2} values "
+        r"containerlab's schema allows here \(closest: nvidia_cumulusvx\)$",
+        message,
+    ), message
+
+
 def test_network_modes_without_a_namespace_of_their_own_are_refused(tmp_path: Path) -> None:
     # containerlab puts a network-mode: host node in the host's network and a container:X
     # node in X's namespace; netsim gave each its own namespace, silently another lab.

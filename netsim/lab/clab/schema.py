@@ -14,6 +14,7 @@ below the value rather than on its type (:func:`_closest`).
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -116,8 +117,32 @@ def schema_errors(doc: Document) -> list[ModelError]:
             continue
         for e in _closest(error):
             where: KeyPath = tuple(e.absolute_path)
-            errors.append(ModelError(doc.path, doc.line(where), format_path(where), e.message))
+            errors.append(ModelError(doc.path, doc.line(where), format_path(where), _message(e)))
     return errors
+
+
+#: An enum longer than this is named by its size and the values closest to the one given,
+#: not listed (containerlab's node kinds are sixty).
+LONG_ENUM = 8
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """The error's message, with a long list of allowed values cut to the closest ones.
+
+    >>> v = jsonschema.Draft7Validator({"enum": [f"k{i}" for i in range(20)] + ["nokia_srl"]})
+    >>> _message(next(v.iter_errors("srl"))).split(" values ")
+    ["'srl' is not one of the 21", "containerlab's schema allows here (closest: nokia_srl)"]
+    """
+    allowed = error.validator_value
+    if error.validator != "enum" or not isinstance(allowed, list) or len(allowed) <= LONG_ENUM:
+        return str(error.message)
+    names = [str(a) for a in allowed]
+    close = difflib.get_close_matches(str(error.instance), names, n=3, cutoff=0.5)
+    hint = f"closest: {', '.join(close)}" if close else f"e.g. {', '.join(names[:3])}"
+    return (
+        f"{error.instance!r} is not one of the {len(names)} values containerlab's schema "
+        f"allows here ({hint})"
+    )
 
 
 def _closest(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:

@@ -69,7 +69,8 @@ COMMAND_PACKAGES = {
 }
 #: What a container's namespace has on a Docker host, before the node's own sysctls:
 #: Docker turns IPv4 forwarding on in the host and new namespaces inherit it; containerlab
-#: enables IPv6 on linux nodes.
+#: enables IPv6 on linux nodes. IPv6 forwarding stays off: a new namespace gets IPv6's
+#: defaults, not the host's (net.core.devconf_inherit_init_net = 0), and Docker leaves it.
 DOCKER_SYSCTLS = {"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.disable_ipv6": "0"}
 
 
