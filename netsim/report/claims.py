@@ -282,17 +282,24 @@ def verdict_sentence(
     simulated = [v for v in verified if v.rec.change is not None and v.met is not None]
     met = sum(v.met is True for v in simulated)
     restated = sum(v.rec.change is None for v in verified)
+    untested = len(verified) - len(simulated) - restated
+    parts_fix = []
+    if simulated:
+        parts_fix.append(f"{met} of the {len(simulated)} re-simulated meet what they promise")
+    if untested:
+        parts_fix.append(
+            f"{untested} {'is' if untested == 1 else 'are'} not verified by simulation "
+            "(no run of the design exercises "
+            f"{'it' if untested == 1 else 'them'})"
+        )
+    if restated:
+        parts_fix.append(
+            f"{restated} restate{'s' if restated == 1 else ''} a requirement the numbers "
+            "contradict"
+        )
     fixes = (
         f" {len(verified)} recommendation{'' if len(verified) == 1 else 's'} follow"
-        f"{'s' if len(verified) == 1 else ''}: {met} of the {len(simulated)} re-simulated "
-        f"meet what they promise"
-        + (
-            f", {restated} restate{'s' if restated == 1 else ''} a requirement the numbers "
-            "contradict"
-            if restated
-            else ""
-        )
-        + "."
+        f"{'s' if len(verified) == 1 else ''}: {', '.join(parts_fix)}."
         if verified
         else ""
     )
