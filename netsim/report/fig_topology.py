@@ -146,16 +146,7 @@ def plot_topology(topology: Topology, title: str | None = None) -> Figure:
         )
     left_off = _link_labels(ax, placer, labels)
     if left_off:
-        fig.text(
-            0.01,
-            0.005,
-            f"Labels left off where they would overlap: {'; '.join(left_off)}. "
-            "The links table lists every link.",
-            fontsize=7,
-            color="#555555",
-            ha="left",
-            va="bottom",
-        )
+        _note(fig, left_off)
     return fig
 
 
@@ -306,32 +297,64 @@ def _beside(text: str, xy: tuple[float, float], angle: float, distance: float) -
     return Spot(text, xy, (distance * c, distance * s), ha, va)
 
 
-def _link_labels(ax: Axes, placer: Placer, labels: list[_LinkLabel]) -> list[str]:
-    """Place the labels of each kind of link in turn; say which were left off.
+#: At most this many links of a kind left unlabelled are named in the figure's note.
+NAMED_LEFT_OFF = 3
+
+
+def _note(fig: Figure, left_off: list[tuple[str, str]]) -> None:
+    """One line under the legend saying which labels were left off: the links named, kind
+    by kind in drawing order (interconnects first), as far as the line fits the figure's
+    width; the other kinds only counted."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for named in range(len(left_off), -1, -1):
+        items = [item[1] if i < named else item[0] for i, item in enumerate(left_off)]
+        note = fig.text(
+            0.01,
+            0.005,
+            f"Labels left off where they would overlap: {'; '.join(items)}. "
+            "The links table lists every link.",
+            fontsize=7,
+            color="#555555",
+            ha="left",
+            va="bottom",
+        )
+        if named == 0 or note.get_window_extent(renderer).x1 <= fig.bbox.x1:
+            return
+        note.remove()
+
+
+def _link_labels(ax: Axes, placer: Placer, labels: list[_LinkLabel]) -> list[tuple[str, str]]:
+    """Place the labels of each kind of link in turn; say which were left off (each kind
+    counted, and counted with the links named when they are few).
 
     When fewer than half of a kind's labels fit, none of that kind is drawn (and its lines
     are drawn faint): a few labels scattered over a dense mesh read as noise, and the links
     table has them all.
     """
-    left_off: list[str] = []
+    left_off: list[tuple[str, str]] = []
     for kind in dict.fromkeys(label.link.kind for label in labels):
         group = [label for label in labels if label.link.kind is kind]
         mark = placer.mark()
-        texts = [t for t in (_link_label(ax, placer, label) for label in group) if t]
+        drawn = [(label, _link_label(ax, placer, label)) for label in group]
+        texts = [t for _, t in drawn if t]
+        missing = [label.link.name for label, t in drawn if t is None]
         what = "VPN tunnels" if kind is LinkKind.VPN else f"{kind.value} links"
         if len(texts) * 2 < len(group):
             for text in texts:
                 text.remove()
             placer.release(mark)
-            left_off.append(f"all {len(group)} {what}")
+            left_off.append((f"all {len(group)} {what}",) * 2)
             # Too many to label is too many to read: these lines become the background.
             names = {f"link:{label.link.name}" for label in group}
             for patch in ax.patches:
                 if patch.get_gid() in names:
                     patch.set_alpha(0.3)
                     patch.set_linewidth(0.8)
-        elif len(texts) < len(group):
-            left_off.append(f"{len(group) - len(texts)} of {len(group)} {what}")
+        elif missing:
+            # a few are named, so a reader knows which line has no label
+            count = f"{len(missing)} of {len(group)} {what}"
+            named = f" ({', '.join(missing)})" if len(missing) <= NAMED_LEFT_OFF else ""
+            left_off.append((count, count + named))
     return left_off
 
 

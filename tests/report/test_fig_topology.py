@@ -13,6 +13,7 @@ invisible on the white page.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -114,3 +115,28 @@ def test_what_is_left_off_is_said() -> None:
     assert not fig.texts
     labels = {t.get_text().split("\n")[0] for t in fig.axes[0].texts}
     assert {link.name for link in hub.links if link.name not in hub.underlay_links} <= labels
+
+
+@pytest.mark.parametrize(("n", "hubs", "vpn"), [(5, 2, "mesh"), (5, 2, "ring"), (7, 2, "mesh")])
+def test_a_few_labels_left_off_are_named(n: int, hubs: int, vpn: str) -> None:
+    """When a few links of a kind lose their label, the note names them as far as its one
+    line fits, so a reader knows which line is unlabelled; the oracle is the figure itself:
+    the named links have no label drawn (``linklabel:<name>`` gids), and a kind that is
+    named is named whole (as many names as its count)."""
+    topology = generated(n, hubs, vpn)
+    fig = plot_topology(topology)
+    (note,) = fig.texts
+    drawn = {
+        t.get_gid().removeprefix("linklabel:")
+        for t in fig.axes[0].texts
+        if (t.get_gid() or "").startswith("linklabel:")
+    }
+    unlabelled = {
+        link.name for link in topology.links if link.name not in topology.underlay_links
+    } - drawn
+    named: set[str] = set()
+    for count, names in re.findall(r"(\d+) of \d+ [a-zA-Z ]+ \(([^)]*)\)", note.get_text()):
+        assert len(names.split(", ")) == int(count)
+        named |= set(names.split(", "))
+    assert named, note.get_text()
+    assert named <= unlabelled
