@@ -18,7 +18,7 @@ import pytest
 
 from netsim.lab.daemons.settings import parse_settings
 from netsim.lab.live.capture import classify_capture, start_capture
-from tests.lab.conftest import ROOT, steady_probe
+from tests.lab.conftest import ROOT, holds_unless_stalled, stall_rate, steady_probe
 
 if TYPE_CHECKING:
     from netsim.lab import Lab
@@ -84,12 +84,16 @@ def test_deploy_under_60s_with_every_session_and_sa_up(adr003: Lab) -> None:
 def test_rtt_between_clouds_matches_link_delays(adr003: Lab) -> None:
     for a, b in PAIRS:
         # each way on its own (a probe run checks that none was lost), stalls left out
+        began = time.time()
         forth = steady_probe(adr003, a, b, rate=50, duration=3)
         back = steady_probe(adr003, b, a, rate=50, duration=3)
         rtt = float(np.nanmean(forth) + np.nanmean(back))
         expected = expected_one_way(adr003, a, b) + expected_one_way(adr003, b, a)
-        print(f"\n{a} <-> {b}: RTT {rtt * 1e3:.2f} ms, links say {expected * 1e3:.2f} ms")
-        assert abs(rtt - expected) <= max(0.1 * expected, 1e-3)
+        what = f"{a} <-> {b}: RTT {rtt * 1e3:.2f} ms, links say {expected * 1e3:.2f} ms"
+        print(f"\n{what}")
+        holds_unless_stalled(
+            abs(rtt - expected) <= max(0.1 * expected, 1e-3), what, stall_rate(adr003, began)
+        )
 
 
 def test_blackhole_with_bfd_fails_over_to_vpn_in_under_2s(adr003: Lab) -> None:
@@ -156,10 +160,16 @@ def test_mcr_failure_moves_every_pair_to_vpn_and_restore_brings_it_back(adr003: 
         adr003.restore(changes)
     adr003.wait_ready(timeout=CONVERGE_S)
     wait_for_paths(adr003, vpn=False)
+    began = time.time()
     delays = steady_probe(adr003, "host-gcp", "host-azure", rate=50, duration=1)
     interconnect = expected_one_way(adr003, "host-gcp", "host-azure")
     measured = float(np.nanmean(delays))
-    assert abs(measured - interconnect) < max(0.1 * interconnect, 1e-3), (measured, interconnect)
+    holds_unless_stalled(
+        abs(measured - interconnect) < max(0.1 * interconnect, 1e-3),
+        f"gcp->azure back on the interconnect: {measured * 1e3:.2f} ms, links say "
+        f"{interconnect * 1e3:.2f} ms",
+        stall_rate(adr003, began),
+    )
 
 
 def test_ipsec_keys_are_made_for_the_deploy_and_stay_secret(adr003: Lab) -> None:

@@ -19,7 +19,15 @@ from netsim.cli.main import main
 from netsim.errors import EXIT_OK, EXIT_VIOLATED
 from netsim.model.load_scenario import load_scenario
 from netsim.trace.files import load_trace
-from tests.lab.conftest import ROOT, HostStalled, quiet_host, steady_latency_ms
+from tests.lab.conftest import (
+    ROOT,
+    HostStalled,
+    holds_unless_stalled,
+    quiet_host,
+    run_stall_rate,
+    steady_latency_ms,
+    unmeasurable,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,6 +75,7 @@ def play_steady(
             return lab, sim, {c: steady_latency_ms(lab_dir, c, until) for c in classes}
         except HostStalled as exc:
             if attempt == RUN_TRIES - 1:
+                unmeasurable(str(exc), exc.per_second)
                 raise
             print(f"\n{exc}: played again")
     raise AssertionError("unreachable")
@@ -95,7 +104,10 @@ def test_blackhole_with_bfd(tmp_path: Path) -> None:
         # 0.5 + 10.1 ms over the MCR: the datagrams sent before the failure that no host
         # stall overlapped (the whole run's median moves with how many stalls left out
         # there: a third of the run is on the VPN)
-        assert 10.0 < float(np.median(steady[name])) < 11.7
+        median = float(np.median(steady[name]))
+        holds_unless_stalled(
+            10.0 < median < 11.7, f"{name}: median {median:.2f} ms", run_stall_rate(lab)
+        )
     assert lab["pass"] == sim["pass"]
 
 

@@ -172,11 +172,15 @@ def _apply(request: JsonDoc, directions: list[Direction]) -> JsonDoc:
     }
 
 
+#: SCHED_FIFO priority of the relays (the stall watchers run one above, the apps below).
+RELAY_PRIORITY = 10
+
+
 def _realtime() -> None:
     linux.set_timer_slack(1)
     # Best effort: without real-time priority the timing is a little worse.
     with contextlib.suppress(OSError):
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(RELAY_PRIORITY))
 
 
 def run(config: JsonDoc) -> None:  # config: the JSON file the deployer wrote

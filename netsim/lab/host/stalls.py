@@ -7,7 +7,7 @@ the stall's length, a delay the model of the network rightly does not have. Such
 come in bursts: a busy host can add milliseconds to a tenth of a run's requests.
 
 So a lab measures them while it is deployed: one watcher per CPU (pinned to it, real-time
-priority like the relays) sleeps ``PERIOD_S`` at a time and writes down every wake-up that
+priority just above the relays') sleeps ``PERIOD_S`` at a time and writes down every wake-up that
 came at least ``STALL_S`` late as a stall ``(start, end)`` in wall-clock seconds (the clock
 the probes and applications stamp packets with): from its previous wake-up, the last moment
 it is known to have run, to the late one. ``netsim lab run`` reports them, and the
@@ -38,7 +38,10 @@ PERIOD_S = 1e-3
 #: large against what the lab tests allow a packet (10 % of a 10 ms link).
 STALL_S = 2e-3
 RECORD = struct.Struct("<dd")  # start, end (wall clock)
-PRIORITY = 10  # SCHED_FIFO, the relays' priority: a stall is one the relays see too
+#: SCHED_FIFO, one above the relays': a stall is one the relays see too (the hypervisor, the
+#: kernel), never the relays' own work, so a relay that spins shows as slow packets, not as
+#: a host stall that the lab tests would leave out.
+PRIORITY = 11
 
 
 def watcher_argv(directory: Path, cpu: int) -> list[str]:
@@ -52,6 +55,16 @@ def stalled_seconds(stalls: np.ndarray, start: float, end: float) -> float:
     return float(
         np.clip(np.minimum(stalls[:, 1], end) - np.maximum(stalls[:, 0], start), 0, None).sum()
     )
+
+
+def stalls_per_second(stalls: np.ndarray, start: float, end: float) -> float:
+    """How often the host stalled in ``[start, end]`` (stalls that overlap it, per second).
+
+    >>> stalls_per_second(np.array([[0.0, 0.004], [1.0, 1.003], [5.0, 5.01]]), 0.5, 2.5)
+    0.5
+    """
+    within = (stalls[:, 1] >= start) & (stalls[:, 0] <= end)
+    return float(within.sum()) / max(end - start, 1e-9)
 
 
 def watch(path: Path, cpu: int) -> None:
