@@ -10,6 +10,7 @@ from netsim.errors import EXIT_OK, InputError
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,10 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_validate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from netsim.lab.clab.read import load_clab
     from netsim.model.validate import validate_files
 
-    valid, errors = validate_files([Path(p) for p in args.files], load_clab)
+    valid, errors = validate_files([Path(p) for p in args.files], read_containerlab)
     if args.json:
         print_json(
             {
@@ -56,3 +56,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if errors:
         raise InputError(errors)
     return EXIT_OK
+
+
+def read_containerlab(path: Path) -> object:
+    """The lab's reader of containerlab files, imported only when one is given: it brings
+    numpy and jsonschema, which validating netsim's own files does without."""
+    from netsim.lab.clab.read import load_clab
+
+    return load_clab(path)
