@@ -294,8 +294,7 @@ def verdict_sentence(
         )
     if restated:
         parts_fix.append(
-            f"{restated} restate{'s' if restated == 1 else ''} a requirement the numbers "
-            "contradict"
+            f"{restated} restate{'s' if restated == 1 else ''} a requirement the numbers contradict"
         )
     fixes = (
         f" {len(verified)} recommendation{'' if len(verified) == 1 else 's'} follow"
