@@ -118,8 +118,9 @@ def unmeasurable(what: str, per_second: float) -> None:
     the lab's own work never counts as one). Otherwise return: the caller fails."""
     if per_second > CALM_PER_S:
         pytest.skip(
-            f"{what}: the host stalled {per_second:.0f} times a second (calm: at most "
-            f"{CALM_PER_S:.0f}), under nearly every flight, after waiting for a calm host"
+            f"{what}: the host stalled {per_second:.0f} times a second while it was measured "
+            f"(calm: at most {CALM_PER_S:.0f}, waited for): the lab was not the network's "
+            "oracle then"
         )
 
 
