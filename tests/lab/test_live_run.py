@@ -81,9 +81,13 @@ def play_steady(
     raise AssertionError("unreachable")
 
 
-def agree(lab_gap: float, sim_gap: float) -> None:
-    print(f"\nlab gap {lab_gap:.3f} s, model {sim_gap:.3f} s")
-    assert abs(lab_gap - sim_gap) <= max(0.3 * sim_gap, 0.5), (lab_gap, sim_gap)
+def agree(lab_gap: float, sim_gap: float, per_second: float) -> None:
+    """The lab's failover gap within 30 % (or 0.5 s) of the model's, on a host that stalled
+    ``per_second`` times a second during the run (:func:`holds_unless_stalled`: a run in
+    which the host stalled 60 times a second, a third of its time, saw no switch at all)."""
+    what = f"lab gap {lab_gap:.3f} s, model {sim_gap:.3f} s"
+    print(f"\n{what}")
+    holds_unless_stalled(abs(lab_gap - sim_gap) <= max(0.3 * sim_gap, 0.5), what, per_second)
 
 
 @pytest.mark.usefixtures("lab_root")
@@ -92,7 +96,7 @@ def test_blackhole_with_bfd(tmp_path: Path) -> None:
     failure = load_scenario(SCENARIOS / f"{scenario}.yaml").failures[0].at
     lab, sim, steady = play_steady(tmp_path, scenario, PROBES, until=failure)
     (f,) = lab["failovers"]
-    agree(f["gap_s"], sim["failovers"][0]["gap_s"])
+    agree(f["gap_s"], sim["failovers"][0]["gap_s"], run_stall_rate(lab))
     assert f["gap_s"] < 2.0  # the issue's bound for BFD 300 ms x 3
     for name in PROBES:
         stats = lab["traffic"][name]
@@ -121,8 +125,11 @@ def test_blackhole_without_bfd_waits_for_the_hold_timer(tmp_path: Path) -> None:
         f"\nlab gap {f['gap_s']:.3f} s, model range {low}-{high} s, seeded draw "
         f"{sim['failovers'][0]['gap_s']:.3f} s"
     )
-    assert low - 0.5 <= f["gap_s"] <= high + 0.5
-    assert abs(f["gap_s"] - mean) <= 0.3 * mean
+    holds_unless_stalled(
+        low - 0.5 <= f["gap_s"] <= high + 0.5 and abs(f["gap_s"] - mean) <= 0.3 * mean,
+        f"lab gap {f['gap_s']:.3f} s, model {low}-{high} s (mean {mean} s)",
+        run_stall_rate(lab),
+    )
     assert low <= sim["failovers"][0]["gap_s"] <= high
     assert not {s["name"]: s["pass"] for s in lab["slos"]}["failover"]
 
@@ -131,7 +138,7 @@ def test_blackhole_without_bfd_waits_for_the_hold_timer(tmp_path: Path) -> None:
 def test_carrier_loss(tmp_path: Path) -> None:
     lab, sim, _ = play(tmp_path, "lab-interconnect-cut")
     (f,) = lab["failovers"]
-    agree(f["gap_s"], sim["failovers"][0]["gap_s"])
+    agree(f["gap_s"], sim["failovers"][0]["gap_s"], run_stall_rate(lab))
     assert f["gap_s"] < 1.0  # the issue's bound for carrier loss
 
 
@@ -140,7 +147,7 @@ def test_mcr_outage_waits_for_gcps_slow_bfd(tmp_path: Path) -> None:
     lab, sim, _ = play(tmp_path, "lab-mcr-outage")
     (f,) = lab["failovers"]
     assert f["affected_flows"] == 3
-    agree(f["gap_s"], sim["failovers"][0]["gap_s"])
+    agree(f["gap_s"], sim["failovers"][0]["gap_s"], run_stall_rate(lab))
     assert 4.0 < f["gap_s"] < 6.5  # GCP's BFD 1 s x 5; AWS, Azure 300 ms x 3
     verdicts = {s["name"]: s["pass"] for s in lab["slos"]}
     assert verdicts == {"probes-p95": True, "failover": False}
@@ -151,7 +158,7 @@ def test_mcr_outage_waits_for_gcps_slow_bfd(tmp_path: Path) -> None:
 def test_restoration_returns_to_the_interconnect_without_loss(tmp_path: Path) -> None:
     lab, sim, lab_dir = play(tmp_path, "lab-restoration")
     (f,) = lab["failovers"]
-    agree(f["gap_s"], sim["failovers"][0]["gap_s"])
+    agree(f["gap_s"], sim["failovers"][0]["gap_s"], run_stall_rate(lab))
     trace = load_trace(lab_dir)
     a = trace.attempts
     repaired = f["failed_at_s"] + 10.0
