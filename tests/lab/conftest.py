@@ -104,11 +104,7 @@ def wait_calm(rate_now: Callable[[], float]) -> float:
 def calm_lab(lab: Lab) -> float:
     """``wait_calm`` on the stalls the deployed ``lab``'s watchers record."""
 
-    def rate_now() -> float:
-        now = time.time()
-        return stalls_per_second(lab.stalls(), now - CALM_SPAN_S, now)
-
-    return wait_calm(rate_now)
+    return wait_calm(lambda: stall_rate(lab, time.time() - CALM_SPAN_S))
 
 
 def unmeasurable(what: str, per_second: float) -> None:
@@ -182,7 +178,7 @@ def steady_probe(lab: Lab, src: str, dst: str, **options: Any) -> np.ndarray:
         if steady >= MIN_STEADY * sent:
             return np.concatenate(pooled)
     what = f"{src}->{dst}: all but {steady} datagrams of {PROBE_TRIES} runs of {sent} stalled"
-    unmeasurable(what, stalls_per_second(lab.stalls(), began, time.time()))
+    unmeasurable(what, stall_rate(lab, began))
     raise AssertionError(what)
 
 
