@@ -1,10 +1,11 @@
 """Validating input files without running anything: what ``netsim validate`` does.
 
 A file is a containerlab file if its ``topology:`` is a mapping (containerlab's nodes and
-links; a scenario's names a file), a scenario if it has a ``topology:`` or ``traffic:`` key,
-otherwise a topology. Problems of all files are collected together, so a user sees every
-one at once. The model does not read containerlab files: the caller hands in the lab's
-reader.
+links; a scenario's names a file) or it has Go template actions (``{{``: containerlab
+renders its files as Go templates; netsim's own files have none), a scenario if it has a
+``topology:`` or ``traffic:`` key, otherwise a topology. Problems of all files are
+collected together, so a user sees every one at once. The model does not read containerlab
+files: the caller hands in the lab's reader.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ class ClabReader(Protocol):
 def validate_file(path: Path, containerlab: ClabReader | None = None) -> str:
     """Validate one file; return what it is (``"topology"``, ``"scenario"`` or
     ``"containerlab file"``, read by ``containerlab`` when given)."""
-    doc = load_yaml(path)
-    if isinstance(doc.data, dict) and isinstance(doc.data.get("topology"), dict):
+    doc = None if _is_template(path) else load_yaml(path)
+    if doc is None or (isinstance(doc.data, dict) and isinstance(doc.data.get("topology"), dict)):
         if containerlab is None:
             raise InputError(
                 [ModelError(str(path), 1, "topology", "a containerlab file: netsim lab reads it")]
@@ -42,6 +43,13 @@ def validate_file(path: Path, containerlab: ClabReader | None = None) -> str:
         return "scenario"
     read_topology(doc)
     return "topology"
+
+
+def _is_template(path: Path) -> bool:
+    try:
+        return "{{" in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # load_yaml names the problem
 
 
 def validate_files(

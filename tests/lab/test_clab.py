@@ -222,6 +222,32 @@ topology:
     assert not any("exec[" in m or "two endpoints" in m for m in messages), messages
 
 
+def test_a_number_where_a_string_belongs_is_that_string(tmp_path: Path) -> None:
+    """containerlab decodes with Go's yaml.v2, which stores any scalar in a string field as
+    written: ``type: 5132`` (containerlab's own ciena_saos example) and a numeric group name
+    deploy there, so they read here; a string where a number belongs is still refused, as
+    yaml.v2 refuses it."""
+    path = write(
+        tmp_path,
+        """name: x
+topology:
+  groups:
+    "7": {kind: linux, labels: {rack: 12}}
+  nodes:
+    a: {kind: linux, type: 5132, group: 7}
+    b: {kind: linux}
+  links:
+    - endpoints: ["a:eth1", "b:eth1"]
+      mtu: "1500"
+""",
+    )
+    messages = errors_of(path)
+    assert messages == [f"{path}:10: topology.links[0].mtu: '1500' is not of type 'number'"]
+    path.write_text(path.read_text().replace('mtu: "1500"', "mtu: 1500"))
+    topology = load_clab(path)
+    assert topology.nodes["a"].labels["rack"] == "12"
+
+
 def test_a_link_without_mtu_gets_containerlabs_default(tmp_path: Path) -> None:
     """containerlab makes a veth link 9500 bytes unless the file says otherwise
     (constants.DefaultLinkMTU); the exported labs say the model's MTU on every link."""

@@ -102,26 +102,34 @@ topology:
     assert "arista_ceos: c1; nokia_srlinux: s1, s2; ovs-bridge: b1" in message
 
 
-def test_a_kind_containerlab_does_not_know_names_the_closest_instead_of_sixty(
+def test_a_value_the_schema_does_not_know_names_the_closest_instead_of_fifty(
     tmp_path: Path,
 ) -> None:
-    # The oracle is containerlab's schema (its kind enum): cumulus_cvx is an old name, gone
-    # from it; the schema's full list of sixty kinds buried the one meant.
+    # The oracle is containerlab's schema (its enum of SR Linux types, fifty-odd long): the
+    # full list buried the one meant; a type that differs from one only in case ('IXRD3',
+    # as containerlab's own sr-sim examples write 'SR-7') is that type. A kind is not
+    # judged by the schema's enum: containerlab's code deploys kinds the schema lacks
+    # (cumulus_cvx), and netsim names every kind it cannot run in one problem, with the
+    # one a typo meant.
     path = write(
         tmp_path,
         """name: k
 topology:
   nodes:
     sw1: {kind: cumulus_cvx}
-    h1: {kind: linux}
+    s1: {kind: nokia_srlinux, type: IXRD-3}
+    s2: {kind: nokia_srlinux, type: IXRD3}
+    h1: {kind: linx}
 """,
     )
-    (message,) = errors_of(path)
+    kinds, types = errors_of(path)
+    assert ":4: topology.nodes.sw1.kind: kinds netsim cannot run (cumulus_cvx: sw1; " in kinds
+    assert "linx: h1 (did you mean linux?); nokia_srlinux: s1, s2)" in kinds, kinds
     assert re.search(
-        r":4: topology\.nodes\.sw1\.kind: 'cumulus_cvx' is not one of the [0-9]{2} values "
-        r"containerlab's schema allows here \(closest: nvidia_cumulusvx\)$",
-        message,
-    ), message
+        r":5: topology\.nodes\.s1\.type: 'IXRD-3' is not one of the [0-9]{2} values "
+        r"containerlab's schema allows here \(closest: ixrd3, ",
+        types,
+    ), types
 
 
 def test_network_modes_without_a_namespace_of_their_own_are_refused(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ management interface. ``name`` overrides the lab's name as ``clab deploy --name`
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 from pathlib import Path
@@ -89,6 +90,12 @@ def _within(key: str, outer: str) -> bool:
     return key == outer or (key.startswith(outer) and key[len(outer)] in ".[")
 
 
+def _did_you_mean(kind: str) -> str:
+    """`` (did you mean linux?)`` for a kind one typo away from one netsim runs."""
+    close = difflib.get_close_matches(kind, sorted(SUPPORTED_KINDS), n=1, cutoff=0.7)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def check_lab_name(name: str) -> str | None:
     """Why ``name`` cannot name a lab, or None."""
     if not LAB_NAME.match(name):
@@ -146,7 +153,10 @@ class _Reader:
         if not odd:
             return
         first = next(n for names in odd.values() for n in names)
-        listing = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in sorted(odd.items()))
+        listing = "; ".join(
+            f"{kind}: {', '.join(names)}{_did_you_mean(kind)}"
+            for kind, names in sorted(odd.items())
+        )
         self.error(
             ("topology", "nodes", first, "kind"),
             f"kinds netsim cannot run ({listing}): netsim deploys kind: linux nodes (FRR, "

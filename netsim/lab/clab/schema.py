@@ -14,6 +14,7 @@ below the value rather than on its type (:func:`_closest`).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 
 from netsim.errors import InputError, ModelError
+from netsim.lab.clab.gotemplate import TemplateError, render_topology
 from netsim.model.source import Document, KeyPath, format_path, parse_yaml
 
 if TYPE_CHECKING:
@@ -73,14 +75,32 @@ def expand_env(text: str) -> str:
 
 
 def read_clab_yaml(path: Path) -> Document:
-    """Read a containerlab file (environment references expanded) with its line numbers."""
+    """Read a containerlab file with its line numbers, as containerlab reads it: rendered as
+    a Go template (:mod:`netsim.lab.clab.gotemplate`), then environment references
+    expanded. The lines of a rendered file are the template lines that wrote them."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError([ModelError(str(path), 0, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([ModelError(str(path), 0, "", f"cannot read: {exc}")]) from None
-    return parse_yaml(expand_env(text), str(path))
+    try:
+        text, sources = render_topology(path, text)
+    except TemplateError as exc:
+        where = exc.name or str(path)
+        raise InputError([ModelError(where, exc.line, "", f"template: {exc.message}")]) from None
+    doc = parse_yaml(expand_env(text), str(path))
+    if sources is None:
+        return doc
+
+    def source(line: int) -> int:
+        return sources[line - 1] if 0 < line <= len(sources) else line
+
+    return dataclasses.replace(
+        doc,
+        lines={key: source(line) for key, line in doc.lines.items()},
+        errors=[dataclasses.replace(e, line=source(e.line)) for e in doc.errors],
+    )
 
 
 @lru_cache(maxsize=1)
@@ -103,10 +123,14 @@ def _validator(schema: Mapping[str, object]) -> jsonschema.Draft7Validator:
 
 
 def schema_errors(doc: Document) -> list[ModelError]:
-    """Every schema violation of the document as a located :class:`ModelError`."""
+    """Every schema violation of the document as a located :class:`ModelError` (after
+    numbers and booleans where the schema wants a string are made strings, as containerlab's
+    YAML decoder stores them: ``type: 5132`` is ``"5132"``)."""
     schema = load_schema()
+    validator = _validator(schema)
+    _strings_as_go_reads_them(validator, doc.data)
     errors: list[ModelError] = []
-    for error in _validator(schema).iter_errors(doc.data):
+    for error in validator.iter_errors(doc.data):
         path: KeyPath = tuple(error.absolute_path)
         if (
             error.validator == "anyOf"
@@ -117,8 +141,45 @@ def schema_errors(doc: Document) -> list[ModelError]:
             continue
         for e in _closest(error):
             where: KeyPath = tuple(e.absolute_path)
+            if e.validator == "enum" and isinstance(e.instance, str):
+                if where[-1:] == ("kind",):
+                    # The reader names every kind netsim cannot run, in one problem; the
+                    # schema's list is not containerlab's either (it deploys cumulus_cvx).
+                    continue
+                if e.instance.lower() in {str(v).lower() for v in e.validator_value}:
+                    continue  # containerlab's node types ignore case ('SR-7' in its examples)
             errors.append(ModelError(doc.path, doc.line(where), format_path(where), _message(e)))
     return errors
+
+
+def _strings_as_go_reads_them(validator: jsonschema.Draft7Validator, data: Any) -> None:
+    """containerlab decodes its files with Go's yaml.v2, which puts any scalar into a string
+    field as written: a number or boolean where the schema wants a string is that string."""
+    for error in _with_context(list(validator.iter_errors(data))):
+        wanted = error.validator_value
+        wants_string = wanted == "string" or (isinstance(wanted, list) and "string" in wanted)
+        scalar = error.instance
+        if error.validator != "type" or not wants_string or not error.absolute_path:
+            continue
+        if not isinstance(scalar, (bool, int, float)):
+            continue
+        text = ("true" if scalar else "false") if isinstance(scalar, bool) else str(scalar)
+        *outer, last = error.absolute_path
+        holder = data
+        for key in outer:
+            holder = holder[key]
+        holder[last] = text
+
+
+def _with_context(
+    errors: list[jsonschema.ValidationError],
+) -> list[jsonschema.ValidationError]:
+    """The errors and those of every alternative inside them (``anyOf``/``oneOf``)."""
+    out = []
+    for error in errors:
+        out.append(error)
+        out.extend(_with_context(list(error.context or [])))
+    return out
 
 
 #: An enum longer than this is named by its size and the values closest to the one given,
@@ -137,7 +198,11 @@ def _message(error: jsonschema.ValidationError) -> str:
     if error.validator != "enum" or not isinstance(allowed, list) or len(allowed) <= LONG_ENUM:
         return str(error.message)
     names = [str(a) for a in allowed]
-    close = difflib.get_close_matches(str(error.instance), names, n=3, cutoff=0.5)
+    lowered = {name.lower(): name for name in reversed(names)}
+    close = [
+        lowered[c]
+        for c in difflib.get_close_matches(str(error.instance).lower(), list(lowered), 3, 0.5)
+    ]
     hint = f"closest: {', '.join(close)}" if close else f"e.g. {', '.join(names[:3])}"
     return (
         f"{error.instance!r} is not one of the {len(names)} values containerlab's schema "

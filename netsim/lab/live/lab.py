@@ -86,7 +86,7 @@ def find_lab(spec: str | None) -> str:
             raise UsageError("no lab is deployed")
         raise UsageError(f"several labs are deployed ({', '.join(labs)}): name one")
     path = Path(spec)
-    if path.is_file() or "/" in spec or path.suffix in (".yml", ".yaml"):
+    if path.is_file() or "/" in spec or path.suffix in (".yml", ".yaml", ".gotmpl"):
         return _lab_of_file(path, labs, deployed)
     problem = check_lab_name(spec)
     if problem:
