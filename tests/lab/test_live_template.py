@@ -46,7 +46,7 @@ def test_the_rendered_ring_deploys_and_every_host_reaches_every_other(
     assert sorted(ring.topology.nodes) == sorted([*HOSTS, "r1", "r2", "r3", "r4"])
     capsys.readouterr()
     command = ["vtysh", "-c", "show ip ospf neighbor"]
-    assert main(["lab", "exec", "r1", "--lab", "ring", "--json", *command]) == EXIT_OK
+    assert main(["lab", "exec", "--lab", "ring", "--json", "r1", *command]) == EXIT_OK
     ospf = json.loads(capsys.readouterr().out)["stdout"]
     assert ospf.count("Full") == 2, ospf  # its two ring neighbours
     runs = {
