@@ -220,7 +220,7 @@ def test_the_ring_renders_with_its_variables_and_sub_templates() -> None:
     assert sorted(topology.nodes) == ["PC1", "PC2", "PC3", "PC4", "r1", "r2", "r3", "r4"]
     assert len(topology.links) == 8
     assert '-c "interface eth2" -c "ip ospf network point-to-point"' in text
-    assert "sh -c \"ip route add $$GATEWAY_NET via 192.168.3.1\"" in text
+    assert 'sh -c "ip route add $$GATEWAY_NET via 192.168.3.1"' in text
     # Each rendered line maps to the template line that wrote it: r3's exec to line 24.
     rendered = text.splitlines()
     at = rendered.index("    r3:")
