@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
 
     from rich.console import Console
 
@@ -38,6 +38,20 @@ def add_output(p: argparse.ArgumentParser, what: str) -> None:
     )
     p.add_argument(
         "--quiet", action="store_true", help="no progress bars or tables (errors still print)"
+    )
+
+
+def add_vars(p: argparse.ArgumentParser) -> None:
+    """``--vars FILE`` (repeatable): a templated containerlab file's variables, as ``clab
+    deploy --vars`` gives them."""
+    p.add_argument(
+        "--vars",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="variables of a templated containerlab file (YAML or JSON; repeat to merge "
+        "several, later over earlier), as clab deploy --vars; default: the file's "
+        "<name>_vars.yaml beside it",
     )
 
 

@@ -2,8 +2,8 @@
 
 ::
 
-    netsim lab deploy CLAB_FILE [--name NAME] [--timeout S] [--seed N] [--psk-file FILE]
-                                [--keep-on-failure]
+    netsim lab deploy CLAB_FILE [--name NAME] [--vars FILE] [--timeout S] [--seed N]
+                                [--psk-file FILE] [--keep-on-failure]
     netsim lab status [LAB] [--json]                    LAB: a lab name or its clab file
     netsim lab fail TARGET --mode MODE [--lab LAB]      down | blackhole | loss:P | delay:+X
                                                          | flap:DOWN/UP/COUNT
@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_output, check_out, print_json, seed_number
+from netsim.cli.common import add_output, add_vars, check_out, print_json, seed_number
 from netsim.errors import EXIT_OK
 from netsim.lab import DEPLOY_TIMEOUT_S
 
@@ -72,6 +72,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             seed=args.seed,
             keep_on_failure=args.keep_on_failure,
             psk_file=args.psk_file,
+            vars_files=args.vars or (),
         )
     took = time.monotonic() - start
     if args.json:
@@ -332,7 +333,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "BGP session is Established, every BFD session up and every IPsec SA installed. "
         "Needs root.",
     )
-    p.add_argument("clab_file", type=Path, metavar="CLAB_FILE", help="containerlab YAML file")
+    p.add_argument(
+        "clab_file",
+        type=Path,
+        metavar="CLAB_FILE",
+        help="containerlab file (YAML, or a Go template such as *.clab.gotmpl)",
+    )
+    add_vars(p)
     p.add_argument(
         "--name",
         metavar="NAME",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netsim.cli.common import add_output, print_json
+from netsim.cli.common import add_output, add_vars, print_json
 from netsim.errors import EXIT_OK, InputError
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="topology, scenario or containerlab YAML files (a scenario's topology: names "
         "a file, a containerlab file's holds nodes and links)",
     )
+    add_vars(p)
     add_output(p, "each file's kind and every problem")
     p.set_defaults(handler=cmd_validate)
 
@@ -38,7 +39,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from netsim.model.validate import validate_files
 
-    valid, errors = validate_files([Path(p) for p in args.files], read_containerlab)
+    given = tuple(args.vars or ())
+    valid, errors = validate_files(
+        [Path(p) for p in args.files], lambda path: read_containerlab(path, given)
+    )
     if args.json:
         print_json(
             {
@@ -58,9 +62,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def read_containerlab(path: Path) -> object:
+def read_containerlab(path: Path, vars_files: tuple[Path, ...] = ()) -> object:
     """The lab's reader of containerlab files, imported only when one is given: it brings
     numpy and jsonschema, which validating netsim's own files does without."""
     from netsim.lab.clab.read import load_clab
 
-    return load_clab(path)
+    return load_clab(path, vars_files=vars_files)

@@ -308,3 +308,24 @@ def test_any_text_is_rendered_or_refused_with_its_line(pieces: list[str], data: 
     except TemplateError as exc:
         problem = exc
     assert problem is None or (problem.line >= 0 and problem.message)
+
+
+def test_vars_files_given_replace_those_found_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--vars`` (as ``clab deploy --vars``): the files given, merged in their order,
+    instead of ``<file>_vars.yaml``; one that does not exist is named, exit 2."""
+    three = tmp_path / "three.yaml"
+    three.write_text("name: ring3\nprefix: r\nrouters: 3\nhosts: {net: 192.168.0.0/16}\n")
+    override = tmp_path / "wan.json"
+    override.write_text('{"prefix": "wan"}')
+    topology = load_clab(DATA / "ring.clab.gotmpl", vars_files=[three, override])
+    assert topology.name == "ring3"
+    assert sorted(topology.nodes) == ["PC1", "PC2", "PC3", "wan1", "wan2", "wan3"]
+    assert topology.vars_files == (three, override)
+
+    ring = str(DATA / "ring.clab.gotmpl")
+    assert main(["validate", ring, "--vars", str(three)]) == EXIT_OK
+    assert main(["validate", ring, "--vars", str(tmp_path / "none.yaml")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'none.yaml'}: variables file not found (--vars)" in err, err

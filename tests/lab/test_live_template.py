@@ -58,3 +58,24 @@ def test_the_rendered_ring_deploys_and_every_host_reaches_every_other(
     # Neighbours on the ring are one hop apart, the shortest way round.
     assert ring.status().path("PC1", "PC2").nodes == ("PC1", "r1", "r2", "PC2")
     assert ring.status().path("PC1", "PC4").nodes == ("PC1", "r1", "r4", "PC4")
+
+
+def test_a_ring_deployed_with_vars_keeps_them_for_status_and_destroy(
+    lab_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``netsim lab deploy ring.clab.gotmpl --vars three.yaml`` (as ``clab deploy --vars``)
+    deploys the three-router ring the variables describe, and the lab's later commands
+    (status, exec, destroy) read the file with the same variables, not the default ones."""
+    three = tmp_path / "three.yaml"
+    three.write_text("name: ring3\nprefix: r\nrouters: 3\nhosts: {net: 192.168.0.0/16}\n")
+    try:
+        assert main(["lab", "deploy", str(RING), "--vars", str(three), "--quiet"]) == EXIT_OK
+        capsys.readouterr()
+        assert main(["lab", "status", "ring3", "--json"]) == EXIT_OK
+        status = json.loads(capsys.readouterr().out)
+        assert sorted(n["name"] for n in status["nodes"]) == ["PC1", "PC2", "PC3", "r1", "r2", "r3"]
+        paths = {(p["src"], p["dst"]): p["nodes"] for p in status["paths"]}
+        assert paths["PC1", "PC3"] == ["PC1", "r1", "r3", "PC3"]  # the ring closes at 3
+        assert main(["lab", "destroy", "ring3", "--quiet"]) == EXIT_OK
+    finally:
+        destroy("ring3")

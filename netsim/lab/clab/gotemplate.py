@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
 __all__ = ["TemplateError", "render", "render_topology", "template_vars"]
@@ -1163,12 +1163,13 @@ def render_lines(
     return "".join(p for p, _ in runner.out), lines
 
 
-def template_vars(path: Path) -> tuple[Any, list[Path]]:
-    """The variables containerlab gives the template at ``path``: the files
-    ``<name without extension>_vars.*`` beside it (.yaml, .yml, .json), merged in name
-    order (maps merge key by key, anything else the later file replaces); None if none."""
+def template_vars(path: Path, given: Sequence[Path] = ()) -> tuple[Any, list[Path]]:
+    """The variables containerlab gives the template at ``path``: the files ``given``
+    (``--vars``) in their order, else the files ``<name without extension>_vars.*`` beside
+    it (.yaml, .yml, .json) in name order, merged (maps key by key, anything else the later
+    file replaces); None if there are none."""
     stem = path.name.rsplit(".", 1)[0] if "." in path.name else path.name
-    files = sorted(
+    files = list(given) or sorted(
         p
         for p in path.parent.glob(f"{glob_escape(stem)}{VARS_SUFFIX}.*")
         if p.suffix in VARS_EXTENSIONS and p.is_file()
@@ -1177,6 +1178,10 @@ def template_vars(path: Path) -> tuple[Any, list[Path]]:
     for file in files:
         try:
             loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise TemplateError(0, "variables file not found (--vars)", name=str(file)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(0, f"cannot read the variables: {exc}", name=str(file)) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 0
@@ -1199,13 +1204,16 @@ def _merge(dst: Any, src: Any) -> Any:
     return dst
 
 
-def render_topology(path: Path, text: str) -> tuple[str, list[int] | None]:
+def render_topology(
+    path: Path, text: str, vars_files: Sequence[Path] = ()
+) -> tuple[str, list[int] | None]:
     """The topology text containerlab parses: ``text`` (the file at ``path``) rendered as
-    a Go template with its variables files and ``clab_templates/*.gotmpl``, and for each
-    rendered line the template line that wrote it; ``(text, None)`` when it has no action."""
+    a Go template with its variables files (``vars_files``, else those found by name) and
+    ``clab_templates/*.gotmpl``, and for each rendered line the template line that wrote
+    it; ``(text, None)`` when it has no action."""
     if "{{" not in text:
         return text, None
-    data, _ = template_vars(path)
+    data, _ = template_vars(path, vars_files)
     subdir = path.parent / SUBTEMPLATES
     subtemplates: dict[str, str] = {}
     if subdir.is_dir():

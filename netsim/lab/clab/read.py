@@ -22,7 +22,7 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsim.errors import InputError, ModelError
 from netsim.lab.clab.execs import CommandError, NetemSet, parse_command, parse_netem
@@ -47,6 +47,9 @@ from netsim.lab.clab.topology import (
 )
 from netsim.model.source import Document, KeyPath, YamlMap, format_path
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 #: Lab names become directory and namespace names.
 LAB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: FRR's sockets live in /run/frr/<namespace>/, and a socket path has at most 107 bytes.
@@ -57,10 +60,16 @@ IMPORT_ENVS = "__IMPORT_ENVS"
 __all__ = ["Bind", "ClabLink", "ClabNode", "ClabTopology", "Endpoint", "load_clab"]
 
 
-def load_clab(path: str | Path, name: str | None = None) -> ClabTopology:
-    """Read and check a containerlab file; raise InputError listing every problem."""
+def load_clab(
+    path: str | Path, name: str | None = None, vars_files: Sequence[str | Path] = ()
+) -> ClabTopology:
+    """Read and check a containerlab file; raise InputError listing every problem.
+
+    ``vars_files`` are a templated file's variables, as ``clab deploy --vars`` gives them
+    (default: the ``<file>_vars.*`` beside it)."""
     path = Path(path)
-    doc = read_clab_yaml(path)
+    given = tuple(Path(v) for v in vars_files)
+    doc = read_clab_yaml(path, given)
     errors = doc.errors + schema_errors(doc)
     if not isinstance(doc.data, dict):
         raise InputError(errors or [ModelError(doc.path, 0, "", "not a containerlab topology")])
@@ -78,7 +87,7 @@ def load_clab(path: str | Path, name: str | None = None) -> ClabTopology:
     problems = list(dict.fromkeys(errors + later))
     if problems:
         raise InputError(problems)
-    return topology
+    return dataclasses.replace(topology, vars_files=given) if given else topology
 
 
 def _within(key: str, outer: str) -> bool:

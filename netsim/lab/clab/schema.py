@@ -31,7 +31,7 @@ from netsim.lab.clab.gotemplate import TemplateError, render_topology
 from netsim.model.source import Document, KeyPath, format_path, parse_yaml
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 SCHEMA_ENV = "NETSIM_CLAB_SCHEMA"
 #: containerlab expands environment references before it parses a file: ``$$`` is a ``$``,
@@ -74,10 +74,11 @@ def expand_env(text: str) -> str:
     return _ENV_REF.sub(value, text)
 
 
-def read_clab_yaml(path: Path) -> Document:
+def read_clab_yaml(path: Path, vars_files: Sequence[Path] = ()) -> Document:
     """Read a containerlab file with its line numbers, as containerlab reads it: rendered as
     a Go template (:mod:`netsim.lab.clab.gotemplate`), then environment references
-    expanded. The lines of a rendered file are the template lines that wrote them."""
+    expanded. The lines of a rendered file are the template lines that wrote them;
+    ``vars_files`` are the template's variables (``--vars``; default: found by name)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -85,10 +86,14 @@ def read_clab_yaml(path: Path) -> Document:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([ModelError(str(path), 0, "", f"cannot read: {exc}")]) from None
     try:
-        text, sources = render_topology(path, text)
+        text, sources = render_topology(path, text, vars_files)
     except TemplateError as exc:
-        where = exc.name or str(path)
-        raise InputError([ModelError(where, exc.line, "", f"template: {exc.message}")]) from None
+        # A problem of the template itself says so; one of a variables or sub-template file
+        # is named by that file.
+        where, what = (
+            (exc.name, exc.message) if exc.name else (str(path), f"template: {exc.message}")
+        )
+        raise InputError([ModelError(where, exc.line, "", what)]) from None
     doc = parse_yaml(expand_env(text), str(path))
     if sources is None:
         return doc

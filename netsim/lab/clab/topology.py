@@ -202,6 +202,7 @@ class ClabTopology:
     links: tuple[ClabLink, ...]
     prefix: str = DEFAULT_PREFIX
     file_name: str = ""
+    vars_files: tuple[Path, ...] = ()  # a template's --vars, read again with the file
 
     def namespace(self, node: str) -> str:
         """The network namespace of ``node``: ``clab-<lab>-<node>`` as containerlab names it."""

@@ -90,6 +90,7 @@ class LabState:
     paths: list[str] = field(default_factory=list)  # created outside the lab dir
     mounts: list[str] = field(default_factory=list)  # mount points the lab made
     faults: list[JsonDoc] = field(default_factory=list)  # Change.to_json() documents
+    vars_files: list[str] = field(default_factory=list)  # a template's --vars, absolute
 
     def __post_init__(self) -> None:
         if not self.root:

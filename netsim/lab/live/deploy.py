@@ -26,6 +26,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netsim.errors import EnvironmentProblem, InputError, LabError
 from netsim.lab import DEPLOY_TIMEOUT_S
@@ -41,6 +42,9 @@ from netsim.lab.host.stalls import watcher_argv
 from netsim.lab.host.state import LabState, lab_dir
 from netsim.lab.host.teardown import destroy, destroy_state
 from netsim.lab.live.commands import run_commands
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 POLL_S = 0.5
 INSTALL_HINT = (
@@ -102,6 +106,7 @@ def deploy(
     keep_on_failure: bool = False,
     psk_file: Path | None = None,
     holder: list[int] | None = None,
+    vars_files: Sequence[str | Path] = (),
 ) -> LabState:
     """Deploy the lab of a containerlab file (as lab ``name``) and wait until it is up.
 
@@ -109,10 +114,10 @@ def deploy(
     gone, the next deploy of the same name removes the lab (default: ``NETSIM_LAB_HOLDER``).
     ``timeout`` (None: ``DEPLOY_TIMEOUT_S`` plus the longest :meth:`Daemon.settle_s
     <netsim.lab.daemons.base.Daemon.settle_s>`, e.g. OSPF's dead interval) bounds the
-    whole deploy.
+    whole deploy. ``vars_files`` are a templated file's variables (``--vars``).
     """
     require_environment(("ip", "tc"))
-    topology = load_clab(path, name)
+    topology = load_clab(path, name, vars_files)
     require_environment(needed_tools(topology))
     keys = deploy_keys(topology, psk_file)
     check_configs(topology)
@@ -241,6 +246,7 @@ def begin(topology: ClabTopology, holder: list[int] | None = None) -> LabState:
     if taken:
         raise LabError(f"namespace {taken[0]} already exists: {_owner_hint(topology.name)}")
     state = LabState(topology.name, str(topology.path.resolve()))
+    state.vars_files = [str(v.resolve()) for v in topology.vars_files]
     state.deployer = registry.identity(os.getpid())
     state.holder = holder if holder is not None else registry.holder_from_env()
     state.save()
@@ -356,4 +362,4 @@ def load_lab(name: str) -> tuple[ClabTopology, LabState]:
     state = LabState.load(name)
     if state is None:
         raise LabError(f"lab {name} is not deployed (no state in {lab_dir(name)})")
-    return load_clab(state.clab_file, state.lab), state
+    return load_clab(state.clab_file, state.lab, state.vars_files), state

@@ -33,7 +33,7 @@ from netsim.lab.live.probes import ProbeResult, run_probes, start_probes
 from netsim.lab.live.status import LabStatus, host_address, lab_status
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from types import TracebackType
 
     import numpy as np
@@ -164,8 +164,10 @@ class Lab:
         seed: int = 0,
         timeout: float | None = None,
         psk_file: Path | None = None,
+        vars_files: Sequence[str | Path] = (),
     ) -> None:
         self.clab_file = Path(clab_file)
+        self.vars_files = tuple(vars_files)
         self.lab_name = name
         self.seed = seed
         self.timeout = timeout
@@ -182,7 +184,7 @@ class Lab:
         Its ``with`` block neither deploys nor destroys it.
         """
         topology, state = load_lab(find_lab(lab))
-        attached = cls(state.clab_file, name=state.lab)
+        attached = cls(state.clab_file, name=state.lab, vars_files=state.vars_files)
         attached._topology, attached._state, attached._owned = topology, state, False
         return attached
 
@@ -198,6 +200,7 @@ class Lab:
                 timeout=self.timeout,
                 psk_file=self.psk_file,
                 holder=registry.identity(os.getpid()),  # the lab lives as long as we do
+                vars_files=self.vars_files,
             )
         except BaseException:
             self._state = None
