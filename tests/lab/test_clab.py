@@ -13,6 +13,7 @@ import yaml
 from netsim.errors import InputError
 from netsim.lab.clab.read import load_clab
 from netsim.lab.clab.schema import expand_env, load_schema, read_clab_yaml
+from netsim.lab.live.deploy import note_unread_binds
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -280,3 +281,37 @@ def test_a_missing_absolute_bind_source_is_missing_on_the_host(tmp_path: Path) -
         "topology.nodes.a.binds[0]: bind source '/no/such/dir' does not exist on this host",
         "topology.nodes.a.binds[1]: bind source 'gone.conf' does not exist next to this file",
     ]
+
+
+def test_binds_nothing_reads_are_named_at_deploy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A node is a namespace running this host's FRR and strongSwan, not an image: a bind
+    to /etc/network/interfaces (an ifupdown image's) reaches no program, so deploy says
+    so instead of silently leaving it out. Binds of FRR's and strongSwan's places, and of a
+    directory above them, are read, and none of the shipped labs gets the note."""
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "interfaces").write_text("auto eth1\n")
+    (tmp_path / "daemons").write_text("zebra=yes\n")
+    path = write(
+        tmp_path,
+        """name: b
+topology:
+  nodes:
+    h1:
+      kind: linux
+      binds: [cfg/interfaces:/etc/network/interfaces, "cfg:/config:ro"]
+    r1:
+      kind: linux
+      binds: [daemons:/etc/frr/daemons, "cfg:/etc:ro"]
+  links:
+    - endpoints: ["h1:eth1", "r1:eth1"]
+""",
+    )
+    note_unread_binds(load_clab(path))
+    err = capsys.readouterr().err
+    assert "binds that may have no effect here (h1: /config, /etc/network/interfaces)" in err
+    for shipped in sorted((ROOT / "topologies").glob("*.clab.yml")):
+        note_unread_binds(load_clab(shipped))
+    note_unread_binds(load_clab(ROOT / "tests" / "lab" / "data" / "ospf3.clab.yml"))
+    assert capsys.readouterr().err == ""

@@ -80,6 +80,9 @@ class Command:
 #: Where a container of an FRR image keeps its config and its daemons file.
 FRR_CONF = "/etc/frr/frr.conf"
 FRR_DAEMONS = "/etc/frr/daemons"
+#: The places in a node whose files netsim reads (FRR's and strongSwan's configuration); a
+#: bind elsewhere would reach a container's programs, which a namespace does not have.
+READ_PLACES = ("/etc/frr", "/etc/swanctl", "/etc/strongswan.conf", "/etc/strongswan.d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,19 @@ class ClabNode:
         """True if a bind puts an existing file at ``target``."""
         source = self.bind_for(target)
         return source is not None and source.is_file()
+
+    def unread_binds(self) -> tuple[str, ...]:
+        """Targets of binds netsim reads nothing through (``/etc/network/interfaces``,
+        ``/lib/modules``): no file of FRR's or strongSwan's is at or below them, nor are
+        they below such a place (a bind of ``/etc`` still gives ``/etc/frr``). A
+        strongSwan ``include`` may still read one: the note says "may"."""
+        unread = []
+        for bind in self.binds:
+            mine = PurePosixPath(bind.target)
+            places = [PurePosixPath(p) for p in READ_PLACES]
+            if not any(mine == p or mine in p.parents or p in mine.parents for p in places):
+                unread.append(bind.target)
+        return tuple(unread)
 
     @property
     def runs_frr(self) -> bool:

@@ -118,6 +118,7 @@ def deploy(
     """
     require_environment(("ip", "tc"))
     topology = load_clab(path, name, vars_files)
+    note_unread_binds(topology)
     require_environment(needed_tools(topology))
     keys = deploy_keys(topology, psk_file)
     check_configs(topology)
@@ -251,6 +252,20 @@ def begin(topology: ClabTopology, holder: list[int] | None = None) -> LabState:
     state.holder = holder if holder is not None else registry.holder_from_env()
     state.save()
     return state
+
+
+def note_unread_binds(topology: ClabTopology) -> None:
+    """Say on stderr which binds have no effect here: a node is a namespace running the
+    host's FRR and strongSwan, not an image whose programs would read them."""
+    unread = {n: node.unread_binds() for n, node in topology.nodes.items()}
+    listing = "; ".join(f"{n}: {', '.join(t)}" for n, t in unread.items() if t)
+    if listing:
+        print(
+            f"netsim: lab {topology.name}: binds that may have no effect here ({listing}): "
+            "nodes run this host's FRR and strongSwan, which read /etc/frr and strongSwan's "
+            "files, not an image's programs",
+            file=sys.stderr,
+        )
 
 
 def clear_abandoned(name: str) -> list[str]:
