@@ -329,3 +329,12 @@ def test_vars_files_given_replace_those_found_by_name(
     assert main(["validate", ring, "--vars", str(tmp_path / "none.yaml")]) == EXIT_INPUT
     err = capsys.readouterr().err
     assert f"{tmp_path / 'none.yaml'}: variables file not found (--vars)" in err, err
+
+
+def test_containerlabs_own_templated_example_renders_as_go_renders_it() -> None:
+    """containerlab's templated02 (super-spines, pods, arithmetic in endpoint names, a
+    comment, an assigned variable): the text Go printed for it, byte for byte."""
+    folder = DATA / "templated02"
+    path = folder / "templated02.clab.gotmpl"
+    text, _ = render_topology(path, path.read_text())
+    assert text == (folder / "rendered-by-go.yml").read_text()
