@@ -303,14 +303,21 @@ def sweep_test_leftovers(sessions: Path) -> list[str]:
     return removed
 
 
+def deployed(clab_file: Path, name: str) -> Iterator[Lab]:
+    """The lab of ``clab_file`` for a module fixture (``yield from deployed(...)``):
+    deployed once, and lab ``name`` always destroyed, even after a deploy that failed
+    half-way."""
+    try:
+        with Lab(clab_file) as lab:
+            yield lab
+    finally:
+        destroy(name)
+
+
 @pytest.fixture(scope="module")
 def adr003(lab_root: Path) -> Iterator[Lab]:
     """The ADR-003 lab, deployed once per module and always destroyed."""
-    try:
-        with Lab(ADR003) as lab:
-            yield lab
-    finally:
-        destroy("adr003")
+    yield from deployed(ADR003, "adr003")
 
 
 def snapshot(lab_root: Path) -> dict[str, list[str]]:

@@ -19,16 +19,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netsim.lab import Lab, destroy
 from netsim.lab.live.play import model_path
 from netsim.model import load_topology
 from netsim.model.scenario import TargetKind
 from netsim.verify import bounds, oracle
-from tests.lab.conftest import ROOT
+from tests.lab.conftest import ROOT, deployed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from netsim.lab import Lab
 
 pytestmark = pytest.mark.lab
 
@@ -47,11 +48,7 @@ MARGIN_S = 1.5
 
 @pytest.fixture(scope="module")
 def lab(lab_root: Path) -> Iterator[Lab]:
-    try:
-        with Lab(CLAB) as deployed:
-            yield deployed
-    finally:
-        destroy("megaport-hub")
+    yield from deployed(CLAB, "megaport-hub")
 
 
 def settle_time(faults: tuple) -> float:

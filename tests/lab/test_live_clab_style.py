@@ -19,9 +19,9 @@ import pytest
 
 from netsim.cli.main import main
 from netsim.errors import EXIT_INPUT, EXIT_OK
-from netsim.lab import Lab, destroy
+from netsim.lab import Lab
 from netsim.lab.host import netns
-from tests.lab.conftest import ROOT, snapshot, stall_rate, unmeasurable
+from tests.lab.conftest import ROOT, deployed, snapshot, stall_rate, unmeasurable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,11 +41,7 @@ RESTORE_S = 15.0
 
 @pytest.fixture(scope="module")
 def ospf3(lab_root: Path) -> Iterator[Lab]:
-    try:
-        with Lab(OSPF3) as lab:
-            yield lab
-    finally:
-        destroy("ospf3")
+    yield from deployed(OSPF3, "ospf3")
 
 
 def reachable(lab: Lab) -> dict[tuple[str, str], float]:

@@ -18,7 +18,7 @@ import pytest
 from netsim.cli.main import main
 from netsim.errors import EXIT_OK
 from netsim.lab import Lab, destroy
-from tests.lab.conftest import ROOT
+from tests.lab.conftest import ROOT, deployed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,11 +32,7 @@ HOSTS = ("PC1", "PC2", "PC3", "PC4")
 
 @pytest.fixture(scope="module")
 def ring(lab_root: Path) -> Iterator[Lab]:
-    try:
-        with Lab(RING) as lab:
-            yield lab
-    finally:
-        destroy("ring")
+    yield from deployed(RING, "ring")
 
 
 def test_the_rendered_ring_deploys_and_every_host_reaches_every_other(

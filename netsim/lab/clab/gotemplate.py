@@ -24,6 +24,7 @@ Go's ``fmt.Sprint`` prints them (a missing map key as ``<no value>``). Anything 
 
 from __future__ import annotations
 
+import glob
 import html
 import ipaddress
 import json
@@ -45,8 +46,9 @@ __all__ = ["TemplateError", "render", "render_topology", "template_vars"]
 VARS_SUFFIX = "_vars"
 VARS_EXTENSIONS = (".yaml", ".yml", ".json")
 SUBTEMPLATES = "clab_templates"
-#: Go stops a template that calls itself this deep (text/template's maxExecDepth).
-MAX_DEPTH = 100000 // 100
+#: How deep ``{{template}}`` may call itself: Go stops at 100,000 (maxExecDepth); a
+#: Python stack of that depth would overflow first, so the limit here is lower.
+MAX_DEPTH = 1000
 
 
 class TemplateError(Exception):
@@ -654,12 +656,8 @@ def _seq(*args: Any) -> list[int]:
         return []
     if (end < start and step > 0) or (end > start and step < 0):
         step = -step
-    end -= _go_mod(end - start, step)
+    end -= _rem(end - start, step)
     return list(range(start, end + (1 if step > 0 else -1), step))
-
-
-def _go_mod(a: int, b: int) -> int:
-    return a - _idiv(a, b) * b
 
 
 def _json(value: Any) -> str:
@@ -882,9 +880,8 @@ class _Jump(Exception):
 
 
 class _Exec:
-    def __init__(self, templates: dict[str, list[Node]], name: str) -> None:
+    def __init__(self, templates: dict[str, list[Node]]) -> None:
         self.templates = templates
-        self.name = name
         self.out: list[tuple[str, int]] = []  # each piece and the source line it starts on
         self.depth = 0
         self.caller = 0  # inside {{template}}: the calling line, which all output maps to
@@ -1139,7 +1136,7 @@ def render_lines(
             exc.name = name
             raise
     nodes = _Parser(_lex(text), templates).parse()
-    runner = _Exec(templates, "")
+    runner = _Exec(templates)
     try:
         runner.run(nodes, data, [("$", data)])
     except _Jump as jump:
@@ -1163,15 +1160,14 @@ def render_lines(
     return "".join(p for p, _ in runner.out), lines
 
 
-def template_vars(path: Path, given: Sequence[Path] = ()) -> tuple[Any, list[Path]]:
+def template_vars(path: Path, given: Sequence[Path] = ()) -> Any:
     """The variables containerlab gives the template at ``path``: the files ``given``
     (``--vars``) in their order, else the files ``<name without extension>_vars.*`` beside
     it (.yaml, .yml, .json) in name order, merged (maps key by key, anything else the later
     file replaces); None if there are none."""
-    stem = path.name.rsplit(".", 1)[0] if "." in path.name else path.name
     files = list(given) or sorted(
         p
-        for p in path.parent.glob(f"{glob_escape(stem)}{VARS_SUFFIX}.*")
+        for p in path.parent.glob(f"{glob.escape(path.stem)}{VARS_SUFFIX}.*")
         if p.suffix in VARS_EXTENSIONS and p.is_file()
     )
     merged: Any = None
@@ -1189,11 +1185,7 @@ def template_vars(path: Path, given: Sequence[Path] = ()) -> tuple[Any, list[Pat
         if loaded is not None and not isinstance(loaded, dict):
             raise TemplateError(1, "template variables must be a mapping", name=str(file))
         merged = _merge(merged if merged is not None else {}, loaded or {})
-    return merged, files
-
-
-def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
+    return merged
 
 
 def _merge(dst: Any, src: Any) -> Any:
@@ -1213,7 +1205,7 @@ def render_topology(
     it; ``(text, None)`` when it has no action."""
     if "{{" not in text:
         return text, None
-    data, _ = template_vars(path, vars_files)
+    data = template_vars(path, vars_files)
     subdir = path.parent / SUBTEMPLATES
     subtemplates: dict[str, str] = {}
     if subdir.is_dir():

@@ -133,9 +133,11 @@ def schema_errors(doc: Document) -> list[ModelError]:
     YAML decoder stores them: ``type: 5132`` is ``"5132"``)."""
     schema = load_schema()
     validator = _validator(schema)
-    _strings_as_go_reads_them(validator, doc.data)
+    found = list(validator.iter_errors(doc.data))
+    if _strings_as_go_reads_them(found, doc.data):
+        found = list(validator.iter_errors(doc.data))  # what the strings leave
     errors: list[ModelError] = []
-    for error in validator.iter_errors(doc.data):
+    for error in found:
         path: KeyPath = tuple(error.absolute_path)
         if (
             error.validator == "anyOf"
@@ -157,10 +159,12 @@ def schema_errors(doc: Document) -> list[ModelError]:
     return errors
 
 
-def _strings_as_go_reads_them(validator: jsonschema.Draft7Validator, data: Any) -> None:
+def _strings_as_go_reads_them(errors: list[jsonschema.ValidationError], data: Any) -> bool:
     """containerlab decodes its files with Go's yaml.v2, which puts any scalar into a string
-    field as written: a number or boolean where the schema wants a string is that string."""
-    for error in _with_context(list(validator.iter_errors(data))):
+    field as written: a number or boolean where the schema wants a string (one of
+    ``errors``) is made that string in ``data``. True if any was."""
+    changed = False
+    for error in _with_context(errors):
         wanted = error.validator_value
         wants_string = wanted == "string" or (isinstance(wanted, list) and "string" in wanted)
         scalar = error.instance
@@ -174,6 +178,8 @@ def _strings_as_go_reads_them(validator: jsonschema.Draft7Validator, data: Any) 
         for key in outer:
             holder = holder[key]
         holder[last] = text
+        changed = True
+    return changed
 
 
 def _with_context(

@@ -82,7 +82,9 @@ FRR_CONF = "/etc/frr/frr.conf"
 FRR_DAEMONS = "/etc/frr/daemons"
 #: The places in a node whose files netsim reads (FRR's and strongSwan's configuration); a
 #: bind elsewhere would reach a container's programs, which a namespace does not have.
-READ_PLACES = ("/etc/frr", "/etc/swanctl", "/etc/strongswan.conf", "/etc/strongswan.d")
+READ_PLACES = tuple(
+    map(PurePosixPath, ("/etc/frr", "/etc/swanctl", "/etc/strongswan.conf", "/etc/strongswan.d"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +135,7 @@ class ClabNode:
         unread = []
         for bind in self.binds:
             mine = PurePosixPath(bind.target)
-            places = [PurePosixPath(p) for p in READ_PLACES]
-            if not any(mine == p or mine in p.parents or p in mine.parents for p in places):
+            if not any(mine == p or mine in p.parents or p in mine.parents for p in READ_PLACES):
                 unread.append(bind.target)
         return tuple(unread)
 
