@@ -124,29 +124,41 @@ def timeout_share(loss: float) -> float:
 def completion_spread(segments: float, loss: float, rtt: float) -> float:
     """Coefficient of variation of the time one loss-limited stream takes for ``segments``.
 
-    The window's sawtooth under random loss (Ott, Kemperman and Mathis): a cycle between
-    losses carries ``Y ~ Geometric(p)`` segments; with ``a`` segments of growth per round
-    trip, the squared window ``U`` grows by ``2 a`` per segment and is multiplied by
-    ``beta^2`` at each loss, an AR(1) process ``U_k = beta^2 U_{k-1} + 2 a Y_k``. A cycle
-    takes ``(RTT / a)(sqrt U_k - beta sqrt U_{k-1})``; linearising the square root about
-    the mean of ``U`` and taking the renewal-reward variance of the time for ``N``
-    segments (the AR(1)'s long-run variance, ``N p`` cycles) gives
-    ``Var T_N = N RTT^2 (1 - p)(1 - beta) / (2 a (1 + beta))``: ``N RTT^2 (1 - p) / 5.1``
-    for CUBIC's ``beta = 0.7``, to first order independent of the loss rate. A simulation
-    of the chain agrees within its 5 % error; Linux's spread over six 6 MB transfers at
-    1 % loss was 1.08 s against 1.15 s here (docs/design.md). The mean is ``N`` times
-    Padhye's time per segment (:func:`padhye_window`); its timeouts add no spread here
-    (Linux turns most of them into tail-loss probes: the measured spread is the
-    sawtooth's).
+    The renewal-reward variance over the ``N p`` loss cycles of time less the mean time
+    per segment times segments, in three terms:
 
-    >>> round(completion_spread(4144, 0.01, 0.0406), 3)   # 6 MB at 1 %: 1.15 s of 15.5 s
-    0.074
+    - The window's sawtooth (Ott, Kemperman and Mathis): a cycle between losses carries
+      ``Y ~ Geometric(p)`` segments; with ``a`` segments of growth per round trip the
+      squared window ``U`` grows by ``2 a`` per segment and is multiplied by ``beta^2`` at
+      each loss, an AR(1) process ``U_k = beta^2 U_{k-1} + 2 a Y_k``, and a cycle takes
+      ``(RTT / a)(sqrt U_k - beta sqrt U_{k-1})``. Linearising the square root about the
+      mean ``m = 2 a / (p (1 - beta^2))`` of ``U``, the AR(1)'s long-run variance gives
+      ``N RTT^2 (1 - p)(1 - beta) / (2 a (1 + beta))`` (``N RTT^2 (1 - p) / 5.1`` for
+      CUBIC's ``beta = 0.7``; to first order it does not depend on the loss rate).
+    - The retransmission timeouts of Padhye's mean (:func:`padhye_window`): each loss
+      indication is one with probability ``Q`` (:func:`timeout_share`) and adds ``T0 =
+      RTT + 200 ms`` of silence, ``N p Q T0^2``.
+    - Their covariance: the timeouts' mean cost is charged per segment, so a cycle with
+      many segments (which the sawtooth makes fast) is also charged much silence:
+      ``2 N Q T0 RTT (1 - p) / ((1 + beta) sqrt(m))``.
+
+    The mean is ``N`` times Padhye's time per segment. A seeded simulation of the chain
+    agrees (test_tcp). Not included: slow start ending at a random first loss (the model
+    ends it after ``1/p`` segments), which Linux adds: its 6 MB transfers at 1 % loss
+    spread by 2.3 s where this gives 1.55 s (docs/design.md).
+
+    >>> round(completion_spread(4144, 0.01, 0.0406), 3)   # 6 MB at 1 %: 1.55 s of 15.5 s
+    0.1
     """
     if loss <= 0 or segments <= 0:
         return 0.0
-    var = segments * rtt * rtt * (1 - loss) * (1 - BETA) / (2 * INCREASE * (1 + BETA))
+    q, t0 = timeout_share(loss), rtt + RTO_MIN
+    sawtooth = rtt * rtt * (1 - loss) * (1 - BETA) / (2 * INCREASE * (1 + BETA))
+    timeouts = loss * q * t0 * t0
+    m = 2 * INCREASE / (loss * (1 - BETA * BETA))
+    both = 2 * q * t0 * rtt * (1 - loss) / ((1 + BETA) * math.sqrt(m))
     mean = segments * rtt / padhye_window(loss, rtt)
-    return math.sqrt(var) / mean
+    return math.sqrt(segments * (sawtooth + timeouts + both)) / mean
 
 
 @lru_cache(maxsize=64)

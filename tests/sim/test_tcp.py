@@ -22,6 +22,7 @@ from netsim.sim.tcp import (
     padhye_window,
     slowest_weights,
     standing_queue,
+    timeout_share,
 )
 from tests.helpers import run, scenario_on_t
 
@@ -84,27 +85,35 @@ def test_loss_response_over_the_whole_path_whichever_hop_loses(tmp_path: Path) -
     assert took["h1", "exact"] == pytest.approx(took["h2", "fast"], rel=1e-9)
 
 
-def test_completion_spread_is_the_sawtooth_chains() -> None:
+def test_completion_spread_is_the_loss_cycle_chains() -> None:
     # Oracle: the loss-cycle Markov chain itself (Ott, Kemperman and Mathis), simulated
     # with a fixed seed: cycles of Geometric(p) segments, the squared window growing by
     # 2a per segment and multiplied by beta^2 at each loss, a cycle lasting
-    # (RTT / a)(V - W). The long-run variance of time less r x segments, from batch
-    # means of 200 batches of 100 cycles, has a relative standard error of 10 % (so 5 %
-    # on the spread); the closed form linearises a square root. Within 15 %, at 1 % and 3 %.
+    # (RTT / a)(V - W), plus T0 = RTT + 200 ms of silence with Padhye's probability Q.
+    # The long-run variance of time less r x segments, from batch means of 200 batches of
+    # 100 cycles, has a relative standard error of 10 % (so 5 % on the spread); the closed
+    # form linearises a square root. Within 15 %, at 1 % and 3 %, with and without the
+    # timeouts.
     rng = np.random.default_rng(20261203)
+    rtt, n = 0.0406, 4144
     for p in (0.01, 0.03):
         y = rng.geometric(p, 20_000).astype(float)
+        silent = (rng.random(20_000) < timeout_share(p)) * (rtt + 0.2)
         d = np.empty_like(y)
         w = math.sqrt(2 * INCREASE / (p * (1 - BETA**2))) * BETA
         for k, seg in enumerate(y):
             v = math.sqrt(w * w + 2 * INCREASE * seg)
-            d[k] = 0.0406 / INCREASE * (v - w)
+            d[k] = rtt / INCREASE * (v - w)
             w = BETA * v
-        r = d.sum() / y.sum()
-        batches = (d - r * y).reshape(200, 100).sum(axis=1)
-        sigma = math.sqrt(4144 * p * batches.var() / 100)  # 4144 segments: N p cycles
-        mean = 4144 * 0.0406 / padhye_window(p, 0.0406)  # the mean the spread is relative to
-        assert completion_spread(4144, p, 0.0406) * mean == pytest.approx(sigma, rel=0.15)
+        mean = n * rtt / padhye_window(p, rtt)  # the mean the spread is relative to
+        model = completion_spread(n, p, rtt) * mean
+        sawtooth = n * rtt**2 * (1 - p) * (1 - BETA) / (2 * INCREASE * (1 + BETA))
+        for extra, expected in ((silent, model), (0.0, math.sqrt(sawtooth))):
+            cycles = d + extra
+            r = cycles.sum() / y.sum()
+            batches = (cycles - r * y).reshape(200, 100).sum(axis=1)
+            sigma = math.sqrt(n * p * batches.var() / 100)  # n segments: n p cycles
+            assert expected == pytest.approx(sigma, rel=0.15)
 
 
 def test_slowest_weights_are_normal_order_statistics() -> None:
