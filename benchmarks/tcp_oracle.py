@@ -10,6 +10,9 @@ predicts for a one-link topology with the same capacity, delay, loss and buffer.
 inside the namespaces; both namespaces and the relay are removed afterwards, even on error.
 
 Usage (as root, under the lab lock): ``flock /tmp/netsim-lab.lock python -m benchmarks.tcp_oracle``.
+``--spread K`` instead moves 6 MB over one stream at 1 % loss ``K`` times (relay seeds 1..K)
+and sets the spread of Linux's times beside the model's (:func:`netsim.sim.tcp.completion_spread`,
+which makes a transfer of several lossy streams end with its slowest).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ CASES = (
     Case(24e6, streams=4, loss=0.01),
     Case(4e6, window=64000.0),
 )
+SPREAD_CASE = Case(6e6, loss=0.01)  # one of the streams of the 24 MB, 4-stream case
 
 
 def simulate(case: Case, engine: str = "exact") -> float:
@@ -261,17 +265,42 @@ def _sender(streams: int, size: int, cc: str) -> None:
     print(f"{started:.6f}", flush=True)
 
 
+def spread(runs: int, case: Case = SPREAD_CASE) -> None:
+    """Linux's spread of one lossy stream's time over ``runs`` transfers, beside the model's."""
+    import statistics
+
+    from netsim.sim.tcp import completion_spread
+
+    if runs < 2:  # noqa: PLR2004 - a spread needs two
+        raise SystemExit("--spread: at least 2 runs")
+    times = []
+    for k in range(runs):
+        real, stalled = measure_stalled(case, seed=k + 1)
+        times.append(real)
+        print(f"run {k + 1}: Linux {real:.2f} s (host stalled {stalled:.3f} s)", flush=True)
+    sim = simulate(case)
+    # as the bulk controller takes them: the path's loss and its base round trip
+    model = completion_spread(case.size / MSS, case.loss, 2 * case.delay) * sim
+    mean, sd = statistics.mean(times), statistics.stdev(times)
+    print(f"{case.label}: Linux mean {mean:.2f} s, standard deviation {sd:.2f} s ({runs} runs)")
+    print(f"model: mean {sim:.2f} s, standard deviation {model:.2f} s (sawtooth and timeouts)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recv", nargs=2, type=int, metavar=("STREAMS", "WINDOW"))
     parser.add_argument("--send", nargs=3, metavar=("STREAMS", "SIZE", "CC"))
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--spread", type=int, metavar="K", help="measure one stream's spread")
     args = parser.parse_args()
     if args.recv:
         _receiver(*args.recv)
         return
     if args.send:
         _sender(int(args.send[0]), int(args.send[1]), args.send[2])
+        return
+    if args.spread:
+        spread(args.spread)
         return
     print(f"{'case':<44}{'Linux s':>9}{'sim s':>8}{'sim/Linux':>11}")
     for case in CASES:
