@@ -283,7 +283,7 @@ def spread(runs: int, case: Case = SPREAD_CASE) -> None:
     model = completion_spread(case.size / MSS, case.loss, 2 * case.delay) * sim
     mean, sd = statistics.mean(times), statistics.stdev(times)
     print(f"{case.label}: Linux mean {mean:.2f} s, standard deviation {sd:.2f} s ({runs} runs)")
-    print(f"model: mean {sim:.2f} s, standard deviation {model:.2f} s (sawtooth and timeouts)")
+    print(f"model: mean {sim:.2f} s, standard deviation {model:.2f} s (slow start and cycles)")
 
 
 def main() -> None:
