@@ -149,7 +149,7 @@ def cycle_spread(segments: float, loss: float, rtt: float) -> float:
     >>> round(cycle_spread(4144, 0.01, 0.0406), 3)   # 6 MB at 1 %: 1.55 s of 15.5 s
     0.1
     """
-    if loss <= 0 or segments <= 0:
+    if not 0 < loss < 1 or segments <= 0:  # nothing lost, or nothing gets through
         return 0.0
     q, t0 = timeout_share(loss), rtt + RTO_MIN
     sawtooth = rtt * rtt * (1 - loss) * (1 - BETA) / (2 * INCREASE * (1 + BETA))
@@ -192,7 +192,7 @@ def slow_start_spread(segments: float, loss: float, rtt: float) -> float:
     >>> round(slow_start_spread(4144, 0.01, 0.04), 3)   # 6 MB at 1 %: 1.1 s of 13.6 s
     0.082
     """
-    if loss <= 0 or segments <= 0:
+    if not 0 < loss < 1 or segments <= 0:  # nothing lost, or nothing gets through
         return 0.0
     times = []
     for i in range(SLOW_START_POINTS):
@@ -205,17 +205,24 @@ def slow_start_spread(segments: float, loss: float, rtt: float) -> float:
 
 
 def completion_spread(segments: float, loss: float, rtt: float) -> float:
-    """Coefficient of variation of the time one loss-limited stream takes for ``segments``:
-    the law of total variance over where slow start ends (:func:`slow_start_spread`, the
-    spread of the mean time) and the loss cycles after it (:func:`cycle_spread`, the mean
-    spread about it). Linux's 6 MB transfers at 1 % loss spread by 2.3 to 2.9 s over 16
-    runs; this gives 1.76 s (``benchmarks/tcp_oracle.py --spread``, docs/design.md).
+    """Coefficient of variation of the time one loss-limited stream takes for ``segments``
+    (relative to the model's mean time, :func:`alone_time`): the law of total variance
+    over where slow start ends (:func:`slow_start_spread`, the spread of the mean time)
+    and the loss cycles of the segments after it (:func:`cycle_spread` of ``N - 1/p``
+    segments, the mean spread about it; none when slow start carries them all, where the
+    renewal argument does not hold). Linux's 6 MB transfers at 1 % loss spread by 2.3 to
+    2.9 s over 16 runs; this gives 1.9 s (``benchmarks/tcp_oracle.py --spread``,
+    docs/design.md).
 
-    >>> round(completion_spread(4144, 0.01, 0.04), 3)   # 1.76 s of 13.6 s
-    0.129
+    >>> round(completion_spread(4144, 0.01, 0.04), 3)   # 1.9 s of 13.6 s
+    0.138
     """
-    cycles = cycle_spread(segments, loss, rtt)
-    return math.sqrt(cycles * cycles + slow_start_spread(segments, loss, rtt) ** 2)
+    if not 0 < loss < 1 or segments <= 0:
+        return 0.0
+    mean = alone_time(segments, loss, rtt)
+    after = max(segments - 1 / loss, 0.0)  # segments sent in congestion avoidance
+    cycles = cycle_spread(after, loss, rtt) * after * rtt / padhye_window(loss, rtt)
+    return math.hypot(cycles, slow_start_spread(segments, loss, rtt) * mean) / mean
 
 
 @lru_cache(maxsize=64)
