@@ -75,7 +75,6 @@ class _Active:
     flow: BulkFlow
     index: int
     streams: list[_Stream]
-    spread: bool = False  # its bytes were shared out as its streams' spread makes them end
 
     @property
     def delivered(self) -> float:
@@ -217,8 +216,7 @@ class BulkController:
                 demands[key] = self._demand(a, s) if self._route(a, j, s, routes) else 0.0
                 paths[key], cost[key] = (s.hops, s.cost) if demands[key] > 0 else ([], [])
         for a in active:
-            if not a.spread:
-                self._spread(a)
+            self._spread(a)
         capacity = {d: self._capacity(d) - pkt.get(d, 0.0) for d in self.bulk}
         alloc = max_min_fair(demands, paths, capacity, cost)
         for key, (_, s) in members.items():
@@ -233,18 +231,16 @@ class BulkController:
     @staticmethod
     def _spread(a: _Active) -> None:
         """Share a lossy transfer's bytes out so that its streams end as independent ones
-        do, the slowest last (:func:`~netsim.sim.tcp.slowest_weights`): once, when its
-        streams first have a path and random loss governs them, before any byte moved (a
-        loss that comes later leaves the shares equal). Streams that a bottleneck holds
+        do, the slowest last (:func:`~netsim.sim.tcp.slowest_weights`): while no byte has
+        moved, once its streams have a path and random loss governs them (a loss that
+        comes later leaves the shares as they are). Streams that a bottleneck holds
         instead carry a slower one's extra bytes in the capacity the others leave."""
         streams, flow = a.streams, a.flow
         if len(streams) == 1 or a.delivered > 0 or not math.isfinite(flow.size):
-            a.spread = True
             return
         s0 = streams[0]
         if not all(s.hops for s in streams) or not loss_limited(flow.cc, s0.loss):
             return  # not (yet) under way with loss: judged again at the next allocation
-        a.spread = True
         each = flow.size / len(streams)
         spread = completion_spread(each / s0.mss, s0.loss, s0.base_rtt)
         for s, w in zip(streams, slowest_weights(len(streams), spread), strict=True):

@@ -51,7 +51,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -151,13 +150,17 @@ def cycle_spread(segments: float, loss: float, rtt: float) -> float:
     """
     if not 0 < loss < 1 or segments <= 0:  # nothing lost, or nothing gets through
         return 0.0
+    return _cycle_sd(segments, loss, rtt) / (segments * rtt / padhye_window(loss, rtt))
+
+
+def _cycle_sd(segments: float, loss: float, rtt: float) -> float:
+    """The standard deviation (s) whose terms :func:`cycle_spread` derives."""
     q, t0 = timeout_share(loss), rtt + RTO_MIN
     sawtooth = rtt * rtt * (1 - loss) * (1 - BETA) / (2 * INCREASE * (1 + BETA))
     timeouts = loss * q * t0 * t0
     m = 2 * INCREASE / (loss * (1 - BETA * BETA))
     both = 2 * q * t0 * rtt * (1 - loss) / ((1 + BETA) * math.sqrt(m))
-    mean = segments * rtt / padhye_window(loss, rtt)
-    return math.sqrt(segments * (sawtooth + timeouts + both)) / mean
+    return math.sqrt(segments * (sawtooth + timeouts + both))
 
 
 def alone_time(segments: float, loss: float, rtt: float, first_loss: float = 0.0) -> float:
@@ -219,10 +222,9 @@ def completion_spread(segments: float, loss: float, rtt: float) -> float:
     """
     if not 0 < loss < 1 or segments <= 0:
         return 0.0
-    mean = alone_time(segments, loss, rtt)
     after = max(segments - 1 / loss, 0.0)  # segments sent in congestion avoidance
-    cycles = cycle_spread(after, loss, rtt) * after * rtt / padhye_window(loss, rtt)
-    return math.hypot(cycles, slow_start_spread(segments, loss, rtt) * mean) / mean
+    cycles = _cycle_sd(after, loss, rtt) / alone_time(segments, loss, rtt)
+    return math.hypot(cycles, slow_start_spread(segments, loss, rtt))
 
 
 @lru_cache(maxsize=64)
@@ -235,9 +237,10 @@ def normal_order_means(n: int) -> tuple[float, ...]:
     >>> [round(x, 4) for x in normal_order_means(4)]
     [-1.0294, -0.297, 0.297, 1.0294]
     """
+    from scipy.special import ndtr  # only transfers of several lossy streams need it
+
     x = np.linspace(-10.0, 10.0, 4001)
-    law = NormalDist()
-    cdf = np.array([law.cdf(v) for v in x])
+    cdf = ndtr(x)
     pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
     step = x[1] - x[0]
     out = []

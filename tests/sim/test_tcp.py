@@ -171,8 +171,9 @@ def test_a_lossy_transfer_ends_with_its_slowest_stream(tmp_path: Path) -> None:
     # Four loss-limited streams (1 % loss, 42 ms, nothing else binds) move independently:
     # the transfer ends when the stream with the largest share (slowest_weights) does, so it
     # takes what one stream takes for that share alone (within 1 %: the single stream
-    # waits behind no one either). Without loss the four share a bottleneck and end together
-    # as one stream would: no spread. Every byte is delivered either way.
+    # waits behind no one either), and later than the even share by more than one spread.
+    # Every byte is delivered. (Without loss streams share a bottleneck and end together:
+    # test_streams_share_a_bottleneck_fairly.)
     size = 24e6
     spread = completion_spread(size / 4 / MSS, 0.01, 0.042)
     largest = slowest_weights(4, spread)[-1] * size
