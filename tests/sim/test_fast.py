@@ -275,3 +275,28 @@ def test_drain_clock_integrates_the_drain_rate() -> None:
     integral = np.concatenate([[0], np.cumsum((rate[1:] + rate[:-1]) / 2 * np.diff(grid))])
     probe = np.array([0.5, 1.0, 2.0, 3.7])
     assert np.allclose(clock.tau(probe), np.interp(probe, grid, integral), atol=1e-6)
+
+
+def test_drain_clock_finds_the_step_in_force_as_a_whole_search_does() -> None:
+    """A clock of a year has thousands of steps and searches only those a window's times
+    span (``DrainClock.step``): the oracle is NumPy's search over all of them, which it
+    must equal exactly, for sorted and unsorted times, times before the first step, after
+    the last and on a step, and a single time."""
+    rng = np.random.default_rng(5)
+    times = np.concatenate([[0.0], np.sort(rng.uniform(1, 1e6, 5000))])
+    loads = [
+        BulkLoad(float(r), bool(s))
+        for r, s in zip(rng.uniform(0, 5e9, len(times)), rng.random(len(times)) < 0.3, strict=True)
+    ]
+    clock = DrainClock.from_steps(list(times), loads, 10e9)
+    probes = [
+        np.sort(rng.uniform(4e5, 4.1e5, 20000)),
+        rng.uniform(-5, 2e6, 20000),
+        times[100:200].copy(),
+        np.array([times[-1] + 1.0]),
+        np.array([-1.0, 0.0]),
+    ]
+    for t in probes:
+        whole = np.searchsorted(times, t, side="right") - 1
+        assert np.array_equal(clock.step(t), whole)
+        assert np.array_equal(clock.saturated_at(t), clock.saturated[whole])
