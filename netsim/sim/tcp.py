@@ -163,10 +163,12 @@ def _cycle_sd(segments: float, loss: float, rtt: float) -> float:
     return math.sqrt(segments * (sawtooth + timeouts + both))
 
 
+@lru_cache(maxsize=1024)
 def alone_time(segments: float, loss: float, rtt: float, first_loss: float = 0.0) -> float:
     """Seconds one stream takes for ``segments`` on a path nothing else binds, by the
     controller's own steps (:class:`Window`), its slow start ending at its first loss after
-    ``first_loss`` segments (0: the mean, ``1/p``)."""
+    ``first_loss`` segments (0: the mean, ``1/p``). Cached: :func:`completion_spread` and
+    :func:`slow_start_spread` both divide by the mean stream's time."""
     w, cubic = Window(first_loss=first_loss), CongestionControl.CUBIC
     t, sent = 0.0, 0.0
     while True:
