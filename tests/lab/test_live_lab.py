@@ -60,19 +60,29 @@ def both_ways(lab: Lab, a: str, b: str, duration: float) -> list[ProbeRun]:
     return runs
 
 
-def expected_one_way(lab: Lab, src: str, dst: str) -> float:
-    """Sum of the mean delays of the links on the current path from src to dst."""
+def path_links(lab: Lab, src: str, dst: str) -> list[str]:
+    """The links on the current path from src to dst; a tunnel runs over both edges'
+    internet links."""
     path = lab.status().path(src, dst)
-    total = 0.0
+    names = []
     for hop, via in zip(path.nodes, path.via, strict=False):
         if via.startswith("vpn"):
-            # A tunnel runs over both edges' internet links.
             nxt = path.nodes[path.nodes.index(hop) + 1]
-            total += lab.topology.link(f"{hop}-inet").params.mean_delay()
-            total += lab.topology.link(f"{nxt}-inet").params.mean_delay()
+            names += [f"{hop}-inet", f"{nxt}-inet"]
         else:
-            total += lab.topology.link(via).params.mean_delay()
-    return total
+            names.append(via)
+    return names
+
+
+def expected_one_way(lab: Lab, src: str, dst: str) -> float:
+    """Sum of the mean delays of the links on the current path from src to dst."""
+    return sum(lab.topology.link(n).params.mean_delay() for n in path_links(lab, src, dst))
+
+
+def relayed_links(lab: Lab, src: str, dst: str) -> int:
+    """How many links on the current path from src to dst are user-space relays (every
+    impaired link, on a kernel without netem)."""
+    return sum(lab.topology.link(n).params.impaired for n in path_links(lab, src, dst))
 
 
 def test_deploy_under_60s_with_every_session_and_sa_up(adr003: Lab) -> None:
@@ -86,20 +96,6 @@ def test_deploy_under_60s_with_every_session_and_sa_up(adr003: Lab) -> None:
     assert len(status.bfd) == 6
     assert all(b.status == "up" for b in status.bfd), status.bfd
     assert all(p.complete and not p.uses_vpn and "mcr" in p.nodes for p in status.paths)
-
-
-def relayed_links(lab: Lab, src: str, dst: str) -> int:
-    """How many links on the current path from src to dst are user-space relays (every
-    impaired link on a kernel without netem; a tunnel counts both edges' internet links)."""
-    path = lab.status().path(src, dst)
-    names = []
-    for hop, via in zip(path.nodes, path.via, strict=False):
-        if via.startswith("vpn"):
-            nxt = path.nodes[path.nodes.index(hop) + 1]
-            names += [f"{hop}-inet", f"{nxt}-inet"]
-        else:
-            names.append(via)
-    return sum(lab.topology.link(n).params.impaired for n in names)
 
 
 def test_rtt_between_clouds_matches_link_delays(adr003: Lab) -> None:
