@@ -6,8 +6,11 @@ direction; a Python receiver in one and a sender in the other move a fixed numbe
 ``streams`` parallel kernel TCP connections (``TCP_CONGESTION`` cubic or bbr; the receiver clamps
 its window with ``TCP_WINDOW_CLAMP`` when a window is given). The transfer time (connect to last
 byte received, one monotonic clock for both namespaces) is compared with what the simulator
-predicts for a one-link topology with the same capacity, delay, loss and buffer. Traffic stays
-inside the namespaces; both namespaces and the relay are removed afterwards, even on error.
+predicts for a one-link topology with the same capacity, delay, loss and buffer. A case with
+``loss_at`` starts lossless and sets the loss through the relay's control socket that many
+seconds after the sender starts (the simulator: a ``loss:P`` failure as long after its
+transfer starts). Traffic stays inside the namespaces; both namespaces, the relay and the
+two ends are removed afterwards, even on error.
 
 Usage (as root, under the lab lock): ``flock /tmp/netsim-lab.lock python -m benchmarks.tcp_oracle``.
 ``--spread K`` instead moves 6 MB over one stream at 1 % loss ``K`` times (relay seeds 1..K)
@@ -49,12 +52,14 @@ class Case:
     rate: float = 20e6  # bit/s per direction (Ethernet frames, as the relay counts them)
     delay: float = 0.020  # one-way, s
     buffer: float = 150_000.0  # bytes per direction
+    loss_at: float = 0.0  # s after the transfer starts when the loss begins (0: throughout)
 
     @property
     def label(self) -> str:
         win = f" window {self.window / 1000:.0f}KB" if self.window else ""
         size = f"{self.size / 1e6:.0f}MB"
-        return f"{size} {self.streams} stream(s) loss {self.loss:.1%}{win} {self.cc}"
+        after = f" from {self.loss_at:g}s" if self.loss_at else ""
+        return f"{size} {self.streams} stream(s) loss {self.loss:.1%}{after}{win} {self.cc}"
 
 
 CASES = (
@@ -66,6 +71,8 @@ CASES = (
     Case(8e6, streams=4, loss=0.001),
     Case(24e6, streams=4, loss=0.01),
     Case(4e6, window=64000.0),
+    # a loss that begins mid-transfer, once the streams share the link in congestion avoidance
+    Case(24e6, streams=4, loss=0.01, loss_at=4.0),
 )
 SPREAD_CASE = Case(6e6, loss=0.01)  # one of the streams of the 24 MB, 4-stream case
 
@@ -88,7 +95,10 @@ links:
   - {{name: wire, endpoints: [a, b], capacity: {case.rate:.0f}bps, delay: {case.delay * 1e3}ms,
      buffer: {case.buffer:.0f}B, overhead: 14B, mtu: 1514B}}
 """)
-        failures = f'  - {{link: wire, at: 0s, mode: "loss:{case.loss}"}}' if case.loss else "  []"
+        at = 1.0 + case.loss_at if case.loss_at else 0.0  # the transfer starts at 1 s
+        failures = (
+            f'  - {{link: wire, at: {at:g}s, mode: "loss:{case.loss}"}}' if case.loss else "  []"
+        )
         Path(tmp, "s.yaml").write_text(f"""
 name: tcp-oracle
 topology: t.yaml
@@ -122,12 +132,11 @@ def measure_stalled(case: Case, tag: str = "i11tcp", seed: int = 1) -> tuple[flo
     which the host stalled). A stall (a CPU taken by the hypervisor) holds the relay, sender
     or receiver, so the transfer takes longer than the link makes it; one stall watcher per
     CPU measures them as a lab deploy does."""
-    from netsim.lab.clab.params import LinkParams
     from netsim.lab.host.stalls import read_stalls, stalled_seconds, watcher_argv
-    from netsim.model.dist import Dist
 
     a, b = f"{tag}a{os.getpid()}", f"{tag}b{os.getpid()}"
     relay: subprocess.Popen[bytes] | None = None
+    ends: list[subprocess.Popen[bytes]] = []  # the receiver and the sender
     work = Path(tempfile.mkdtemp(prefix="tcp-oracle-"))
     watchers = [
         subprocess.Popen(watcher_argv(work, cpu), cwd=ROOT, stdout=subprocess.DEVNULL)
@@ -137,23 +146,7 @@ def measure_stalled(case: Case, tag: str = "i11tcp", seed: int = 1) -> tuple[flo
         for ns in (a, b):
             subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True)
             _ns(ns, "ip", "link", "set", "lo", "up")
-        params = LinkParams(Dist.constant(case.delay), case.loss, case.rate, int(case.buffer))
-        config = {
-            "ends": [{"netns": a, "ifname": "to0"}, {"netns": b, "ifname": "to1"}],
-            "params": params.to_json(),
-            "seed": seed,
-            "control": str(work / "relay.sock"),
-        }
-        (work / "relay.json").write_text(json.dumps(config))
-        relay = subprocess.Popen(
-            [sys.executable, "-m", "netsim.lab.host.relay", str(work / "relay.json")],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-        )
-        assert relay.stdout is not None
-        ready, _, _ = select.select([relay.stdout], [], [], 30.0)
-        if not ready or relay.stdout.readline().strip() != b"ready":
-            raise RuntimeError("the relay did not start")
+        relay = _relay(case, a, b, work, seed)
         for ns, ip, dev in ((a, A_IP, "to0"), (b, B_IP, "to1")):
             _ns(ns, "ip", "addr", "add", f"{ip}/24", "dev", dev)
             _ns(ns, "ip", "link", "set", dev, "up")
@@ -163,50 +156,15 @@ def measure_stalled(case: Case, tag: str = "i11tcp", seed: int = 1) -> tuple[flo
                 capture_output=True,
                 check=False,  # best effort: a TAP without ethtool support has no offloads
             )
-        me = str(Path(__file__).resolve())
-        recv = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                b,
-                sys.executable,
-                me,
-                "--recv",
-                str(case.streams),
-                str(int(case.window or 0)),
-            ],
-            stdout=subprocess.PIPE,
-            cwd=ROOT,
-        )
-        assert recv.stdout is not None
-        if recv.stdout.readline().strip() != b"listening":
-            raise RuntimeError("the receiver did not start")
-        send = subprocess.run(
-            [
-                "ip",
-                "netns",
-                "exec",
-                a,
-                sys.executable,
-                me,
-                "--send",
-                str(case.streams),
-                str(int(case.size)),
-                case.cc,
-            ],
-            capture_output=True,
-            check=True,
-            cwd=ROOT,
-            timeout=600,
-        )
-        started = float(send.stdout.decode().split()[-1])
-        finished = float(recv.stdout.readline().decode())
-        recv.wait(timeout=30)
+        started, finished = _transfer(case, a, b, work / "relay.sock", ends)
         wall = time.time() - time.monotonic()  # both namespaces share the kernel's clocks
         stalled = stalled_seconds(read_stalls(work), started + wall, finished + wall)
         return finished - started, stalled
     finally:
+        for end in ends:  # ended already, unless something failed: by PID
+            if end.poll() is None:
+                end.kill()
+            end.wait()
         for watcher in watchers:
             watcher.kill()
             watcher.wait()
@@ -218,6 +176,75 @@ def measure_stalled(case: Case, tag: str = "i11tcp", seed: int = 1) -> tuple[flo
         for f in work.iterdir():
             f.unlink()
         work.rmdir()
+
+
+def _relay(case: Case, a: str, b: str, work: Path, seed: int) -> subprocess.Popen[bytes]:
+    """The link relay between namespaces ``a`` and ``b``, started and ready (lossless for a
+    case whose loss begins later)."""
+    from netsim.lab.clab.params import LinkParams
+    from netsim.model.dist import Dist
+
+    loss = 0.0 if case.loss_at else case.loss  # a later loss: set through the control socket
+    params = LinkParams(Dist.constant(case.delay), loss, case.rate, int(case.buffer))
+    config = {
+        "ends": [{"netns": a, "ifname": "to0"}, {"netns": b, "ifname": "to1"}],
+        "params": params.to_json(),
+        "seed": seed,
+        "control": str(work / "relay.sock"),
+    }
+    (work / "relay.json").write_text(json.dumps(config))
+    relay = subprocess.Popen(
+        [sys.executable, "-m", "netsim.lab.host.relay", str(work / "relay.json")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    assert relay.stdout is not None
+    ready, _, _ = select.select([relay.stdout], [], [], 30.0)
+    if not ready or relay.stdout.readline().strip() != b"ready":
+        os.kill(relay.pid, signal.SIGTERM)
+        relay.wait(timeout=10)
+        raise RuntimeError("the relay did not start")
+    return relay
+
+
+def _transfer(
+    case: Case, a: str, b: str, control: Path, ends: list[subprocess.Popen[bytes]]
+) -> tuple[float, float]:
+    """Move ``case``'s bytes from namespace ``a`` to ``b`` (the receiver and the sender are
+    appended to ``ends`` for the caller to reap); the sender's start and the receiver's end
+    on the monotonic clock."""
+    from netsim.lab.host.relay import control as relay_control
+
+    me = str(Path(__file__).resolve())
+    window = str(int(case.window or 0))
+    recv = subprocess.Popen(
+        ["ip", "netns", "exec", b, sys.executable, me, "--recv", str(case.streams), window],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    ends.append(recv)
+    assert recv.stdout is not None
+    if recv.stdout.readline().strip() != b"listening":
+        raise RuntimeError("the receiver did not start")
+    size = str(int(case.size))
+    send = subprocess.Popen(
+        ["ip", "netns", "exec", a, sys.executable, me, "--send", str(case.streams), size, case.cc],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    ends.append(send)
+    assert send.stdout is not None
+    started = float(send.stdout.readline().decode())  # the sender's first line
+    if case.loss_at:
+        time.sleep(max(started + case.loss_at - time.monotonic(), 0.0))
+        reply = relay_control(control, {"op": "set", "loss": case.loss})
+        if not reply.get("ok"):
+            raise RuntimeError(f"the relay refused the loss: {reply}")
+    if send.wait(timeout=600) != 0:
+        raise RuntimeError(f"the sender failed: {case.label}")
+    finished = float(recv.stdout.readline().decode())
+    recv.wait(timeout=30)
+    return started, finished
 
 
 def _receiver(streams: int, window: int) -> None:
@@ -242,6 +269,7 @@ def _receiver(streams: int, window: int) -> None:
 
 def _sender(streams: int, size: int, cc: str) -> None:
     started = time.monotonic()
+    print(f"{started:.6f}", flush=True)  # first: a loss that begins later is timed from it
     socks = []
     for _ in range(streams):
         s = socket.socket()
@@ -262,7 +290,6 @@ def _sender(streams: int, size: int, cc: str) -> None:
             if left[s] <= 0:
                 del left[s]
                 s.shutdown(socket.SHUT_WR)
-    print(f"{started:.6f}", flush=True)
 
 
 def spread(runs: int, case: Case = SPREAD_CASE) -> None:

@@ -75,6 +75,7 @@ class _Active:
     flow: BulkFlow
     index: int
     streams: list[_Stream]
+    spread: bool = False  # its bytes were shared out as independent lossy streams end
 
     @property
     def delivered(self) -> float:
@@ -231,20 +232,29 @@ class BulkController:
     @staticmethod
     def _spread(a: _Active) -> None:
         """Share a lossy transfer's bytes out so that its streams end as independent ones
-        do, the slowest last (:func:`~netsim.sim.tcp.slowest_weights`): while no byte has
-        moved, once its streams have a path and random loss governs them (a loss that
-        comes later leaves the shares as they are). Streams that a bottleneck holds
-        instead carry a slower one's extra bytes in the capacity the others leave."""
+        do, the slowest last (:func:`~netsim.sim.tcp.slowest_weights`): once, when its
+        streams have a path and random loss first governs them, whether from the start or
+        from a loss that begins mid-transfer (then the bytes still to move are shared out:
+        each stream's time from there on is as spread as a transfer of its part would be).
+        Streams that a bottleneck holds instead carry a slower one's extra bytes in the
+        capacity the others leave."""
         streams, flow = a.streams, a.flow
-        if len(streams) == 1 or a.delivered > 0 or not math.isfinite(flow.size):
+        if len(streams) == 1 or a.spread or not math.isfinite(flow.size):
             return
         s0 = streams[0]
         if not all(s.hops for s in streams) or not loss_limited(flow.cc, s0.loss):
             return  # not (yet) under way with loss: judged again at the next allocation
-        each = flow.size / len(streams)
-        spread = completion_spread(each / s0.mss, s0.loss, s0.base_rtt)
-        for s, w in zip(streams, slowest_weights(len(streams), spread), strict=True):
-            s.remaining = flow.size * w
+        a.spread = True
+        left = a.remaining
+        if left <= DONE_BYTES * len(streams):
+            return
+        spread = completion_spread(left / len(streams) / s0.mss, s0.loss, s0.base_rtt)
+        weights = slowest_weights(len(streams), spread)
+        # the stream with the most still to move gets the largest share (equal parts: the
+        # order they were opened in); the total stays what it was
+        by_left = sorted(range(len(streams)), key=lambda j: streams[j].remaining)
+        for j, w in zip(by_left, weights, strict=True):
+            streams[j].remaining = left * w
 
     def _standing(
         self,

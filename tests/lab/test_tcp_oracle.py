@@ -2,8 +2,8 @@
 
 Each case moves a fixed number of bytes over kernel TCP (cubic) between two namespaces this
 test creates, through the lab's link relay at 20 Mbit/s, 20 ms one-way delay, a 150 KB buffer
-and 0 %, 0.1 % or 1 % random loss, with 1 or 4 streams or a 64 KB window (the receive
-buffer, as ``iperf3 -w`` sets it)
+and 0 %, 0.1 % or 1 % random loss (throughout, or from 4 s into the transfer), with 1 or 4
+streams or a 64 KB window (the receive buffer, as ``iperf3 -w`` sets it)
 (:mod:`benchmarks.tcp_oracle`); the simulator's prediction for the same link must be within
 25 % of the measured time (the issue's tolerance: one transfer of a few MB holds only a few
 dozen random losses, so the real time itself varies by about 10 % from run to run).

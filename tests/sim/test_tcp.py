@@ -196,6 +196,36 @@ def test_a_lossy_transfer_ends_with_its_slowest_stream(tmp_path: Path) -> None:
         assert record.duration_s > alone_even * (1 + spread)
 
 
+def test_a_loss_that_begins_mid_transfer_spreads_the_bytes_left(tmp_path: Path) -> None:
+    # Four streams on links nothing binds (100 Gbit/s, a 1 GB buffer) are four independent
+    # copies of one stream, until a 1 % loss begins at 0.2 s, in their slow start. From
+    # then on each moves its part of the bytes left as an independent lossy stream would,
+    # so the transfer ends with the slowest: later than one stream carrying an even share
+    # under the same loss (which the four would match exactly if their shares stayed
+    # equal) by more than one spread of that share (completion_spread shrinks as a part
+    # grows, so the spread of the whole even share is a lower bound of that of its part
+    # left). Linux is the oracle of the time itself: the same transfer through the lab's
+    # relay, in benchmarks/tcp_oracle.py (tests/lab/test_tcp_oracle.py).
+    size, begins = 24e6, 0.2
+    links = """  - {name: h1, endpoints: [a, b], capacity: 100Gbps, delay: 1ms}
+  - {name: h2, endpoints: [b, c], capacity: 100Gbps, delay: 20ms, buffer: 1GB}"""
+    loss = f"  - {{link: h2, at: {begins}s, mode: 'loss:0.01'}}"
+
+    def lossy(nbytes: float, streams: int) -> Scenario:
+        transfer = f"transfers: [{{at: 0s, size: {nbytes:.0f}B}}], streams: {streams}"
+        bulk = f"  - {{name: r, kind: bulk, from: a, to: c, {transfer}}}"
+        return chain(tmp_path, bulk, failures=loss, links=links)
+
+    spread = completion_spread(size / 4 / MSS, 0.01, 0.042)
+    four, even = lossy(size, 4), lossy(size / 4, 1)
+    for engine in ("exact", "fast"):
+        trace, _ = run(four, engine=engine)
+        (record,) = trace.transfers
+        assert record.delivered_bytes == pytest.approx(size, rel=1e-9)
+        (alone_even,) = transfer_times(even, engine)
+        assert record.duration_s - begins > (alone_even - begins) * (1 + spread)
+
+
 def test_window_limited_stream_gets_window_over_rtt(tmp_path: Path) -> None:
     # numbers.md: a 64 KB window over a 25 ms RTT gives about 21 Mbit/s (64,000 B * 8 / 0.025
     # = 20.48 Mbit/s). Slow start reaches the window in 3 round trips (75 ms of a 39 s run):
