@@ -1,6 +1,7 @@
 """The fast engine's shortcuts give bit for bit what the plain numpy forms they replace give.
 
-Oracles: ``np.insert``/``np.delete`` for the spliced heads, ``searchsorted`` for the sketch
+Oracles: ``np.insert``/``np.delete`` for the spliced heads and for moving traversals in a
+direction's order, ``np.bincount`` for the bytes per bin, ``searchsorted`` for the sketch
 buckets, ``np.maximum.at`` for the per-group maxima, the FIFO with its buffer test for the
 solve that skips it, and the copying sample transform for the one writing in place.
 """
@@ -11,7 +12,8 @@ import numpy as np
 
 from netsim.model.dist import Dist
 from netsim.sim.fast.queue import fifo_queue, transform
-from netsim.sim.fast.slots import delete_sorted, insert_sorted
+from netsim.sim.fast.slots import SPLICE_LOOP, Slots, delete_sorted, insert_sorted, splice
+from netsim.sim.fast.window import bytes_per_bin
 from netsim.trace.sketch import SketchSet
 
 
@@ -27,6 +29,94 @@ def test_spliced_heads_equal_numpy_insert_and_delete() -> None:
         where = pos + np.arange(len(pos))  # where np.insert put them
         assert np.array_equal(delete_sorted(spliced, where), np.delete(spliced, where))
         assert np.array_equal(delete_sorted(spliced, where), a)
+
+
+def test_splice_equals_numpy_delete_then_insert() -> None:
+    rng = np.random.default_rng(6)
+    for n, changes in [(40, 6)] * 400 + [(3000, SPLICE_LOOP)] * 5:
+        a = rng.random(n)
+        drop = np.sort(rng.choice(n, int(rng.integers(0, changes + 1)), replace=False))
+        pos = np.sort(rng.integers(0, n + 1, int(rng.integers(0, changes + 1))))
+        values = rng.random(len(pos))
+        kept = np.delete(a, drop)
+        plain = np.insert(kept, pos - np.searchsorted(drop, pos), values)
+        assert np.array_equal(splice(a, drop, pos, values), plain)
+
+
+def _plain_move(
+    orders: list[np.ndarray],
+    times: list[np.ndarray],
+    *,
+    t: np.ndarray,
+    d: np.ndarray,
+    gone: np.ndarray,
+    gone_d: np.ndarray,
+    added: np.ndarray,
+) -> tuple[list[np.ndarray], list[np.ndarray], dict[int, np.ndarray]]:
+    """The orders after ``gone`` (from directions ``gone_d``) leave and ``added`` (now on
+    ``d`` at ``t``) join, by np.delete and np.insert (the form ``Slots.move`` replaced):
+    new traversals go after equal times already there."""
+    orders, times = list(orders), list(times)
+    for k in np.unique(gone_d):
+        pos = np.flatnonzero(np.isin(orders[k], gone[gone_d == k]))
+        orders[k], times[k] = np.delete(orders[k], pos), np.delete(times[k], pos)
+    touched = {}
+    for k in np.unique(d[added]):
+        new = added[d[added] == k]
+        new = new[np.argsort(t[new], kind="stable")]
+        pos = np.searchsorted(times[k], t[new], side="right")
+        orders[k], times[k] = np.insert(orders[k], pos, new), np.insert(times[k], pos, t[new])
+        touched[k] = pos + np.arange(len(new))
+    return orders, times, touched
+
+
+def test_moving_traversals_equals_deleting_and_inserting_them() -> None:
+    """Traversals re-walked by a little (updated where they stand), by a lot, onto another
+    direction or out of every direction (spliced), with equal arrival times among them."""
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        n, dirs = 400, 3
+        slots = Slots(n, 1, dirs, [1])
+        slots.d[:] = rng.integers(-1, dirs, n)
+        slots.t[:] = np.round(rng.random(n) * 100, 1 if trial % 4 == 0 else 9)  # ties
+        slots.runs = None  # (written one by one: orders from d)
+        slots.build_orders()
+        before_orders, before_times = list(slots.orders), list(slots.times)
+        used = np.flatnonzero(slots.d >= 0)
+        moved = np.sort(rng.choice(used, int(rng.integers(1, 12)), replace=False))
+        old_d, old_t = slots.d[moved].copy(), slots.t[moved].copy()
+        shift = rng.choice([1e-9, 1e-3, 5.0])
+        slots.t[moved] += rng.normal(0, shift, len(moved))
+        if trial % 3 == 0:
+            slots.d[moved[:2]] = rng.integers(-1, dirs, min(2, len(moved)))
+        added = moved[slots.d[moved] >= 0]
+        want_o, want_t, want_touched = _plain_move(
+            before_orders, before_times, t=slots.t, d=slots.d, gone=moved, gone_d=old_d, added=added
+        )
+        touched, removed = slots.move(moved, old_d, old_t, moved.copy())
+        for k in range(dirs):
+            assert np.array_equal(slots.orders[k], want_o[k]), (trial, k)
+            assert np.array_equal(slots.times[k], want_t[k]), (trial, k)
+            assert np.array_equal(touched.get(k, []), want_touched.get(k, [])), (trial, k)
+            assert np.array_equal(np.sort(removed.get(k, [])), np.sort(old_t[old_d == k]))
+
+
+def test_bytes_per_bin_equals_bincount() -> None:
+    rng = np.random.default_rng(8)
+    for bin_s in (1.0, 512.0, 0.3, 0.1, 7.0):
+        for trial in range(200):
+            n = int(rng.integers(1, 500))
+            t = np.sort(rng.random(n) * rng.choice([1.0, 50.0, 5000.0]))
+            if trial % 3 == 0:  # arrivals exactly on bin edges
+                t = np.sort(np.round(t / bin_s) * bin_s)
+            wire = rng.random(n) * 1500
+            n_bins = int(rng.integers(1, 200))
+            b = (t * (1.0 / bin_s)).astype(np.int64)
+            plain = np.bincount(b[b < n_bins], weights=wire[b < n_bins], minlength=n_bins)
+            lo, part = bytes_per_bin(t, wire, bin_s, n_bins)
+            got = np.zeros(n_bins)
+            got[lo : lo + len(part)] = part
+            np.testing.assert_allclose(got, plain[:n_bins], rtol=1e-12, atol=1e-9)
 
 
 def test_sketch_buckets_and_maxima_equal_the_plain_forms() -> None:

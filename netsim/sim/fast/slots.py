@@ -123,40 +123,97 @@ class Slots:
         order = np.argsort(t, kind="stable")
         self.orders[k], self.times[k] = seg[order], t[order]
 
-    def remove(
-        self, slots: np.ndarray, dirs: np.ndarray, times: np.ndarray
-    ) -> dict[int, np.ndarray]:
-        """Take ``slots`` (which were in directions ``dirs`` at ``times``) out of the
-        orders; per direction, the arrival times removed."""
-        removed = {}
-        for k in distinct(dirs).tolist():
-            mine = dirs == k
-            gone, at = slots[mine], times[mine]
-            removed[k] = at
-            order, when = self.orders[k], self.times[k]
-            pos = np.searchsorted(when, at, side="left")
-            pos = np.minimum(pos, len(order) - 1)
-            if not np.array_equal(order[pos], gone):  # equal arrival times: find each one
-                pos = np.flatnonzero(np.isin(order, gone))
-            self.orders[k], self.times[k] = np.delete(order, pos), np.delete(when, pos)
-        return removed
+    def move(
+        self, gone: np.ndarray, dirs: np.ndarray, times: np.ndarray, added: np.ndarray
+    ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """Take ``gone`` (slots that were in directions ``dirs`` at ``times``) out of the
+        orders and put the (re-walked) traversals ``added`` in. Per direction: the
+        positions of the added ones in the new order (they stay ``fresh`` until
+        re-solved), and the arrival times removed.
 
-    def insert(self, slots: np.ndarray) -> dict[int, np.ndarray]:
-        """Add the (re-walked) traversals in ``slots`` to their directions' orders; per
-        direction, their positions in the order (they stay ``fresh`` until re-solved)."""
-        slots = slots[self.d[slots] >= 0]
-        self.fresh[slots] = True
-        touched = {}
-        for k in distinct(self.d[slots]).tolist():
-            new = slots[self.d[slots] == k]
+        A re-walked traversal usually keeps its slot and moves by less than the gap to its
+        neighbours: then it is updated where it stands. Otherwise the order is spliced
+        once (one copy of the direction, however many moved).
+        """
+        added = added[self.d[added] >= 0]
+        self.fresh[added] = True
+        touched, removed = {}, {}
+        new_d = self.d[added]
+        for k in distinct(np.concatenate([dirs, new_d]).astype(np.int64)).tolist():
+            mine = dirs == k
+            out, at_out = gone[mine], times[mine]
+            order, when = self.orders[k], self.times[k]
+            drop = np.searchsorted(when, at_out, side="left")
+            drop = np.minimum(drop, len(order) - 1) if len(order) else drop
+            if len(drop) and not np.array_equal(order[drop], out):
+                drop = np.flatnonzero(np.isin(order, out))  # equal arrival times
+            drop = np.sort(drop)
+            new = added[new_d == k]
             at = self.t[new]
-            order = np.argsort(at, kind="stable")
-            new, at = new[order], at[order]
-            pos = np.searchsorted(self.times[k], at, side="right")
-            self.orders[k] = np.insert(self.orders[k], pos, new)
-            self.times[k] = np.insert(self.times[k], pos, at)
-            touched[k] = pos + np.arange(len(new))  # their positions in the new order
-        return touched
+            sort = np.argsort(at, kind="stable")
+            new, at = new[sort], at[sort]
+            removed[k] = at_out
+            if len(drop) == len(new) and _fits(when, drop, at):
+                order[drop], when[drop] = new, at
+                touched[k] = drop
+                continue
+            pos = np.searchsorted(when, at, side="right")
+            self.orders[k] = splice(order, drop, pos, new)
+            self.times[k] = splice(when, drop, pos, at)
+            touched[k] = pos - np.searchsorted(drop, pos) + np.arange(len(new))
+        return touched, removed
+
+
+def _fits(when: np.ndarray, drop: np.ndarray, at: np.ndarray) -> bool:
+    """Whether the ascending times ``at`` written over the positions ``drop`` (ascending) of
+    the ascending ``when`` leave it strictly ascending around them (then that is the order
+    a splice would give: no equal times, so no tie to break)."""
+    if len(drop) == 0:
+        return True
+    n = len(when)
+    lo = np.maximum(drop - 1, 0)
+    hi = np.minimum(drop + 1, n - 1)
+    left = np.where(drop > 0, when[lo], -np.inf)
+    right = np.where(drop < n - 1, when[hi], np.inf)
+    # a neighbour that is itself overwritten is compared with its new time
+    prev_new = np.concatenate([[-np.inf], at[:-1]])
+    next_new = np.concatenate([at[1:], [np.inf]])
+    adjacent_l = np.concatenate([[False], drop[1:] == drop[:-1] + 1])
+    adjacent_r = np.concatenate([drop[1:] == drop[:-1] + 1, [False]])
+    left = np.where(adjacent_l, prev_new, left)
+    right = np.where(adjacent_r, next_new, right)
+    return bool(np.all((left < at) & (at < right)))
+
+
+SPLICE_LOOP = 512  # more changes than this: np.delete and np.insert instead of slices
+
+
+def splice(a: np.ndarray, drop: np.ndarray, pos: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.insert(np.delete(a, drop), pos', values)`` where ``drop`` are ascending distinct
+    positions of ``a`` and ``pos`` ascending positions of ``a`` before which ``values`` go
+    (``pos'``: the same places once ``drop`` is gone), as one copy of ``a`` in slices.
+
+    >>> splice(np.array([1, 2, 3, 4]), np.array([1]), np.array([3, 4]), np.array([9, 8])).tolist()
+    [1, 3, 9, 4, 8]
+    """
+    if len(drop) + len(pos) > SPLICE_LOOP:
+        return np.insert(np.delete(a, drop), pos - np.searchsorted(drop, pos), values)
+    pieces, prev = [], 0
+    d, p = drop.tolist(), pos.tolist()
+    i = j = 0
+    while i < len(d) or j < len(p):
+        if j < len(p) and (i >= len(d) or p[j] <= d[i]):
+            at, j0 = p[j], j
+            while j < len(p) and p[j] == at:
+                j += 1
+            pieces += [a[prev:at], values[j0:j]]
+            prev = at
+        else:
+            pieces.append(a[prev : d[i]])
+            prev = d[i] + 1
+            i += 1
+    pieces.append(a[prev:])
+    return np.concatenate(pieces)
 
 
 def insert_sorted(a: np.ndarray, pos: np.ndarray, values: np.ndarray | float) -> np.ndarray:

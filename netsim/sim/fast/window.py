@@ -235,9 +235,10 @@ class WindowRunner:
             before_t = np.where(known, old_t[at], np.nan)
             same = (before_d == slots.d[cand]) & (before_t == slots.t[cand])
             moved = (before_d >= 0) & ~same
-            removed = slots.remove(cand[moved], before_d[moved], before_t[moved])
-            added = cand[(slots.d[cand] >= 0) & ~same]
-            changed = self.queues.resolve(slots, slots.insert(added), removed)
+            touched, removed = slots.move(
+                cand[moved], before_d[moved], before_t[moved], cand[(slots.d[cand] >= 0) & ~same]
+            )
+            changed = self.queues.resolve(slots, touched, removed)
         waves.rounds = rounds
         return waves, slots
 
@@ -301,9 +302,13 @@ class WindowRunner:
         )
 
     def _count_bytes(self, slots: Slots) -> None:
-        """Bytes admitted per direction, in total and per time bin of arrival."""
+        """Bytes admitted per direction, in total and per time bin of arrival.
+
+        Each direction's arrivals are sorted and a window spans few bins
+        (:func:`bytes_per_bin`).
+        """
         n_bins = self.bins.shape[1]
-        per_bin = 1.0 / self.trace.bin_s
+        bin_s = self.trace.bin_s
         dropped = bool(slots.drop.any())
         for k, o in enumerate(slots.orders):
             if len(o) == 0:
@@ -315,13 +320,51 @@ class WindowRunner:
                 if len(t) == 0:
                     continue
             self.bytes[k] += round(float(wire.sum()))
-            b = (t * per_bin).astype(np.int64)  # sorted by time: the bins inside are a prefix
-            inside = int(np.searchsorted(b, n_bins)) if b[-1] >= n_bins else len(b)
-            if inside == 0:
-                continue
-            lo = int(b[0])
-            part = np.bincount(b[:inside], weights=wire[:inside])[lo:]  # (n_bins at most)
+            lo, part = bytes_per_bin(t, wire, bin_s, n_bins)
             self.bins[k, lo : lo + len(part)] += np.rint(part).astype(np.int64)
+
+
+def bytes_per_bin(
+    t: np.ndarray, wire: np.ndarray, bin_s: float, n_bins: int
+) -> tuple[int, np.ndarray]:
+    """``(lo, sums)``: the bytes ``wire`` of arrivals at the ascending times ``t`` summed per
+    bin ``int(t / bin_s)`` (as ``int(t * (1 / bin_s))``), for the bins ``lo, lo + 1, ...``
+    they fill below ``n_bins``; ``np.bincount`` with weights, without a pass per arrival
+    to find its bin.
+
+    >>> bytes_per_bin(np.array([0.5, 1.2, 1.7, 3.1, 9.0]), np.ones(5), 1.0, 5)
+    (0, array([1., 2., 0., 1., 0.]))
+    """
+    per_bin = 1.0 / bin_s
+    if len(t) == 0:
+        return 0, np.zeros(0)
+    lo, hi = int(t[0] * per_bin), min(int(t[-1] * per_bin), n_bins - 1)
+    if lo > hi:
+        return lo, np.zeros(0)
+    bins = np.arange(lo + 1, hi + 2)
+    edges = _settle_edges(t, np.searchsorted(t, bins * bin_s, side="left"), bins, per_bin)
+    starts = np.concatenate([[0], edges[:-1]])
+    full = starts < edges
+    part = np.zeros(len(edges))
+    if full.any():  # consecutive non-empty bins: each ends where the next starts
+        part[full] = np.add.reduceat(wire[: int(edges[-1])], starts[full])
+    return lo, part
+
+
+def _settle_edges(t: np.ndarray, edges: np.ndarray, bins: np.ndarray, per_bin: float) -> np.ndarray:
+    """Move each ``edges[i]`` (a search for ``bins[i] / per_bin`` in the sorted ``t``) to the
+    first index whose ``int(t * per_bin)`` is at least ``bins[i]`` (they differ only where
+    the division rounds)."""
+    n = len(t)
+    for _ in range(4):
+        back = (edges > 0) & ((t[np.maximum(edges - 1, 0)] * per_bin).astype(np.int64) >= bins)
+        ahead = (edges < n) & ((t[np.minimum(edges, n - 1)] * per_bin).astype(np.int64) < bins)
+        if not (back.any() or ahead.any()):
+            return edges
+        edges = edges - back + ahead
+    return np.asarray(
+        [int(np.searchsorted((t * per_bin).astype(np.int64), b, side="left")) for b in bins]
+    )
 
 
 def peak_rss_mib() -> float:
