@@ -252,6 +252,8 @@ def transform(dist: Dist, z: np.ndarray, out: np.ndarray | None = None) -> np.nd
         out *= scale
         if loc:
             out += loc
+        if loc >= 0 and scale >= 0:  # exp is never negative: nothing to clip
+            return out
     else:
         value = _quantile(dist, z, loc, scale)
         if out is None:

@@ -38,6 +38,26 @@ class _Carry:
     ghost_q: np.ndarray = field(default_factory=lambda: np.zeros(0))  # their queue
 
 
+_CLOCKS: list[tuple[ControlTimeline, tuple[str, ...], list[DrainClock]]] = []
+
+
+def _clocks(net: FastNet, timeline: ControlTimeline) -> list[DrainClock]:
+    """Each direction's drain clock, kept for the last timeline asked for: a worker computes
+    several parts of one run, and a year's clocks (thousands of bulk steps per direction)
+    take a good part of a second to build."""
+    names = tuple(f"{link}:{k}:{c!r}" for (link, k), c in zip(net.names, net.cap, strict=True))
+    if _CLOCKS and _CLOCKS[0][0] is timeline and _CLOCKS[0][1] == names:
+        return _CLOCKS[0][2]
+    clocks = [
+        DrainClock.from_steps(
+            timeline.bulk[n].times, timeline.bulk[n].values, net.topo.link(n[0]).capacity
+        )
+        for n in net.names
+    ]
+    _CLOCKS[:] = [(timeline, names, clocks)]
+    return clocks
+
+
 class QueueSolver:
     """Sojourns and drops of every direction's queue, window after window; see the module
     docstring. ``local_resolve=False`` re-solves whole directions in later rounds (the
@@ -53,12 +73,7 @@ class QueueSolver:
     ) -> None:
         self.buffer_s = net.buffer_s
         self.burst_s = net.burst_s
-        self.clocks = [
-            DrainClock.from_steps(
-                timeline.bulk[n].times, timeline.bulk[n].values, net.topo.link(n[0]).capacity
-            )
-            for n in net.names
-        ]
+        self.clocks = _clocks(net, timeline)
         self.carry = [_Carry() for _ in net.names]
         self.local_resolve = local_resolve
         self.check_boundaries = check_boundaries

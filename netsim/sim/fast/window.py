@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netsim.sim.fast.load import Load, Requests
+from netsim.sim.fast.memory import keep_freed_memory
 from netsim.sim.fast.net import FastNet
 from netsim.sim.fast.queue import distinct, stream_key
 from netsim.sim.fast.slots import Slots
@@ -92,6 +93,7 @@ class WindowRunner:
         bin_s: float,
         options: FastOptions,
     ) -> None:
+        keep_freed_memory()  # a window's temporaries reuse freed pages (memory.py)
         self.scenario, self.seed, self.options = scenario, seed, options
         self.trace = Trace(
             scenario.name,
