@@ -1,7 +1,9 @@
 """The fast engine's shortcuts give bit for bit what the plain numpy forms they replace give.
 
 Oracles: ``np.insert``/``np.delete`` for the spliced heads and for moving traversals in a
-direction's order, ``np.bincount`` for the bytes per bin, ``searchsorted`` for the sketch
+direction's order, ``np.bincount`` for the bytes per bin, the
+diurnal thinning that computes every candidate's rate for the one that skips it under the
+window's least rate, ``searchsorted`` for the sketch
 buckets, ``np.maximum.at`` for the per-group maxima, the FIFO with its buffer test for the
 solve that skips it, and the copying sample transform for the one writing in place.
 """
@@ -11,6 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.model.dist import Dist
+from netsim.model.scenario import Profile
+from netsim.sim.arrivals import profile_factor
+from netsim.sim.fast.load import arrivals, local_floor, local_peak
 from netsim.sim.fast.queue import fifo_queue, transform
 from netsim.sim.fast.slots import SPLICE_LOOP, Slots, delete_sorted, insert_sorted, splice
 from netsim.sim.fast.window import bytes_per_bin
@@ -117,6 +122,26 @@ def test_bytes_per_bin_equals_bincount() -> None:
             got = np.zeros(n_bins)
             got[lo : lo + len(part)] = part
             np.testing.assert_allclose(got, plain[:n_bins], rtol=1e-12, atol=1e-9)
+
+
+def test_thinning_under_the_least_rate_keeps_what_plain_thinning_keeps() -> None:
+    rng = np.random.default_rng(9)
+    day = 86400.0
+    for trial in range(300):
+        profile = Profile(float(rng.uniform(1.0, 6.0)), float(rng.uniform(0, day)))
+        start = float(rng.uniform(0, 3 * day))
+        stop = start + float(rng.choice([60.0, 3600.0, 6 * 3600.0, day / 2, 2 * day]))
+        grid = np.linspace(start, stop, 2001)
+        assert local_floor(profile, start, stop) <= profile_factor(profile, grid).min() + 1e-12
+        rate = 3000.0 / (stop - start)  # a few thousand candidates
+        got = arrivals(np.random.default_rng(trial), rate, profile, start, stop)
+        plain_rng = np.random.default_rng(trial)  # the same draws, every rate computed
+        top = local_peak(profile, start, stop)
+        n = int(plain_rng.poisson(rate * top * (stop - start)))
+        total = np.cumsum(plain_rng.standard_exponential(n + 1))
+        times = start + (stop - start) * (total[:-1] / total[-1])
+        keep = plain_rng.random(n) * top < profile_factor(profile, times)
+        assert np.array_equal(got, times[keep]), trial
 
 
 def test_sketch_buckets_and_maxima_equal_the_plain_forms() -> None:
