@@ -13,7 +13,6 @@ than glibc's (the call is skipped).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
@@ -31,8 +30,7 @@ def keep_freed_memory() -> bool:
     ok = False
     if sys.platform.startswith("linux"):
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            mallopt = libc.mallopt
+            mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
         except (OSError, AttributeError):  # not glibc (e.g. musl has no mallopt)
             mallopt = None
         if mallopt is not None:
