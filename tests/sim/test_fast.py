@@ -296,7 +296,14 @@ def test_drain_clock_finds_the_step_in_force_as_a_whole_search_does() -> None:
         np.array([times[-1] + 1.0]),
         np.array([-1.0, 0.0]),
     ]
+    probes.append(np.sort(rng.uniform(times[7], times[8], 1000)))  # inside one step
     for t in probes:
         whole = np.searchsorted(times, t, side="right") - 1
         assert np.array_equal(clock.step(t), whole)
         assert np.array_equal(clock.saturated_at(t), clock.saturated[whole])
+        # tau and the standing queue, on one index when all of t is in one step: the same
+        # values, bit for bit, as gathered per time
+        u = rng.random(len(t))
+        gathered = clock.taus[whole] + clock.rates[whole] * (t - clock.times[whole])
+        assert np.array_equal(clock.tau(t), gathered)
+        assert np.array_equal(clock.standing(t, u), clock.low[whole] + u * clock.span[whole])
