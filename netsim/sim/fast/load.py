@@ -67,9 +67,8 @@ def local_floor(profile: Profile, start: float, stop: float) -> float:
     """The least rate multiplier of ``profile`` on ``[start, stop]`` (as :func:`local_peak`,
     at the trough half a day from the peak): a candidate drawn under it is kept whatever
     its time (the margin the caller takes covers the rounding of the multiplier)."""
-    day = DAY_S
-    trough = profile.peak_at + day / 2
-    if stop - start >= day or math.floor((stop - trough) / day) * day + trough >= start:
+    trough = profile.peak_at + DAY_S / 2
+    if _holds_time_of_day(start, stop, trough):
         return float(profile_factor(profile, np.array([trough]))[0])
     return float(profile_factor(profile, np.array([start, stop])).min())
 
@@ -78,14 +77,16 @@ def local_peak(profile: Profile, start: float, stop: float) -> float:
     """The largest rate multiplier of ``profile`` on ``[start, stop]``: the thinning
     envelope of a window (the day's peak only if the window holds it, so a window of a few
     hours rejects few candidates instead of most)."""
-    day = DAY_S
-    if (
-        stop - start >= day
-        or math.floor((stop - profile.peak_at) / day) * day + profile.peak_at >= start
-    ):
+    if _holds_time_of_day(start, stop, profile.peak_at):
         return float(profile.peak_to_mean)
     ends = profile_factor(profile, np.array([start, stop]))
     return float(ends.max())
+
+
+def _holds_time_of_day(start: float, stop: float, at: float) -> bool:
+    """Whether ``[start, stop]`` holds a time ``at`` plus a whole number of days."""
+    day = DAY_S
+    return stop - start >= day or math.floor((stop - at) / day) * day + at >= start
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,20 +13,18 @@ than glibc's (the call is skipped).
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 MMAP_THRESHOLD = 32 << 20  # glibc's largest: arrays up to this come from the heap
 TRIM_THRESHOLD = 128 << 20  # free memory kept at the top of the heap before trimming
 
-_done: list[bool] = []
 
-
+@functools.cache
 def keep_freed_memory() -> bool:
     """Tell glibc's malloc to keep and reuse freed memory (see the module doc); True if it
     was set (now or before), False where there is no glibc."""
-    if _done:
-        return _done[0]
     ok = False
     if sys.platform.startswith("linux"):
         try:
@@ -38,7 +36,6 @@ def keep_freed_memory() -> bool:
             ok = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
                 mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
             )
-    _done.append(ok)
     return ok
 
 

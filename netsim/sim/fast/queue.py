@@ -102,28 +102,35 @@ class DrainClock:
         """:meth:`step`, as one index when every one of ``t`` falls in the same step (most
         windows fall between two bulk steps): the arithmetic on it is then on scalars,
         element for element the same, without a search and gathers per arrival."""
-        if len(t):
-            first, last = t.min(), t.max()
-            if first <= last:  # (no NaN)
-                lo, hi = np.searchsorted(self.times, [first, last], side="right") - 1
-                if lo == hi:
-                    return int(lo)
-        return self.step(t)
+        span = self._span(t)
+        if span is not None and span[0] == span[1]:
+            return span[0]
+        return self.step(t, span)
 
-    def step(self, t: np.ndarray) -> np.ndarray:
+    def step(self, t: np.ndarray, span: tuple[int, int] | None = None) -> np.ndarray:
         """The step in force at each of ``t``: ``searchsorted(times, t, "right") - 1``.
 
         A year has thousands of steps (every bulk transfer's) and a window's times span a
         few of them: the search runs over those (3 to 5x faster, the same indices).
+        ``span``: :meth:`_span` of ``t``, if the caller has it.
         """
         times = self.times
-        if len(times) > LOCAL_STEPS and len(t):
-            first, last = t.min(), t.max()
-            if first <= last:  # (no NaN)
-                lo = max(int(np.searchsorted(times, first, side="right")) - 1, 0)
-                hi = int(np.searchsorted(times, last, side="right"))
+        if len(times) > LOCAL_STEPS:
+            span = span if span is not None else self._span(t)
+            if span is not None:
+                lo, hi = max(span[0], 0), span[1] + 1
                 return np.searchsorted(times[lo:hi], t, side="right") + (lo - 1)
         return np.searchsorted(times, t, side="right") - 1
+
+    def _span(self, t: np.ndarray) -> tuple[int, int] | None:
+        """The steps in force at the first and the last of ``t`` (None: no times, or NaN)."""
+        if not len(t):
+            return None
+        first, last = t.min(), t.max()
+        if not first <= last:  # NaN
+            return None
+        lo, hi = np.searchsorted(self.times, [first, last], side="right") - 1
+        return int(lo), int(hi)
 
 
 def distinct(values: np.ndarray) -> np.ndarray:

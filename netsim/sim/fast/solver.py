@@ -38,15 +38,15 @@ class _Carry:
     ghost_q: np.ndarray = field(default_factory=lambda: np.zeros(0))  # their queue
 
 
-_CLOCKS: list[tuple[ControlTimeline, tuple[str, ...], list[DrainClock]]] = []
+_CLOCKS: list[tuple[ControlTimeline, tuple[object, ...], list[DrainClock]]] = []
 
 
 def _clocks(net: FastNet, timeline: ControlTimeline) -> list[DrainClock]:
     """Each direction's drain clock, kept for the last timeline asked for: a worker computes
     several parts of one run, and a year's clocks (thousands of bulk steps per direction)
     take a good part of a second to build."""
-    names = tuple(f"{link}:{k}:{c!r}" for (link, k), c in zip(net.names, net.cap, strict=True))
-    if _CLOCKS and _CLOCKS[0][0] is timeline and _CLOCKS[0][1] == names:
+    key = (*net.names, *net.cap.tolist())  # the directions, and the capacities they drain at
+    if _CLOCKS and _CLOCKS[0][0] is timeline and _CLOCKS[0][1] == key:
         return _CLOCKS[0][2]
     clocks = [
         DrainClock.from_steps(
@@ -54,7 +54,7 @@ def _clocks(net: FastNet, timeline: ControlTimeline) -> list[DrainClock]:
         )
         for n in net.names
     ]
-    _CLOCKS[:] = [(timeline, names, clocks)]
+    _CLOCKS[:] = [(timeline, key, clocks)]
     return clocks
 
 
