@@ -5,7 +5,8 @@ direction's order, ``np.bincount`` for the bytes per bin, the
 diurnal thinning that computes every candidate's rate for the one that skips it under the
 window's least rate, ``searchsorted`` for the sketch
 buckets, ``np.maximum.at`` for the per-group maxima, the FIFO with its buffer test for the
-solve that skips it, and the copying sample transform for the one writing in place.
+solve that skips it, the copying sample transform for the one writing in place, and
+``np.argsort`` of the floats for the sort of times by their bit patterns.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from netsim.model.dist import Dist
 from netsim.model.scenario import Profile
 from netsim.sim.arrivals import profile_factor
 from netsim.sim.fast.load import arrivals, local_floor, local_peak
-from netsim.sim.fast.queue import fifo_queue, transform
+from netsim.sim.fast.queue import fifo_queue, time_order, transform
 from netsim.sim.fast.slots import SPLICE_LOOP, Slots, delete_sorted, insert_sorted, splice
 from netsim.sim.fast.window import bytes_per_bin
 from netsim.trace.sketch import SketchSet
@@ -185,3 +186,21 @@ def test_transform_in_place_equals_the_copy() -> None:
         out = np.empty(1000)
         assert np.array_equal(transform(dist, z, out=out), transform(dist, z))
         assert np.array_equal(out, transform(dist, z))
+
+
+def test_times_sorted_by_their_bits_equal_the_stable_float_sort() -> None:
+    rng = np.random.default_rng(11)
+    cases = [np.zeros(0), np.array([0.0]), np.array([3.0, 3.0, 1.0, np.inf, 0.0, 3.0])]
+    for _ in range(300):
+        n = int(rng.integers(1, 400))
+        runs = [np.sort(rng.random(n)) * 100 + rng.normal(0, 0.01, n) for _ in range(3)]
+        t = np.abs(np.concatenate(runs))
+        t[rng.integers(0, len(t), 5)] = t[rng.integers(0, len(t), 5)]  # equal times
+        cases.append(t)
+        cases.append(np.round(t))  # many ties
+    # outside [+0, +inf]: the float sort itself (a negative time, -0.0, a NaN)
+    cases += [np.array([1.0, -2.0, 0.5]), np.array([0.0, -0.0, 0.0]), np.array([np.nan, 1.0])]
+    # NaNs whose bits differ (the float sort keeps their order; their bits would not)
+    cases.append(np.array([0x7FF8000000000001, 0x7FF8000000000000, 0], np.int64).view(float))
+    for t in cases:
+        assert np.array_equal(time_order(t), np.argsort(t, kind="stable"))

@@ -26,7 +26,7 @@ from netsim.model.scenario import Profile, Scenario, TrafficKind
 from netsim.model.streams import stream
 from netsim.sim.arrivals import DAY as DAY_S
 from netsim.sim.arrivals import profile_factor
-from netsim.sim.fast.queue import hashed_normal, stream_key, transform
+from netsim.sim.fast.queue import block_normals, hashed_normal, stream_key, transform
 
 if TYPE_CHECKING:
     from netsim.model.dist import Dist
@@ -254,7 +254,7 @@ class Load:
             for blk in range(idx0 // DRAW_BLOCK, (idx1 - 1) // DRAW_BLOCK + 1):
                 lo, hi = blk * DRAW_BLOCK, min((blk + 1) * DRAW_BLOCK, total)
                 normals = stream(self.seed, "fast-draws", f.ci, f.di, rq.window, blk)
-                block = normals.standard_normal((width, hi - lo))
+                block = block_normals(normals, (width, hi - lo))
                 c0, c1 = max(idx0, lo) - lo, min(idx1, hi) - lo
                 dst = slice(a + lo + c0 - idx0, a + lo + c1 - idx0)
                 for j, (k, d) in enumerate(drawn):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.sim.fast.queue import distinct, hashed_uniform
+from netsim.sim.fast.queue import distinct, hashed_uniform, time_order
 
 
 class Slots:
@@ -109,7 +109,7 @@ class Slots:
                 # runs are contiguous slots, copied as slices
                 seg = np.concatenate([np.arange(lo, lo + m, dtype=np.int64) for lo, m in runs])
                 t = np.concatenate([self.t[lo : lo + m] for lo, m in runs])
-                order = np.argsort(t, kind="stable")
+                order = time_order(t)
                 self.orders[k], self.times[k] = seg[order], t[order]
             return
         used = np.flatnonzero(self.d >= 0)
@@ -120,7 +120,7 @@ class Slots:
 
     def _order(self, k: int, seg: np.ndarray) -> None:
         t = self.t[seg]
-        order = np.argsort(t, kind="stable")
+        order = time_order(t)
         self.orders[k], self.times[k] = seg[order], t[order]
 
     def move(
@@ -150,7 +150,7 @@ class Slots:
             drop = np.sort(drop)
             new = added[new_d == k]
             at = self.t[new]
-            sort = np.argsort(at, kind="stable")
+            sort = time_order(at)
             new, at = new[sort], at[sort]
             removed[k] = at_out
             if len(drop) == len(new) and _fits(when, drop, at):
