@@ -22,7 +22,7 @@ import dataclasses
 import math
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,8 +40,7 @@ from netsim.trace.rows import resolve_records
 if TYPE_CHECKING:
     from netsim.analysis.results import Summary
     from netsim.model.scenario import Scenario
-    from netsim.sim.fast.plane import Part, Runner
-    from netsim.sim.fast.window import Accumulated
+    from netsim.sim.fast.plane import Runner
     from netsim.trace.core import Trace
 
 Progress = Callable[[float, float], None]  # (simulated seconds done, total)
@@ -96,7 +95,7 @@ def parallel_runner(
     """The runner the fast engine hands the parts of a run to, and how many parts: about
     ``PART_S`` of simulated time each, at least ``TASKS_PER_WORKER`` per local process
     (None, 1: the run is computed here, in order). The parts never change the result."""
-    from netsim.sweep import completed
+    from netsim.sweep import BoundRunner
 
     if scheduler is None and workers == 1:
         return None, 1
@@ -105,13 +104,7 @@ def parallel_runner(
         return None, 1
     spans = math.ceil(scenario.duration / PART_S)
     tasks = max(TASKS_PER_WORKER * (count if scheduler is None else 4), spans)
-
-    def runner(
-        fn: Callable[[Part], Accumulated], tasks: Sequence[Part]
-    ) -> Iterator[tuple[int, Accumulated]]:
-        return completed(fn, tasks, workers, scheduler)
-
-    return runner, tasks
+    return BoundRunner(workers, scheduler), tasks
 
 
 def keep_records(trace: Trace, records: str) -> None:

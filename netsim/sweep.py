@@ -199,6 +199,30 @@ def completed(
                 yield pending[fut], fut.result()
 
 
+@dataclass(frozen=True, slots=True)
+class BoundRunner:
+    """:func:`completed` with its workers bound (``Runner`` of the fast engine's parts).
+
+    ``inherits``: the tasks run here or in local processes forked when it is called, which
+    inherit what the caller holds then (so a task need not carry it); not on a Dask
+    cluster, nor where processes start fresh (``spawn``, ``forkserver``).
+    """
+
+    workers: int | None
+    scheduler: str | None
+
+    @property
+    def inherits(self) -> bool:
+        import multiprocessing
+
+        if self.scheduler is not None:
+            return False
+        return self.workers == 1 or multiprocessing.get_start_method(allow_none=False) == "fork"
+
+    def __call__(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
+        return completed(fn, tasks, self.workers, self.scheduler)
+
+
 def preload() -> None:
     """Import what every task imports (the engines, scipy.stats: 1.8 s on a slow host)
     here, before the pool forks its workers, so that they inherit the modules instead of

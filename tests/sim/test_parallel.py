@@ -12,7 +12,9 @@ overload with no buffer) is shown to differ, so the comparison can fail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -20,8 +22,15 @@ import pytest
 from netsim.analysis.summary import summarize
 from netsim.model import load_scenario
 from netsim.sim.engine import run_fast
-from netsim.sweep import completed
+from netsim.sim.fast.plane import Part, Runner, run_part
+from netsim.sim.fast.window import FastOptions
+from netsim.sweep import BoundRunner, completed
 from netsim.trace.core import ATTEMPT_COLUMNS, Trace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from netsim.sim.fast.window import Accumulated
 
 ROOT = Path(__file__).resolve().parents[2]
 # A shortened year: two days, a blackhole and a lossy tunnel across a window boundary, the
@@ -60,14 +69,24 @@ def test_the_chunked_year_equals_the_sequential_run() -> None:
     assert a["failovers"][0]["gap_s"] > 0  # the failure was simulated
 
 
-def test_parts_on_other_processes_give_the_same_trace() -> None:
-    """However many processes compute the parts, the trace is the one of this process."""
-    scenario = load_scenario(ROOT / "scenarios" / "baseline-year.yaml", ["duration=6h"])
-    here = run_fast(scenario, 3, rows="all", window_attempts=WINDOW)
+@dataclass(frozen=True)
+class Sending:
+    """A runner whose workers do not inherit the run (as on a Dask cluster): each part
+    carries the pickled run."""
 
-    def runner(fn, parts):  # type: ignore[no-untyped-def]
+    inherits = False
+
+    def __call__(self, fn: Callable[[Part], Accumulated], parts: Sequence[Part]) -> Any:
+        assert all(part.run for part in parts)
         return completed(fn, parts, 2, None)
 
+
+@pytest.mark.parametrize("runner", [BoundRunner(2, None), Sending()], ids=["forked", "sent"])
+def test_parts_on_other_processes_give_the_same_trace(runner: Runner) -> None:
+    """However many processes compute the parts, and whether they inherit the run from this
+    one or get it pickled, the trace is the one of this process."""
+    scenario = load_scenario(ROOT / "scenarios" / "baseline-year.yaml", ["duration=6h"])
+    here = run_fast(scenario, 3, rows="all", window_attempts=WINDOW)
     there = run_fast(scenario, 3, rows="all", window_attempts=WINDOW, runner=runner, tasks=5)
     assert there.meta["fast"]["parts"] == 5
     same_trace(here, there)
@@ -77,6 +96,12 @@ def test_parts_on_other_processes_give_the_same_trace() -> None:
             assert all(np.array_equal(x[k], y[k]) for k in x)
         else:
             assert np.array_equal(x, y)
+
+
+def test_a_part_without_its_run_where_none_was_inherited_is_refused() -> None:
+    part = Part(b"", "elsewhere:0", 1, 1.0, FastOptions("all"), np.array([0.0, 1.0]), 0, 1)
+    with pytest.raises(RuntimeError, match="did not inherit"):
+        run_part(part)
 
 
 def test_a_queue_that_never_empties_shows_the_boundary_error(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import pickle
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -64,7 +65,15 @@ MIN_WINDOW_S, MAX_WINDOW_S = 60.0, 6 * 3600.0
 
 class Runner(Protocol):
     """Runs ``fn`` over ``tasks`` (on local processes, a cluster, or here) and yields
-    ``(index, result)`` as each finishes: ``netsim.sweep.completed`` with its workers bound."""
+    ``(index, result)`` as each finishes: ``netsim.sweep.completed`` with its workers bound.
+
+    ``inherits``: the tasks run in processes forked when the runner is called (local
+    processes on Linux), which inherit what this process holds then: the parts need not
+    carry the run (a year's is 11 MB pickled, sent with each of 92 parts).
+    """
+
+    @property
+    def inherits(self) -> bool: ...
 
     def __call__(
         self, fn: Callable[[Part], Accumulated], tasks: Sequence[Part]
@@ -77,10 +86,13 @@ class Part:
 
     ``run`` is the run's scenario and control timeline, pickled once for all its parts (a
     year's timeline takes about a second to pickle and as long to unpickle): a worker
-    unpickles it once for the parts of the same run it computes (:func:`run_part`).
+    unpickles it once for the parts of the same run it computes (:func:`run_part`). It is
+    empty when the worker inherits the run (forked local processes, ``Runner.inherits``):
+    then ``key`` names the run this process held when it forked them.
     """
 
     run: bytes
+    key: str
     seed: int
     bin_s: float
     options: FastOptions
@@ -89,19 +101,28 @@ class Part:
     last: int
 
 
-_RUN: list[tuple[bytes, tuple[Scenario, ControlTimeline]]] = []  # this process's last run
+# this process's last run: (its pickle, or the key of a run held for forked workers, and it)
+_RUN: list[tuple[bytes | str, tuple[Scenario, ControlTimeline]]] = []
+_KEYS = itertools.count()
 
 
-def _unpickled(run: bytes) -> tuple[Scenario, ControlTimeline]:
-    """The scenario and timeline of ``run``, unpickled once per process and run."""
-    if not _RUN or _RUN[0][0] != run:
-        _RUN[:] = [(run, pickle.loads(run))]
+def _run_of(part: Part) -> tuple[Scenario, ControlTimeline]:
+    """The scenario and timeline of ``part``'s run: inherited from the process that forked
+    this one, or unpickled once per process and run."""
+    key = part.run or part.key
+    if not _RUN or _RUN[0][0] != key:
+        if not part.run:
+            raise RuntimeError(
+                f"a part of run {part.key} came without the run to a process that did not "
+                "inherit it (the runner says it forks its workers; it does not)"
+            )
+        _RUN[:] = [(part.run, pickle.loads(part.run))]
     return _RUN[0][1]
 
 
 def run_part(part: Part) -> Accumulated:
     """Compute one part of a run (executed on a worker)."""
-    scenario, timeline = _unpickled(part.run)
+    scenario, timeline = _run_of(part)
     runner = WindowRunner(scenario, part.seed, timeline, part.bin_s, part.options)
     return runner.run(part.edges, part.first, part.last)
 
@@ -171,10 +192,15 @@ class FastDataPlane(DataPlane):
             merged.add(here.run(edges, 0, n, report))
         else:
             cuts = np.linspace(0, n, min(self.tasks, n) + 1).round().astype(int)
-            run = pickle.dumps((self.scenario, self.timeline), pickle.HIGHEST_PROTOCOL)
+            run, key = b"", f"{os.getpid()}:{next(_KEYS)}"
+            if self.runner.inherits:  # the workers fork from here, holding the run
+                _RUN[:] = [(key, (self.scenario, self.timeline))]
+            else:
+                run = pickle.dumps((self.scenario, self.timeline), pickle.HIGHEST_PROTOCOL)
             work = [
                 Part(
                     run,
+                    key,
                     self.seed,
                     self.trace.bin_s,
                     self.options,
@@ -186,11 +212,14 @@ class FastDataPlane(DataPlane):
                 if b > a
             ]
             done = 0.0
-            for _, part in self.runner(run_part, work):  # merged as each part comes back
-                merged.add(part)
-                done += float(edges[part.last] - edges[part.first])
-                if progress is not None:
-                    progress(done, dur)
+            try:
+                for _, part in self.runner(run_part, work):  # merged as each comes back
+                    merged.add(part)
+                    done += float(edges[part.last] - edges[part.first])
+                    if progress is not None:
+                        progress(done, dur)
+            finally:
+                _RUN.clear()  # held for the workers only while they fork
         return merged.result(self, n)
 
 
